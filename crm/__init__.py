@@ -1,0 +1,116 @@
+"""Changfang CRM: lead capture and inquiry CRM for industrial real estate."""
+import logging
+import os
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale
+from sqlalchemy.exc import OperationalError as DBOperationalError
+
+from config import DEV_SECRET, Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    app.config.from_object(config or Config())
+    _finish_config(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET:
+        raise RuntimeError("SECRET_KEY must be set when CRM_ENV=production")
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            "sqlite:///" + os.path.join(app.instance_path, "changfang.sqlite3"))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # pool_pre_ping is pointless for a file and SQLite wants a longer lock wait.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from crm.extensions import babel, csrf, db, login_manager, migrate
+    from crm import models  # noqa: F401  (registers every model with the metadata)
+    from workers.celery_app import celery_init_app
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories="translations")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    from flask_babel import lazy_gettext as _l
+    login_manager.login_message = _l("Please log in to open this page.")
+    celery_init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from crm.sqlite import enable_sqlite_pragmas
+        with app.app_context():
+            enable_sqlite_pragmas(db.engine)
+
+
+def _select_locale() -> str:
+    wanted = request.args.get("lang")
+    supported = ["zh_CN", "en"]
+    if wanted in supported:
+        return wanted
+    from flask import session
+    if session.get("lang") in supported:
+        return session["lang"]
+    # Chinese is the default: only a browser that prefers English gets English.
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    return "en" if best == "en" else "zh_CN"
+
+
+def register_blueprints(app: Flask) -> None:
+    from crm.agent.views import bp as agent_bp
+    from crm.auth.views import bp as auth_bp
+    from crm.public.views import bp as public_bp
+    from crm.reports.views import bp as reports_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(agent_bp)
+    app.register_blueprint(reports_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        return render_template("error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(DBOperationalError)
+    def database_unavailable(error):
+        app.logger.error("database unavailable: %s", error)
+        return render_template("error.html", code=503), 503
+
+
+def register_commands(app: Flask) -> None:
+    from crm.cli import crm_cli
+    app.cli.add_command(crm_cli)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from crm import choices, regions
+    from crm.formatting import local_time, wan
+
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["wan"] = wan
+
+    @app.context_processor
+    def inject():
+        locale = str(get_locale())
+        return {"choices": choices, "current_locale": locale,
+                "region_name": lambda code: regions.full_name(code, locale)}

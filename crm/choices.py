@@ -1,0 +1,54 @@
+"""The fixed vocabularies of the trade: one place for codes and their labels.
+
+Codes are stored; labels are translated at render time (lazy_gettext).
+"""
+from flask_babel import lazy_gettext as _l
+
+DEAL_TYPES = {"rent": _l("Rent"), "buy": _l("Buy")}
+PROPERTY_TYPES = {"factory": _l("Factory"), "warehouse": _l("Warehouse"),
+                  "land": _l("Industrial land"), "office": _l("Office")}
+AREA_UNITS = {"sqm": _l("㎡"), "mu": _l("mu (亩)")}
+SQM_PER_MU = 666.67
+
+CHANNELS = {"web": _l("Web form"), "api": _l("API"), "phone": _l("Phone"),
+            "wechat": _l("WeChat"), "import": _l("Import")}
+
+# Leading industry tracks named in the sources (DOMAIN.md).
+INDUSTRIES = {
+    "nev": _l("New-energy vehicles and components"),
+    "equipment": _l("High-end equipment (CNC, robots)"),
+    "materials": _l("New materials"),
+    "biomedicine": _l("Biomedicine"),
+    "electronics_3c": _l("3C electronics structural parts"),
+    "ic": _l("Integrated circuits"),
+    "ai": _l("Artificial intelligence"),
+    "green": _l("Energy saving and environmental"),
+    "cosmetics": _l("Cosmetics"),
+    "logistics_equipment": _l("Smart logistics equipment"),
+    "xinchuang": _l("IT application innovation (Xinchuang)"),
+    "other": _l("Other"),
+}
+
+EIA_CHOICES = {"yes": _l("Yes"), "no": _l("No"), "unknown": _l("Not sure")}
+
+STATUSES = {
+    "new": _l("New"), "contacted": _l("Contacted"), "qualified": _l("Qualified"),
+    "site_visit": _l("Site visit"), "negotiating": _l("Negotiating"),
+    "won": _l("Won"), "lost": _l("Lost"), "spam": _l("Spam"),
+}
+OPEN_STATUSES = ("new", "contacted", "qualified", "site_visit", "negotiating")
+
+# Kinds an agent logs by hand; the system writes status_change and assignment.
+FOLLOW_UP_KINDS = {"call": _l("Call"), "wechat": _l("WeChat"),
+                   "site_visit": _l("Site visit"), "note": _l("Note")}
+ACTIVITY_KINDS = {**FOLLOW_UP_KINDS, "status_change": _l("Status change"),
+                  "assignment": _l("Assignment")}
+CONTACT_KINDS = ("call", "wechat", "site_visit")  # these count as contacting the prospect
+
+ROLES = {"agent": _l("Agent"), "manager": _l("Manager"), "admin": _l("Admin")}
+
+
+def label(mapping: dict, code: str | None) -> str:
+    if code is None:
+        return ""
+    return str(mapping.get(code, code))

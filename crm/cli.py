@@ -1,0 +1,59 @@
+"""`flask crm ...` commands."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from crm import choices
+from crm.extensions import db
+from crm.models import Team, User
+
+crm_cli = AppGroup("crm", help="Changfang CRM administration.")
+
+
+@crm_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(list(choices.ROLES)), default="agent")
+@click.option("--team", "team_name", default=None, help="Team name; created if missing.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(email, name, role, team_name, password):
+    """Create a user (agent, manager or admin)."""
+    if db.session.scalars(select(User).where(User.email == email)).first():
+        raise click.ClickException(f"a user with email {email} exists")
+    if len(password) < 8:
+        raise click.ClickException("the password needs at least 8 characters")
+    team = None
+    if team_name:
+        team = db.session.scalars(select(Team).where(Team.name == team_name)).first()
+        if team is None:
+            is_first = db.session.scalars(select(Team.id).limit(1)).first() is None
+            team = Team(name=team_name, is_default=is_first)
+            db.session.add(team)
+    user = User(email=email, name=name, role=role, team=team)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {role} {email}" + (f" in team {team.name}" if team else ""))
+
+
+@crm_cli.command("seed-demo")
+@click.option("--leads", "n_leads", default=40, show_default=True)
+@click.option("--seed", "seed_value", default=7, show_default=True, help="Random seed, for repeatable data.")
+def seed_demo(n_leads, seed_value):
+    """A team, a manager, three agents and realistic leads, routed like real ones."""
+    from crm.demo import seed
+
+    summary = seed(n_leads, seed_value)
+    click.echo(summary)
+
+
+@crm_cli.command("sweep")
+def sweep():
+    """Route leads left unrouted (what the beat sweeper does every minute)."""
+    from crm.services import routing
+    ids = routing.unrouted_lead_ids(0)
+    for lead_id in ids:
+        routing.route_lead(lead_id)
+    click.echo(f"routed {len(ids)} lead(s)")
+    current_app.logger.info("manual sweep routed %d leads", len(ids))

@@ -1,0 +1,57 @@
+"""WTForms fields and validators that cope with how people type in China."""
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField
+from wtforms.validators import ValidationError
+
+from crm.inputs.text import clean_text, to_halfwidth
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# Units people add after a figure; the unit itself comes from its own field.
+_TRAILING_UNITS = re.compile(r"(万元|万|元|平方米|平米|平|㎡|m2|亩)$", re.IGNORECASE)
+
+
+def clean(value):
+    return clean_text(value, max_length=2000) if isinstance(value, str) else value
+
+
+def clean_multiline(value):
+    return clean_text(value, max_length=2000, multiline=True) if isinstance(value, str) else value
+
+
+class LooseDecimalField(DecimalField):
+    """A number that accepts full-width digits, thousands separators and a trailing unit."""
+
+    def __init__(self, *args, maximum: Decimal, **kwargs):
+        self.maximum = maximum
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = to_halfwidth(clean_text(valuelist[0], max_length=40)).replace(",", "").replace(" ", "")
+        text = _TRAILING_UNITS.sub("", text)
+        if not text:
+            self.data = None
+            return
+        if not _NUMBER.match(text):
+            self.data = None
+            raise ValueError(_l("Please enter a number, e.g. 5000."))
+        try:
+            value = Decimal(text)
+        except InvalidOperation as exc:
+            raise ValueError(_l("Please enter a number, e.g. 5000.")) from exc
+        if value < 0:
+            raise ValueError(_l("Please enter a number of zero or more."))
+        if value > self.maximum:
+            raise ValueError(_l("This figure is too large; please check it."))
+        self.data = value.quantize(Decimal("0.01"))
+
+
+def max_length(limit: int):
+    def _check(form, field):
+        if field.data and len(field.data) > limit:
+            raise ValidationError(_l("Please keep this under %(n)d characters.", n=limit))
+    return _check

@@ -1,0 +1,71 @@
+"""Chinese mobile numbers as people type them: parse, normalise, or explain the refusal."""
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+from phonenumbers import PhoneNumberType
+
+from crm.inputs.text import clean_text, to_halfwidth
+
+# What may appear inside a single number as typed: digits, +, spaces, dashes, dots, brackets.
+_NUMBER_PART = re.compile(r"^[\d+\-\s.()]+")
+_WECHAT_WORDS = ("微信", "wechat", "weixin", "vx", "wx")
+_SEPARATORS = re.compile(r"[/,;，；、|]|或|及|和")
+
+
+class PhoneError(ValueError):
+    """A refusal with a message meant for the person who typed the number."""
+
+    def __init__(self, code: str, message):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Mobile:
+    e164: str          # +8613391219793
+    display: str       # 133 9121 9793
+    note: str = ""     # trailing words kept verbatim, e.g. 仅微信
+    prefers_wechat: bool = False
+
+
+def parse_mobile(raw) -> Mobile:
+    text = to_halfwidth(clean_text(raw, max_length=80))
+    if not text:
+        raise PhoneError("empty", _l("Please enter a mobile number."))
+    match = _NUMBER_PART.match(text)
+    number_part = match.group(0) if match else ""
+    note = text[len(number_part):].strip()
+    if _SEPARATORS.search(note) and re.search(r"\d{5,}", note):
+        raise PhoneError("several", _l("Please enter one mobile number only."))
+    if re.search(r"\d", note):
+        raise PhoneError("invalid", _l("This is not a valid mobile number."))
+    digits = re.sub(r"\D", "", number_part)
+    if number_part.strip().startswith("+") and not number_part.strip().startswith("+86"):
+        raise PhoneError("foreign", _l("Please enter a mainland China mobile number."))
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not digits:
+        raise PhoneError("invalid", _l("This is not a valid mobile number."))
+    if len(digits) > 13 or len(re.findall(r"1[3-9]\d{9}", digits)) > 1:
+        raise PhoneError("several", _l("Please enter one mobile number only."))
+    if digits.startswith(("400", "800")):
+        raise PhoneError("hotline", _l("400/800 numbers are company hotlines, not mobiles. "
+                                       "Please enter a mobile number."))
+    if digits.startswith("0"):
+        raise PhoneError("landline", _l("This looks like a landline. Please enter a mobile number."))
+    if not re.fullmatch(r"1[3-9]\d{9}", digits):
+        raise PhoneError("invalid", _l("A mobile number has 11 digits and starts with 13–19."))
+    parsed = phonenumbers.parse(digits, "CN")
+    if not phonenumbers.is_valid_number(parsed) or phonenumbers.number_type(parsed) not in (
+            PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        raise PhoneError("unallocated", _l("This mobile number range is not in use. Please check it."))
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    lowered = note.lower()
+    return Mobile(e164=e164, display=national, note=note[:60],
+                  prefers_wechat=any(word in lowered for word in _WECHAT_WORDS))

@@ -1,0 +1,7 @@
+"""Every model, imported here so Alembic's autogenerate sees the whole schema."""
+from crm.models.activity import Activity
+from crm.models.lead import Lead
+from crm.models.team import Team
+from crm.models.user import User
+
+__all__ = ["Activity", "Lead", "Team", "User"]

@@ -1,0 +1,24 @@
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.extensions import db
+from crm.models.types import UTCDateTime, utcnow
+
+
+class Activity(db.Model):
+    """Append-only log of what happened to a lead: follow-ups, status changes, assignments."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the system
+    body: Mapped[str] = mapped_column(Text, default="")
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    next_follow_up: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped["User | None"] = relationship()  # noqa: F821
+
+    __table_args__ = (Index("ix_activity_lead_time", "lead_id", "created_at"),)

@@ -1,0 +1,106 @@
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.extensions import db
+from crm.models.types import UTCDateTime, utcnow
+
+MONEY = Numeric(14, 2)
+
+
+class Lead(db.Model):
+    """One inquiry: the six things of the contact block, attribution and its progress."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    channel: Mapped[str] = mapped_column(String(10), default="web")
+
+    # Need (需求)
+    deal_type: Mapped[str | None] = mapped_column(String(10))
+    property_type: Mapped[str | None] = mapped_column(String(12))
+    region_code: Mapped[str | None] = mapped_column(String(60))
+    region_text: Mapped[str] = mapped_column(String(120), default="")
+    area_min_sqm: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    area_max_sqm: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    area_unit: Mapped[str] = mapped_column(String(4), default="sqm")  # as the prospect typed it
+
+    # Usage (用途)
+    industry: Mapped[str | None] = mapped_column(String(30))
+    usage: Mapped[str] = mapped_column(String(500), default="")
+    needs_eia: Mapped[bool | None] = mapped_column()  # None: the prospect is not sure
+
+    # Tax (税收) and investment, both in 万元
+    annual_tax_wan: Mapped[Decimal | None] = mapped_column(MONEY)
+    investment_wan: Mapped[Decimal | None] = mapped_column(MONEY)
+
+    # Company (公司)
+    company: Mapped[str] = mapped_column(String(120), default="")
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    # Early codes may carry a wrong check character: a warning for the agent, not a refusal.
+    credit_code_valid: Mapped[bool | None] = mapped_column()
+
+    # Contact person (联系人) and mobile (手机号)
+    contact_name: Mapped[str] = mapped_column(String(60))
+    mobile_e164: Mapped[str] = mapped_column(String(16))
+    mobile_display: Mapped[str] = mapped_column(String(20))
+    mobile_note: Mapped[str] = mapped_column(String(60), default="")  # e.g. 仅微信
+    contact_preference: Mapped[str] = mapped_column(String(10), default="phone")
+    wechat_id: Mapped[str] = mapped_column(String(60), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    # Consent (PIPL): which notice the prospect agreed to, and when.
+    consent: Mapped[bool] = mapped_column(default=False)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_version: Mapped[str] = mapped_column(String(20), default="")
+
+    # Progress
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    lost_reason: Mapped[str] = mapped_column(String(200), default="")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # NULL until routing has run once; the routing task only acts on NULL (idempotence).
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Attribution
+    page_url: Mapped[str] = mapped_column(String(1000), default="")
+    referrer: Mapped[str] = mapped_column(String(1000), default="")
+    utm_source: Mapped[str] = mapped_column(String(100), default="")
+    utm_medium: Mapped[str] = mapped_column(String(100), default="")
+    utm_campaign: Mapped[str] = mapped_column(String(100), default="")
+
+    assigned_to: Mapped["User | None"] = relationship(foreign_keys=[assigned_to_id])  # noqa: F821
+    team: Mapped["Team | None"] = relationship()  # noqa: F821
+    activities: Mapped[list["Activity"]] = relationship(  # noqa: F821
+        order_by="Activity.created_at.desc(), Activity.id.desc()",
+        cascade="all, delete-orphan", passive_deletes=True)
+
+    __table_args__ = (
+        # "My leads", newest first, keyset-paginated.
+        Index("ix_lead_owner_created", "assigned_to_id", "created_at", "id"),
+        # Reports by created-at range.
+        Index("ix_lead_created", "created_at"),
+        # Duplicate lookup by mobile within a time window.
+        Index("ix_lead_mobile_created", "mobile_e164", "created_at"),
+        # The sweeper's scan: only unrouted rows are in this partial index.
+        Index("ix_lead_unrouted", "created_at",
+              postgresql_where=text("routed_at IS NULL"),
+              sqlite_where=text("routed_at IS NULL")),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        from crm.choices import OPEN_STATUSES
+        return self.status in OPEN_STATUSES
+
+    @property
+    def masked_mobile(self) -> str:
+        digits = self.mobile_e164.removeprefix("+86")
+        return f"{digits[:3]}****{digits[-4:]}" if len(digits) == 11 else "****"
+
+    def __repr__(self) -> str:
+        return f"<Lead {self.reference}>"

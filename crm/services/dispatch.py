@@ -1,0 +1,21 @@
+"""Enqueue Celery tasks after a commit without ever failing the caller.
+
+The database is the source of truth: if the broker is down the work is still
+recorded (e.g. a lead with routed_at NULL) and the sweeper enqueues it later.
+"""
+import logging
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(task_name: str, *args) -> bool:
+    celery = current_app.extensions["celery"]
+    try:
+        celery.tasks[task_name].apply_async(args=args)
+        return True
+    except Exception:  # noqa: BLE001 - kombu OperationalError, redis errors, eager task errors
+        log.warning("could not enqueue %s%r; the sweeper will pick it up", task_name, args,
+                    exc_info=True)
+        return False

@@ -1,0 +1,24 @@
+"""Celery bound to Flask the way the Flask docs show (patterns/celery)."""
+from celery import Celery, Task
+from flask import Flask
+
+BEAT_SCHEDULE = {
+    # Catch leads whose routing task never ran (broker down at submit time, task lost).
+    "sweep-unrouted-leads": {"task": "workers.tasks.sweep_unrouted", "schedule": 60.0},
+}
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask, include=["workers.tasks"])
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.conf.beat_schedule = BEAT_SCHEDULE
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    # Register the tasks now, so the web side can enqueue them by name.
+    import workers.tasks  # noqa: F401
+    return celery_app
