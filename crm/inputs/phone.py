@@ -37,6 +37,9 @@ def parse_mobile(raw) -> Mobile:
         raise PhoneError("empty", _l("Please enter a mobile number."))
     match = _NUMBER_PART.match(text)
     number_part = match.group(0) if match else ""
+    # Brackets or dashes after the last digit belong to the note: "138...（微信同号）".
+    last_digit = re.match(r"^.*\d", number_part)
+    number_part = last_digit.group(0) if last_digit else ""
     note = text[len(number_part):].strip()
     if _SEPARATORS.search(note) and re.search(r"\d{5,}", note):
         raise PhoneError("several", _l("Please enter one mobile number only."))

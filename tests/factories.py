@@ -1,0 +1,58 @@
+"""factory_boy factories bound to the test session."""
+from decimal import Decimal
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from crm.extensions import db
+from crm.models import Lead, Team, User
+from crm.models.types import utcnow
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class TeamFactory(Base):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"招商{n}组")
+    is_default = True
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"agent{n}@example.com")
+    name = factory.Sequence(lambda n: f"顾问{n}")
+    role = "agent"
+    team = factory.SubFactory(TeamFactory)
+    password_hash = ""
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or "secret-pass")
+        if create:
+            db.session.commit()
+
+
+class LeadFactory(Base):
+    class Meta:
+        model = Lead
+
+    reference = factory.Sequence(lambda n: f"CF261123-T{n:04d}")
+    created_at = factory.LazyFunction(utcnow)
+    contact_name = "刘先生"
+    mobile_e164 = factory.Sequence(lambda n: f"+86133{n:08d}")
+    mobile_display = factory.LazyAttribute(lambda o: o.mobile_e164[3:])
+    company = "湖州新能源汽车零部件有限公司"
+    property_type = "factory"
+    deal_type = "rent"
+    investment_wan = Decimal("5000")
+    consent = True
+    consent_version = "2026-11"
