@@ -3,7 +3,6 @@ import logging
 import os
 
 from flask import Flask, render_template, request
-from flask_babel import get_locale
 from sqlalchemy.exc import OperationalError as DBOperationalError
 
 from config import DEV_SECRET, Config
@@ -105,12 +104,13 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from crm import choices, regions
     from crm.formatting import local_time, wan
+    from crm.i18n import ui_language
 
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["wan"] = wan
 
     @app.context_processor
     def inject():
-        locale = str(get_locale())
+        locale = ui_language()
         return {"choices": choices, "current_locale": locale,
                 "region_name": lambda code: regions.full_name(code, locale)}

@@ -1,16 +1,16 @@
 """The inquiry form: the single place where an inquiry is validated (form and, later, API)."""
-from flask_babel import get_locale
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
 
 from crm import choices, regions
+from crm.i18n import ui_language
 from crm.inputs.credit_code import normalise_credit_code
 from crm.inputs.fields import LooseDecimalField, clean, clean_multiline, max_length
 from crm.inputs.phone import PhoneError, parse_mobile
-
-from decimal import Decimal
 
 
 def _options(mapping: dict, blank=None) -> list[tuple[str, str]]:
@@ -75,8 +75,7 @@ class InquiryForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        locale = str(get_locale() or "zh_CN")
-        self.region_code.choices = [("", "—")] + regions.choices(locale)
+        self.region_code.choices = [("", "—")] + regions.choices(ui_language())
 
     def validate_region_code(self, field):
         if field.data and field.data not in regions.REGIONS:
