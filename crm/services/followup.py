@@ -31,7 +31,8 @@ def log_follow_up(lead: Lead, author: User, kind: str, body: str,
     return activity
 
 
-def change_status(lead: Lead, author: User, new_status: str, lost_reason: str = "") -> None:
+def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | None = "") -> None:
+    lost_reason = lost_reason or ""
     if not stages.can_move(lead.status, new_status):
         raise StageError(_l("A lead cannot move from this stage to the one chosen."))
     if new_status == "lost" and not lost_reason.strip():
