@@ -40,10 +40,16 @@ def create_user(email, name, role, team_name, password):
 @crm_cli.command("seed-demo")
 @click.option("--leads", "n_leads", default=40, show_default=True)
 @click.option("--seed", "seed_value", default=7, show_default=True, help="Random seed, for repeatable data.")
-def seed_demo(n_leads, seed_value):
+@click.option("--if-empty", is_flag=True, help="Do nothing if there are leads already.")
+def seed_demo(n_leads, seed_value, if_empty):
     """A team, a manager, three agents and realistic leads, routed like real ones."""
     from crm.demo import seed
+    from crm.models import Lead
 
+    if if_empty and db.session.scalars(select(Lead.id).limit(1)).first() is not None:
+        click.echo("demo data already present; demo logins: manager@example.com, "
+                   "agent1@example.com … agent3@example.com (password demo1234)")
+        return
     summary = seed(n_leads, seed_value)
     click.echo(summary)
 

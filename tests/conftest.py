@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from config import TestConfig
 from crm import create_app
@@ -20,9 +21,26 @@ def pytest_sessionstart(session):
                         "-d", str(catalogs)], check=True)
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    The tests hold an app context open for factories and queries; without this,
+    requests would reuse it and share `g` (Flask-Login's cached user, Babel's locale).
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
-def app():
-    app = create_app(TestConfig())
+def app(tmp_path):
+    config = TestConfig()
+    # A file, not :memory:, so the test's session and each request's session have
+    # their own connections, as they would in production.
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    app = create_app(config)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _db.create_all()  # tests only: the real schema comes from migrations (tested apart)
         yield app

@@ -1,0 +1,47 @@
+# Two commands on a fresh machine:  `make demo`  and  `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := crm:create_app
+
+.PHONY: demo test install install-dev translations worker beat clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(MAKE) --no-print-directory translations
+
+install-dev: $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(MAKE) --no-print-directory translations
+
+translations:
+	$(BIN)/pybabel -q compile -d crm/translations
+
+## Install, migrate a SQLite file, load demo data and serve on http://127.0.0.1:5000
+demo: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask crm seed-demo --if-empty
+	@echo
+	@echo "  Changfang CRM:  http://$(HOST):$(PORT)/inquiry   (staff: http://$(HOST):$(PORT)/login)"
+	@echo "  Demo logins:    manager@example.com / agent1@example.com ... agent3@example.com, password demo1234"
+	@echo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## Install and run the whole test suite (integration tests use local PostgreSQL and Redis)
+test: install-dev
+	$(BIN)/python -m pytest
+
+worker:
+	$(BIN)/celery -A workers worker -l INFO
+
+beat:
+	$(BIN)/celery -A workers beat -l INFO
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
