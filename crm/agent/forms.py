@@ -4,11 +4,11 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from crm import choices
-from crm.inputs.fields import clean, clean_multiline, max_length
+from crm.inputs.fields import clean, clean_multiline, max_length, options
 
 
 class FollowUpForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=list(choices.FOLLOW_UP_KINDS.items()),
+    kind = SelectField(_l("Kind"), choices=options(choices.FOLLOW_UP_KINDS),
                        default="call")
     body = TextAreaField(_l("What happened"), filters=[clean_multiline], validators=[
         DataRequired(_l("Please write what happened.")), max_length(2000)])
@@ -21,4 +21,4 @@ class StatusForm(FlaskForm):
 
     def __init__(self, allowed: tuple[str, ...], *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [(s, choices.STATUSES[s]) for s in allowed]
+        self.status.choices = options((s, choices.STATUSES[s]) for s in allowed)

@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from crm.inputs.text import clean_text, to_halfwidth
@@ -55,3 +56,10 @@ def max_length(limit: int):
         if field.data and len(field.data) > limit:
             raise ValidationError(_l("Please keep this under %(n)d characters.", n=limit))
     return _check
+
+
+def options(pairs, blank=None) -> list[SelectChoice]:
+    """Choices for a select or radio field from a {code: label} mapping or (code, label) pairs."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    head = [SelectChoice("", blank)] if blank is not None else []
+    return head + [SelectChoice(code, label) for code, label in items]

@@ -9,20 +9,15 @@ from wtforms.validators import DataRequired, Email, InputRequired, Optional, Val
 from crm import choices, regions
 from crm.i18n import ui_language
 from crm.inputs.credit_code import normalise_credit_code
-from crm.inputs.fields import LooseDecimalField, clean, clean_multiline, max_length
+from crm.inputs.fields import LooseDecimalField, clean, clean_multiline, max_length, options
 from crm.inputs.phone import PhoneError, parse_mobile
-
-
-def _options(mapping: dict, blank=None) -> list[tuple[str, str]]:
-    opts = [(code, label) for code, label in mapping.items()]
-    return ([("", blank)] if blank is not None else []) + opts
 
 
 class InquiryForm(FlaskForm):
     # 需求 Need
-    deal_type = RadioField(_l("Rent or buy"), choices=_options(choices.DEAL_TYPES),
+    deal_type = RadioField(_l("Rent or buy"), choices=options(choices.DEAL_TYPES),
                            validators=[Optional()])
-    property_type = RadioField(_l("Property type"), choices=_options(choices.PROPERTY_TYPES),
+    property_type = RadioField(_l("Property type"), choices=options(choices.PROPERTY_TYPES),
                                validators=[Optional()])
     region_code = SelectField(_l("Region"), validators=[Optional()], validate_choice=False)
     region_text = StringField(_l("Place or park (free text)"), filters=[clean],
@@ -31,15 +26,15 @@ class InquiryForm(FlaskForm):
                                  validators=[Optional()])
     area_max = LooseDecimalField(_l("Area to"), maximum=Decimal("100000000"),
                                  validators=[Optional()])
-    area_unit = RadioField(_l("Unit"), choices=_options(choices.AREA_UNITS), default="sqm",
+    area_unit = RadioField(_l("Unit"), choices=options(choices.AREA_UNITS), default="sqm",
                            validators=[Optional()])
     # 用途 Usage
-    industry = SelectField(_l("Industry"), choices=_options(choices.INDUSTRIES, blank="—"),
+    industry = SelectField(_l("Industry"), choices=options(choices.INDUSTRIES, blank="—"),
                            validators=[Optional()])
     usage = StringField(_l("What will be made or stored"), filters=[clean],
                         validators=[max_length(500)])
     needs_eia = RadioField(_l("Needs environmental assessment (环评)"),
-                           choices=_options(choices.EIA_CHOICES), default="unknown",
+                           choices=options(choices.EIA_CHOICES), default="unknown",
                            validators=[Optional()])
     # 税收 Tax and investment
     annual_tax_wan = LooseDecimalField(_l("Expected annual tax (10k yuan)"),
@@ -75,7 +70,7 @@ class InquiryForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region_code.choices = [("", "—")] + regions.choices(ui_language())
+        self.region_code.choices = options(regions.choices(ui_language()), blank="—")
 
     def validate_region_code(self, field):
         if field.data and field.data not in regions.REGIONS:
