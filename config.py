@@ -4,6 +4,7 @@ Each class reads the environment in ``__init__`` (not at import time), so tests
 can set variables and build a fresh config without reloading modules.
 """
 import os
+from datetime import time
 
 DEV_SECRET = "dev-only-not-secret"
 
@@ -34,6 +35,20 @@ class Config:
         self.SLA_FIRST_CONTACT_MINUTES = int(os.environ.get("CRM_SLA_MINUTES", "30"))
         # Leads still unrouted after this many seconds are re-enqueued by the sweeper.
         self.SWEEP_AFTER_SECONDS = int(os.environ.get("CRM_SWEEP_AFTER_SECONDS", "60"))
+        # Office hours that SLA deadlines count (working minutes on China's working days).
+        self.WORKDAY_START = _clock(os.environ.get("CRM_WORKDAY_START", "09:00"))
+        self.WORKDAY_END = _clock(os.environ.get("CRM_WORKDAY_END", "18:00"))
+        # Big projects go to a senior as well (DOMAIN.md: tiers start at 3亿元 investment).
+        self.ESCALATE_INVESTMENT_WAN = os.environ.get("CRM_ESCALATE_INVESTMENT_WAN", "30000")
+        self.ESCALATE_TAX_WAN = os.environ.get("CRM_ESCALATE_TAX_WAN", "1000")
+        # Links in notifications point here.
+        self.BASE_URL = os.environ.get("CRM_BASE_URL", "http://127.0.0.1:5000")
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "crm@localhost")
         self.WTF_CSRF_TIME_LIMIT = None  # a prospect may take their time over the form
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -83,6 +98,11 @@ def celery_settings(redis_url: str | None, queue: str) -> dict:
                                       "interval_step": 0.2, "interval_max": 0.2},
         "broker_connection_timeout": 2,
     }
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
 
 
 def _normalise_db_url(url: str | None) -> str | None:

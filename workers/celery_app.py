@@ -5,6 +5,11 @@ from flask import Flask
 BEAT_SCHEDULE = {
     # Catch leads whose routing task never ran (broker down at submit time, task lost).
     "sweep-unrouted-leads": {"task": "workers.tasks.sweep_unrouted", "schedule": 60.0},
+    # Reminders at half the first-contact time, alerts and reassignment at the deadline.
+    "sla-sweep": {"task": "workers.tasks.sla_sweep", "schedule": 60.0},
+    # Notifications whose delivery task never ran (broker down when they were queued).
+    "deliver-pending-notifications": {"task": "workers.tasks.deliver_pending", "schedule": 60.0},
+    "follow-up-reminders": {"task": "workers.tasks.follow_up_reminders", "schedule": 3600.0},
 }
 
 

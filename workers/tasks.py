@@ -5,7 +5,7 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from crm.services import routing
+from crm.services import notify, routing, sla
 from crm.services.dispatch import enqueue
 
 log = logging.getLogger(__name__)
@@ -25,4 +25,34 @@ def sweep_unrouted() -> int:
         enqueue("workers.tasks.route_lead", lead_id)
     if ids:
         log.info("sweeper re-enqueued %d unrouted leads", len(ids))
+    return len(ids)
+
+
+@shared_task(name="workers.tasks.sla_sweep")
+def sla_sweep() -> dict:
+    return {"reminded": sla.remind_half_time(), "breached": sla.handle_breaches()}
+
+
+@shared_task(name="workers.tasks.follow_up_reminders")
+def follow_up_reminders() -> int:
+    return sla.remind_follow_ups()
+
+
+@shared_task(name="workers.tasks.deliver_notification", bind=True, max_retries=5)
+def deliver_notification(self, notification_id: int) -> bool:
+    # In-process (eager) mode tries once: a dead webhook must not hold up a web request.
+    last = self.request.is_eager or self.request.retries >= self.max_retries
+    try:
+        return notify.deliver(notification_id, final_attempt=last)
+    except notify.DeliveryError as exc:
+        if last:
+            return False
+        # Exponential backoff, kept well under the broker's visibility timeout (300 s).
+        raise self.retry(exc=exc, countdown=min(240, 5 * 2 ** self.request.retries))
+
+
+@shared_task(name="workers.tasks.deliver_pending")
+def deliver_pending() -> int:
+    ids = notify.pending_ids()
+    notify.send_soon(ids)
     return len(ids)

@@ -1,7 +1,7 @@
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -65,6 +65,16 @@ class Lead(db.Model):
     # NULL until routing has run once; the routing task only acts on NULL (idempotence).
     routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Routing outcome and first-contact discipline (deadlines in working time).
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rule.id", ondelete="SET NULL"))
+    sla_half_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Big project: a senior follows it alongside the agent.
+    escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Latest "next follow-up" date an agent set, for the queue and the reminder.
+    next_follow_up_on: Mapped[date | None] = mapped_column(Date)
 
     # Attribution
     page_url: Mapped[str] = mapped_column(String(1000), default="")
@@ -74,7 +84,9 @@ class Lead(db.Model):
     utm_campaign: Mapped[str] = mapped_column(String(100), default="")
 
     assigned_to: Mapped["User | None"] = relationship(foreign_keys=[assigned_to_id])  # noqa: F821
+    escalated_to: Mapped["User | None"] = relationship(foreign_keys=[escalated_to_id])  # noqa: F821
     team: Mapped["Team | None"] = relationship()  # noqa: F821
+    rule: Mapped["RoutingRule | None"] = relationship()  # noqa: F821
     activities: Mapped[list["Activity"]] = relationship(  # noqa: F821
         order_by="Activity.created_at.desc(), Activity.id.desc()",
         cascade="all, delete-orphan", passive_deletes=True)
@@ -90,6 +102,15 @@ class Lead(db.Model):
         Index("ix_lead_unrouted", "created_at",
               postgresql_where=text("routed_at IS NULL"),
               sqlite_where=text("routed_at IS NULL")),
+        # The SLA sweeper: assigned leads nobody has contacted yet.
+        Index("ix_lead_sla_open", "sla_due_at",
+              postgresql_where=text("first_contact_at IS NULL AND sla_due_at IS NOT NULL"),
+              sqlite_where=text("first_contact_at IS NULL AND sla_due_at IS NOT NULL")),
+        # Open leads per agent (least-loaded strategy and capacity caps).
+        Index("ix_lead_owner_status", "assigned_to_id", "status"),
+        Index("ix_lead_follow_up", "next_follow_up_on",
+              postgresql_where=text("next_follow_up_on IS NOT NULL"),
+              sqlite_where=text("next_follow_up_on IS NOT NULL")),
     )
 
     @property

@@ -1,7 +1,7 @@
-from datetime import datetime
+from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,6 +20,22 @@ class User(UserMixin, db.Model):
     # Round-robin pointer: the agent assigned longest ago is next. Updated under the
     # team's row lock, so two workers never pick from a stale view.
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Smooth weighted round-robin credit (strategy "weighted"), moved under the team lock.
+    rr_credit: Mapped[int] = mapped_column(default=0, server_default="0")
+    weight: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Most open leads this agent may hold; None: no cap.
+    capacity: Mapped[int | None] = mapped_column()
+    on_leave: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Working hours, Asia/Shanghai, on China's working days (调休 included). An end before
+    # the start means a shift across midnight; no hours at all means "always on duty".
+    work_start: Mapped[time | None] = mapped_column(Time)
+    work_end: Mapped[time | None] = mapped_column(Time)
+    weekends_too: Mapped[bool] = mapped_column(default=False, server_default=false())  # also on rest days
+    # Comma-separated region codes / industry codes this agent covers; empty: all.
+    covers_regions: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    covers_industries: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Receives big projects as well as the agent who gets them (一把手领衔).
+    is_senior: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     team: Mapped["Team | None"] = relationship(back_populates="members")  # noqa: F821
@@ -40,6 +56,14 @@ class User(UserMixin, db.Model):
     @property
     def is_manager(self) -> bool:
         return self.role in ("manager", "admin")
+
+    @property
+    def region_list(self) -> list[str]:
+        return [c for c in self.covers_regions.split(",") if c]
+
+    @property
+    def industry_list(self) -> list[str]:
+        return [c for c in self.covers_industries.split(",") if c]
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -22,6 +22,8 @@ def log_follow_up(lead: Lead, author: User, kind: str, body: str,
     activity = Activity(lead_id=lead.id, kind=kind, author_id=author.id, body=body,
                         next_follow_up=next_follow_up, created_at=now)
     db.session.add(activity)
+    if next_follow_up is not None:
+        lead.next_follow_up_on = next_follow_up
     if kind in CONTACT_KINDS and lead.first_contact_at is None:
         lead.first_contact_at = now
         # Reaching the prospect moves a new lead along without an extra click.

@@ -1,19 +1,82 @@
-"""Route a lead to an agent: round-robin within the default team (first cut).
+"""Route a lead: the first matching rule picks a team (or agent), a strategy picks the agent.
 
-Exactly-once: the lead row is locked and only a lead with routed_at NULL is
-routed, so a redelivered or duplicated task changes nothing. The team row is
-locked too, so two workers never read the same round-robin pointer.
+Exactly-once: the lead row is locked (SKIP LOCKED: a lead another worker is routing
+is left to it) and only a lead with routed_at NULL is routed, through a guarded
+UPDATE, so a redelivered or duplicated task changes nothing. The target team's row
+is locked while agents are counted and the round-robin / weighted pointers move, so
+two workers never pick from the same stale view nor push an agent over their cap.
 """
 import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 
+from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from crm.choices import OPEN_STATUSES
 from crm.extensions import db
-from crm.models import Activity, Lead, Team, User
+from crm.models import Activity, Lead, RoutingRule, Team, User
 from crm.models.types import utcnow
+from crm.regions import within
+from crm.services import notify, worktime
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Decision:
+    rule: RoutingRule | None
+    team: Team | None
+    agent: User | None = None
+    strategy: str = "round_robin"
+    sla_minutes: int = 30
+    reasons: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    escalate_to: User | None = None
+
+    def explanation(self) -> str:
+        lines = list(self.reasons)
+        lines += [gettext("Skipped %(agent)s: %(why)s", agent=name, why=why) for name, why in self.skipped]
+        return "\n".join(lines)
+
+
+# --- rules ---------------------------------------------------------------------------
+
+def rule_matches(rule: RoutingRule, lead: Lead) -> bool:
+    if rule.deal_type and rule.deal_type != lead.deal_type:
+        return False
+    if rule.property_type and rule.property_type != lead.property_type:
+        return False
+    if rule.region_code and not (lead.region_code and within(lead.region_code, rule.region_code)):
+        return False
+    if rule.industry and rule.industry != lead.industry:
+        return False
+    if rule.channel and rule.channel != lead.channel:
+        return False
+    if rule.source_site_id and rule.source_site_id != getattr(lead, "source_site_id", None):
+        return False
+    if rule.area_min_sqm is not None or rule.area_max_sqm is not None:
+        if lead.area_min_sqm is None and lead.area_max_sqm is None:
+            return False
+        wanted_lo = lead.area_min_sqm if lead.area_min_sqm is not None else lead.area_max_sqm
+        wanted_hi = lead.area_max_sqm if lead.area_max_sqm is not None else lead.area_min_sqm
+        if rule.area_min_sqm is not None and wanted_hi < rule.area_min_sqm:
+            return False
+        if rule.area_max_sqm is not None and wanted_lo > rule.area_max_sqm:
+            return False
+    if rule.min_tax_wan is not None and (lead.annual_tax_wan or 0) < rule.min_tax_wan:
+        return False
+    if rule.min_investment_wan is not None and (lead.investment_wan or 0) < rule.min_investment_wan:
+        return False
+    return True
+
+
+def active_rules() -> list[RoutingRule]:
+    return list(db.session.scalars(
+        select(RoutingRule).where(RoutingRule.active.is_(True))
+        .order_by(RoutingRule.position, RoutingRule.id)))
 
 
 def default_team() -> Team | None:
@@ -21,61 +84,267 @@ def default_team() -> Team | None:
         select(Team).where(Team.is_default.is_(True)).order_by(Team.id).limit(1)).first()
 
 
-def next_agent(team_id: int) -> User | None:
-    """The active agent in the team assigned longest ago (never assigned first)."""
-    return db.session.scalars(
-        select(User)
-        .where(User.team_id == team_id, User.active.is_(True), User.role == "agent")
-        .order_by(User.last_assigned_at.asc().nulls_first(), User.id)
-        .limit(1)
-    ).first()
+def is_big_project(lead: Lead) -> bool:
+    cfg = current_app.config
+    return ((lead.investment_wan or 0) >= Decimal(cfg["ESCALATE_INVESTMENT_WAN"])
+            or (lead.annual_tax_wan or 0) >= Decimal(cfg["ESCALATE_TAX_WAN"]))
+
+
+# --- agents --------------------------------------------------------------------------
+
+def open_lead_counts(user_ids: list[int]) -> dict[int, int]:
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(Lead.assigned_to_id, func.count())
+        .where(Lead.assigned_to_id.in_(user_ids), Lead.status.in_(OPEN_STATUSES))
+        .group_by(Lead.assigned_to_id))
+    return {user_id: n for user_id, n in rows}
+
+
+def availability(user: User, lead: Lead, at: datetime, open_count: int) -> str | None:
+    """Why this agent cannot take the lead now, or None if they can."""
+    if not user.active:
+        return gettext("inactive")
+    if user.on_leave:
+        return gettext("on leave")
+    if not worktime.on_duty(at, user.work_start, user.work_end, user.weekends_too):
+        return gettext("off duty")
+    if user.capacity is not None and open_count >= user.capacity:
+        return gettext("at capacity (%(n)d/%(cap)d open leads)", n=open_count, cap=user.capacity)
+    if user.region_list and lead.region_code and not any(
+            within(lead.region_code, r) for r in user.region_list):
+        return gettext("does not cover this region")
+    if user.industry_list and lead.industry and lead.industry not in user.industry_list:
+        return gettext("does not cover this industry")
+    return None
+
+
+def _pick(strategy: str, eligible: list[tuple[User, int]]) -> User:
+    epoch = datetime.min.replace(tzinfo=utcnow().tzinfo)
+    if strategy == "least_loaded":
+        return min(eligible, key=lambda c: (c[1], c[0].last_assigned_at or epoch, c[0].id))[0]
+    if strategy == "weighted":
+        # Smooth weighted round-robin (as in nginx): fair in proportion to weight and
+        # interleaved, with the credits kept on the user rows under the team lock.
+        total = sum(max(u.weight, 1) for u, _ in eligible)
+        for user, _ in eligible:
+            user.rr_credit += max(user.weight, 1)
+        chosen = max(eligible, key=lambda c: (c[0].rr_credit, -c[0].id))[0]
+        chosen.rr_credit -= total
+        return chosen
+    return min(eligible, key=lambda c: (c[0].last_assigned_at or epoch, c[0].id))[0]
+
+
+def match_rule(lead: Lead) -> RoutingRule | None:
+    return next((r for r in active_rules() if rule_matches(r, lead)), None)
+
+
+def target_team(rule: RoutingRule | None) -> Team | None:
+    if rule is None:
+        return default_team()
+    if rule.team is not None:
+        return rule.team
+    return rule.agent.team if rule.agent is not None else default_team()
+
+
+def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = ()) -> Decision:
+    """Which rule, team and agent; no writes except the weighted credits of the pick."""
+    rule = match_rule(lead)
+    sla = rule.sla_minutes if rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
+    if rule is None:
+        team = default_team()
+        decision = Decision(rule=None, team=team, sla_minutes=sla)
+        decision.reasons.append(gettext("No rule matched: the default team %(team)s.",
+                                        team=team.name if team else "—"))
+        candidates_of = team
+    else:
+        decision = Decision(rule=rule, team=rule.team, strategy=rule.strategy, sla_minutes=sla)
+        decision.reasons.append(gettext("Rule “%(rule)s” matched.", rule=rule.name))
+        candidates_of = rule.team
+    if decision.team is None and rule is not None and rule.agent is not None:
+        decision.team = rule.agent.team
+
+    pool: list[User] = []
+    if rule is not None and rule.agent is not None:
+        pool = [rule.agent]
+    elif candidates_of is not None:
+        pool = list(db.session.scalars(
+            select(User).where(User.team_id == candidates_of.id, User.role == "agent")
+            .order_by(User.id)))
+    counts = open_lead_counts([u.id for u in pool])
+    eligible = []
+    for user in pool:
+        why = gettext("already had this lead") if user.id in exclude else availability(
+            user, lead, at, counts.get(user.id, 0))
+        if why:
+            decision.skipped.append((user.name, why))
+        else:
+            eligible.append((user, counts.get(user.id, 0)))
+    if not eligible and rule is not None and rule.agent is not None and decision.team is not None:
+        # The named agent cannot take it: fall back to their team.
+        decision.reasons.append(gettext("%(agent)s is unavailable; trying their team.",
+                                        agent=rule.agent.name))
+        backup = decision.team
+        members = [u for u in db.session.scalars(
+            select(User).where(User.team_id == backup.id, User.role == "agent",
+                               User.id != rule.agent.id).order_by(User.id))]
+        counts = open_lead_counts([u.id for u in members])
+        for user in members:
+            why = gettext("already had this lead") if user.id in exclude else availability(
+                user, lead, at, counts.get(user.id, 0))
+            if why:
+                decision.skipped.append((user.name, why))
+            else:
+                eligible.append((user, counts.get(user.id, 0)))
+    if eligible:
+        decision.agent = _pick(decision.strategy, eligible)
+        decision.reasons.append(gettext("%(agent)s chosen by %(strategy)s.", agent=decision.agent.name,
+                                        strategy=_strategy_label(decision.strategy)))
+    elif decision.team is not None:
+        decision.reasons.append(gettext("Nobody available: waiting in the pool of %(team)s.",
+                                        team=decision.team.name))
+    if decision.team is not None and is_big_project(lead):
+        decision.escalate_to = senior_of(decision.team, not_user=decision.agent)
+        if decision.escalate_to is not None:
+            decision.reasons.append(gettext("Big project: escalated to %(senior)s.",
+                                            senior=decision.escalate_to.name))
+    return decision
+
+
+def _strategy_label(strategy: str) -> str:
+    return {"round_robin": gettext("round-robin"), "least_loaded": gettext("least-loaded"),
+            "weighted": gettext("weighted round-robin")}.get(strategy, strategy)
+
+
+def senior_of(team: Team, not_user: User | None = None) -> User | None:
+    people = db.session.scalars(
+        select(User).where(User.team_id == team.id, User.active.is_(True),
+                           (User.is_senior.is_(True)) | (User.role == "manager"))
+        .order_by(User.is_senior.desc(), User.id))
+    return next((u for u in people if not_user is None or u.id != not_user.id), None)
+
+
+def team_managers(team: Team) -> list[User]:
+    return list(db.session.scalars(
+        select(User).where(User.team_id == team.id, User.active.is_(True), User.role == "manager")))
+
+
+# --- writing the decision -----------------------------------------------------------
+
+def _office_hours() -> tuple[time, time]:
+    cfg = current_app.config
+    return cfg["WORKDAY_START"], cfg["WORKDAY_END"]
+
+
+def _lock_team(team_id: int) -> None:
+    db.session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
 
 
 def route_lead(lead_id: int) -> int | None:
     """Assign the lead if it is still unrouted. Returns the agent id, or None."""
     lead = db.session.scalars(
-        select(Lead).where(Lead.id == lead_id).with_for_update()).first()
-    if lead is None or lead.routed_at is not None or lead.status == "spam":
+        select(Lead).where(Lead.id == lead_id).with_for_update(skip_locked=True)).first()
+    if lead is None or lead.routed_at is not None or lead.status not in ("new",):
         db.session.rollback()
-        return None
-    team = default_team()
-    if team is None:
-        log.warning("no default team: lead %s waits unrouted", lead.reference)
-        db.session.rollback()
-        return None
-    # Serialise round-robin within the team (PostgreSQL row lock; SQLite locks the file).
-    db.session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
-    agent = next_agent(team.id)
-    if agent is None:
-        lead.team_id = team.id
-        db.session.commit()
-        log.warning("no active agent in team %s: lead %s waits in the pool", team.name,
-                    lead.reference)
         return None
     now = utcnow()
-    # Guarded write: even without row locks a second router finds routed_at set.
-    result = db.session.execute(
-        update(Lead).where(Lead.id == lead.id, Lead.routed_at.is_(None))
-        .values(assigned_to_id=agent.id, assigned_at=now, routed_at=now, team_id=team.id)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        db.session.rollback()
-        return None
-    agent.last_assigned_at = now
-    with force_locale("zh_CN"):
-        body = gettext("Assigned to %(agent)s by round-robin in team %(team)s.",
-                       agent=agent.name, team=team.name)
-    db.session.add(Activity(lead_id=lead.id, kind="assignment", body=body, created_at=now))
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        team = target_team(match_rule(lead))
+        if team is None:
+            log.warning("no team to route lead %s to: it waits unrouted", lead.reference)
+            db.session.rollback()
+            return None
+        _lock_team(team.id)
+        db.session.expire_all()  # re-read agents, counts and pointers under the team lock
+        lead = db.session.get(Lead, lead_id)
+        decision = decide(lead, now)
+        if decision.agent is None:
+            lead.team_id = decision.team.id
+            db.session.commit()
+            log.info("lead %s waits in the pool of %s", lead.reference, decision.team.name)
+            return None
+        agent = decision.agent
+        day_start, day_end = _office_hours()
+        result = db.session.execute(
+            update(Lead).where(Lead.id == lead.id, Lead.routed_at.is_(None))
+            .values(assigned_to_id=agent.id, assigned_at=now, routed_at=now,
+                    team_id=decision.team.id, rule_id=decision.rule.id if decision.rule else None,
+                    sla_half_at=worktime.add_working_minutes(now, decision.sla_minutes // 2 or 1,
+                                                             day_start, day_end),
+                    sla_due_at=worktime.add_working_minutes(now, decision.sla_minutes,
+                                                            day_start, day_end),
+                    escalated_to_id=decision.escalate_to.id if decision.escalate_to else None)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            db.session.rollback()
+            return None
+        agent.last_assigned_at = now
+        db.session.add(Activity(lead_id=lead.id, kind="assignment", body=decision.explanation(),
+                                created_at=now))
+        db.session.refresh(lead)
+        notes = notify.queue_assignment(lead, agent, decision.team, decision.escalate_to)
     db.session.commit()
+    notify.send_soon(notes)
     log.info("lead %s routed to %s", lead.reference, agent.email)
     return agent.id
 
 
+def preview(lead: Lead) -> Decision:
+    """What routing would do now, without writing anything."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        decision = decide(lead, utcnow())
+        text = decision.explanation()
+    db.session.rollback()  # undo the weighted credits a preview moved
+    decision.reasons = text.split("\n")
+    decision.skipped = []
+    return decision
+
+
+def reassign(lead: Lead, reason: str, actor: User | None = None) -> int | None:
+    """Give an assigned lead to the next available agent (SLA breach, manager action)."""
+    now = utcnow()
+    lead = db.session.scalars(select(Lead).where(Lead.id == lead.id).with_for_update()).first()
+    previous = lead.assigned_to
+    exclude = (previous.id,) if previous else ()
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        team = target_team(match_rule(lead))
+        if team is None:
+            db.session.rollback()
+            return None
+        _lock_team(team.id)
+        db.session.expire_all()
+        lead = db.session.get(Lead, lead.id)
+        decision = decide(lead, now, exclude=exclude)
+        if decision.agent is None:
+            db.session.add(Activity(lead_id=lead.id, kind="note", author_id=actor.id if actor else None,
+                                    body=reason + "\n" + decision.explanation(), created_at=now))
+            db.session.commit()
+            return None
+        day_start, day_end = _office_hours()
+        lead.assigned_to_id = decision.agent.id
+        lead.assigned_at = now
+        lead.team_id = decision.team.id
+        lead.sla_half_at = worktime.add_working_minutes(now, decision.sla_minutes // 2 or 1,
+                                                        day_start, day_end)
+        lead.sla_due_at = worktime.add_working_minutes(now, decision.sla_minutes, day_start, day_end)
+        lead.sla_reminded_at = None
+        lead.sla_breached_at = None
+        decision.agent.last_assigned_at = now
+        body = gettext("Reassigned from %(old)s: %(reason)s",
+                       old=previous.name if previous else "—", reason=reason)
+        db.session.add(Activity(lead_id=lead.id, kind="assignment", author_id=actor.id if actor else None,
+                                body=body + "\n" + decision.explanation(), created_at=now))
+        notes = notify.queue_event(lead, "reassigned", [decision.agent], extra=reason)
+    db.session.commit()
+    notify.send_soon(notes)
+    return decision.agent.id
+
+
 def unrouted_lead_ids(older_than_seconds: int, limit: int = 500) -> list[int]:
-    from datetime import timedelta
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     return list(db.session.scalars(
         select(Lead.id)
-        .where(Lead.routed_at.is_(None), Lead.created_at <= cutoff, Lead.status != "spam")
+        .where(Lead.routed_at.is_(None), Lead.created_at <= cutoff, Lead.status == "new")
         .order_by(Lead.created_at)
         .limit(limit)))
