@@ -5,7 +5,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from crm.extensions import db
-from crm.models import Lead, Team, User
+from crm.models import Lead, NotificationChannel, RoutingRule, Team, User
 from crm.models.types import utcnow
 
 
@@ -56,3 +56,20 @@ class LeadFactory(Base):
     investment_wan = Decimal("5000")
     consent = True
     consent_version = "2026-11"
+
+
+class RuleFactory(Base):
+    class Meta:
+        model = RoutingRule
+
+    name = factory.Sequence(lambda n: f"规则{n}")
+    position = factory.Sequence(lambda n: n * 10)
+    team = factory.SubFactory(TeamFactory, is_default=False)
+
+
+class ChannelFactory(Base):
+    class Meta:
+        model = NotificationChannel
+
+    kind = "webhook"
+    target = "http://127.0.0.1:9/hook"
