@@ -75,11 +75,13 @@ def register_blueprints(app: Flask) -> None:
     from crm.auth.views import bp as auth_bp
     from crm.public.views import bp as public_bp
     from crm.reports.views import bp as reports_bp
+    from crm.routing_admin.views import bp as routing_admin_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(routing_admin_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

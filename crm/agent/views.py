@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm.agent.forms import FollowUpForm, StatusForm
 from crm.extensions import db
 from crm.models import Activity, Lead
-from crm.services import followup, stages
+from crm.services import followup, queue, routing, stages
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -44,7 +44,9 @@ def my_leads():
     leads = list(db.session.scalars(
         stmt.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(per_page + 1)))
     next_cursor = _encode_cursor(leads[per_page - 1]) if len(leads) > per_page else None
-    return render_template("agent/leads.html", leads=leads[:per_page], next_cursor=next_cursor)
+    attention = [] if cursor else queue.needs_attention(current_user)
+    return render_template("agent/leads.html", leads=leads[:per_page], next_cursor=next_cursor,
+                           attention=attention, is_big=routing.is_big_project)
 
 
 def _lead_for_current_user(lead_id: int) -> Lead:
@@ -52,7 +54,8 @@ def _lead_for_current_user(lead_id: int) -> Lead:
         selectinload(Lead.activities).joinedload(Activity.author), joinedload(Lead.assigned_to)])
     if lead is None:
         abort(404)
-    if not current_user.is_manager and lead.assigned_to_id != current_user.id:
+    if not current_user.is_manager and current_user.id not in (lead.assigned_to_id,
+                                                                lead.escalated_to_id):
         abort(403)
     return lead
 

@@ -1,24 +1,13 @@
 from datetime import date, timedelta
-from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, render_template, request
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, render_template, request
 
+from crm.auth.decorators import role_required
 from crm.models.types import utcnow
 from crm.services import reports
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-
-def manager_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_manager:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
 
 
 def _date_arg(name: str, default: date) -> date:
@@ -29,7 +18,7 @@ def _date_arg(name: str, default: date) -> date:
 
 
 @bp.route("/")
-@manager_required
+@role_required("manager")
 def index():
     tz = current_app.config["CRM_TIMEZONE"]
     today = utcnow().astimezone(ZoneInfo(tz)).date()
