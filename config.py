@@ -49,6 +49,8 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "crm@localhost")
+        # Fault drills only: seconds routing waits while holding its locks (see bench/).
+        self.FAULT_ROUTE_PAUSE_SECONDS = float(os.environ.get("CRM_FAULT_ROUTE_PAUSE_SECONDS", "0"))
         self.WTF_CSRF_TIME_LIMIT = None  # a prospect may take their time over the form
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -241,6 +241,15 @@ def _lock_team(team_id: int) -> None:
     db.session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
 
 
+def _fault_drill_pause() -> None:
+    # Fault drills only (bench/ and the SIGKILL tests): hold the row locks for a while,
+    # so a worker can be killed in the middle of routing. Unset in normal operation.
+    pause = current_app.config.get("FAULT_ROUTE_PAUSE_SECONDS")
+    if pause:
+        import time as _time
+        _time.sleep(pause)
+
+
 def route_lead(lead_id: int) -> int | None:
     """Assign the lead if it is still unrouted. Returns the agent id, or None."""
     lead = db.session.scalars(
@@ -265,6 +274,7 @@ def route_lead(lead_id: int) -> int | None:
             log.info("lead %s waits in the pool of %s", lead.reference, decision.team.name)
             return None
         agent = decision.agent
+        _fault_drill_pause()
         day_start, day_end = _office_hours()
         result = db.session.execute(
             update(Lead).where(Lead.id == lead.id, Lead.routed_at.is_(None))

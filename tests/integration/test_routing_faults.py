@@ -1,0 +1,183 @@
+"""Exactly-once routing on real parts: concurrent workers, caps, Redis stopped, workers killed."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import psutil
+import pytest
+import redis
+from sqlalchemy import func, select, update
+
+from config import Config
+from crm import create_app
+from crm.extensions import db
+from crm.models import Activity, Lead, User
+from tests.conftest import FreshContextClient
+from tests.factories import TeamFactory, UserFactory
+from tests.integration.conftest import Worker, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def count(stmt) -> int:
+    db.session.expire_all()
+    return db.session.scalar(stmt)
+
+
+def routed() -> int:
+    return count(select(func.count()).select_from(Lead).where(Lead.routed_at.is_not(None)))
+
+
+def assignment_activities() -> int:
+    return count(select(func.count()).select_from(Activity).where(Activity.kind == "assignment"))
+
+
+def submit(client, i: int) -> None:
+    response = client.post("/inquiry", data={"contact_name": f"客户{i}", "mobile": f"137{i:08d}",
+                                             "consent": "y"})
+    assert response.status_code == 302, response.status_code
+
+
+def test_200_leads_two_workers_exactly_once_and_caps_respected(pg_app, start_worker):
+    team = TeamFactory()
+    agents = [UserFactory(team=team, capacity=cap) for cap in (30, 40, 50, 60)]  # 180 seats
+    start_worker("w1", concurrency=2)
+    start_worker("w2", concurrency=2)
+    client = pg_app.test_client()
+    for i in range(200):
+        submit(client, i)
+    wait_until(lambda: routed() == 180 and assignment_activities() == 180, timeout=90)
+    time.sleep(1)  # anything still in flight would show up now
+    assert routed() == 180 and assignment_activities() == 180
+    per_agent = dict(db.session.execute(
+        select(Lead.assigned_to_id, func.count()).where(Lead.assigned_to_id.is_not(None))
+        .group_by(Lead.assigned_to_id)).all())
+    assert per_agent == {a.id: a.capacity for a in agents}  # every seat filled, none over
+    waiting = count(select(func.count()).select_from(Lead).where(
+        Lead.assigned_to_id.is_(None), Lead.team_id == team.id))
+    assert waiting == 20  # the rest wait in the team's pool
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PrivateRedis:
+    """A Redis of the test's own, so stopping it disturbs nobody else."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: self._ping(), timeout=10)
+
+    def _ping(self) -> bool:
+        try:
+            return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
+        except redis.RedisError:
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+def test_redis_stopped_during_submissions_then_the_sweeper_routes_everything(
+        pg_app, migrated, monkeypatch):
+    if subprocess.run(["which", "redis-server"], capture_output=True).returncode != 0:
+        pytest.fail("redis-server is needed for this drill")
+    team = TeamFactory()
+    agents = [UserFactory(team=team) for _ in range(3)]
+    private = PrivateRedis()
+    private.start()
+    env = {**migrated, "REDIS_URL": private.url}
+    monkeypatch.setenv("REDIS_URL", private.url)
+    config = Config()
+    config.TESTING, config.WTF_CSRF_ENABLED = True, False
+    app = create_app(config)
+    app.test_client_class = FreshContextClient
+    client = app.test_client()
+    worker = Worker(env, "redis-drill")
+    try:
+        for i in range(10):
+            submit(client, i)
+        wait_until(lambda: routed() == 10, timeout=30)
+        private.stop()  # Redis goes away in the middle of the burst
+        started = time.monotonic()
+        for i in range(10, 30):
+            submit(client, i)  # every submission still answered and saved
+        assert (time.monotonic() - started) / 20 < 2.0
+        assert count(select(func.count()).select_from(Lead)) == 30
+        assert routed() == 10
+        private.start()  # Redis is back (empty: it keeps nothing on disk)
+        with app.app_context():
+            app.extensions["celery"].tasks["workers.tasks.sweep_unrouted"].delay()
+        wait_until(lambda: routed() == 30, timeout=60)
+        assert assignment_activities() == 30
+        per_agent = dict(db.session.execute(
+            select(Lead.assigned_to_id, func.count()).group_by(Lead.assigned_to_id)).all())
+        assert sorted(per_agent.values()) == [10, 10, 10]
+        assert set(per_agent) == {a.id for a in agents}
+    finally:
+        worker.stop()
+        private.stop()
+
+
+def _pool_children(worker: Worker) -> list[psutil.Process]:
+    return psutil.Process(worker.proc.pid).children(recursive=True)
+
+
+def test_worker_child_killed_mid_routing_the_lead_is_routed_exactly_once(pg_app, migrated):
+    team = TeamFactory()
+    agents = [UserFactory(team=team) for _ in range(2)]
+    env = {**migrated, "CRM_FAULT_ROUTE_PAUSE_SECONDS": "3"}
+    worker = Worker(env, "kill-child", concurrency=1)
+    try:
+        client = pg_app.test_client()
+        submit(client, 1)
+        lead_id = db.session.scalars(select(Lead.id)).one()
+        wait_until(lambda: "route_lead" in worker.output() and "received" in worker.output(), timeout=20)
+        time.sleep(1)  # inside the pause: row locks held, nothing committed
+        [child] = _pool_children(worker)
+        child.send_signal(signal.SIGKILL)
+        # The parent notices, the message is rejected and requeued, a new child routes it.
+        wait_until(lambda: count(select(Lead.routed_at).where(Lead.id == lead_id)), timeout=60)
+        time.sleep(4)  # a second, wrong delivery would have landed by now
+        assert assignment_activities() == 1
+        assert count(select(Lead.assigned_to_id).where(Lead.id == lead_id)) in {a.id for a in agents}
+        assert "WorkerLostError" in worker.output() or "SIGKILL" in worker.output()
+    finally:
+        worker.stop()
+
+
+def test_whole_worker_killed_mid_routing_the_sweeper_routes_it_once(pg_app, migrated):
+    team = TeamFactory()
+    UserFactory(team=team)
+    slow = Worker({**migrated, "CRM_FAULT_ROUTE_PAUSE_SECONDS": "30"}, "doomed", concurrency=1)
+    client = pg_app.test_client()
+    submit(client, 1)
+    lead_id = db.session.scalars(select(Lead.id)).one()
+    wait_until(lambda: "received" in slow.output(), timeout=20)
+    time.sleep(1)
+    slow.kill(signal.SIGKILL)  # parent and child: the message stays unacked in Redis
+    slow.proc.wait()
+    slow.log.close()
+    assert count(select(Lead.routed_at).where(Lead.id == lead_id)) is None
+    healthy = Worker(migrated, "healthy")
+    try:
+        with pg_app.app_context():
+            pg_app.extensions["celery"].tasks["workers.tasks.sweep_unrouted"].delay()
+        wait_until(lambda: count(select(Lead.routed_at).where(Lead.id == lead_id)), timeout=30)
+        assert assignment_activities() == 1
+    finally:
+        healthy.stop()
