@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := crm:create_app
 
-.PHONY: demo test install install-dev translations worker beat clean
+.PHONY: demo test install install-dev translations messages worker beat clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ install-dev: $(BIN)/activate
 
 translations:
 	$(BIN)/pybabel -q compile -d crm/translations
+
+## After adding UI strings: refresh the catalog, then translate the new entries in the .po
+messages:
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/changfang-messages.pot .
+	$(BIN)/pybabel -q update -i /tmp/changfang-messages.pot -d crm/translations --no-fuzzy-matching
 
 ## Install, migrate a SQLite file, load demo data and serve on http://127.0.0.1:5000
 demo: install
