@@ -44,9 +44,21 @@ def my_leads():
     leads = list(db.session.scalars(
         stmt.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(per_page + 1)))
     next_cursor = _encode_cursor(leads[per_page - 1]) if len(leads) > per_page else None
-    attention = [] if cursor else queue.needs_attention(current_user)
+    first_page = cursor is None
     return render_template("agent/leads.html", leads=leads[:per_page], next_cursor=next_cursor,
-                           attention=attention, is_big=routing.is_big_project)
+                           attention=queue.needs_attention(current_user) if first_page else [],
+                           pool=queue.team_pool(current_user) if first_page else [],
+                           is_big=routing.is_big_project)
+
+
+@bp.route("/leads/<int:lead_id>/claim", methods=["POST"])
+@login_required
+def claim(lead_id: int):
+    if routing.claim(lead_id, current_user):
+        flash(_("The lead is yours."), "success")
+        return redirect(url_for("agent.lead_detail", lead_id=lead_id))
+    flash(_("Someone else took this lead first."), "error")
+    return redirect(url_for("agent.my_leads"))
 
 
 def _lead_for_current_user(lead_id: int) -> Lead:

@@ -28,3 +28,13 @@ def needs_attention(user: User, limit: int = 20) -> list[Lead]:
         .order_by(Lead.sla_due_at.asc().nulls_last(), Lead.next_follow_up_on.asc().nulls_last(),
                   Lead.id)
         .limit(limit)))
+
+
+def team_pool(user: User, limit: int = 50) -> list[Lead]:
+    """Leads waiting in the user's team pool: nobody was available when they came in."""
+    if user.team_id is None:
+        return []
+    return list(db.session.scalars(
+        select(Lead).where(Lead.team_id == user.team_id, Lead.assigned_to_id.is_(None),
+                           Lead.status == "new")
+        .order_by(Lead.created_at).limit(limit)))

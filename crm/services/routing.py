@@ -351,6 +351,25 @@ def reassign(lead: Lead, reason: str, actor: User | None = None) -> int | None:
     return decision.agent.id
 
 
+def claim(lead_id: int, agent: User) -> bool:
+    """An agent takes a lead from their team's pool; the first claim wins."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Lead).where(Lead.id == lead_id, Lead.assigned_to_id.is_(None),
+                           Lead.team_id == agent.team_id, Lead.status == "new")
+        .values(assigned_to_id=agent.id, assigned_at=now, routed_at=func.coalesce(Lead.routed_at, now))
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = gettext("%(agent)s took the lead from the team pool.", agent=agent.name)
+    db.session.add(Activity(lead_id=lead_id, kind="assignment", author_id=agent.id, body=body,
+                            created_at=now))
+    db.session.commit()
+    return True
+
+
 def unrouted_lead_ids(older_than_seconds: int, limit: int = 500) -> list[int]:
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     return list(db.session.scalars(

@@ -128,3 +128,23 @@ def test_agent_sees_what_needs_attention_first(client, auth, db):
     section = html[html.index('id="attention"'):html.index("</section>", html.index('id="attention"'))]
     assert due.reference in section and late.reference in section
     assert "普通线索" not in section
+
+
+def test_pool_is_visible_to_the_team_and_the_first_claim_wins(client, auth, db):
+    team = TeamFactory()
+    me = UserFactory(team=team, email="me@example.com", on_leave=True)
+    other = UserFactory(team=team, on_leave=True)
+    outsider = UserFactory(team=TeamFactory(is_default=False), email="out@example.com")
+    from crm.services import routing
+    lead = LeadFactory(company="池中线索")
+    assert routing.route_lead(lead.id) is None  # everybody on leave: it waits in the pool
+    auth.login("me@example.com")
+    html = client.get("/agent/leads").get_data(as_text=True)
+    assert 'id="pool"' in html and "池中线索" in html
+    assert routing.claim(lead.id, other) is True  # a colleague is quicker
+    response = client.post(f"/agent/leads/{lead.id}/claim")
+    assert response.status_code == 302 and "/agent/leads" in response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).assigned_to_id == other.id
+    assert routing.claim(lead.id, outsider) is False
+    assert me
