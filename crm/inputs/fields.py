@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
+from wtforms.widgets import TextInput
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -25,8 +26,12 @@ def clean_multiline(value):
 class LooseDecimalField(DecimalField):
     """A number that accepts full-width digits, thousands separators and a trailing unit."""
 
+    # A text box, not type=number: browsers would refuse "1,200" or "30亩" before we see it.
+    widget = TextInput()
+
     def __init__(self, *args, maximum: Decimal, **kwargs):
         self.maximum = maximum
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
+from wtforms.widgets import TelInput
 
 from crm import choices, regions
 from crm.i18n import ui_language
@@ -42,15 +43,19 @@ class InquiryForm(FlaskForm):
     investment_wan = LooseDecimalField(_l("Total investment (10k yuan)"),
                                        maximum=Decimal("1000000000"), validators=[Optional()])
     # 公司 Company
-    company = StringField(_l("Company"), filters=[clean], validators=[max_length(120)])
+    company = StringField(_l("Company"), filters=[clean], render_kw={"autocomplete": "organization"},
+                          validators=[max_length(120)])
     credit_code = StringField(_l("Unified social credit code"), filters=[clean])
     # 联系人 / 手机号 Contact
-    contact_name = StringField(_l("Contact person"), filters=[clean], validators=[
+    contact_name = StringField(_l("Contact person"), filters=[clean],
+                               render_kw={"autocomplete": "name"}, validators=[
         DataRequired(_l("Please tell us who to contact.")), max_length(60)])
-    mobile = StringField(_l("Mobile"), filters=[clean], validators=[
+    mobile = StringField(_l("Mobile"), filters=[clean], widget=TelInput(),
+                         render_kw={"autocomplete": "tel", "inputmode": "tel"}, validators=[
         DataRequired(_l("Please enter a mobile number."))])
     wechat_id = StringField(_l("WeChat ID"), filters=[clean], validators=[max_length(60)])
-    email = StringField(_l("Email"), filters=[clean], validators=[
+    email = StringField(_l("Email"), filters=[clean], render_kw={"autocomplete": "email",
+                                                                   "inputmode": "email"}, validators=[
         Optional(), Email(_l("Please enter a valid email address."), check_deliverability=False),
         max_length(254)])
     message = TextAreaField(_l("Anything else"), filters=[clean_multiline],
