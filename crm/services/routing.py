@@ -8,7 +8,7 @@ two workers never pick from the same stale view nor push an agent over their cap
 """
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -165,38 +165,19 @@ def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = ()) -> Decision:
     if decision.team is None and rule is not None and rule.agent is not None:
         decision.team = rule.agent.team
 
-    pool: list[User] = []
-    if rule is not None and rule.agent is not None:
-        pool = [rule.agent]
+    named = rule.agent if rule is not None else None
+    if named is not None:
+        eligible = _screen([named], lead, at, exclude, decision)
     elif candidates_of is not None:
-        pool = list(db.session.scalars(
-            select(User).where(User.team_id == candidates_of.id, User.role == "agent")
-            .order_by(User.id)))
-    counts = open_lead_counts([u.id for u in pool])
-    eligible = []
-    for user in pool:
-        why = gettext("already had this lead") if user.id in exclude else availability(
-            user, lead, at, counts.get(user.id, 0))
-        if why:
-            decision.skipped.append((user.name, why))
-        else:
-            eligible.append((user, counts.get(user.id, 0)))
-    if not eligible and rule is not None and rule.agent is not None and decision.team is not None:
+        eligible = _screen(team_agents(candidates_of.id), lead, at, exclude, decision)
+    else:
+        eligible = []
+    if not eligible and named is not None and decision.team is not None:
         # The named agent cannot take it: fall back to their team.
         decision.reasons.append(gettext("%(agent)s is unavailable; trying their team.",
-                                        agent=rule.agent.name))
-        backup = decision.team
-        members = [u for u in db.session.scalars(
-            select(User).where(User.team_id == backup.id, User.role == "agent",
-                               User.id != rule.agent.id).order_by(User.id))]
-        counts = open_lead_counts([u.id for u in members])
-        for user in members:
-            why = gettext("already had this lead") if user.id in exclude else availability(
-                user, lead, at, counts.get(user.id, 0))
-            if why:
-                decision.skipped.append((user.name, why))
-            else:
-                eligible.append((user, counts.get(user.id, 0)))
+                                        agent=named.name))
+        colleagues = [u for u in team_agents(decision.team.id) if u.id != named.id]
+        eligible = _screen(colleagues, lead, at, exclude, decision)
     if eligible:
         decision.agent = _pick(decision.strategy, eligible)
         decision.reasons.append(gettext("%(agent)s chosen by %(strategy)s.", agent=decision.agent.name,
@@ -210,6 +191,27 @@ def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = ()) -> Decision:
             decision.reasons.append(gettext("Big project: escalated to %(senior)s.",
                                             senior=decision.escalate_to.name))
     return decision
+
+
+def team_agents(team_id: int) -> list[User]:
+    return list(db.session.scalars(
+        select(User).where(User.team_id == team_id, User.role == "agent").order_by(User.id)))
+
+
+def _screen(users: list[User], lead: Lead, at: datetime, exclude: tuple[int, ...],
+            decision: Decision) -> list[tuple[User, int]]:
+    """(agent, open leads) for those who can take the lead; the others go to decision.skipped."""
+    counts = open_lead_counts([u.id for u in users])
+    eligible = []
+    for user in users:
+        open_count = counts.get(user.id, 0)
+        why = (gettext("already had this lead") if user.id in exclude
+               else availability(user, lead, at, open_count))
+        if why:
+            decision.skipped.append((user.name, why))
+        else:
+            eligible.append((user, open_count))
+    return eligible
 
 
 def _strategy_label(strategy: str) -> str:
@@ -232,9 +234,11 @@ def team_managers(team: Team) -> list[User]:
 
 # --- writing the decision -----------------------------------------------------------
 
-def _office_hours() -> tuple[time, time]:
-    cfg = current_app.config
-    return cfg["WORKDAY_START"], cfg["WORKDAY_END"]
+def sla_deadlines(start: datetime, minutes: int) -> dict[str, datetime]:
+    """Half-time reminder and first-contact deadline, counted in working minutes."""
+    day_start, day_end = current_app.config["WORKDAY_START"], current_app.config["WORKDAY_END"]
+    return {"sla_half_at": worktime.add_working_minutes(start, max(minutes // 2, 1), day_start, day_end),
+            "sla_due_at": worktime.add_working_minutes(start, minutes, day_start, day_end)}
 
 
 def _lock_team(team_id: int) -> None:
@@ -275,16 +279,12 @@ def route_lead(lead_id: int) -> int | None:
             return None
         agent = decision.agent
         _fault_drill_pause()
-        day_start, day_end = _office_hours()
         result = db.session.execute(
             update(Lead).where(Lead.id == lead.id, Lead.routed_at.is_(None))
             .values(assigned_to_id=agent.id, assigned_at=now, routed_at=now,
                     team_id=decision.team.id, rule_id=decision.rule.id if decision.rule else None,
-                    sla_half_at=worktime.add_working_minutes(now, decision.sla_minutes // 2 or 1,
-                                                             day_start, day_end),
-                    sla_due_at=worktime.add_working_minutes(now, decision.sla_minutes,
-                                                            day_start, day_end),
-                    escalated_to_id=decision.escalate_to.id if decision.escalate_to else None)
+                    escalated_to_id=decision.escalate_to.id if decision.escalate_to else None,
+                    **sla_deadlines(now, decision.sla_minutes))
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             db.session.rollback()
@@ -331,13 +331,11 @@ def reassign(lead: Lead, reason: str, actor: User | None = None) -> int | None:
                                     body=reason + "\n" + decision.explanation(), created_at=now))
             db.session.commit()
             return None
-        day_start, day_end = _office_hours()
         lead.assigned_to_id = decision.agent.id
         lead.assigned_at = now
         lead.team_id = decision.team.id
-        lead.sla_half_at = worktime.add_working_minutes(now, decision.sla_minutes // 2 or 1,
-                                                        day_start, day_end)
-        lead.sla_due_at = worktime.add_working_minutes(now, decision.sla_minutes, day_start, day_end)
+        for name, value in sla_deadlines(now, decision.sla_minutes).items():
+            setattr(lead, name, value)
         lead.sla_reminded_at = None
         lead.sla_breached_at = None
         decision.agent.last_assigned_at = now
