@@ -83,6 +83,10 @@ def celery_settings(redis_url: str | None, queue: str) -> dict:
         "enable_utc": True,
         "broker_connection_retry_on_startup": True,
         "task_ignore_result": True,
+        # The web request's id (X-Request-Id) is on every log line of the tasks it caused.
+        "worker_log_format": "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(message)s",
+        "worker_task_log_format": "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] "
+                                  "%(task_name)s[%(task_id)s]: %(message)s",
     }
     if redis_url is None:
         # No broker configured: run tasks in-process, right after the request commits.

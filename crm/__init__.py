@@ -1,5 +1,4 @@
 """Changfang CRM: lead capture and inquiry CRM for industrial real estate."""
-import logging
 import os
 
 from flask import Flask, render_template, request
@@ -31,8 +30,9 @@ def _finish_config(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # pool_pre_ping is pointless for a file and SQLite wants a longer lock wait.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from crm.observability import configure_logging, init_request_ids
+    configure_logging(json_lines=os.environ.get("CRM_LOG_FORMAT") == "json")
+    init_request_ids(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -73,10 +73,12 @@ def _select_locale() -> str:
 def register_blueprints(app: Flask) -> None:
     from crm.agent.views import bp as agent_bp
     from crm.auth.views import bp as auth_bp
+    from crm.ops.views import bp as ops_bp
     from crm.public.views import bp as public_bp
     from crm.reports.views import bp as reports_bp
     from crm.routing_admin.views import bp as routing_admin_bp
 
+    app.register_blueprint(ops_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)

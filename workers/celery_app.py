@@ -16,8 +16,13 @@ BEAT_SCHEDULE = {
 def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
-            with app.app_context():
-                return self.run(*args, **kwargs)
+            from crm.observability import request_id_var
+            token = request_id_var.set(getattr(self.request, "request_id", None) or "-")
+            try:
+                with app.app_context():
+                    return self.run(*args, **kwargs)
+            finally:
+                request_id_var.reset(token)
 
     celery_app = Celery(app.name, task_cls=FlaskTask, include=["workers.tasks"])
     celery_app.config_from_object(app.config["CELERY"])

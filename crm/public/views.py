@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import Lead
+from crm.ops import metrics
 from crm.public.forms import InquiryForm
 from crm.services.intake import capture_inquiry
 
@@ -32,8 +33,11 @@ def inquiry():
         # The thank-you page is keyed by a signed session value, not a guessable URL.
         session["last_reference"] = lead.reference
         return redirect(url_for("public.thanks"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("public/inquiry.html", form=form), status
+    if request.method == "POST":
+        for name in form.errors:
+            metrics.REJECTIONS.labels(field=name).inc()
+        return render_template("public/inquiry.html", form=form), 422
+    return render_template("public/inquiry.html", form=form)
 
 
 @bp.route("/inquiry/thanks")

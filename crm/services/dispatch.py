@@ -7,13 +7,16 @@ import logging
 
 from flask import current_app
 
+from crm.observability import current_request_id
+
 log = logging.getLogger(__name__)
 
 
 def enqueue(task_name: str, *args) -> bool:
     celery = current_app.extensions["celery"]
     try:
-        celery.tasks[task_name].apply_async(args=args)
+        # The request id travels as a message header, so the worker logs under it too.
+        celery.tasks[task_name].apply_async(args=args, headers={"request_id": current_request_id()})
         return True
     except Exception:  # noqa: BLE001 - kombu OperationalError, redis errors, eager task errors
         log.warning("could not enqueue %s%r; the sweeper will pick it up", task_name, args,

@@ -8,6 +8,7 @@ from crm.choices import SQM_PER_MU
 from crm.extensions import db
 from crm.models import Lead
 from crm.models.types import utcnow
+from crm.ops import metrics
 from crm.services.dispatch import enqueue
 from crm.services.reference import new_reference
 
@@ -76,5 +77,6 @@ def capture_inquiry(form, channel: str = "web") -> Lead:
     else:
         raise RuntimeError("could not draw a unique reference number")
     db.session.commit()
+    metrics.SUBMISSIONS.labels(channel=channel).inc()
     enqueue("workers.tasks.route_lead", lead.id)
     return lead

@@ -29,7 +29,7 @@ def test_submitted_lead_is_routed_by_a_real_worker_and_worked_by_the_agent(pg_ap
     worker = start_worker("w1")
     client = pg_app.test_client()
 
-    response = client.post("/inquiry", data={
+    response = client.post("/inquiry", headers={"X-Request-Id": "trace-7f3a"}, data={
         "contact_name": "刘先生", "mobile": "+86 133-9121-9793", "consent": "y",
         "property_type": "factory", "deal_type": "rent", "region_code": "sh.songjiang.g60",
         "area_min": "2000", "area_max": "3000", "company": "上海精密机械有限公司"})
@@ -40,6 +40,8 @@ def test_submitted_lead_is_routed_by_a_real_worker_and_worked_by_the_agent(pg_ap
     assert lead.assigned_to_id == agent.id
     assert lead.routed_at is not None and lead.assigned_at is not None
     assert "workers.tasks.route_lead" in worker.output()  # routed by the worker, not in-process
+    # The request id travelled with the task: the worker's routing log line carries it.
+    assert any("trace-7f3a" in line and "routed to" in line for line in worker.output().splitlines())
 
     # The agent logs in, sees it, opens it, logs a call.
     agent_client = pg_app.test_client()
