@@ -1,0 +1,22 @@
+"""gunicorn settings for Changfang CRM: `gunicorn -c gunicorn.conf.py 'crm:create_app()'`."""
+import multiprocessing
+import os
+
+bind = os.environ.get("CRM_BIND", "0.0.0.0:8000")
+# Requests are short and mostly wait on PostgreSQL: 2 × cores + 1 sync workers.
+workers = int(os.environ.get("CRM_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000          # recycle workers now and then: bounded memory
+max_requests_jitter = 500
+accesslog = "-"
+forwarded_allow_ips = os.environ.get("CRM_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):
+    # prometheus_client multiprocess mode: forget a dead worker's live gauges.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)
