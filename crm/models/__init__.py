@@ -1,7 +1,10 @@
 """Every model, imported here so Alembic's autogenerate sees the whole schema."""
 from crm.models.activity import Activity
+from crm.models.idempotency import ApiIdempotencyKey
 from crm.models.lead import Lead
+from crm.models.repeat import InquiryRepeat
+from crm.models.source_site import SourceSite
 from crm.models.team import Team
 from crm.models.user import User
 
-__all__ = ["Activity", "Lead", "Team", "User"]
+__all__ = ["Activity", "ApiIdempotencyKey", "InquiryRepeat", "Lead", "SourceSite", "Team", "User"]

@@ -85,6 +85,10 @@ def pg_app(migrated, monkeypatch):
     config = Config()
     config.TESTING = True
     config.WTF_CSRF_ENABLED = False
+    # Tests post in bursts from one address without the form's fill-time token; the tests
+    # about spam and rate limits turn these on themselves.
+    config.CRM_SPAM_MIN_FILL_SECONDS = 0
+    config.RATELIMIT_ENABLED = False
     app = create_app(config)
     app.test_client_class = FreshContextClient
     with app.app_context():
@@ -92,7 +96,8 @@ def pg_app(migrated, monkeypatch):
         _db.session.remove()
         # Each test starts from empty tables (users, teams and leads).
         _db.session.execute(_db.text(
-            "TRUNCATE activity, lead, \"user\", team RESTART IDENTITY CASCADE"))
+            "TRUNCATE activity, inquiry_repeat, api_idempotency_key, lead, source_site, "
+            "\"user\", team RESTART IDENTITY CASCADE"))
         _db.session.commit()
         _db.engine.dispose()
 
