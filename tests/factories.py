@@ -56,3 +56,10 @@ class LeadFactory(Base):
     investment_wan = Decimal("5000")
     consent = True
     consent_version = "2026-11"
+
+
+def make_site(name="浙江站", origins=("https://zj.example.cn",), active=True):
+    """A source site and its API key (the key exists in clear only here)."""
+    from crm.services.sites import create_site
+    site, api_key = create_site(name, list(origins), active)
+    return site, api_key

@@ -44,5 +44,5 @@ def to_simplified(value: str) -> str:
 
 def search_key(*parts: str, max_length: int = 4000) -> str:
     """What a lead is found by: simplified, lower-case, full-width folded, one line."""
-    text = " ".join(p for p in parts if p)
-    return to_simplified(to_halfwidth(clean_text(text))).lower()[:max_length]
+    text = " ".join(clean_text(p, multiline=True) for p in parts if p)
+    return to_simplified(" ".join(to_halfwidth(text).split())).lower()[:max_length]
