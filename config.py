@@ -58,6 +58,37 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.MAX_CONTENT_LENGTH = 256 * 1024
         self.LEADS_PER_PAGE = 50
+        # Behind nginx/a load balancer: how many proxies set X-Forwarded-For (0: none).
+        self.CRM_PROXY_COUNT = int(os.environ.get("CRM_PROXY_COUNT", "0"))
+
+        # Intake: duplicates, spam, the JSON API.
+        self.CRM_DUPLICATE_WINDOW_DAYS = int(os.environ.get("CRM_DUPLICATE_WINDOW_DAYS", "90"))
+        # A person needs a few seconds to fill in even the short form; a bot does not.
+        self.CRM_SPAM_MIN_FILL_SECONDS = int(os.environ.get("CRM_SPAM_MIN_FILL_SECONDS", "3"))
+        self.CRM_API_MAX_BODY_BYTES = int(os.environ.get("CRM_API_MAX_BODY_BYTES", str(32 * 1024)))
+        self.CRM_RATELIMIT_PER_IP = os.environ.get(
+            "CRM_RATELIMIT_PER_IP", "5 per minute;30 per hour")
+        self.CRM_RATELIMIT_PER_MOBILE = os.environ.get(
+            "CRM_RATELIMIT_PER_MOBILE", "3 per 10 minutes;10 per day")
+        # A partner server posts for many prospects, so the API is limited per key, not per IP.
+        self.CRM_RATELIMIT_PER_API_KEY = os.environ.get(
+            "CRM_RATELIMIT_PER_API_KEY", "60 per minute;2000 per day")
+        # Flask-Limiter: Redis when there is one; fail open (in-memory) when it is down.
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_KEY_PREFIX = queue
+        self.RATELIMIT_ENABLED = _bool("CRM_RATELIMIT_ENABLED", True)
+
+        # Auto-reply mail to a prospect who gave an email; off while MAIL_SERVER is unset.
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@localhost")
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_USE_STARTTLS = _bool("MAIL_USE_STARTTLS", False)
 
 
 class TestConfig(Config):
@@ -68,6 +99,11 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = "sqlite://"
         self.REDIS_URL = None
         self.CELERY = celery_settings(None, "crm-test")
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        # Tests that are about limits or fill time turn them on themselves.
+        self.RATELIMIT_ENABLED = False
+        self.CRM_SPAM_MIN_FILL_SECONDS = 0
+        self.MAIL_SERVER = None
 
 
 def celery_settings(redis_url: str | None, queue: str) -> dict:

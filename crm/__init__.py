@@ -1,7 +1,7 @@
 """Changfang CRM: lead capture and inquiry CRM for industrial real estate."""
 import os
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError as DBOperationalError
 
 from config import DEV_SECRET, Config
@@ -14,6 +14,7 @@ def create_app(config: Config | None = None) -> Flask:
     _finish_config(app)
     register_extensions(app)
     register_blueprints(app)
+    register_security(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -33,6 +34,8 @@ def _finish_config(app: Flask) -> None:
     from crm.observability import configure_logging, init_request_ids
     configure_logging(json_lines=os.environ.get("CRM_LOG_FORMAT") == "json")
     init_request_ids(app)
+    # API answers carry Chinese messages: readable UTF-8, not \uXXXX escapes.
+    app.json.ensure_ascii = False
 
 
 def register_extensions(app: Flask) -> None:
@@ -72,7 +75,9 @@ def _select_locale() -> str:
 
 def register_blueprints(app: Flask) -> None:
     from crm.agent.views import bp as agent_bp
+    from crm.api.views import bp as api_bp
     from crm.auth.views import bp as auth_bp
+    from crm.manage.views import bp as manage_bp
     from crm.ops.views import bp as ops_bp
     from crm.public.views import bp as public_bp
     from crm.reports.views import bp as reports_bp
@@ -84,11 +89,33 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agent_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(routing_admin_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(manage_bp)
+
+
+def register_security(app: Flask) -> None:
+    from crm.ratelimit import init_limiter
+    from crm.security import init_security
+
+    init_security(app)
+    init_limiter(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from flask_babel import gettext as _
+
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):
+            # API clients get JSON, never an HTML page.
+            messages = {401: _("A valid X-Api-Key header is required."),
+                        404: _("This page does not exist."),
+                        413: _("What you sent is too large."),
+                        429: _("Too many requests. Please wait a moment and try again."),
+                        503: _("The service is briefly unavailable. Please try again in a minute.")}
+            response = jsonify({"error": messages.get(
+                code, _("Something went wrong on our side. Please try again."))})
+            return response, code
         return render_template("error.html", code=code), code
 
     for code in (400, 403, 404, 405, 413, 429, 500):
@@ -97,6 +124,10 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(DBOperationalError)
     def database_unavailable(error):
         app.logger.error("database unavailable: %s", error)
+        if request.path.startswith("/api/"):
+            from flask_babel import gettext as _
+            return jsonify({"error": _("The service is briefly unavailable. "
+                                       "Please try again in a minute.")}), 503
         return render_template("error.html", code=503), 503
 
 

@@ -12,6 +12,8 @@ SQM_PER_MU = 666.67
 
 CHANNELS = {"web": _l("Web form"), "api": _l("API"), "phone": _l("Phone"),
             "wechat": _l("WeChat"), "import": _l("Import")}
+# What an agent may pick when typing a lead in by hand.
+MANUAL_CHANNELS = {code: CHANNELS[code] for code in ("phone", "wechat")}
 
 # Leading industry tracks named in the sources (DOMAIN.md).
 INDUSTRIES = {
@@ -42,7 +44,7 @@ OPEN_STATUSES = ("new", "contacted", "qualified", "site_visit", "negotiating")
 FOLLOW_UP_KINDS = {"call": _l("Call"), "wechat": _l("WeChat"),
                    "site_visit": _l("Site visit"), "note": _l("Note")}
 ACTIVITY_KINDS = {**FOLLOW_UP_KINDS, "status_change": _l("Status change"),
-                  "assignment": _l("Assignment")}
+                  "assignment": _l("Assignment"), "repeat_inquiry": _l("Repeat inquiry")}
 CONTACT_KINDS = ("call", "wechat", "site_visit")  # these count as contacting the prospect
 
 ROLES = {"agent": _l("Agent"), "manager": _l("Manager"), "admin": _l("Admin")}

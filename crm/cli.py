@@ -63,3 +63,22 @@ def sweep():
         routing.route_lead(lead_id)
     click.echo(f"routed {len(ids)} lead(s)")
     current_app.logger.info("manual sweep routed %d leads", len(ids))
+
+
+@crm_cli.command("create-site")
+@click.option("--name", required=True)
+@click.option("--origin", "origins", multiple=True, help="An origin that may embed the form; repeatable.")
+def create_site(name, origins):
+    """Register a source site; prints its embed key and its API key (shown once)."""
+    from crm.inputs.origins import parse_origins
+    from crm.services import sites
+
+    if sites.name_taken(name):
+        raise click.ClickException(f"a site named {name} exists")
+    try:
+        parsed = parse_origins(" ".join(origins))
+    except ValueError as exc:
+        raise click.ClickException(f"not an origin: {exc}") from None
+    site, api_key = sites.create_site(name, parsed)
+    click.echo(f"site {site.name}: embed key {site.public_key}")
+    click.echo(f"API key (shown once): {api_key}")

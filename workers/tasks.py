@@ -1,11 +1,12 @@
 """Thin task wrappers: they take ids and call services; every one is safe to run twice."""
 import logging
+import smtplib
 
 from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from crm.services import notify, routing, sla
+from crm.services import mail, notify, repeats, routing, sla
 from crm.services.dispatch import enqueue
 
 log = logging.getLogger(__name__)
@@ -56,3 +57,15 @@ def deliver_pending() -> int:
     ids = notify.pending_ids()
     notify.send_soon(ids)
     return len(ids)
+@shared_task(name="workers.tasks.notify_repeat_inquiry", bind=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60,
+             max_retries=8)
+def notify_repeat_inquiry(self, original_id: int, repeat_id: int) -> bool:
+    return repeats.notify_repeat(original_id, repeat_id)
+
+
+@shared_task(name="workers.tasks.send_auto_reply", bind=True,
+             autoretry_for=(OperationalError, smtplib.SMTPException, OSError),
+             retry_backoff=True, retry_backoff_max=120, max_retries=5)
+def send_auto_reply(self, lead_id: int) -> bool:
+    return mail.send_auto_reply(lead_id)

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from crm import choices
 from crm.inputs.fields import clean, clean_multiline, max_length, options
+from crm.public.forms import InquiryForm
 
 
 class FollowUpForm(FlaskForm):
@@ -22,3 +23,11 @@ class StatusForm(FlaskForm):
     def __init__(self, allowed: tuple[str, ...], *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = options((s, choices.STATUSES[s]) for s in allowed)
+
+
+class AgentInquiryForm(InquiryForm):
+    """A lead an agent types in from the 400 hotline or WeChat: the same validation as the
+    public form, plus the channel it came through."""
+    channel = RadioField(_l("Came in by"), choices=options(choices.MANUAL_CHANNELS),
+                         default="phone",
+                         validators=[InputRequired(_l("Please say how the lead came in."))])

@@ -7,10 +7,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from crm.agent.forms import FollowUpForm, StatusForm
+from crm.agent.forms import AgentInquiryForm, FollowUpForm, StatusForm
 from crm.extensions import db
-from crm.models import Activity, Lead
+from crm.inputs.text import search_key
+from crm.models import Activity, InquiryRepeat, Lead
 from crm.services import followup, queue, routing, stages
+from crm.services.intake import capture_inquiry
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -35,6 +37,15 @@ def my_leads():
     if not current_user.is_manager:
         stmt = stmt.where(Lead.assigned_to_id == current_user.id)
     stmt = stmt.where(Lead.status != "spam")
+    q = (request.args.get("q") or "").strip()[:100]
+    if q:
+        # Typed in traditional or simplified, full- or half-width: search_text is all simplified.
+        digits = "".join(ch for ch in search_key(q) if ch.isdigit())
+        matches = [Lead.search_text.contains(search_key(q), autoescape=True),
+                   Lead.reference == q.upper()]
+        if len(digits) >= 4:
+            matches.append(Lead.mobile_e164.contains(digits, autoescape=True))
+        stmt = stmt.where(or_(*matches))
     cursor = _decode_cursor(request.args.get("after"))
     if cursor:
         created, lead_id = cursor
@@ -44,9 +55,9 @@ def my_leads():
     leads = list(db.session.scalars(
         stmt.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(per_page + 1)))
     next_cursor = _encode_cursor(leads[per_page - 1]) if len(leads) > per_page else None
-    first_page = cursor is None
+    first_page = cursor is None and not q
     return render_template("agent/leads.html", leads=leads[:per_page], next_cursor=next_cursor,
-                           attention=queue.needs_attention(current_user) if first_page else [],
+                           q=q, attention=queue.needs_attention(current_user) if first_page else [],
                            pool=queue.team_pool(current_user) if first_page else [],
                            is_big=routing.is_big_project)
 
@@ -61,9 +72,30 @@ def claim(lead_id: int):
     return redirect(url_for("agent.my_leads"))
 
 
+@bp.route("/leads/new", methods=["GET", "POST"])
+@login_required
+def new_lead():
+    """A lead from the 400 hotline or WeChat, typed in by an agent (no spam check)."""
+    form = AgentInquiryForm()
+    if form.validate_on_submit():
+        outcome = capture_inquiry(form, channel=form.channel.data, check_spam=False)
+        if outcome.status == "duplicate":
+            flash(_("This prospect asked before: recorded as a repeat inquiry on lead %(ref)s, "
+                    "and its owner is told.", ref=outcome.reference), "success")
+        else:
+            flash(_("Lead %(ref)s saved and sent to routing.", ref=outcome.reference), "success")
+        if current_user.is_manager:
+            return redirect(url_for("agent.lead_detail", lead_id=outcome.lead_id))
+        return redirect(url_for("agent.my_leads"))
+    return render_template("agent/new_lead.html", form=form), (
+        422 if request.method == "POST" else 200)
+
+
 def _lead_for_current_user(lead_id: int) -> Lead:
     lead = db.session.get(Lead, lead_id, options=[
-        selectinload(Lead.activities).joinedload(Activity.author), joinedload(Lead.assigned_to)])
+        selectinload(Lead.activities).joinedload(Activity.author), joinedload(Lead.assigned_to),
+        selectinload(Lead.repeats).joinedload(InquiryRepeat.source_site),
+        joinedload(Lead.source_site)])
     if lead is None:
         abort(404)
     if not current_user.is_manager and current_user.id not in (lead.assigned_to_id,

@@ -1,4 +1,5 @@
 """Cleaning free text typed into public forms."""
+import functools
 import re
 import unicodedata
 
@@ -28,3 +29,20 @@ def clean_text(value, max_length: int | None = None, multiline: bool = False) ->
 def to_halfwidth(value: str) -> str:
     """Full-width digits, letters and punctuation → ASCII (NFKC), e.g. １３３ → 133."""
     return unicodedata.normalize("NFKC", value)
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # a C++ extension; loaded on first use only
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(value: str) -> str:
+    """Traditional → simplified characters (廠房 → 厂房); other text is left alone."""
+    return _t2s().convert(value) if value else ""
+
+
+def search_key(*parts: str, max_length: int = 4000) -> str:
+    """What a lead is found by: simplified, lower-case, full-width folded, one line."""
+    text = " ".join(clean_text(p, multiline=True) for p in parts if p)
+    return to_simplified(" ".join(to_halfwidth(text).split())).lower()[:max_length]

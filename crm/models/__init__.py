@@ -1,10 +1,13 @@
 """Every model, imported here so Alembic's autogenerate sees the whole schema."""
 from crm.models.activity import Activity
+from crm.models.idempotency import ApiIdempotencyKey
 from crm.models.lead import Lead
 from crm.models.notification import Notification, NotificationAttempt, NotificationChannel
+from crm.models.repeat import InquiryRepeat
 from crm.models.routing_rule import RoutingRule
+from crm.models.source_site import SourceSite
 from crm.models.team import Team
 from crm.models.user import User
 
-__all__ = ["Activity", "Lead", "Notification", "NotificationAttempt", "NotificationChannel",
-           "RoutingRule", "Team", "User"]
+__all__ = ["Activity", "ApiIdempotencyKey", "InquiryRepeat", "Lead", "Notification",
+           "NotificationAttempt", "NotificationChannel", "RoutingRule", "SourceSite", "Team", "User"]

@@ -82,11 +82,26 @@ class Lead(db.Model):
     utm_source: Mapped[str] = mapped_column(String(100), default="")
     utm_medium: Mapped[str] = mapped_column(String(100), default="")
     utm_campaign: Mapped[str] = mapped_column(String(100), default="")
+    source_site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source_site.id", ondelete="SET NULL"))
+    # The listing the form was opened from. No foreign key yet: listings come later.
+    listing_id: Mapped[int | None] = mapped_column()
+
+    # Simplified-Chinese, lower-case text of the free-text fields, so 廠房 finds 厂房.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Why intake judged it spam (codes, comma-separated); empty for real leads.
+    spam_reasons: Mapped[str] = mapped_column(String(300), default="")
+    # Set when the auto-reply mail went out (the mail task acts only while NULL).
+    auto_reply_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assigned_to: Mapped["User | None"] = relationship(foreign_keys=[assigned_to_id])  # noqa: F821
     escalated_to: Mapped["User | None"] = relationship(foreign_keys=[escalated_to_id])  # noqa: F821
     team: Mapped["Team | None"] = relationship()  # noqa: F821
     rule: Mapped["RoutingRule | None"] = relationship()  # noqa: F821
+    source_site: Mapped["SourceSite | None"] = relationship()  # noqa: F821
+    repeats: Mapped[list["InquiryRepeat"]] = relationship(  # noqa: F821
+        order_by="InquiryRepeat.created_at.desc(), InquiryRepeat.id.desc()",
+        cascade="all, delete-orphan", passive_deletes=True)
     activities: Mapped[list["Activity"]] = relationship(  # noqa: F821
         order_by="Activity.created_at.desc(), Activity.id.desc()",
         cascade="all, delete-orphan", passive_deletes=True)
@@ -98,6 +113,8 @@ class Lead(db.Model):
         Index("ix_lead_created", "created_at"),
         # Duplicate lookup by mobile within a time window.
         Index("ix_lead_mobile_created", "mobile_e164", "created_at"),
+        # Duplicate lookup by company + contact person when the mobile differs.
+        Index("ix_lead_company_contact_created", "company", "contact_name", "created_at"),
         # The sweeper's scan: only unrouted rows are in this partial index.
         Index("ix_lead_unrouted", "created_at",
               postgresql_where=text("routed_at IS NULL"),

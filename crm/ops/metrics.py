@@ -12,7 +12,8 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest, multi
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy import case, func, select
 
-SUBMISSIONS = Counter("crm_inquiries_submitted_total", "Inquiries saved", ["channel"])
+SUBMISSIONS = Counter("crm_inquiries_submitted_total", "Inquiries saved, by channel and outcome "
+                      "(new, duplicate, spam)", ["channel", "outcome"])
 REJECTIONS = Counter("crm_inquiries_rejected_total", "Inquiry fields refused, by field", ["field"])
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600)
 

@@ -68,10 +68,16 @@ class InquiryForm(FlaskForm):
     utm_source = HiddenField(filters=[clean])
     utm_medium = HiddenField(filters=[clean])
     utm_campaign = HiddenField(filters=[clean])
+    listing_id = HiddenField(filters=[clean])
+    # Bot traps (judged by crm.services.spam, never a validation error): a field people
+    # do not see, and a signed time the form was shown.
+    website = StringField(_l("Leave this empty"), filters=[clean])
+    started = HiddenField(filters=[clean])
 
     # Set by validation, read by the intake service.
     parsed_mobile = None
     credit_code_valid = None
+    listing = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,6 +101,13 @@ class InquiryForm(FlaskForm):
                                      "(no I, O, S, V or Z).")) from None
         field.data = code
         self.credit_code_valid = ok
+
+    def validate_listing_id(self, field):
+        if not field.data:
+            return
+        if not field.data.isascii() or not field.data.isdigit() or not 0 < int(field.data) < 2**31:
+            raise ValidationError(_l("Please give the listing as a whole number."))
+        self.listing = int(field.data)
 
     def validate_area_max(self, field):
         if (field.data is not None and self.area_min.data is not None

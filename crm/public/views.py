@@ -1,12 +1,15 @@
-"""What a prospect sees: the inquiry form, its thank-you page, the privacy notice."""
+"""What a prospect sees: the inquiry form (standalone and embedded), thank-you pages, privacy."""
 from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
                    url_for)
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from crm.extensions import db
+from crm.extensions import csrf, db
 from crm.models import Lead
 from crm.ops import metrics
 from crm.public.forms import InquiryForm
+from crm.security import allow_framing_by
+from crm.services import sites, spam
 from crm.services.intake import capture_inquiry
 
 bp = Blueprint("public", __name__)
@@ -19,19 +22,27 @@ def index():
     return redirect(url_for("public.inquiry"))
 
 
+def _prefill(form: InquiryForm) -> None:
+    """Attribution comes with the link (or the embed snippet) that opened the form."""
+    form.page_url.data = request.args.get("page") or request.referrer or ""
+    form.referrer.data = request.args.get("ref") or request.referrer or ""
+    for name in _ATTRIBUTION:
+        getattr(form, name).data = request.args.get(name, "")
+    listing = request.args.get("listing", "")
+    # Only a well-formed id: a hidden field the prospect cannot correct must not fail.
+    form.listing_id.data = listing if listing.isascii() and listing.isdigit() and len(listing) < 10 else ""
+    form.started.data = spam.new_fill_token()
+
+
 @bp.route("/inquiry", methods=["GET", "POST"])
 def inquiry():
     form = InquiryForm()
     if request.method == "GET":
-        # Attribution comes with the link that opened the form.
-        form.page_url.data = request.args.get("page") or request.referrer or ""
-        form.referrer.data = request.args.get("ref") or request.referrer or ""
-        for name in _ATTRIBUTION:
-            getattr(form, name).data = request.args.get(name, "")
+        _prefill(form)
     if form.validate_on_submit():
-        lead = capture_inquiry(form, channel="web")
+        outcome = capture_inquiry(form, channel="web", bot_traps=True)
         # The thank-you page is keyed by a signed session value, not a guessable URL.
-        session["last_reference"] = lead.reference
+        session["last_reference"] = outcome.reference
         return redirect(url_for("public.thanks"))
     if request.method == "POST":
         for name in form.errors:
@@ -48,7 +59,49 @@ def thanks():
     lead = db.session.scalars(select(Lead).where(Lead.reference == reference)).first()
     if lead is None:
         abort(404)
-    return render_template("public/thanks.html", lead=lead,
+    return render_template("public/thanks.html", reference=lead.reference,
+                           sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
+
+
+def _thanks_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="embed-thanks")
+
+
+def _embed_site():
+    site = sites.site_for_public_key(request.args.get("site"))
+    if site is None:
+        abort(404)
+    allow_framing_by(site.origin_list)
+    return site
+
+
+# Inside a partner's iframe the session cookie is third-party (SameSite=Lax: not sent),
+# so the embed keeps no session: no session CSRF token (the signed fill-time token and
+# the rate limits stand guard) and a signed reference in the thank-you URL.
+@bp.route("/embed/inquiry", methods=["GET", "POST"])
+@csrf.exempt
+def embed_inquiry():
+    site = _embed_site()
+    form = InquiryForm(meta={"csrf": False})
+    if request.method == "GET":
+        _prefill(form)
+    if form.validate_on_submit():
+        outcome = capture_inquiry(form, channel="web", source_site_id=site.id, bot_traps=True)
+        return redirect(url_for("public.embed_thanks", site=site.public_key,
+                                t=_thanks_signer().dumps(outcome.reference),
+                                lang=request.args.get("lang")))
+    status = 422 if request.method == "POST" else 200
+    return render_template("public/embed.html", form=form, site=site), status
+
+
+@bp.route("/embed/thanks")
+def embed_thanks():
+    site = _embed_site()
+    try:
+        reference = _thanks_signer().loads(request.args.get("t", ""), max_age=3600)
+    except BadSignature:
+        return redirect(url_for("public.embed_inquiry", site=site.public_key))
+    return render_template("public/embed_thanks.html", reference=reference, site=site,
                            sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
 
 

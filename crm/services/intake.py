@@ -1,18 +1,39 @@
-"""Capture an inquiry: validate (in the form), commit, then hand over to routing."""
+"""Capture an inquiry: validate (in the form), judge spam, link repeats, commit, hand over.
+
+Three outcomes, and none of them drops what the prospect sent:
+- a new lead, routed after commit;
+- spam: a lead with status "spam" and its reasons, never routed until a manager releases it;
+- a repeat: the prospect asked within the duplicate window, so the submission is linked to
+  the first lead (InquiryRepeat) and the owner is told, instead of routing a second lead.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
+from typing import Callable
 
 from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from crm.choices import SQM_PER_MU
 from crm.extensions import db
-from crm.models import Lead
+from crm.inputs.text import search_key
+from crm.models import InquiryRepeat, Lead, User
 from crm.models.types import utcnow
 from crm.ops import metrics
+from crm.services import followup, spam
 from crm.services.dispatch import enqueue
 from crm.services.reference import new_reference
 
 _EIA = {"yes": True, "no": False}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str            # "new" | "spam" | "duplicate"
+    reference: str         # the lead's reference; the first lead's for a repeat
+    lead_id: int
+    repeat_id: int | None = None
 
 
 def to_sqm(value: Decimal | None, unit: str) -> Decimal | None:
@@ -21,12 +42,12 @@ def to_sqm(value: Decimal | None, unit: str) -> Decimal | None:
     return (value * Decimal(str(SQM_PER_MU)) if unit == "mu" else value).quantize(Decimal("0.01"))
 
 
-def lead_from_form(form, channel: str) -> Lead:
+def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lead:
     """Build (not save) a Lead from a validated InquiryForm."""
     now = utcnow()
     unit = form.area_unit.data or "sqm"
     mobile = form.parsed_mobile
-    return Lead(
+    lead = Lead(
         channel=channel,
         created_at=now,
         deal_type=form.deal_type.data or None,
@@ -60,23 +81,125 @@ def lead_from_form(form, channel: str) -> Lead:
         utm_source=(form.utm_source.data or "")[:100],
         utm_medium=(form.utm_medium.data or "")[:100],
         utm_campaign=(form.utm_campaign.data or "")[:100],
+        source_site_id=source_site_id,
+        listing_id=form.listing,
+        status="new",
+        spam_reasons="",
     )
+    lead.search_text = search_key(lead.contact_name, lead.company, lead.usage, lead.region_text,
+                                  lead.message)
+    return lead
 
 
-def capture_inquiry(form, channel: str = "web") -> Lead:
-    """Commit the lead first; routing happens after, and may happen later (sweeper)."""
-    lead = lead_from_form(form, channel)
+def find_original(lead: Lead) -> tuple[Lead, str] | None:
+    """The newest non-spam lead in the window with the same mobile, else company + contact."""
+    since = lead.created_at - timedelta(days=current_app.config["CRM_DUPLICATE_WINDOW_DAYS"])
+    recent = (select(Lead).where(Lead.created_at >= since, Lead.status != "spam")
+              .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1))
+    # Two queries, each served by its own index (ix_lead_mobile_created,
+    # ix_lead_company_contact_created); an OR would defeat both.
+    original = db.session.scalars(recent.where(Lead.mobile_e164 == lead.mobile_e164)).first()
+    if original is not None:
+        return original, "mobile"
+    if lead.company and lead.contact_name:
+        original = db.session.scalars(recent.where(
+            Lead.company == lead.company, Lead.contact_name == lead.contact_name)).first()
+        if original is not None:
+            return original, "company"
+    return None
+
+
+def _details(lead: Lead) -> dict:
+    """What else this submission said, as JSON-safe values."""
+    names = ("deal_type", "property_type", "region_code", "region_text", "area_min_sqm",
+             "area_max_sqm", "area_unit", "industry", "usage", "needs_eia", "annual_tax_wan",
+             "investment_wan", "credit_code", "wechat_id", "email", "mobile_note",
+             "contact_preference", "consent_version")
+    out = {}
+    for name in names:
+        value = getattr(lead, name)
+        if value is None or value == "":
+            continue
+        out[name] = str(value) if isinstance(value, Decimal) else value
+    return out
+
+
+def _repeat_from(lead: Lead, original: Lead, matched_on: str) -> InquiryRepeat:
+    return InquiryRepeat(
+        original_lead_id=original.id, created_at=lead.created_at, matched_on=matched_on,
+        channel=lead.channel, source_site_id=lead.source_site_id, listing_id=lead.listing_id,
+        contact_name=lead.contact_name, mobile_e164=lead.mobile_e164, company=lead.company,
+        message=lead.message, details=_details(lead), page_url=lead.page_url,
+        referrer=lead.referrer, utm_source=lead.utm_source, utm_medium=lead.utm_medium,
+        utm_campaign=lead.utm_campaign)
+
+
+def _serialise_same_prospect(lead: Lead) -> None:
+    """On PostgreSQL, two submissions for one mobile take turns, so both cannot be 'first'."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(lead.mobile_e164))))
+
+
+def _insert_with_reference(lead: Lead) -> None:
     for _attempt in range(5):
         lead.reference = new_reference(lead.created_at, current_app.config["CRM_TIMEZONE"])
         try:
             with db.session.begin_nested():
                 db.session.add(lead)
-            break
+            return
         except IntegrityError:  # reference collision: draw again
             continue
+    raise RuntimeError("could not draw a unique reference number")
+
+
+def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = None,
+                    check_spam: bool = True, bot_traps: bool = False,
+                    before_commit: Callable[[Outcome], None] | None = None) -> Outcome:
+    """Commit the inquiry first; routing, notices and mail happen after, via Celery.
+
+    `before_commit` lets the caller add rows to the same transaction (the API's
+    idempotency record); an IntegrityError from them propagates after a rollback.
+    """
+    lead = lead_from_form(form, channel, source_site_id)
+    reasons = spam.judge(form, bot_traps=bot_traps) if check_spam else []
+    repeat = None
+    if reasons:
+        lead.status = "spam"
+        lead.spam_reasons = ",".join(reasons)[:300]
+        _insert_with_reference(lead)
+        outcome = Outcome("spam", lead.reference, lead.id)
     else:
-        raise RuntimeError("could not draw a unique reference number")
-    db.session.commit()
-    metrics.SUBMISSIONS.labels(channel=channel).inc()
+        _serialise_same_prospect(lead)
+        found = find_original(lead)
+        if found is not None:
+            original, matched_on = found
+            repeat = _repeat_from(lead, original, matched_on)
+            db.session.add(repeat)
+            db.session.flush()
+            outcome = Outcome("duplicate", original.reference, original.id, repeat.id)
+        else:
+            _insert_with_reference(lead)
+            outcome = Outcome("new", lead.reference, lead.id)
+    try:
+        if before_commit is not None:
+            before_commit(outcome)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise
+    metrics.SUBMISSIONS.labels(channel=channel, outcome=outcome.status).inc()
+    if outcome.status == "new":
+        enqueue("workers.tasks.route_lead", outcome.lead_id)
+        if lead.email and current_app.config.get("MAIL_SERVER"):
+            enqueue("workers.tasks.send_auto_reply", outcome.lead_id)
+    elif outcome.status == "duplicate":
+        enqueue("workers.tasks.notify_repeat_inquiry", outcome.lead_id, outcome.repeat_id)
+    return outcome
+
+
+def release_spam(lead: Lead, manager: User) -> None:
+    """A manager says it is a real inquiry: back to 'new' and into routing."""
+    if lead.status != "spam":
+        raise followup.StageError("not spam")
+    followup.change_status(lead, manager, "new")
     enqueue("workers.tasks.route_lead", lead.id)
-    return lead

@@ -10,13 +10,10 @@ import pytest
 import redis
 from sqlalchemy import func, select, update
 
-from config import Config
-from crm import create_app
 from crm.extensions import db
 from crm.models import Activity, Lead, User
-from tests.conftest import FreshContextClient
 from tests.factories import TeamFactory, UserFactory
-from tests.integration.conftest import Worker, wait_until
+from tests.integration.conftest import Worker, make_test_app, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -102,10 +99,7 @@ def test_redis_stopped_during_submissions_then_the_sweeper_routes_everything(
     private.start()
     env = {**migrated, "REDIS_URL": private.url}
     monkeypatch.setenv("REDIS_URL", private.url)
-    config = Config()
-    config.TESTING, config.WTF_CSRF_ENABLED = True, False
-    app = create_app(config)
-    app.test_client_class = FreshContextClient
+    app = make_test_app()
     client = app.test_client()
     worker = Worker(env, "redis-drill")
     try:

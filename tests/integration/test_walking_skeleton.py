@@ -4,14 +4,11 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from config import Config
-from crm import create_app
 
 from crm.extensions import db
 from crm.models import Activity, Lead
-from tests.conftest import FreshContextClient
 from tests.factories import TeamFactory, UserFactory
-from tests.integration.conftest import wait_until
+from tests.integration.conftest import make_test_app, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -111,10 +108,7 @@ def test_lead_is_saved_when_the_broker_is_down_and_the_sweeper_routes_it(
     agent = UserFactory(team=team)
     # The web process as it runs while Redis is down: its broker does not answer.
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
-    config = Config()
-    config.TESTING, config.WTF_CSRF_ENABLED = True, False
-    broker_down = create_app(config)
-    broker_down.test_client_class = FreshContextClient
+    broker_down = make_test_app()
     started = time.monotonic()
     response = broker_down.test_client().post("/inquiry", data={
         "contact_name": "吴总", "mobile": "13912345678", "consent": "y"})

@@ -30,3 +30,19 @@ def test_seed_demo_creates_routed_leads(runner, db):
     # Run again: users are not duplicated.
     runner.invoke(args=["crm", "seed-demo", "--leads", "1"])
     assert db.session.scalar(select(func.count()).select_from(User)) == 4
+
+
+def test_create_site_prints_keys_and_stores_only_the_hash(runner, db):
+    from sqlalchemy import select
+
+    from crm.models import SourceSite
+    from crm.services.sites import hash_api_key
+    result = runner.invoke(args=["crm", "create-site", "--name", "浙江站",
+                                 "--origin", "https://zj.example.cn/"])
+    assert result.exit_code == 0, result.output
+    api_key = result.output.split("(shown once): ")[1].strip()
+    site = db.session.scalars(select(SourceSite)).one()
+    assert site.origin_list == ["https://zj.example.cn"] and site.public_key in result.output
+    assert site.api_key_hash == hash_api_key(api_key)
+    bad = runner.invoke(args=["crm", "create-site", "--name", "x", "--origin", "zj.example.cn"])
+    assert bad.exit_code != 0 and "not an origin" in bad.output

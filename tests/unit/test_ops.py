@@ -25,7 +25,7 @@ def test_metrics_count_submissions_rejections_and_state(client, db):
     client.post("/inquiry", data={"contact_name": "刘", "mobile": "13391219793", "consent": "y"})
     text = client.get("/metrics").get_data(as_text=True)
     assert 'crm_inquiries_rejected_total{field="mobile"}' in text
-    assert 'crm_inquiries_submitted_total{channel="web"}' in text
+    assert 'crm_inquiries_submitted_total{channel="web",outcome="new"}' in text
     assert "crm_leads_unrouted" in text
     assert 'crm_routing_latency_seconds_bucket{le="+Inf"}' in text
 

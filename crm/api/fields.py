@@ -1,0 +1,123 @@
+"""The API's flat JSON fields, how each maps onto InquiryForm, and their JSON types.
+
+The form is the one place an inquiry is validated; this module only checks JSON
+types (a list where a string belongs) and turns the object into form data.
+One table (FIELDS) feeds both the mapping and the OpenAPI document.
+"""
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from crm import choices, regions
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str                 # text | number | integer | eia | consent | region
+    form: str                 # the InquiryForm field it feeds
+    description: str
+    max_length: int | None = None
+    enum: tuple[str, ...] | None = None
+    required: bool = False
+
+
+FIELDS: dict[str, Field] = {
+    "deal_type": Field("text", "deal_type", "rent or buy", enum=tuple(choices.DEAL_TYPES)),
+    "property_type": Field("text", "property_type", "what kind of space",
+                           enum=tuple(choices.PROPERTY_TYPES)),
+    "region": Field("region", "region_code",
+                    "a region code (e.g. zj.huzhou.changxing) or free text such as a park's name",
+                    max_length=120),
+    "area_min": Field("number", "area_min", "smallest area, in area_unit"),
+    "area_max": Field("number", "area_max", "largest area, in area_unit"),
+    "area_unit": Field("text", "area_unit", "sqm (㎡) or mu (亩, 666.67 ㎡); default sqm",
+                       enum=tuple(choices.AREA_UNITS)),
+    "industry": Field("text", "industry", "industry track", enum=tuple(choices.INDUSTRIES)),
+    "usage": Field("text", "usage", "what will be made or stored", max_length=500),
+    "needs_eia": Field("eia", "needs_eia", "needs an environmental assessment (环评); null: unknown"),
+    "annual_tax_wan": Field("number", "annual_tax_wan", "expected annual tax, 万元"),
+    "investment_wan": Field("number", "investment_wan", "total investment, 万元"),
+    "company": Field("text", "company", "company name", max_length=120),
+    "credit_code": Field("text", "credit_code", "统一社会信用代码 (18 characters)", max_length=40),
+    "contact_name": Field("text", "contact_name", "contact person", max_length=60, required=True),
+    "mobile": Field("text", "mobile", "mainland mobile; +86/0086, spaces, full-width digits and a "
+                    "trailing note such as 仅微信 are accepted", max_length=80, required=True),
+    "wechat": Field("text", "wechat_id", "WeChat ID", max_length=60),
+    "email": Field("text", "email", "email address (gets an auto-reply)", max_length=254),
+    "message": Field("text", "message", "anything else", max_length=2000),
+    "consent": Field("consent", "consent", "the prospect agreed to the privacy notice; must be true",
+                     required=True),
+    "page_url": Field("text", "page_url", "the page the inquiry was made on", max_length=1000),
+    "referrer": Field("text", "referrer", "that page's referrer", max_length=1000),
+    "utm_source": Field("text", "utm_source", "UTM source", max_length=100),
+    "utm_medium": Field("text", "utm_medium", "UTM medium", max_length=100),
+    "utm_campaign": Field("text", "utm_campaign", "UTM campaign", max_length=100),
+    "listing_id": Field("integer", "listing_id", "the listing the inquiry is about"),
+}
+
+# Form field → API field, for error keys (region_text and region_code both come from region).
+API_NAME = {f.form: name for name, f in FIELDS.items()} | {"region_text": "region"}
+
+
+def _number_text(value) -> str:
+    try:
+        return format(Decimal(str(value)), "f")
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def to_formdata(body: dict) -> tuple[MultiDict, dict[str, list[str]]]:
+    """JSON object → (form data, type errors keyed by API field name)."""
+    data: MultiDict = MultiDict()
+    errors: dict[str, list[str]] = {}
+    for name, value in body.items():
+        field = FIELDS.get(name) if isinstance(name, str) else None
+        if field is None:
+            errors[str(name)[:60]] = [str(_l("Unknown field."))]
+            continue
+        if value is None:
+            if field.kind == "eia":
+                data[field.form] = "unknown"
+            continue
+        kind = field.kind
+        if kind in ("text", "region"):
+            if not isinstance(value, str):
+                errors[name] = [str(_l("Must be a string."))]
+            elif kind == "region" and value.strip() in regions.REGIONS:
+                data["region_code"] = value.strip()
+            elif kind == "region":
+                data["region_text"] = value
+            else:
+                data[field.form] = value
+        elif kind == "number":
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                errors[name] = [str(_l("Must be a number."))]
+            else:
+                data[field.form] = value if isinstance(value, str) else _number_text(value)
+        elif kind == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors[name] = [str(_l("Must be a whole number."))]
+            else:
+                data[field.form] = str(value)
+        elif kind == "eia":
+            if not isinstance(value, bool):
+                errors[name] = [str(_l("Must be true, false or null."))]
+            else:
+                data[field.form] = "yes" if value else "no"
+        elif kind == "consent":
+            if not isinstance(value, bool):
+                errors[name] = [str(_l("Must be true or false."))]
+            elif value:
+                data[field.form] = "y"
+    return data, errors
+
+
+def form_errors(form) -> dict[str, list[str]]:
+    """The form's per-field messages under the API's field names."""
+    out: dict[str, list[str]] = {}
+    for form_name, messages in form.errors.items():
+        name = API_NAME.get(form_name, form_name)
+        out.setdefault(name, []).extend(str(m) for m in messages)
+    return out

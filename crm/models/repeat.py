@@ -1,0 +1,42 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.extensions import db
+from crm.models.types import UTCDateTime, utcnow
+
+
+class InquiryRepeat(db.Model):
+    """A prospect asking again within the duplicate window: linked to the first lead.
+
+    A separate table rather than a second Lead row, so a repeat can never be routed,
+    swept or counted as a new lead by code that only knows about leads.
+    """
+    __tablename__ = "inquiry_repeat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    original_lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    matched_on: Mapped[str] = mapped_column(String(10))  # mobile | company
+    channel: Mapped[str] = mapped_column(String(10), default="web")
+    source_site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source_site.id", ondelete="SET NULL"))
+    listing_id: Mapped[int | None] = mapped_column()
+    contact_name: Mapped[str] = mapped_column(String(60), default="")
+    mobile_e164: Mapped[str] = mapped_column(String(16), default="")
+    company: Mapped[str] = mapped_column(String(120), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    # Everything else the prospect sent this time (need, usage, tax...), so nothing is lost.
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    page_url: Mapped[str] = mapped_column(String(1000), default="")
+    referrer: Mapped[str] = mapped_column(String(1000), default="")
+    utm_source: Mapped[str] = mapped_column(String(100), default="")
+    utm_medium: Mapped[str] = mapped_column(String(100), default="")
+    utm_campaign: Mapped[str] = mapped_column(String(100), default="")
+    # Set once the owner has been told (the notify task acts only while NULL).
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    source_site: Mapped["SourceSite | None"] = relationship()  # noqa: F821
+
+    __table_args__ = (Index("ix_inquiry_repeat_original", "original_lead_id", "created_at"),)

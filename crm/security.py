@@ -1,0 +1,48 @@
+"""HTTP security headers for every response, set in this one place.
+
+Every page refuses to be framed (CSP frame-ancestors 'none' and X-Frame-Options DENY),
+except the embed pages, which allow exactly their source site's origins. There are no
+inline scripts or styles anywhere, so the CSP can forbid them.
+"""
+from flask import Flask, g
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from crm.inputs.origins import normalise_origin
+
+_BASE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                "object-src 'none'; base-uri 'self'; form-action 'self'")
+
+
+def allow_framing_by(origins: list[str]) -> None:
+    """Let this response be framed by these origins (and no one else)."""
+    safe = []
+    for origin in origins:
+        try:
+            safe.append(normalise_origin(origin))  # stored values are re-checked: a header
+        except ValueError:
+            continue
+    g.frame_ancestors = safe
+
+
+def frame_ancestors_value() -> str:
+    ancestors = g.get("frame_ancestors")
+    return "frame-ancestors " + (" ".join(ancestors) if ancestors else "'none'")
+
+
+def init_security(app: Flask) -> None:
+    proxies = app.config.get("CRM_PROXY_COUNT", 0)
+    if proxies:
+        # The client's address (rate limits) comes from X-Forwarded-For set by our proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    @app.after_request
+    def set_security_headers(response):
+        response.headers["Content-Security-Policy"] = f"{_BASE_POLICY}; {frame_ancestors_value()}"
+        if g.get("frame_ancestors"):
+            # X-Frame-Options cannot name origins; CSP frame-ancestors governs here.
+            response.headers.pop("X-Frame-Options", None)
+        else:
+            response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        return response

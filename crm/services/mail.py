@@ -1,0 +1,56 @@
+"""The auto-reply a prospect gets when they left an email address."""
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import Lead
+from crm.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _message(lead: Lead) -> EmailMessage:
+    config = current_app.config
+    with force_locale("zh_CN"):
+        subject = gettext("We received your inquiry %(ref)s", ref=lead.reference)
+        body = render_template("mail/auto_reply.txt", lead=lead,
+                               sla_minutes=config["SLA_FIRST_CONTACT_MINUTES"])
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = formataddr((lead.contact_name, lead.email))
+    message["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
+    message.set_content(body)
+    return message
+
+
+def send_auto_reply(lead_id: int) -> bool:
+    """Send once per lead. The row is locked while sending, so two runs cannot both send;
+    a crash between sending and committing may send it again (at-least-once)."""
+    config = current_app.config
+    lead = db.session.scalars(select(Lead).where(Lead.id == lead_id).with_for_update()).first()
+    if (lead is None or lead.auto_reply_sent_at is not None or not lead.email
+            or lead.status == "spam" or not config.get("MAIL_SERVER")):
+        db.session.rollback()
+        return False
+    message = _message(lead)
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config.get("MAIL_USE_STARTTLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+    except Exception:
+        db.session.rollback()
+        raise
+    lead.auto_reply_sent_at = utcnow()
+    db.session.commit()
+    log.info("auto-reply sent for lead %s", lead.reference)
+    return True

@@ -1,0 +1,81 @@
+"""Is an inquiry spam? Bot traps and a content check; the one list of spam words.
+
+A judgement, never a refusal: spam is stored with its reasons and a manager can
+release it, so a false positive costs a delay, not a lost customer.
+"""
+import re
+import time
+
+from flask import current_app
+from itsdangerous import BadSignature, TimestampSigner
+
+from crm.inputs.text import search_key
+
+_SALT = "inquiry-form-started"
+
+# Links: a scheme, a www. host, or a bare domain with a common TLD.
+_LINK = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(?:com|net|cc|top|xyz|vip|shop|info|me|io)\b",
+                   re.IGNORECASE)
+
+# An email address in a message is a way to reach the prospect, not a link.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+# Adult and gambling words seen in spam on Chinese sites (matched on simplified,
+# lower-case text, so traditional and full-width variants are caught too).
+SPAM_WORDS = (
+    # adult
+    "色情", "成人网", "成人视频", "裸聊", "约炮", "一夜情", "援交", "av女优", "黄色网站", "激情视频",
+    "porn", "sex cam", "escort",
+    # gambling
+    "赌博", "博彩", "百家乐", "六合彩", "时时彩", "北京赛车", "真人视讯", "娱乐城", "老虎机",
+    "棋牌游戏", "网上赌场", "澳门赌场", "体育投注", "彩票平台", "casino", "baccarat", "betting",
+    # other common junk
+    "代开发票", "办证", "刷单", "viagra",
+)
+
+
+def new_fill_token() -> str:
+    """A signed 'shown at' time for the form's hidden `started` field."""
+    return TimestampSigner(current_app.config["SECRET_KEY"], salt=_SALT).sign("f").decode()
+
+
+def _fill_seconds(token: str | None) -> float | None:
+    try:
+        _value, stamp = TimestampSigner(current_app.config["SECRET_KEY"], salt=_SALT).unsign(
+            token or "", return_timestamp=True)
+    except BadSignature:
+        return None
+    return time.time() - stamp.timestamp()
+
+
+def bot_trap_reasons(form) -> list[str]:
+    reasons = []
+    if form.website.data:
+        reasons.append("honeypot")
+    minimum = current_app.config["CRM_SPAM_MIN_FILL_SECONDS"]
+    if minimum > 0:
+        seconds = _fill_seconds(form.started.data)
+        if seconds is None:
+            reasons.append("no_fill_token")
+        elif seconds < minimum:
+            reasons.append("too_fast")
+    return reasons
+
+
+def content_reasons(*texts: str) -> list[str]:
+    reasons = []
+    if any(_LINK.search(_EMAIL.sub("", t or "")) for t in texts):
+        reasons.append("link")
+    haystack = search_key(*texts)
+    words = [w for w in SPAM_WORDS if w in haystack]
+    if words:
+        reasons.append("words:" + "|".join(words[:5]))
+    return reasons
+
+
+def judge(form, bot_traps: bool) -> list[str]:
+    """Reasons this submission looks like spam; empty when it does not."""
+    reasons = bot_trap_reasons(form) if bot_traps else []
+    reasons += content_reasons(form.contact_name.data, form.company.data, form.usage.data,
+                               form.region_text.data, form.wechat_id.data, form.message.data)
+    return reasons

@@ -1,0 +1,172 @@
+"""Intake on real parts: spam, repeats and rate limits with PostgreSQL, Redis and Celery workers."""
+import re
+import uuid
+from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis
+import time_machine
+from sqlalchemy import func, select
+
+from config import Config
+from crm import create_app
+from crm.extensions import db
+from crm.models import Activity, InquiryRepeat, Lead
+from tests.conftest import FreshContextClient
+from tests.factories import TeamFactory, UserFactory, make_site
+from tests.integration.conftest import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def fresh(lead_id):
+    db.session.expire_all()
+    return db.session.get(Lead, lead_id)
+
+
+def lead_by_mobile(e164):
+    db.session.expire_all()
+    return db.session.scalars(select(Lead).where(Lead.mobile_e164 == e164)).one()
+
+
+def test_spam_is_never_routed_by_the_worker_until_a_manager_releases_it(pg_app, start_worker):
+    pg_app.config["CRM_SPAM_MIN_FILL_SECONDS"] = 30
+    team = TeamFactory()
+    agent = UserFactory(team=team)
+    UserFactory(team=team, email="boss@example.com", role="manager")
+    worker = start_worker("w1")
+    client = pg_app.test_client()
+
+    html = client.get("/inquiry").get_data(as_text=True)
+    token = re.search(r'name="started" type="hidden" value="([^"]+)"', html).group(1)
+    base = {"contact_name": "刘先生", "consent": "y", "started": token}
+    client.post("/inquiry", data={**base, "mobile": "13800000001", "website": "x"})  # honeypot
+    client.post("/inquiry", data={**base, "mobile": "13800000002"})                  # too fast
+    client.post("/inquiry", data={**base, "mobile": "13800000003", "started": ""})   # no token
+    with time_machine.travel(timedelta(seconds=45)):  # the form was filled at human speed
+        client.post("/inquiry", data={**base, "mobile": "13800000004",
+                                      "message": "澳門博彩 http://x.example"})         # content
+        client.post("/inquiry", data={**base, "mobile": "13800000005"})              # a person
+    real = lead_by_mobile("+8613800000005")
+    wait_until(lambda: fresh(real.id).routed_at)
+
+    # The sweeper runs on the worker and still leaves every spam lead alone.
+    pg_app.extensions["celery"].tasks["workers.tasks.sweep_unrouted"].delay()
+    wait_until(lambda: "workers.tasks.sweep_unrouted" in worker.output()
+               and "succeeded" in worker.output().split("workers.tasks.sweep_unrouted")[-1])
+    db.session.expire_all()
+    spam = db.session.scalars(select(Lead).where(Lead.status == "spam").order_by(Lead.id)).all()
+    assert [l.spam_reasons for l in spam] == ["honeypot,too_fast", "too_fast", "no_fill_token",
+                                             "link,words:博彩"]
+    assert all(l.routed_at is None and l.assigned_to_id is None for l in spam)
+
+    boss = pg_app.test_client()
+    boss.post("/login", data={"email": "boss@example.com", "password": "secret-pass"})
+    assert boss.post(f"/manage/spam/{spam[0].id}/release").status_code == 302
+    released = wait_until(lambda: (l := fresh(spam[0].id)).routed_at and l)
+    assert released.status == "new" and released.assigned_to_id == agent.id
+    assert all(fresh(l.id).routed_at is None for l in spam[1:])
+
+
+def test_a_repeat_notifies_the_owner_through_the_worker_and_is_not_routed(pg_app, start_worker):
+    team = TeamFactory()
+    agent = UserFactory(team=team, email="li@example.com")
+    UserFactory(team=team)
+    worker = start_worker("w1")
+    _site, key = make_site()
+    client = pg_app.test_client()
+    client.post("/inquiry", data={"contact_name": "刘先生", "mobile": "13391219793", "consent": "y",
+                                  "page_url": "https://zj.example.cn/news/1"})
+    first = wait_until(lambda: (l := lead_by_mobile("+8613391219793")).routed_at and l)
+    answer = client.post("/api/v1/inquiries", headers={"X-Api-Key": key}, json={
+        "contact_name": "劉先生", "mobile": "+86 133 9121 9793", "consent": True,
+        "page_url": "https://partner.example.cn/p/9", "message": "再问一下"})
+    assert answer.get_json() == {"reference": first.reference, "status": "duplicate"}
+
+    def notice():
+        db.session.expire_all()
+        return db.session.scalars(select(Activity).where(
+            Activity.lead_id == first.id, Activity.kind == "repeat_inquiry")).first()
+    activity = wait_until(notice)
+    assert "https://partner.example.cn/p/9" in activity.body and "再问一下" in activity.body
+    assert "workers.tasks.notify_repeat_inquiry" in worker.output()
+    assert db.session.scalar(select(func.count()).select_from(Lead)) == 1
+    assert fresh(first.id).assigned_to_id == agent.id
+    assert db.session.scalar(select(func.count()).select_from(Activity)
+                             .where(Activity.kind == "assignment")) == 1
+    # The owner sees how often and from where the prospect asked.
+    owner = pg_app.test_client()
+    owner.post("/login", data={"email": "li@example.com", "password": "secret-pass"})
+    page = owner.get(f"/agent/leads/{first.id}?lang=en").get_data(as_text=True)
+    assert "Asked again 1 times" in page and "https://partner.example.cn/p/9" in page
+
+
+def test_concurrent_submissions_of_one_prospect_make_one_lead(pg_app):
+    _site, key = make_site()
+    client = pg_app.test_client()
+
+    def submit(i):
+        return client.post("/api/v1/inquiries", headers={"X-Api-Key": key}, json={
+            "contact_name": "周女士", "mobile": "13912345678", "consent": True,
+            "message": f"第{i}次"}).get_json()["status"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(submit, range(6)))
+    assert sorted(statuses) == ["duplicate"] * 5 + ["new"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Lead)) == 1
+    assert db.session.scalar(select(func.count()).select_from(InquiryRepeat)) == 5
+
+
+def test_concurrent_retries_with_one_idempotency_key_make_one_lead(pg_app):
+    _site, key = make_site()
+    client = pg_app.test_client()
+    body = {"contact_name": "吴总", "mobile": "13612345678", "consent": True}
+
+    def submit(_i):
+        response = client.post("/api/v1/inquiries", json=body,
+                               headers={"X-Api-Key": key, "Idempotency-Key": "retry-7"})
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(submit, range(6)))
+    assert len({(code, tuple(sorted(a.items()))) for code, a in answers}) == 1
+    assert answers[0][0] == 201
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Lead)) == 1
+    assert db.session.scalar(select(func.count()).select_from(InquiryRepeat)) == 0
+
+
+def test_rate_limits_are_counted_in_redis(migrated, monkeypatch):
+    prefix = f"crm-limit-{uuid.uuid4().hex[:8]}"
+    for name, value in migrated.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CRM_CELERY_QUEUE", prefix)
+    monkeypatch.setenv("CRM_RATELIMIT_PER_IP", "2 per minute")
+    config = Config()
+    config.TESTING, config.WTF_CSRF_ENABLED, config.CRM_SPAM_MIN_FILL_SECONDS = True, False, 0
+    assert config.RATELIMIT_STORAGE_URI == migrated["REDIS_URL"]
+    app = create_app(config)
+    app.test_client_class = FreshContextClient
+    client = app.test_client()
+    codes = [client.post("/inquiry", data={"contact_name": "刘", "consent": "y",
+                                           "mobile": f"1370000000{i}"}).status_code
+             for i in range(3)]
+    store = redis.Redis.from_url(migrated["REDIS_URL"])
+    try:
+        assert codes == [302, 302, 429]
+        assert store.keys(f"*{prefix}*intake-ip*")  # the counter lives in Redis
+        # A second app process (another gunicorn worker) shares the count.
+        second = create_app(config)
+        second.test_client_class = FreshContextClient
+        assert second.test_client().post("/inquiry", data={
+            "contact_name": "刘", "consent": "y", "mobile": "13700000009"}).status_code == 429
+    finally:
+        for name in store.scan_iter(f"*{prefix}*"):
+            store.delete(name)
+        with app.app_context():
+            db.session.execute(db.text(
+                "TRUNCATE activity, inquiry_repeat, lead RESTART IDENTITY CASCADE"))
+            db.session.commit()
+            db.engine.dispose()

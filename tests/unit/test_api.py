@@ -1,0 +1,200 @@
+"""POST /api/v1/inquiries: every answer the issue promises, and the idempotency key."""
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.api.fields import FIELDS
+from crm.models import ApiIdempotencyKey, InquiryRepeat, Lead
+from tests.factories import UserFactory, make_site
+
+# The names partners rely on, exactly as issue 4 lists them.
+ISSUE_FIELDS = """deal_type property_type region area_min area_max area_unit industry usage needs_eia
+annual_tax_wan investment_wan company credit_code contact_name mobile wechat email message consent
+page_url referrer utm_source utm_medium utm_campaign listing_id"""
+GOOD = {"contact_name": "刘先生", "mobile": "133 9121 9793", "consent": True}
+
+
+@pytest.fixture
+def site_key(app):
+    site, key = make_site()
+    return key
+
+
+def post(client, body, key=None, headers=None, **kwargs):
+    headers = {**({"X-Api-Key": key} if key else {}), **(headers or {})}
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    return client.post("/api/v1/inquiries", data=data, headers=headers,
+                       content_type="application/json", **kwargs)
+
+
+def count(db, model=Lead):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_201_with_reference_and_status_and_the_lead_is_structured(client, db, site_key):
+    agent = UserFactory()
+    body = {**GOOD, "deal_type": "buy", "property_type": "land", "region": "zj.huzhou.changxing",
+            "area_min": 30, "area_max": "50亩", "area_unit": "mu", "industry": "nev",
+            "usage": "动力电池PACK", "needs_eia": True, "annual_tax_wan": 1200.5,
+            "investment_wan": "30,000", "company": "湖州某某科技有限公司",
+            "credit_code": "91110000600037341L", "wechat": "liu_wx", "email": "liu@example.com",
+            "message": "尽快", "page_url": "https://partner.example.cn/a/1",
+            "referrer": "https://www.baidu.com/", "utm_source": "mini", "utm_medium": "app",
+            "utm_campaign": "g60", "listing_id": 42}
+    response = post(client, body, site_key)
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    lead = db.session.scalars(select(Lead)).one()
+    assert answer == {"reference": lead.reference, "status": "new"}
+    assert lead.channel == "api" and lead.source_site.name == "浙江站"
+    assert lead.region_code == "zj.huzhou.changxing" and lead.needs_eia is True
+    assert str(lead.area_min_sqm) == "20000.10" and str(lead.annual_tax_wan) == "1200.50"
+    assert lead.wechat_id == "liu_wx" and lead.listing_id == 42 and lead.credit_code_valid
+    assert lead.assigned_to_id == agent.id  # routed like a form lead
+
+
+def test_free_text_region_and_unknown_eia(client, db, site_key):
+    post(client, {**GOOD, "region": "長興經濟開發區", "needs_eia": None}, site_key)
+    lead = db.session.scalars(select(Lead)).one()
+    assert lead.region_code is None and lead.region_text == "長興經濟開發區"
+    assert lead.needs_eia is None and "长兴经济开发区" in lead.search_text
+
+
+@pytest.mark.parametrize("mobile,message_part", [
+    ("400 0123 021", "400/800"),
+    ("021-57881234", "landline"),
+    ("133912197931339121979413391219795", "one mobile number"),
+    ("1339121979", "11 digits"),
+])
+def test_422_for_a_messy_phone_with_the_forms_message(client, db, site_key, mobile, message_part):
+    response = post(client, {**GOOD, "mobile": mobile}, site_key,
+                    headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert list(errors) == ["mobile"] and message_part in errors["mobile"][0]
+    assert count(db) == 0
+
+
+def test_422_messages_are_chinese_by_default(client, site_key):
+    errors = post(client, {**GOOD, "mobile": "400 0123 021"}, site_key).get_json()["errors"]
+    assert errors["mobile"] == ["400/800 号码是企业热线，不是手机号码。请输入手机号码。"]
+
+
+def test_422_for_missing_fields_wrong_types_and_unknown_names(client, db, site_key):
+    missing = post(client, {}, site_key, headers={"Accept-Language": "en"}).get_json()["errors"]
+    assert set(missing) == {"contact_name", "mobile", "consent"}
+    wrong = post(client, {**GOOD, "contact_name": ["刘"], "area_min": True, "needs_eia": "yes",
+                          "listing_id": "42", "consent": "true", "phone": "133"}, site_key,
+                 headers={"Accept-Language": "en"})
+    assert wrong.status_code == 422
+    assert set(wrong.get_json()["errors"]) == {"contact_name", "area_min", "needs_eia",
+                                               "listing_id", "consent", "phone"}
+    refused = post(client, {**GOOD, "consent": False, "wechat": "w" * 61,
+                            "region": "区" * 121}, site_key).get_json()["errors"]
+    assert set(refused) == {"consent", "wechat", "region"}
+    assert count(db) == 0
+
+
+@pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 5000])
+def test_422_for_a_body_that_is_not_one_json_object(client, site_key, raw):
+    response = post(client, raw, site_key)
+    assert response.status_code == 422 and "body" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Api-Key": "cfk_wrong"}, {"X-Api-Key": ""}])
+def test_401_without_a_valid_key(client, db, headers):
+    make_site()
+    response = client.post("/api/v1/inquiries", json=GOOD, headers=headers)
+    assert response.status_code == 401 and "X-Api-Key" in response.get_json()["error"]
+    assert count(db) == 0
+
+
+def test_401_for_an_inactive_site_and_a_rotated_key(client, db):
+    from crm.services.sites import rotate_api_key
+    site, key = make_site()
+    new_key = rotate_api_key(site)
+    assert post(client, GOOD, key).status_code == 401
+    assert post(client, GOOD, new_key).status_code == 201
+    _other, inactive_key = make_site("停用站", active=False)
+    assert post(client, GOOD, inactive_key).status_code == 401
+
+
+def test_the_key_is_stored_only_as_a_hash(db, site_key):
+    from crm.models import SourceSite
+    site = db.session.scalars(select(SourceSite)).one()
+    assert site_key not in (site.api_key_hash, site.public_key, site.api_key_hint)
+    assert len(site.api_key_hash) == 64
+
+
+def test_413_for_an_oversized_body(app, client, db, site_key):
+    app.config["CRM_API_MAX_BODY_BYTES"] = 1000
+    response = post(client, {**GOOD, "message": "厂" * 2000}, site_key)
+    assert response.status_code == 413 and response.is_json and response.get_json()["error"]
+    assert count(db) == 0
+    app.config["MAX_CONTENT_LENGTH"] = 2000  # beyond the app-wide cap werkzeug refuses it
+    response = post(client, {**GOOD, "message": "厂" * 2000}, site_key)
+    assert response.status_code == 413 and response.is_json
+
+
+def test_idempotency_key_replays_the_first_answer(client, db, site_key):
+    first = post(client, GOOD, site_key, headers={"Idempotency-Key": "order-1"})
+    again = post(client, GOOD, site_key, headers={"Idempotency-Key": "order-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    assert count(db) == 1 and count(db, InquiryRepeat) == 0  # no second lead, not even a repeat
+    other = post(client, GOOD, site_key, headers={"Idempotency-Key": "order-2"})
+    assert other.get_json()["status"] == "duplicate"  # a new key: a real second submission
+
+
+def test_idempotency_key_replays_a_422_and_refuses_a_changed_body(client, db, site_key):
+    bad = {**GOOD, "mobile": "400 0123 021"}
+    first = post(client, bad, site_key, headers={"Idempotency-Key": "k"})
+    again = post(client, bad, site_key, headers={"Idempotency-Key": "k"})
+    assert first.status_code == again.status_code == 422 and first.get_json() == again.get_json()
+    changed = post(client, GOOD, site_key, headers={"Idempotency-Key": "k"})
+    assert changed.status_code == 422 and "Idempotency-Key" in changed.get_json()["errors"]
+    assert count(db) == 0
+
+
+def test_idempotency_keys_belong_to_their_site(client, db, site_key):
+    _other, other_key = make_site("江苏站")
+    post(client, GOOD, site_key, headers={"Idempotency-Key": "same"})
+    second = post(client, {**GOOD, "mobile": "13800138000"}, other_key,
+                  headers={"Idempotency-Key": "same"})
+    assert second.status_code == 201 and count(db) == 2
+    assert count(db, ApiIdempotencyKey) == 2
+
+
+@pytest.mark.parametrize("bad_key", ["", " ", "x" * 101, "键"])
+def test_a_malformed_idempotency_key_is_a_422(client, db, site_key, bad_key):
+    response = post(client, GOOD, site_key, headers={"Idempotency-Key": bad_key.encode().decode("latin-1")})
+    assert response.status_code == 422 and "Idempotency-Key" in response.get_json()["errors"]
+    assert count(db) == 0
+
+
+def test_duplicate_and_spam_statuses(client, db, site_key):
+    first = post(client, GOOD, site_key).get_json()
+    repeat = post(client, {**GOOD, "mobile": "+8613391219793"}, site_key).get_json()
+    assert repeat == {"reference": first["reference"], "status": "duplicate"}
+    spam = post(client, {**GOOD, "mobile": "13800138000", "message": "百家乐 http://x.example"},
+                site_key).get_json()
+    assert spam["status"] == "spam"
+    assert db.session.scalars(select(Lead.status).order_by(Lead.id)).all() == ["new", "spam"]
+
+
+def test_api_is_exempt_from_csrf(app, client, db, site_key):
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert post(client, GOOD, site_key).status_code == 201
+
+
+def test_openapi_document_lists_exactly_the_api_fields(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    schema = doc["components"]["schemas"]["Inquiry"]
+    assert set(schema["properties"]) == set(FIELDS) == set(ISSUE_FIELDS.split())
+    assert schema["required"] == ["contact_name", "mobile", "consent"]
+    post_op = doc["paths"]["/inquiries"]["post"]
+    assert set(post_op["responses"]) == {"201", "401", "413", "422", "429"}
+    assert post_op["parameters"][0]["name"] == "Idempotency-Key"
+    assert doc["components"]["securitySchemes"]["ApiKey"]["name"] == "X-Api-Key"

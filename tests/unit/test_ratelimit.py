@@ -1,0 +1,103 @@
+"""Flask-Limiter on the intake endpoints: per IP, per mobile, per API key; fails open."""
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+import config as config_module
+from crm import create_app
+from crm.extensions import db as _db
+from crm.models import Lead
+from tests.conftest import FreshContextClient
+from tests.factories import make_site
+
+
+def limited_app(tmp_path, **settings):
+    config = config_module.TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'limits.sqlite3'}"
+    config.RATELIMIT_ENABLED = True
+    for name, value in settings.items():
+        setattr(config, name, value)
+    app = create_app(config)
+    app.test_client_class = FreshContextClient
+    return app
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    apps = []
+
+    def _make(**settings):
+        app = limited_app(tmp_path, **settings)
+        ctx = app.app_context()
+        ctx.push()
+        _db.create_all()
+        apps.append(ctx)
+        return app
+
+    yield _make
+    for ctx in apps:
+        _db.session.remove()
+        _db.drop_all()
+        ctx.pop()
+
+
+def form(mobile):
+    return {"contact_name": "刘先生", "mobile": mobile, "consent": "y"}
+
+
+def count():
+    return _db.session.scalar(select(func.count()).select_from(Lead))
+
+
+def test_per_ip_limit_gives_a_clear_429_page(make_app):
+    app = make_app(CRM_RATELIMIT_PER_IP="2 per minute", CRM_RATELIMIT_PER_MOBILE="100 per minute")
+    client = app.test_client()
+    for i in range(2):
+        assert client.post("/inquiry", data=form(f"1380013800{i}")).status_code == 302
+    response = client.post("/inquiry?lang=en", data=form("13800138009"))
+    assert response.status_code == 429 and "Retry-After" in response.headers
+    assert "Too many requests. Please wait a moment and try again." in response.get_data(as_text=True)
+    assert count() == 2
+    # Another address is not affected, and reading the form is never limited.
+    other = client.post("/inquiry", data=form("13800138009"),
+                        environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 302
+    assert client.get("/inquiry").status_code == 200
+
+
+def test_per_mobile_limit_sees_through_formatting(make_app):
+    app = make_app(CRM_RATELIMIT_PER_IP="100 per minute", CRM_RATELIMIT_PER_MOBILE="2 per minute")
+    client = app.test_client()
+    for addr, typed in (("10.0.0.1", "13391219793"), ("10.0.0.2", "+86 133-9121-9793")):
+        assert client.post("/inquiry", data=form(typed),
+                           environ_base={"REMOTE_ADDR": addr}).status_code == 302
+    response = client.post("/inquiry", data=form("１３３ ９１２１ ９７９３"),
+                           environ_base={"REMOTE_ADDR": "10.0.0.3"})
+    assert response.status_code == 429
+    # Invalid numbers are not counted against anyone: the form explains them.
+    assert client.post("/inquiry", data=form("400 0123 021")).status_code == 422
+
+
+def test_api_is_limited_per_key_with_a_json_429(make_app):
+    app = make_app(CRM_RATELIMIT_PER_API_KEY="2 per minute",
+                   CRM_RATELIMIT_PER_MOBILE="100 per minute")
+    _site, key = make_site()
+    client = app.test_client()
+    for i in range(2):
+        assert client.post("/api/v1/inquiries", headers={"X-Api-Key": key}, json={
+            "contact_name": "刘", "mobile": f"1380013800{i}", "consent": True}).status_code == 201
+    response = client.post("/api/v1/inquiries", headers={"X-Api-Key": key}, json={
+        "contact_name": "刘", "mobile": "13800138009", "consent": True})
+    assert response.status_code == 429 and response.is_json and response.get_json()["error"]
+    assert "Retry-After" in response.headers
+
+
+def test_limiter_fails_open_and_logs_when_redis_is_down(make_app, caplog):
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                   CRM_RATELIMIT_PER_IP="100 per minute")
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        response = client.post("/inquiry", data=form("13391219793"))
+    assert response.status_code == 302 and count() == 1
+    assert any("Rate limit storage unreachable" in r.getMessage() for r in caplog.records)
