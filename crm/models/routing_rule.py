@@ -26,7 +26,8 @@ class RoutingRule(db.Model):
     region_code: Mapped[str | None] = mapped_column(String(60))  # matches its sub-regions
     industry: Mapped[str | None] = mapped_column(String(30))
     channel: Mapped[str | None] = mapped_column(String(10))
-    source_site_id: Mapped[int | None] = mapped_column()
+    source_site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source_site.id", ondelete="SET NULL"))
     area_min_sqm: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     area_max_sqm: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     min_tax_wan: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
@@ -45,3 +46,4 @@ class RoutingRule(db.Model):
 
     team: Mapped["Team | None"] = relationship()  # noqa: F821
     agent: Mapped["User | None"] = relationship()  # noqa: F821
+    source_site: Mapped["SourceSite | None"] = relationship()  # noqa: F821

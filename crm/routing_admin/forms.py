@@ -31,6 +31,7 @@ class RuleForm(FlaskForm):
     region_code = SelectField(_l("Region (and everything under it)"), default="")
     industry = SelectField(_l("Industry"), choices=options(choices.INDUSTRIES, blank=ANY), default="")
     channel = SelectField(_l("Channel"), choices=options(choices.CHANNELS, blank=ANY), default="")
+    source_site_id = SelectField(_l("Source site"), coerce=int, default=0)
     area_min_sqm = LooseDecimalField(_l("Area from (㎡)"), maximum=Decimal("100000000"),
                                      validators=[Optional()])
     area_max_sqm = LooseDecimalField(_l("Area to (㎡)"), maximum=Decimal("100000000"),
@@ -46,9 +47,10 @@ class RuleForm(FlaskForm):
         NumberRange(1, 7 * 24 * 60, _l("Please enter a number between 1 and 10080."))])
     reassign_on_breach = BooleanField(_l("Reassign to the next agent when the deadline passes"))
 
-    def __init__(self, teams, agents, *args, **kwargs):
+    def __init__(self, teams, agents, sites, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.region_code.choices = options(regions.choices(ui_language()), blank=ANY)
+        self.source_site_id.choices = options([(0, ANY)] + [(s.id, s.name) for s in sites])
         self.team_id.choices = options([(0, "—")] + [(t.id, t.name) for t in teams])
         self.agent_id.choices = options([(0, "—")] + [(u.id, u.name) for u in agents])
 

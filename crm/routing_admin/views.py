@@ -7,7 +7,8 @@ from sqlalchemy.orm import joinedload
 
 from crm.auth.decorators import role_required
 from crm.extensions import db
-from crm.models import Lead, Notification, NotificationChannel, RoutingRule, Team, User
+from crm.models import (Lead, Notification, NotificationChannel, RoutingRule, SourceSite, Team,
+                        User)
 from crm.routing_admin.forms import (CHANNEL_LABELS, STRATEGY_LABELS, AgentSettingsForm,
                                      ChannelForm, RuleForm)
 from crm.services import routing, routing_config
@@ -39,8 +40,10 @@ def edit_rule(rule_id: int | None = None):
     rule = db.session.get(RoutingRule, rule_id) if rule_id else RoutingRule()
     if rule is None:
         abort(404)
-    form = RuleForm(_all_teams(), _all_agents(), obj=rule if rule_id else None)
+    sites = db.session.scalars(select(SourceSite).order_by(SourceSite.name)).all()
+    form = RuleForm(_all_teams(), _all_agents(), sites, obj=rule if rule_id else None)
     if request.method == "GET" and rule_id:
+        form.source_site_id.data = rule.source_site_id or 0
         form.team_id.data = rule.team_id or 0
         form.agent_id.data = rule.agent_id or 0
     if form.validate_on_submit():

@@ -13,6 +13,7 @@ def save_rule(rule: RoutingRule, form) -> RoutingRule:
     for name in _RULE_FIELDS:
         value = getattr(form, name).data
         setattr(rule, name, value if value not in ("",) else None)
+    rule.source_site_id = form.source_site_id.data or None
     rule.team_id = form.team_id.data or None
     rule.agent_id = form.agent_id.data or None
     db.session.add(rule)

@@ -193,3 +193,15 @@ def test_sla_deadline_is_set_in_working_minutes(db):
     lead = db.session.get(Lead, lead.id)
     assert lead.sla_due_at == datetime(2026, 11, 23, 9, 20, tzinfo=SH)
     assert lead.sla_half_at == datetime(2026, 11, 23, 9, 5, tzinfo=SH)
+
+
+def test_rule_on_source_site(db):
+    from tests.factories import make_site
+    site, _key = make_site()
+    zj_team, rest = TeamFactory(is_default=False), TeamFactory()
+    zj_agent, rest_agent = UserFactory(team=zj_team), UserFactory(team=rest)
+    RuleFactory(team=zj_team, source_site_id=site.id, position=1)
+    from_site = LeadFactory(source_site_id=site.id)
+    elsewhere = LeadFactory()
+    assert routing.route_lead(from_site.id) == zj_agent.id
+    assert routing.route_lead(elsewhere.id) == rest_agent.id
