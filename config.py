@@ -71,6 +71,8 @@ class Config:
         self.CRM_RATELIMIT_PER_MOBILE = os.environ.get(
             "CRM_RATELIMIT_PER_MOBILE", "3 per 10 minutes;10 per day")
         # A partner server posts for many prospects, so the API is limited per key, not per IP.
+        self.CRM_RATELIMIT_LOGIN = os.environ.get("CRM_RATELIMIT_LOGIN", "10 per minute;50 per hour")
+        self.CRM_HSTS = _bool("CRM_HSTS")
         self.CRM_RATELIMIT_PER_API_KEY = os.environ.get(
             "CRM_RATELIMIT_PER_API_KEY", "60 per minute;2000 per day")
         # Flask-Limiter: Redis when there is one; fail open (in-memory) when it is down.

@@ -60,5 +60,16 @@ def init_limiter(app: Flask) -> Limiter:
                              scope="intake-mobile", key_func=mobile_key, methods=["POST"],
                              exempt_when=lambda: not mobile_key())(bp)
     limiter.init_app(app)
+    # Password guessing: per address and per account, on this app's login view only.
+    login_view = app.view_functions["auth.login"]
+    login_view = limiter.limit(lambda: current_app.config["CRM_RATELIMIT_LOGIN"],
+                               methods=["POST"], scope="login-ip")(login_view)
+    login_view = limiter.limit(lambda: current_app.config["CRM_RATELIMIT_LOGIN"], methods=["POST"],
+                               scope="login-account", key_func=login_account_key)(login_view)
+    app.view_functions["auth.login"] = login_view
     app.extensions["crm_limiter"] = limiter
     return limiter
+
+
+def login_account_key() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()[:254]

@@ -35,6 +35,9 @@ def init_security(app: Flask) -> None:
         # The client's address (rate limits) comes from X-Forwarded-For set by our proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    # HSTS only where the site is served over HTTPS: production, or when asked.
+    hsts = app.config["ENV_NAME"] == "production" or app.config.get("CRM_HSTS", False)
+
     @app.after_request
     def set_security_headers(response):
         response.headers["Content-Security-Policy"] = f"{_BASE_POLICY}; {frame_ancestors_value()}"
@@ -45,4 +48,7 @@ def init_security(app: Flask) -> None:
             response.headers["X-Frame-Options"] = "DENY"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if hsts:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response

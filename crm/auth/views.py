@@ -1,3 +1,5 @@
+import secrets
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,8 +13,15 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    user_id, _, token = session_id.partition(".")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    # A session from before a logout or password change no longer matches.
+    if user is None or not token or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def home_for(user: User) -> str:
@@ -44,6 +53,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    current_user.end_sessions()  # a copy of the old cookie is now worthless
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime, time
 
 from flask_login import UserMixin
@@ -36,6 +37,10 @@ class User(UserMixin, db.Model):
     covers_industries: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # Receives big projects as well as the agent who gets them (一把手领衔).
     is_senior: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Part of the login session's id: changing it (logout, password change) ends every
+    # session of this user, even copies of the signed session cookie.
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16),
+                                               server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     team: Mapped["Team | None"] = relationship(back_populates="members")  # noqa: F821
@@ -45,6 +50,13 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         # werkzeug's default is scrypt, a memory-hard KDF.
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    def get_id(self) -> str:  # Flask-Login stores this in the session
+        return f"{self.id}.{self.session_token}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
