@@ -41,6 +41,11 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.MAX_CONTENT_LENGTH = 256 * 1024
         self.LEADS_PER_PAGE = 50
+        # Report exports: above these sizes a Celery task writes the file (instance/exports,
+        # or CRM_EXPORT_DIR: shared storage when web and workers run on several machines).
+        self.EXPORT_SYNC_MAX_LEADS = int(os.environ.get("CRM_EXPORT_SYNC_MAX_LEADS", "200000"))
+        self.EXPORT_SYNC_MAX_ROWS = int(os.environ.get("CRM_EXPORT_SYNC_MAX_ROWS", "5000"))
+        self.EXPORT_DIR = os.environ.get("CRM_EXPORT_DIR") or None
 
 
 class TestConfig(Config):
