@@ -43,12 +43,6 @@ class Config:
         self.ESCALATE_TAX_WAN = os.environ.get("CRM_ESCALATE_TAX_WAN", "1000")
         # Links in notifications point here.
         self.BASE_URL = os.environ.get("CRM_BASE_URL", "http://127.0.0.1:5000")
-        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
-        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
-        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
-        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "crm@localhost")
         # Fault drills only: seconds routing waits while holding its locks (see bench/).
         self.FAULT_ROUTE_PAUSE_SECONDS = float(os.environ.get("CRM_FAULT_ROUTE_PAUSE_SECONDS", "0"))
         self.WTF_CSRF_TIME_LIMIT = None  # a prospect may take their time over the form
@@ -91,6 +85,11 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
         self.MAIL_USE_STARTTLS = _bool("MAIL_USE_STARTTLS", False)
+        # Report exports: above these sizes a Celery task writes the file (instance/exports,
+        # or CRM_EXPORT_DIR: shared storage when web and workers run on several machines).
+        self.EXPORT_SYNC_MAX_LEADS = int(os.environ.get("CRM_EXPORT_SYNC_MAX_LEADS", "200000"))
+        self.EXPORT_SYNC_MAX_ROWS = int(os.environ.get("CRM_EXPORT_SYNC_MAX_ROWS", "5000"))
+        self.EXPORT_DIR = os.environ.get("CRM_EXPORT_DIR") or None
 
 
 class TestConfig(Config):

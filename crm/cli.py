@@ -8,6 +8,9 @@ from crm import choices
 from crm.extensions import db
 from crm.models import Team, User
 
+# Up to this many demo leads go through the real routing service one by one.
+ROUTED_SEED_MAX = 200
+
 crm_cli = AppGroup("crm", help="Changfang CRM administration.")
 
 
@@ -41,16 +44,32 @@ def create_user(email, name, role, team_name, password):
 @click.option("--leads", "n_leads", default=40, show_default=True)
 @click.option("--seed", "seed_value", default=7, show_default=True, help="Random seed, for repeatable data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if there are leads already.")
-def seed_demo(n_leads, seed_value, if_empty):
-    """A team, a manager, three agents and realistic leads, routed like real ones."""
+@click.option("--history/--routed", "history", default=None,
+              help="18 months of leads with teams, stage history and follow-ups, bulk-loaded "
+                   f"(the default above {ROUTED_SEED_MAX} leads), or recent leads routed by the "
+                   "routing service (the default up to that).")
+def seed_demo(n_leads, seed_value, if_empty, history):
+    """A team, a manager, three agents and realistic leads, routed like real ones.
+
+    With many leads (or --history): teams by region and industry track, 18 months of leads
+    with their stage history, loaded in bulk (COPY on PostgreSQL), printing progress.
+    """
     from crm.demo import seed
+    from crm.demo_history import seed_history
     from crm.models import Lead
 
     if if_empty and db.session.scalars(select(Lead.id).limit(1)).first() is not None:
         click.echo("demo data already present; demo logins: manager@example.com, "
                    "agent1@example.com … agent3@example.com (password demo1234)")
         return
-    summary = seed(n_leads, seed_value)
+    if n_leads < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--leads")
+    if history is None:
+        history = n_leads > ROUTED_SEED_MAX
+    if history:
+        summary = seed_history(n_leads, seed_value, progress=click.echo)
+    else:
+        summary = seed(n_leads, seed_value)
     click.echo(summary)
 
 

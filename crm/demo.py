@@ -9,7 +9,7 @@ from crm.extensions import db
 from crm.models import Lead, Team, User
 from crm.models.types import utcnow
 from crm.regions import REGIONS
-from crm.services import routing
+from crm.services import routing, stage_history
 from crm.services.intake import to_sqm
 from crm.services.reference import new_reference
 
@@ -35,7 +35,7 @@ PAGES = ["https://zj.example-changfang.cn/news/huzhou-changxing-factory",
          "https://ah.example-changfang.cn/news/xuancheng-land-transfer"]
 
 
-def _ensure_users() -> Team:
+def ensure_demo_users() -> Team:
     team = db.session.scalars(select(Team).where(Team.name == "长三角招商一组")).first()
     if team is None:
         team = Team(name="长三角招商一组", is_default=True)
@@ -72,18 +72,42 @@ def _random_lead(rng: random.Random, created) -> Lead:
     )
 
 
+def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
+    """Agents call, qualify, visit, win and lose some leads through the real services,
+    so the reports of a fresh demo have a funnel to show."""
+    from crm.services import followup
+
+    for lead_id in ids:
+        lead = db.session.get(Lead, lead_id)
+        if lead.assigned_to is None or rng.random() < .3:
+            continue
+        agent = lead.assigned_to
+        followup.log_follow_up(lead, agent, "call", "电话沟通需求,客户关注税收政策")
+        for stage in ("qualified", "site_visit", "negotiating", "won"):
+            if rng.random() < .4:
+                if rng.random() < .5:
+                    followup.change_status(lead, agent, "lost", rng.choice(LOST_REASONS))
+                break
+            followup.change_status(lead, agent, stage)
+
+
+LOST_REASONS = ["选择了其他园区", "租金/价格超预算", "税收达不到园区要求", "面积不匹配"]
+
+
 def seed(n_leads: int, seed_value: int = 7) -> str:
     rng = random.Random(seed_value)
-    _ensure_users()
+    ensure_demo_users()
     now = utcnow()
     ids = []
     for _ in range(n_leads):
         lead = _random_lead(rng, now - timedelta(minutes=rng.randrange(0, 60 * 24 * 30)))
         db.session.add(lead)
         db.session.flush()
+        stage_history.record_created(lead)
         ids.append(lead.id)
     db.session.commit()
     for lead_id in ids:
         routing.route_lead(lead_id)
+    _work_some_leads(rng, ids)
     logins = ", ".join(email for email, _, _ in DEMO_USERS)
     return f"seeded {n_leads} leads; demo logins: {logins} (password {DEMO_PASSWORD})"

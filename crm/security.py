@@ -9,8 +9,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm.inputs.origins import normalise_origin
 
-_BASE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+_BASE_POLICY = ("default-src 'self'; img-src 'self' data:; script-src 'self'; "
                 "object-src 'none'; base-uri 'self'; form-action 'self'")
+
+
+def allow_inline_styles() -> None:
+    """Chart pages: ECharts sets style attributes. Scripts stay external-only."""
+    g.inline_styles = True
 
 
 def allow_framing_by(origins: list[str]) -> None:
@@ -40,7 +45,9 @@ def init_security(app: Flask) -> None:
 
     @app.after_request
     def set_security_headers(response):
-        response.headers["Content-Security-Policy"] = f"{_BASE_POLICY}; {frame_ancestors_value()}"
+        styles = "style-src 'self' 'unsafe-inline'" if g.get("inline_styles") else "style-src 'self'"
+        response.headers["Content-Security-Policy"] = (
+            f"{_BASE_POLICY}; {styles}; {frame_ancestors_value()}")
         if g.get("frame_ancestors"):
             # X-Frame-Options cannot name origins; CSP frame-ancestors governs here.
             response.headers.pop("X-Frame-Options", None)

@@ -8,6 +8,8 @@ from crm.models.routing_rule import RoutingRule
 from crm.models.source_site import SourceSite
 from crm.models.team import Team
 from crm.models.user import User
+from crm.models.lead_stage import LeadStage  # noqa: F401  (for Alembic)
+from crm.models.export_job import ExportJob  # noqa: F401  (for Alembic)
 
 __all__ = ["Activity", "ApiIdempotencyKey", "InquiryRepeat", "Lead", "Notification",
            "NotificationAttempt", "NotificationChannel", "RoutingRule", "SourceSite", "Team", "User"]

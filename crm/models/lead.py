@@ -1,13 +1,17 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, Numeric, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
 from crm.models.types import UTCDateTime, utcnow
 
 MONEY = Numeric(14, 2)
+# What the report aggregates read besides created_at (see the report indexes below).
+REPORT_COLUMNS = ["status", "stage_rank", "team_id", "assigned_to_id", "assigned_at",
+                  "first_contact_at", "investment_wan", "annual_tax_wan", "area_min_sqm",
+                  "area_max_sqm"]
 
 
 class Lead(db.Model):
@@ -59,6 +63,9 @@ class Lead(db.Model):
     # Progress
     status: Mapped[str] = mapped_column(String(12), default="new")
     lost_reason: Mapped[str] = mapped_column(String(200), default="")
+    # Furthest pipeline stage ever reached (index in stages.PIPELINE; never decreases), the
+    # rollup of lead_stage kept by services.stage_history so the funnel reads one row per lead.
+    stage_rank: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -109,8 +116,16 @@ class Lead(db.Model):
     __table_args__ = (
         # "My leads", newest first, keyset-paginated.
         Index("ix_lead_owner_created", "assigned_to_id", "created_at", "id"),
-        # Reports by created-at range.
-        Index("ix_lead_created", "created_at"),
+        # Reports by created-at range (and the manager's queue, newest first). On PostgreSQL
+        # it carries what the report aggregates read, so they are index-only scans.
+        Index("ix_lead_created_report", "created_at", postgresql_include=REPORT_COLUMNS),
+        # A manager's reports: their team's leads by created-at range.
+        Index("ix_lead_team_created", "team_id", "created_at",
+              postgresql_include=[c for c in REPORT_COLUMNS if c != "team_id"]),
+        # Lost reasons of a range: only lost leads, index-only on PostgreSQL.
+        Index("ix_lead_lost", "created_at",
+              postgresql_include=["lost_reason", "team_id", "assigned_to_id"],
+              postgresql_where=text("status = 'lost'"), sqlite_where=text("status = 'lost'")),
         # Duplicate lookup by mobile within a time window.
         Index("ix_lead_mobile_created", "mobile_e164", "created_at"),
         # Duplicate lookup by company + contact person when the mobile differs.

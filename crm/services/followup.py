@@ -7,7 +7,7 @@ from crm.choices import CONTACT_KINDS
 from crm.extensions import db
 from crm.models import Activity, Lead, User
 from crm.models.types import utcnow
-from crm.services import stages
+from crm.services import stage_history, stages
 
 
 class StageError(ValueError):
@@ -51,3 +51,4 @@ def _record_status(lead: Lead, author: User, new_status: str, when, body: str = 
                             from_status=lead.status, to_status=new_status, body=body,
                             created_at=when))
     lead.status = new_status
+    stage_history.record(lead, new_status, when)

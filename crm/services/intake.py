@@ -21,7 +21,7 @@ from crm.inputs.text import search_key
 from crm.models import InquiryRepeat, Lead, User
 from crm.models.types import utcnow
 from crm.ops import metrics
-from crm.services import followup, spam
+from crm.services import followup, spam, stage_history
 from crm.services.dispatch import enqueue
 from crm.services.reference import new_reference
 
@@ -179,6 +179,7 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
             outcome = Outcome("duplicate", original.reference, original.id, repeat.id)
         else:
             _insert_with_reference(lead)
+            stage_history.record_created(lead)
             outcome = Outcome("new", lead.reference, lead.id)
     try:
         if before_commit is not None:

@@ -188,7 +188,7 @@ def _send_email(channel: NotificationChannel, note: Notification) -> str:
     message["Subject"] = note.subject
     message.set_content(note.body)
     with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
-        if cfg.get("MAIL_USE_TLS"):
+        if cfg.get("MAIL_USE_STARTTLS"):
             smtp.starttls()
         if cfg.get("MAIL_USERNAME"):
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])

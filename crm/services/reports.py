@@ -25,22 +25,23 @@ def local_day_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetim
             datetime.combine(end + timedelta(days=1), time.min, zone))
 
 
-def leads_by_status(start: datetime, end: datetime) -> dict[str, int]:
+def leads_by_status(start: datetime, end: datetime, *conditions) -> dict[str, int]:
+    """`conditions` narrow the leads further (a manager's team, an agent)."""
     rows = db.session.execute(
         select(Lead.status, func.count())
-        .where(Lead.created_at >= start, Lead.created_at < end)
+        .where(Lead.created_at >= start, Lead.created_at < end, *conditions)
         .group_by(Lead.status))
     counts = {status: 0 for status in STATUSES}
     counts.update({status: n for status, n in rows})
     return counts
 
 
-def leads_by_agent(start: datetime, end: datetime) -> list[AgentRow]:
+def leads_by_agent(start: datetime, end: datetime, *conditions) -> list[AgentRow]:
     status_columns = [func.sum(case((Lead.status == s, 1), else_=0)).label(s) for s in STATUSES]
     stmt = (
         select(Lead.assigned_to_id, User.name, func.count().label("total"), *status_columns)
         .outerjoin(User, User.id == Lead.assigned_to_id)
-        .where(Lead.created_at >= start, Lead.created_at < end)
+        .where(Lead.created_at >= start, Lead.created_at < end, *conditions)
         .group_by(Lead.assigned_to_id, User.name)
         .order_by(func.count().desc())
     )

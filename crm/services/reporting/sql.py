@@ -1,0 +1,213 @@
+"""SQL pieces the reports share, each compiled for PostgreSQL and for SQLite.
+
+Every figure is aggregated in the database. PostgreSQL has percentile_cont and time
+zones; SQLite gets the same numbers from window functions and a fixed UTC offset
+(right for Asia/Shanghai, which has had no daylight saving time since 1991).
+"""
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Boolean, Float, Integer, Select, and_, case, cast, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import DateTime, String
+
+_TZ_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]*$")
+
+
+def _zone(name: str) -> str:
+    # Rendered into SQL as a literal (a bound parameter would differ between SELECT and
+    # GROUP BY on PostgreSQL), so only real zone names get through.
+    if not _TZ_NAME.match(name):
+        raise ValueError(f"not a time zone name: {name!r}")
+    ZoneInfo(name)
+    return name
+
+
+def _offset_minutes(name: str) -> int:
+    offset = datetime.now(timezone.utc).astimezone(ZoneInfo(name)).utcoffset()
+    return int(offset.total_seconds() // 60)
+
+
+class seconds_between(FunctionElement):
+    """later - earlier in seconds (NULL if either is NULL)."""
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_pg(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+
+class duration(FunctionElement):
+    """later - earlier, for percentiles: an interval on PostgreSQL (sorting intervals is far
+    cheaper than numeric epochs), seconds on SQLite. Read the result through epoch_seconds()."""
+    inherit_cache = True
+    name = "duration"
+
+
+@compiles(duration, "postgresql")
+def _duration_pg(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({later} - {earlier})"
+
+
+@compiles(duration, "sqlite")
+def _duration_sqlite(element, compiler, **kw):
+    return _seconds_sqlite(element, compiler, **kw)
+
+
+class epoch_seconds(FunctionElement):
+    """A duration() (or an aggregate of one) in seconds, as a float."""
+    type = Float()
+    inherit_cache = True
+    name = "epoch_seconds"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_pg(element, compiler, **kw):
+    return f"CAST(EXTRACT(EPOCH FROM {_arg(element, compiler, **kw)}) AS DOUBLE PRECISION)"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    return _arg(element, compiler, **kw)
+
+
+class within_seconds(FunctionElement):
+    """later - earlier <= N seconds (NULL if either is NULL), without numeric arithmetic."""
+    type = Boolean()
+    _traverse_internals = [*FunctionElement._traverse_internals,
+                           ("seconds", InternalTraversal.dp_plain_obj)]
+    inherit_cache = True
+    name = "within_seconds"
+
+    def __init__(self, later, earlier, seconds: int):
+        self.seconds = int(seconds)
+        super().__init__(later, earlier)
+
+
+@compiles(within_seconds, "postgresql")
+def _within_pg(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({later} - {earlier} <= INTERVAL '{element.seconds} seconds')"
+
+
+@compiles(within_seconds, "sqlite")
+def _within_sqlite(element, compiler, **kw):
+    return f"({_seconds_sqlite(element, compiler, **kw)} <= {element.seconds})"
+
+
+class _LocalPart(FunctionElement):
+    # The zone is part of the statement's cache key, not only its column.
+    _traverse_internals = [*FunctionElement._traverse_internals,
+                           ("tz", InternalTraversal.dp_string)]
+    inherit_cache = True
+
+    def __init__(self, column, tz: str):
+        self.tz = _zone(tz)
+        super().__init__(column)
+
+
+def _arg(element, compiler, **kw):
+    return compiler.process(list(element.clauses)[0], **kw)
+
+
+class local_hour_start(_LocalPart):
+    """The start of the hour in the CRM's time zone, as a naive local timestamp."""
+    type = DateTime()
+    name = "local_hour_start"
+    inherit_cache = True
+
+
+@compiles(local_hour_start, "postgresql")
+def _hour_start_pg(element, compiler, **kw):
+    return f"date_trunc('hour', {_arg(element, compiler, **kw)} AT TIME ZONE '{element.tz}')"
+
+
+@compiles(local_hour_start, "sqlite")
+def _hour_start_sqlite(element, compiler, **kw):
+    minutes = _offset_minutes(element.tz)
+    return f"strftime('%Y-%m-%d %H:00:00', {_arg(element, compiler, **kw)}, '{minutes:+d} minutes')"
+
+
+class region_top(FunctionElement):
+    """The province of a hierarchical region code: 'zj.huzhou.changxing' → 'zj'."""
+    type = String()
+    inherit_cache = True
+    name = "region_top"
+
+
+@compiles(region_top, "postgresql")
+def _region_pg(element, compiler, **kw):
+    return f"NULLIF(split_part({_arg(element, compiler, **kw)}, '.', 1), '')"
+
+
+@compiles(region_top, "sqlite")
+def _region_sqlite(element, compiler, **kw):
+    col = _arg(element, compiler, **kw)
+    return f"(CASE WHEN instr({col}, '.') > 0 THEN substr({col}, 1, instr({col}, '.') - 1) ELSE {col} END)"
+
+
+def percent_key(p: float) -> str:
+    return f"p{round(p * 100)}"
+
+
+def grouped_stats(dialect: str, source: Select, keys: Sequence[str],
+                  aggregates: Callable[[object], Iterable],
+                  measures: dict[str, Sequence[float]]) -> Select:
+    """GROUP BY `keys` over the rows of `source`, with count-style `aggregates(columns)` and
+    percentile_cont of each measure column (NULLs ignored), labelled '<measure>_p50' etc.
+
+    PostgreSQL: percentile_cont(p) WITHIN GROUP (ORDER BY x).
+    SQLite: the same linear interpolation between the two neighbouring ranks, found with
+    ROW_NUMBER() and COUNT() windows over each group (NULLs sorted last, not counted).
+    """
+    sub = source.subquery("src")
+    if dialect == "postgresql":
+        cols = sub.c
+        pcts = [epoch_seconds(func.percentile_cont(p).within_group(cols[m]))
+                .label(f"{m}_{percent_key(p)}") for m, ps in measures.items() for p in ps]
+    else:
+        part = [sub.c[k] for k in keys] or None
+        windows = []
+        for m in measures:
+            windows.append(func.row_number().over(
+                partition_by=part, order_by=[sub.c[m].is_(None), sub.c[m]]).label(f"_{m}_rn"))
+            windows.append(func.count(sub.c[m]).over(partition_by=part).label(f"_{m}_n"))
+        ranked = select(sub, *windows).subquery("ranked")
+        cols = ranked.c
+        pcts = []
+        for m, ps in measures.items():
+            value, rn, n = cols[m], cols[f"_{m}_rn"], cols[f"_{m}_n"]
+            for p in ps:
+                pos = p * (n - 1)
+                low = cast(pos, Integer)  # truncates; pos >= 0 whenever n >= 1
+                frac = pos - low
+                pcts.append(func.sum(case(
+                    (and_(n > 0, rn == low + 1), value * (1 - frac)),
+                    (and_(n > 0, rn == low + 2), value * frac),
+                    else_=None)).label(f"{m}_{percent_key(p)}"))
+    group = [cols[k] for k in keys]
+    return select(*group, *aggregates(cols), *pcts).group_by(*group)
+
+
+def ratio(part, whole) -> float | None:
+    return None if not whole else part / whole
+
+
+def as_float(value) -> float | None:
+    return None if value is None else float(value)
+

@@ -1,0 +1,57 @@
+"""`flask crm seed-demo` at scale: 18 months of consistent history, bulk-loaded."""
+from sqlalchemy import func, select
+
+from crm.models import Activity, Lead, LeadStage, Team, User
+from crm.services.stages import PIPELINE
+
+RANK = {s: i for i, s in enumerate(PIPELINE)}
+
+
+def check_history(db, n):
+    assert db.session.scalar(select(func.count()).select_from(Lead)) == n
+    leads = {lead.id: lead for lead in db.session.scalars(select(Lead))}
+    rows = list(db.session.scalars(select(LeadStage)))
+    by_lead = {}
+    for row in rows:
+        by_lead.setdefault(row.lead_id, {})[row.stage] = row.reached_at
+    for lead in leads.values():
+        got = by_lead.get(lead.id, {})
+        if lead.status == "spam":
+            assert got == {} and lead.assigned_to_id is None
+            continue
+        assert got["new"] == lead.created_at
+        reached = [RANK[s] for s in got if s in RANK]
+        # The furthest stage recorded is the lead's rank; a skipped stage has no row.
+        assert lead.stage_rank == max(reached)
+        if lead.status in RANK:
+            assert lead.status in got
+        if lead.first_contact_at is not None:
+            assert lead.first_contact_at >= lead.created_at
+        for stage, when in got.items():
+            assert when >= lead.created_at
+    return leads, rows
+
+
+def test_history_seed_on_sqlite(runner, db):
+    result = runner.invoke(args=["crm", "seed-demo", "--leads", "1200"])
+    assert result.exit_code == 0, result.output
+    assert "1,200 leads" in result.output and "stage rows" in result.output
+    leads, rows = check_history(db, 1200)
+    created = sorted(lead.created_at for lead in leads.values())
+    assert (created[-1] - created[0]).days > 500  # about 18 months
+    statuses = {lead.status for lead in leads.values()}
+    assert {"won", "lost", "spam", "contacted"} <= statuses
+    assert any(lead.lost_reason for lead in leads.values() if lead.status == "lost")
+    assert db.session.scalar(select(func.count()).select_from(Activity)) > 1200
+    # Teams by region and track, each with a manager; an admin; the demo logins still work.
+    assert db.session.scalar(select(func.count()).select_from(Team)) == 8
+    assert db.session.scalars(select(User).where(User.email == "admin@example.com")).one().role == "admin"
+    assert len({lead.reference for lead in leads.values()}) == 1200
+
+
+def test_small_default_still_routes_through_the_routing_service(runner, db):
+    result = runner.invoke(args=["crm", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    check_history(db, 40)
+    assert db.session.scalar(select(func.count()).select_from(Activity)
+                             .where(Activity.kind == "assignment")) == 40

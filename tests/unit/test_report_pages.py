@@ -1,0 +1,163 @@
+"""Report pages over HTTP: who sees what, filters that cannot widen a scope, exports."""
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from crm.models import ExportJob
+from tests import report_data
+
+NOV = "from=2026-11-01&to=2026-11-30"
+
+
+@pytest.fixture
+def data(app):
+    return report_data.build()
+
+
+def login(client, email):
+    assert client.post("/login", data={"email": email, "password": "secret-pass"}).status_code == 302
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = response.get_data().decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("path", ["/reports/", "/reports/funnel", "/reports/pipeline",
+                                  "/reports/sources", "/reports/funnel/export.csv",
+                                  "/reports/leads/export.xlsx", "/reports/sources/export.csv"])
+def test_agents_cannot_open_team_reports(client, data, path):
+    login(client, "a@example.com")
+    assert client.get(path).status_code == 403
+
+
+def test_agent_sees_only_their_own_speed_and_ranking(client, data):
+    login(client, "a@example.com")
+    html = client.get(f"/reports/speed?{NOV}&agent={data['b'].id}&team={data['t2'].id}&lang=en")
+    assert html.status_code == 200
+    page = html.get_data(as_text=True)
+    assert "甲" in page and "乙" not in page and "丙" not in page
+    rows = csv_rows(client.get(f"/reports/ranking/export.csv?month=2026-11&agent={data['c'].id}"))
+    names = [r[1] for r in rows[1:]]
+    assert names == ["甲"]
+
+
+def test_manager_sees_their_team_whatever_the_url_asks(client, data):
+    login(client, "m1@example.com")
+    page = client.get(f"/reports/ranking?month=2026-11&team={data['t2'].id}&lang=en").get_data(as_text=True)
+    assert "甲" in page and "乙" in page and "丙" not in page
+    rows = csv_rows(client.get(f"/reports/funnel/export.csv?{NOV}&team={data['t2'].id}&lang=en"))
+    assert rows[1][:2] == ["New", "5"]  # the team's five leads, not team 2's one
+
+
+def test_admin_can_filter_by_any_team(client, data):
+    login(client, "admin@example.com")
+    rows = csv_rows(client.get(f"/reports/funnel/export.csv?{NOV}&team={data['t2'].id}&lang=en"))
+    assert rows[1][:2] == ["New", "1"]
+
+
+@pytest.mark.parametrize("path", ["/reports/", "/reports/funnel?dim=page", "/reports/funnel?dim=region",
+                                  "/reports/speed", "/reports/ranking", "/reports/pipeline",
+                                  "/reports/sources?dim=utm_source"])
+def test_every_page_renders_with_charts_data_and_tables(client, data, path):
+    login(client, "admin@example.com")
+    response = client.get(path + ("&" if "?" in path else "?") + NOV)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    # Charts read JSON data blocks; there is no inline script to run.
+    blocks = re.findall(r'<script type="application/json" id="([^"]+)">', html)
+    assert blocks and all(f'data-chart="{b}"' in html for b in blocks)
+    assert not re.search(r"<script>(?!\s*</script>)", html)
+    assert 'class="data"' in html and "echarts.min.js" in html
+
+
+def test_dashboard_headline(client, data):
+    login(client, "admin@example.com")
+    html = client.get(f"/reports/?{NOV}").get_data(as_text=True)
+    assert '<strong id="total">7</strong>' in html  # the first report: every lead, spam too
+    assert '<strong id="won">1</strong>' in html
+    assert '<strong id="within-sla">60.0%</strong>' in html
+
+
+@pytest.mark.parametrize("query", ["from=yesterday&to=2026-13-45", "team=abc&agent=-1&dim=nope",
+                                   "month=2026-13", "from=2026-11-30&to=2026-11-01"])
+def test_bad_filters_are_explained_not_failed(client, data, query):
+    login(client, "admin@example.com")
+    for path in ("/reports/", "/reports/funnel", "/reports/ranking", "/reports/speed"):
+        response = client.get(f"{path}?{query}&lang=en")
+        assert response.status_code == 200
+
+
+def test_bad_month_gets_a_message_next_to_its_field(client, data):
+    login(client, "admin@example.com")
+    html = client.get("/reports/ranking?month=2026-13&lang=en").get_data(as_text=True)
+    assert re.search(r'<p class="error" id="month-error">Please give a month as YYYY-MM', html)
+
+
+def test_csv_and_xlsx_exports_hold_the_same_figures(client, data):
+    login(client, "admin@example.com")
+    rows = csv_rows(client.get(f"/reports/funnel/export.csv?{NOV}&dim=team&lang=en"))
+    assert rows[0] == ["Funnel"]  # several tables: each under its title
+    assert ["New", "6", "", "100.0"] in rows
+    response = client.get(f"/reports/funnel/export.xlsx?{NOV}&dim=team&lang=en")
+    assert response.headers["Content-Disposition"].endswith('funnel-20261101-20261130.xlsx"')
+    book = load_workbook(io.BytesIO(response.get_data()))
+    sheet = book.worksheets[0]
+    assert [c.value for c in sheet[2]][:2] == ["New", 6]
+    team_rows = [[c.value for c in row] for row in book.worksheets[1].iter_rows(min_row=2)]
+    assert ["一组", 5] == team_rows[0][:2]
+
+
+def test_exports_never_write_formulas(client, data, db):
+    from crm.models import Lead
+    lead = db.session.get(Lead, 1)
+    lead.page_url = "=HYPERLINK(\"http://evil.example\",\"x\")"
+    db.session.commit()
+    login(client, "admin@example.com")
+    rows = csv_rows(client.get(f"/reports/sources/export.csv?{NOV}"))
+    assert any(r[0].startswith("'=HYPERLINK") for r in rows)
+    book = load_workbook(io.BytesIO(client.get(f"/reports/sources/export.xlsx?{NOV}").get_data()))
+    cells = [c for row in book.worksheets[0].iter_rows() for c in row if isinstance(c.value, str)
+             and "HYPERLINK" in c.value]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_large_export_runs_as_a_job_with_progress_and_a_download(app, client, data, db):
+    app.config["EXPORT_SYNC_MAX_ROWS"] = 2  # the lead list has 6 rows: a job
+    login(client, "m1@example.com")
+    response = client.get(f"/reports/leads/export.csv?{NOV}")
+    assert response.status_code == 302
+    job_url = response.headers["Location"]
+    job_id = int(re.search(r"/exports/(\d+)", job_url).group(1))
+    page = client.get(job_url)
+    assert page.status_code == 200 and b"export-progress" in page.data
+    state = client.get(f"/reports/exports/{job_id}/status").get_json()
+    # Eager mode (no Redis): the task ran in-process before the redirect.
+    assert state["status"] == "done" and state["progress"] == 100
+    assert state["rows_done"] == state["rows_total"] == 5  # team 1's leads, never spam
+    rows = csv_rows(client.get(state["download_url"]))
+    assert len(rows) == 6  # a header and five leads
+    assert {r[0] for r in rows[1:]} == {"CF-T0001", "CF-T0002", "CF-T0003", "CF-T0004", "CF-T0009"}
+    job = db.session.get(ExportJob, job_id)
+    assert job.user_id == data["m1"].id
+
+
+def test_someone_elses_export_job_is_refused(app, client, data):
+    app.config["EXPORT_SYNC_MAX_ROWS"] = 0
+    login(client, "m1@example.com")
+    job_url = client.get(f"/reports/leads/export.csv?{NOV}").headers["Location"]
+    client.post("/logout")
+    login(client, "m2@example.com")
+    assert client.get(job_url).status_code == 403
+    assert client.get(job_url + "/status").status_code == 403
+    assert client.get(job_url + "/download").status_code == 403
+
+
+def test_unknown_export_format_or_report_is_404(client, data):
+    login(client, "admin@example.com")
+    assert client.get("/reports/funnel/export.pdf").status_code == 404
+    assert client.get("/reports/nothing/export.csv").status_code == 404

@@ -1,0 +1,65 @@
+"""Stage history is written where status changes happen, once per stage."""
+from sqlalchemy import select
+
+from crm.models import Lead, LeadStage
+from crm.services import followup, stage_history
+from tests.factories import LeadFactory, UserFactory
+
+
+def stages(db, lead):
+    return {s.stage: s.reached_at for s in db.session.scalars(
+        select(LeadStage).where(LeadStage.lead_id == lead.id))}
+
+
+def test_follow_ups_and_stage_moves_record_the_first_time_each_stage_is_reached(db):
+    agent = UserFactory()
+    lead = LeadFactory(assigned_to=agent)
+    stage_history.record_created(lead)
+    db.session.commit()
+    followup.log_follow_up(lead, agent, "call", "电话沟通")
+    assert set(stages(db, lead)) == {"new", "contacted"}
+    assert stages(db, lead)["contacted"] == lead.first_contact_at
+    followup.change_status(lead, agent, "qualified")
+    followup.change_status(lead, agent, "lost", "选择了其他园区")
+    first = stages(db, lead)
+    followup.change_status(lead, agent, "contacted")   # reopened
+    followup.change_status(lead, agent, "qualified")
+    followup.change_status(lead, agent, "lost", "还是不行")
+    again = stages(db, lead)
+    assert again == first  # the first times are kept; nothing is counted twice
+    assert db.session.get(Lead, lead.id).stage_rank == 2
+
+
+def test_a_jump_keeps_the_real_history_and_the_furthest_stage(db):
+    agent = UserFactory()
+    lead = LeadFactory(assigned_to=agent)
+    stage_history.record_created(lead)
+    followup.change_status(lead, agent, "qualified")  # new → qualified, no call logged
+    assert set(stages(db, lead)) == {"new", "qualified"}
+    assert db.session.get(Lead, lead.id).stage_rank == 2  # the funnel counts it as contacted
+
+
+def test_rank_never_goes_back_when_a_won_deal_reopens(db):
+    agent = UserFactory()
+    lead = LeadFactory(assigned_to=agent, status="negotiating", stage_rank=4)
+    followup.change_status(lead, agent, "won")
+    won_at = stages(db, lead)["won"]
+    followup.change_status(lead, agent, "negotiating")  # the contract fell through
+    assert db.session.get(Lead, lead.id).stage_rank == 5
+    followup.change_status(lead, agent, "won")
+    assert stages(db, lead) == {"negotiating": stages(db, lead)["negotiating"], "won": won_at}
+
+
+def test_spam_is_not_a_stage(db):
+    lead = LeadFactory(status="spam")
+    stage_history.record_created(lead)
+    db.session.commit()
+    assert stages(db, lead) == {}
+
+
+def test_captured_inquiries_start_at_new(client, db):
+    from tests.unit.test_inquiry_form import GOOD
+    client.post("/inquiry", data=GOOD)
+    lead = db.session.scalars(select(Lead)).one()
+    assert list(stages(db, lead)) == ["new"]
+    assert stages(db, lead)["new"] == lead.created_at
