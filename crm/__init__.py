@@ -76,12 +76,18 @@ def register_blueprints(app: Flask) -> None:
     from crm.public.views import bp as public_bp
     from crm.reports.views import bp as reports_bp
     from crm.routing_admin.views import bp as routing_admin_bp
+    from crm.admin.views import bp as admin_bp
+    from crm.imports.views import bp as imports_bp
+    from crm.listings.views import bp as listings_bp
+    from crm.lost_reasons.views import bp as lost_reasons_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(routing_admin_bp)
+    for workspace_bp in (listings_bp, lost_reasons_bp, imports_bp, admin_bp):
+        app.register_blueprint(workspace_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

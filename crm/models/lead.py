@@ -58,7 +58,14 @@ class Lead(db.Model):
 
     # Progress
     status: Mapped[str] = mapped_column(String(12), default="new")
-    lost_reason: Mapped[str] = mapped_column(String(200), default="")
+    lost_reason: Mapped[str] = mapped_column(String(200), default="")  # the agent's free note
+    lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id", ondelete="SET NULL"))
+    # Rule-based 0-100 (crm.services.scoring); the reasons are computed when shown.
+    score: Mapped[int | None] = mapped_column(index=True)
+    # A duplicate folded into another lead: status "merged", history moved over.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    # Personal fields anonymised (PIPL erase request or retention); counts stay.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -87,6 +94,7 @@ class Lead(db.Model):
     escalated_to: Mapped["User | None"] = relationship(foreign_keys=[escalated_to_id])  # noqa: F821
     team: Mapped["Team | None"] = relationship()  # noqa: F821
     rule: Mapped["RoutingRule | None"] = relationship()  # noqa: F821
+    lost_reason_ref: Mapped["LostReason | None"] = relationship()  # noqa: F821
     activities: Mapped[list["Activity"]] = relationship(  # noqa: F821
         order_by="Activity.created_at.desc(), Activity.id.desc()",
         cascade="all, delete-orphan", passive_deletes=True)
@@ -111,6 +119,9 @@ class Lead(db.Model):
         Index("ix_lead_follow_up", "next_follow_up_on",
               postgresql_where=text("next_follow_up_on IS NOT NULL"),
               sqlite_where=text("next_follow_up_on IS NOT NULL")),
+        # The workspace queue: a team's leads by status, newest first (keyset).
+        Index("ix_lead_team_status_created", "team_id", "status", "created_at", "id"),
+        Index("ix_lead_status_created", "status", "created_at", "id"),
     )
 
     @property

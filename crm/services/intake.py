@@ -8,6 +8,7 @@ from crm.choices import SQM_PER_MU
 from crm.extensions import db
 from crm.models import Lead
 from crm.models.types import utcnow
+from crm.services import scoring
 from crm.services.dispatch import enqueue
 from crm.services.reference import new_reference
 
@@ -75,6 +76,7 @@ def capture_inquiry(form, channel: str = "web") -> Lead:
             continue
     else:
         raise RuntimeError("could not draw a unique reference number")
+    scoring.refresh(lead)
     db.session.commit()
     enqueue("workers.tasks.route_lead", lead.id)
     return lead
