@@ -58,6 +58,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    from flask import has_request_context
+    if not has_request_context():  # Celery tasks, CLI: the default language
+        return "zh_CN"
     wanted = request.args.get("lang")
     supported = ["zh_CN", "en"]
     if wanted in supported:
