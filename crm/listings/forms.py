@@ -3,7 +3,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from crm import choices, regions
 from crm.i18n import ui_language
@@ -19,8 +19,9 @@ class ListingForm(FlaskForm):
                            validators=[DataRequired(_l("Please choose rent or sale."))])
     region_code = SelectField(_l("Region"), validators=[Optional()], validate_choice=False)
     park = StringField(_l("Park"), filters=[clean], validators=[max_length(120)])
+    # InputRequired, not DataRequired: "abc" must keep its own "enter a number" message.
     area = LooseDecimalField(_l("Area"), maximum=Decimal("100000000"), validators=[
-        DataRequired(_l("Please enter the area."))])
+        InputRequired(_l("Please enter the area."))])
     area_unit = RadioField(_l("Unit"), choices=options(choices.AREA_UNITS), default="sqm")
     floors = LooseDecimalField(_l("Floors"), maximum=Decimal("200"), validators=[Optional()])
     ceiling_height_m = LooseDecimalField(_l("Ceiling height (m)"), maximum=Decimal("100"),
@@ -31,7 +32,8 @@ class ListingForm(FlaskForm):
                                   validators=[Optional()])
     eia_possible = BooleanField(_l("Environmental assessment (环评) possible"))
     divisible = BooleanField(_l("Divisible"))
-    price = LooseDecimalField(_l("Price"), maximum=Decimal("10000000"), validators=[Optional()])
+    # No Optional(): an empty price is an error unless the price is negotiable.
+    price = LooseDecimalField(_l("Price"), maximum=Decimal("10000000"))
     price_negotiable = BooleanField(_l("Price negotiable"))
     available_from = DateField(_l("Available from"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=options(choices.LISTING_STATUSES), default="available")

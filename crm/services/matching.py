@@ -20,6 +20,7 @@ class Match:
     score: int = 0
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    blocked: bool = False  # cannot work at all (e.g. 环评 needed, impossible here)
 
 
 def _region_points(lead: Lead, listing: Listing) -> tuple[int, str | None]:
@@ -93,6 +94,7 @@ def score_listing(lead: Lead, listing: Listing) -> Match:
         else:
             # A use that needs 环评 cannot move in: push it to the bottom.
             points -= 40
+            match.blocked = True
             match.warnings.append(gettext("Needs environmental assessment, not possible here"))
     else:
         points += EIA_POINTS
@@ -100,12 +102,12 @@ def score_listing(lead: Lead, listing: Listing) -> Match:
     return match
 
 
-def rank(lead: Lead, limit: int = 5, minimum: int = 30) -> list[Match]:
+def rank(lead: Lead, limit: int = 5, minimum: int = 30, include_blocked: bool = False) -> list[Match]:
     """Available listings ranked by fit; a different property type is never suggested."""
     stmt = select(Listing).where(Listing.status == "available")
     if lead.property_type:
         stmt = stmt.where(Listing.property_type == lead.property_type)
     matches = [score_listing(lead, listing) for listing in db.session.scalars(stmt.limit(2000))]
-    matches = [m for m in matches if m.score >= minimum]
+    matches = [m for m in matches if m.score >= minimum and (include_blocked or not m.blocked)]
     matches.sort(key=lambda m: (-m.score, m.listing.id))
     return matches[:limit]
