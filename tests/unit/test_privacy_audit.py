@@ -129,6 +129,7 @@ def test_managers_keep_the_lost_reasons(client, auth, db):
     unused = LostReason(name="其他")
     db.session.add(unused)
     db.session.commit()
-    client.post(f"/manage/lost-reasons/{unused.id}/delete")
+    unused_id = unused.id
+    client.post(f"/manage/lost-reasons/{unused_id}/delete")
     db.session.expire_all()
-    assert db.session.get(LostReason, unused.id) is None
+    assert db.session.get(LostReason, unused_id) is None
