@@ -194,6 +194,7 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "matches": matching.rank(lead) if can_work and lead.is_open else [],
         "links": listings.links_of_lead(lead),
     }
+    context["recorded"] = {(link.listing_id, link.kind) for link in context["links"]}
     return render_template("agent/lead.html", **context), status
 
 
