@@ -270,6 +270,10 @@ def route_lead(lead_id: int) -> int | None:
             return None
         _lock_team(team.id)
         db.session.expire_all()  # re-read agents, counts and pointers under the team lock
+        # The round-robin stamp must be taken under the lock: a clock read before it could
+        # be older than the stamp another worker wrote meanwhile, and the same agent would
+        # come up twice.
+        now = utcnow()
         lead = db.session.get(Lead, lead_id)
         decision = decide(lead, now)
         if decision.agent is None:
