@@ -85,5 +85,32 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
     db.session.commit()
     for lead_id in ids:
         routing.route_lead(lead_id)
+    _seed_listings()
+    from crm.services import scoring
+    for lead in db.session.scalars(select(Lead).where(Lead.id.in_(ids))):
+        scoring.refresh(lead)
+    db.session.commit()
     logins = ", ".join(email for email, _, _ in DEMO_USERS)
     return f"seeded {n_leads} leads; demo logins: {logins} (password {DEMO_PASSWORD})"
+
+
+DEMO_LISTINGS = [
+    # (title, type, deal, region, park, ㎡, price, eia, divisible)
+    ("长兴经济开发区独栋厂房", "factory", "rent", "zj.huzhou.changxing", "长兴经济开发区", 3000, "0.85", True, True),
+    ("松江G60标准厂房", "factory", "rent", "sh.songjiang.g60", "G60科创走廊", 1000, "1.6", False, True),
+    ("嘉兴高标仓库", "warehouse", "rent", "zj.jiaxing", "", 8000, "1.1", False, True),
+    ("南太湖新区工业用地", "land", "buy", "zj.huzhou.nantaihu", "南太湖新区", 11875.3, "1104", True, False),
+    ("苏州工业园区研发办公", "office", "rent", "js.suzhou.sip", "苏州工业园区", 600, "3.2", False, False),
+    ("宣城广德厂房出售", "factory", "buy", "ah.xuancheng.guangde", "广德经开区", 5000, "2600", True, False),
+]
+
+
+def _seed_listings() -> None:
+    from crm.models import Listing
+    if db.session.scalars(select(Listing.id).limit(1)).first() is not None:
+        return
+    for title, kind, deal, region, park, area, price, eia, divisible in DEMO_LISTINGS:
+        db.session.add(Listing(title=title, property_type=kind, deal_type=deal, region_code=region,
+                               park=park, area_sqm=Decimal(str(area)), price=Decimal(price),
+                               eia_possible=eia, divisible=divisible))
+    db.session.commit()

@@ -192,7 +192,8 @@ def page(user: User, tab: str, filters: Filters, cursor: str | None, per_page: i
 def tab_counts(user: User, filters: Filters) -> dict[str, int]:
     now = utcnow()
     today = today_local(now)
-    tabs = ["mine", "pool", "due"] + (["all"] if user.is_manager else [])
+    # A manager's day starts from the team's queue; an agent's from their own.
+    tabs = (["all"] if user.is_manager else []) + ["mine", "pool", "due"]
     counts = {}
     for tab in tabs:
         counts[tab] = db.session.scalar(

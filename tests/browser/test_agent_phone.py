@@ -105,3 +105,31 @@ def test_listing_page_on_a_phone(live_server, phone, agent_day):
     assert phone.locator("a", has_text="").filter(
         has=phone.locator(f"xpath=self::*[contains(@href, 'listing={agent_day['listing_id']}')]")).count() == 1
     shoot(phone, "05-public-listing-phone")
+
+
+def test_manager_bulk_reassigns_on_a_phone(live_server, live_app, phone, agent_day):
+    with live_app.app_context():
+        team = db.session.scalars(select(Team)).one()
+        boss = User(email="wang@example.com", name="王经理", role="manager", team=team)
+        boss.set_password("secret-pass")
+        other = User(email="zhang@example.com", name="张顾问", role="agent", team=team)
+        other.set_password("secret-pass")
+        db.session.add_all([boss, other])
+        db.session.commit()
+    page = phone
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", "wang@example.com")
+    page.fill("input[name=password]", "secret-pass")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/agent/leads?tab=all")
+    page.check("input[data-select-all]")
+    assert page.locator("input[name=lead_ids]:checked").count() == 2  # static JS, no inline script
+    page.select_option("#bulk-reassign select[name=agent_id]", label="张顾问")
+    page.fill("#bulk-reassign input[name=reason]", "李招商休假")
+    shoot(page, "06-manager-bulk-reassign-phone", full_page=False)
+    page.locator("#bulk-reassign button[type=submit]").click()
+    page.wait_for_url("**/agent/leads?tab=all")
+    assert page.locator("p.flash").count() == 1
+    with live_app.app_context():
+        owners = set(db.session.scalars(select(Lead.assigned_to_id)))
+        assert owners == {db.session.scalars(select(User.id).where(User.email == "zhang@example.com")).one()}
