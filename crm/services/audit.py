@@ -21,6 +21,20 @@ def _plain(value):
     return value
 
 
+# Personal fields are never copied into the append-only log: an erase request (PIPL Art. 47)
+# could not remove them from there. The entry says that they changed, not to what.
+PERSONAL = frozenset({"contact_name", "mobile_e164", "mobile_display", "mobile_note", "wechat_id",
+                      "email", "message", "credit_code"})
+REDACTED = "***"
+
+
+def redact(values: dict | None) -> dict | None:
+    if values is None:
+        return None
+    return {k: (REDACTED if k in PERSONAL and v not in (None, "") else redact(v) if isinstance(v, dict) else v)
+            for k, v in values.items()}
+
+
 def _client_ip() -> str:
     if not has_request_context():
         return ""
@@ -33,8 +47,8 @@ def record(actor: User | None, action: str, entity: str, entity_id: int | None,
     """Add an entry; the calling service commits it with the change it describes."""
     entry = AuditLog(actor_id=actor.id if actor is not None and getattr(actor, "id", None) else None,
                      action=action, entity=entity, entity_id=entity_id,
-                     old=_plain(old) if old is not None else None,
-                     new=_plain(new) if new is not None else None,
+                     old=_plain(redact(old)) if old is not None else None,
+                     new=_plain(redact(new)) if new is not None else None,
                      ip=_client_ip(), at=utcnow())
     db.session.add(entry)
     return entry

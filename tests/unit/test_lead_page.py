@@ -93,6 +93,11 @@ def test_edits_are_validated_like_the_form_and_audited(client, auth, db):
     entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "lead_edit")).one()
     assert entry.old["company"] == "旧名称" and entry.new["company"] == "新名称有限公司"
     assert "mobile_e164" not in entry.new  # unchanged fields are not logged
+    client.post(f"/agent/leads/{lead.id}/edit", data={**data, "contact_name": "刘总"})
+    renamed = db.session.scalars(select(AuditLog).where(AuditLog.action == "lead_edit")
+                                 .order_by(AuditLog.id.desc())).first()
+    # Personal values stay out of the append-only log (an erase could not reach them there).
+    assert renamed.old == {"contact_name": "***"} and renamed.new == {"contact_name": "***"}
 
 
 def test_merge_keeps_both_histories(client, auth, db):
