@@ -90,6 +90,15 @@ class Config:
         self.EXPORT_SYNC_MAX_LEADS = int(os.environ.get("CRM_EXPORT_SYNC_MAX_LEADS", "200000"))
         self.EXPORT_SYNC_MAX_ROWS = int(os.environ.get("CRM_EXPORT_SYNC_MAX_ROWS", "5000"))
         self.EXPORT_DIR = os.environ.get("CRM_EXPORT_DIR") or None
+        # Workspace: scoring weights (points out of 100), the park's leading industry tracks,
+        # how long closed leads keep personal data (PIPL Art. 19), import upload size.
+        self.CRM_SCORE_WEIGHTS = _weights(os.environ.get("CRM_SCORE_WEIGHTS", ""))
+        self.CRM_LEADING_TRACKS = [t for t in os.environ.get(
+            "CRM_LEADING_TRACKS", "nev,equipment,materials,ic,biomedicine").split(",") if t]
+        self.CRM_RETENTION_DAYS = int(os.environ.get("CRM_RETENTION_DAYS", "730"))
+        self.CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+        self.CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", "5000"))
+        self.CRM_QUEUE_POLL_SECONDS = int(os.environ.get("CRM_QUEUE_POLL_SECONDS", "20"))
 
 
 class TestConfig(Config):
@@ -141,6 +150,21 @@ def celery_settings(redis_url: str | None, queue: str) -> dict:
                                       "interval_step": 0.2, "interval_max": 0.2},
         "broker_connection_timeout": 2,
     }
+
+
+# Points each factor can give; they add up to 100. CRM_SCORE_WEIGHTS overrides some,
+# e.g. "tax=30,investment=20".
+DEFAULT_SCORE_WEIGHTS = {"tax": 25, "investment": 20, "tax_per_mu": 15, "completeness": 20,
+                         "industry_fit": 15, "repeat": 5}
+
+
+def _weights(text: str) -> dict[str, int]:
+    weights = dict(DEFAULT_SCORE_WEIGHTS)
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if name.strip() in weights and value.strip().isdigit():
+            weights[name.strip()] = int(value)
+    return weights
 
 
 def _clock(text: str) -> time:

@@ -61,6 +61,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    from flask import has_request_context
+    if not has_request_context():  # Celery tasks, CLI: the default language
+        return "zh_CN"
     wanted = request.args.get("lang")
     supported = ["zh_CN", "en"]
     if wanted in supported:
@@ -82,6 +85,10 @@ def register_blueprints(app: Flask) -> None:
     from crm.public.views import bp as public_bp
     from crm.reports.views import bp as reports_bp
     from crm.routing_admin.views import bp as routing_admin_bp
+    from crm.admin.views import bp as admin_bp
+    from crm.imports.views import bp as imports_bp
+    from crm.listings.views import bp as listings_bp
+    from crm.lost_reasons.views import bp as lost_reasons_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(public_bp)
@@ -89,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agent_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(routing_admin_bp)
+    for workspace_bp in (listings_bp, lost_reasons_bp, imports_bp, admin_bp):
+        app.register_blueprint(workspace_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(manage_bp)
 

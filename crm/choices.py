@@ -36,16 +36,27 @@ EIA_CHOICES = {"yes": _l("Yes"), "no": _l("No"), "unknown": _l("Not sure")}
 STATUSES = {
     "new": _l("New"), "contacted": _l("Contacted"), "qualified": _l("Qualified"),
     "site_visit": _l("Site visit"), "negotiating": _l("Negotiating"),
-    "won": _l("Won"), "lost": _l("Lost"), "spam": _l("Spam"),
+    "won": _l("Won"), "lost": _l("Lost"), "spam": _l("Spam"), "merged": _l("Merged"),
 }
 OPEN_STATUSES = ("new", "contacted", "qualified", "site_visit", "negotiating")
 
 # Kinds an agent logs by hand; the system writes status_change and assignment.
 FOLLOW_UP_KINDS = {"call": _l("Call"), "wechat": _l("WeChat"),
-                   "site_visit": _l("Site visit"), "note": _l("Note")}
+                   "site_visit": _l("Site visit"), "meeting": _l("Meeting"), "note": _l("Note")}
 ACTIVITY_KINDS = {**FOLLOW_UP_KINDS, "status_change": _l("Status change"),
-                  "assignment": _l("Assignment"), "repeat_inquiry": _l("Repeat inquiry")}
-CONTACT_KINDS = ("call", "wechat", "site_visit")  # these count as contacting the prospect
+                  "assignment": _l("Assignment"), "listing": _l("Listing"),
+                  "merge": _l("Merge"), "edit": _l("Edit"),
+                  "repeat_inquiry": _l("Repeat inquiry")}
+CONTACT_KINDS = ("call", "wechat", "site_visit", "meeting")  # these count as contacting the prospect
+# What came of a contact attempt; only "reached" and the like count as first contact.
+OUTCOMES = {"reached": _l("Reached"), "no_answer": _l("No answer"),
+            "call_back": _l("Call back later"), "interested": _l("Interested"),
+            "not_interested": _l("Not interested"), "wrong_number": _l("Wrong number")}
+UNREACHED_OUTCOMES = ("no_answer", "wrong_number")
+
+LISTING_STATUSES = {"available": _l("Available"), "reserved": _l("Reserved"),
+                    "let_or_sold": _l("Let or sold")}
+LISTING_LINK_KINDS = {"recommended": _l("Recommended"), "site_visit": _l("Site visit")}
 
 ROLES = {"agent": _l("Agent"), "manager": _l("Manager"), "admin": _l("Admin")}
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import Lead, Team, User
+from crm.models import Lead, LostReason, Team, User
 from crm.models.types import utcnow
 from crm.regions import REGIONS
 from crm.services import routing, stage_history
@@ -77,6 +77,7 @@ def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
     so the reports of a fresh demo have a funnel to show."""
     from crm.services import followup
 
+    reasons = list(db.session.scalars(select(LostReason.id).where(LostReason.active.is_(True))))
     for lead_id in ids:
         lead = db.session.get(Lead, lead_id)
         if lead.assigned_to is None or rng.random() < .3:
@@ -85,8 +86,9 @@ def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
         followup.log_follow_up(lead, agent, "call", "电话沟通需求,客户关注税收政策")
         for stage in ("qualified", "site_visit", "negotiating", "won"):
             if rng.random() < .4:
-                if rng.random() < .5:
-                    followup.change_status(lead, agent, "lost", rng.choice(LOST_REASONS))
+                if rng.random() < .5 and reasons:
+                    followup.change_status(lead, agent, "lost", rng.choice(LOST_REASONS),
+                                           lost_reason_id=rng.choice(reasons))
                 break
             followup.change_status(lead, agent, stage)
 
@@ -109,5 +111,32 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
     for lead_id in ids:
         routing.route_lead(lead_id)
     _work_some_leads(rng, ids)
+    _seed_listings()
+    from crm.services import scoring
+    for lead in db.session.scalars(select(Lead).where(Lead.id.in_(ids))):
+        scoring.refresh(lead)
+    db.session.commit()
     logins = ", ".join(email for email, _, _ in DEMO_USERS)
     return f"seeded {n_leads} leads; demo logins: {logins} (password {DEMO_PASSWORD})"
+
+
+DEMO_LISTINGS = [
+    # (title, type, deal, region, park, ㎡, price, eia, divisible)
+    ("长兴经济开发区独栋厂房", "factory", "rent", "zj.huzhou.changxing", "长兴经济开发区", 3000, "0.85", True, True),
+    ("松江G60标准厂房", "factory", "rent", "sh.songjiang.g60", "G60科创走廊", 1000, "1.6", False, True),
+    ("嘉兴高标仓库", "warehouse", "rent", "zj.jiaxing", "", 8000, "1.1", False, True),
+    ("南太湖新区工业用地", "land", "buy", "zj.huzhou.nantaihu", "南太湖新区", 11875.3, "1104", True, False),
+    ("苏州工业园区研发办公", "office", "rent", "js.suzhou.sip", "苏州工业园区", 600, "3.2", False, False),
+    ("宣城广德厂房出售", "factory", "buy", "ah.xuancheng.guangde", "广德经开区", 5000, "2600", True, False),
+]
+
+
+def _seed_listings() -> None:
+    from crm.models import Listing
+    if db.session.scalars(select(Listing.id).limit(1)).first() is not None:
+        return
+    for title, kind, deal, region, park, area, price, eia, divisible in DEMO_LISTINGS:
+        db.session.add(Listing(title=title, property_type=kind, deal_type=deal, region_code=region,
+                               park=park, area_sqm=Decimal(str(area)), price=Decimal(price),
+                               eia_possible=eia, divisible=divisible))
+    db.session.commit()

@@ -76,3 +76,19 @@ def notify_repeat_inquiry(self, original_id: int, repeat_id: int) -> bool:
              retry_backoff=True, retry_backoff_max=120, max_retries=5)
 def send_auto_reply(self, lead_id: int) -> bool:
     return mail.send_auto_reply(lead_id)
+
+
+@shared_task(name="workers.tasks.import_leads", bind=True,
+             autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60,
+             max_retries=5)
+def import_leads(self, job_id: int) -> int:
+    # Idempotent per (job, row number): a redelivery skips rows already imported.
+    from crm.services import importer
+    job = importer.run(job_id)
+    return job.processed if job else 0
+
+
+@shared_task(name="workers.tasks.retention_sweep")
+def retention_sweep() -> int:
+    from crm.services import privacy
+    return privacy.retention_sweep()

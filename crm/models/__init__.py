@@ -1,7 +1,11 @@
 """Every model, imported here so Alembic's autogenerate sees the whole schema."""
 from crm.models.activity import Activity
 from crm.models.idempotency import ApiIdempotencyKey
+from crm.models.audit import AuditLog
+from crm.models.import_job import ImportJob, ImportRow
 from crm.models.lead import Lead
+from crm.models.listing import LeadListing, Listing
+from crm.models.lost_reason import LostReason
 from crm.models.notification import Notification, NotificationAttempt, NotificationChannel
 from crm.models.repeat import InquiryRepeat
 from crm.models.routing_rule import RoutingRule
@@ -11,5 +15,6 @@ from crm.models.user import User
 from crm.models.lead_stage import LeadStage  # noqa: F401  (for Alembic)
 from crm.models.export_job import ExportJob  # noqa: F401  (for Alembic)
 
-__all__ = ["Activity", "ApiIdempotencyKey", "InquiryRepeat", "Lead", "Notification",
-           "NotificationAttempt", "NotificationChannel", "RoutingRule", "SourceSite", "Team", "User"]
+__all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "ImportJob", "ImportRow", "InquiryRepeat",
+           "Lead", "LeadListing", "Listing", "LostReason", "Notification", "NotificationAttempt",
+           "NotificationChannel", "RoutingRule", "SourceSite", "Team", "User"]

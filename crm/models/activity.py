@@ -14,6 +14,7 @@ class Activity(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the system
     body: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(String(20))  # of a contact attempt, e.g. no_answer
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     next_follow_up: Mapped[date | None] = mapped_column(Date)

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, SmallInteger, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, Numeric, SmallInteger, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -66,6 +66,14 @@ class Lead(db.Model):
     # Furthest pipeline stage ever reached (index in stages.PIPELINE; never decreases), the
     # rollup of lead_stage kept by services.stage_history so the funnel reads one row per lead.
     stage_rank: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    lost_reason: Mapped[str] = mapped_column(String(200), default="")  # the agent's free note
+    lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id", ondelete="SET NULL"))
+    # Rule-based 0-100 (crm.services.scoring); the reasons are computed when shown.
+    score: Mapped[int | None] = mapped_column(index=True)
+    # A duplicate folded into another lead: status "merged", history moved over.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    # Personal fields anonymised (PIPL erase request or retention); counts stay.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -109,6 +117,7 @@ class Lead(db.Model):
     repeats: Mapped[list["InquiryRepeat"]] = relationship(  # noqa: F821
         order_by="InquiryRepeat.created_at.desc(), InquiryRepeat.id.desc()",
         cascade="all, delete-orphan", passive_deletes=True)
+    lost_reason_ref: Mapped["LostReason | None"] = relationship()  # noqa: F821
     activities: Mapped[list["Activity"]] = relationship(  # noqa: F821
         order_by="Activity.created_at.desc(), Activity.id.desc()",
         cascade="all, delete-orphan", passive_deletes=True)
@@ -143,6 +152,9 @@ class Lead(db.Model):
         Index("ix_lead_follow_up", "next_follow_up_on",
               postgresql_where=text("next_follow_up_on IS NOT NULL"),
               sqlite_where=text("next_follow_up_on IS NOT NULL")),
+        # The workspace queue: a team's leads by status, newest first (keyset).
+        Index("ix_lead_team_status_created", "team_id", "status", "created_at", "id"),
+        Index("ix_lead_status_created", "status", "created_at", "id"),
     )
 
     @property
@@ -157,3 +169,13 @@ class Lead(db.Model):
 
     def __repr__(self) -> str:
         return f"<Lead {self.reference}>"
+
+
+@event.listens_for(Lead, "before_insert")
+@event.listens_for(Lead, "before_update")
+def _refresh_search_text(_mapper, _connection, lead: Lead) -> None:
+    # One place keeps search_text in step with the fields it is made of, whoever writes them
+    # (intake, edits, imports, merges, erasure).
+    from crm.inputs.text import search_key
+    lead.search_text = search_key(lead.contact_name, lead.company, lead.usage, lead.region_text,
+                                  lead.message)

@@ -1,13 +1,15 @@
 """What agents do to a lead: log a follow-up, move its stage."""
 from datetime import date
 
+from flask import current_app
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from crm.choices import CONTACT_KINDS
+from crm.choices import CONTACT_KINDS, UNREACHED_OUTCOMES
 from crm.extensions import db
-from crm.models import Activity, Lead, User
+from crm.models import Activity, Lead, LostReason, User
 from crm.models.types import utcnow
-from crm.services import stage_history, stages
+from crm.services import audit, scoring, stage_history, stages
 
 
 class StageError(ValueError):
@@ -17,32 +19,51 @@ class StageError(ValueError):
 
 
 def log_follow_up(lead: Lead, author: User, kind: str, body: str,
-                  next_follow_up: date | None = None) -> Activity:
+                  next_follow_up: date | None = None, outcome: str | None = None) -> Activity:
     now = utcnow()
     activity = Activity(lead_id=lead.id, kind=kind, author_id=author.id, body=body,
-                        next_follow_up=next_follow_up, created_at=now)
+                        outcome=outcome or None, next_follow_up=next_follow_up, created_at=now)
     db.session.add(activity)
     if next_follow_up is not None:
         lead.next_follow_up_on = next_follow_up
     if kind in CONTACT_KINDS and lead.first_contact_at is None:
+        # The first-contact clock measures the agent's reaction, so an attempt counts.
         lead.first_contact_at = now
-        # Reaching the prospect moves a new lead along without an extra click.
-        if lead.status == "new":
-            _record_status(lead, author, "contacted", now)
+    # Reaching the prospect moves a new lead along without an extra click.
+    if kind in CONTACT_KINDS and lead.status == "new" and outcome not in UNREACHED_OUTCOMES:
+        _record_status(lead, author, "contacted", now)
+    scoring.refresh(lead)
     db.session.commit()
     return activity
 
 
-def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | None = "") -> None:
-    lost_reason = lost_reason or ""
+def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | None = "",
+                  lost_reason_id: int | None = None) -> None:
+    note = (lost_reason or "").strip()[:200]
     if not stages.can_move(lead.status, new_status):
         raise StageError(_l("A lead cannot move from this stage to the one chosen."))
-    if new_status == "lost" and not lost_reason.strip():
-        raise StageError(_l("Please give the reason the lead was lost."))
-    now = utcnow()
+    reason = None
     if new_status == "lost":
-        lead.lost_reason = lost_reason.strip()[:200]
-    _record_status(lead, author, new_status, now, body=lead.lost_reason if new_status == "lost" else "")
+        reason = db.session.get(LostReason, lost_reason_id) if lost_reason_id else None
+        if reason is None or not reason.active:
+            raise StageError(_l("Please give the reason the lead was lost."))
+    now = utcnow()
+    old = {"status": lead.status, "lost_reason_id": lead.lost_reason_id}
+    reopening = stages.is_reopen(lead.status, new_status)
+    body = ""
+    if new_status == "lost":
+        lead.lost_reason_id = reason.id
+        lead.lost_reason = note
+        body = reason.name + (f": {note}" if note else "")
+    elif reopening:
+        lead.lost_reason_id = None
+        lead.lost_reason = ""
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            body = gettext("Reopened") + (f": {note}" if note else "")
+    _record_status(lead, author, new_status, now, body=body)
+    audit.record(author, "reopen" if reopening else "status_change", "lead", lead.id, old,
+                 {"status": new_status, "lost_reason_id": lead.lost_reason_id})
+    scoring.refresh(lead)
     db.session.commit()
 
 

@@ -17,11 +17,10 @@ from sqlalchemy.exc import IntegrityError
 
 from crm.choices import SQM_PER_MU
 from crm.extensions import db
-from crm.inputs.text import search_key
 from crm.models import InquiryRepeat, Lead, User
 from crm.models.types import utcnow
 from crm.ops import metrics
-from crm.services import followup, spam, stage_history
+from crm.services import followup, scoring, spam, stage_history
 from crm.services.dispatch import enqueue
 from crm.services.reference import new_reference
 
@@ -86,9 +85,7 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
         status="new",
         spam_reasons="",
     )
-    lead.search_text = search_key(lead.contact_name, lead.company, lead.usage, lead.region_text,
-                                  lead.message)
-    return lead
+    return lead  # search_text is filled by the model on insert
 
 
 def find_original(lead: Lead) -> tuple[Lead, str] | None:
@@ -180,6 +177,7 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
         else:
             _insert_with_reference(lead)
             stage_history.record_created(lead)
+            scoring.refresh(lead)
             outcome = Outcome("new", lead.reference, lead.id)
     try:
         if before_commit is not None:

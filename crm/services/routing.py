@@ -270,6 +270,10 @@ def route_lead(lead_id: int) -> int | None:
             return None
         _lock_team(team.id)
         db.session.expire_all()  # re-read agents, counts and pointers under the team lock
+        # The round-robin stamp must be taken under the lock: a clock read before it could
+        # be older than the stamp another worker wrote meanwhile, and the same agent would
+        # come up twice.
+        now = utcnow()
         lead = db.session.get(Lead, lead_id)
         decision = decide(lead, now)
         if decision.agent is None:
@@ -347,6 +351,42 @@ def reassign(lead: Lead, reason: str, actor: User | None = None) -> int | None:
     db.session.commit()
     notify.send_soon(notes)
     return decision.agent.id
+
+
+def reassign_to(lead: Lead, agent: User, reason: str, actor: User | None = None) -> bool:
+    """A manager hands the lead to a chosen agent; False if it already is theirs."""
+    from crm.services import audit
+
+    now = utcnow()
+    lead = db.session.scalars(select(Lead).where(Lead.id == lead.id).with_for_update()).first()
+    previous = lead.assigned_to
+    if previous is not None and previous.id == agent.id:
+        db.session.rollback()
+        return False
+    lead.assigned_to_id = agent.id
+    lead.assigned_at = now
+    lead.routed_at = lead.routed_at or now
+    if agent.team_id is not None:
+        lead.team_id = agent.team_id
+    # The new owner gets a fresh first-contact clock only if nobody has contacted yet.
+    if lead.first_contact_at is None:
+        minutes = lead.rule.sla_minutes if lead.rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
+        for name, value in sla_deadlines(now, minutes).items():
+            setattr(lead, name, value)
+        lead.sla_reminded_at = None
+        lead.sla_breached_at = None
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = gettext("Reassigned from %(old)s to %(new)s: %(reason)s",
+                       old=previous.name if previous else "—", new=agent.name, reason=reason)
+        notes = notify.queue_event(lead, "reassigned", [agent], extra=reason)
+    db.session.add(Activity(lead_id=lead.id, kind="assignment", author_id=actor.id if actor else None,
+                            body=body, created_at=now))
+    audit.record(actor, "reassign", "lead", lead.id,
+                 {"assigned_to_id": previous.id if previous else None},
+                 {"assigned_to_id": agent.id, "reason": reason})
+    db.session.commit()
+    notify.send_soon(notes)
+    return True
 
 
 def claim(lead_id: int, agent: User) -> bool:

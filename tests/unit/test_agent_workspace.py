@@ -59,11 +59,17 @@ def test_agent_gets_403_on_another_agents_lead(client, auth):
                        data={"kind": "call", "body": "x"}).status_code == 403
 
 
-def test_manager_sees_any_lead(client, auth):
-    UserFactory(email="boss@example.com", role="manager")
-    lead = LeadFactory(assigned_to=UserFactory())
+def test_manager_sees_the_team_leads_admin_sees_any(client, auth):
+    boss = UserFactory(email="boss@example.com", role="manager")
+    UserFactory(email="root@example.com", role="admin")
+    lead = LeadFactory(assigned_to=UserFactory(team=boss.team))
+    elsewhere = LeadFactory(assigned_to=UserFactory())  # another team
     auth.login("boss@example.com")
     assert client.get(f"/agent/leads/{lead.id}").status_code == 200
+    assert client.get(f"/agent/leads/{elsewhere.id}").status_code == 403
+    auth.logout()
+    auth.login("root@example.com")
+    assert client.get(f"/agent/leads/{elsewhere.id}").status_code == 200
 
 
 def test_first_call_sets_first_contact_and_moves_to_contacted(client, auth, db):
@@ -120,16 +126,22 @@ def test_status_moves_along_and_illegal_jumps_are_refused(client, auth, db):
     assert (change.from_status, change.to_status) == ("new", "qualified")
 
 
-def test_lost_needs_a_reason(client, auth, db):
+def test_lost_needs_a_reason_from_the_managed_list(client, auth, db):
+    from crm.models import LostReason
+    price = LostReason(name="价格")
+    db.session.add(price)
+    db.session.commit()
     me = UserFactory(email="me@example.com")
     lead = LeadFactory(assigned_to=me)
     auth.login("me@example.com")
-    response = client.post(f"/agent/leads/{lead.id}/status", data={"status": "lost"})
-    assert response.status_code == 422
+    response = client.post(f"/agent/leads/{lead.id}/status", data={"status": "lost",
+                                                                    "lost_reason": "价格"})
+    assert response.status_code == 422  # a free note alone is not a reason
     assert "请填写线索流失原因。" in errors_in(response.get_data(as_text=True))
-    client.post(f"/agent/leads/{lead.id}/status", data={"status": "lost", "lost_reason": "价格"})
+    client.post(f"/agent/leads/{lead.id}/status", data={
+        "status": "lost", "lost_reason_id": price.id, "lost_reason": "嫌贵"})
     db.session.refresh(lead)
-    assert lead.status == "lost" and lead.lost_reason == "价格"
+    assert lead.status == "lost" and lead.lost_reason_id == price.id and lead.lost_reason == "嫌贵"
 
 
 def test_logout_ends_the_session(client, auth):

@@ -1,7 +1,7 @@
 """Stage history is written where status changes happen, once per stage."""
 from sqlalchemy import select
 
-from crm.models import Lead, LeadStage
+from crm.models import Lead, LeadStage, LostReason
 from crm.services import followup, stage_history
 from tests.factories import LeadFactory, UserFactory
 
@@ -14,17 +14,19 @@ def stages(db, lead):
 def test_follow_ups_and_stage_moves_record_the_first_time_each_stage_is_reached(db):
     agent = UserFactory()
     lead = LeadFactory(assigned_to=agent)
+    reason = LostReason(name="选择了其他园区")
+    db.session.add(reason)
     stage_history.record_created(lead)
     db.session.commit()
     followup.log_follow_up(lead, agent, "call", "电话沟通")
     assert set(stages(db, lead)) == {"new", "contacted"}
     assert stages(db, lead)["contacted"] == lead.first_contact_at
     followup.change_status(lead, agent, "qualified")
-    followup.change_status(lead, agent, "lost", "选择了其他园区")
+    followup.change_status(lead, agent, "lost", "", lost_reason_id=reason.id)
     first = stages(db, lead)
     followup.change_status(lead, agent, "contacted")   # reopened
     followup.change_status(lead, agent, "qualified")
-    followup.change_status(lead, agent, "lost", "还是不行")
+    followup.change_status(lead, agent, "lost", "还是不行", lost_reason_id=reason.id)
     again = stages(db, lead)
     assert again == first  # the first times are kept; nothing is counted twice
     assert db.session.get(Lead, lead.id).stage_rank == 2

@@ -1,0 +1,57 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from crm import choices
+from crm.inputs.fields import clean, max_length, options
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[clean], validators=[
+        DataRequired(_l("Please enter an email.")),
+        Email(_l("Please enter a valid email address."), check_deliverability=False), max_length(254)])
+    name = StringField(_l("Name"), filters=[clean], validators=[
+        DataRequired(_l("Please enter a name.")), max_length(80)])
+    role = SelectField(_l("Role"), choices=options(choices.ROLES), default="agent")
+    team_id = SelectField(_l("Team"), coerce=int, default=0)
+    active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(_l("Password"), validators=[
+        Optional(), Length(min=8, max=200, message=_l("At least 8 characters, please."))])
+
+    def __init__(self, teams, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team_id.choices = options([(0, "—")] + [(t.id, t.name) for t in teams])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[
+        DataRequired(_l("Please enter a password.")),
+        Length(min=8, max=200, message=_l("At least 8 characters, please."))])
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[clean], validators=[
+        DataRequired(_l("Please enter a name.")), max_length(80)])
+    is_default = BooleanField(_l("Default team (gets leads no rule takes)"))
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action"), filters=[clean], validators=[max_length(40)])
+    entity = StringField(_l("Entity"), filters=[clean], validators=[max_length(40)])
+    entity_id = StringField(_l("Entity id"), filters=[clean], validators=[max_length(12)])
+    actor_id = SelectField(_l("Who"), coerce=int, default=0)
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def __init__(self, users, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor_id.choices = options([(0, _l("(any)"))] + [(u.id, u.name) for u in users])
+
+
+class PersonForm(FlaskForm):
+    mobile = StringField(_l("Mobile"), filters=[clean], validators=[
+        DataRequired(_l("Please enter a mobile number."))])

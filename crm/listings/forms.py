@@ -1,0 +1,68 @@
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
+
+from crm import choices, regions
+from crm.i18n import ui_language
+from crm.inputs.fields import LooseDecimalField, clean, clean_multiline, max_length, options
+
+
+class ListingForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[clean], validators=[
+        DataRequired(_l("Please give the listing a title.")), max_length(120)])
+    property_type = RadioField(_l("Property type"), choices=options(choices.PROPERTY_TYPES),
+                               validators=[DataRequired(_l("Please choose the property type."))])
+    deal_type = RadioField(_l("Rent or sale"), choices=options(choices.DEAL_TYPES),
+                           validators=[DataRequired(_l("Please choose rent or sale."))])
+    region_code = SelectField(_l("Region"), validators=[Optional()], validate_choice=False)
+    park = StringField(_l("Park"), filters=[clean], validators=[max_length(120)])
+    # InputRequired, not DataRequired: "abc" must keep its own "enter a number" message.
+    area = LooseDecimalField(_l("Area"), maximum=Decimal("100000000"), validators=[
+        InputRequired(_l("Please enter the area."))])
+    area_unit = RadioField(_l("Unit"), choices=options(choices.AREA_UNITS), default="sqm")
+    floors = LooseDecimalField(_l("Floors"), maximum=Decimal("200"), validators=[Optional()])
+    ceiling_height_m = LooseDecimalField(_l("Ceiling height (m)"), maximum=Decimal("100"),
+                                         validators=[Optional()])
+    floor_load_t = LooseDecimalField(_l("Floor load (t/㎡)"), maximum=Decimal("100"),
+                                     validators=[Optional()])
+    power_kva = LooseDecimalField(_l("Power (kVA)"), maximum=Decimal("1000000"),
+                                  validators=[Optional()])
+    eia_possible = BooleanField(_l("Environmental assessment (环评) possible"))
+    divisible = BooleanField(_l("Divisible"))
+    # No Optional(): an empty price is an error unless the price is negotiable.
+    price = LooseDecimalField(_l("Price"), maximum=Decimal("10000000"))
+    price_negotiable = BooleanField(_l("Price negotiable"))
+    available_from = DateField(_l("Available from"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=options(choices.LISTING_STATUSES), default="available")
+    description = TextAreaField(_l("Description"), filters=[clean_multiline],
+                                validators=[max_length(2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region_code.choices = options(regions.choices(ui_language()), blank="—")
+
+    def validate_region_code(self, field):
+        if field.data and field.data not in regions.REGIONS:
+            raise ValidationError(_l("Please pick a region from the list."))
+
+    def validate_area(self, field):
+        if field.data is not None and field.data <= 0:
+            raise ValidationError(_l("Please enter a number of zero or more.") if field.data < 0
+                                  else _l("Please enter the area."))
+
+    def validate_floors(self, field):
+        if field.data is not None and field.data != field.data.to_integral_value():
+            raise ValidationError(_l("Please enter a whole number."))
+
+    def validate_power_kva(self, field):
+        self.validate_floors(field)
+
+    def validate_price(self, field):
+        if field.data is None and not self.price_negotiable.data:
+            raise ValidationError(_l("Please enter a price, or tick negotiable."))
+        if field.data is not None and self.deal_type.data == "rent" and field.data > 1000:
+            # Rent is quoted per ㎡ per day; a four-figure figure is a monthly or total price.
+            raise ValidationError(_l("Rent is in yuan per ㎡ per day; please check the figure."))

@@ -1,0 +1,48 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.extensions import db
+from crm.models.types import UTCDateTime, utcnow
+
+
+class ImportJob(db.Model):
+    """One uploaded spreadsheet of leads, from mapping to the finished import."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200))
+    # The parsed rows (header + cells as text): the file itself is not kept.
+    rows: Mapped[list] = mapped_column(JSON)
+    headers: Mapped[list] = mapped_column(JSON)
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # form field → column index
+    # What to do with a mobile seen in the last 90 days: "skip" or "link" (import and mark).
+    duplicates: Mapped[str] = mapped_column(String(8), default="skip")
+    route: Mapped[bool] = mapped_column(default=True)  # False: keep imported leads unassigned
+    status: Mapped[str] = mapped_column(String(12), default="uploaded")  # uploaded, queued, running, done
+    total: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 100
+
+
+class ImportRow(db.Model):
+    """The outcome of one row: makes a re-run of the import task skip what is done."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_job.id", ondelete="CASCADE"))
+    row_number: Mapped[int] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(10))  # created, linked, skipped, failed
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("job_id", "row_number", name="uq_import_row_once"),)

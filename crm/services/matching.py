@@ -1,0 +1,113 @@
+"""Which available listings fit a lead, best first, with the reasons a person can check."""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import Lead, Listing
+from crm.regions import within
+
+# Points out of 100.
+TYPE_POINTS, DEAL_POINTS, REGION_POINTS, AREA_POINTS, EIA_POINTS = 30, 20, 25, 20, 5
+AREA_TOLERANCE = Decimal("0.2")  # 20 % either side of the wanted range still fits, a bit less
+
+
+@dataclass
+class Match:
+    listing: Listing
+    score: int = 0
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    blocked: bool = False  # cannot work at all (e.g. 环评 needed, impossible here)
+
+
+def _region_points(lead: Lead, listing: Listing) -> tuple[int, str | None]:
+    if not lead.region_code:
+        return 5, None
+    if not listing.region_code:
+        return 0, None
+    if within(listing.region_code, lead.region_code):
+        return REGION_POINTS, gettext("In the wanted region")
+    # Share the city, then the province: near is better than far.
+    lead_parts, listing_parts = lead.region_code.split("."), listing.region_code.split(".")
+    shared = 0
+    for a, b in zip(lead_parts, listing_parts):
+        if a != b:
+            break
+        shared += 1
+    if shared >= 2:
+        return 18, gettext("Same city")
+    if shared == 1:
+        return 10, gettext("Same province")
+    return 0, None
+
+
+def _area_points(lead: Lead, listing: Listing) -> tuple[int, str | None, str | None]:
+    lo = lead.area_min_sqm if lead.area_min_sqm is not None else lead.area_max_sqm
+    hi = lead.area_max_sqm if lead.area_max_sqm is not None else lead.area_min_sqm
+    if lo is None:
+        return 5, None, None
+    area = listing.area_sqm
+    if lo <= area <= hi:
+        return AREA_POINTS, gettext("Area within the wanted range"), None
+    if lo * (1 - AREA_TOLERANCE) <= area <= hi * (1 + AREA_TOLERANCE):
+        return 12, gettext("Area close to the wanted range"), None
+    if area > hi and listing.divisible:
+        return 12, gettext("Larger, but divisible"), None
+    return 0, None, gettext("Area far from the wanted range")
+
+
+def score_listing(lead: Lead, listing: Listing) -> Match:
+    match = Match(listing)
+    points = 0
+    if lead.property_type is None:
+        points += 10
+    elif listing.property_type == lead.property_type:
+        points += TYPE_POINTS
+        match.reasons.append(gettext("Same property type"))
+    else:
+        match.warnings.append(gettext("Different property type"))
+    if lead.deal_type is None:
+        points += 5
+    elif listing.deal_type == lead.deal_type:
+        points += DEAL_POINTS
+        match.reasons.append(gettext("For rent, as wanted") if lead.deal_type == "rent"
+                             else gettext("For sale, as wanted"))
+    else:
+        match.warnings.append(gettext("Rent and sale do not match"))
+    region, why = _region_points(lead, listing)
+    points += region
+    if why:
+        match.reasons.append(why)
+    area, why, warning = _area_points(lead, listing)
+    points += area
+    if why:
+        match.reasons.append(why)
+    if warning:
+        match.warnings.append(warning)
+    if lead.needs_eia:
+        if listing.eia_possible:
+            points += EIA_POINTS
+            match.reasons.append(gettext("Environmental assessment possible"))
+        else:
+            # A use that needs 环评 cannot move in: push it to the bottom.
+            points -= 40
+            match.blocked = True
+            match.warnings.append(gettext("Needs environmental assessment, not possible here"))
+    else:
+        points += EIA_POINTS
+    match.score = max(0, min(100, points))
+    return match
+
+
+def rank(lead: Lead, limit: int = 5, minimum: int = 30, include_blocked: bool = False) -> list[Match]:
+    """Available listings ranked by fit; a different property type is never suggested."""
+    stmt = select(Listing).where(Listing.status == "available")
+    if lead.property_type:
+        stmt = stmt.where(Listing.property_type == lead.property_type)
+    matches = [score_listing(lead, listing) for listing in db.session.scalars(stmt.limit(2000))]
+    matches = [m for m in matches if m.score >= minimum and (include_blocked or not m.blocked)]
+    matches.sort(key=lambda m: (-m.score, m.listing.id))
+    return matches[:limit]

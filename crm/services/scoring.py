@@ -1,0 +1,130 @@
+"""An explainable 0-100 lead score: each factor gives points up to its weight (config)."""
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as gettext  # reasons are rendered only when shown
+from sqlalchemy import func, select
+
+from crm.choices import SQM_PER_MU
+from crm.extensions import db
+from crm.models import Lead
+from crm.models.types import utcnow
+
+REPEAT_WINDOW_DAYS = 90
+# (threshold in 万元, share of the factor's weight); the first threshold reached counts.
+TAX_TIERS = ((1000, 1.0), (300, 0.8), (100, 0.6), (30, 0.35), (0.01, 0.15))
+# DOMAIN.md tiers: ≥ 20亿, 10–20亿, ≥ 3亿 total investment.
+INVESTMENT_TIERS = ((200000, 1.0), (100000, 0.9), (30000, 0.75), (5000, 0.5), (1000, 0.3), (0.01, 0.1))
+TAX_PER_MU_TIERS = ((50, 1.0), (30, 0.7), (15, 0.4), (0.01, 0.1))  # 万元/亩/年
+COMPLETENESS_FIELDS = ("deal_type", "property_type", "region_code", "area", "industry",
+                       "annual_tax_wan", "investment_wan", "company", "credit_code", "usage")
+
+
+@dataclass
+class Factor:
+    name: str
+    points: float
+    weight: int
+    reason: str
+
+
+@dataclass
+class Score:
+    factors: list[Factor] = field(default_factory=list)
+
+    @property
+    def value(self) -> int:
+        applicable = sum(f.weight for f in self.factors)
+        if not applicable:
+            return 0
+        return max(0, min(100, round(100 * sum(f.points for f in self.factors) / applicable)))
+
+
+def _tier(value, tiers) -> float:
+    if value is None:
+        return 0.0
+    for threshold, share in tiers:
+        if value >= Decimal(str(threshold)):
+            return share
+    return 0.0
+
+
+def repeat_count(lead: Lead) -> int:
+    """Other inquiries from the same mobile in the last 90 days."""
+    since = utcnow() - timedelta(days=REPEAT_WINDOW_DAYS)
+    stmt = select(func.count()).select_from(Lead).where(
+        Lead.mobile_e164 == lead.mobile_e164, Lead.created_at >= since, Lead.status != "merged")
+    if lead.id is not None:
+        stmt = stmt.where(Lead.id != lead.id)
+    return db.session.scalar(stmt) or 0
+
+
+def tax_per_mu(lead: Lead) -> Decimal | None:
+    area = lead.area_max_sqm if lead.area_max_sqm is not None else lead.area_min_sqm
+    if lead.annual_tax_wan is None or not area:
+        return None
+    return (lead.annual_tax_wan / (area / Decimal(str(SQM_PER_MU)))).quantize(Decimal("0.1"))
+
+
+def compute(lead: Lead, repeats: int | None = None) -> Score:
+    weights = current_app.config["CRM_SCORE_WEIGHTS"]
+    tracks = current_app.config["CRM_LEADING_TRACKS"]
+    score = Score()
+    add = score.factors.append
+
+    w = weights["tax"]
+    share = _tier(lead.annual_tax_wan, TAX_TIERS)
+    add(Factor("tax", w * share, w,
+               gettext("Annual tax %(tax)s 万元", tax=f"{lead.annual_tax_wan:,.0f}")
+               if lead.annual_tax_wan is not None else gettext("No annual tax stated")))
+
+    w = weights["investment"]
+    share = _tier(lead.investment_wan, INVESTMENT_TIERS)
+    add(Factor("investment", w * share, w,
+               gettext("Investment %(inv)s 万元", inv=f"{lead.investment_wan:,.0f}")
+               if lead.investment_wan is not None else gettext("No investment stated")))
+
+    if lead.property_type == "land":  # 亩均税收 only means something for land
+        w = weights["tax_per_mu"]
+        per_mu = tax_per_mu(lead)
+        add(Factor("tax_per_mu", w * _tier(per_mu, TAX_PER_MU_TIERS), w,
+                   gettext("Tax per mu %(v)s 万元/亩/年", v=per_mu) if per_mu is not None
+                   else gettext("Tax per mu unknown (tax or area missing)")))
+
+    w = weights["completeness"]
+    filled = [name for name in COMPLETENESS_FIELDS if _filled(lead, name)]
+    add(Factor("completeness", w * len(filled) / len(COMPLETENESS_FIELDS), w,
+               gettext("%(n)d of %(total)d details given", n=len(filled),
+                       total=len(COMPLETENESS_FIELDS))))
+
+    w = weights["industry_fit"]
+    if lead.industry in tracks:
+        add(Factor("industry_fit", w, w, gettext("Industry is one of the park's leading tracks")))
+    elif lead.industry:
+        add(Factor("industry_fit", w * 0.3, w, gettext("Industry outside the leading tracks")))
+    else:
+        add(Factor("industry_fit", 0, w, gettext("Industry not stated")))
+
+    w = weights["repeat"]
+    repeats = repeat_count(lead) if repeats is None else repeats
+    add(Factor("repeat", w if repeats else 0, w,
+               gettext("Asked %(n)d more time(s) in 90 days", n=repeats) if repeats
+               else gettext("First inquiry from this mobile")))
+    return score
+
+
+def _filled(lead: Lead, name: str) -> bool:
+    if name == "area":
+        return lead.area_min_sqm is not None or lead.area_max_sqm is not None
+    if name == "credit_code":
+        return bool(lead.credit_code) and lead.credit_code_valid is not False
+    value = getattr(lead, name)
+    return value not in (None, "")
+
+
+def refresh(lead: Lead) -> int:
+    """Store the score on the lead (the caller commits)."""
+    lead.score = compute(lead).value
+    return lead.score

@@ -1,0 +1,149 @@
+"""Permission matrix: every role × every route of the app's url_map.
+
+A new route fails test_every_route_is_classified until it is added to MINIMUM_ROLE, so
+no route ships without a decision on who may use it.
+"""
+from decimal import Decimal
+
+import pytest
+
+from crm.models import ImportJob, Listing, LostReason, NotificationChannel
+from tests.factories import LeadFactory, RuleFactory, TeamFactory, UserFactory
+
+# Routes anyone may open, logged in or not.
+PUBLIC = {"static", "public.index", "public.inquiry", "public.thanks", "public.privacy",
+          "public.set_language", "listings.public", "auth.login", "api.openapi",
+          "ops.healthz", "ops.readyz", "ops.prometheus"}
+# Routes with their own gate, tested in their own modules: the API's key (401), the embed's
+# site key, and export jobs that belong to the user who started them. Here: never a 500.
+OWN_GATE = {"api.create_inquiry", "public.embed_inquiry", "public.embed_thanks",
+            "reports.export", "reports.export_job", "reports.export_status",
+            "reports.export_download"}
+
+MINIMUM_ROLE = {
+    **{endpoint: "public" for endpoint in PUBLIC},
+    **{endpoint: "own" for endpoint in OWN_GATE},
+    "agent.new_lead": "agent",
+    "reports.speed": "agent", "reports.ranking": "agent", "reports.funnel": "manager",
+    "reports.pipeline": "manager", "reports.sources": "manager",
+    "manage.spam_list": "manager", "manage.spam_release": "manager",
+    "manage.site_list": "admin", "manage.site_new": "admin", "manage.site_edit": "admin",
+    "manage.site_rotate_key": "admin",
+    "auth.logout": "agent",
+    "agent.my_leads": "agent", "agent.poll": "agent", "agent.export_leads": "agent",
+    "agent.claim": "agent", "agent.lead_detail": "agent", "agent.reveal": "agent",
+    "agent.add_follow_up": "agent", "agent.change_status": "agent", "agent.edit_lead": "agent",
+    "agent.merge_lead": "agent", "agent.link_listing": "agent",
+    "agent.reassign": "manager", "agent.bulk_reassign": "manager",
+    "listings.index": "agent", "listings.detail": "agent", "listings.edit": "agent",
+    "listings.delete": "manager",
+    "lost_reasons.index": "manager", "lost_reasons.edit": "manager", "lost_reasons.delete": "manager",
+    "imports.upload": "manager", "imports.mapping": "manager", "imports.dry_run": "manager",
+    "imports.progress_page": "manager", "imports.progress": "manager",
+    "reports.index": "manager",
+    "routing_admin.rules": "manager", "routing_admin.edit_rule": "manager",
+    "routing_admin.delete_rule": "manager", "routing_admin.preview": "manager",
+    "routing_admin.agents": "manager", "routing_admin.edit_agent": "manager",
+    "routing_admin.channels": "admin", "routing_admin.channel_action": "admin",
+    "admin.users": "admin", "admin.edit_user": "admin", "admin.reset_password": "admin",
+    "admin.teams": "admin", "admin.edit_team": "admin", "admin.audit_log": "admin",
+    "admin.privacy_requests": "admin", "admin.privacy_export": "admin", "admin.privacy_erase": "admin",
+}
+RANK = {"public": -1, "anonymous": -1, "agent": 0, "manager": 1, "admin": 2}
+# GET pages that answer with a redirect by design.
+REDIRECTING = {"public.index", "public.thanks", "public.set_language"}
+
+
+def _routes():
+    from config import TestConfig
+    from crm import create_app
+    app = create_app(TestConfig())
+    out = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((rule.endpoint, rule.rule, method))
+    return sorted(out)
+
+
+ROUTES = _routes()
+
+
+def test_every_route_is_classified():
+    missing = {endpoint for endpoint, _rule, _method in ROUTES} - set(MINIMUM_ROLE)
+    assert not missing, f"classify these routes in MINIMUM_ROLE: {sorted(missing)}"
+
+
+@pytest.fixture
+def world(db):
+    team = TeamFactory()
+    agent = UserFactory(team=team, email="agent@example.com")
+    manager = UserFactory(team=team, email="manager@example.com", role="manager")
+    admin = UserFactory(team=team, email="admin@example.com", role="admin")
+    lead = LeadFactory(assigned_to=agent, team=team)
+    listing = Listing(title="松江厂房", property_type="factory", deal_type="rent",
+                      area_sqm=Decimal("1000"), price=Decimal("1.2"))
+    reason = LostReason(name="价格")
+    job = ImportJob(created_by_id=manager.id, filename="a.csv", headers=["联系人", "手机"],
+                    rows=[["刘先生", "13391219793"]], mapping={"contact_name": 0, "mobile": 1},
+                    total=1)
+    channel = NotificationChannel(kind="webhook", target="http://127.0.0.1:9/x", team_id=team.id)
+    db.session.add_all([listing, reason, job, channel])
+    db.session.commit()
+    rule = RuleFactory(team=team)
+    from tests.factories import make_site
+    site, _key = make_site()
+    return {"site_id": site.id, "name": "funnel", "job_id": 1,"lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
+            "job_id": job.id, "user_id": agent.id, "team_id": team.id, "rule_id": rule.id,
+            "channel_id": channel.id, "kind": "recommended", "fmt": "csv", "code": "en",
+            "action": "disable", "filename": "css/app.css"}
+
+
+def _url(rule: str, values: dict) -> str:
+    import re
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
+
+
+@pytest.mark.parametrize("endpoint,rule,method", ROUTES,
+                         ids=[f"{m} {r}" for _e, r, m in ROUTES])
+def test_role_matrix(client, auth, world, endpoint, rule, method):
+    url = _url(rule, world)
+    if MINIMUM_ROLE[endpoint] == "own":
+        for role in ("anonymous", "agent", "manager", "admin"):
+            if role != "anonymous":
+                auth.login(f"{role}@example.com")
+            assert client.open(url, method=method, data={}).status_code < 500, (role, url)
+            if role != "anonymous":
+                auth.logout()
+        return
+    needed = RANK[MINIMUM_ROLE[endpoint]]
+    for role in ("anonymous", "agent", "manager", "admin"):
+        if role != "anonymous":
+            auth.login(f"{role}@example.com")
+        response = client.open(url, method=method, data={}, buffered=True)
+        where = f"{role} {method} {url} → {response.status_code}"
+        assert response.status_code < 500, where
+        if RANK[role] < needed:
+            if role == "anonymous":
+                assert response.status_code == 302 and "/login" in response.headers["Location"], where
+            else:
+                assert response.status_code == 403, where
+        else:
+            assert response.status_code not in (401, 403), where
+            if endpoint != "auth.logout":
+                assert "/login" not in response.headers.get("Location", ""), where
+            if method == "GET" and endpoint not in REDIRECTING and not (
+                    endpoint == "auth.login" and role != "anonymous"):
+                assert response.status_code == 200, where
+        if role != "anonymous":
+            auth.logout()
+
+
+def test_an_agent_cannot_touch_another_agents_lead(client, auth, world):
+    UserFactory(email="other@example.com")  # another team, another agent
+    auth.login("other@example.com")
+    lead_routes = [(rule, method) for endpoint, rule, method in ROUTES
+                   if "<int:lead_id>" in rule and endpoint != "agent.claim"]
+    assert len(lead_routes) >= 8
+    for rule, method in lead_routes:
+        response = client.open(_url(rule, world), method=method, data={})
+        assert response.status_code == 403, f"{method} {rule} → {response.status_code}"
