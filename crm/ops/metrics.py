@@ -12,18 +12,12 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest, multi
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy import case, func, select
 
+from crm.services.reporting.sql import seconds_between
+
 SUBMISSIONS = Counter("crm_inquiries_submitted_total", "Inquiries saved, by channel and outcome "
                       "(new, duplicate, spam)", ["channel", "outcome"])
 REJECTIONS = Counter("crm_inquiries_rejected_total", "Inquiry fields refused, by field", ["field"])
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600)
-
-
-def seconds_between(start, end):
-    """end − start in seconds, as SQL for the current backend."""
-    from crm.extensions import db
-    if db.engine.dialect.name == "postgresql":
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
 class StateCollector:
@@ -48,7 +42,7 @@ class StateCollector:
                 Lead.status.in_(("new", "contacted")))) or 0)
             yield overdue
             # Created → assigned, for leads assigned in the last hour, bucketed in SQL.
-            latency = seconds_between(Lead.created_at, Lead.assigned_at)
+            latency = seconds_between(Lead.assigned_at, Lead.created_at)
             row = db.session.execute(
                 select(func.count(), func.coalesce(func.sum(latency), 0),
                        *[func.sum(case((latency <= b, 1), else_=0)) for b in LATENCY_BUCKETS])
