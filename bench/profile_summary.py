@@ -1,0 +1,56 @@
+"""Summarise a py-spy raw (collapsed) profile of the web workers: where request time goes.
+
+Usage:  .venv/bin/python bench/profile_summary.py PROFILE.txt [--top 40] [--match crm/]
+
+Only samples inside a request count (stacks through Flask's wsgi_app); idle samples
+(py-spy --idle) are included, so time spent waiting on PostgreSQL or Redis shows up under
+the frame that waited. Prints each frame's inclusive share of request samples.
+"""
+import argparse
+import re
+from collections import Counter
+
+_LINE = re.compile(r"^(.*) (\d+)$")
+_LINENO = re.compile(r":\d+\)$")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("profile")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--match", default="", help="only frames whose text contains this")
+    args = parser.parse_args()
+
+    inclusive: Counter = Counter()
+    leaf: Counter = Counter()
+    total = 0
+    with open(args.profile, encoding="utf-8") as handle:
+        for line in handle:
+            match = _LINE.match(line.rstrip("\n"))
+            if not match:
+                continue
+            frames = [_LINENO.sub(")", f) for f in match.group(1).split(";")]
+            count = int(match.group(2))
+            if not any(f.startswith(("wsgi_app ", "Flask.wsgi_app ")) for f in frames):
+                continue
+            total += count
+            for frame in set(frames):
+                inclusive[frame] += count
+            leaf[frames[-1]] += count
+    print(f"{total} samples inside requests")
+    print(f"{'incl %':>7}  frame")
+    shown = 0
+    for frame, count in inclusive.most_common():
+        if args.match and args.match not in frame:
+            continue
+        print(f"{100 * count / total:7.1f}  {frame}")
+        shown += 1
+        if shown >= args.top:
+            break
+    print(f"\n{'self %':>7}  leaf frame")
+    for frame, count in leaf.most_common(15):
+        print(f"{100 * count / total:7.1f}  {frame}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Round trips to PostgreSQL and Redis made by one API submission and one form post.
+
+Usage:  .venv/bin/python bench/roundtrips.py [--requests 3]
+
+Same configuration as bench/load_bench.py (production settings, limiter on Redis, Celery
+publishing to Redis), through Flask's test client on a throwaway database. Counts every
+psycopg wait (a statement, COMMIT, the pool's pre-ping) and every Redis command sent, and
+lists them for the last request of each kind. Under load each round trip is a context
+switch to another process, so their number sets the cost more than the Python does.
+"""
+import argparse
+import os
+import secrets
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import load_bench  # noqa: E402
+
+LOG: list[str] = []
+VERBOSE = bool(os.environ.get("BENCH_VERBOSE"))
+
+
+def instrument(engine) -> None:
+    from sqlalchemy import event
+
+    original_wait = psycopg.Connection.wait
+
+    def wait(self, gen, *args, **kwargs):
+        LOG.append("pg " + getattr(gen, "__qualname__", "?"))
+        return original_wait(self, gen, *args, **kwargs)
+
+    psycopg.Connection.wait = wait
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sql(conn, cursor, statement, parameters, context, executemany):
+        LOG.append("sql " + " ".join(statement.split())[:110])
+
+    original_send = redis.connection.AbstractConnection.send_packed_command
+
+    def send(self, command, check_health=True):
+        chunks = command if isinstance(command, list) else [command]
+        names = []
+        for chunk in chunks:
+            parts = bytes(chunk).split(b"\r\n")
+            if len(parts) > 2 and parts[0].startswith(b"*"):
+                names.append(parts[2].decode(errors="replace"))
+        LOG.append("redis " + " ".join(names))
+        return original_send(self, command, check_health)
+
+    redis.connection.AbstractConnection.send_packed_command = send
+
+
+def summarise(label: str, entries: list[str]) -> None:
+    pg = sum(1 for e in entries if e.startswith("pg "))
+    sends = [e for e in entries if e.startswith("redis")]
+    print(f"\n{label}: {pg} PostgreSQL round trips, {len(sends)} Redis round trips")
+    for entry in entries:
+        if not entry.startswith("pg ") or VERBOSE:
+            print("   ", entry)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=3, help="of each kind; the last is listed")
+    args = parser.parse_args()
+    name = f"crm_rt_{uuid.uuid4().hex[:8]}"
+    admin = psycopg.connect(load_bench.PG, autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    queue = f"load-rt-{uuid.uuid4().hex[:6]}"
+    redis_url = f"{load_bench.REDIS_BASE}/7"
+    env = {**os.environ, "DATABASE_URL": load_bench.db_url(name), "REDIS_URL": redis_url,
+           "CRM_CELERY_QUEUE": queue, "CRM_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+           "CRM_SECURE_COOKIES": "0", "CRM_RATELIMIT_PER_IP": load_bench.HIGH_LIMIT,
+           "CRM_RATELIMIT_PER_MOBILE": load_bench.HIGH_LIMIT,
+           "CRM_RATELIMIT_PER_API_KEY": load_bench.HIGH_LIMIT}
+    env.pop("MAIL_SERVER", None)
+    try:
+        app, api_key = load_bench.seed_ours(env)
+        from crm.extensions import db
+        with app.app_context():
+            instrument(db.engine)
+        client = app.test_client()
+        for i in range(args.requests):
+            LOG.clear()
+            response = client.post("/api/v1/inquiries", headers={"X-Api-Key": api_key}, json={
+                "contact_name": "刘先生", "mobile": f"1339121{i:04d}", "consent": True,
+                "deal_type": "rent", "property_type": "factory", "region": "js.suzhou.sip",
+                "area_min": 2000, "area_max": 3000, "annual_tax_wan": 300,
+                "company": f"苏州精密机械{i}有限公司", "email": f"b{i}@example.cn",
+                "message": "希望尽快看厂", "page_url": "https://www.changfang.example.cn/listing/1"})
+            assert response.status_code == 201, response.get_data(as_text=True)
+        api_log = list(LOG)
+        browser = app.test_client()
+        page = browser.get("/inquiry").get_data(as_text=True)
+        csrf = load_bench._CSRF.search(page).group(1)
+        started = load_bench._STARTED.search(page).group(1)
+        time.sleep(3.5)  # the form's minimum fill time
+        for i in range(args.requests):
+            LOG.clear()
+            response = browser.post("/inquiry", data={
+                "csrf_token": csrf, "started": started, "website": "", "consent": "y",
+                "contact_name": "王女士", "mobile": f"1381234{i:04d}", "deal_type": "buy",
+                "property_type": "land", "region_code": "zj.huzhou.changxing", "area_min": "30",
+                "area_unit": "mu", "industry": "nev", "company": f"湖州新能源{i}科技有限公司"})
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        form_log = list(LOG)
+        summarise("API POST /api/v1/inquiries", api_log)
+        summarise("form POST /inquiry", form_log)
+        counts = Counter(e.split(" ", 2)[1] for e in api_log + form_log if e.startswith("sql"))
+        print("\nstatement kinds (both):", dict(counts))
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(match=f"*{queue}*", count=1000):
+            client.delete(key)
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
