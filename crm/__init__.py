@@ -46,7 +46,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale,
+    babel.init_app(app, locale_selector=_selected_locale,
                    default_translation_directories="translations")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -58,6 +58,12 @@ def register_extensions(app: Flask) -> None:
         from crm.sqlite import enable_sqlite_pragmas
         with app.app_context():
             enable_sqlite_pragmas(db.engine)
+
+
+def _selected_locale():
+    # A parsed Locale, made once per language: Flask-Babel would parse the code on every request.
+    from crm.i18n import parsed_locale
+    return parsed_locale(_select_locale())
 
 
 def _select_locale() -> str:

@@ -8,13 +8,16 @@ from wtforms.validators import DataRequired, Email, InputRequired, Optional, Val
 from wtforms.widgets import TelInput
 
 from crm import choices, regions
-from crm.i18n import ui_language
+from crm.i18n import CachedTranslationsMeta, ui_language
 from crm.inputs.credit_code import normalise_credit_code
 from crm.inputs.fields import LooseDecimalField, clean, clean_multiline, max_length, options
 from crm.inputs.phone import PhoneError, parse_mobile
 
 
 class InquiryForm(FlaskForm):
+    class Meta(CachedTranslationsMeta):
+        pass
+
     # 需求 Need
     deal_type = RadioField(_l("Rent or buy"), choices=options(choices.DEAL_TYPES),
                            validators=[Optional()])

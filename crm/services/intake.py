@@ -175,10 +175,14 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
             db.session.flush()
             outcome = Outcome("duplicate", original.reference, original.id, repeat.id)
         else:
+            # Scored before the INSERT, so the score is in it (no UPDATE); the lead is not in
+            # the database yet, so the repeat count is the same as after.
+            scoring.refresh(lead)
             _insert_with_reference(lead)
             stage_history.record_created(lead)
-            scoring.refresh(lead)
             outcome = Outcome("new", lead.reference, lead.id)
+    # Read before the commit expires the lead: reading it after would reload the whole row.
+    auto_reply = outcome.status == "new" and bool(lead.email)
     try:
         if before_commit is not None:
             before_commit(outcome)
@@ -189,7 +193,7 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
     metrics.SUBMISSIONS.labels(channel=channel, outcome=outcome.status).inc()
     if outcome.status == "new":
         enqueue("workers.tasks.route_lead", outcome.lead_id)
-        if lead.email and current_app.config.get("MAIL_SERVER"):
+        if auto_reply and current_app.config.get("MAIL_SERVER"):
             enqueue("workers.tasks.send_auto_reply", outcome.lead_id)
     elif outcome.status == "duplicate":
         enqueue("workers.tasks.notify_repeat_inquiry", outcome.lead_id, outcome.repeat_id)
