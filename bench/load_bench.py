@@ -316,6 +316,9 @@ def main() -> None:
     args = parser.parse_args()
     paths = args.paths.split(",")
 
+    # As a deploy does (docs/deploy.md): without compiled catalogs the UI and API answer in English.
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "compile", "-d",
+                    str(ROOT / "crm" / "translations")], check=True)
     run_id = uuid.uuid4().hex[:8]
     queue = f"load-bench-{run_id}"
     redis_url = f"{REDIS_BASE}/{args.redis_db}"

@@ -1,19 +1,29 @@
-"""Rate limits on the intake endpoints (Flask-Limiter), per client and per mobile number.
+"""Rate limits on the intake endpoints, per client and per mobile number; login limits.
 
-One Limiter per app (not a module global): Flask-Limiter keeps settings and "storage
-is dead" state on the instance, which must not leak between apps (tests, workers).
+Intake (POSTs to the form, the embed and the API): IntakeLimiter counts every window of a
+request (per address or per API key, and per mobile) in one Redis round trip, with
+Flask-Limiter's keys, fixed windows, order, 429 and headers. Login: Flask-Limiter.
 
-Storage is Redis when REDIS_URL is set, memory otherwise. If Redis goes down the
-limiter fails open: RATELIMIT_IN_MEMORY_FALLBACK_ENABLED switches to per-process
-memory counters (Flask-Limiter logs "Rate limit storage unreachable") and
-RATELIMIT_SWALLOW_ERRORS keeps any other storage error from failing the request.
+One limiter of each per app (not module globals): each keeps settings and "storage is
+dead" state on the instance, which must not leak between apps (tests, workers).
+
+Storage is Redis when REDIS_URL is set, memory otherwise. If Redis goes down the limits
+fail open to per-process memory counters and log "Rate limit storage unreachable"
+(Flask-Limiter: RATELIMIT_IN_MEMORY_FALLBACK_ENABLED, RATELIMIT_SWALLOW_ERRORS).
 """
 import hashlib
 import logging
+import time
+from dataclasses import dataclass
+from functools import lru_cache
 
+import redis
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from werkzeug.exceptions import TooManyRequests
 
 from crm.inputs.phone import PhoneError, parse_mobile
 
@@ -47,18 +57,7 @@ def api_client_key() -> str:
 
 
 def init_limiter(app: Flask) -> Limiter:
-    from crm.api.views import bp as api_bp
-    from crm.public.views import bp as public_bp
-
     limiter = Limiter(key_func=get_remote_address)
-    limiter.shared_limit(lambda: current_app.config["CRM_RATELIMIT_PER_IP"],
-                         scope="intake-ip", methods=["POST"])(public_bp)
-    limiter.shared_limit(lambda: current_app.config["CRM_RATELIMIT_PER_API_KEY"],
-                         scope="intake-api", key_func=api_client_key, methods=["POST"])(api_bp)
-    for bp in (public_bp, api_bp):
-        limiter.shared_limit(lambda: current_app.config["CRM_RATELIMIT_PER_MOBILE"],
-                             scope="intake-mobile", key_func=mobile_key, methods=["POST"],
-                             exempt_when=lambda: not mobile_key())(bp)
     limiter.init_app(app)
     # Password guessing: per address and per account, on this app's login view only.
     login_view = app.view_functions["auth.login"]
@@ -68,7 +67,150 @@ def init_limiter(app: Flask) -> Limiter:
                                scope="login-account", key_func=login_account_key)(login_view)
     app.view_functions["auth.login"] = login_view
     app.extensions["crm_limiter"] = limiter
+    intake = IntakeLimiter(app)
+    app.before_request(intake.check)
+    app.after_request(intake.add_headers)
+    app.extensions["crm_intake_limiter"] = intake
     return limiter
+
+
+# --- the intake limits: every counter of a request in one Redis round trip ---------------
+
+# Fixed windows, as Flask-Limiter's default strategy (limits' incr_expire.lua): add one,
+# start the window's expiry on the first hit. In order, stopping after the first counter
+# that goes over, as Flask-Limiter does; returns count and seconds left per counter hit.
+_HIT_ALL = """
+local out = {}
+for i, key in ipairs(KEYS) do
+    local count = redis.call('INCRBY', key, 1)
+    if count == 1 then
+        redis.call('EXPIRE', key, ARGV[2 * i])
+    end
+    out[#out + 1] = count
+    out[#out + 1] = redis.call('TTL', key)
+    if count > tonumber(ARGV[2 * i - 1]) then
+        break
+    end
+end
+return out
+"""
+
+INTAKE_BLUEPRINTS = ("public", "api")
+
+
+@dataclass
+class Counted:
+    item: RateLimitItem
+    key: str
+    count: int
+    reset_at: float
+
+    @property
+    def breached(self) -> bool:
+        return self.count > self.item.amount
+
+
+class IntakeLimiter:
+    """Per-address / per-API-key and per-mobile limits on every POST to the intake blueprints.
+
+    Flask-Limiter asks Redis once per window (two windows per setting) and twice more for
+    the response headers; this counts all of a request's windows and reads their expiry in
+    one Lua call. Same keys, windows, order, 429 and X-RateLimit-*/Retry-After headers as
+    Flask-Limiter's shared limits had; if Redis fails, per-process memory counters take over
+    (logged "Rate limit storage unreachable") and Redis is tried again after 1, 2, 4… 60 s.
+    """
+
+    def __init__(self, app: Flask):
+        config = app.config
+        self.enabled = config.get("RATELIMIT_ENABLED", True)
+        self.headers = config.get("RATELIMIT_HEADERS_ENABLED", False)
+        self.prefix = config.get("RATELIMIT_KEY_PREFIX", "")
+        uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.redis = None
+        if uri.startswith(("redis://", "rediss://", "unix://")):
+            self.redis = redis.Redis.from_url(uri, **config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+            self.hit_all = self.redis.register_script(_HIT_ALL)
+        self.memory = MemoryStorage()
+        self.failures = 0
+        self.retry_redis_at = 0.0
+
+    def windows(self) -> list[tuple[RateLimitItem, str]]:
+        """(limit, key) of every window this request counts against, in Flask-Limiter's order."""
+        config = current_app.config
+        if request.blueprint == "api":
+            pairs = [(config["CRM_RATELIMIT_PER_API_KEY"], api_client_key(), "intake-api")]
+        else:
+            pairs = [(config["CRM_RATELIMIT_PER_IP"], get_remote_address() or "", "intake-ip")]
+        mobile = mobile_key()
+        if mobile:
+            pairs.append((config["CRM_RATELIMIT_PER_MOBILE"], mobile, "intake-mobile"))
+        found = [(item, item.key_for(*([self.prefix] if self.prefix else []), who, scope))
+                 for text, who, scope in pairs if who for item in _parse(text)]
+        return sorted(found, key=lambda pair: pair[0].GRANULARITY.seconds)
+
+    def check(self) -> None:
+        if (not self.enabled or request.method != "POST" or request.endpoint is None
+                or request.blueprint not in INTAKE_BLUEPRINTS):
+            return
+        windows = self.windows()
+        if not windows:
+            return
+        counted = self._count(windows)
+        breached = next((c for c in counted if c.breached), None)
+        g.intake_limit = breached or counted[0]
+        if breached is not None:
+            log.info("ratelimit %s (%s) exceeded at endpoint: %s", breached.item,
+                     breached.key, request.endpoint)
+            raise TooManyRequests()
+
+    def add_headers(self, response):
+        counted = g.pop("intake_limit", None)
+        if counted is not None and self.headers:
+            reset_at = int(counted.reset_at + 1)
+            response.headers.add("X-RateLimit-Limit", str(counted.item.amount))
+            response.headers.add("X-RateLimit-Remaining", str(max(0, counted.item.amount - counted.count)))
+            response.headers.add("X-RateLimit-Reset", str(reset_at))
+            response.headers.set("Retry-After", str(int(reset_at - time.time())))
+        return response
+
+    def _count(self, windows: list[tuple[RateLimitItem, str]]) -> list[Counted]:
+        if self.redis is not None and time.time() >= self.retry_redis_at:
+            try:
+                counted = self._count_in_redis(windows)
+                if self.failures:
+                    log.info("Rate limit storage recovered")
+                self.failures = 0
+                return counted
+            except Exception:  # noqa: BLE001 - fail open: a limit must never refuse a lead
+                log.warning("Rate limit storage unreachable - falling back to in-memory storage",
+                            exc_info=True)
+                self.retry_redis_at = time.time() + min(60, 2 ** self.failures)
+                self.failures += 1
+        return self._count_in_memory(windows)
+
+    def _count_in_redis(self, windows) -> list[Counted]:
+        args = []
+        for item, _key in windows:
+            args += [item.amount, item.get_expiry()]
+        # limits' RedisStorage puts "LIMITS:" before each key: the same counters as before.
+        values = self.hit_all(keys=[f"LIMITS:{key}" for _item, key in windows], args=args)
+        now = time.time()
+        return [Counted(item, key, int(values[2 * i]), now + max(int(values[2 * i + 1]), 0))
+                for i, (item, key) in enumerate(windows[:len(values) // 2])]
+
+    def _count_in_memory(self, windows) -> list[Counted]:
+        counted = []
+        for item, key in windows:
+            count = self.memory.incr(key, item.get_expiry())
+            counted.append(Counted(item, key, count, self.memory.get_expiry(key)))
+            if counted[-1].breached:
+                break
+        return counted
+
+
+@lru_cache(maxsize=64)
+def _parse(text: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(text))
 
 
 def login_account_key() -> str:

@@ -1,4 +1,5 @@
 """Intake on real parts: spam, repeats and rate limits with PostgreSQL, Redis and Celery workers."""
+import hashlib
 import re
 import uuid
 from datetime import timedelta
@@ -168,5 +169,66 @@ def test_rate_limits_are_counted_in_redis(migrated, monkeypatch):
         with app.app_context():
             db.session.execute(db.text(
                 "TRUNCATE activity, inquiry_repeat, lead RESTART IDENTITY CASCADE"))
+            db.session.commit()
+            db.engine.dispose()
+
+
+def test_all_limits_of_a_submission_cost_one_redis_round_trip(migrated, monkeypatch):
+    prefix = f"crm-limit-{uuid.uuid4().hex[:8]}"
+    for name, value in migrated.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CRM_CELERY_QUEUE", prefix)
+    monkeypatch.setenv("CRM_RATELIMIT_PER_API_KEY", "4 per minute;100 per day")
+    monkeypatch.setenv("CRM_RATELIMIT_PER_MOBILE", "2 per 10 minutes;10 per day")
+    config = Config()
+    config.TESTING = True
+    app = create_app(config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        _site, key = make_site()
+    limiter = app.extensions["crm_intake_limiter"]
+    sent = []
+    original = limiter.redis.connection_pool.get_connection
+
+    def counting_connection(*args, **kwargs):
+        connection = original(*args, **kwargs)
+        if not getattr(connection, "_counted", False):
+            send = connection.send_packed_command
+            connection.send_packed_command = lambda *a, **k: (sent.append(1), send(*a, **k))[1]
+            connection._counted = True
+        return connection
+
+    monkeypatch.setattr(limiter.redis.connection_pool, "get_connection", counting_connection)
+    client = app.test_client()
+    store = redis.Redis.from_url(migrated["REDIS_URL"])
+    try:
+        answers = []
+        for mobile in ("13700000001", "137 0000 0001", "+86 137-0000-0001", "13700000002",
+                       "13700000003"):
+            sent.clear()
+            answers.append(client.post("/api/v1/inquiries", headers={"X-Api-Key": key}, json={
+                "contact_name": "刘", "consent": True, "mobile": mobile}))
+            assert len(sent) == 1  # four windows (key: minute, day; mobile: 10 min, day)
+        assert [a.status_code for a in answers] == [201, 201, 429, 201, 429]
+        # Headers as Flask-Limiter gave them: the smallest window, or the one that refused.
+        first, _second, third, fourth, fifth = answers
+        assert (first.headers["X-RateLimit-Limit"], first.headers["X-RateLimit-Remaining"]) == ("4", "3")
+        assert (third.headers["X-RateLimit-Limit"], third.headers["X-RateLimit-Remaining"]) == ("2", "0")
+        assert 0 < int(third.headers["Retry-After"]) <= 600  # the mobile's 10-minute window
+        assert (fourth.headers["X-RateLimit-Limit"], fourth.headers["X-RateLimit-Remaining"]) == ("4", "0")
+        assert fifth.headers["X-RateLimit-Limit"] == "4" and fifth.is_json
+        # Flask-Limiter's keys, so counts carry over a deploy; counting stops at the window
+        # that refused (the third post never reached the day windows).
+        api_client = "apikey:" + hashlib.sha256(key.encode()).hexdigest()[:24]
+        assert store.get(f"LIMITS:LIMITER/{prefix}/{api_client}/intake-api/4/1/minute") == b"5"
+        assert store.get(f"LIMITS:LIMITER/{prefix}/{api_client}/intake-api/100/1/day") == b"3"
+        assert store.get(f"LIMITS:LIMITER/{prefix}/mobile:+8613700000001/intake-mobile/10/1/day") == b"2"
+    finally:
+        for name in store.scan_iter(f"*{prefix}*"):
+            store.delete(name)
+        with app.app_context():
+            db.session.execute(db.text(
+                "TRUNCATE activity, inquiry_repeat, lead, api_idempotency_key, source_site "
+                "RESTART IDENTITY CASCADE"))
             db.session.commit()
             db.engine.dispose()

@@ -101,3 +101,19 @@ def test_limiter_fails_open_and_logs_when_redis_is_down(make_app, caplog):
         response = client.post("/inquiry", data=form("13391219793"))
     assert response.status_code == 302 and count() == 1
     assert any("Rate limit storage unreachable" in r.getMessage() for r in caplog.records)
+
+
+def test_memory_counts_while_redis_is_down_and_redis_is_retried_later(make_app, caplog):
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                   CRM_RATELIMIT_PER_IP="2 per minute", CRM_RATELIMIT_PER_MOBILE="100 per minute")
+    limiter = app.extensions["crm_intake_limiter"]
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        codes = [client.post("/inquiry", data=form(f"1380013800{i}")).status_code for i in range(3)]
+    # The limit still holds, counted in this process; Redis is not asked on every request.
+    assert codes == [302, 302, 429]
+    assert sum("Rate limit storage unreachable" in r.getMessage() for r in caplog.records) == 1
+    limiter.retry_redis_at = 0  # the back-off is over: the next request tries Redis again
+    with caplog.at_level(logging.WARNING):
+        client.post("/inquiry", data=form("13800138009"))
+    assert sum("Rate limit storage unreachable" in r.getMessage() for r in caplog.records) == 2
