@@ -205,7 +205,8 @@ def wait_http(port: int, path: str, seconds: float = 60) -> None:
 
 
 class RssSampler(threading.Thread):
-    """Peak resident memory of process groups (a root and its children), sampled every 0.2 s."""
+    """Peak resident memory of process groups (a root and its children), sampled every 0.2 s,
+    and the CPU seconds each group has used (workers that exit keep their last count)."""
 
     def __init__(self, roots: dict[str, int]):
         super().__init__(daemon=True)
@@ -213,7 +214,29 @@ class RssSampler(threading.Thread):
         self.peak_total = {name: 0 for name in roots}
         self.peak_one = {name: 0 for name in roots}
         self.processes = {name: 0 for name in roots}
+        self.cpu_seen: dict[str, dict[int, float]] = {name: {} for name in roots}
+        self.lock = threading.Lock()
         self.halt = threading.Event()
+
+    def cpu(self, name: str) -> float:
+        """CPU seconds (user + system) used so far by the group, read now."""
+        self._sample_cpu(name)
+        with self.lock:
+            return sum(self.cpu_seen[name].values())
+
+    def _sample_cpu(self, name: str) -> None:
+        try:
+            root = psutil.Process(self.roots[name])
+            group = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return
+        for proc in group:
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            with self.lock:
+                self.cpu_seen[name][proc.pid] = times.user + times.system
 
     def run(self) -> None:
         while not self.halt.wait(0.2):
@@ -229,6 +252,7 @@ class RssSampler(threading.Thread):
                             pass
                 except psutil.Error:
                     continue
+                self._sample_cpu(name)
                 self.peak_total[name] = max(self.peak_total[name], sum(sizes))
                 self.peak_one[name] = max(self.peak_one[name], max(sizes, default=0))
                 self.processes[name] = max(self.processes[name], len(sizes))
@@ -380,10 +404,12 @@ def main() -> None:
                 warm = run_wrk(port, mode, args.warmup, offset[server], args, data, out, sessions, api_key)
                 offset[server] += 1_000_000
                 spy = profile(args, web.pid, mode) if server == "ours" else None
+                cpu0 = {name: sampler.cpu(name) for name in sampler.roots}
                 t0 = time.time()
                 result = run_wrk(port, mode, args.seconds, offset[server], args, data, out, sessions,
                                  api_key)
                 t1 = time.time()
+                result["cpu"] = {name: sampler.cpu(name) - cpu0[name] for name in sampler.roots}
                 if spy is not None:
                     spy.wait()
                 offset[server] += 1_000_000
@@ -413,12 +439,12 @@ def main() -> None:
 
 
 def profile(args, pid: int, mode: str) -> subprocess.Popen | None:
-    """py-spy (sampling, all workers, idle frames too: time waiting on PostgreSQL and Redis counts)."""
+    """py-spy on the web workers (on-CPU samples: under load the 2 cores are the bottleneck)."""
     if not args.profile:
         return None
     Path(args.profile).mkdir(parents=True, exist_ok=True)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    return subprocess.Popen([spy, "record", "-p", str(pid), "-s", "-i", "--nonblocking", "--nolineno", "-r", "100",
+    return subprocess.Popen([spy, "record", "-p", str(pid), "-s", "--nonblocking", "--nolineno", "-r", "100",
                              "-f", "raw", "-d", str(int(args.seconds)), "-o",
                              str(Path(args.profile) / f"{mode}.txt")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -458,6 +484,12 @@ def report(args, paths, results, windows, accepted_ours, receipts, app, sampler,
             print(f"{mode:6} {server:9} {rate:8.1f} {lat['p50'] / 1000:8.1f} {lat['p95'] / 1000:8.1f} "
                   f"{lat['p99'] / 1000:8.1f} {lat['max'] / 1000:8.1f} {bad_statuses(r):6d} "
                   f"{socket_errors(r):6d}  {statuses}")
+        for server, groups in (("baseline", ("baseline",)), ("ours", ("web", "worker"))):
+            r = results[(mode, server)]
+            used = " + ".join(f"{name} {r['cpu'][name] * 1000 / max(r['requests'], 1):.1f}"
+                              for name in groups)
+            print(f"{'':6} {server:9} CPU ms per request: {used}  "
+                  f"(all: {sum(r['cpu'][n] for n in groups) / (r['duration_us'] / 1e6):.2f} cores)")
         ratio = results[(mode, "ours")]["rate"] / results[(mode, "baseline")]["rate"]
         target = "  (target ≥ 70%: " + ("ok" if ratio >= 0.7 else "MISSED") + ")" if mode == "api" else ""
         print(f"{mode:6} ours/baseline throughput: {ratio:.0%}{target}")

@@ -42,7 +42,7 @@ def instrument(engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _sql(conn, cursor, statement, parameters, context, executemany):
-        LOG.append("sql " + " ".join(statement.split())[:110])
+        LOG.append(f"sql [{len(statement)}] " + " ".join(statement.split())[:100])
 
     original_send = redis.connection.AbstractConnection.send_packed_command
 

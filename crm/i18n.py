@@ -1,6 +1,7 @@
 """Which of our two UI languages is in use, and per-process caches of what Babel parses."""
 from babel import Locale, support
 from flask import current_app, has_request_context
+import flask_babel
 from flask_babel import get_locale
 from wtforms.i18n import messages_path
 
@@ -20,6 +21,11 @@ def parsed_locale(code: str) -> Locale:
     if locale is None:
         locale = _LOCALES[code] = Locale.parse(code)
     return locale
+
+
+def force_locale(code: str):
+    """flask_babel.force_locale with the Locale parsed once per process, not at each use."""
+    return flask_babel.force_locale(parsed_locale(code))
 
 
 class CachedTranslationsMeta:

@@ -17,7 +17,6 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -26,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from crm import choices
 from crm.extensions import db
+from crm.i18n import force_locale
 from crm.models import ExportJob, Lead, Team, User
 from crm.models.types import utcnow
 from crm.services.dispatch import enqueue

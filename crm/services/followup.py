@@ -2,11 +2,12 @@
 from datetime import date
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from crm.choices import CONTACT_KINDS, UNREACHED_OUTCOMES
 from crm.extensions import db
+from crm.i18n import force_locale
 from crm.models import Activity, Lead, LostReason, User
 from crm.models.types import utcnow
 from crm.services import audit, scoring, stage_history, stages

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from crm import choices
 from crm.extensions import db
+from crm.i18n import force_locale
 from crm.inputs.text import clean_text, to_halfwidth
 from crm.models import Activity, ImportJob, ImportRow, Lead, User
 from crm.models.types import utcnow

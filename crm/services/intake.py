@@ -9,10 +9,10 @@ Three outcomes, and none of them drops what the prospect sent:
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from crm.choices import SQM_PER_MU
@@ -88,22 +88,31 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
     return lead  # search_text is filled by the model on insert
 
 
-def find_original(lead: Lead) -> tuple[Lead, str] | None:
+class Original(NamedTuple):
+    id: int
+    reference: str
+    matched_on: str      # "mobile" | "company"
+
+
+def find_original(lead: Lead) -> Original | None:
     """The newest non-spam lead in the window with the same mobile, else company + contact."""
     since = lead.created_at - timedelta(days=current_app.config["CRM_DUPLICATE_WINDOW_DAYS"])
-    recent = (select(Lead).where(Lead.created_at >= since, Lead.status != "spam")
-              .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1))
-    # Two queries, each served by its own index (ix_lead_mobile_created,
-    # ix_lead_company_contact_created); an OR would defeat both.
-    original = db.session.scalars(recent.where(Lead.mobile_e164 == lead.mobile_e164)).first()
-    if original is not None:
-        return original, "mobile"
+
+    def newest(matched_on: str, *conditions):
+        return (select(Lead.id, Lead.reference, literal(matched_on).label("matched_on"))
+                .where(Lead.created_at >= since, Lead.status != "spam", *conditions)
+                .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1).subquery())
+
+    # One round trip, two branches, each served by its own index (ix_lead_mobile_created,
+    # ix_lead_company_contact_created); an OR would defeat both. Only the id and reference:
+    # the whole row is not needed to link a repeat.
+    branches = [newest("mobile", Lead.mobile_e164 == lead.mobile_e164)]
     if lead.company and lead.contact_name:
-        original = db.session.scalars(recent.where(
-            Lead.company == lead.company, Lead.contact_name == lead.contact_name)).first()
-        if original is not None:
-            return original, "company"
-    return None
+        branches.append(newest("company", Lead.company == lead.company,
+                               Lead.contact_name == lead.contact_name))
+    rows = db.session.execute(union_all(*(select(branch) for branch in branches))).all()
+    matches = {row.matched_on: Original(row.id, row.reference, row.matched_on) for row in rows}
+    return matches.get("mobile") or matches.get("company")
 
 
 def _details(lead: Lead) -> dict:
@@ -121,9 +130,9 @@ def _details(lead: Lead) -> dict:
     return out
 
 
-def _repeat_from(lead: Lead, original: Lead, matched_on: str) -> InquiryRepeat:
+def _repeat_from(lead: Lead, original: Original) -> InquiryRepeat:
     return InquiryRepeat(
-        original_lead_id=original.id, created_at=lead.created_at, matched_on=matched_on,
+        original_lead_id=original.id, created_at=lead.created_at, matched_on=original.matched_on,
         channel=lead.channel, source_site_id=lead.source_site_id, listing_id=lead.listing_id,
         contact_name=lead.contact_name, mobile_e164=lead.mobile_e164, company=lead.company,
         message=lead.message, details=_details(lead), page_url=lead.page_url,
@@ -167,10 +176,9 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
         outcome = Outcome("spam", lead.reference, lead.id)
     else:
         _serialise_same_prospect(lead)
-        found = find_original(lead)
-        if found is not None:
-            original, matched_on = found
-            repeat = _repeat_from(lead, original, matched_on)
+        original = find_original(lead)
+        if original is not None:
+            repeat = _repeat_from(lead, original)
             db.session.add(repeat)
             db.session.flush()
             outcome = Outcome("duplicate", original.reference, original.id, repeat.id)

@@ -1,8 +1,9 @@
 """An agent corrects what the prospect said: every changed field is audited."""
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
 from crm.extensions import db
+from crm.i18n import force_locale
 from crm.models import Activity, Lead, User
 from crm.models.types import utcnow
 from crm.services import audit, scoring

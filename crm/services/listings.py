@@ -1,10 +1,11 @@
 """Listings (对接资源): save them, and record what was shown to which lead."""
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 
 from crm.choices import LISTING_LINK_KINDS
 from crm.extensions import db
+from crm.i18n import force_locale
 from crm.models import Activity, Lead, LeadListing, Listing, User
 from crm.models.types import utcnow
 from crm.services import audit

@@ -5,10 +5,11 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from flask import current_app, render_template
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 
 from crm.extensions import db
+from crm.i18n import force_locale
 from crm.models import Lead
 from crm.models.types import utcnow
 

@@ -1,10 +1,11 @@
 """Fold a duplicate lead of the same prospect into another, keeping both histories."""
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from crm.extensions import db
+from crm.i18n import force_locale
 from crm.models import Activity, Lead, LeadListing, User
 from crm.models.types import utcnow
 from crm.services import audit, scoring

@@ -18,12 +18,13 @@ import urllib.request
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 
 from crm import choices, regions
 from crm.extensions import db
 from crm.formatting import local_time, wan
+from crm.i18n import force_locale
 from crm.models import Lead, Notification, NotificationAttempt, NotificationChannel, Team, User
 from crm.models.types import utcnow
 from crm.services.dispatch import enqueue

@@ -3,11 +3,12 @@
 For now the notice is an Activity on the first lead, which the owner sees in the
 lead's history; real channels (WeChat Work, SMS) belong to the routing work.
 """
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from crm import choices
 from crm.extensions import db
+from crm.i18n import force_locale
 from crm.models import Activity, InquiryRepeat
 from crm.models.types import utcnow
 

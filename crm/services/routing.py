@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
+from crm.i18n import force_locale
 from crm.models import Activity, Lead, RoutingRule, Team, User
 from crm.models.types import utcnow
 from crm.regions import within
@@ -276,10 +277,14 @@ def route_lead(lead_id: int) -> int | None:
         now = utcnow()
         lead = db.session.get(Lead, lead_id)
         decision = decide(lead, now)
+        # Read what the log lines say before the commit expires the objects: after it, each
+        # attribute read would load the whole row again.
+        reference = lead.reference
         if decision.agent is None:
             lead.team_id = decision.team.id
+            team_name = decision.team.name
             db.session.commit()
-            log.info("lead %s waits in the pool of %s", lead.reference, decision.team.name)
+            log.info("lead %s waits in the pool of %s", reference, team_name)
             return None
         agent = decision.agent
         _fault_drill_pause()
@@ -298,10 +303,11 @@ def route_lead(lead_id: int) -> int | None:
                                 created_at=now))
         db.session.refresh(lead)
         notes = notify.queue_assignment(lead, agent, decision.team, decision.escalate_to)
+        agent_id, agent_email = agent.id, agent.email
     db.session.commit()
     notify.send_soon(notes)
-    log.info("lead %s routed to %s", lead.reference, agent.email)
-    return agent.id
+    log.info("lead %s routed to %s", reference, agent_email)
+    return agent_id
 
 
 def preview(lead: Lead) -> Decision:

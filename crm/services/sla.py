@@ -4,11 +4,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
+from crm.i18n import force_locale
 from crm.models import Activity, Lead
 from crm.models.types import utcnow
 from crm.services import notify, routing
