@@ -1,13 +1,14 @@
 -- wrk script for bench/load_bench.py: every request posts a new, realistic inquiry.
 --
 --   wrk -t2 -c10 -d20s -s bench/load_bench.lua http://127.0.0.1:18000 \
---       -- MODE DATA OUT OFFSET THREADS [SESSIONS] [API_KEY]
+--       -- MODE DATA OUT OFFSET THREADS SESSIONS|- API_KEY [PAUSE_MS]
 --
 -- MODE      api  (POST /api/v1/inquiries, JSON, X-Api-Key) or form (POST /inquiry, urlencoded)
 -- DATA      a Lua file returning the word lists (written and checked by load_bench.py)
 -- OUT       where done() writes the run's figures as JSON
 -- OFFSET    first request number of this run; request n is OFFSET + counter * THREADS + thread
 -- SESSIONS  form only: lines "cookie<TAB>csrf_token<TAB>started" fetched from GET /inquiry
+-- PAUSE_MS  paced runs only: the pause of each connection between an answer and its next request
 --
 -- Request number i makes the inquiry: its mobile (prefix i mod P, then i div P on 8 digits)
 -- and its company (mixed radix over the word lists) are unique per i, so no submission is a
@@ -48,6 +49,11 @@ function init(args)
       end
    end
    api_headers = {["Content-Type"] = "application/json", ["X-Api-Key"] = args[7] or ""}
+   -- Paced runs: each connection waits this long after an answer before its next request.
+   local pause = tonumber(args[8] or "0")
+   if pause > 0 then
+      delay = function() return pause end
+   end
 end
 
 -- One inquiry as (api name, form name, value) triples; nil values are left out.

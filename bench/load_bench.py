@@ -52,6 +52,8 @@ DB_OURS, DB_BASE = "crm_load", "crm_load_baseline"
 LUA = ROOT / "bench" / "load_bench.lua"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 HIGH_LIMIT = "1000000 per minute;10000000 per hour"   # two windows each, as in production
+PACED_CONNECTIONS = 4
+PACED_LATENCY_GUESS_MS = 20   # what an answer takes when the server is not saturated
 
 # --- what the inquiries are made of ---------------------------------------------------
 
@@ -170,10 +172,11 @@ class Stack:
         self.logdir = logdir
         self.procs: dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
+    def start(self, name: str, argv: list[str], env: dict, nice: int = 0) -> subprocess.Popen:
         log = open(self.logdir / f"{name}.log", "w")
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=(lambda: os.nice(nice)) if nice else None)
         self.procs[name] = proc
         return proc
 
@@ -285,10 +288,13 @@ def fetch_sessions(port: int, n: int, path: Path) -> float:
 # --- wrk ------------------------------------------------------------------------------
 
 def run_wrk(port: int, mode: str, seconds: float, offset: int, args, data: Path, out: Path,
-            sessions: Path | None, api_key: str) -> dict:
-    argv = [WRK, f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds:g}s", "--timeout", "10s",
+            sessions: Path | None, api_key: str, connections: int | None = None,
+            pause_ms: int = 0) -> dict:
+    connections = connections or args.connections
+    threads = min(args.threads, connections)
+    argv = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
             "-s", str(LUA), f"http://127.0.0.1:{port}", "--", mode, str(data), str(out),
-            str(offset), str(args.threads), str(sessions or "-"), api_key]
+            str(offset), str(threads), str(sessions or "-"), api_key, str(pause_ms)]
     subprocess.run(argv, check=True, capture_output=True, cwd=ROOT)
     result = json.loads(out.read_text())
     result["receipts"] = Path(f"{out}.receipts").read_text().split()
@@ -325,8 +331,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20, help="timed run per path and server")
     parser.add_argument("--warmup", type=float, default=3)
-    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn sync workers (both apps)")
+    parser.add_argument("--web-workers", type=int, default=os.cpu_count() + 1,
+                        help="gunicorn sync workers, both apps (gunicorn.conf.py: cores + 1)")
     parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument("--celery-pool", default="prefork", help="prefork, solo or threads")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="niceness of the Celery worker (negative: ahead of the web workers)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--sessions", type=int, default=200, help="form sessions fetched first")
@@ -334,6 +344,8 @@ def main() -> None:
     parser.add_argument("--redis-db", type=int, default=7)
     parser.add_argument("--port", type=int, default=18100, help="ours; the baseline gets port + 1")
     parser.add_argument("--paths", default="api,form")
+    parser.add_argument("--paced", type=float, default=0.5, metavar="FRACTION",
+                        help="then the API at this fraction of ours' measured rate (0: skip)")
     parser.add_argument("--keep", action="store_true", help="keep databases and logs")
     parser.add_argument("--profile", metavar="DIR", help="py-spy the web workers during our timed "
                         "runs (slows them: figures of such a run are not comparable)")
@@ -374,9 +386,9 @@ def main() -> None:
         base = stack.start("baseline", gunicorn_argv("baseline_app:create_app()", "--pythonpath",
                                                      str(ROOT / "bench")), base_env)
         worker = stack.start("worker", [sys.executable, "-m", "celery", "-A", "workers", "worker",
-                                        "-Q", queue, "-n", f"{queue}@%h", "--pool", "prefork",
+                                        "-Q", queue, "-n", f"{queue}@%h", "--pool", args.celery_pool,
                                         "--concurrency", str(args.celery_concurrency), "-l", "INFO"],
-                             ours_env)
+                             ours_env, nice=args.worker_nice)
         wait_http(args.port, "/inquiry")
         wait_http(args.port + 1, "/health")
         time.sleep(3)  # the worker connects to the broker
@@ -384,7 +396,7 @@ def main() -> None:
         sampler.start()
 
         print(f"\nload bench {time.strftime('%Y-%m-%d %H:%M')}: gunicorn sync × {args.web_workers} "
-              f"(both apps), Celery prefork × {args.celery_concurrency}, wrk -t{args.threads} "
+              f"(both apps), Celery {args.celery_pool} × {args.celery_concurrency} (nice {args.worker_nice}), wrk -t{args.threads} "
               f"-c{args.connections}, {args.warmup:g} s warm-up + {args.seconds:g} s per run")
         print(load_line("before"))
         results: dict[tuple[str, str], dict] = {}
@@ -420,6 +432,24 @@ def main() -> None:
                     receipts[mode] += warm["receipts"] + result["receipts"]
                     result["warm_bad"] = bad_statuses(warm) + socket_errors(warm)
             drained = wait_routed(db_url(DB_OURS), args.grace)
+            if mode == "api" and args.paced:
+                # The same API, ours only, at a steady fraction of what it just sustained: how
+                # fast routing is when the queue is not filling up.
+                sustained = results[("api", "ours")]
+                target = args.paced * sustained["requests"] / (sustained["duration_us"] / 1e6)
+                pause = max(1, int(PACED_CONNECTIONS * 1000 / target - PACED_LATENCY_GUESS_MS))
+                out = workdir / "api-paced.json"
+                t0 = time.time()
+                paced = run_wrk(args.port, "api", args.seconds, offset["ours"], args, data, out, None,
+                                api_key, connections=PACED_CONNECTIONS, pause_ms=pause)
+                t1 = time.time()
+                offset["ours"] += 1_000_000
+                paced["target"] = target
+                results[("api", "paced")] = paced
+                windows["api-paced"] = (t0, t1)
+                accepted_ours["api"] += accepted(paced, "api")
+                receipts["api"] += paced["receipts"]
+                drained = max(drained, wait_routed(db_url(DB_OURS), args.grace))
         print(load_line("after"))
         sampler.halt.set()
         report(args, paths, results, windows, accepted_ours, receipts, app, sampler, drained)
@@ -490,23 +520,32 @@ def report(args, paths, results, windows, accepted_ours, receipts, app, sampler,
                               for name in groups)
             print(f"{'':6} {server:9} CPU ms per request: {used}  "
                   f"(all: {sum(r['cpu'][n] for n in groups) / (r['duration_us'] / 1e6):.2f} cores)")
+        if (mode, "paced") in results:
+            r = results[(mode, "paced")]
+            r["rate"] = r["requests"] / (r["duration_us"] / 1e6)
+            lat = r["latency_us"]
+            statuses = " ".join(f"{k}:{v}" for k, v in sorted(r["statuses"].items()))
+            print(f"{mode:6} {'ours':9} {r['rate']:8.1f} {lat['p50'] / 1000:8.1f} {lat['p95'] / 1000:8.1f} "
+                  f"{lat['p99'] / 1000:8.1f} {lat['max'] / 1000:8.1f} {bad_statuses(r):6d} "
+                  f"{socket_errors(r):6d}  {statuses}  (paced: asked {r['target']:.0f}/s)")
         ratio = results[(mode, "ours")]["rate"] / results[(mode, "baseline")]["rate"]
         target = "  (target ≥ 70%: " + ("ok" if ratio >= 0.7 else "MISSED") + ")" if mode == "api" else ""
         print(f"{mode:6} ours/baseline throughput: {ratio:.0%}{target}")
 
     with psycopg.connect(db_url(DB_OURS), autocommit=True) as conn:
         print(f"\nsubmit → assigned under load (lead.created_at → assigned_at, leads of the timed runs)")
-        print(f"{'path':6} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-        for mode in paths:
+        print(f"{'path':16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+        for mode in [m for m in (*paths, "api-paced") if m in windows]:
             t0, t1 = windows[mode]
-            channel = "api" if mode == "api" else "web"
+            channel = "web" if mode == "form" else "api"
             rows = conn.execute(
                 "SELECT extract(epoch FROM assigned_at - created_at) * 1000 FROM lead "
                 "WHERE channel = %s AND created_at BETWEEN to_timestamp(%s) AND to_timestamp(%s) "
                 "AND assigned_at IS NOT NULL", (channel, t0, t1)).fetchall()
             values = [float(v) for (v,) in rows]
             p95 = pct(values, 95)
-            print(f"{mode:6} {len(values):6d} {pct(values, 50):8.1f} {p95:8.1f} {pct(values, 99):8.1f} "
+            label = "api (paced)" if mode == "api-paced" else f"{mode} (saturated)"
+            print(f"{label:16} {len(values):6d} {pct(values, 50):8.1f} {p95:8.1f} {pct(values, 99):8.1f} "
                   f"{max(values, default=float('nan')):8.1f}  (target p95 < 1000: "
                   f"{'ok' if p95 < 1000 else 'MISSED'})")
 
