@@ -3,9 +3,10 @@
 Usage:  .venv/bin/python bench/roundtrips.py [--requests 3]
 
 Same configuration as bench/load_bench.py (production settings, limiter on Redis, Celery
-publishing to Redis), through Flask's test client on a throwaway database. Counts every
-psycopg wait (a statement, COMMIT, the pool's pre-ping) and every Redis command sent, and
-lists them for the last request of each kind. Under load each round trip is a context
+publishing to Redis), through Flask's test client on a throwaway database. Counts what goes
+to PostgreSQL (each statement, the BEGIN psycopg sends before the first one, COMMIT, the
+pool's pre-ping) and every Redis command sent, and lists them for the last request of each
+kind (BENCH_VERBOSE=1: the PostgreSQL exchanges too). Under load each round trip is a context
 switch to another process, so their number sets the cost more than the Python does.
 """
 import argparse
@@ -35,7 +36,17 @@ def instrument(engine) -> None:
     original_wait = psycopg.Connection.wait
 
     def wait(self, gen, *args, **kwargs):
-        LOG.append("pg " + getattr(gen, "__qualname__", "?"))
+        # What goes over the wire: a statement (plus BEGIN when it opens the transaction),
+        # COMMIT/ROLLBACK of an open transaction; not psycopg's client-side autocommit flips.
+        name = getattr(gen, "__qualname__", "?")
+        idle = self.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if "_execute_gen" in name:
+            trips = 2 if idle and not self.autocommit else 1
+        elif "_commit_gen" in name or "_rollback_gen" in name:
+            trips = 0 if idle else 1
+        else:
+            trips = 0
+        LOG.extend([f"pg {name}"] * trips)
         return original_wait(self, gen, *args, **kwargs)
 
     psycopg.Connection.wait = wait
@@ -115,7 +126,7 @@ def main() -> None:
         form_log = list(LOG)
         summarise("API POST /api/v1/inquiries", api_log)
         summarise("form POST /inquiry", form_log)
-        counts = Counter(e.split(" ", 2)[1] for e in api_log + form_log if e.startswith("sql"))
+        counts = Counter(e.split(" ", 2)[2].split()[0] for e in api_log + form_log if e.startswith("sql"))
         print("\nstatement kinds (both):", dict(counts))
     finally:
         client = redis.Redis.from_url(redis_url)

@@ -198,3 +198,17 @@ def test_openapi_document_lists_exactly_the_api_fields(client):
     assert set(post_op["responses"]) == {"201", "401", "413", "422", "429"}
     assert post_op["parameters"][0]["name"] == "Idempotency-Key"
     assert doc["components"]["securitySchemes"]["ApiKey"]["name"] == "X-Api-Key"
+
+
+def test_wtforms_own_messages_follow_each_requests_language(client, db, site_key, monkeypatch):
+    # WTForms' catalog is read once per language and process, not from disk per request.
+    from babel import support
+    loads = []
+    original = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        classmethod(lambda cls, *a, **k: loads.append(a) or original(*a, **k)))
+    answers = [post(client, {**GOOD, "deal_type": "lease"}, site_key, query_string=query)
+               for query in ({}, {"lang": "en"}, {}, {"lang": "en"})]
+    assert [a.get_json()["errors"]["deal_type"] for a in answers] == [
+        ["不是有效的选择。"], ["Not a valid choice."], ["不是有效的选择。"], ["Not a valid choice."]]
+    assert len([a for a in loads if "wtforms" in str(a)]) <= 2
