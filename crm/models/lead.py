@@ -10,8 +10,8 @@ from crm.models.types import UTCDateTime, utcnow
 MONEY = Numeric(14, 2)
 # What the report aggregates read besides created_at (see the report indexes below).
 REPORT_COLUMNS = ["status", "stage_rank", "team_id", "assigned_to_id", "assigned_at",
-                  "first_contact_at", "investment_wan", "annual_tax_wan", "area_min_sqm",
-                  "area_max_sqm"]
+                  "first_contact_at", "sla_due_at", "investment_wan", "annual_tax_wan",
+                  "area_min_sqm", "area_max_sqm"]
 
 
 class Lead(db.Model):

@@ -67,7 +67,7 @@ class Dashboard:
 def _rollup(scope: Scope, sla_minutes: int):
     """Per status and local hour: funnel stages, amounts and the SLA counts, in one scan."""
     hour = local_hour_start(Lead.created_at, scope.tz).label("hour")
-    in_sla, late = speed_report.sla_flags(scope, sla_minutes)
+    in_sla, late = speed_report.sla_flags(scope.now, sla_minutes)
     return db.session.execute(
         select(Lead.status, hour, *stage_counts(), *pipeline_report.stage_amounts(),
                func.count(Lead.assigned_at).label("assigned"),

@@ -3,24 +3,27 @@
 - assignment time: lead.assigned_at - created_at; first contact: first_contact_at - created_at.
 - median and p90 are percentile_cont (interpolated), over the leads that have the time;
   assignment percentiles for the whole range only (routing assigns, not the agent).
-- within SLA: first contact at most CRM_SLA_MINUTES (wall clock) after submission.
-- breach: contacted later than that, or still not contacted once that much time has
-  passed. A lead younger than the SLA and not yet contacted is pending, neither.
+- within SLA: first contact by the lead's deadline `sla_due_at`, which routing set in
+  working minutes with the rule's SLA (the same deadline the SLA sweeper alerts on); a
+  lead without one (never routed, imported) falls back to CRM_SLA_MINUTES of wall clock.
+- breach: contacted after the deadline, or not contacted and the deadline has passed.
+  A lead not contacted before a deadline still to come is pending, neither.
 - share within SLA = within / (within + breaches).
 - hour of day and weekday are those of the submission, in Asia/Shanghai.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 
 from crm.extensions import db
 from crm.models import Lead
+from crm.models.types import UTCDateTime
 from crm.services.reporting import dimensions
 from crm.services.reporting.scope import Scope
-from crm.services.reporting.sql import (as_float, duration, grouped_stats, local_hour_start,
-                                        ratio, within_seconds)
+from crm.services.reporting.sql import (as_float, contact_due, duration, grouped_stats,
+                                        local_hour_start, not_after, ratio)
 from crm.services.reporting.tables import Column, Table, minutes
 
 WEEKDAYS = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"),
@@ -115,16 +118,16 @@ def _chart(rows: list[SpeedRow]) -> dict:
                                  for r in rows]}]}
 
 
-def sla_flags(scope: Scope, sla_minutes: int):
+def sla_flags(now: datetime, sla_minutes: int):
     """(contacted within the SLA, breached it) as SQL booleans; NULL/false when pending."""
-    in_sla = within_seconds(Lead.first_contact_at, Lead.created_at, sla_minutes * 60)
-    overdue_before = scope.now - timedelta(minutes=sla_minutes)
-    return in_sla, or_(~in_sla, and_(Lead.first_contact_at.is_(None),
-                                     Lead.created_at < overdue_before))
+    due = contact_due(Lead.sla_due_at, Lead.created_at, sla_minutes * 60)
+    in_sla = not_after(Lead.first_contact_at, due)
+    overdue = ~not_after(literal(now, UTCDateTime()), due)
+    return in_sla, or_(~in_sla, and_(Lead.first_contact_at.is_(None), overdue))
 
 
 def _source(scope: Scope, sla_minutes: int, times: bool = True, local: bool = False):
-    in_sla, late = sla_flags(scope, sla_minutes)
+    in_sla, late = sla_flags(scope.now, sla_minutes)
     columns = [Lead.team_id.label("team"), Lead.assigned_to_id.label("agent"),
                Lead.assigned_at.label("assigned_at"), Lead.first_contact_at.label("contacted_at"),
                in_sla.label("in_sla"), late.label("late")]

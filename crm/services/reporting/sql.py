@@ -86,28 +86,52 @@ def _epoch_sqlite(element, compiler, **kw):
     return _arg(element, compiler, **kw)
 
 
-class within_seconds(FunctionElement):
-    """later - earlier <= N seconds (NULL if either is NULL), without numeric arithmetic."""
-    type = Boolean()
+class contact_due(FunctionElement):
+    """When a lead's first contact was due: its own deadline `sla_due_at` (working time,
+    with the rule's SLA, set by routing) or, for a lead routing gave none (never routed,
+    imported), N wall-clock seconds after `created_at`."""
+    type = DateTime()
     _traverse_internals = [*FunctionElement._traverse_internals,
                            ("seconds", InternalTraversal.dp_plain_obj)]
     inherit_cache = True
-    name = "within_seconds"
+    name = "contact_due"
 
-    def __init__(self, later, earlier, seconds: int):
+    def __init__(self, due_at, created_at, seconds: int):
         self.seconds = int(seconds)
-        super().__init__(later, earlier)
+        super().__init__(due_at, created_at)
 
 
-@compiles(within_seconds, "postgresql")
-def _within_pg(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({later} - {earlier} <= INTERVAL '{element.seconds} seconds')"
+@compiles(contact_due, "postgresql")
+def _due_pg(element, compiler, **kw):
+    due_at, created_at = (compiler.process(c, **kw) for c in element.clauses)
+    return f"COALESCE({due_at}, {created_at} + INTERVAL '{element.seconds} seconds')"
 
 
-@compiles(within_seconds, "sqlite")
-def _within_sqlite(element, compiler, **kw):
-    return f"({_seconds_sqlite(element, compiler, **kw)} <= {element.seconds})"
+@compiles(contact_due, "sqlite")
+def _due_sqlite(element, compiler, **kw):
+    due_at, created_at = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"COALESCE({due_at}, strftime('%Y-%m-%d %H:%M:%f', {created_at}, "
+            f"'+{element.seconds} seconds'))")
+
+
+class not_after(FunctionElement):
+    """earlier <= later as instants (NULL if either is NULL). SQLite compares the text of
+    two timestamps through julianday(), so differing precision cannot mislead it."""
+    type = Boolean()
+    inherit_cache = True
+    name = "not_after"
+
+
+@compiles(not_after, "postgresql")
+def _not_after_pg(element, compiler, **kw):
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({earlier} <= {later})"
+
+
+@compiles(not_after, "sqlite")
+def _not_after_sqlite(element, compiler, **kw):
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(julianday({earlier}) <= julianday({later}))"
 
 
 class _LocalPart(FunctionElement):
