@@ -23,7 +23,7 @@ from crm.models.types import UTCDateTime
 from crm.services.reporting import dimensions
 from crm.services.reporting.scope import Scope
 from crm.services.reporting.sql import (as_float, contact_due, duration, grouped_stats,
-                                        local_hour_start, not_after, ratio)
+                                        local_hour, not_after, ratio, utc_hour_start)
 from crm.services.reporting.tables import Column, Table, minutes
 
 WEEKDAYS = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"),
@@ -135,7 +135,7 @@ def _source(scope: Scope, sla_minutes: int, times: bool = True, local: bool = Fa
         columns += [duration(Lead.assigned_at, Lead.created_at).label("assign_s"),
                     duration(Lead.first_contact_at, Lead.created_at).label("contact_s")]
     if local:
-        columns.append(local_hour_start(Lead.created_at, scope.tz).label("hour_start"))
+        columns.append(utc_hour_start(Lead.created_at).label("hour_start"))
     return select(*columns).where(*scope.leads())
 
 
@@ -209,17 +209,23 @@ def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> Sp
 
 
 def _by_hour_and_weekday(scope: Scope, sla_minutes: int):
-    """One GROUP BY local hour (one time-zone conversion per lead, at most 24 groups a day);
-    the hour-of-day and weekday totals are sums of those groups."""
+    """One GROUP BY hour (at most 24 groups a day); the hour-of-day and weekday totals are
+    sums of those groups, in local time."""
     src = _source(scope, sla_minutes, times=False, local=True).subquery()
-    cells: dict = {}
-    for c in db.session.execute(select(src.c.hour_start, *_aggregates(src.c))
-                                .group_by(src.c.hour_start)):
-        start = c.hour_start if isinstance(c.hour_start, datetime) else \
-            datetime.fromisoformat(c.hour_start)
-        key = (start.hour, start.isoweekday())
-        old = cells.get(key, (0, 0, 0, 0, 0))
-        cells[key] = tuple(a + (b or 0) for a, b in zip(
-            old, (c.leads, c.assigned, c.contacted, c.within, c.breached)))
+    rows = db.session.execute(select(src.c.hour_start, *_aggregates(src.c))
+                              .group_by(src.c.hour_start))
+    cells = hour_cells(((local_hour(r.hour_start, scope.tz), r.leads, r.assigned, r.contacted,
+                         r.within, r.breached) for r in rows))
     hours, days = hour_and_weekday_rows((h, d, *v) for (h, d), v in cells.items())
     return hours, days, [(h, d, v[0], v[3], v[4]) for (h, d), v in sorted(cells.items())]
+
+
+def hour_cells(rows) -> dict:
+    """(local hour start, leads, assigned, contacted, within, breached) rows summed into
+    {(hour of day, ISO weekday): (leads, assigned, contacted, within, breached)}."""
+    cells: dict = {}
+    for start, *values in rows:
+        key = (start.hour, start.isoweekday())
+        old = cells.get(key, (0, 0, 0, 0, 0))
+        cells[key] = tuple(a + (b or 0) for a, b in zip(old, values))
+    return cells
