@@ -221,6 +221,7 @@ def test_prospect_sends_the_form_embedded_in_a_partner_page(prospect_app, live_s
     frame = iframe.content_frame
     _fill_inquiry(frame, VALID_MOBILE)
     # The frame took the form's height: the partner's page scrolls, not a box inside it.
+    page.wait_for_function("document.querySelector('iframe.changfang-inquiry').height > 1100")
     inner = iframe.element_handle().content_frame()
     assert inner.evaluate("document.documentElement.scrollHeight") <= iframe.bounding_box()["height"]
     _assert_fits_a_phone(inner)
