@@ -15,7 +15,7 @@ from config import Config
 from crm import create_app
 from crm.extensions import db as _db
 from tests.conftest import FreshContextClient
-from tests.support.stack import Worker, create_database, drop_database, migrate
+from tests.support.stack import PrivatePostgres, Worker, create_database, drop_database, migrate
 
 PG_ADMIN_URL = os.environ.get("CRM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CRM_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -106,3 +106,15 @@ def start_worker(migrated):
     yield _start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def private_pg():
+    """A PostgreSQL cluster of the test's own, which it may stop (never the shared one)."""
+    try:
+        pg = PrivatePostgres()
+        pg.start()
+    except (RuntimeError, OSError) as exc:
+        _unavailable("A private PostgreSQL cluster (initdb, pg_ctl)", exc)
+    yield pg
+    pg.destroy()

@@ -20,7 +20,7 @@ import psutil
 
 from tests.support.stack import (
     Beat, Gunicorn, LeadAudit, PrivatePostgres, PrivateRedis, Worker, audit_leads,
-    create_database, drop_database, get, migrate, post_inquiry, wait_until)
+    create_database, drop_database, get, migrate, post_inquiry, start_together, wait_until)
 
 # The only thing a prospect or a partner site may see while the database is away.
 UNAVAILABLE_MESSAGES = {"服务暂时不可用，请一分钟后再试。",
@@ -114,18 +114,11 @@ class Deployment:
         self.api_key, self.agent_ids = seed(self.env)
         return self
 
-    def start(self, process):
-        self.processes.append(process)
-        return process
-
-    def web(self, name: str = "web", workers: int = 2) -> Gunicorn:
-        return self.start(Gunicorn(self.env, name, workers=workers))
-
-    def worker(self, name: str, concurrency: int = 1, **extra_env) -> Worker:
-        return self.start(Worker({**self.env, **extra_env}, name, concurrency=concurrency))
-
-    def beat(self) -> Beat:
-        return self.start(Beat(self.env))
+    def up(self, *starters) -> list:
+        """Start services together (see start_together); they are stopped on exit."""
+        services = start_together(*starters)
+        self.processes.extend(services)
+        return services
 
     def audit(self) -> LeadAudit:
         return audit_leads(self.db_url)
@@ -250,9 +243,11 @@ def redis_outage_drill(admin_url: str, outage: float = 30, rate: float = 4) -> D
     private.start()
     try:
         with Deployment(admin_url, private.url, "redis") as deployment:
-            web = deployment.web()
-            deployment.worker("w1", concurrency=2)
-            beat = deployment.beat()  # its first sweep is due 60 s from now
+            env = deployment.env
+            # beat's first sweep is due 60 s after it starts (then every 60 s)
+            web, _worker, beat = deployment.up(lambda: Gunicorn(env),
+                                               lambda: Worker(env, "w1", concurrency=2),
+                                               lambda: Beat(env))
             burst = Burst([web.url], deployment.api_key, rate, tag="redis")
             burst.start()
             time.sleep(5)
@@ -315,10 +310,11 @@ def worker_kill_drill(admin_url: str, redis_url: str, count: int = 30, rate: flo
     result = DrillResult("worker SIGKILLed")
     started = time.monotonic()
     with Deployment(admin_url, redis_url, "kill") as deployment:
-        web = deployment.web()
-        doomed = deployment.worker("doomed", concurrency=2, CRM_FAULT_ROUTE_PAUSE_SECONDS="1.5")
-        steady = deployment.worker("steady", concurrency=1)
-        deployment.beat()
+        env = deployment.env
+        web, doomed, steady, _beat = deployment.up(
+            lambda: Gunicorn(env),
+            lambda: Worker({**env, "CRM_FAULT_ROUTE_PAUSE_SECONDS": "1.5"}, "doomed", concurrency=2),
+            lambda: Worker(env, "steady"), lambda: Beat(env))
         burst = Burst([web.url], deployment.api_key, rate, count=count, tag="kill")
         burst.start()
         # One pool child killed mid-routing: the parent notices, the task is rejected and requeued.
@@ -359,9 +355,10 @@ def postgres_restart_drill(pg: PrivatePostgres, redis_url: str, gap: float = 5, 
     result = DrillResult(f"PostgreSQL down {gap:g} s")
     started = time.monotonic()
     with Deployment(pg.admin_url, redis_url, "pg") as deployment:
-        web = deployment.web()
-        worker = deployment.worker("w1", concurrency=2)
-        deployment.beat()
+        env = deployment.env
+        web, worker, _beat = deployment.up(lambda: Gunicorn(env),
+                                           lambda: Worker(env, "w1", concurrency=2),
+                                           lambda: Beat(env))
         burst = Burst([web.url], deployment.api_key, rate, tag="pg")
         burst.start()
         time.sleep(before)
@@ -375,6 +372,13 @@ def postgres_restart_drill(pg: PrivatePostgres, redis_url: str, gap: float = 5, 
         time.sleep(after)
         burst.finish()
         burst.resubmit_failed(timeout=30)
+        # Then a clean restart while the site is idle: every pooled connection is now dead.
+        # pool_pre_ping notices before use, so the very first requests succeed (without it,
+        # the first request of each web process fails).
+        pg.stop("fast")
+        pg.start()
+        first_index = max(burst.indexes()) + 1
+        after_idle = [burst.post(first_index + n) for n in range(6)]
         _wait_routed(deployment, timeout=60)
         audit = deployment.audit()
         _judge_routing(result, burst, audit, deployment.agent_ids)
@@ -396,6 +400,8 @@ def postgres_restart_drill(pg: PrivatePostgres, redis_url: str, gap: float = 5, 
         after_up = [s for s in burst.sent if s.at >= up_at + 3]
         result.expect(bool(after_up) and all(s.status == 201 for s in after_up),
                       "requests 3 s after the restart still failed: the app did not reconnect")
+        result.expect(all(s.status == 201 for s in after_idle),
+                      f"after an idle restart: {[s.status for s in after_idle]} (no reconnect?)")
         result.notes.append(f"{len(clean)} clear 503 answers during the gap, each retried with its "
                             f"Idempotency-Key: {audit.leads} leads for {result.submissions} submissions")
     result.seconds = time.monotonic() - started

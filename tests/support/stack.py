@@ -255,6 +255,23 @@ class Gunicorn(Service):
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
+def start_together(*starters) -> list:
+    """Start several services at once (each waits for its own readiness); if one fails,
+    stop the others and raise. `starters` are callables such as
+    `lambda: Worker(env, "w1")`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(starters)) as pool:
+        futures = [pool.submit(start) for start in starters]
+    failed = [f.exception() for f in futures if f.exception() is not None]
+    started = [f.result() for f in futures if f.exception() is None]
+    if failed:
+        for service in started:
+            service.stop()
+        raise failed[0]
+    return started
+
+
 # --- HTTP -----------------------------------------------------------------------------
 
 @dataclass
