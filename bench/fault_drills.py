@@ -33,9 +33,9 @@ DRILLS = ("redis", "kill", "postgres")
 
 def table(results) -> str:
     head = ("drill", "submissions", "saved", "routed", "duplicates", "errors", "clean 503",
-            "seconds", "result")
+            "restarts", "seconds", "result")
     rows = [head] + [(r.drill, r.submissions, r.saved, r.routed, r.duplicates, r.errors,
-                      r.clean_503, f"{r.seconds:.0f}", "PASS" if r.passed else "FAIL")
+                      r.clean_503, r.restarts, f"{r.seconds:.0f}", "PASS" if r.passed else "FAIL")
                      for r in results]
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(head))]
     lines = []

@@ -39,6 +39,7 @@ class DrillResult:
     duplicates: int = 0
     errors: int = 0          # unexpected HTTP answers + unhandled-exception tracebacks in logs
     clean_503: int = 0       # the clear "briefly unavailable" answer (only the database drill)
+    restarts: int = 0        # supervised processes that died and were restarted (Restart=always)
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -233,10 +234,28 @@ def _wait_routed(deployment: Deployment, timeout: float) -> float | None:
     return time.monotonic()
 
 
+def _child_mid_routing(worker: Worker, db_url: str, timeout: float = 20) -> psutil.Process:
+    """A pool child of `worker` inside a routing transaction (its locks held, nothing committed)."""
+    import psycopg
+
+    def find():
+        with psycopg.connect(db_url) as conn:
+            ports = {port for (port,) in conn.execute(
+                "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'idle in transaction'")}
+        for child in psutil.Process(worker.proc.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if any(c.laddr and c.laddr.port in ports for c in child.net_connections("tcp")):
+                    return child
+        return None
+    return wait_until(find, timeout=timeout, interval=0.05)
+
+
 # --- drill 1: Redis stopped -----------------------------------------------------------
 
-def redis_outage_drill(admin_url: str, outage: float = 30, rate: float = 4) -> DrillResult:
-    """Redis (broker and rate-limit store) stopped for `outage` seconds during a burst."""
+def redis_outage_drill(admin_url: str, outage: float = 30, rate: float = 3) -> DrillResult:
+    """Redis (broker and rate-limit store) stopped for `outage` seconds during a burst,
+    at a moment when the worker is in the middle of routing a lead (its message unacked)."""
     result = DrillResult(f"Redis stopped {outage:g} s")
     started = time.monotonic()
     private = PrivateRedis()
@@ -245,12 +264,17 @@ def redis_outage_drill(admin_url: str, outage: float = 30, rate: float = 4) -> D
         with Deployment(admin_url, private.url, "redis") as deployment:
             env = deployment.env
             # beat's first sweep is due 60 s after it starts (then every 60 s)
-            web, _worker, beat = deployment.up(lambda: Gunicorn(env),
-                                               lambda: Worker(env, "w1", concurrency=2),
-                                               lambda: Beat(env))
+            # Worker and beat supervised as systemd does (Restart=always): see the note below.
+            web, worker, beat = deployment.up(
+                lambda: Gunicorn(env),
+                # A short pause inside routing, so that Redis can be stopped mid-routing.
+                lambda: Worker({**env, "CRM_FAULT_ROUTE_PAUSE_SECONDS": "0.1"}, "w1",
+                               concurrency=2, supervise=True),
+                lambda: Beat(env, supervise=True))
             burst = Burst([web.url], deployment.api_key, rate, tag="redis")
             burst.start()
             time.sleep(5)
+            _child_mid_routing(worker, deployment.db_url)
             private.stop()
             down_at = time.monotonic()
             time.sleep(outage)
@@ -277,6 +301,13 @@ def redis_outage_drill(admin_url: str, outage: float = 30, rate: float = 4) -> D
                           "no enqueue failed: Redis was not really down for the web")
             result.expect("workers.tasks.sweep_unrouted" in beat.output(),
                           "beat never sent the sweeper")
+            result.restarts = worker.restarts + beat.restarts
+            crashes = worker.output().count("Unrecoverable error")
+            if crashes:
+                result.notes.append(
+                    f"the worker died {crashes}× when Redis went away with a task in flight "
+                    "(Celery 5.7 / kombu: AttributeError closing the lost connection, "
+                    "'Unrecoverable error'); its supervisor restarted it, as systemd does")
             result.notes.append(f"{len(during)} submitted while Redis was down; all routed "
                                 f"{routed_after:.0f} s after it returned" if routed_after is not None
                                 else "routing did not finish")
@@ -287,23 +318,6 @@ def redis_outage_drill(admin_url: str, outage: float = 30, rate: float = 4) -> D
 
 
 # --- drill 2: a worker killed while routing ---------------------------------------------
-
-def _child_mid_routing(worker: Worker, db_url: str, timeout: float = 20) -> psutil.Process:
-    """A pool child of `worker` inside a routing transaction (its locks held, nothing committed)."""
-    import psycopg
-
-    def find():
-        with psycopg.connect(db_url) as conn:
-            ports = {port for (port,) in conn.execute(
-                "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() "
-                "AND state = 'idle in transaction'")}
-        for child in psutil.Process(worker.proc.pid).children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                if any(c.laddr and c.laddr.port in ports for c in child.net_connections("tcp")):
-                    return child
-        return None
-    return wait_until(find, timeout=timeout, interval=0.05)
-
 
 def worker_kill_drill(admin_url: str, redis_url: str, count: int = 30, rate: float = 3) -> DrillResult:
     """SIGKILL a worker's pool child, then the whole worker, each in the middle of routing."""

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -168,15 +169,40 @@ class PrivateRedis:
 # --- processes of the app -------------------------------------------------------------
 
 class Service:
-    """A child process in its own session, its output in a log file."""
+    """A child process in its own session, its output in a log file.
 
-    def __init__(self, env: dict, name: str, argv: list[str], log_dir: str | None = None):
+    supervise=True restarts it whenever it exits on its own, as systemd's `Restart=always`
+    (deploy/systemd/) does in production; `restarts` counts how often that was needed.
+    """
+
+    def __init__(self, env: dict, name: str, argv: list[str], log_dir: str | None = None,
+                 supervise: bool = False):
         log_dir = Path(log_dir or tempfile.gettempdir())
         self.name = name
         self.log_path = log_dir / f"{env.get('CRM_CELERY_QUEUE', 'crm')}-{name}.log"
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **env}, stdout=self.log,
+        self._argv, self._env = argv, {**os.environ, **env}
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._spawn()
+        if supervise:
+            threading.Thread(target=self._supervise, daemon=True).start()
+
+    def _spawn(self) -> None:
+        self.proc = subprocess.Popen(self._argv, cwd=ROOT, env=self._env, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(0.2):
+            with self._lock:
+                if self._stopping.is_set() or self.proc.poll() is None:
+                    continue
+                self.log.write(f"\n--- supervisor: {self.name} exited with {self.proc.returncode}; "
+                               f"restarting it ---\n")
+                self.log.flush()
+                self.restarts += 1
+                self._spawn()
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -194,38 +220,40 @@ class Service:
         os.killpg(self.proc.pid, sig)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill(signal.SIGKILL)
-                self.proc.wait()
-        if not self.log.closed:
-            self.log.close()
+        self._stopping.set()
+        with self._lock:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self.kill(signal.SIGKILL)
+                    self.proc.wait()
+            if not self.log.closed:
+                self.log.close()
 
 
 class Worker(Service):
     """A real `celery -A workers worker` process on the run's queue, named `name@host`."""
 
     def __init__(self, env: dict, name: str, concurrency: int = 1, pool: str = "prefork",
-                 log_dir: str | None = None):
+                 log_dir: str | None = None, supervise: bool = False):
         super().__init__(env, name, [
             PYTHON, "-m", "celery", "-A", "workers", "worker", "-Q", env["CRM_CELERY_QUEUE"],
             "-n", f"{name}@%h", "--pool", pool, "--concurrency", str(concurrency),
             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
-            log_dir)
+            log_dir, supervise)
         self.wait_for(lambda: "ready." in self.output())
 
 
 class Beat(Service):
     """`celery -A workers beat`: the real scheduler, its schedule file in a temp dir."""
 
-    def __init__(self, env: dict, log_dir: str | None = None):
+    def __init__(self, env: dict, log_dir: str | None = None, supervise: bool = False):
         self.schedule_dir = tempfile.mkdtemp(prefix="crm-beat-")
         super().__init__(env, "beat", [
             PYTHON, "-m", "celery", "-A", "workers", "beat", "-l", "INFO",
-            "-s", os.path.join(self.schedule_dir, "schedule")], log_dir)
+            "-s", os.path.join(self.schedule_dir, "schedule")], log_dir, supervise)
         self.wait_for(lambda: "beat: Starting" in self.output())
 
     def stop(self) -> None:
