@@ -5,10 +5,10 @@ import time
 
 import psutil
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.models import Activity, Lead, User
+from crm.models import Activity, Lead
 from tests.factories import TeamFactory, UserFactory
 from tests.integration.conftest import make_test_app
 from tests.support.stack import PrivateRedis, Worker, wait_until

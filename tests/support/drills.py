@@ -263,8 +263,8 @@ def redis_outage_drill(admin_url: str, outage: float = 30, rate: float = 3) -> D
     try:
         with Deployment(admin_url, private.url, "redis") as deployment:
             env = deployment.env
-            # beat's first sweep is due 60 s after it starts (then every 60 s)
             # Worker and beat supervised as systemd does (Restart=always): see the note below.
+            # Beat's first sweep is due 60 s after it starts, about 25 s after Redis is back.
             web, worker, beat = deployment.up(
                 lambda: Gunicorn(env),
                 # A short pause inside routing, so that Redis can be stopped mid-routing.
