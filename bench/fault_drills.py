@@ -12,7 +12,7 @@ over HTTP to the JSON API:
   3. PostgreSQL stopped like a crash under load, then started: a clear 503 during the gap,
      never a stack trace; the app reconnects; nothing half-written.
 
-Prints a table and exits 1 if any drill missed its expectation. About 4 minutes.
+Prints a table and exits 1 if any drill missed its expectation. About 3½ minutes.
 Needs: redis-server and the PostgreSQL server binaries (initdb, pg_ctl); as root the
 cluster runs as the `postgres` user. Logs of every process: /tmp/crm-drill-*.log.
 """
