@@ -96,6 +96,8 @@ class Config:
         self.CRM_LEADING_TRACKS = [t for t in os.environ.get(
             "CRM_LEADING_TRACKS", "nev,equipment,materials,ic,biomedicine").split(",") if t]
         self.CRM_RETENTION_DAYS = int(os.environ.get("CRM_RETENTION_DAYS", "730"))
+        # API Idempotency-Key answers are kept this long, then purged by beat.
+        self.CRM_IDEMPOTENCY_DAYS = int(os.environ.get("CRM_IDEMPOTENCY_DAYS", "7"))
         self.CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
         self.CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", "5000"))
         self.CRM_QUEUE_POLL_SECONDS = int(os.environ.get("CRM_QUEUE_POLL_SECONDS", "20"))

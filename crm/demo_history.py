@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
@@ -24,6 +25,7 @@ from crm.models import Activity, Lead, LeadStage, Team, User
 from crm.models.types import utcnow
 from crm.regions import REGIONS
 from crm.services.reference import ALPHABET
+from crm.services.routing import sla_deadlines
 from crm.services.stages import PIPELINE
 
 UTC = timezone.utc
@@ -81,7 +83,8 @@ LEAD_COLUMNS = ["id", "reference", "created_at", "channel", "deal_type", "proper
                 "contact_name", "mobile_e164", "mobile_display", "mobile_note",
                 "contact_preference", "wechat_id", "email", "message", "consent", "consent_at",
                 "consent_version", "status", "lost_reason", "stage_rank", "team_id",
-                "assigned_to_id", "assigned_at", "routed_at", "first_contact_at", "page_url",
+                "assigned_to_id", "assigned_at", "routed_at", "sla_half_at", "sla_due_at",
+                "first_contact_at", "page_url",
                 "referrer", "utm_source", "utm_medium", "utm_campaign"]
 STAGE_COLUMNS = ["lead_id", "stage", "reached_at"]
 ACTIVITY_COLUMNS = ["lead_id", "kind", "author_id", "body", "from_status", "to_status",
@@ -162,6 +165,7 @@ def _reference(day: date, counter: int) -> str:
 class _Generator:
     def __init__(self, rng, team_ids, agents, now, tz):
         self.rng, self.team_ids, self.agents, self.now, self.tz = rng, team_ids, agents, now, tz
+        self.sla_minutes = current_app.config["SLA_FIRST_CONTACT_MINUTES"]
         self.channels = _weighted(CHANNELS)
         self.industries = _weighted(INDUSTRY_WEIGHTS)
         self.properties = _weighted(PROPERTY_WEIGHTS)
@@ -216,6 +220,7 @@ class _Generator:
             "email": "", "message": "", "consent": True, "consent_at": created,
             "consent_version": "2026-11", "status": "new", "lost_reason": "", "stage_rank": 0,
             "team_id": None, "assigned_to_id": None, "assigned_at": None, "routed_at": None,
+            "sla_half_at": None, "sla_due_at": None,
             "first_contact_at": None, "page_url": page, "referrer": "",
             "utm_source": utm_source, "utm_medium": utm_medium, "utm_campaign": campaign,
         }
@@ -234,6 +239,8 @@ class _Generator:
             return row, stages, activities
         assigned = row["routed_at"]
         row["assigned_to_id"], row["assigned_at"] = agent.id, assigned
+        # The deadlines routing would set: working minutes, as the SLA sweeper counts them.
+        row.update(sla_deadlines(assigned, self.sla_minutes))
         activities.append((lead_id, "assignment", None, f"已分配给{agent.name}", None, None, None,
                            assigned))
         quality = 1.15 if (investment or 0) >= 30000 or (tax or 0) >= 1000 else 1.0

@@ -92,3 +92,9 @@ def import_leads(self, job_id: int) -> int:
 def retention_sweep() -> int:
     from crm.services import privacy
     return privacy.retention_sweep()
+
+
+@shared_task(name="workers.tasks.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    from crm.services import idempotency
+    return idempotency.purge_expired()

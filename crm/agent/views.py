@@ -66,7 +66,8 @@ def my_leads():
     first_page = not after
     return render_template(
         "agent/leads.html", leads=result.leads, next_cursor=result.next_cursor, tab=tab,
-        form=form, counts=queue.tab_counts(current_user, filters), query_args=_query_args(),
+        form=form, counts=queue.tab_counts(current_user, filters), count_cap=queue.COUNT_CAP,
+        query_args=_query_args(),
         attention=queue.needs_attention(current_user) if first_page and tab == "mine" else [],
         pool=queue.team_pool(current_user, limit=5) if first_page and tab == "mine" else [],
         opened_at=int(utcnow().timestamp()), is_big=routing.is_big_project,

@@ -81,7 +81,8 @@ def openapi_document() -> dict:
                     "parameters": [{
                         "name": "Idempotency-Key", "in": "header", "required": False,
                         "description": "A retry with the same key (per API key) returns the "
-                                       "first answer instead of creating a second lead.",
+                                       "first answer instead of creating a second lead. "
+                                       "Answers are kept for CRM_IDEMPOTENCY_DAYS (7).",
                         "schema": {"type": "string", "minLength": 1, "maxLength": 100}}],
                     "requestBody": {"required": True, "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Inquiry"},

@@ -9,9 +9,12 @@ from crm.models.types import UTCDateTime, utcnow
 
 MONEY = Numeric(14, 2)
 # What the report aggregates read besides created_at (see the report indexes below).
+# What the workspace queue's urgency bucket reads (queue.urgency): the queue's indexes carry
+# them on PostgreSQL, so a page is ranked from the index before any row is fetched.
+URGENCY_COLUMNS = ["first_contact_at", "sla_half_at", "next_follow_up_on"]
 REPORT_COLUMNS = ["status", "stage_rank", "team_id", "assigned_to_id", "assigned_at",
-                  "first_contact_at", "investment_wan", "annual_tax_wan", "area_min_sqm",
-                  "area_max_sqm"]
+                  "first_contact_at", "sla_due_at", "investment_wan", "annual_tax_wan",
+                  "area_min_sqm", "area_max_sqm"]
 
 
 class Lead(db.Model):
@@ -147,14 +150,24 @@ class Lead(db.Model):
         Index("ix_lead_sla_open", "sla_due_at",
               postgresql_where=text("first_contact_at IS NULL AND sla_due_at IS NOT NULL"),
               sqlite_where=text("first_contact_at IS NULL AND sla_due_at IS NOT NULL")),
-        # Open leads per agent (least-loaded strategy and capacity caps).
-        Index("ix_lead_owner_status", "assigned_to_id", "status"),
+        # Open leads per agent (least-loaded strategy and capacity caps), and an agent's
+        # open leads ranked for the queue.
+        Index("ix_lead_owner_status", "assigned_to_id", "status",
+              postgresql_include=["created_at", "id", *URGENCY_COLUMNS]),
+        # The workspace's "mine" includes leads escalated to a senior: few, so partial.
+        Index("ix_lead_escalated", "escalated_to_id",
+              postgresql_where=text("escalated_to_id IS NOT NULL"),
+              sqlite_where=text("escalated_to_id IS NOT NULL")),
+        # A manager's scope: members' leads filed under another team (access.py).
+        Index("ix_lead_owner_team", "assigned_to_id", "team_id"),
         Index("ix_lead_follow_up", "next_follow_up_on",
               postgresql_where=text("next_follow_up_on IS NOT NULL"),
               sqlite_where=text("next_follow_up_on IS NOT NULL")),
         # The workspace queue: a team's leads by status, newest first (keyset).
-        Index("ix_lead_team_status_created", "team_id", "status", "created_at", "id"),
-        Index("ix_lead_status_created", "status", "created_at", "id"),
+        Index("ix_lead_team_status_created", "team_id", "status", "created_at", "id",
+              postgresql_include=URGENCY_COLUMNS),
+        Index("ix_lead_status_created", "status", "created_at", "id",
+              postgresql_include=URGENCY_COLUMNS),
     )
 
     @property

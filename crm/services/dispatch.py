@@ -6,6 +6,7 @@ recorded (e.g. a lead with routed_at NULL) and the sweeper enqueues it later.
 import logging
 
 from flask import current_app
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from crm.observability import current_request_id
 
@@ -18,7 +19,12 @@ def enqueue(task_name: str, *args) -> bool:
         # The request id travels as a message header, so the worker logs under it too.
         celery.tasks[task_name].apply_async(args=args, headers={"request_id": current_request_id()})
         return True
-    except Exception:  # noqa: BLE001 - kombu OperationalError, redis errors, eager task errors
+    except BrokerUnavailable as exc:
+        # Redis down: expected during an outage, so one line per task, not a traceback each.
+        log.warning("could not enqueue %s%r, broker unavailable (%s); the sweeper will pick it up",
+                    task_name, args, exc)
+        return False
+    except Exception:  # noqa: BLE001 - anything else (eager task errors…): keep the traceback
         log.warning("could not enqueue %s%r; the sweeper will pick it up", task_name, args,
                     exc_info=True)
         return False

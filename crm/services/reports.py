@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from crm.choices import STATUSES
 from crm.extensions import db
@@ -37,18 +37,23 @@ def leads_by_status(start: datetime, end: datetime, *conditions) -> dict[str, in
 
 
 def leads_by_agent(start: datetime, end: datetime, *conditions) -> list[AgentRow]:
-    status_columns = [func.sum(case((Lead.status == s, 1), else_=0)).label(s) for s in STATUSES]
-    stmt = (
-        select(Lead.assigned_to_id, User.name, func.count().label("total"), *status_columns)
-        .outerjoin(User, User.id == Lead.assigned_to_id)
+    cells = db.session.execute(
+        select(Lead.assigned_to_id, Lead.status, func.count())
         .where(Lead.created_at >= start, Lead.created_at < end, *conditions)
-        .group_by(Lead.assigned_to_id, User.name)
-        .order_by(func.count().desc())
-    )
-    out = []
-    for row in db.session.execute(stmt):
-        mapping = row._mapping
-        out.append(AgentRow(agent_id=row.assigned_to_id, agent_name=row.name or "",
-                            total=row.total,
-                            by_status={s: int(mapping[s] or 0) for s in STATUSES}))
-    return out
+        .group_by(Lead.assigned_to_id, Lead.status))
+    return agent_rows(cells)
+
+
+def agent_rows(cells) -> list[AgentRow]:
+    """AgentRows, most leads first, from (agent id, status, count) cells (aggregated rows,
+    not leads); an agent id may come in several cells."""
+    by_agent: dict = {}
+    for agent_id, status, count in cells:
+        counts = by_agent.setdefault(agent_id, dict.fromkeys(STATUSES, 0))
+        counts[status] = counts.get(status, 0) + count
+    ids = [i for i in by_agent if i is not None]
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples()
+                 .all()) if ids else {}
+    rows = [AgentRow(agent_id=i, agent_name=names.get(i, ""), total=sum(counts.values()),
+                     by_status=counts) for i, counts in by_agent.items()]
+    return sorted(rows, key=lambda r: (-r.total, r.agent_name))

@@ -4,8 +4,9 @@
  *   <script src="https://CRM-HOST/static/js/embed.js" data-site="PUBLIC_SITE_KEY" async></script>
  *
  * Optional attributes: data-listing="123" (the listing on this page), data-lang="en",
- * data-height="900" (pixels). The page URL, referrer and utm_* parameters of the page
- * are passed along so the lead records where it came from.
+ * data-height="900" (pixels, until the form reports its own height). The page URL,
+ * referrer and utm_* parameters of the page are passed along so the lead records where
+ * it came from.
  */
 (function () {
   "use strict";
@@ -33,4 +34,18 @@
   frame.setAttribute("frameborder", "0");
   frame.className = "changfang-inquiry";
   script.parentNode.insertBefore(frame, script.nextSibling);
+
+  // The form reports its height (static/js/embed-frame.js): the frame takes it, so the
+  // page scrolls as one. After a send (an error or the thank-you), the new page in the
+  // frame is brought into view if the prospect had scrolled past its top.
+  var pages = 0;
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (event.source !== frame.contentWindow || event.origin !== base.origin || !data
+        || data.changfang !== "height" || typeof data.height !== "number") { return; }
+    frame.setAttribute("height", String(Math.min(Math.max(Math.ceil(data.height), 200), 20000)));
+    if (data.loaded && ++pages > 1 && frame.getBoundingClientRect().top < 0) {
+      frame.scrollIntoView();
+    }
+  });
 })();

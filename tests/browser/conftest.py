@@ -86,3 +86,24 @@ def shoot(page, name: str, full_page: bool = True) -> Path:
     path = shoot_path(name)
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# Runs in every document and frame before the page's own scripts (injected by the
+# browser, so the page's CSP does not apply to it). Chromium's own "Refused to ..."
+# messages do not always reach Playwright; the DOM event always fires in the document.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + e.blockedURI
+                + " on " + e.documentURI);
+});
+"""
+
+
+def watch_console(page) -> list[str]:
+    """Console errors, uncaught exceptions and CSP violations of the page and its frames,
+    collected into the returned list (call before the first navigation)."""
+    problems: list[str] = []
+    page.context.add_init_script(_REPORT_CSP_VIOLATIONS)
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+    return problems

@@ -5,11 +5,7 @@ a developer's own worker) never see each other's tasks. With CRM_REQUIRE_SERVICE
 (set by .ci/run) a missing service fails the run instead of skipping it.
 """
 import os
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -19,8 +15,10 @@ from config import Config
 from crm import create_app
 from crm.extensions import db as _db
 from tests.conftest import FreshContextClient
+from tests.support.stack import PrivatePostgres, Worker, create_database, drop_database, migrate
+# These lived here before tests/support/stack.py; still importable from here for older tests.
+from tests.support.stack import run_flask, wait_until  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN_URL = os.environ.get("CRM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CRM_TEST_REDIS", "redis://127.0.0.1:6379/0")
 REQUIRED = os.environ.get("CRM_REQUIRE_SERVICES") == "1"
@@ -35,16 +33,12 @@ def _unavailable(what: str, error: Exception):
 
 @pytest.fixture(scope="session")
 def pg_url():
-    name = f"crm_test_{uuid.uuid4().hex[:10]}"
     try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+        url = create_database(PG_ADMIN_URL)
     except psycopg.OperationalError as exc:
         _unavailable("PostgreSQL", exc)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    yield url
+    drop_database(PG_ADMIN_URL, url)
 
 
 @pytest.fixture(scope="session")
@@ -64,17 +58,9 @@ def stack_env(pg_url, redis_url):
             "CRM_SWEEP_AFTER_SECONDS": "0"}
 
 
-def run_flask(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "crm:create_app", *args],
-                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True,
-                          timeout=120)
-
-
 @pytest.fixture(scope="session")
 def migrated(stack_env):
-    # The schema comes from the migrations, exactly as in production.
-    result = run_flask(stack_env, "db", "upgrade")
-    assert result.returncode == 0, result.stderr
+    migrate(stack_env)
     return stack_env
 
 
@@ -110,42 +96,6 @@ def pg_app(migrated, monkeypatch):
         _db.engine.dispose()
 
 
-class Worker:
-    """A real `celery -A workers worker` process on the run's queue."""
-
-    def __init__(self, env: dict, name: str, concurrency: int = 1, pool: str = "prefork"):
-        self.log_path = Path(f"/tmp/{env['CRM_CELERY_QUEUE']}-{name}.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q",
-             env["CRM_CELERY_QUEUE"], "-n", f"{name}@%h", "--pool", pool,
-             "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-l", "INFO"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        deadline = time.monotonic() + 60
-        while "ready." not in self.log_path.read_text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"worker {name} did not start:\n{self.log_path.read_text()}")
-            time.sleep(0.2)
-
-    def output(self) -> str:
-        return self.log_path.read_text()
-
-    def kill(self, sig) -> None:
-        os.killpg(self.proc.pid, sig)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill(9)
-                self.proc.wait()
-        self.log.close()
-
-
 @pytest.fixture
 def start_worker(migrated):
     workers = []
@@ -160,11 +110,13 @@ def start_worker(migrated):
         worker.stop()
 
 
-def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+@pytest.fixture
+def private_pg():
+    """A PostgreSQL cluster of the test's own, which it may stop (never the shared one)."""
+    try:
+        pg = PrivatePostgres()
+        pg.start()
+    except (RuntimeError, OSError) as exc:
+        _unavailable("A private PostgreSQL cluster (initdb, pg_ctl)", exc)
+    yield pg
+    pg.destroy()

@@ -16,7 +16,7 @@ from crm.extensions import db
 from crm.models import Activity, InquiryRepeat, Lead
 from tests.conftest import FreshContextClient
 from tests.factories import TeamFactory, UserFactory, make_site
-from tests.integration.conftest import wait_until
+from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.integration
 

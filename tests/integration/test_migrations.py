@@ -4,7 +4,8 @@ import uuid
 import psycopg
 import pytest
 
-from tests.integration.conftest import PG_ADMIN_URL, run_flask
+from tests.integration.conftest import PG_ADMIN_URL
+from tests.support.stack import run_flask
 
 pytestmark = pytest.mark.integration
 

@@ -2,10 +2,13 @@
 
 The data set is tests/report_data.py (its comments say what each lead is for).
 """
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from crm.extensions import db as _db
+from crm.models import Lead
 from crm.services.reporting import dashboard, funnel, pipeline, ranking, sources, speed
 from crm.services.reporting.scope import Scope, scope_for
 from tests import report_data
@@ -57,6 +60,29 @@ def test_speed_to_lead(data):
     assert teams == {"一组": (2, 2), "二组": (1, 0)}
     team_b = next(r for r in report.by_agent if r.label == "乙")
     assert team_b.contact_p50 == pytest.approx(1200, abs=0.01)  # one contacted lead: itself
+
+
+def test_sla_is_judged_by_each_lead_s_own_deadline_when_routing_set_one(data):
+    """Routing sets sla_due_at in working minutes with the rule's SLA; the reports must
+    agree with it (and with the SLA sweeper's alerts), not with a wall-clock 30 minutes."""
+    def lead(n):
+        return _db.session.scalars(select(Lead).where(Lead.reference == f"CF-T{n:04d}")).one()
+    l2, l3, l9 = lead(2), lead(3), lead(9)
+    # L2, contacted after 45 minutes, had 60 working minutes: within, no longer a breach.
+    l2.sla_due_at = l2.created_at + timedelta(minutes=60)
+    # L3, never contacted: its deadline is still ahead (after a holiday): pending.
+    l3.sla_due_at = NOW + timedelta(hours=9)
+    # L9, 10 minutes old and not contacted, came under a 5-minute rule: already breached.
+    l9.sla_due_at = l9.created_at + timedelta(minutes=5)
+    _db.session.commit()
+
+    o = speed.speed(Scope(**NOV), sla_minutes=30).overall
+    assert (o.within, o.breached) == (4, 1)  # within L1 L2 L4 L5; breached L9; L3 pending
+    agents = {r.label: (r.within, r.breached) for r in speed.speed(Scope(**NOV), 30).by_agent}
+    assert agents == {"甲": (2, 0), "乙": (1, 1), "丙": (1, 0)}
+    assert dashboard.dashboard(Scope(**NOV), 30).headline["within_share"] == pytest.approx(4 / 5)
+    rows = {r.name: r for r in ranking.ranking(Scope(**NOV), date(2026, 11, 1), 30).rows}
+    assert rows["甲"].this.within == 2
 
 
 def test_hours_and_weekdays_are_shanghai_ones(data):

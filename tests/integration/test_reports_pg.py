@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 from crm.demo_history import seed_history
 from crm.extensions import db
 from crm.models import ExportJob, Lead
-from tests.integration.conftest import wait_until
+from tests.support.stack import wait_until
 from tests.unit.test_demo_history import check_history
 
 pytestmark = pytest.mark.integration

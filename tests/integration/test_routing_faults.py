@@ -1,19 +1,17 @@
 """Exactly-once routing on real parts: concurrent workers, caps, Redis stopped, workers killed."""
-import os
 import signal
-import socket
 import subprocess
 import time
 
 import psutil
 import pytest
-import redis
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.models import Activity, Lead, User
+from crm.models import Activity, Lead
 from tests.factories import TeamFactory, UserFactory
-from tests.integration.conftest import Worker, make_test_app, wait_until
+from tests.integration.conftest import make_test_app
+from tests.support.stack import PrivateRedis, Worker, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -55,38 +53,6 @@ def test_200_leads_two_workers_exactly_once_and_caps_respected(pg_app, start_wor
     waiting = count(select(func.count()).select_from(Lead).where(
         Lead.assigned_to_id.is_(None), Lead.team_id == team.id))
     assert waiting == 20  # the rest wait in the team's pool
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class PrivateRedis:
-    """A Redis of the test's own, so stopping it disturbs nobody else."""
-
-    def __init__(self):
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(lambda: self._ping(), timeout=10)
-
-    def _ping(self) -> bool:
-        try:
-            return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
-        except redis.RedisError:
-            return False
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
 
 
 def test_redis_stopped_during_submissions_then_the_sweeper_routes_everything(

@@ -1,7 +1,7 @@
 """The reports migration gives leads that exist already their stage history."""
 import sqlite3
 
-from tests.integration.conftest import run_flask
+from tests.support.stack import run_flask
 
 
 def test_upgrade_backfills_stage_history_from_the_activity_log(tmp_path):

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from crm.extensions import db
 from crm.models import Activity, Lead
 from tests.factories import TeamFactory, UserFactory
-from tests.integration.conftest import make_test_app, wait_until
+from tests.integration.conftest import make_test_app
+from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from crm.models import AuditLog, ImportJob, Lead, LostReason
 from crm.models.types import utcnow
 from crm.services import audit, importer, privacy, queue
 from tests.factories import LeadFactory, TeamFactory, UserFactory
-from tests.integration.conftest import wait_until
+from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.integration
 

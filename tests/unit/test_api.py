@@ -200,6 +200,26 @@ def test_openapi_document_lists_exactly_the_api_fields(client):
     assert doc["components"]["securitySchemes"]["ApiKey"]["name"] == "X-Api-Key"
 
 
+def test_idempotency_answers_are_forgotten_after_the_window(app, client, db, site_key):
+    from datetime import timedelta
+
+    from crm.models.types import utcnow
+    from crm.services import idempotency
+    post(client, GOOD, site_key, headers={"Idempotency-Key": "old"})
+    post(client, {**GOOD, "mobile": "13391219794"}, site_key, headers={"Idempotency-Key": "new"})
+    old = db.session.scalars(select(ApiIdempotencyKey).where(ApiIdempotencyKey.key == "old")).one()
+    old.created_at = utcnow() - timedelta(days=app.config["CRM_IDEMPOTENCY_DAYS"], minutes=1)
+    db.session.commit()
+    assert idempotency.purge_expired() == 1
+    assert idempotency.purge_expired() == 0  # idempotent itself
+    keys = db.session.scalars(select(ApiIdempotencyKey.key)).all()
+    assert keys == ["new"]
+    # Within the window the answer is still replayed.
+    again = post(client, {**GOOD, "mobile": "13391219794"}, site_key,
+                 headers={"Idempotency-Key": "new"})
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
 def test_wtforms_own_messages_follow_each_requests_language(client, db, site_key, monkeypatch):
     # WTForms' catalog is read once per language and process, not from disk per request.
     from babel import support

@@ -56,6 +56,58 @@ def test_keyset_pages_walk_every_lead_once_across_buckets(app, client, auth, db)
     assert pages == 4 and len(seen) == 7 and set(seen) == expected
 
 
+def _walk(client, url: str) -> list[str]:
+    seen = []
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += _refs(html)
+        nxt = re.search(r'href="(/agent/leads\?[^"]*after=[^"]+)"', html)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    return seen
+
+
+def test_pages_merge_owned_escalated_open_and_closed_leads_in_one_order(app, client, auth, db):
+    """The queue queries owned and escalated leads, open and closed ones, apart (each on its
+    own index); the pages must still be one order: urgency, then newest first."""
+    app.config["LEADS_PER_PAGE"] = 2
+    team, other_team = TeamFactory(), TeamFactory()
+    me = UserFactory(team=team, email="me@example.com", is_senior=True)
+    boss = UserFactory(team=team, email="boss@example.com", role="manager")
+    colleague = UserFactory(team=other_team)
+    now = utcnow()
+
+    def lead(minutes_ago, **kwargs):
+        return LeadFactory(created_at=now - timedelta(minutes=minutes_ago), **kwargs).reference
+    won = lead(1, assigned_to=me, team=team, status="won")
+    escalated_new = lead(2, assigned_to=colleague, team=other_team, escalated_to=me)
+    qualified = lead(3, assigned_to=me, team=team, status="qualified")
+    new = lead(4, assigned_to=me, team=team)
+    escalated_won = lead(5, assigned_to=colleague, team=other_team, escalated_to=me,
+                         status="won")
+    due = lead(6, assigned_to=me, team=team, status="contacted",
+               next_follow_up_on=date(2020, 1, 1))
+    lost = lead(7, assigned_to=me, team=team, status="lost")
+    # Mine, but filed under another team (reassigned across teams): the manager sees it.
+    stray = lead(8, assigned_to=me, team=other_team, status="negotiating")
+    auth.login("me@example.com")
+    assert _walk(client, "/agent/leads") == [due, escalated_new, new, won, qualified,
+                                             escalated_won, lost, stray]
+    auth.logout()
+    auth.login("boss@example.com")
+    assert _walk(client, "/agent/leads?tab=all") == [due, new, won, qualified, lost, stray]
+
+
+def test_tab_badges_stop_counting_at_the_cap(client, auth, db, monkeypatch):
+    monkeypatch.setattr(queue, "COUNT_CAP", 2)
+    me = UserFactory(email="me@example.com")
+    for _ in range(3):
+        LeadFactory(assigned_to=me)
+    auth.login("me@example.com")
+    html = client.get("/agent/leads").get_data(as_text=True)
+    assert re.search(r'id="tab-mine">[^<]*<span class="count">2\+<', html)
+    assert len(_refs(html)) == 3
+
+
 def test_tabs_and_their_counts(client, auth, db):
     team = TeamFactory()
     me = UserFactory(team=team, email="me@example.com")

@@ -1,7 +1,7 @@
 """The monthly ranking (每月晒晒比拼): one row per agent for a month, the month before beside it.
 
 - received: leads created in the month and assigned to the agent (spam/duplicates aside);
-- within SLA: of those, first contact within CRM_SLA_MINUTES of submission;
+- within SLA: of those, first contact by the deadline (see speed.sla_flags);
 - site visits / won: leads of the agent that FIRST reached that stage in the month
   (lead_stage.reached_at), so a reopened deal signed again is not counted twice;
 - investment / tax: totals over the leads won in the month;
@@ -18,7 +18,8 @@ from sqlalchemy.orm import joinedload
 from crm.extensions import db
 from crm.models import Lead, LeadStage, User
 from crm.services.reporting.scope import JUNK_STATUSES, Scope
-from crm.services.reporting.sql import ratio, within_seconds
+from crm.services.reporting.speed import sla_flags
+from crm.services.reporting.sql import ratio
 from crm.services.reports import local_day_bounds
 from crm.services.reporting.tables import Column, Table
 
@@ -111,7 +112,7 @@ def ranking(scope: Scope, month: date, sla_minutes: int) -> Ranking:
     def in_prev(col):
         return and_(col >= prev_lo, col < prev_hi)
 
-    in_sla = within_seconds(Lead.first_contact_at, Lead.created_at, sla_minutes * 60)
+    in_sla, _ = sla_flags(scope.now, sla_minutes)
     received = db.session.execute(
         select(Lead.assigned_to_id,
                func.count().filter(in_this(Lead.created_at)).label("received"),

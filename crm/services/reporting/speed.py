@@ -3,24 +3,27 @@
 - assignment time: lead.assigned_at - created_at; first contact: first_contact_at - created_at.
 - median and p90 are percentile_cont (interpolated), over the leads that have the time;
   assignment percentiles for the whole range only (routing assigns, not the agent).
-- within SLA: first contact at most CRM_SLA_MINUTES (wall clock) after submission.
-- breach: contacted later than that, or still not contacted once that much time has
-  passed. A lead younger than the SLA and not yet contacted is pending, neither.
+- within SLA: first contact by the lead's deadline `sla_due_at`, which routing set in
+  working minutes with the rule's SLA (the same deadline the SLA sweeper alerts on); a
+  lead without one (never routed, imported) falls back to CRM_SLA_MINUTES of wall clock.
+- breach: contacted after the deadline, or not contacted and the deadline has passed.
+  A lead not contacted before a deadline still to come is pending, neither.
 - share within SLA = within / (within + breaches).
 - hour of day and weekday are those of the submission, in Asia/Shanghai.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 
 from crm.extensions import db
 from crm.models import Lead
+from crm.models.types import UTCDateTime
 from crm.services.reporting import dimensions
 from crm.services.reporting.scope import Scope
-from crm.services.reporting.sql import (as_float, duration, grouped_stats, local_hour_start,
-                                        ratio, within_seconds)
+from crm.services.reporting.sql import (as_float, contact_due, grouped_stats_sets, local_hour,
+                                        not_after, ratio, seconds_between, utc_hour_start)
 from crm.services.reporting.tables import Column, Table, minutes
 
 WEEKDAYS = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"),
@@ -115,24 +118,24 @@ def _chart(rows: list[SpeedRow]) -> dict:
                                  for r in rows]}]}
 
 
-def sla_flags(scope: Scope, sla_minutes: int):
+def sla_flags(now: datetime, sla_minutes: int):
     """(contacted within the SLA, breached it) as SQL booleans; NULL/false when pending."""
-    in_sla = within_seconds(Lead.first_contact_at, Lead.created_at, sla_minutes * 60)
-    overdue_before = scope.now - timedelta(minutes=sla_minutes)
-    return in_sla, or_(~in_sla, and_(Lead.first_contact_at.is_(None),
-                                     Lead.created_at < overdue_before))
+    due = contact_due(Lead.sla_due_at, Lead.created_at, sla_minutes * 60)
+    in_sla = not_after(Lead.first_contact_at, due)
+    overdue = ~not_after(literal(now, UTCDateTime()), due)
+    return in_sla, or_(~in_sla, and_(Lead.first_contact_at.is_(None), overdue))
 
 
 def _source(scope: Scope, sla_minutes: int, times: bool = True, local: bool = False):
-    in_sla, late = sla_flags(scope, sla_minutes)
+    in_sla, late = sla_flags(scope.now, sla_minutes)
     columns = [Lead.team_id.label("team"), Lead.assigned_to_id.label("agent"),
                Lead.assigned_at.label("assigned_at"), Lead.first_contact_at.label("contacted_at"),
                in_sla.label("in_sla"), late.label("late")]
     if times:
-        columns += [duration(Lead.assigned_at, Lead.created_at).label("assign_s"),
-                    duration(Lead.first_contact_at, Lead.created_at).label("contact_s")]
+        columns += [seconds_between(Lead.assigned_at, Lead.created_at).label("assign_s"),
+                    seconds_between(Lead.first_contact_at, Lead.created_at).label("contact_s")]
     if local:
-        columns.append(local_hour_start(Lead.created_at, scope.tz).label("hour_start"))
+        columns.append(utc_hour_start(Lead.created_at).label("hour_start"))
     return select(*columns).where(*scope.leads())
 
 
@@ -143,17 +146,6 @@ def _aggregates(c):
             func.count().filter(c.late).label("breached")]
 
 
-def _rows(scope: Scope, sla_minutes: int, keys: list[str]) -> list:
-    # Assignment is the router's time, not an agent's or a team's: its percentiles are only
-    # worth a sort for the whole range.
-    measures = {"contact_s": PS} if keys else {"assign_s": PS, "contact_s": PS}
-    stmt = grouped_stats(db.engine.dialect.name, _source(scope, sla_minutes), keys, _aggregates,
-                         measures)
-    if keys:
-        stmt = stmt.order_by(*[stmt.selected_columns[k] for k in keys])
-    return list(db.session.execute(stmt))
-
-
 def _speed_row(key, label, m) -> SpeedRow:
     return SpeedRow(key, label, int(m["leads"]), int(m["assigned"]), int(m["contacted"]),
                     int(m["within"] or 0), int(m["breached"] or 0),
@@ -161,17 +153,27 @@ def _speed_row(key, label, m) -> SpeedRow:
                     as_float(m["contact_s_p50"]), as_float(m["contact_s_p90"]))
 
 
-def overall(scope: Scope, sla_minutes: int) -> SpeedRow:
-    rows = _rows(scope, sla_minutes, [])
-    return _speed_row(None, "", rows[0]._mapping) if rows else SpeedRow(None, "")
-
-
-def _by(scope, sla_minutes, key, dimension_key=None, labels=None) -> list[SpeedRow]:
-    rows = _rows(scope, sla_minutes, [key])
+def _keyed(rows, key) -> list[SpeedRow]:
     values = [r._mapping[key] for r in rows]
-    if labels is None:
-        labels = dimensions.get(dimension_key).display(values)
-    return [_speed_row(v, str(labels.get(v, v)), r._mapping) for v, r in zip(values, rows)]
+    labels = dimensions.get(key).display(values)
+    return sorted((_speed_row(v, str(labels.get(v, v)), r._mapping) for v, r in zip(values, rows)),
+                  key=lambda r: (-r.breached, r.label))
+
+
+def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> SpeedReport:
+    keys = [k for k in ("agent", "team") if k in parts]
+    # The total, per agent and per team from one scan of the range (grouping sets).
+    total, *keyed = grouped_stats_sets(db.session, _source(scope, sla_minutes),
+                                       [[], *[[k] for k in keys]], _aggregates,
+                                       {"assign_s": PS, "contact_s": PS})
+    report = SpeedReport(sla_minutes, _speed_row(None, "", total[0]._mapping) if total
+                         else SpeedRow(None, ""))
+    for key, rows in zip(keys, keyed):
+        setattr(report, f"by_{key}", _keyed(rows, key))
+    if "hour" in parts:
+        report.by_hour, report.by_weekday, report.heatmap = _by_hour_and_weekday(scope,
+                                                                              sla_minutes)
+    return report
 
 
 def hour_and_weekday_rows(cells) -> tuple[list[SpeedRow], list[SpeedRow]]:
@@ -191,32 +193,24 @@ def hour_and_weekday_rows(cells) -> tuple[list[SpeedRow], list[SpeedRow]]:
     return list(hours.values()), list(days.values())
 
 
-def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> SpeedReport:
-    report = SpeedReport(sla_minutes, overall(scope, sla_minutes))
-    if "agent" in parts:
-        report.by_agent = sorted(_by(scope, sla_minutes, "agent", "agent"),
-                                 key=lambda r: (-r.breached, r.label))
-    if "team" in parts:
-        report.by_team = sorted(_by(scope, sla_minutes, "team", "team"),
-                                key=lambda r: (-r.breached, r.label))
-    if "hour" in parts:
-        report.by_hour, report.by_weekday, report.heatmap = _by_hour_and_weekday(scope,
-                                                                              sla_minutes)
-    return report
-
-
 def _by_hour_and_weekday(scope: Scope, sla_minutes: int):
-    """One GROUP BY local hour (one time-zone conversion per lead, at most 24 groups a day);
-    the hour-of-day and weekday totals are sums of those groups."""
+    """One GROUP BY hour (at most 24 groups a day); the hour-of-day and weekday totals are
+    sums of those groups, in local time."""
     src = _source(scope, sla_minutes, times=False, local=True).subquery()
-    cells: dict = {}
-    for c in db.session.execute(select(src.c.hour_start, *_aggregates(src.c))
-                                .group_by(src.c.hour_start)):
-        start = c.hour_start if isinstance(c.hour_start, datetime) else \
-            datetime.fromisoformat(c.hour_start)
-        key = (start.hour, start.isoweekday())
-        old = cells.get(key, (0, 0, 0, 0, 0))
-        cells[key] = tuple(a + (b or 0) for a, b in zip(
-            old, (c.leads, c.assigned, c.contacted, c.within, c.breached)))
+    rows = db.session.execute(select(src.c.hour_start, *_aggregates(src.c))
+                              .group_by(src.c.hour_start))
+    cells = hour_cells(((local_hour(r.hour_start, scope.tz), r.leads, r.assigned, r.contacted,
+                         r.within, r.breached) for r in rows))
     hours, days = hour_and_weekday_rows((h, d, *v) for (h, d), v in cells.items())
     return hours, days, [(h, d, v[0], v[3], v[4]) for (h, d), v in sorted(cells.items())]
+
+
+def hour_cells(rows) -> dict:
+    """(local hour start, leads, assigned, contacted, within, breached) rows summed into
+    {(hour of day, ISO weekday): (leads, assigned, contacted, within, breached)}."""
+    cells: dict = {}
+    for start, *values in rows:
+        key = (start.hour, start.isoweekday())
+        old = cells.get(key, (0, 0, 0, 0, 0))
+        cells[key] = tuple(a + (b or 0) for a, b in zip(old, values))
+    return cells

@@ -1,15 +1,16 @@
 """SQL pieces the reports share, each compiled for PostgreSQL and for SQLite.
 
-Every figure is aggregated in the database. PostgreSQL has percentile_cont and time
-zones; SQLite gets the same numbers from window functions and a fixed UTC offset
-(right for Asia/Shanghai, which has had no daylight saving time since 1991).
+Every figure is aggregated in the database. PostgreSQL has percentile_cont; SQLite gets
+the same numbers from window functions. Hours are grouped in UTC and turned into local
+hours in Python (local_hour), the same on both.
 """
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Float, Integer, Select, and_, case, cast, func, select
+from sqlalchemy import (Boolean, Float, Integer, Select, and_, case, cast, func, literal, select,
+                        tuple_)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -19,17 +20,10 @@ _TZ_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]*$")
 
 
 def _zone(name: str) -> str:
-    # Rendered into SQL as a literal (a bound parameter would differ between SELECT and
-    # GROUP BY on PostgreSQL), so only real zone names get through.
     if not _TZ_NAME.match(name):
         raise ValueError(f"not a time zone name: {name!r}")
     ZoneInfo(name)
     return name
-
-
-def _offset_minutes(name: str) -> int:
-    offset = datetime.now(timezone.utc).astimezone(ZoneInfo(name)).utcoffset()
-    return int(offset.total_seconds() // 60)
 
 
 class seconds_between(FunctionElement):
@@ -41,8 +35,10 @@ class seconds_between(FunctionElement):
 
 @compiles(seconds_between, "postgresql")
 def _seconds_pg(element, compiler, **kw):
+    # date_part gives double precision directly; EXTRACT gives numeric, which is slower to
+    # compute and to sort (percentiles sort these: 34 ms against 41 for intervals).
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
+    return f"date_part('epoch', {later} - {earlier})"
 
 
 @compiles(seconds_between, "sqlite")
@@ -51,96 +47,86 @@ def _seconds_sqlite(element, compiler, **kw):
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
 
 
-class duration(FunctionElement):
-    """later - earlier, for percentiles: an interval on PostgreSQL (sorting intervals is far
-    cheaper than numeric epochs), seconds on SQLite. Read the result through epoch_seconds()."""
-    inherit_cache = True
-    name = "duration"
-
-
-@compiles(duration, "postgresql")
-def _duration_pg(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({later} - {earlier})"
-
-
-@compiles(duration, "sqlite")
-def _duration_sqlite(element, compiler, **kw):
-    return _seconds_sqlite(element, compiler, **kw)
-
-
-class epoch_seconds(FunctionElement):
-    """A duration() (or an aggregate of one) in seconds, as a float."""
-    type = Float()
-    inherit_cache = True
-    name = "epoch_seconds"
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_pg(element, compiler, **kw):
-    return f"CAST(EXTRACT(EPOCH FROM {_arg(element, compiler, **kw)}) AS DOUBLE PRECISION)"
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    return _arg(element, compiler, **kw)
-
-
-class within_seconds(FunctionElement):
-    """later - earlier <= N seconds (NULL if either is NULL), without numeric arithmetic."""
-    type = Boolean()
+class contact_due(FunctionElement):
+    """When a lead's first contact was due: its own deadline `sla_due_at` (working time,
+    with the rule's SLA, set by routing) or, for a lead routing gave none (never routed,
+    imported), N wall-clock seconds after `created_at`."""
+    type = DateTime()
     _traverse_internals = [*FunctionElement._traverse_internals,
                            ("seconds", InternalTraversal.dp_plain_obj)]
     inherit_cache = True
-    name = "within_seconds"
+    name = "contact_due"
 
-    def __init__(self, later, earlier, seconds: int):
+    def __init__(self, due_at, created_at, seconds: int):
         self.seconds = int(seconds)
-        super().__init__(later, earlier)
+        super().__init__(due_at, created_at)
 
 
-@compiles(within_seconds, "postgresql")
-def _within_pg(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({later} - {earlier} <= INTERVAL '{element.seconds} seconds')"
+@compiles(contact_due, "postgresql")
+def _due_pg(element, compiler, **kw):
+    due_at, created_at = (compiler.process(c, **kw) for c in element.clauses)
+    return f"COALESCE({due_at}, {created_at} + INTERVAL '{element.seconds} seconds')"
 
 
-@compiles(within_seconds, "sqlite")
-def _within_sqlite(element, compiler, **kw):
-    return f"({_seconds_sqlite(element, compiler, **kw)} <= {element.seconds})"
+@compiles(contact_due, "sqlite")
+def _due_sqlite(element, compiler, **kw):
+    due_at, created_at = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"COALESCE({due_at}, strftime('%Y-%m-%d %H:%M:%f', {created_at}, "
+            f"'+{element.seconds} seconds'))")
 
 
-class _LocalPart(FunctionElement):
-    # The zone is part of the statement's cache key, not only its column.
-    _traverse_internals = [*FunctionElement._traverse_internals,
-                           ("tz", InternalTraversal.dp_string)]
+class not_after(FunctionElement):
+    """earlier <= later as instants (NULL if either is NULL). SQLite compares the text of
+    two timestamps through julianday(), so differing precision cannot mislead it."""
+    type = Boolean()
     inherit_cache = True
+    name = "not_after"
 
-    def __init__(self, column, tz: str):
-        self.tz = _zone(tz)
-        super().__init__(column)
+
+@compiles(not_after, "postgresql")
+def _not_after_pg(element, compiler, **kw):
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({earlier} <= {later})"
+
+
+@compiles(not_after, "sqlite")
+def _not_after_sqlite(element, compiler, **kw):
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(julianday({earlier}) <= julianday({later}))"
 
 
 def _arg(element, compiler, **kw):
     return compiler.process(list(element.clauses)[0], **kw)
 
 
-class local_hour_start(_LocalPart):
-    """The start of the hour in the CRM's time zone, as a naive local timestamp."""
-    type = DateTime()
-    name = "local_hour_start"
+class utc_hour_start(FunctionElement):
+    """The start of the UTC hour of a timestamp. Grouping by it and converting each group to
+    local time in Python (local_hour) is exact for any zone whose UTC offset is a whole
+    number of hours, as China's is, and costs a fraction of converting every row with
+    AT TIME ZONE (a zone lookup per row: 46 ms against 22 ms for 68,000 leads)."""
+    type = DateTime(timezone=True)
     inherit_cache = True
+    name = "utc_hour_start"
 
 
-@compiles(local_hour_start, "postgresql")
-def _hour_start_pg(element, compiler, **kw):
-    return f"date_trunc('hour', {_arg(element, compiler, **kw)} AT TIME ZONE '{element.tz}')"
+@compiles(utc_hour_start, "postgresql")
+def _utc_hour_pg(element, compiler, **kw):
+    return (f"date_bin(INTERVAL '1 hour', {_arg(element, compiler, **kw)}, "
+            f"TIMESTAMPTZ '2000-01-01 00:00:00+00')")
 
 
-@compiles(local_hour_start, "sqlite")
-def _hour_start_sqlite(element, compiler, **kw):
-    minutes = _offset_minutes(element.tz)
-    return f"strftime('%Y-%m-%d %H:00:00', {_arg(element, compiler, **kw)}, '{minutes:+d} minutes')"
+@compiles(utc_hour_start, "sqlite")
+def _utc_hour_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m-%d %H:00:00', {_arg(element, compiler, **kw)})"
+
+
+def local_hour(value, tz: str) -> datetime:
+    """A utc_hour_start() value as the naive local start of that hour in `tz`."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ZoneInfo(_zone(tz))).replace(tzinfo=None)
 
 
 class region_top(FunctionElement):
@@ -165,6 +151,11 @@ def percent_key(p: float) -> str:
     return f"p{round(p * 100)}"
 
 
+def _percentiles_pg(cols, measures: dict[str, Sequence[float]]) -> list:
+    return [func.percentile_cont(p).within_group(cols[m]).label(f"{m}_{percent_key(p)}")
+            for m, ps in measures.items() for p in ps]
+
+
 def grouped_stats(dialect: str, source: Select, keys: Sequence[str],
                   aggregates: Callable[[object], Iterable],
                   measures: dict[str, Sequence[float]]) -> Select:
@@ -178,8 +169,7 @@ def grouped_stats(dialect: str, source: Select, keys: Sequence[str],
     sub = source.subquery("src")
     if dialect == "postgresql":
         cols = sub.c
-        pcts = [epoch_seconds(func.percentile_cont(p).within_group(cols[m]))
-                .label(f"{m}_{percent_key(p)}") for m, ps in measures.items() for p in ps]
+        pcts = _percentiles_pg(cols, measures)
     else:
         part = [sub.c[k] for k in keys] or None
         windows = []
@@ -202,6 +192,34 @@ def grouped_stats(dialect: str, source: Select, keys: Sequence[str],
                     else_=None)).label(f"{m}_{percent_key(p)}"))
     group = [cols[k] for k in keys]
     return select(*group, *aggregates(cols), *pcts).group_by(*group)
+
+
+def grouped_stats_sets(session, source: Select, sets: Sequence[Sequence[str]],
+                       aggregates: Callable[[object], Iterable],
+                       measures: dict[str, Sequence[float]]) -> list[list]:
+    """grouped_stats() of the same rows under several groupings: one list of rows per set.
+
+    PostgreSQL: one statement, GROUP BY GROUPING SETS, so the range is scanned once (the
+    speed report's total, per agent and per team: 138 ms against 199 ms as three queries at
+    a million leads). SQLite has no grouping sets: one statement per set.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return [list(session.execute(grouped_stats("sqlite", source, keys, aggregates,
+                                                   measures))) for keys in sets]
+    sub = source.subquery("src")
+    keys = list(dict.fromkeys(k for s in sets for k in s))
+    columns = [sub.c[k] for k in keys]
+    # grouping(a, b, …): a bit per key, most significant first, set when the key is NOT
+    # grouped in the row's set.
+    masks = [sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in s)
+             for s in sets]
+    stmt = (select(func.grouping(*columns).label("_set") if columns else literal(0).label("_set"),
+                   *columns, *aggregates(sub.c), *_percentiles_pg(sub.c, measures))
+            .group_by(func.grouping_sets(*[tuple_(*[sub.c[k] for k in s]) for s in sets])))
+    out: list[list] = [[] for _ in sets]
+    for row in session.execute(stmt):
+        out[masks.index(row._set)].append(row)
+    return out
 
 
 def ratio(part, whole) -> float | None:

@@ -1,0 +1,64 @@
+"""Scale-out on one machine as on many: two gunicorn instances, two Celery workers, one
+PostgreSQL, one Redis (docs/deploy.md, "Several machines").
+
+Each instance and each worker is a separate process tree with its own port or node name,
+sharing only what separate machines would share: the database, the broker, the environment.
+"""
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.factories import TeamFactory, UserFactory, make_site
+from tests.support.stack import (
+    Gunicorn, Worker, audit_leads, post_inquiry, start_together, wait_until)
+
+pytestmark = pytest.mark.integration
+
+N = 60  # leads; 3 agents in one round-robin team → 20 each
+
+
+def test_two_web_instances_and_two_workers_route_every_lead_once_and_fairly(pg_app, migrated):
+    team = TeamFactory()
+    agents = [UserFactory(team=team).id for _ in range(3)]
+    _site, api_key = make_site()
+    env = {**migrated, "CRM_RATELIMIT_PER_API_KEY": "100000 per minute"}
+    web1, web2, w1, w2 = services = start_together(
+        lambda: Gunicorn(env, "web1", workers=2), lambda: Gunicorn(env, "web2", workers=2),
+        lambda: Worker(env, "w1"), lambda: Worker(env, "w2"))
+    try:
+        urls = [web1.url, web2.url]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(
+                lambda i: post_inquiry(urls[i % 2], api_key, i, f"scale-{i}"), range(N)))
+
+        # All saved: every submission answered 201 with its own reference, and stored.
+        assert [a.status for a in answers] == [201] * N
+        references = {a.json()["reference"] for a in answers}
+        assert len(references) == N
+        # Both instances really served half of them each (different ports, processes).
+        for web in (web1, web2):
+            assert web.output().count('"POST /api/v1/inquiries HTTP/1.1" 201') == N // 2
+
+        wait_until(lambda: audit_leads(migrated["DATABASE_URL"]).routed == N, timeout=60,
+                   interval=0.3)
+        time.sleep(1)  # a second, wrong assignment would land now
+        audit = audit_leads(migrated["DATABASE_URL"])
+        assert audit.references == references and audit.leads == N
+        # Routed exactly once: one assignment activity per lead, none assigned twice.
+        assert audit.routed == N and audit.assignment_activities == N
+        assert audit.leads_assigned_twice == 0 and audit.duplicates == 0
+        assert audit.half_written == 0
+        # Round-robin stays fair across the two workers: the pointer lives in the database.
+        assert [audit.per_agent.get(a, 0) for a in agents] == [N // 3] * 3
+
+        # Two workers, two node names, and both did routing work (each lead logged once).
+        host = socket.gethostname()
+        assert f"w1@{host}" in w1.output() and f"w2@{host}" in w2.output()
+        routed_by = [w.output().count(" routed to ") for w in (w1, w2)]
+        assert all(n > 0 for n in routed_by), routed_by
+        assert sum(routed_by) == N
+    finally:
+        for service in services:
+            service.stop()

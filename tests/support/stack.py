@@ -1,0 +1,390 @@
+"""The real parts of the stack as processes, for the integration tests and bench/fault_drills.py.
+
+One place for everything that starts something: a throwaway database on a PostgreSQL
+server, a private PostgreSQL cluster or Redis (so a drill may stop them without
+disturbing anybody else), gunicorn serving the app, Celery workers and beat. Every
+process listens on 127.0.0.1 only, logs to a file of its own and is stopped by the
+caller (each class has stop(); the private servers also remove their files).
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --- databases ------------------------------------------------------------------------
+
+def create_database(admin_url: str, prefix: str = "crm_test") -> str:
+    """A new empty database on the server of `admin_url`; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return f"{admin_url.rsplit('/', 1)[0]}/{name}"
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_flask(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, "-m", "flask", "--app", "crm:create_app", *args],
+                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=120)
+
+
+def migrate(env: dict) -> None:
+    """`flask db upgrade`: the schema comes from the migrations, exactly as in production."""
+    result = run_flask(env, "db", "upgrade")
+    if result.returncode != 0:
+        raise RuntimeError(f"flask db upgrade failed:\n{result.stderr}")
+
+
+def _pg_bindir() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    return Path(candidates[-1]).parent if candidates else None
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of our own (initdb in a temp dir, a free port), so a drill may
+    stop and restart it. As root, the server runs as the `postgres` user (initdb refuses root)."""
+
+    def __init__(self):
+        self.bindir = _pg_bindir()
+        if self.bindir is None:
+            raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="crm-private-pg-"))
+        self.data = self.dir / "data"
+        self.log_path = self.dir / "server.log"
+        self.admin_url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._as = []
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+            self._as = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+
+    def _run(self, tool: str, *args: str) -> subprocess.CompletedProcess:
+        result = subprocess.run([*self._as, str(self.bindir / tool), *args], capture_output=True,
+                                text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"{tool} failed: {result.stderr or result.stdout}")
+        return result
+
+    def start(self) -> None:
+        # fsync off: a scratch cluster; a drill never crashes the machine, only the server.
+        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+                   f"-c fsync=off -c max_connections=60")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log_path), "-o", options,
+                  "-w", "-t", "60", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """mode "fast": a clean shutdown (sessions ended); "immediate": like a crash."""
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+
+    def ready(self) -> bool:
+        try:
+            with psycopg.connect(self.admin_url, connect_timeout=1) as conn:
+                conn.execute("SELECT 1")
+            return True
+        except psycopg.OperationalError:
+            return False
+
+    def destroy(self) -> None:
+        try:
+            self.stop("immediate")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivateRedis:
+    """A Redis of our own, so stopping it disturbs nobody else."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self.ping, timeout=10)
+
+    def ping(self) -> bool:
+        try:
+            return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
+        except redis.RedisError:
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+# --- processes of the app -------------------------------------------------------------
+
+class Service:
+    """A child process in its own session, its output in a log file.
+
+    supervise=True restarts it whenever it exits on its own, as systemd's `Restart=always`
+    (deploy/systemd/) does in production; `restarts` counts how often that was needed.
+    """
+
+    def __init__(self, env: dict, name: str, argv: list[str], log_dir: str | None = None,
+                 supervise: bool = False):
+        log_dir = Path(log_dir or tempfile.gettempdir())
+        self.name = name
+        self.log_path = log_dir / f"{env.get('CRM_CELERY_QUEUE', 'crm')}-{name}.log"
+        self.log = open(self.log_path, "w")
+        self._argv, self._env = argv, {**os.environ, **env}
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._spawn()
+        if supervise:
+            threading.Thread(target=self._supervise, daemon=True).start()
+
+    def _spawn(self) -> None:
+        self.proc = subprocess.Popen(self._argv, cwd=ROOT, env=self._env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(0.2):
+            with self._lock:
+                if self._stopping.is_set() or self.proc.poll() is None:
+                    continue
+                self.log.write(f"\n--- supervisor: {self.name} exited with {self.proc.returncode}; "
+                               f"restarting it ---\n")
+                self.log.flush()
+                self.restarts += 1
+                self._spawn()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, ready, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{self.name} did not start:\n{self.output()[-4000:]}")
+            time.sleep(0.2)
+
+    def kill(self, sig=signal.SIGKILL) -> None:
+        """Signal the whole process group (a Celery worker and its pool children)."""
+        os.killpg(self.proc.pid, sig)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self.kill(signal.SIGKILL)
+                    self.proc.wait()
+            if not self.log.closed:
+                self.log.close()
+
+
+class Worker(Service):
+    """A real `celery -A workers worker` process on the run's queue, named `name@host`."""
+
+    def __init__(self, env: dict, name: str, concurrency: int = 1, pool: str = "prefork",
+                 log_dir: str | None = None, supervise: bool = False):
+        super().__init__(env, name, [
+            PYTHON, "-m", "celery", "-A", "workers", "worker", "-Q", env["CRM_CELERY_QUEUE"],
+            "-n", f"{name}@%h", "--pool", pool, "--concurrency", str(concurrency),
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
+            log_dir, supervise)
+        self.wait_for(lambda: "ready." in self.output())
+
+
+class Beat(Service):
+    """`celery -A workers beat`: the real scheduler, its schedule file in a temp dir."""
+
+    def __init__(self, env: dict, log_dir: str | None = None, supervise: bool = False):
+        self.schedule_dir = tempfile.mkdtemp(prefix="crm-beat-")
+        super().__init__(env, "beat", [
+            PYTHON, "-m", "celery", "-A", "workers", "beat", "-l", "INFO",
+            "-s", os.path.join(self.schedule_dir, "schedule")], log_dir, supervise)
+        self.wait_for(lambda: "beat: Starting" in self.output())
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.schedule_dir, ignore_errors=True)
+
+
+class Gunicorn(Service):
+    """The app under gunicorn with the project's gunicorn.conf.py, on a free port.
+
+    Each instance gets its own control socket (gunicorn's default, ~/.gunicorn/gunicorn.ctl,
+    is one per user: a second instance on the machine would take it over)."""
+
+    def __init__(self, env: dict, name: str = "web", workers: int = 2, log_dir: str | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.run_dir = tempfile.mkdtemp(prefix="crm-gunicorn-")
+        super().__init__({**env, "CRM_BIND": f"127.0.0.1:{self.port}",
+                          "CRM_WEB_WORKERS": str(workers)}, name,
+                         [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                          "--control-socket", os.path.join(self.run_dir, "gunicorn.ctl"),
+                          "crm:create_app()"], log_dir)
+        self.wait_for(lambda: get(self.url + "/healthz").status == 200)
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+def start_together(*starters) -> list:
+    """Start several services at once (each waits for its own readiness); if one fails,
+    stop the others and raise. `starters` are callables such as
+    `lambda: Worker(env, "w1")`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(starters)) as pool:
+        futures = [pool.submit(start) for start in starters]
+    failed = [f.exception() for f in futures if f.exception() is not None]
+    started = [f.result() for f in futures if f.exception() is None]
+    if failed:
+        for service in started:
+            service.stop()
+        raise failed[0]
+    return started
+
+
+# --- HTTP -----------------------------------------------------------------------------
+
+@dataclass
+class Answer:
+    status: int          # 0: no HTTP answer at all (connection refused, reset, timeout)
+    text: str
+    headers: dict
+
+    def json(self):
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+
+def request(method: str, url: str, body: dict | None = None, headers: dict | None = None,
+            timeout: float = 15) -> Answer:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        **({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return Answer(response.status, response.read().decode(errors="replace"),
+                          dict(response.headers))
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, error.read().decode(errors="replace"), dict(error.headers))
+    except (urllib.error.URLError, OSError) as error:
+        return Answer(0, repr(error), {})
+
+
+def get(url: str, **kwargs) -> Answer:
+    return request("GET", url, **kwargs)
+
+
+def post_inquiry(base_url: str, api_key: str, i: int, idempotency_key: str | None = None) -> Answer:
+    """One inquiry through the JSON API, as a partner site sends it; mobile 139 + i."""
+    headers = {"X-Api-Key": api_key}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    return request("POST", base_url + "/api/v1/inquiries", headers=headers, body={
+        "contact_name": f"客户{i}", "mobile": f"139{i:08d}", "consent": True,
+        "message": f"第{i}号询盘"})
+
+
+# --- what the database says -----------------------------------------------------------
+
+@dataclass
+class LeadAudit:
+    leads: int
+    routed: int
+    assignment_activities: int
+    duplicates: int                  # assignment activities beyond the first of their lead
+    leads_assigned_twice: int        # leads with more than one assignment activity
+    without_stage_row: int           # a lead whose "created" stage row is missing
+    routed_without_assignment: int   # routed_at set but no assignment activity
+    assignment_on_unrouted: int      # an assignment activity on a lead never routed
+    references: set
+    per_agent: dict
+
+    @property
+    def half_written(self) -> int:
+        return self.without_stage_row + self.routed_without_assignment + self.assignment_on_unrouted
+
+
+def audit_leads(db_url: str) -> LeadAudit:
+    """Counts straight from PostgreSQL (not through the app), for the drills' verdicts."""
+    with psycopg.connect(db_url, connect_timeout=5) as conn:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        per_lead = "SELECT lead_id, count(*) AS n FROM activity WHERE kind = 'assignment' GROUP BY lead_id"
+        return LeadAudit(
+            leads=one("SELECT count(*) FROM lead"),
+            routed=one("SELECT count(*) FROM lead WHERE routed_at IS NOT NULL"),
+            assignment_activities=one("SELECT count(*) FROM activity WHERE kind = 'assignment'"),
+            duplicates=one(f"SELECT coalesce(sum(n - 1), 0) FROM ({per_lead}) a"),
+            leads_assigned_twice=one(f"SELECT count(*) FROM ({per_lead}) a WHERE n > 1"),
+            without_stage_row=one("SELECT count(*) FROM lead l WHERE NOT EXISTS "
+                                  "(SELECT 1 FROM lead_stage s WHERE s.lead_id = l.id)"),
+            routed_without_assignment=one(
+                "SELECT count(*) FROM lead l WHERE l.routed_at IS NOT NULL AND NOT EXISTS "
+                "(SELECT 1 FROM activity a WHERE a.lead_id = l.id AND a.kind = 'assignment')"),
+            assignment_on_unrouted=one(
+                "SELECT count(*) FROM activity a JOIN lead l ON l.id = a.lead_id "
+                "WHERE a.kind = 'assignment' AND l.routed_at IS NULL"),
+            references={r for (r,) in conn.execute("SELECT reference FROM lead")},
+            per_agent=dict(conn.execute(
+                "SELECT assigned_to_id, count(*) FROM lead WHERE assigned_to_id IS NOT NULL "
+                "GROUP BY assigned_to_id").fetchall()),
+        )
