@@ -181,9 +181,10 @@ class IntakeLimiter:
                     log.info("Rate limit storage recovered")
                 self.failures = 0
                 return counted
-            except Exception:  # noqa: BLE001 - fail open: a limit must never refuse a lead
-                log.warning("Rate limit storage unreachable - falling back to in-memory storage",
-                            exc_info=True)
+            except Exception as exc:  # noqa: BLE001 - fail open: a limit must never refuse a lead
+                # One line, as Flask-Limiter logs it: an outage must not print a traceback a request.
+                log.warning("Rate limit storage unreachable - falling back to in-memory storage (%s)",
+                            exc)
                 self.retry_redis_at = time.time() + min(60, 2 ** self.failures)
                 self.failures += 1
         return self._count_in_memory(windows)
