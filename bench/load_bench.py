@@ -108,6 +108,12 @@ def lua_data(path: Path) -> None:
     path.write_text("return {\n" + body + "\n}\n", encoding="utf-8")
 
 
+def compile_catalogs() -> None:
+    """As a deploy does (docs/deploy.md): without compiled catalogs the UI and API answer in English."""
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "compile", "-d",
+                    str(ROOT / "crm" / "translations")], check=True)
+
+
 # --- databases ------------------------------------------------------------------------
 
 def db_url(name: str) -> str:
@@ -352,9 +358,7 @@ def main() -> None:
     args = parser.parse_args()
     paths = args.paths.split(",")
 
-    # As a deploy does (docs/deploy.md): without compiled catalogs the UI and API answer in English.
-    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "compile", "-d",
-                    str(ROOT / "crm" / "translations")], check=True)
+    compile_catalogs()
     run_id = uuid.uuid4().hex[:8]
     queue = f"load-bench-{run_id}"
     redis_url = f"{REDIS_BASE}/{args.redis_db}"

@@ -1,13 +1,18 @@
-"""Round trips to PostgreSQL and Redis made by one API submission and one form post.
+"""What one inquiry costs in-process: CPU, and round trips to PostgreSQL and Redis.
 
-Usage:  .venv/bin/python bench/roundtrips.py [--requests 3]
+Usage:  .venv/bin/python bench/roundtrips.py [--timed 200] [--requests 3]
 
 Same configuration as bench/load_bench.py (production settings, limiter on Redis, Celery
-publishing to Redis), through Flask's test client on a throwaway database. Counts what goes
-to PostgreSQL (each statement, the BEGIN psycopg sends before the first one, COMMIT, the
-pool's pre-ping) and every Redis command sent, and lists them for the last request of each
-kind (BENCH_VERBOSE=1: the PostgreSQL exchanges too). Under load each round trip is a context
-switch to another process, so their number sets the cost more than the Python does.
+publishing to Redis), through Flask's test client on a throwaway database, no server and no
+concurrency, so the figures are the code's own:
+
+1. CPU and wall time per request of --timed API posts and --timed form posts, then per lead
+   of routing.route_lead run in-process on those leads (what the Celery task calls).
+2. Round trips of one more API post, form post and routing: what goes to PostgreSQL (each
+   statement, the BEGIN psycopg sends before the first one, COMMIT, the pool's pre-ping) and
+   every Redis command sent, listed (BENCH_VERBOSE=1: the PostgreSQL exchanges too).
+
+Under load each round trip is also a switch to another process on the same cores.
 """
 import argparse
 import os
@@ -15,7 +20,6 @@ import secrets
 import sys
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
 
 import psycopg
@@ -73,14 +77,45 @@ def instrument(engine) -> None:
 def summarise(label: str, entries: list[str]) -> None:
     pg = sum(1 for e in entries if e.startswith("pg "))
     sends = [e for e in entries if e.startswith("redis")]
-    print(f"\n{label}: {pg} PostgreSQL round trips, {len(sends)} Redis round trips")
+    statements = sum(1 for e in entries if e.startswith("sql "))
+    print(f"\n{label}: {pg} PostgreSQL round trips ({statements} statements), "
+          f"{len(sends)} Redis round trips")
     for entry in entries:
         if not entry.startswith("pg ") or VERBOSE:
             print("   ", entry)
 
 
+def api_post(client, api_key: str, i: int) -> None:
+    response = client.post("/api/v1/inquiries", headers={"X-Api-Key": api_key}, json={
+        "contact_name": "刘先生", "mobile": f"1339{i:07d}", "consent": True,
+        "deal_type": "rent", "property_type": "factory", "region": "js.suzhou.sip",
+        "area_min": 2000, "area_max": 3000, "annual_tax_wan": 300,
+        "company": f"苏州精密机械{i}有限公司", "email": f"b{i}@example.cn",
+        "message": "希望尽快看厂", "page_url": "https://www.changfang.example.cn/listing/1"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def form_post(browser, tokens: tuple[str, str], i: int) -> None:
+    csrf, started = tokens
+    response = browser.post("/inquiry", data={
+        "csrf_token": csrf, "started": started, "website": "", "consent": "y",
+        "contact_name": "王女士", "mobile": f"1381{i:07d}", "deal_type": "buy",
+        "property_type": "land", "region_code": "zj.huzhou.changxing", "area_min": "30",
+        "area_unit": "mu", "industry": "nev", "company": f"湖州新能源{i}科技有限公司"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def timed(label: str, n: int, call) -> None:
+    wall, cpu = time.perf_counter(), time.process_time()
+    for i in range(n):
+        call(i)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"{label:34} {n:5d} {cpu / n * 1000:8.2f} {wall / n * 1000:8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--timed", type=int, default=200, help="requests of each kind timed")
     parser.add_argument("--requests", type=int, default=3, help="of each kind; the last is listed")
     args = parser.parse_args()
     name = f"crm_rt_{uuid.uuid4().hex[:8]}"
@@ -90,44 +125,59 @@ def main() -> None:
     redis_url = f"{load_bench.REDIS_BASE}/7"
     env = {**os.environ, "DATABASE_URL": load_bench.db_url(name), "REDIS_URL": redis_url,
            "CRM_CELERY_QUEUE": queue, "CRM_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "CRM_SECURE_COOKIES": "0", "CRM_RATELIMIT_PER_IP": load_bench.HIGH_LIMIT,
+           "CRM_SECURE_COOKIES": "0", "CRM_LOG_FORMAT": "json",
+           "CRM_RATELIMIT_PER_IP": load_bench.HIGH_LIMIT,
            "CRM_RATELIMIT_PER_MOBILE": load_bench.HIGH_LIMIT,
            "CRM_RATELIMIT_PER_API_KEY": load_bench.HIGH_LIMIT}
     env.pop("MAIL_SERVER", None)
     try:
+        load_bench.compile_catalogs()
         app, api_key = load_bench.seed_ours(env)
+        from sqlalchemy import select
+
         from crm.extensions import db
+        from crm.models import Lead
+        from crm.services import routing
+
+        client, browser = app.test_client(), app.test_client()
+        page = browser.get("/inquiry").get_data(as_text=True)
+        tokens = (load_bench._CSRF.search(page).group(1), load_bench._STARTED.search(page).group(1))
+        time.sleep(3.5)  # the form's minimum fill time
+        for i in range(10):  # warm-up: imports, caches, the pool
+            api_post(client, api_key, 9_000_000 + i)
+            form_post(browser, tokens, 9_000_000 + i)
+
+        def route(i: int) -> None:
+            with app.app_context():
+                routing.route_lead(unrouted[i])
+                db.session.remove()
+
+        print(f"\n{'in-process, one at a time':34} {'n':>5} {'CPU ms':>8} {'wall ms':>8}")
+        timed("API POST /api/v1/inquiries", args.timed, lambda i: api_post(client, api_key, i))
+        timed("form POST /inquiry", args.timed, lambda i: form_post(browser, tokens, i))
+        with app.app_context():
+            unrouted = list(db.session.scalars(select(Lead.id).where(Lead.routed_at.is_(None))
+                                               .order_by(Lead.id)))
+            db.session.remove()
+        timed("routing.route_lead (the task's work)", len(unrouted) - 1, route)
+
         with app.app_context():
             instrument(db.engine)
-        client = app.test_client()
         for i in range(args.requests):
             LOG.clear()
-            response = client.post("/api/v1/inquiries", headers={"X-Api-Key": api_key}, json={
-                "contact_name": "刘先生", "mobile": f"1339121{i:04d}", "consent": True,
-                "deal_type": "rent", "property_type": "factory", "region": "js.suzhou.sip",
-                "area_min": 2000, "area_max": 3000, "annual_tax_wan": 300,
-                "company": f"苏州精密机械{i}有限公司", "email": f"b{i}@example.cn",
-                "message": "希望尽快看厂", "page_url": "https://www.changfang.example.cn/listing/1"})
-            assert response.status_code == 201, response.get_data(as_text=True)
+            api_post(client, api_key, 8_000_000 + i)
         api_log = list(LOG)
-        browser = app.test_client()
-        page = browser.get("/inquiry").get_data(as_text=True)
-        csrf = load_bench._CSRF.search(page).group(1)
-        started = load_bench._STARTED.search(page).group(1)
-        time.sleep(3.5)  # the form's minimum fill time
         for i in range(args.requests):
             LOG.clear()
-            response = browser.post("/inquiry", data={
-                "csrf_token": csrf, "started": started, "website": "", "consent": "y",
-                "contact_name": "王女士", "mobile": f"1381234{i:04d}", "deal_type": "buy",
-                "property_type": "land", "region_code": "zj.huzhou.changxing", "area_min": "30",
-                "area_unit": "mu", "industry": "nev", "company": f"湖州新能源{i}科技有限公司"})
-            assert response.status_code == 302, response.get_data(as_text=True)[:500]
+            form_post(browser, tokens, 8_000_000 + i)
         form_log = list(LOG)
+        LOG.clear()
+        unrouted = unrouted[-1:]
+        route(0)
+        route_log = list(LOG)
         summarise("API POST /api/v1/inquiries", api_log)
         summarise("form POST /inquiry", form_log)
-        counts = Counter(e.split(" ", 2)[2].split()[0] for e in api_log + form_log if e.startswith("sql"))
-        print("\nstatement kinds (both):", dict(counts))
+        summarise("routing.route_lead", route_log)
     finally:
         client = redis.Redis.from_url(redis_url)
         for key in client.scan_iter(match=f"*{queue}*", count=1000):
