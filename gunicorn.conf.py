@@ -6,7 +6,7 @@ bind = os.environ.get("CRM_BIND", "0.0.0.0:8000")
 # cores + 1 sync workers. An intake request spends most of its time on the CPU, not waiting on
 # PostgreSQL (bench/load_bench.py: ~10 ms CPU of ~12 ms in the app), so more workers than
 # cores only queue on the CPU: on 2 cores, 2, 3 and 5 workers gave the same throughput, and 5
-# doubled the latency and took 230 MiB more (bench/README.md, "Load").
+# doubled the latency and took 220 MiB more (bench/README.md, "Load").
 workers = int(os.environ.get("CRM_WEB_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = "sync"
 timeout = 30

@@ -419,7 +419,8 @@ def main() -> None:
                 out = workdir / f"{mode}-{server}.json"
                 warm = run_wrk(port, mode, args.warmup, offset[server], args, data, out, sessions, api_key)
                 offset[server] += 1_000_000
-                spy = profile(args, web.pid, mode) if server == "ours" else None
+                spy = profile(args, {"web": web.pid, "worker": worker.pid}, mode) \
+                    if server == "ours" else None
                 cpu0 = {name: sampler.cpu(name) for name in sampler.roots}
                 t0 = time.time()
                 result = run_wrk(port, mode, args.seconds, offset[server], args, data, out, sessions,
@@ -472,16 +473,27 @@ def main() -> None:
             print(f"kept: databases {DB_OURS}, {DB_BASE}; logs in {workdir}")
 
 
-def profile(args, pid: int, mode: str) -> subprocess.Popen | None:
-    """py-spy on the web workers (on-CPU samples: under load the 2 cores are the bottleneck)."""
+class Spies:
+    """py-spy on the web workers and on the Celery worker's processes during one run."""
+
+    def __init__(self, procs: list[subprocess.Popen]):
+        self.procs = procs
+
+    def wait(self) -> None:
+        for proc in self.procs:
+            proc.wait()
+
+
+def profile(args, pids: dict[str, int], mode: str) -> Spies | None:
+    """Sampled stacks, all processes of each group (bench/profile_summary.py reads them)."""
     if not args.profile:
         return None
     Path(args.profile).mkdir(parents=True, exist_ok=True)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    return subprocess.Popen([spy, "record", "-p", str(pid), "-s", "--nonblocking", "--nolineno", "-r", "100",
-                             "-f", "raw", "-d", str(int(args.seconds)), "-o",
-                             str(Path(args.profile) / f"{mode}.txt")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Spies([subprocess.Popen(
+        [spy, "record", "-p", str(pid), "-s", "--nonblocking", "--nolineno", "-r", "100", "-f", "raw",
+         "-d", str(int(args.seconds)), "-o", str(Path(args.profile) / f"{mode}-{name}.txt")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name, pid in pids.items()])
 
 
 def wait_routed(url: str, grace: float) -> float:

@@ -19,6 +19,8 @@ def main() -> None:
     parser.add_argument("profile")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--match", default="", help="only frames whose text contains this")
+    parser.add_argument("--root", default="wsgi_app",
+                        help="count stacks through this function (route_lead for the worker)")
     args = parser.parse_args()
 
     inclusive: Counter = Counter()
@@ -31,13 +33,13 @@ def main() -> None:
                 continue
             frames = [_LINENO.sub(")", f) for f in match.group(1).split(";")]
             count = int(match.group(2))
-            if not any(f.startswith(("wsgi_app ", "Flask.wsgi_app ")) for f in frames):
+            if not any(f.split(" ", 1)[0].rsplit(".", 1)[-1] == args.root for f in frames):
                 continue
             total += count
             for frame in set(frames):
                 inclusive[frame] += count
             leaf[frames[-1]] += count
-    print(f"{total} samples inside requests")
+    print(f"{total} samples inside {args.root}")
     print(f"{'incl %':>7}  frame")
     shown = 0
     for frame, count in inclusive.most_common():
