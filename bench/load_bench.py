@@ -1,8 +1,10 @@
 """Load benchmark: the real stack (gunicorn, PostgreSQL, Redis, Celery) under wrk, beside a bare baseline.
 
-Usage:  .venv/bin/python bench/load_bench.py [--seconds 20] [--web-workers 3] [--connections 8]
+Usage:  .venv/bin/python bench/load_bench.py [--seconds 20] [--web-workers 3] [--paths api,form]
+        [--paced 0.5] [--profile DIR]          (--help for the rest; method and figures: bench/README.md)
 
-One command, bounded in time (about 4 × (warm-up + --seconds) plus at most 2 × --grace):
+One command, bounded in time (about 5 × (3 s warm-up + --seconds), the form sessions, and at most
+3 × --grace waiting for routing):
 
 1. Creates the databases crm_load (migrated with `flask db upgrade`, then teams by region,
    routing rules, agents and one source site with an API key) and crm_load_baseline (one
@@ -17,11 +19,13 @@ One command, bounded in time (about 4 × (warm-up + --seconds) plus at most 2 ×
    API path: POST /api/v1/inquiries with the site's X-Api-Key. Form path: --sessions browser
    sessions are fetched first (GET /inquiry: session cookie, CSRF token, signed fill-time
    token), the bench waits out the form's minimum fill time, then wrk cycles through them.
-   Baseline first, then ours, for each path, after a short warm-up run each.
-4. Prints requests/s, latency p50/p95/p99, errors, ours/baseline; submit → assigned from the
-   database (lead.created_at → lead.assigned_at) for the leads of the timed runs; peak RSS
-   of gunicorn (master + workers) and of the Celery worker (main + pool), sampled with
-   psutil; then counts: responses 201/302 vs leads saved vs leads routed after --grace.
+   Baseline first, then ours, for each path, after a short warm-up run each; then ours' API
+   again, paced at --paced × the rate it sustained, to see routing below saturation.
+4. Prints requests/s, latency p50/p95/p99, errors, ours/baseline, CPU per request (psutil);
+   submit → assigned from the database (lead.created_at → lead.assigned_at) for the leads of
+   the timed runs; then counts: answers 201/302, their references found in the database
+   (lost = answered − found), leads by status, repeats, routed after --grace; peak RSS of
+   gunicorn (master + workers) and of the Celery worker (main + pool).
 """
 import argparse
 import json

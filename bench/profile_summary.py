@@ -1,10 +1,12 @@
-"""Summarise a py-spy raw (collapsed) profile of the web workers: where request time goes.
+"""Summarise a py-spy raw (collapsed) profile from bench/load_bench.py --profile: where time goes.
 
-Usage:  .venv/bin/python bench/profile_summary.py PROFILE.txt [--top 40] [--match crm/]
+Usage:  .venv/bin/python bench/profile_summary.py DIR/api-web.txt [--top 40] [--match crm/]
+        .venv/bin/python bench/profile_summary.py DIR/api-worker.txt --root route_lead
 
-Only samples inside a request count (stacks through Flask's wsgi_app); idle samples
-(py-spy --idle) are included, so time spent waiting on PostgreSQL or Redis shows up under
-the frame that waited. Prints each frame's inclusive share of request samples.
+Only samples whose stack passes through --root count (Flask's wsgi_app: inside a request;
+route_lead: inside the routing task). py-spy samples what each process is doing, running or
+not, so a process waiting for PostgreSQL, Redis or a free core shows under the frame that
+waits. Prints each frame's inclusive share of those samples, then the leaf frames.
 """
 import argparse
 import re
