@@ -139,12 +139,16 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_lead(pg_app):
     assert db.session.scalar(select(func.count()).select_from(InquiryRepeat)) == 0
 
 
-def test_rate_limits_are_counted_in_redis(migrated, monkeypatch):
+def limits_in_redis(migrated, monkeypatch, **limits) -> str:
+    """The stack's settings with these CRM_RATELIMIT_* values and a key prefix of its own."""
     prefix = f"crm-limit-{uuid.uuid4().hex[:8]}"
-    for name, value in migrated.items():
+    for name, value in {**migrated, **limits, "CRM_CELERY_QUEUE": prefix}.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("CRM_CELERY_QUEUE", prefix)
-    monkeypatch.setenv("CRM_RATELIMIT_PER_IP", "2 per minute")
+    return prefix
+
+
+def test_rate_limits_are_counted_in_redis(migrated, monkeypatch):
+    prefix = limits_in_redis(migrated, monkeypatch, CRM_RATELIMIT_PER_IP="2 per minute")
     config = Config()
     config.TESTING, config.WTF_CSRF_ENABLED, config.CRM_SPAM_MIN_FILL_SECONDS = True, False, 0
     assert config.RATELIMIT_STORAGE_URI == migrated["REDIS_URL"]
@@ -174,12 +178,9 @@ def test_rate_limits_are_counted_in_redis(migrated, monkeypatch):
 
 
 def test_all_limits_of_a_submission_cost_one_redis_round_trip(migrated, monkeypatch):
-    prefix = f"crm-limit-{uuid.uuid4().hex[:8]}"
-    for name, value in migrated.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("CRM_CELERY_QUEUE", prefix)
-    monkeypatch.setenv("CRM_RATELIMIT_PER_API_KEY", "4 per minute;100 per day")
-    monkeypatch.setenv("CRM_RATELIMIT_PER_MOBILE", "2 per 10 minutes;10 per day")
+    prefix = limits_in_redis(migrated, monkeypatch,
+                             CRM_RATELIMIT_PER_API_KEY="4 per minute;100 per day",
+                             CRM_RATELIMIT_PER_MOBILE="2 per 10 minutes;10 per day")
     config = Config()
     config.TESTING = True
     app = create_app(config)
