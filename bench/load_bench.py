@@ -418,7 +418,8 @@ def main() -> None:
                 sessions = workdir / "sessions.tsv"
                 fetched = fetch_sessions(args.port, args.sessions, sessions)
                 # Every token must be older than the form's minimum fill time, as for a person.
-                time.sleep(max(0.0, fetched + 3.5 - time.monotonic()))
+                fill = float(ours_env.get("CRM_SPAM_MIN_FILL_SECONDS", "3"))
+                time.sleep(max(0.0, fetched + fill + 0.5 - time.monotonic()))
             for server, port in (("baseline", args.port + 1), ("ours", args.port)):
                 out = workdir / f"{mode}-{server}.json"
                 warm = run_wrk(port, mode, args.warmup, offset[server], args, data, out, sessions, api_key)
