@@ -3,7 +3,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField
+from wtforms import DecimalField, SelectField
 from wtforms.widgets import TextInput
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -68,3 +68,20 @@ def options(pairs, blank=None) -> list[SelectChoice]:
     items = pairs.items() if isinstance(pairs, dict) else pairs
     head = [SelectChoice("", blank)] if blank is not None else []
     return head + [SelectChoice(code, label) for code, label in items]
+
+
+class RegionField(SelectField):
+    """A region of crm.regions (hierarchical codes), its options in the UI language; a code
+    not in the list is refused next to the field."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        from crm import regions
+        from crm.i18n import ui_language
+        super().__init__(label, validators, validate_choice=False,
+                         choices=lambda: options(regions.choices(ui_language()), blank="—"),
+                         **kwargs)
+
+    def pre_validate(self, form):
+        from crm import regions
+        if self.data and self.data not in regions.REGIONS:
+            raise ValidationError(_l("Please pick a region from the list."))

@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
-from crm import choices, regions
-from crm.i18n import ui_language
-from crm.inputs.fields import LooseDecimalField, clean, clean_multiline, max_length, options
+from crm import choices
+from crm.inputs.fields import (LooseDecimalField, RegionField, clean, clean_multiline, max_length,
+                              options)
 
 
 class ListingForm(FlaskForm):
@@ -17,7 +17,7 @@ class ListingForm(FlaskForm):
                                validators=[DataRequired(_l("Please choose the property type."))])
     deal_type = RadioField(_l("Rent or sale"), choices=options(choices.DEAL_TYPES),
                            validators=[DataRequired(_l("Please choose rent or sale."))])
-    region_code = SelectField(_l("Region"), validators=[Optional()], validate_choice=False)
+    region_code = RegionField(_l("Region"), validators=[Optional()])
     park = StringField(_l("Park"), filters=[clean], validators=[max_length(120)])
     # InputRequired, not DataRequired: "abc" must keep its own "enter a number" message.
     area = LooseDecimalField(_l("Area"), maximum=Decimal("100000000"), validators=[
@@ -39,14 +39,6 @@ class ListingForm(FlaskForm):
     status = SelectField(_l("Status"), choices=options(choices.LISTING_STATUSES), default="available")
     description = TextAreaField(_l("Description"), filters=[clean_multiline],
                                 validators=[max_length(2000)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.region_code.choices = options(regions.choices(ui_language()), blank="—")
-
-    def validate_region_code(self, field):
-        if field.data and field.data not in regions.REGIONS:
-            raise ValidationError(_l("Please pick a region from the list."))
 
     def validate_area(self, field):
         if field.data is not None and field.data <= 0:

@@ -7,10 +7,11 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
 from wtforms.widgets import TelInput
 
-from crm import choices, regions
-from crm.i18n import CachedTranslationsMeta, ui_language
+from crm import choices
+from crm.i18n import CachedTranslationsMeta
 from crm.inputs.credit_code import normalise_credit_code
-from crm.inputs.fields import LooseDecimalField, clean, clean_multiline, max_length, options
+from crm.inputs.fields import (LooseDecimalField, RegionField, clean, clean_multiline, max_length,
+                              options)
 from crm.inputs.phone import PhoneError, parse_mobile
 
 
@@ -23,7 +24,7 @@ class InquiryForm(FlaskForm):
                            validators=[Optional()])
     property_type = RadioField(_l("Property type"), choices=options(choices.PROPERTY_TYPES),
                                validators=[Optional()])
-    region_code = SelectField(_l("Region"), validators=[Optional()], validate_choice=False)
+    region_code = RegionField(_l("Region"), validators=[Optional()])
     region_text = StringField(_l("Place or park (free text)"), filters=[clean],
                               validators=[max_length(120)])
     area_min = LooseDecimalField(_l("Area from"), maximum=Decimal("100000000"),
@@ -81,14 +82,6 @@ class InquiryForm(FlaskForm):
     parsed_mobile = None
     credit_code_valid = None
     listing = None
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.region_code.choices = options(regions.choices(ui_language()), blank="—")
-
-    def validate_region_code(self, field):
-        if field.data and field.data not in regions.REGIONS:
-            raise ValidationError(_l("Please pick a region from the list."))
 
     def validate_mobile(self, field):
         try:

@@ -24,7 +24,7 @@ from crm.models.types import utcnow
 from crm.services import scoring
 from crm.services.dispatch import enqueue
 from crm.services.intake import lead_from_form
-from crm.services.reference import new_reference
+from crm.services.reference import insert_with_reference
 
 log = logging.getLogger(__name__)
 DUPLICATE_DAYS = 90
@@ -316,14 +316,7 @@ def _new_lead(form, job: ImportJob, importer: User | None) -> Lead:
         # Kept unassigned on purpose: in the importer's team pool, never swept to routing.
         lead.routed_at = lead.created_at
         lead.team_id = importer.team_id if importer else None
-    for _attempt in range(5):
-        lead.reference = new_reference(lead.created_at, current_app.config["CRM_TIMEZONE"])
-        try:
-            with db.session.begin_nested():
-                db.session.add(lead)
-            break
-        except IntegrityError:
-            continue
+    insert_with_reference(lead)
     scoring.refresh(lead)
     return lead
 

@@ -22,7 +22,7 @@ from crm.models.types import utcnow
 from crm.ops import metrics
 from crm.services import followup, scoring, spam, stage_history
 from crm.services.dispatch import enqueue
-from crm.services.reference import new_reference
+from crm.services.reference import insert_with_reference
 
 _EIA = {"yes": True, "no": False}
 
@@ -146,18 +146,6 @@ def _serialise_same_prospect(lead: Lead) -> None:
         db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(lead.mobile_e164))))
 
 
-def _insert_with_reference(lead: Lead) -> None:
-    for _attempt in range(5):
-        lead.reference = new_reference(lead.created_at, current_app.config["CRM_TIMEZONE"])
-        try:
-            with db.session.begin_nested():
-                db.session.add(lead)
-            return
-        except IntegrityError:  # reference collision: draw again
-            continue
-    raise RuntimeError("could not draw a unique reference number")
-
-
 def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = None,
                     check_spam: bool = True, bot_traps: bool = False,
                     before_commit: Callable[[Outcome], None] | None = None) -> Outcome:
@@ -172,7 +160,7 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
     if reasons:
         lead.status = "spam"
         lead.spam_reasons = ",".join(reasons)[:300]
-        _insert_with_reference(lead)
+        insert_with_reference(lead)
         outcome = Outcome("spam", lead.reference, lead.id)
     else:
         _serialise_same_prospect(lead)
@@ -186,7 +174,7 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
             # Scored before the INSERT, so the score is in it (no UPDATE); the lead is not in
             # the database yet, so the repeat count is the same as after.
             scoring.refresh(lead)
-            _insert_with_reference(lead)
+            insert_with_reference(lead)
             stage_history.record_created(lead)
             outcome = Outcome("new", lead.reference, lead.id)
     # Read before the commit expires the lead: reading it after would reload the whole row.

@@ -132,3 +132,14 @@ def test_csrf_is_enforced_when_enabled(app, client, db):
     response = client.post("/inquiry", data=GOOD)
     assert response.status_code in (400, 422)
     assert lead_count(db) == 0
+
+
+def test_a_region_code_not_in_the_list_is_refused_next_to_the_field(client, db):
+    response = client.post("/inquiry", data={**GOOD, "region_code": "zj.atlantis"})
+    assert response.status_code == 422 and lead_count(db) == 0
+    html = response.get_data(as_text=True)
+    assert errors_in(html) == ["请从列表中选择地区。"]
+    assert 'id="region_code-error"' in html or 'aria-invalid="true"' in html
+    ok = client.post("/inquiry", data={**GOOD, "region_code": "zj.huzhou.changxing"})
+    assert ok.status_code == 302
+    assert db.session.scalars(select(Lead)).one().region_code == "zj.huzhou.changxing"
