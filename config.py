@@ -59,6 +59,9 @@ class Config:
         self.CRM_DUPLICATE_WINDOW_DAYS = int(os.environ.get("CRM_DUPLICATE_WINDOW_DAYS", "90"))
         # A person needs a few seconds to fill in even the short form; a bot does not.
         self.CRM_SPAM_MIN_FILL_SECONDS = int(os.environ.get("CRM_SPAM_MIN_FILL_SECONDS", "3"))
+        # How long a web process trusts an API key it has looked up (a rotated key or a
+        # deactivated site is refused by the other processes within this time).
+        self.CRM_API_KEY_CACHE_SECONDS = int(os.environ.get("CRM_API_KEY_CACHE_SECONDS", "30"))
         self.CRM_API_MAX_BODY_BYTES = int(os.environ.get("CRM_API_MAX_BODY_BYTES", str(32 * 1024)))
         self.CRM_RATELIMIT_PER_IP = os.environ.get(
             "CRM_RATELIMIT_PER_IP", "5 per minute;30 per hour")

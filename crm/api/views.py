@@ -62,8 +62,8 @@ def _parse(raw: bytes):
 
 @bp.post("/inquiries")
 def create_inquiry():
-    site = sites.site_for_api_key(request.headers.get("X-Api-Key"))
-    if site is None:
+    site_id = sites.site_id_for_api_key(request.headers.get("X-Api-Key"))
+    if site_id is None:
         return _answer(401, {"error": _("A valid X-Api-Key header is required.")})
     if (request.content_length or 0) > current_app.config["CRM_API_MAX_BODY_BYTES"]:
         abort(413)
@@ -72,7 +72,7 @@ def create_inquiry():
         abort(413)
     key = _idempotency_key()
     request_hash = hashlib.sha256(raw).hexdigest()
-    if key is not None and (stored := _stored(site.id, key)) is not None:
+    if key is not None and (stored := _stored(site_id, key)) is not None:
         return _replay(stored, request_hash)
 
     status, body = 422, None
@@ -90,7 +90,7 @@ def create_inquiry():
 
     def remember(status_code: int, answer: dict) -> None:
         if key is not None:
-            db.session.add(ApiIdempotencyKey(source_site_id=site.id, key=key,
+            db.session.add(ApiIdempotencyKey(source_site_id=site_id, key=key,
                                              request_hash=request_hash,
                                              status_code=status_code, body=answer))
 
@@ -98,7 +98,7 @@ def create_inquiry():
         if body is None:
             # Valid: the lead and the idempotency record commit together.
             outcome = capture_inquiry(
-                form, channel="api", source_site_id=site.id,
+                form, channel="api", source_site_id=site_id,
                 before_commit=lambda o: remember(201, {"reference": o.reference,
                                                        "status": o.status}))
             status, body = 201, {"reference": outcome.reference, "status": outcome.status}
@@ -108,7 +108,7 @@ def create_inquiry():
     except IntegrityError:
         # A concurrent retry with the same key committed first: give its answer.
         db.session.rollback()
-        stored = _stored(site.id, key) if key is not None else None
+        stored = _stored(site_id, key) if key is not None else None
         if stored is None:
             raise
         return _replay(stored, request_hash)

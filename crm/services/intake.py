@@ -20,9 +20,8 @@ from crm.extensions import db
 from crm.models import InquiryRepeat, Lead, User
 from crm.models.types import utcnow
 from crm.ops import metrics
-from crm.services import followup, scoring, spam, stage_history
+from crm.services import followup, reference, scoring, spam, stage_history
 from crm.services.dispatch import enqueue
-from crm.services.reference import insert_with_reference
 
 _EIA = {"yes": True, "no": False}
 
@@ -154,13 +153,36 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
     `before_commit` lets the caller add rows to the same transaction (the API's
     idempotency record); an IntegrityError from them propagates after a rollback.
     """
-    lead = lead_from_form(form, channel, source_site_id)
     reasons = spam.judge(form, bot_traps=bot_traps) if check_spam else []
-    repeat = None
-    if reasons:
+    for _attempt in range(reference.ATTEMPTS):
+        lead = lead_from_form(form, channel, source_site_id)
+        try:
+            outcome, auto_reply = _save(lead, reasons, before_commit)
+            break
+        except IntegrityError as exc:
+            db.session.rollback()
+            if not reference.is_collision(exc):
+                raise
+            # The drawn reference was taken (rare): the whole transaction again, new draw.
+    else:
+        raise RuntimeError("could not draw a unique reference number")
+    metrics.SUBMISSIONS.labels(channel=channel, outcome=outcome.status).inc()
+    if outcome.status == "new":
+        enqueue("workers.tasks.route_lead", outcome.lead_id)
+        if auto_reply and current_app.config.get("MAIL_SERVER"):
+            enqueue("workers.tasks.send_auto_reply", outcome.lead_id)
+    elif outcome.status == "duplicate":
+        enqueue("workers.tasks.notify_repeat_inquiry", outcome.lead_id, outcome.repeat_id)
+    return outcome
+
+
+def _save(lead: Lead, spam_reasons: list[str],
+          before_commit: Callable[[Outcome], None] | None) -> tuple[Outcome, bool]:
+    """One transaction: the lead (or the repeat), committed. Returns (outcome, auto-reply?)."""
+    if spam_reasons:
         lead.status = "spam"
-        lead.spam_reasons = ",".join(reasons)[:300]
-        insert_with_reference(lead)
+        lead.spam_reasons = ",".join(spam_reasons)[:300]
+        _add(lead)
         outcome = Outcome("spam", lead.reference, lead.id)
     else:
         _serialise_same_prospect(lead)
@@ -174,26 +196,22 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
             # Scored before the INSERT, so the score is in it (no UPDATE); the lead is not in
             # the database yet, so the repeat count is the same as after.
             scoring.refresh(lead)
-            insert_with_reference(lead)
+            _add(lead)
             stage_history.record_created(lead)
             outcome = Outcome("new", lead.reference, lead.id)
     # Read before the commit expires the lead: reading it after would reload the whole row.
     auto_reply = outcome.status == "new" and bool(lead.email)
-    try:
-        if before_commit is not None:
-            before_commit(outcome)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise
-    metrics.SUBMISSIONS.labels(channel=channel, outcome=outcome.status).inc()
-    if outcome.status == "new":
-        enqueue("workers.tasks.route_lead", outcome.lead_id)
-        if auto_reply and current_app.config.get("MAIL_SERVER"):
-            enqueue("workers.tasks.send_auto_reply", outcome.lead_id)
-    elif outcome.status == "duplicate":
-        enqueue("workers.tasks.notify_repeat_inquiry", outcome.lead_id, outcome.repeat_id)
-    return outcome
+    if before_commit is not None:
+        before_commit(outcome)
+    db.session.commit()
+    return outcome, auto_reply
+
+
+def _add(lead: Lead) -> None:
+    """INSERT the lead under a freshly drawn reference (no savepoint: see capture_inquiry)."""
+    lead.reference = reference.new_reference(lead.created_at, current_app.config["CRM_TIMEZONE"])
+    db.session.add(lead)
+    db.session.flush()
 
 
 def release_spam(lead: Lead, manager: User) -> None:

@@ -17,9 +17,24 @@ def new_reference(now: datetime, tz: str = "Asia/Shanghai") -> str:
     return f"CF{day}-" + "".join(secrets.choice(ALPHABET) for _ in range(5))
 
 
+ATTEMPTS = 5  # at 10,000 leads a day, 5 collisions in a row: about 1 in 10^17
+
+
+def is_collision(exc: IntegrityError) -> bool:
+    """Did this INSERT fail because the drawn reference was taken (and not for another reason)?"""
+    message = str(exc.orig)
+    # PostgreSQL: … constraint "uq_lead_reference" … Key (reference)=…; SQLite: lead.reference
+    return "uq_lead_reference" in message or "lead.reference" in message
+
+
 def insert_with_reference(lead) -> None:
-    """Add the lead with a fresh reference; on the (rare) unique collision, draw again."""
-    for _attempt in range(5):
+    """Add the lead with a fresh reference; on the (rare) unique collision, draw again.
+
+    For a batch (the importer) that must not lose its earlier rows: each attempt is a
+    savepoint. Intake, one lead per transaction, retries the whole transaction instead
+    (two round trips fewer per inquiry).
+    """
+    for _attempt in range(ATTEMPTS):
         lead.reference = new_reference(lead.created_at, current_app.config["CRM_TIMEZONE"])
         try:
             with db.session.begin_nested():

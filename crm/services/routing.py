@@ -14,6 +14,8 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
@@ -75,9 +77,11 @@ def rule_matches(rule: RoutingRule, lead: Lead) -> bool:
 
 
 def active_rules() -> list[RoutingRule]:
+    # Each rule's team and named agent come in the same statement: routing reads them next.
     return list(db.session.scalars(
         select(RoutingRule).where(RoutingRule.active.is_(True))
-        .order_by(RoutingRule.position, RoutingRule.id)))
+        .options(joinedload(RoutingRule.team), joinedload(RoutingRule.agent))
+        .order_by(RoutingRule.position, RoutingRule.id)).unique())
 
 
 def default_team() -> Team | None:
@@ -149,9 +153,18 @@ def target_team(rule: RoutingRule | None) -> Team | None:
     return rule.agent.team if rule.agent is not None else default_team()
 
 
-def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = ()) -> Decision:
-    """Which rule, team and agent; no writes except the weighted credits of the pick."""
-    rule = match_rule(lead)
+_MATCH = object()  # decide(): "match the rules now"
+
+
+def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
+           rule: RoutingRule | None = _MATCH) -> Decision:
+    """Which rule, team and agent; no writes except the weighted credits of the pick.
+
+    `rule`: the rule already matched for this lead (None: none matched), so a caller
+    that matched before taking the team lock does not query the rules again.
+    """
+    if rule is _MATCH:
+        rule = match_rule(lead)
     sla = rule.sla_minutes if rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
     if rule is None:
         team = default_team()
@@ -195,8 +208,12 @@ def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = ()) -> Decision:
 
 
 def team_agents(team_id: int) -> list[User]:
+    # populate_existing: read under the team lock, the pointers (last_assigned_at,
+    # rr_credit) must be what the previous holder of the lock committed, not what this
+    # session saw before.
     return list(db.session.scalars(
-        select(User).where(User.team_id == team_id, User.role == "agent").order_by(User.id)))
+        select(User).where(User.team_id == team_id, User.role == "agent").order_by(User.id)
+        .execution_options(populate_existing=True)))
 
 
 def _screen(users: list[User], lead: Lead, at: datetime, exclude: tuple[int, ...],
@@ -262,21 +279,21 @@ def route_lead(lead_id: int) -> int | None:
     if lead is None or lead.routed_at is not None or lead.status not in ("new",):
         db.session.rollback()
         return None
-    now = utcnow()
+    # The lead row stays locked by this transaction from here on, so it is read once.
+    # Rules are read once too: the rule picks the team whose lock is taken next.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        team = target_team(match_rule(lead))
+        rule = match_rule(lead)
+        team = target_team(rule)
         if team is None:
             log.warning("no team to route lead %s to: it waits unrouted", lead.reference)
             db.session.rollback()
             return None
         _lock_team(team.id)
-        db.session.expire_all()  # re-read agents, counts and pointers under the team lock
         # The round-robin stamp must be taken under the lock: a clock read before it could
         # be older than the stamp another worker wrote meanwhile, and the same agent would
-        # come up twice.
+        # come up twice. decide() reads the agents and their counts afresh, under the lock.
         now = utcnow()
-        lead = db.session.get(Lead, lead_id)
-        decision = decide(lead, now)
+        decision = decide(lead, now, rule=rule)
         # Read what the log lines say before the commit expires the objects: after it, each
         # attribute read would load the whole row again.
         reference = lead.reference
@@ -288,20 +305,23 @@ def route_lead(lead_id: int) -> int | None:
             return None
         agent = decision.agent
         _fault_drill_pause()
+        assigned = dict(assigned_to_id=agent.id, assigned_at=now, routed_at=now,
+                        team_id=decision.team.id,
+                        rule_id=decision.rule.id if decision.rule else None,
+                        escalated_to_id=decision.escalate_to.id if decision.escalate_to else None,
+                        **sla_deadlines(now, decision.sla_minutes))
+        # Guarded as well as locked: a lead routed by any other path is never routed twice.
         result = db.session.execute(
-            update(Lead).where(Lead.id == lead.id, Lead.routed_at.is_(None))
-            .values(assigned_to_id=agent.id, assigned_at=now, routed_at=now,
-                    team_id=decision.team.id, rule_id=decision.rule.id if decision.rule else None,
-                    escalated_to_id=decision.escalate_to.id if decision.escalate_to else None,
-                    **sla_deadlines(now, decision.sla_minutes))
+            update(Lead).where(Lead.id == lead.id, Lead.routed_at.is_(None)).values(**assigned)
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             db.session.rollback()
             return None
+        for name, value in assigned.items():  # what was written, without reading it back
+            set_committed_value(lead, name, value)
         agent.last_assigned_at = now
         db.session.add(Activity(lead_id=lead.id, kind="assignment", body=decision.explanation(),
                                 created_at=now))
-        db.session.refresh(lead)
         notes = notify.queue_assignment(lead, agent, decision.team, decision.escalate_to)
         agent_id, agent_email = agent.id, agent.email
     db.session.commit()

@@ -233,3 +233,15 @@ def test_all_limits_of_a_submission_cost_one_redis_round_trip(migrated, monkeypa
                 "RESTART IDENTITY CASCADE"))
             db.session.commit()
             db.engine.dispose()
+
+
+def test_a_reference_already_taken_is_drawn_again_on_postgres(pg_app, monkeypatch):
+    from tests.support.collisions import post_with_colliding_references
+    _site, key = make_site()
+    saved = post_with_colliding_references(pg_app, monkeypatch, pg_app.test_client(), key)
+    assert [lead.reference for lead in saved] == ["CF261123-AAAAA", "CF261123-BBBBB",
+                                                   "CF261123-CCCCC"]
+    # Nothing half-written by the rolled-back attempts: one "new" stage row per lead.
+    from crm.models import LeadStage
+    stages = db.session.execute(select(LeadStage.lead_id, LeadStage.stage)).all()
+    assert sorted(stages) == sorted((lead.id, "new") for lead in saved)

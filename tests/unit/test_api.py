@@ -120,6 +120,33 @@ def test_401_for_an_inactive_site_and_a_rotated_key(client, db):
     assert post(client, GOOD, inactive_key).status_code == 401
 
 
+def test_a_known_key_is_trusted_for_a_while_then_read_again(app, client, db, monkeypatch):
+    """What another web process sees after a site is switched off: refused within the TTL."""
+    from sqlalchemy import event, update
+
+    from crm.models import SourceSite
+    from crm.services import sites
+    site, key = make_site()
+    clock = [1000.0]
+    monkeypatch.setattr(sites.time, "monotonic", lambda: clock[0])
+    seen = []
+    listener = lambda *a: seen.append(a[2])  # noqa: E731 - statement text
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert post(client, {**GOOD, "mobile": "13391219701"}, key).status_code == 201
+        first = sum("FROM source_site" in s for s in seen)
+        assert post(client, {**GOOD, "mobile": "13391219702"}, key).status_code == 201
+        assert first == 1 and sum("FROM source_site" in s for s in seen) == 1  # no second lookup
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    # Switched off behind this process's back (as by another web process).
+    db.session.execute(update(SourceSite).values(active=False))
+    db.session.commit()
+    assert post(client, {**GOOD, "mobile": "13391219703"}, key).status_code == 201
+    clock[0] += app.config["CRM_API_KEY_CACHE_SECONDS"]
+    assert post(client, {**GOOD, "mobile": "13391219704"}, key).status_code == 401
+
+
 def test_the_key_is_stored_only_as_a_hash(db, site_key):
     from crm.models import SourceSite
     site = db.session.scalars(select(SourceSite)).one()
@@ -232,3 +259,11 @@ def test_wtforms_own_messages_follow_each_requests_language(client, db, site_key
     assert [a.get_json()["errors"]["deal_type"] for a in answers] == [
         ["不是有效的选择。"], ["Not a valid choice."], ["不是有效的选择。"], ["Not a valid choice."]]
     assert len([a for a in loads if "wtforms" in str(a)]) <= 2
+
+
+def test_a_reference_already_taken_is_drawn_again(app, client, db, monkeypatch, site_key):
+    from tests.support.collisions import post_with_colliding_references
+    saved = post_with_colliding_references(app, monkeypatch, client, site_key)
+    assert [(lead.reference, lead.mobile_e164) for lead in saved] == [
+        ("CF261123-AAAAA", "+8613391219711"), ("CF261123-BBBBB", "+8613391219712"),
+        ("CF261123-CCCCC", "+8613391219713")]
