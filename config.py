@@ -35,6 +35,8 @@ class Config:
         self.SLA_FIRST_CONTACT_MINUTES = int(os.environ.get("CRM_SLA_MINUTES", "30"))
         # Leads still unrouted after this many seconds are re-enqueued by the sweeper.
         self.SWEEP_AFTER_SECONDS = int(os.environ.get("CRM_SWEEP_AFTER_SECONDS", "60"))
+        # A routing task also routes up to this many - 1 other waiting leads (a burst's backlog).
+        self.CRM_ROUTING_BATCH = max(1, int(os.environ.get("CRM_ROUTING_BATCH", "50")))
         # Office hours that SLA deadlines count (working minutes on China's working days).
         self.WORKDAY_START = _clock(os.environ.get("CRM_WORKDAY_START", "09:00"))
         self.WORKDAY_END = _clock(os.environ.get("CRM_WORKDAY_END", "18:00"))
@@ -114,6 +116,9 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = "sqlite://"
         self.REDIS_URL = None
         self.CELERY = celery_settings(None, "crm-test")
+        # In-process tasks route only their own lead: unit tests set up unrouted leads on
+        # purpose. Batches are tested directly (test_routing_batch.py) and on real workers.
+        self.CRM_ROUTING_BATCH = 1
         self.RATELIMIT_STORAGE_URI = "memory://"
         # Tests that are about limits or fill time turn them on themselves.
         self.RATELIMIT_ENABLED = False

@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
              autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60,
              max_retries=8)
 def route_lead(self, lead_id: int) -> int | None:
-    return routing.route_lead(lead_id)
+    # This lead, and the backlog behind it when a burst outruns the workers.
+    more = current_app.config["CRM_ROUTING_BATCH"] - 1
+    return routing.route_batch(lead_id, more=more).get(lead_id)
 
 
 @shared_task(name="workers.tasks.run_export", autoretry_for=(OperationalError,),

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -156,15 +156,45 @@ def target_team(rule: RoutingRule | None) -> Team | None:
 _MATCH = object()  # decide(): "match the rules now"
 
 
+class Roster:
+    """Agents by team and their open leads, read once under the team locks.
+
+    Routing a batch assigns lead after lead from one reading: the counts move as leads
+    are assigned here, and the round-robin stamps and weighted credits move on the user
+    objects themselves, so the batch picks exactly as one lead at a time would.
+    """
+
+    def __init__(self) -> None:
+        self._agents: dict[int, list[User]] = {}
+        self._open: dict[int, int] = {}
+
+    def agents(self, team_id: int) -> list[User]:
+        if team_id not in self._agents:
+            self._agents[team_id] = team_agents(team_id)
+        return self._agents[team_id]
+
+    def open_counts(self, users: list[User]) -> dict[int, int]:
+        missing = [u.id for u in users if u.id not in self._open]
+        if missing:
+            counts = open_lead_counts(missing)
+            self._open.update({user_id: counts.get(user_id, 0) for user_id in missing})
+        return {u.id: self._open[u.id] for u in users}
+
+    def assigned(self, user: User) -> None:
+        self._open[user.id] = self._open.get(user.id, 0) + 1
+
+
 def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
-           rule: RoutingRule | None = _MATCH) -> Decision:
+           rule: RoutingRule | None = _MATCH, roster: Roster | None = None) -> Decision:
     """Which rule, team and agent; no writes except the weighted credits of the pick.
 
     `rule`: the rule already matched for this lead (None: none matched), so a caller
     that matched before taking the team lock does not query the rules again.
+    `roster`: the agents and counts of a batch being routed (default: read them now).
     """
     if rule is _MATCH:
         rule = match_rule(lead)
+    roster = roster or Roster()
     sla = rule.sla_minutes if rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
     if rule is None:
         team = default_team()
@@ -181,17 +211,17 @@ def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
 
     named = rule.agent if rule is not None else None
     if named is not None:
-        eligible = _screen([named], lead, at, exclude, decision)
+        eligible = _screen([named], lead, at, exclude, decision, roster)
     elif candidates_of is not None:
-        eligible = _screen(team_agents(candidates_of.id), lead, at, exclude, decision)
+        eligible = _screen(roster.agents(candidates_of.id), lead, at, exclude, decision, roster)
     else:
         eligible = []
     if not eligible and named is not None and decision.team is not None:
         # The named agent cannot take it: fall back to their team.
         decision.reasons.append(gettext("%(agent)s is unavailable; trying their team.",
                                         agent=named.name))
-        colleagues = [u for u in team_agents(decision.team.id) if u.id != named.id]
-        eligible = _screen(colleagues, lead, at, exclude, decision)
+        colleagues = [u for u in roster.agents(decision.team.id) if u.id != named.id]
+        eligible = _screen(colleagues, lead, at, exclude, decision, roster)
     if eligible:
         decision.agent = _pick(decision.strategy, eligible)
         decision.reasons.append(gettext("%(agent)s chosen by %(strategy)s.", agent=decision.agent.name,
@@ -217,9 +247,9 @@ def team_agents(team_id: int) -> list[User]:
 
 
 def _screen(users: list[User], lead: Lead, at: datetime, exclude: tuple[int, ...],
-            decision: Decision) -> list[tuple[User, int]]:
+            decision: Decision, roster: Roster) -> list[tuple[User, int]]:
     """(agent, open leads) for those who can take the lead; the others go to decision.skipped."""
-    counts = open_lead_counts([u.id for u in users])
+    counts = roster.open_counts(users)
     eligible = []
     for user in users:
         open_count = counts.get(user.id, 0)
@@ -259,10 +289,6 @@ def sla_deadlines(start: datetime, minutes: int) -> dict[str, datetime]:
             "sla_due_at": worktime.add_working_minutes(start, minutes, day_start, day_end)}
 
 
-def _lock_team(team_id: int) -> None:
-    db.session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
-
-
 def _fault_drill_pause() -> None:
     # Fault drills only (bench/ and the SIGKILL tests): hold the row locks for a while,
     # so a worker can be killed in the middle of routing. Unset in normal operation.
@@ -274,60 +300,122 @@ def _fault_drill_pause() -> None:
 
 def route_lead(lead_id: int) -> int | None:
     """Assign the lead if it is still unrouted. Returns the agent id, or None."""
-    lead = db.session.scalars(
-        select(Lead).where(Lead.id == lead_id).with_for_update(skip_locked=True)).first()
-    if lead is None or lead.routed_at is not None or lead.status not in ("new",):
+    return route_batch(lead_id).get(lead_id)
+
+
+def _lock_batch(lead_id: int, more: int) -> list[Lead]:
+    """Lock this lead and up to `more` other fresh unrouted ones (SKIP LOCKED: a lead
+    another worker holds is left to it). Leads waiting in a team's pool (team_id set)
+    are not taken along: they wait for an agent, and the sweeper retries them."""
+    leads = list(db.session.scalars(
+        select(Lead).where(Lead.id == lead_id, Lead.routed_at.is_(None), Lead.status == "new")
+        .with_for_update(skip_locked=True)))
+    if more > 0:
+        # The oldest first, through the partial index the sweeper uses (ix_lead_unrouted).
+        leads += db.session.scalars(
+            select(Lead).where(Lead.routed_at.is_(None), Lead.team_id.is_(None),
+                               Lead.status == "new", Lead.id != lead_id)
+            .order_by(Lead.created_at, Lead.id).limit(more)
+            .with_for_update(skip_locked=True))
+    return leads
+
+
+def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
+    """Route this lead and up to `more` other unrouted ones, in one transaction.
+
+    Under a burst, each routing task clears the backlog behind it: the rules, agents and
+    counts are read once for the batch instead of once per lead. Returns {lead id: agent
+    id or None} for the leads this call routed (or left in a pool).
+    """
+    leads = _lock_batch(lead_id, more)
+    if not leads:
         db.session.rollback()
-        return None
-    # The lead row stays locked by this transaction from here on, so it is read once.
-    # Rules are read once too: the rule picks the team whose lock is taken next.
+        return {}
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        rule = match_rule(lead)
-        team = target_team(rule)
-        if team is None:
-            log.warning("no team to route lead %s to: it waits unrouted", lead.reference)
+        rules = active_rules()  # once: the rule picks the team whose lock is taken next
+        default = _Lazy(default_team)
+        plan = []
+        for lead in leads:
+            rule = next((r for r in rules if rule_matches(r, lead)), None)
+            team = target_team(rule) if rule is not None else default()
+            if team is None:
+                log.warning("no team to route lead %s to: it waits unrouted", lead.reference)
+                continue
+            plan.append((lead, rule, team))
+        if not plan:
             db.session.rollback()
-            return None
-        _lock_team(team.id)
-        # The round-robin stamp must be taken under the lock: a clock read before it could
+            return {}
+        _lock_teams(sorted({team.id for _, _, team in plan}))
+        # The round-robin stamps are taken under the lock: a clock read before it could
         # be older than the stamp another worker wrote meanwhile, and the same agent would
-        # come up twice. decide() reads the agents and their counts afresh, under the lock.
-        now = utcnow()
-        decision = decide(lead, now, rule=rule)
-        # Read what the log lines say before the commit expires the objects: after it, each
-        # attribute read would load the whole row again.
-        reference = lead.reference
-        if decision.agent is None:
-            lead.team_id = decision.team.id
-            team_name = decision.team.name
-            db.session.commit()
-            log.info("lead %s waits in the pool of %s", reference, team_name)
-            return None
-        agent = decision.agent
+        # come up twice. Within a batch each lead gets its own later stamp, so the
+        # round-robin turns as it would one lead at a time.
+        start, roster = utcnow(), Roster()
+        routed: dict[int, int | None] = {}
+        updates, notes, lines = [], [], []
+        for i, (lead, rule, _team) in enumerate(plan):
+            now = start + timedelta(microseconds=i)
+            decision = decide(lead, now, rule=rule, roster=roster)
+            if decision.agent is None:
+                lead.team_id = decision.team.id
+                routed[lead.id] = None
+                lines.append(("lead %s waits in the pool of %s", lead.reference, decision.team.name))
+                continue
+            agent = decision.agent
+            roster.assigned(agent)
+            agent.last_assigned_at = now
+            assigned = dict(assigned_to_id=agent.id, assigned_at=now, routed_at=now,
+                            team_id=decision.team.id,
+                            rule_id=decision.rule.id if decision.rule else None,
+                            escalated_to_id=decision.escalate_to.id if decision.escalate_to else None,
+                            **sla_deadlines(now, decision.sla_minutes))
+            updates.append({"lead_id": lead.id, **assigned})
+            for name, value in assigned.items():  # what is written, without reading it back
+                set_committed_value(lead, name, value)
+            db.session.add(Activity(lead_id=lead.id, kind="assignment",
+                                    body=decision.explanation(), created_at=now))
+            notes.append((lead, agent, decision.team, decision.escalate_to))
+            routed[lead.id] = agent.id
+            lines.append(("lead %s routed to %s", lead.reference, agent.email))
         _fault_drill_pause()
-        assigned = dict(assigned_to_id=agent.id, assigned_at=now, routed_at=now,
-                        team_id=decision.team.id,
-                        rule_id=decision.rule.id if decision.rule else None,
-                        escalated_to_id=decision.escalate_to.id if decision.escalate_to else None,
-                        **sla_deadlines(now, decision.sla_minutes))
-        # Guarded as well as locked: a lead routed by any other path is never routed twice.
-        result = db.session.execute(
-            update(Lead).where(Lead.id == lead.id, Lead.routed_at.is_(None)).values(**assigned)
-            .execution_options(synchronize_session=False))
-        if result.rowcount != 1:
+        if updates and _write_assignments(updates) != len(updates):
+            # Cannot happen while the rows are locked; if it ever does, write nothing.
+            log.error("routing batch of %d found a lead already routed; rolled back", len(updates))
             db.session.rollback()
-            return None
-        for name, value in assigned.items():  # what was written, without reading it back
-            set_committed_value(lead, name, value)
-        agent.last_assigned_at = now
-        db.session.add(Activity(lead_id=lead.id, kind="assignment", body=decision.explanation(),
-                                created_at=now))
-        notes = notify.queue_assignment(lead, agent, decision.team, decision.escalate_to)
-        agent_id, agent_email = agent.id, agent.email
+            return {}
+        note_ids = [i for args in notes for i in notify.queue_assignment(*args)]
     db.session.commit()
-    notify.send_soon(notes)
-    log.info("lead %s routed to %s", reference, agent_email)
-    return agent_id
+    notify.send_soon(note_ids)
+    for line in lines:
+        log.info(*line)
+    return routed
+
+
+class _Lazy:
+    """A value read at most once, on first use."""
+
+    def __init__(self, read):
+        self._read, self._done, self._value = read, False, None
+
+    def __call__(self):
+        if not self._done:
+            self._value, self._done = self._read(), True
+        return self._value
+
+
+def _lock_teams(team_ids: list[int]) -> None:
+    # In id order, so two batches that need the same teams cannot deadlock.
+    db.session.execute(select(Team.id).where(Team.id.in_(team_ids)).order_by(Team.id)
+                       .with_for_update())
+
+
+def _write_assignments(rows: list[dict]) -> int:
+    """One guarded UPDATE per lead, sent as one executemany; returns the rows changed."""
+    table = Lead.__table__
+    stmt = (update(table).where(table.c.id == bindparam("lead_id"), table.c.routed_at.is_(None))
+            .values({name: bindparam(name) for name in rows[0] if name != "lead_id"}))
+    result = db.session.connection().execute(stmt, rows)
+    return result.rowcount
 
 
 def preview(lead: Lead) -> Decision:
@@ -352,7 +440,7 @@ def reassign(lead: Lead, reason: str, actor: User | None = None) -> int | None:
         if team is None:
             db.session.rollback()
             return None
-        _lock_team(team.id)
+        _lock_teams([team.id])
         db.session.expire_all()
         lead = db.session.get(Lead, lead.id)
         decision = decide(lead, now, exclude=exclude)
