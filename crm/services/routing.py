@@ -141,8 +141,10 @@ def _pick(strategy: str, eligible: list[tuple[User, int]]) -> User:
     return min(eligible, key=lambda c: (c[0].last_assigned_at or epoch, c[0].id))[0]
 
 
-def match_rule(lead: Lead) -> RoutingRule | None:
-    return next((r for r in active_rules() if rule_matches(r, lead)), None)
+def match_rule(lead: Lead, rules: list[RoutingRule] | None = None) -> RoutingRule | None:
+    """The first active rule (in order) that matches; `rules`: already read for a batch."""
+    return next((r for r in (active_rules() if rules is None else rules)
+                 if rule_matches(r, lead)), None)
 
 
 def target_team(rule: RoutingRule | None) -> Team | None:
@@ -336,7 +338,7 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
         default = _Lazy(default_team)
         plan = []
         for lead in leads:
-            rule = next((r for r in rules if rule_matches(r, lead)), None)
+            rule = match_rule(lead, rules)
             team = target_team(rule) if rule is not None else default()
             if team is None:
                 log.warning("no team to route lead %s to: it waits unrouted", lead.reference)
