@@ -159,7 +159,7 @@ _MATCH = object()  # decide(): "match the rules now"
 
 
 class Roster:
-    """Agents by team and their open leads, read once under the team locks.
+    """The default team, and agents by team with their open leads read once under the team locks.
 
     Routing a batch assigns lead after lead from one reading: the counts move as leads
     are assigned here, and the round-robin stamps and weighted credits move on the user
@@ -169,6 +169,14 @@ class Roster:
     def __init__(self) -> None:
         self._agents: dict[int, list[User]] = {}
         self._open: dict[int, int] = {}
+        self._default_team: Team | None = None
+        self._default_read = False
+
+    def default_team(self) -> Team | None:
+        """The team of leads no rule matches, read once per batch."""
+        if not self._default_read:
+            self._default_team, self._default_read = default_team(), True
+        return self._default_team
 
     def agents(self, team_id: int) -> list[User]:
         if team_id not in self._agents:
@@ -199,7 +207,7 @@ def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
     roster = roster or Roster()
     sla = rule.sla_minutes if rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
     if rule is None:
-        team = default_team()
+        team = roster.default_team()
         decision = Decision(rule=None, team=team, sla_minutes=sla)
         decision.reasons.append(gettext("No rule matched: the default team %(team)s.",
                                         team=team.name if team else "—"))
@@ -335,11 +343,11 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
         return {}
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         rules = active_rules()  # once: the rule picks the team whose lock is taken next
-        default = _Lazy(default_team)
+        roster = Roster()        # agents and counts are read from it after the team locks
         plan = []
         for lead in leads:
             rule = match_rule(lead, rules)
-            team = target_team(rule) if rule is not None else default()
+            team = target_team(rule) if rule is not None else roster.default_team()
             if team is None:
                 log.warning("no team to route lead %s to: it waits unrouted", lead.reference)
                 continue
@@ -352,7 +360,7 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
         # be older than the stamp another worker wrote meanwhile, and the same agent would
         # come up twice. Within a batch each lead gets its own later stamp, so the
         # round-robin turns as it would one lead at a time.
-        start, roster = utcnow(), Roster()
+        start = utcnow()
         routed: dict[int, int | None] = {}
         updates, notes, lines = [], [], []
         for i, (lead, rule, _team) in enumerate(plan):
@@ -391,18 +399,6 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
     for line in lines:
         log.info(*line)
     return routed
-
-
-class _Lazy:
-    """A value read at most once, on first use."""
-
-    def __init__(self, read):
-        self._read, self._done, self._value = read, False, None
-
-    def __call__(self):
-        if not self._done:
-            self._value, self._done = self._read(), True
-        return self._value
 
 
 def _lock_teams(team_ids: list[int]) -> None:
