@@ -38,8 +38,10 @@ demo: install
 	@echo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## Install and run the whole test suite (integration tests use local PostgreSQL and Redis)
+## Install, check that imports run one way (.importlinter), run the whole test suite
+## (integration tests use local PostgreSQL and Redis)
 test: install-dev
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 worker:

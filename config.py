@@ -130,6 +130,8 @@ def celery_settings(redis_url: str | None, queue: str) -> dict:
     """Celery settings; see workers/README.md for why each reliability knob is set."""
     common = {
         "task_default_queue": queue,
+        # The worker's task modules, by name: crm/ never imports workers/ (crm.jobs).
+        "include": ["workers.tasks"],
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,

@@ -90,7 +90,7 @@ def lua_data(path: Path) -> None:
     """Write the word lists as a Lua table, after checking each against the app's own rules."""
     from crm import choices, regions
     from crm.inputs.phone import parse_mobile
-    from crm.services import spam
+    from crm.intake import spam
 
     for prefix in MOBILE_PREFIXES:
         for tail in ("00000000", "12345678", "99999999"):
@@ -141,7 +141,7 @@ def seed_ours(env: dict):
     from crm import create_app
     from crm.extensions import db
     from crm.models import RoutingRule, Team, User
-    from crm.services import sites
+    from crm.intake import sites
 
     app = create_app(Config())
     with app.app_context():

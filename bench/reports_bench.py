@@ -100,7 +100,7 @@ def main() -> None:
     with app.app_context():
         have = db.session.scalar(select(func.count()).select_from(Lead))
         if have < args.leads:
-            from crm.demo_history import seed_history
+            from crm.demo.history import seed_history
             print(f"seeding {args.leads - have:,} leads into {args.db} ({have:,} there) …")
             started = time.monotonic()
             seed_history(args.leads - have, progress=print)

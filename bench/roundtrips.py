@@ -7,7 +7,7 @@ publishing to Redis), through Flask's test client on a throwaway database, no se
 concurrency, so the figures are the code's own:
 
 1. CPU and wall time per request of --timed API posts and --timed form posts, then per lead
-   of routing.route_lead run in-process on those leads (what the Celery task calls).
+   of engine.route_lead run in-process on those leads (what the Celery task calls).
 2. Round trips of one more API post, form post and routing: what goes to PostgreSQL (each
    statement, the BEGIN psycopg sends before the first one, COMMIT, the pool's pre-ping) and
    every Redis command sent, listed (BENCH_VERBOSE=1: the PostgreSQL exchanges too).
@@ -137,7 +137,7 @@ def main() -> None:
 
         from crm.extensions import db
         from crm.models import Lead
-        from crm.services import routing
+        from crm.routing import engine
 
         client, browser = app.test_client(), app.test_client()
         page = browser.get("/inquiry").get_data(as_text=True)
@@ -149,7 +149,7 @@ def main() -> None:
 
         def route(i: int) -> None:
             with app.app_context():
-                routing.route_lead(unrouted[i])
+                engine.route_lead(unrouted[i])
                 db.session.remove()
 
         print(f"\n{'in-process, one at a time':34} {'n':>5} {'CPU ms':>8} {'wall ms':>8}")
@@ -159,7 +159,7 @@ def main() -> None:
             unrouted = list(db.session.scalars(select(Lead.id).where(Lead.routed_at.is_(None))
                                                .order_by(Lead.id)))
             db.session.remove()
-        timed("routing.route_lead (the task's work)", len(unrouted) - 1, route)
+        timed("engine.route_lead (the task's work)", len(unrouted) - 1, route)
 
         with app.app_context():
             instrument(db.engine)
@@ -177,7 +177,7 @@ def main() -> None:
         route_log = list(LOG)
         summarise("API POST /api/v1/inquiries", api_log)
         summarise("form POST /inquiry", form_log)
-        summarise("routing.route_lead", route_log)
+        summarise("engine.route_lead", route_log)
     finally:
         client = redis.Redis.from_url(redis_url)
         for key in client.scan_iter(match=f"*{queue}*", count=1000):

@@ -51,7 +51,7 @@ def main():
         from crm import create_app
         from crm.extensions import db
         from crm.models import Lead, Team, User
-        from crm.services import routing
+        from crm.routing import engine
 
         config = Config()
         config.WTF_CSRF_ENABLED = False
@@ -111,11 +111,11 @@ def main():
             in_process = []
             for i in range(200):
                 lead = Lead(reference=f"BASE{i:06d}", contact_name="基准", mobile_e164="+8613500000000",
-                            mobile_display="135 0000 0000", created_at=routing.utcnow())
+                            mobile_display="135 0000 0000", created_at=engine.utcnow())
                 db.session.add(lead)
                 db.session.commit()
                 t0 = time.perf_counter()
-                routing.route_lead(lead.id)
+                engine.route_lead(lead.id)
                 in_process.append((time.perf_counter() - t0) * 1000)
 
         print(f"\nsubmit → assigned, one worker (prefork ×2), {args.rate:g}/s for {args.seconds:g}s")

@@ -31,7 +31,7 @@ def _finish_config(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # pool_pre_ping is pointless for a file and SQLite wants a longer lock wait.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
-    from crm.observability import configure_logging, init_request_ids
+    from crm.observability.logs import configure_logging, init_request_ids
     configure_logging(json_lines=os.environ.get("CRM_LOG_FORMAT") == "json")
     init_request_ids(app)
     # API answers carry Chinese messages: readable UTF-8, not \uXXXX escapes.
@@ -41,7 +41,7 @@ def _finish_config(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from crm.extensions import babel, csrf, db, login_manager, migrate
     from crm import models  # noqa: F401  (registers every model with the metadata)
-    from workers.celery_app import celery_init_app
+    from crm.jobs import init_celery
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
@@ -53,7 +53,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     from flask_babel import lazy_gettext as _l
     login_manager.login_message = _l("Please log in to open this page.")
-    celery_init_app(app)
+    init_celery(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from crm.sqlite import enable_sqlite_pragmas
         with app.app_context():
@@ -83,18 +83,18 @@ def _select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
-    from crm.agent.views import bp as agent_bp
-    from crm.api.views import bp as api_bp
-    from crm.auth.views import bp as auth_bp
-    from crm.manage.views import bp as manage_bp
-    from crm.ops.views import bp as ops_bp
-    from crm.public.views import bp as public_bp
-    from crm.reports.views import bp as reports_bp
-    from crm.routing_admin.views import bp as routing_admin_bp
-    from crm.admin.views import bp as admin_bp
-    from crm.imports.views import bp as imports_bp
-    from crm.listings.views import bp as listings_bp
-    from crm.lost_reasons.views import bp as lost_reasons_bp
+    from crm.web.agent.views import bp as agent_bp
+    from crm.web.api.views import bp as api_bp
+    from crm.web.auth.views import bp as auth_bp
+    from crm.web.manage.views import bp as manage_bp
+    from crm.web.ops.views import bp as ops_bp
+    from crm.web.public.views import bp as public_bp
+    from crm.web.reports.views import bp as reports_bp
+    from crm.web.routing_admin.views import bp as routing_admin_bp
+    from crm.web.admin.views import bp as admin_bp
+    from crm.web.imports.views import bp as imports_bp
+    from crm.web.listings.views import bp as listings_bp
+    from crm.web.lost_reasons.views import bp as lost_reasons_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(public_bp)
@@ -109,8 +109,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from crm.ratelimit import init_limiter
-    from crm.security import init_security
+    from crm.web.ratelimit import init_limiter
+    from crm.web.security import init_security
 
     init_security(app)
     init_limiter(app)

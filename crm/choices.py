@@ -2,6 +2,8 @@
 
 Codes are stored; labels are translated at render time (lazy_gettext).
 """
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 
 DEAL_TYPES = {"rent": _l("Rent"), "buy": _l("Buy")}
@@ -9,6 +11,14 @@ PROPERTY_TYPES = {"factory": _l("Factory"), "warehouse": _l("Warehouse"),
                   "land": _l("Industrial land"), "office": _l("Office")}
 AREA_UNITS = {"sqm": _l("㎡"), "mu": _l("mu (亩)")}
 SQM_PER_MU = 666.67
+
+
+def to_sqm(value: Decimal | None, unit: str) -> Decimal | None:
+    """An area as typed (㎡ or 亩) in square metres, to the cent."""
+    if value is None:
+        return None
+    return (value * Decimal(str(SQM_PER_MU)) if unit == "mu" else value).quantize(Decimal("0.01"))
+
 
 CHANNELS = {"web": _l("Web form"), "api": _l("API"), "phone": _l("Phone"),
             "wechat": _l("WeChat"), "import": _l("Import")}

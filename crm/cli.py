@@ -54,8 +54,8 @@ def seed_demo(n_leads, seed_value, if_empty, history):
     With many leads (or --history): teams by region and industry track, 18 months of leads
     with their stage history, loaded in bulk (COPY on PostgreSQL), printing progress.
     """
-    from crm.demo import seed
-    from crm.demo_history import seed_history
+    from crm.demo.seed import seed
+    from crm.demo.history import seed_history
     from crm.models import Lead
 
     if if_empty and db.session.scalars(select(Lead.id).limit(1)).first() is not None:
@@ -76,10 +76,10 @@ def seed_demo(n_leads, seed_value, if_empty, history):
 @crm_cli.command("sweep")
 def sweep():
     """Route leads left unrouted (what the beat sweeper does every minute)."""
-    from crm.services import routing
-    ids = routing.unrouted_lead_ids(0)
+    from crm.routing import engine
+    ids = engine.unrouted_lead_ids(0)
     for lead_id in ids:
-        routing.route_lead(lead_id)
+        engine.route_lead(lead_id)
     click.echo(f"routed {len(ids)} lead(s)")
     current_app.logger.info("manual sweep routed %d leads", len(ids))
 
@@ -90,7 +90,7 @@ def sweep():
 def create_site(name, origins):
     """Register a source site; prints its embed key and its API key (shown once)."""
     from crm.inputs.origins import parse_origins
-    from crm.services import sites
+    from crm.intake import sites
 
     if sites.name_taken(name):
         raise click.ClickException(f"a site named {name} exists")

@@ -75,6 +75,6 @@ class ChannelFactory(Base):
     target = "http://127.0.0.1:9/hook"
 def make_site(name="浙江站", origins=("https://zj.example.cn",), active=True):
     """A source site and its API key (the key exists in clear only here)."""
-    from crm.services.sites import create_site
+    from crm.intake.sites import create_site
     site, api_key = create_site(name, list(origins), active)
     return site, api_key

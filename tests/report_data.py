@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from crm.extensions import db
 from crm.models import Lead, Team, User
-from crm.services import stage_history
+from crm.leads.stages import record as record_stage
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 30, 16, 10, tzinfo=UTC)  # 2026-12-01 00:10 in Shanghai
@@ -40,9 +40,9 @@ def _lead(n, created, *, team, agent, assign_s=None, contact_s=None, stages=(), 
     db.session.add(lead)
     db.session.flush()
     if lead.status != "spam":
-        stage_history.record(lead, "new", created)
+        record_stage(lead, "new", created)
     for stage, when in stages:
-        stage_history.record(lead, stage, when)
+        record_stage(lead, stage, when)
     return lead
 
 

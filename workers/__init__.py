@@ -1,8 +1,7 @@
-"""Celery side of Changfang CRM.
+"""Celery side of Changfang CRM: the worker entry point, the tasks and beat's schedule.
 
 `celery -A workers worker` asks this package for `app`; it is built lazily so that
-the web process, which imports workers.celery_app from create_app(), does not
-build a second Flask app on import.
+importing `workers.tasks` (the in-process mode of crm.jobs) does not build a Flask app.
 """
 
 

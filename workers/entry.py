@@ -1,5 +1,8 @@
-"""The worker builds the Flask app exactly as the web process does."""
+"""The worker and beat build the Flask app exactly as the web process does, then load the tasks."""
 from crm import create_app
+from workers.schedule import BEAT_SCHEDULE
 
 flask_app = create_app()
 celery_app = flask_app.extensions["celery"]
+celery_app.conf.beat_schedule = BEAT_SCHEDULE
+import workers.tasks  # noqa: E402,F401  (registers the tasks with this app)

@@ -6,8 +6,16 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from crm.services import mail, notify, repeats, routing, sla
-from crm.services.dispatch import enqueue
+from crm.notifications import mail
+
+from crm.notifications import outbox
+
+from crm.intake import repeats
+
+from crm.routing import engine
+
+from crm.routing import sla
+from crm.jobs import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -18,19 +26,19 @@ log = logging.getLogger(__name__)
 def route_lead(self, lead_id: int) -> int | None:
     # This lead, and the backlog behind it when a burst outruns the workers.
     more = current_app.config["CRM_ROUTING_BATCH"] - 1
-    return routing.route_batch(lead_id, more=more).get(lead_id)
+    return engine.route_batch(lead_id, more=more).get(lead_id)
 
 
 @shared_task(name="workers.tasks.run_export", autoretry_for=(OperationalError,),
              retry_backoff=True, retry_backoff_max=60, max_retries=3)
 def run_export(job_id: int) -> str | None:
-    from crm.services import exports  # imported here: only workers that export need openpyxl
+    from crm.reporting import exports  # imported here: only workers that export need openpyxl
     return exports.run_job(job_id)
 
 
 @shared_task(name="workers.tasks.sweep_unrouted")
 def sweep_unrouted() -> int:
-    ids = routing.unrouted_lead_ids(current_app.config["SWEEP_AFTER_SECONDS"])
+    ids = engine.unrouted_lead_ids(current_app.config["SWEEP_AFTER_SECONDS"])
     for lead_id in ids:
         enqueue("workers.tasks.route_lead", lead_id)
     if ids:
@@ -53,8 +61,8 @@ def deliver_notification(self, notification_id: int) -> bool:
     # In-process (eager) mode tries once: a dead webhook must not hold up a web request.
     last = self.request.is_eager or self.request.retries >= self.max_retries
     try:
-        return notify.deliver(notification_id, final_attempt=last)
-    except notify.DeliveryError as exc:
+        return outbox.deliver(notification_id, final_attempt=last)
+    except outbox.DeliveryError as exc:
         if last:
             return False
         # Exponential backoff, kept well under the broker's visibility timeout (300 s).
@@ -63,8 +71,8 @@ def deliver_notification(self, notification_id: int) -> bool:
 
 @shared_task(name="workers.tasks.deliver_pending")
 def deliver_pending() -> int:
-    ids = notify.pending_ids()
-    notify.send_soon(ids)
+    ids = outbox.pending_ids()
+    outbox.send_soon(ids)
     return len(ids)
 @shared_task(name="workers.tasks.notify_repeat_inquiry", bind=True,
              autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60,
@@ -85,18 +93,18 @@ def send_auto_reply(self, lead_id: int) -> bool:
              max_retries=5)
 def import_leads(self, job_id: int) -> int:
     # Idempotent per (job, row number): a redelivery skips rows already imported.
-    from crm.services import importer
+    from crm.intake import importer
     job = importer.run(job_id)
     return job.processed if job else 0
 
 
 @shared_task(name="workers.tasks.retention_sweep")
 def retention_sweep() -> int:
-    from crm.services import privacy
-    return privacy.retention_sweep()
+    from crm.privacy import rights
+    return rights.retention_sweep()
 
 
 @shared_task(name="workers.tasks.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
-    from crm.services import idempotency
+    from crm.intake import idempotency
     return idempotency.purge_expired()

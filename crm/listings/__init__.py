@@ -1,0 +1,1 @@
+"""Listings (对接资源): the inventory, and which listings fit a lead."""

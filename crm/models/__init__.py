@@ -11,10 +11,10 @@ from crm.models.repeat import InquiryRepeat
 from crm.models.routing_rule import RoutingRule
 from crm.models.source_site import SourceSite
 from crm.models.team import Team
-from crm.models.user import User
+from crm.models.user import Role, User
 from crm.models.lead_stage import LeadStage  # noqa: F401  (for Alembic)
 from crm.models.export_job import ExportJob  # noqa: F401  (for Alembic)
 
 __all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "ImportJob", "ImportRow", "InquiryRepeat",
            "Lead", "LeadListing", "Listing", "LostReason", "Notification", "NotificationAttempt",
-           "NotificationChannel", "RoutingRule", "SourceSite", "Team", "User"]
+           "NotificationChannel", "Role", "RoutingRule", "SourceSite", "Team", "User"]

@@ -10,7 +10,7 @@ from crm.models.types import UTCDateTime, utcnow
 class AuditLog(db.Model):
     """Who saw contact data or changed what, and when. Rows are only ever inserted.
 
-    crm.services.audit is the only writer; nothing in the app updates or deletes a row.
+    crm.privacy.audit is the only writer; nothing in the app updates or deletes a row.
     """
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -67,11 +67,11 @@ class Lead(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="new")
     lost_reason: Mapped[str] = mapped_column(String(200), default="")
     # Furthest pipeline stage ever reached (index in stages.PIPELINE; never decreases), the
-    # rollup of lead_stage kept by services.stage_history so the funnel reads one row per lead.
+    # rollup of lead_stage kept by crm.leads.stages so the funnel reads one row per lead.
     stage_rank: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     lost_reason: Mapped[str] = mapped_column(String(200), default="")  # the agent's free note
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id", ondelete="SET NULL"))
-    # Rule-based 0-100 (crm.services.scoring); the reasons are computed when shown.
+    # Rule-based 0-100 (crm.leads.scoring); the reasons are computed when shown.
     score: Mapped[int | None] = mapped_column(index=True)
     # A duplicate folded into another lead: status "merged", history moved over.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))

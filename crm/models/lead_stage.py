@@ -8,7 +8,7 @@ from crm.models.types import UTCDateTime
 
 
 class LeadStage(db.Model):
-    """When a lead FIRST reached a stage; written when it happens (services.stage_history).
+    """When a lead FIRST reached a stage; written when it happens (crm.leads.stages).
 
     One row per (lead, stage): a reopened lead that reaches a stage again keeps the
     first time, so no report counts it twice.

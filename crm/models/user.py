@@ -1,5 +1,6 @@
 import secrets
 from datetime import datetime, time
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Time, false
@@ -10,12 +11,19 @@ from crm.extensions import db
 from crm.models.types import UTCDateTime, utcnow
 
 
+class Role(StrEnum):
+    """What a user is; what each role may do is decided in crm.access. Stored as its value."""
+    AGENT = "agent"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(16), default="agent")
+    role: Mapped[str] = mapped_column(String(16), default=Role.AGENT.value)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     active: Mapped[bool] = mapped_column(default=True)
     # Round-robin pointer: the agent assigned longest ago is next. Updated under the
@@ -67,7 +75,12 @@ class User(UserMixin, db.Model):
 
     @property
     def is_manager(self) -> bool:
-        return self.role in ("manager", "admin")
+        """A manager or an admin: what a manager may do, an admin may too."""
+        return self.role in (Role.MANAGER, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
 
     @property
     def region_list(self) -> list[str]:

@@ -28,7 +28,7 @@ if not os.path.exists(CHROMIUM):
 def live_server(tmp_path, monkeypatch):
     from werkzeug.serving import make_server
 
-    from crm.demo_history import seed_history
+    from crm.demo.history import seed_history
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'browser.sqlite3'}")
     monkeypatch.delenv("REDIS_URL", raising=False)
     app = create_app(Config())

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from crm.extensions import db
 from crm.models import Lead
 from crm.models.types import utcnow
-from crm.services.reference import ALPHABET, new_reference
+from crm.intake.reference import ALPHABET, new_reference
 from tests.browser.conftest import shoot, watch_console
 from tests.factories import make_site
 

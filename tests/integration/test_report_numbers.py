@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from crm.extensions import db as _db
 from crm.models import Lead
-from crm.services.reporting import dashboard, funnel, pipeline, ranking, sources, speed
-from crm.services.reporting.scope import Scope, scope_for
+from crm.reporting import dashboard, funnel, pipeline, ranking, sources, speed
+from crm.reporting.scope import Scope, scope_for
 from tests import report_data
 from tests.report_data import NOW
 

@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import func, select, text
 
-from crm.demo_history import seed_history
+from crm.demo.history import seed_history
 from crm.extensions import db
 from crm.models import ExportJob, Lead
 from tests.support.stack import wait_until

@@ -8,7 +8,10 @@ from sqlalchemy import select
 from crm.extensions import db
 from crm.models import AuditLog, ImportJob, Lead, LostReason
 from crm.models.types import utcnow
-from crm.services import audit, importer, privacy, queue
+from crm.privacy import audit
+from crm.intake import importer
+from crm.privacy import rights
+from crm.leads import queue
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 from tests.support.stack import wait_until
 
@@ -51,7 +54,7 @@ def test_audit_json_and_retention_query_on_postgresql(pg_app):
     db.session.commit()
     entry = db.session.scalars(select(AuditLog)).one()
     assert entry.old == {"area_min_sqm": "1.50"} and entry.new["when"] == "2026-01-01"
-    assert privacy.closed_before_ids(utcnow() - timedelta(days=730)) == [lead.id]
+    assert rights.closed_before_ids(utcnow() - timedelta(days=730)) == [lead.id]
     # The migration seeded the managed list of lost reasons.
     assert "价格" in db.session.scalars(select(LostReason.name)).all()
 

@@ -8,7 +8,7 @@ from crm.models import Lead
 
 def post_with_colliding_references(app, monkeypatch, client, key: str) -> list[Lead]:
     """Post three inquiries whose first draws all give the first lead's reference."""
-    from crm.services import reference
+    from crm.intake import reference
 
     draws = itertools.chain(["CF261123-AAAAA"] * 3, ["CF261123-BBBBB"] * 2, ["CF261123-CCCCC"])
     monkeypatch.setattr(reference, "new_reference", lambda *a, **k: next(draws))

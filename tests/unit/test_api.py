@@ -4,7 +4,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from crm.api.fields import FIELDS
+from crm.web.api.fields import FIELDS
 from crm.models import ApiIdempotencyKey, InquiryRepeat, Lead
 from tests.factories import UserFactory, make_site
 
@@ -111,7 +111,7 @@ def test_401_without_a_valid_key(client, db, headers):
 
 
 def test_401_for_an_inactive_site_and_a_rotated_key(client, db):
-    from crm.services.sites import rotate_api_key
+    from crm.intake.sites import rotate_api_key
     site, key = make_site()
     new_key = rotate_api_key(site)
     assert post(client, GOOD, key).status_code == 401
@@ -125,7 +125,7 @@ def test_a_known_key_is_trusted_for_a_while_then_read_again(app, client, db, mon
     from sqlalchemy import event, update
 
     from crm.models import SourceSite
-    from crm.services import sites
+    from crm.intake import sites
     site, key = make_site()
     clock = [1000.0]
     monkeypatch.setattr(sites.time, "monotonic", lambda: clock[0])
@@ -231,7 +231,7 @@ def test_idempotency_answers_are_forgotten_after_the_window(app, client, db, sit
     from datetime import timedelta
 
     from crm.models.types import utcnow
-    from crm.services import idempotency
+    from crm.intake import idempotency
     post(client, GOOD, site_key, headers={"Idempotency-Key": "old"})
     post(client, {**GOOD, "mobile": "13391219794"}, site_key, headers={"Idempotency-Key": "new"})
     old = db.session.scalars(select(ApiIdempotencyKey).where(ApiIdempotencyKey.key == "old")).one()

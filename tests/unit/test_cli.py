@@ -36,7 +36,7 @@ def test_create_site_prints_keys_and_stores_only_the_hash(runner, db):
     from sqlalchemy import select
 
     from crm.models import SourceSite
-    from crm.services.sites import hash_api_key
+    from crm.intake.sites import hash_api_key
     result = runner.invoke(args=["crm", "create-site", "--name", "浙江站",
                                  "--origin", "https://zj.example.cn/"])
     assert result.exit_code == 0, result.output

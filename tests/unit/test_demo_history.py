@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from crm.models import Activity, Lead, LeadStage, Team, User
-from crm.services.stages import PIPELINE
+from crm.leads.stages import PIPELINE
 
 RANK = {s: i for i, s in enumerate(PIPELINE)}
 

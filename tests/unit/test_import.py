@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from crm.models import Activity, ImportJob, ImportRow, Lead
 from crm.models.types import utcnow
-from crm.services import importer
+from crm.intake import importer
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 
 CSV = ("联系人,手机,公司,需求,面积,税收,类型,租售\n"

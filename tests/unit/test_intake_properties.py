@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from crm import choices, regions
-from crm.api.fields import FIELDS
+from crm.web.api.fields import FIELDS
 from crm.inputs.text import clean_text, search_key
 from crm.models import Lead
 from tests.factories import make_site

@@ -4,7 +4,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from crm.models import Activity, LeadListing, Listing
-from crm.services import matching
+from crm.listings import matching
 from tests.conftest import errors_in
 from tests.factories import LeadFactory, UserFactory
 

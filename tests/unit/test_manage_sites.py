@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select
 
 from crm.models import SourceSite
-from crm.services.sites import hash_api_key
+from crm.intake.sites import hash_api_key
 from tests.conftest import errors_in
 from tests.factories import UserFactory, make_site
 

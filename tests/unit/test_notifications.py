@@ -11,7 +11,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from crm.models import Notification, NotificationAttempt, NotificationChannel
-from crm.services import notify, routing
+from crm.notifications import outbox
+from crm.routing import engine
 from tests.factories import ChannelFactory, LeadFactory, TeamFactory, UserFactory
 
 
@@ -49,7 +50,7 @@ def test_assignment_mail_reaches_the_agent(db, smtp):
     agent = UserFactory(name="李招商")
     ChannelFactory(user=agent, kind="email", target="li@changfang.test")
     lead = lead_for_routing()
-    routing.route_lead(lead.id)
+    engine.route_lead(lead.id)
     assert len(smtp.messages) == 1
     envelope = smtp.messages[0]
     assert envelope.rcpt_tos == ["li@changfang.test"]
@@ -67,7 +68,7 @@ def test_group_robots_get_their_own_json_format_without_the_phone(db, httpserver
     httpserver.expect_request("/robot", method="POST").respond_with_json(answer)
     ChannelFactory(team=team, kind=kind, target=httpserver.url_for("/robot"), secret="s3cret")
     lead = lead_for_routing()
-    routing.route_lead(lead.id)
+    engine.route_lead(lead.id)
     request, _ = httpserver.log[0]
     payload = json.loads(request.data)
     if kind == "wecom":
@@ -94,7 +95,7 @@ def test_generic_webhook_is_signed_with_hmac_sha256(db, httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     ChannelFactory(user=agent, kind="webhook", target=httpserver.url_for("/hook"), secret="k3y")
     lead = lead_for_routing()
-    routing.route_lead(lead.id)
+    engine.route_lead(lead.id)
     request, _ = httpserver.log[0]
     expected = "sha256=" + hmac.new(b"k3y", request.data, hashlib.sha256).hexdigest()
     assert request.headers["X-Changfang-Signature"] == expected
@@ -109,7 +110,7 @@ def test_a_failing_channel_never_blocks_routing_and_is_recorded(db, httpserver):
     httpserver.expect_request("/down").respond_with_data("boom", status=500)
     channel = ChannelFactory(user=agent, kind="webhook", target=httpserver.url_for("/down"))
     lead = lead_for_routing()
-    assert routing.route_lead(lead.id) == agent.id  # routed all the same
+    assert engine.route_lead(lead.id) == agent.id  # routed all the same
     db.session.expire_all()
     note = db.session.scalars(select(Notification)).one()
     assert note.status == "failed" and "HTTP 500" in note.last_error  # eager mode: one try
@@ -129,10 +130,10 @@ def test_delivery_is_idempotent_and_retries_record_every_attempt(db, httpserver)
     db.session.commit()
     httpserver.expect_ordered_request("/robot").respond_with_json({"errcode": 93000, "errmsg": "invalid"})
     httpserver.expect_ordered_request("/robot").respond_with_json({"errcode": 0})
-    with pytest.raises(notify.DeliveryError):
-        notify.deliver(note.id)
-    assert notify.deliver(note.id) is True
-    assert notify.deliver(note.id) is True  # already sent: nothing goes out again
+    with pytest.raises(outbox.DeliveryError):
+        outbox.deliver(note.id)
+    assert outbox.deliver(note.id) is True
+    assert outbox.deliver(note.id) is True  # already sent: nothing goes out again
     assert len(httpserver.log) == 2
     db.session.expire_all()
     assert db.session.get(Notification, note.id).attempts == 2
@@ -143,6 +144,6 @@ def test_the_same_event_is_queued_once(db):
     agent = UserFactory()
     ChannelFactory(user=agent)
     lead = lead_for_routing()
-    first = notify.queue_event(lead, "follow_up_due", [agent], key="2026-11-23")
-    again = notify.queue_event(lead, "follow_up_due", [agent], key="2026-11-23")
+    first = outbox.queue_event(lead, "follow_up_due", [agent], key="2026-11-23")
+    again = outbox.queue_event(lead, "follow_up_due", [agent], key="2026-11-23")
     assert len(first) == 1 and again == []

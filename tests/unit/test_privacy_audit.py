@@ -7,7 +7,7 @@ from sqlalchemy import select
 from crm.extensions import db as _db
 from crm.models import Activity, AuditLog, Lead, LostReason, Team, User
 from crm.models.types import utcnow
-from crm.services import privacy
+from crm.privacy import rights
 from tests.factories import LeadFactory, UserFactory
 
 
@@ -56,7 +56,7 @@ def test_retention_job_anonymises_only_leads_closed_long_ago(app, db):
     db.session.commit()
     from workers.tasks import retention_sweep
     assert retention_sweep.delay().get() == 1
-    assert privacy.retention_sweep() == 0  # idempotent
+    assert rights.retention_sweep() == 0  # idempotent
     db.session.expire_all()
     assert db.session.get(Lead, old_won.id).contact_name == "已删除"
     assert db.session.get(Lead, recent_lost.id).contact_name == "刘先生"

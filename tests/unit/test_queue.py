@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from crm.models import Activity, AuditLog, Lead
 from crm.models.types import utcnow
-from crm.services import queue
+from crm.leads import queue
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 
 

@@ -1,6 +1,7 @@
 from datetime import date, datetime, timezone
 
-from crm.services import reports
+from crm.reporting.dashboard import dashboard
+from crm.reporting.scope import Scope, local_day_bounds
 from tests.factories import LeadFactory, UserFactory
 
 UTC = timezone.utc
@@ -17,22 +18,23 @@ def test_counts_by_status_and_agent_on_shanghai_days(db):
     # Outside: 23:59 Shanghai on Oct 31, and 00:00 Shanghai on Dec 1.
     LeadFactory(assigned_to=a, created_at=datetime(2026, 10, 31, 15, 59, tzinfo=UTC))
     LeadFactory(assigned_to=a, created_at=datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
-    lo, hi = reports.local_day_bounds(date(2026, 11, 1), date(2026, 11, 30), "Asia/Shanghai")
+    board = dashboard(Scope(date(2026, 11, 1), date(2026, 11, 30), "Asia/Shanghai"), 30)
 
-    by_status = reports.leads_by_status(lo, hi)
+    by_status = board.by_status
     assert by_status["new"] == 2 and by_status["won"] == 1 and by_status["lost"] == 1
     assert sum(by_status.values()) == 4
 
-    rows = {r.agent_name: r for r in reports.leads_by_agent(lo, hi)}
+    rows = {r.agent_name: r for r in board.by_agent}
     assert rows["甲"].total == 2 and rows["甲"].by_status["won"] == 1
     assert rows["乙"].total == 1 and rows["乙"].by_status["lost"] == 1
     assert rows[""].total == 1  # unassigned leads are counted too
 
 
 def test_empty_range(db):
-    lo, hi = reports.local_day_bounds(date(2020, 1, 1), date(2020, 1, 2), "Asia/Shanghai")
-    assert sum(reports.leads_by_status(lo, hi).values()) == 0
-    assert reports.leads_by_agent(lo, hi) == []
+    board = dashboard(Scope(date(2020, 1, 1), date(2020, 1, 2), "Asia/Shanghai"), 30)
+    assert board.total == 0 and board.by_agent == []
+    lo, hi = local_day_bounds(date(2020, 1, 1), date(2020, 1, 2), "Asia/Shanghai")
+    assert (hi - lo).days == 2 and lo.utcoffset().total_seconds() == 8 * 3600
 
 
 def test_report_page_is_for_managers_only(client, auth):
@@ -42,9 +44,11 @@ def test_report_page_is_for_managers_only(client, auth):
 
 
 def test_manager_sees_the_lead_counted(client, auth):
-    UserFactory(email="boss@example.com", role="manager", name="王经理")
-    agent = UserFactory(name="李招商")
+    boss = UserFactory(email="boss@example.com", role="manager", name="王经理")
+    agent = UserFactory(name="李招商", team=boss.team)
+    # A member's lead filed under another team counts; a lead of no team (the pool) does not.
     LeadFactory(assigned_to=agent, created_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
+    LeadFactory(team=None, created_at=datetime(2026, 11, 20, 3, 0, tzinfo=UTC))
     auth.login("boss@example.com")
     html = client.get("/reports/?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
     assert '<strong id="total">1</strong>' in html

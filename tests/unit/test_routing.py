@@ -1,7 +1,7 @@
 from sqlalchemy import func, select
 
 from crm.models import Activity, Lead
-from crm.services import routing
+from crm.routing import engine
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 
 
@@ -15,7 +15,7 @@ def test_round_robin_takes_turns_within_the_default_team(db):
     agents = [UserFactory(team=team) for _ in range(3)]
     leads = [LeadFactory() for _ in range(7)]
     for lead in leads:
-        routing.route_lead(lead.id)
+        engine.route_lead(lead.id)
     owners = [db.session.get(Lead, lead.id).assigned_to_id for lead in leads]
     assert owners == [a.id for a in agents] * 2 + [agents[0].id]
 
@@ -24,8 +24,8 @@ def test_routing_twice_changes_nothing_the_second_time(db):
     agent = UserFactory()
     UserFactory(team=agent.team)
     lead = LeadFactory()
-    assert routing.route_lead(lead.id) == agent.id
-    assert routing.route_lead(lead.id) is None
+    assert engine.route_lead(lead.id) == agent.id
+    assert engine.route_lead(lead.id) is None
     db.session.refresh(lead)
     assert lead.assigned_to_id == agent.id
     assert assignments(db, lead) == 1
@@ -34,7 +34,7 @@ def test_routing_twice_changes_nothing_the_second_time(db):
 def test_assignment_activity_explains_the_choice(db):
     agent = UserFactory(name="李招商")
     lead = LeadFactory()
-    routing.route_lead(lead.id)
+    engine.route_lead(lead.id)
     body = db.session.scalars(select(Activity.body).where(Activity.lead_id == lead.id)).one()
     assert "李招商" in body and agent.team.name in body
 
@@ -46,34 +46,34 @@ def test_inactive_agents_managers_and_other_teams_are_skipped(db):
     UserFactory(team=TeamFactory(is_default=False))
     agent = UserFactory(team=team)
     lead = LeadFactory()
-    assert routing.route_lead(lead.id) == agent.id
+    assert engine.route_lead(lead.id) == agent.id
 
 
 def test_no_available_agent_leaves_the_lead_in_the_team_pool(db):
     team = TeamFactory()
     lead = LeadFactory()
-    assert routing.route_lead(lead.id) is None
+    assert engine.route_lead(lead.id) is None
     db.session.refresh(lead)
     assert lead.routed_at is None and lead.assigned_to_id is None
     assert lead.team_id == team.id
     # Someone comes on duty: the sweeper's next pass routes it.
     agent = UserFactory(team=team)
-    assert routing.unrouted_lead_ids(0) == [lead.id]
-    assert routing.route_lead(lead.id) == agent.id
+    assert engine.unrouted_lead_ids(0) == [lead.id]
+    assert engine.route_lead(lead.id) == agent.id
 
 
 def test_spam_is_never_routed(db):
     UserFactory()
     lead = LeadFactory(status="spam")
-    assert routing.route_lead(lead.id) is None
-    assert routing.unrouted_lead_ids(0) == []
+    assert engine.route_lead(lead.id) is None
+    assert engine.unrouted_lead_ids(0) == []
 
 
 def test_unknown_lead_is_ignored(db):
-    assert routing.route_lead(999999) is None
+    assert engine.route_lead(999999) is None
 
 
 def test_sweeper_only_takes_leads_old_enough(db):
     LeadFactory()
-    assert routing.unrouted_lead_ids(older_than_seconds=3600) == []
-    assert len(routing.unrouted_lead_ids(older_than_seconds=0)) == 1
+    assert engine.unrouted_lead_ids(older_than_seconds=3600) == []
+    assert len(engine.unrouted_lead_ids(older_than_seconds=0)) == 1

@@ -44,9 +44,9 @@ def test_manager_creates_a_rule_that_then_routes(client, auth, db):
     assert (rule.region_code, rule.team_id, rule.strategy, rule.sla_minutes) == ("zj", zj_team.id, "least_loaded", 20)
     assert rule.deal_type is None and rule.area_min_sqm == 1000
     assert "浙江厂房" in client.get("/manage/routing/rules").get_data(as_text=True)
-    from crm.services import routing
+    from crm.routing import engine
     lead = LeadFactory(region_code="zj.huzhou", property_type="factory", area_max_sqm=2000)
-    assert routing.route_lead(lead.id) == zj_agent.id
+    assert engine.route_lead(lead.id) == zj_agent.id
     assert manager  # the manager is not a routing candidate
 
 
@@ -135,16 +135,16 @@ def test_pool_is_visible_to_the_team_and_the_first_claim_wins(client, auth, db):
     me = UserFactory(team=team, email="me@example.com", on_leave=True)
     other = UserFactory(team=team, on_leave=True)
     outsider = UserFactory(team=TeamFactory(is_default=False), email="out@example.com")
-    from crm.services import routing
+    from crm.routing import engine
     lead = LeadFactory(company="池中线索")
-    assert routing.route_lead(lead.id) is None  # everybody on leave: it waits in the pool
+    assert engine.route_lead(lead.id) is None  # everybody on leave: it waits in the pool
     auth.login("me@example.com")
     html = client.get("/agent/leads").get_data(as_text=True)
     assert 'id="pool"' in html and "池中线索" in html
-    assert routing.claim(lead.id, other) is True  # a colleague is quicker
+    assert engine.claim(lead.id, other) is True  # a colleague is quicker
     response = client.post(f"/agent/leads/{lead.id}/claim")
     assert response.status_code == 302 and "/agent/leads" in response.headers["Location"]
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).assigned_to_id == other.id
-    assert routing.claim(lead.id, outsider) is False
+    assert engine.claim(lead.id, outsider) is False
     assert me

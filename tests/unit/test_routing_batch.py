@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.models import Activity, Lead
-from crm.services import routing
+from crm.routing import engine
 from tests.factories import LeadFactory, RuleFactory, TeamFactory, UserFactory
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -22,9 +22,9 @@ def route(leads, mode):
     """Route these leads one at a time, or all by one batch started from the first."""
     if mode == "one at a time":
         for lead in leads:
-            routing.route_lead(lead.id)
+            engine.route_lead(lead.id)
     else:
-        routed = routing.route_batch(leads[0].id, more=len(leads) + 5)
+        routed = engine.route_batch(leads[0].id, more=len(leads) + 5)
         assert set(routed) == {lead.id for lead in leads}
 
 
@@ -85,11 +85,11 @@ def test_a_batch_routes_each_lead_once_and_leaves_pool_leads_and_spam(db):
     pool = LeadFactory(team=team)            # waiting in a pool: the sweeper retries it
     spam = LeadFactory(status="spam")
     leads = [LeadFactory() for _ in range(4)]
-    routed = routing.route_batch(leads[2].id, more=10)
+    routed = engine.route_batch(leads[2].id, more=10)
     assert set(routed) == {lead.id for lead in leads}
     assert list(routed)[0] == leads[2].id    # the task's own lead comes first
     assert owners(db, [pool, spam]) == [None, None]
-    assert routing.route_batch(leads[0].id, more=10) == {}  # nothing left to route
+    assert engine.route_batch(leads[0].id, more=10) == {}  # nothing left to route
     n = db.session.scalar(select(func.count()).select_from(Activity)
                           .where(Activity.kind == "assignment"))
     assert n == 4 and owners(db, leads) == [agent.id] * 4
@@ -98,5 +98,5 @@ def test_a_batch_routes_each_lead_once_and_leaves_pool_leads_and_spam(db):
 def test_a_batch_is_bounded(db):
     UserFactory()
     leads = [LeadFactory() for _ in range(6)]
-    assert len(routing.route_batch(leads[5].id, more=2)) == 3
+    assert len(engine.route_batch(leads[5].id, more=2)) == 3
     assert owners(db, leads).count(None) == 3

@@ -8,7 +8,7 @@ import time_machine
 from sqlalchemy import select
 
 from crm.models import Activity, Lead, RoutingRule
-from crm.services import routing
+from crm.routing import engine
 from tests.factories import LeadFactory, RuleFactory, TeamFactory, UserFactory
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -45,7 +45,7 @@ def test_rule_conditions(db, rule_kwargs, lead_kwargs, matches):
     lead = Lead(**{"deal_type": None, "property_type": None, "region_code": None, "industry": None,
                    "channel": "web", "area_min_sqm": None, "area_max_sqm": None,
                    "annual_tax_wan": None, "investment_wan": None, **lead_kwargs})
-    assert routing.rule_matches(rule, lead) is matches
+    assert engine.rule_matches(rule, lead) is matches
 
 
 def test_first_matching_rule_wins_and_inactive_rules_are_ignored(db):
@@ -59,7 +59,7 @@ def test_first_matching_rule_wins_and_inactive_rules_are_ignored(db):
     sh_land = LeadFactory(property_type="land", region_code="sh.lingang")
     other = LeadFactory(property_type="office", region_code="ah.hefei")
     for lead in (zj_land, sh_land, other):
-        routing.route_lead(lead.id)
+        engine.route_lead(lead.id)
     assert owner(db, zj_land) == zj_agent.id
     assert owner(db, sh_land) == land_agent.id
     assert owner(db, other) == rest_agent.id
@@ -76,7 +76,7 @@ def test_least_loaded_picks_the_agent_with_fewest_open_leads(db):
     LeadFactory(assigned_to=idle, status="qualified", routed_at=datetime.now(SH))
     leads = [LeadFactory() for _ in range(3)]
     for lead in leads:
-        routing.route_lead(lead.id)
+        engine.route_lead(lead.id)
     assert [owner(db, lead) for lead in leads] == [idle.id, idle.id, busy.id]
 
 
@@ -86,7 +86,7 @@ def test_weighted_round_robin_is_proportional_and_interleaved(db):
     RuleFactory(team=team, strategy="weighted")
     leads = [LeadFactory() for _ in range(6)]
     for lead in leads:
-        routing.route_lead(lead.id)
+        engine.route_lead(lead.id)
     owners = [owner(db, lead) for lead in leads]
     assert owners.count(heavy.id) == 4 and owners.count(light.id) == 2
     assert owners[:3] == [heavy.id, light.id, heavy.id]
@@ -97,7 +97,7 @@ def test_agents_at_capacity_are_skipped_and_the_lead_waits_when_all_are(db):
     a, b = UserFactory(team=team, capacity=1), UserFactory(team=team, capacity=2)
     leads = [LeadFactory() for _ in range(4)]
     for lead in leads:
-        routing.route_lead(lead.id)
+        engine.route_lead(lead.id)
     owners = [owner(db, lead) for lead in leads]
     assert owners[:3].count(a.id) == 1 and owners[:3].count(b.id) == 2
     waiting = db.session.get(Lead, leads[3].id)
@@ -106,7 +106,7 @@ def test_agents_at_capacity_are_skipped_and_the_lead_waits_when_all_are(db):
     closed = db.session.get(Lead, leads[0].id)
     closed.status = "lost"
     db.session.commit()
-    assert routing.route_lead(waiting.id) == closed.assigned_to_id
+    assert engine.route_lead(waiting.id) == closed.assigned_to_id
 
 
 def test_on_leave_and_off_duty_agents_are_skipped(db):
@@ -117,7 +117,7 @@ def test_on_leave_and_off_duty_agents_are_skipped(db):
     night = UserFactory(team=team, work_start=time(18), work_end=time(9), name="夜班")
     lead = LeadFactory()
     with time_machine.travel(datetime(2026, 11, 23, 22, 0, tzinfo=SH), tick=False):
-        assert routing.route_lead(lead.id) == night.id
+        assert engine.route_lead(lead.id) == night.id
     body = db.session.scalars(select(Activity.body).where(Activity.lead_id == lead.id)).one()
     assert "休假的" in body and "白班" in body  # the explanation says who was skipped and why
 
@@ -128,29 +128,29 @@ def test_nobody_on_duty_on_a_holiday_then_assigned_when_someone_comes_on(db):
     agent = UserFactory(team=team, work_start=time(9), work_end=time(18))
     lead = LeadFactory(created_at=datetime(2026, 10, 1, 9, 58, tzinfo=SH))
     with time_machine.travel(datetime(2026, 10, 1, 10, 0, tzinfo=SH), tick=False):  # National Day
-        assert routing.route_lead(lead.id) is None
+        assert engine.route_lead(lead.id) is None
     with time_machine.travel(datetime(2026, 10, 10, 9, 5, tzinfo=SH), tick=False):  # make-up Saturday
-        assert routing.unrouted_lead_ids(0) == [lead.id]
-        assert routing.route_lead(lead.id) == agent.id
+        assert engine.unrouted_lead_ids(0) == [lead.id]
+        assert engine.route_lead(lead.id) == agent.id
 
 
 def test_coverage_of_regions_and_industries(db):
     team = TeamFactory()
     UserFactory(team=team, covers_regions="sh", name="上海的")
     zj = UserFactory(team=team, covers_regions="zj,js.suzhou", covers_industries="nev,ic")
-    assert routing.route_lead(LeadFactory(region_code="zj.huzhou.anji", industry="nev").id) == zj.id
-    assert routing.route_lead(LeadFactory(region_code="js.suzhou.sip", industry="ic").id) == zj.id
-    assert routing.route_lead(LeadFactory(region_code="zj.huzhou", industry="cosmetics").id) is None
+    assert engine.route_lead(LeadFactory(region_code="zj.huzhou.anji", industry="nev").id) == zj.id
+    assert engine.route_lead(LeadFactory(region_code="js.suzhou.sip", industry="ic").id) == zj.id
+    assert engine.route_lead(LeadFactory(region_code="zj.huzhou", industry="cosmetics").id) is None
 
 
 def test_named_agent_target_and_fallback_to_their_team(db):
     team = TeamFactory()
     star, colleague = UserFactory(team=team), UserFactory(team=team)
     RuleFactory(team=None, agent=star, industry="ic")
-    assert routing.route_lead(LeadFactory(industry="ic").id) == star.id
+    assert engine.route_lead(LeadFactory(industry="ic").id) == star.id
     star.on_leave = True
     db.session.commit()
-    assert routing.route_lead(LeadFactory(industry="ic").id) == colleague.id
+    assert engine.route_lead(LeadFactory(industry="ic").id) == colleague.id
 
 
 def test_big_projects_escalate_to_the_senior(db):
@@ -159,14 +159,14 @@ def test_big_projects_escalate_to_the_senior(db):
     senior = UserFactory(team=team, role="manager", is_senior=True, name="一把手")
     big = LeadFactory(investment_wan=Decimal("30000"))
     small = LeadFactory(investment_wan=Decimal("500"), annual_tax_wan=Decimal("10"))
-    routing.route_lead(big.id)
-    routing.route_lead(small.id)
+    engine.route_lead(big.id)
+    engine.route_lead(small.id)
     db.session.expire_all()
     assert db.session.get(Lead, big.id).assigned_to_id == agent.id
     assert db.session.get(Lead, big.id).escalated_to_id == senior.id
     assert db.session.get(Lead, small.id).escalated_to_id is None
     taxed = LeadFactory(investment_wan=None, annual_tax_wan=Decimal("1000"))
-    routing.route_lead(taxed.id)
+    engine.route_lead(taxed.id)
     assert db.session.get(Lead, taxed.id).escalated_to_id == senior.id
 
 
@@ -175,7 +175,7 @@ def test_preview_explains_without_writing(db):
     agent = UserFactory(team=team, weight=3, name="预览对象")
     RuleFactory(team=team, strategy="weighted", region_code="zj", name="浙江规则")
     lead = LeadFactory(region_code="zj.jiaxing")
-    decision = routing.preview(lead)
+    decision = engine.preview(lead)
     assert decision.agent.id == agent.id and decision.rule.name == "浙江规则"
     assert any("浙江规则" in line for line in decision.reasons)
     db.session.expire_all()
@@ -189,7 +189,7 @@ def test_sla_deadline_is_set_in_working_minutes(db):
     RuleFactory(team=team, sla_minutes=30)
     lead = LeadFactory()
     with time_machine.travel(datetime(2026, 11, 20, 17, 50, tzinfo=SH), tick=False):  # Friday
-        routing.route_lead(lead.id)
+        engine.route_lead(lead.id)
     lead = db.session.get(Lead, lead.id)
     assert lead.sla_due_at == datetime(2026, 11, 23, 9, 20, tzinfo=SH)
     assert lead.sla_half_at == datetime(2026, 11, 23, 9, 5, tzinfo=SH)
@@ -203,5 +203,5 @@ def test_rule_on_source_site(db):
     RuleFactory(team=zj_team, source_site_id=site.id, position=1)
     from_site = LeadFactory(source_site_id=site.id)
     elsewhere = LeadFactory()
-    assert routing.route_lead(from_site.id) == zj_agent.id
-    assert routing.route_lead(elsewhere.id) == rest_agent.id
+    assert engine.route_lead(from_site.id) == zj_agent.id
+    assert engine.route_lead(elsewhere.id) == rest_agent.id

@@ -6,7 +6,9 @@ import time_machine
 from sqlalchemy import select
 
 from crm.models import Activity, Lead, Notification
-from crm.services import followup, routing, sla
+from crm.leads import followup
+from crm.routing import engine
+from crm.routing import sla
 from tests.factories import ChannelFactory, LeadFactory, RuleFactory, TeamFactory, UserFactory
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -32,7 +34,7 @@ def test_reminder_alert_and_reassignment_happen_at_the_right_times(db):
     first, second, manager = setup_team(reassign=True)
     with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False) as clock:
         lead = LeadFactory()
-        assert routing.route_lead(lead.id) == first.id
+        assert engine.route_lead(lead.id) == first.id
         clock.move_to(datetime(2026, 11, 23, 10, 14, tzinfo=SH))
         assert sla.remind_half_time() == 0 and sla.handle_breaches() == 0
         clock.move_to(datetime(2026, 11, 23, 10, 15, tzinfo=SH))
@@ -59,7 +61,7 @@ def test_without_reassignment_the_manager_is_alerted_and_the_owner_stays(db):
     first, _second, manager = setup_team(reassign=False)
     with time_machine.travel(datetime(2026, 11, 23, 17, 50, tzinfo=SH), tick=False) as clock:
         lead = LeadFactory()
-        routing.route_lead(lead.id)
+        engine.route_lead(lead.id)
         # 30 working minutes from 17:50: 10 today, 20 on Tuesday morning.
         clock.move_to(datetime(2026, 11, 24, 9, 19, tzinfo=SH))
         assert sla.handle_breaches() == 0
@@ -75,7 +77,7 @@ def test_a_contacted_lead_raises_no_alarm(db):
     first, _second, _manager = setup_team(reassign=True)
     with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False) as clock:
         lead = LeadFactory()
-        routing.route_lead(lead.id)
+        engine.route_lead(lead.id)
         followup.log_follow_up(db.session.get(Lead, lead.id), first, "call", "已联系")
         clock.move_to(datetime(2026, 11, 23, 12, 0, tzinfo=SH))
         assert sla.remind_half_time() == 0 and sla.handle_breaches() == 0

@@ -2,11 +2,12 @@
 from sqlalchemy import select
 
 from crm.models import Lead, LeadStage, LostReason
-from crm.services import followup, stage_history
+from crm.leads import followup
+from crm.leads import stages
 from tests.factories import LeadFactory, UserFactory
 
 
-def stages(db, lead):
+def reached(db, lead):
     return {s.stage: s.reached_at for s in db.session.scalars(
         select(LeadStage).where(LeadStage.lead_id == lead.id))}
 
@@ -16,18 +17,18 @@ def test_follow_ups_and_stage_moves_record_the_first_time_each_stage_is_reached(
     lead = LeadFactory(assigned_to=agent)
     reason = LostReason(name="选择了其他园区")
     db.session.add(reason)
-    stage_history.record_created(lead)
+    stages.record_created(lead)
     db.session.commit()
     followup.log_follow_up(lead, agent, "call", "电话沟通")
-    assert set(stages(db, lead)) == {"new", "contacted"}
-    assert stages(db, lead)["contacted"] == lead.first_contact_at
+    assert set(reached(db, lead)) == {"new", "contacted"}
+    assert reached(db, lead)["contacted"] == lead.first_contact_at
     followup.change_status(lead, agent, "qualified")
     followup.change_status(lead, agent, "lost", "", lost_reason_id=reason.id)
-    first = stages(db, lead)
+    first = reached(db, lead)
     followup.change_status(lead, agent, "contacted")   # reopened
     followup.change_status(lead, agent, "qualified")
     followup.change_status(lead, agent, "lost", "还是不行", lost_reason_id=reason.id)
-    again = stages(db, lead)
+    again = reached(db, lead)
     assert again == first  # the first times are kept; nothing is counted twice
     assert db.session.get(Lead, lead.id).stage_rank == 2
 
@@ -35,9 +36,9 @@ def test_follow_ups_and_stage_moves_record_the_first_time_each_stage_is_reached(
 def test_a_jump_keeps_the_real_history_and_the_furthest_stage(db):
     agent = UserFactory()
     lead = LeadFactory(assigned_to=agent)
-    stage_history.record_created(lead)
+    stages.record_created(lead)
     followup.change_status(lead, agent, "qualified")  # new → qualified, no call logged
-    assert set(stages(db, lead)) == {"new", "qualified"}
+    assert set(reached(db, lead)) == {"new", "qualified"}
     assert db.session.get(Lead, lead.id).stage_rank == 2  # the funnel counts it as contacted
 
 
@@ -45,23 +46,23 @@ def test_rank_never_goes_back_when_a_won_deal_reopens(db):
     agent = UserFactory()
     lead = LeadFactory(assigned_to=agent, status="negotiating", stage_rank=4)
     followup.change_status(lead, agent, "won")
-    won_at = stages(db, lead)["won"]
+    won_at = reached(db, lead)["won"]
     followup.change_status(lead, agent, "negotiating")  # the contract fell through
     assert db.session.get(Lead, lead.id).stage_rank == 5
     followup.change_status(lead, agent, "won")
-    assert stages(db, lead) == {"negotiating": stages(db, lead)["negotiating"], "won": won_at}
+    assert reached(db, lead) == {"negotiating": reached(db, lead)["negotiating"], "won": won_at}
 
 
 def test_spam_is_not_a_stage(db):
     lead = LeadFactory(status="spam")
-    stage_history.record_created(lead)
+    stages.record_created(lead)
     db.session.commit()
-    assert stages(db, lead) == {}
+    assert reached(db, lead) == {}
 
 
 def test_captured_inquiries_start_at_new(client, db):
     from tests.unit.test_inquiry_form import GOOD
     client.post("/inquiry", data=GOOD)
     lead = db.session.scalars(select(Lead)).one()
-    assert list(stages(db, lead)) == ["new"]
-    assert stages(db, lead)["new"] == lead.created_at
+    assert list(reached(db, lead)) == ["new"]
+    assert reached(db, lead)["new"] == lead.created_at

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from crm.choices import STATUSES
 from crm.models import Activity, AuditLog, Lead, LostReason
-from crm.services import followup, stages
+from crm.leads import followup
+from crm.leads import stages
 from tests.factories import LeadFactory, UserFactory
 
 LEGAL = {

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm.services import worktime
+from crm.routing import worktime
 
 SH = ZoneInfo("Asia/Shanghai")
 NINE, SIX = time(9), time(18)

@@ -1,0 +1,150 @@
+"""Who may see and do what: the one access policy, asked by every view, report, export,
+search, htmx partial and Celery job.
+
+Roles nest: an admin may do all a manager may, a manager all an agent may.
+- admin: every lead, team and agent.
+- manager: the leads of their team, and the leads their team's members hold (a member may
+  hold a lead filed under another team). A manager with no team manages nothing.
+- agent: the leads they hold or were escalated to; a new lead waiting unassigned in their
+  team's pool may be looked at before claiming it.
+Mobiles are shown to whoever may work the lead as owner or manager; anyone else who may
+view it reveals the number, and the reveal is audited.
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import and_, false, or_, select, true
+
+from crm.extensions import db
+from crm.models import Lead, Role, Team, User
+
+__all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scope_parts", "manages_lead",
+           "can_view", "can_work", "can_see_mobile", "mobile_for", "can_manage_user",
+           "managed_users_clause", "managed_user_ids", "visible_teams", "owns_job",
+           "distinct_from"]
+
+_RANK = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
+
+
+def rank(user) -> int:
+    return _RANK.get(getattr(user, "role", None), -1)
+
+
+def has_role(user, minimum: Role) -> bool:
+    """An active user whose role is `minimum` or above."""
+    return bool(getattr(user, "is_active", False)) and rank(user) >= _RANK[minimum]
+
+
+def role_required(minimum: Role):
+    """The view is for logged-in users whose role is `minimum` or above; 403 for the rest."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not has_role(current_user, minimum):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+# --- leads -----------------------------------------------------------------------------
+
+def distinct_from(column, value: int):
+    """column IS DISTINCT FROM value, written as ranges an index on the column can serve."""
+    return or_(column < value, column > value, column.is_(None))
+
+
+def managed_user_ids(user: User) -> list[int]:
+    """The ids of the users a manager manages: their team's members (admin: not listed)."""
+    if user.team_id is None:
+        return []
+    return list(db.session.scalars(select(User.id).where(User.team_id == user.team_id)))
+
+
+def lead_scope_parts(user: User) -> list | None:
+    """The leads a manager may manage, as disjoint WHERE clauses (admin: None, every lead):
+    the team's leads, and the leads its members hold under another team. Disjoint so a
+    caller can query each half on its own index (the OR of two columns walks neither)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role != Role.MANAGER or user.team_id is None:
+        return [false()]
+    return [Lead.team_id == user.team_id,
+            and_(Lead.assigned_to_id.in_(managed_user_ids(user)),
+                 distinct_from(Lead.team_id, user.team_id))]
+
+
+def lead_scope(user: User):
+    """One WHERE clause for the leads a manager may manage (admin: None, everything)."""
+    parts = lead_scope_parts(user)
+    return None if parts is None else or_(*parts)
+
+
+def manages_lead(user: User, lead: Lead) -> bool:
+    """The row-level form of lead_scope(): reassign, see every detail, report on it."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.MANAGER or user.team_id is None:
+        return False
+    return lead.team_id == user.team_id or (
+        lead.assigned_to is not None and lead.assigned_to.team_id == user.team_id)
+
+
+def can_work(user: User, lead: Lead) -> bool:
+    """Log follow-ups, move stages, edit, merge, recommend listings."""
+    if user.is_manager:
+        return manages_lead(user, lead)
+    return user.id in (lead.assigned_to_id, lead.escalated_to_id)
+
+
+def can_view(user: User, lead: Lead) -> bool:
+    if can_work(user, lead):
+        return True
+    # An agent may look at a lead waiting in their team's pool before taking it.
+    return (lead.assigned_to_id is None and lead.team_id is not None
+            and lead.team_id == user.team_id and lead.status == "new")
+
+
+def can_see_mobile(user: User, lead: Lead) -> bool:
+    """The owner and managers see the number; anyone else reveals it (audited)."""
+    if user.is_manager:
+        return manages_lead(user, lead)
+    return lead.assigned_to_id == user.id
+
+
+def mobile_for(user: User, lead: Lead) -> str:
+    return lead.mobile_display if can_see_mobile(user, lead) else lead.masked_mobile
+
+
+# --- people and teams --------------------------------------------------------------------
+
+def managed_users_clause(user: User):
+    """WHERE clause on User for the people `user` manages: admin everyone, a manager their
+    team (nobody without a team), an agent nobody."""
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.MANAGER and user.team_id is not None:
+        return User.team_id == user.team_id
+    return false()
+
+
+def can_manage_user(user: User, other: User) -> bool:
+    """Change another user's routing settings, reassign leads to them."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.MANAGER and user.team_id is not None and other.team_id == user.team_id
+
+
+def visible_teams(user: User) -> list[Team]:
+    if user.role == Role.ADMIN:
+        return list(db.session.scalars(select(Team).order_by(Team.name)))
+    if user.role == Role.MANAGER and user.team_id:
+        return [db.session.get(Team, user.team_id)]
+    return []
+
+
+def owns_job(user: User, owner_id: int | None) -> bool:
+    """An import or export job: its creator and admins may follow and download it."""
+    return user.role == Role.ADMIN or (owner_id is not None and owner_id == user.id)

@@ -1,0 +1,1 @@
+"""Demo and bulk-history data for 'flask crm seed-demo' / 'seed-history'; never imported by a request."""

@@ -1,0 +1,143 @@
+"""Demo data drawn from the places and industries of the trade (DOMAIN.md)."""
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import Lead, LostReason, Team, User
+from crm.models.types import utcnow
+from crm.regions import REGIONS
+from crm.routing import engine
+from crm.leads import stages
+from crm.choices import to_sqm
+from crm.intake.reference import new_reference
+
+DEMO_PASSWORD = "demo1234"
+DEMO_USERS = [
+    ("manager@example.com", "王经理", "manager"),
+    ("agent1@example.com", "李招商", "agent"),
+    ("agent2@example.com", "张顾问", "agent"),
+    ("agent3@example.com", "陈专员", "agent"),
+]
+COMPANIES = ["苏州精工机械有限公司", "湖州新能源汽车零部件有限公司", "嘉兴稀土永磁材料有限公司",
+             "合肥芯片封测科技有限公司", "杭州智能物流装备有限公司", "上海生物医药研发有限公司",
+             "长兴电池材料科技有限公司", "芜湖机器人系统有限公司", "义乌化妆品制造有限公司",
+             "常州3C结构件有限公司", "宣城节能环保设备有限公司", "宜兴信创电子有限公司"]
+NAMES = ["刘先生", "周女士", "吴总", "郑经理", "孙先生", "钱女士", "赵总", "冯经理", "何先生"]
+USAGES = {"nev": "动力电池PACK组装", "equipment": "数控机床装配", "materials": "钕铁硼磁材加工",
+          "biomedicine": "医疗器械生产", "electronics_3c": "手机中框CNC加工", "ic": "芯片封装测试",
+          "ai": "服务器组装与研发", "green": "环保设备制造", "cosmetics": "化妆品灌装",
+          "logistics_equipment": "智能仓储设备组装", "xinchuang": "信创整机生产"}
+PAGES = ["https://zj.example-changfang.cn/news/huzhou-changxing-factory",
+         "https://sh.example-changfang.cn/news/songjiang-g60-park",
+         "https://js.example-changfang.cn/listing/suzhou-sip-1000sqm",
+         "https://ah.example-changfang.cn/news/xuancheng-land-transfer"]
+
+
+def ensure_demo_users() -> Team:
+    team = db.session.scalars(select(Team).where(Team.name == "长三角招商一组")).first()
+    if team is None:
+        team = Team(name="长三角招商一组", is_default=True)
+        db.session.add(team)
+    for email, name, role in DEMO_USERS:
+        if db.session.scalars(select(User).where(User.email == email)).first() is None:
+            user = User(email=email, name=name, role=role, team=team)
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+    db.session.commit()
+    return team
+
+
+def _random_lead(rng: random.Random, created) -> Lead:
+    industry = rng.choice(list(USAGES))
+    property_type = rng.choice(["factory", "factory", "warehouse", "land", "office"])
+    unit = "mu" if property_type == "land" else "sqm"
+    low = Decimal(rng.choice([20, 30, 50, 80]) if unit == "mu" else rng.choice([800, 1000, 2000, 5000]))
+    mobile = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+    return Lead(
+        reference=new_reference(created), created_at=created,
+        channel=rng.choice(["web", "web", "web", "api", "phone", "wechat"]),
+        deal_type="buy" if property_type == "land" else rng.choice(["rent", "rent", "buy"]),
+        property_type=property_type,
+        region_code=rng.choice([c for c in REGIONS if c.count(".") >= 1]),
+        area_min_sqm=to_sqm(low, unit), area_max_sqm=to_sqm(low * 2, unit), area_unit=unit,
+        industry=industry, usage=USAGES[industry], needs_eia=rng.choice([True, False, None]),
+        annual_tax_wan=Decimal(rng.choice([50, 100, 300, 800, 2000])),
+        investment_wan=Decimal(rng.choice([500, 2000, 8000, 30000, 120000])),
+        company=rng.choice(COMPANIES), contact_name=rng.choice(NAMES),
+        mobile_e164="+86" + mobile, mobile_display=f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}",
+        consent=True, consent_at=created, consent_version="2026-11",
+        page_url=rng.choice(PAGES), utm_source=rng.choice(["baidu", "wechat", "", "toutiao"]),
+    )
+
+
+def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
+    """Agents call, qualify, visit, win and lose some leads through the real services,
+    so the reports of a fresh demo have a funnel to show."""
+    from crm.leads import followup
+
+    reasons = list(db.session.scalars(select(LostReason.id).where(LostReason.active.is_(True))))
+    for lead_id in ids:
+        lead = db.session.get(Lead, lead_id)
+        if lead.assigned_to is None or rng.random() < .3:
+            continue
+        agent = lead.assigned_to
+        followup.log_follow_up(lead, agent, "call", "电话沟通需求,客户关注税收政策")
+        for stage in ("qualified", "site_visit", "negotiating", "won"):
+            if rng.random() < .4:
+                if rng.random() < .5 and reasons:
+                    followup.change_status(lead, agent, "lost", rng.choice(LOST_REASONS),
+                                           lost_reason_id=rng.choice(reasons))
+                break
+            followup.change_status(lead, agent, stage)
+
+
+LOST_REASONS = ["选择了其他园区", "租金/价格超预算", "税收达不到园区要求", "面积不匹配"]
+
+
+def seed(n_leads: int, seed_value: int = 7) -> str:
+    rng = random.Random(seed_value)
+    ensure_demo_users()
+    now = utcnow()
+    ids = []
+    for _ in range(n_leads):
+        lead = _random_lead(rng, now - timedelta(minutes=rng.randrange(0, 60 * 24 * 30)))
+        db.session.add(lead)
+        db.session.flush()
+        stages.record_created(lead)
+        ids.append(lead.id)
+    db.session.commit()
+    for lead_id in ids:
+        engine.route_lead(lead_id)
+    _work_some_leads(rng, ids)
+    _seed_listings()
+    from crm.leads import scoring
+    for lead in db.session.scalars(select(Lead).where(Lead.id.in_(ids))):
+        scoring.refresh(lead)
+    db.session.commit()
+    logins = ", ".join(email for email, _, _ in DEMO_USERS)
+    return f"seeded {n_leads} leads; demo logins: {logins} (password {DEMO_PASSWORD})"
+
+
+DEMO_LISTINGS = [
+    # (title, type, deal, region, park, ㎡, price, eia, divisible)
+    ("长兴经济开发区独栋厂房", "factory", "rent", "zj.huzhou.changxing", "长兴经济开发区", 3000, "0.85", True, True),
+    ("松江G60标准厂房", "factory", "rent", "sh.songjiang.g60", "G60科创走廊", 1000, "1.6", False, True),
+    ("嘉兴高标仓库", "warehouse", "rent", "zj.jiaxing", "", 8000, "1.1", False, True),
+    ("南太湖新区工业用地", "land", "buy", "zj.huzhou.nantaihu", "南太湖新区", 11875.3, "1104", True, False),
+    ("苏州工业园区研发办公", "office", "rent", "js.suzhou.sip", "苏州工业园区", 600, "3.2", False, False),
+    ("宣城广德厂房出售", "factory", "buy", "ah.xuancheng.guangde", "广德经开区", 5000, "2600", True, False),
+]
+
+
+def _seed_listings() -> None:
+    from crm.models import Listing
+    if db.session.scalars(select(Listing.id).limit(1)).first() is not None:
+        return
+    for title, kind, deal, region, park, area, price, eia, divisible in DEMO_LISTINGS:
+        db.session.add(Listing(title=title, property_type=kind, deal_type=deal, region_code=region,
+                               park=park, area_sqm=Decimal(str(area)), price=Decimal(price),
+                               eia_possible=eia, divisible=divisible))
+    db.session.commit()

@@ -1,0 +1,111 @@
+"""The inquiry form: the single place where an inquiry is validated (form and, later, API)."""
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
+from wtforms.widgets import TelInput
+
+from crm import choices
+from crm.i18n import CachedTranslationsMeta
+from crm.inputs.credit_code import normalise_credit_code
+from crm.inputs.fields import (LooseDecimalField, RegionField, clean, clean_multiline, max_length,
+                              options)
+from crm.inputs.phone import PhoneError, parse_mobile
+
+
+class InquiryForm(FlaskForm):
+    class Meta(CachedTranslationsMeta):
+        pass
+
+    # 需求 Need
+    deal_type = RadioField(_l("Rent or buy"), choices=options(choices.DEAL_TYPES),
+                           validators=[Optional()])
+    property_type = RadioField(_l("Property type"), choices=options(choices.PROPERTY_TYPES),
+                               validators=[Optional()])
+    region_code = RegionField(_l("Region"), validators=[Optional()])
+    region_text = StringField(_l("Place or park (free text)"), filters=[clean],
+                              validators=[max_length(120)])
+    area_min = LooseDecimalField(_l("Area from"), maximum=Decimal("100000000"),
+                                 validators=[Optional()])
+    area_max = LooseDecimalField(_l("Area to"), maximum=Decimal("100000000"),
+                                 validators=[Optional()])
+    area_unit = RadioField(_l("Unit"), choices=options(choices.AREA_UNITS), default="sqm",
+                           validators=[Optional()])
+    # 用途 Usage
+    industry = SelectField(_l("Industry"), choices=options(choices.INDUSTRIES, blank="—"),
+                           validators=[Optional()])
+    usage = StringField(_l("What will be made or stored"), filters=[clean],
+                        validators=[max_length(500)])
+    needs_eia = RadioField(_l("Needs environmental assessment (环评)"),
+                           choices=options(choices.EIA_CHOICES), default="unknown",
+                           validators=[Optional()])
+    # 税收 Tax and investment
+    annual_tax_wan = LooseDecimalField(_l("Expected annual tax (10k yuan)"),
+                                       maximum=Decimal("100000000"), validators=[Optional()])
+    investment_wan = LooseDecimalField(_l("Total investment (10k yuan)"),
+                                       maximum=Decimal("1000000000"), validators=[Optional()])
+    # 公司 Company
+    company = StringField(_l("Company"), filters=[clean], render_kw={"autocomplete": "organization"},
+                          validators=[max_length(120)])
+    credit_code = StringField(_l("Unified social credit code"), filters=[clean])
+    # 联系人 / 手机号 Contact
+    contact_name = StringField(_l("Contact person"), filters=[clean],
+                               render_kw={"autocomplete": "name"}, validators=[
+        DataRequired(_l("Please tell us who to contact.")), max_length(60)])
+    mobile = StringField(_l("Mobile"), filters=[clean], widget=TelInput(),
+                         render_kw={"autocomplete": "tel", "inputmode": "tel"}, validators=[
+        DataRequired(_l("Please enter a mobile number."))])
+    wechat_id = StringField(_l("WeChat ID"), filters=[clean], validators=[max_length(60)])
+    email = StringField(_l("Email"), filters=[clean], render_kw={"autocomplete": "email",
+                                                                   "inputmode": "email"}, validators=[
+        Optional(), Email(_l("Please enter a valid email address."), check_deliverability=False),
+        max_length(254)])
+    message = TextAreaField(_l("Anything else"), filters=[clean_multiline],
+                            validators=[max_length(2000)])
+    consent = BooleanField(_l("I agree to the privacy notice"), validators=[
+        InputRequired(_l("Please agree to the privacy notice so we can contact you."))])
+    # Attribution, filled from the page that opened the form.
+    page_url = HiddenField(filters=[clean])
+    referrer = HiddenField(filters=[clean])
+    utm_source = HiddenField(filters=[clean])
+    utm_medium = HiddenField(filters=[clean])
+    utm_campaign = HiddenField(filters=[clean])
+    listing_id = HiddenField(filters=[clean])
+    # Bot traps (judged by crm.intake.spam, never a validation error): a field people
+    # do not see, and a signed time the form was shown.
+    website = StringField(_l("Leave this empty"), filters=[clean])
+    started = HiddenField(filters=[clean])
+
+    # Set by validation, read by the intake service.
+    parsed_mobile = None
+    credit_code_valid = None
+    listing = None
+
+    def validate_mobile(self, field):
+        try:
+            self.parsed_mobile = parse_mobile(field.data)
+        except PhoneError as exc:
+            raise ValidationError(exc.message) from None
+
+    def validate_credit_code(self, field):
+        try:
+            code, ok = normalise_credit_code(field.data)
+        except ValueError:
+            raise ValidationError(_l("A unified social credit code has 18 letters and digits "
+                                     "(no I, O, S, V or Z).")) from None
+        field.data = code
+        self.credit_code_valid = ok
+
+    def validate_listing_id(self, field):
+        if not field.data:
+            return
+        if not field.data.isascii() or not field.data.isdigit() or not 0 < int(field.data) < 2**31:
+            raise ValidationError(_l("Please give the listing as a whole number."))
+        self.listing = int(field.data)
+
+    def validate_area_max(self, field):
+        if (field.data is not None and self.area_min.data is not None
+                and field.data < self.area_min.data):
+            raise ValidationError(_l("The upper bound is smaller than the lower bound."))

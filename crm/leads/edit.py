@@ -1,0 +1,56 @@
+"""An agent corrects what the prospect said: every changed field is audited."""
+from flask import current_app
+from flask_babel import gettext
+
+from crm.extensions import db
+from crm.i18n import force_locale
+from crm.models import Activity, Lead, User
+from crm.models.types import utcnow
+from crm.privacy import audit
+from crm.leads import scoring
+from crm.choices import to_sqm
+
+_EIA = {"yes": True, "no": False}
+
+EDITABLE = ("deal_type", "property_type", "region_code", "region_text", "area_min_sqm",
+            "area_max_sqm", "area_unit", "industry", "usage", "needs_eia", "annual_tax_wan",
+            "investment_wan", "company", "credit_code", "credit_code_valid", "contact_name",
+            "mobile_e164", "mobile_display", "mobile_note", "contact_preference", "wechat_id",
+            "email", "message")
+
+
+def update_lead(lead: Lead, form, actor: User) -> dict:
+    """Apply a validated LeadEditForm; returns the fields that changed."""
+    values = values_from_form(form)
+    old, new = audit.diff(lead, EDITABLE, values)
+    if not new:
+        return {}
+    for name, value in new.items():
+        setattr(lead, name, value)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = gettext("Edited: %(fields)s", fields=", ".join(sorted(new)))
+    db.session.add(Activity(lead_id=lead.id, kind="edit", author_id=actor.id, body=body,
+                            created_at=utcnow()))
+    audit.record(actor, "lead_edit", "lead", lead.id, old, new)
+    scoring.refresh(lead)
+    db.session.commit()
+    return new
+
+
+def values_from_form(form) -> dict:
+    unit = form.area_unit.data or "sqm"
+    mobile = form.parsed_mobile
+    return {
+        "deal_type": form.deal_type.data or None, "property_type": form.property_type.data or None,
+        "region_code": form.region_code.data or None, "region_text": form.region_text.data or "",
+        "area_min_sqm": to_sqm(form.area_min.data, unit), "area_max_sqm": to_sqm(form.area_max.data, unit),
+        "area_unit": unit, "industry": form.industry.data or None, "usage": form.usage.data or "",
+        "needs_eia": _EIA.get(form.needs_eia.data), "annual_tax_wan": form.annual_tax_wan.data,
+        "investment_wan": form.investment_wan.data, "company": form.company.data or "",
+        "credit_code": form.credit_code.data or None, "credit_code_valid": form.credit_code_valid,
+        "contact_name": form.contact_name.data, "mobile_e164": mobile.e164,
+        "mobile_display": mobile.display, "mobile_note": mobile.note,
+        "contact_preference": "wechat" if mobile.prefers_wechat else "phone",
+        "wechat_id": form.wechat_id.data or "", "email": form.email.data or "",
+        "message": form.message.data or "",
+    }

@@ -1,0 +1,79 @@
+"""What agents do to a lead: log a follow-up, move its stage."""
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from crm.choices import CONTACT_KINDS, UNREACHED_OUTCOMES
+from crm.extensions import db
+from crm.i18n import force_locale
+from crm.models import Activity, Lead, LostReason, User
+from crm.models.types import utcnow
+from crm.privacy import audit
+from crm.leads import scoring
+from crm.leads import stages
+from crm.leads import stages
+
+
+class StageError(ValueError):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def log_follow_up(lead: Lead, author: User, kind: str, body: str,
+                  next_follow_up: date | None = None, outcome: str | None = None) -> Activity:
+    now = utcnow()
+    activity = Activity(lead_id=lead.id, kind=kind, author_id=author.id, body=body,
+                        outcome=outcome or None, next_follow_up=next_follow_up, created_at=now)
+    db.session.add(activity)
+    if next_follow_up is not None:
+        lead.next_follow_up_on = next_follow_up
+    if kind in CONTACT_KINDS and lead.first_contact_at is None:
+        # The first-contact clock measures the agent's reaction, so an attempt counts.
+        lead.first_contact_at = now
+    # Reaching the prospect moves a new lead along without an extra click.
+    if kind in CONTACT_KINDS and lead.status == "new" and outcome not in UNREACHED_OUTCOMES:
+        _record_status(lead, author, "contacted", now)
+    scoring.refresh(lead)
+    db.session.commit()
+    return activity
+
+
+def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | None = "",
+                  lost_reason_id: int | None = None) -> None:
+    note = (lost_reason or "").strip()[:200]
+    if not stages.can_move(lead.status, new_status):
+        raise StageError(_l("A lead cannot move from this stage to the one chosen."))
+    reason = None
+    if new_status == "lost":
+        reason = db.session.get(LostReason, lost_reason_id) if lost_reason_id else None
+        if reason is None or not reason.active:
+            raise StageError(_l("Please give the reason the lead was lost."))
+    now = utcnow()
+    old = {"status": lead.status, "lost_reason_id": lead.lost_reason_id}
+    reopening = stages.is_reopen(lead.status, new_status)
+    body = ""
+    if new_status == "lost":
+        lead.lost_reason_id = reason.id
+        lead.lost_reason = note
+        body = reason.name + (f": {note}" if note else "")
+    elif reopening:
+        lead.lost_reason_id = None
+        lead.lost_reason = ""
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            body = gettext("Reopened") + (f": {note}" if note else "")
+    _record_status(lead, author, new_status, now, body=body)
+    audit.record(author, "reopen" if reopening else "status_change", "lead", lead.id, old,
+                 {"status": new_status, "lost_reason_id": lead.lost_reason_id})
+    scoring.refresh(lead)
+    db.session.commit()
+
+
+def _record_status(lead: Lead, author: User, new_status: str, when, body: str = "") -> None:
+    db.session.add(Activity(lead_id=lead.id, kind="status_change", author_id=author.id,
+                            from_status=lead.status, to_status=new_status, body=body,
+                            created_at=when))
+    lead.status = new_status
+    stages.record(lead, new_status, when)

@@ -1,0 +1,269 @@
+"""What an agent must look at first: deadlines about to pass, follow-ups due, big projects.
+
+The workspace queue orders leads by an urgency bucket computed in SQL, then newest first,
+and pages with a keyset cursor over (bucket, created_at, id). The cursor also carries the
+moment the first page was drawn, so every page of one walk sorts by the same clock.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, case, false, func, literal, or_, select, true
+from sqlalchemy.orm import joinedload
+
+from crm.choices import OPEN_STATUSES
+from crm.extensions import db
+from crm.models import Lead, User
+from crm.models.types import utcnow
+from crm import access
+from crm.leads.search import lead_search_clause
+
+TABS = ("mine", "pool", "due", "all")
+HIDDEN_STATUSES = ("spam", "merged")
+# Buckets, most urgent first.
+SLA_SOON, DUE_TODAY, NEW, REST = 0, 1, 2, 3
+SLA_WARNING = timedelta(minutes=5)  # "about to breach": past half time, or this close to it
+
+
+def needs_attention(user: User, limit: int = 20) -> list[Lead]:
+    now = utcnow()
+    today = now.astimezone(ZoneInfo(current_app.config["CRM_TIMEZONE"])).date()
+    mine = or_(Lead.assigned_to_id == user.id, Lead.escalated_to_id == user.id)
+    urgent = or_(
+        # Not contacted yet and past half of the first-contact time.
+        and_(Lead.first_contact_at.is_(None), Lead.sla_half_at <= now + timedelta(minutes=5)),
+        Lead.next_follow_up_on <= today,
+        Lead.escalated_to_id == user.id,
+    )
+    return list(db.session.scalars(
+        select(Lead).options(joinedload(Lead.assigned_to))
+        .where(mine, urgent, Lead.status.in_(OPEN_STATUSES))
+        .order_by(Lead.sla_due_at.asc().nulls_last(), Lead.next_follow_up_on.asc().nulls_last(),
+                  Lead.id)
+        .limit(limit)))
+
+
+def team_pool(user: User, limit: int = 50) -> list[Lead]:
+    """Leads waiting in the user's team pool: nobody was available when they came in."""
+    if user.team_id is None:
+        return []
+    return list(db.session.scalars(
+        select(Lead).where(Lead.team_id == user.team_id, Lead.assigned_to_id.is_(None),
+                           Lead.status == "new")
+        .order_by(Lead.created_at).limit(limit)))
+
+
+# --- the workspace queue ---------------------------------------------------------------
+
+@dataclass
+class Filters:
+    status: str = ""
+    need: str = ""          # property type
+    deal: str = ""
+    region: str = ""        # a region code: it and everything under it
+    industry: str = ""
+    source: str = ""        # a channel code, or text found in utm_source / the page URL
+    date_from: date | None = None
+    date_to: date | None = None
+    score_min: int | None = None
+    q: str = ""
+    agent_id: int | None = None  # managers only
+    team_id: int | None = None   # admin only (a manager is held to their team anyway)
+
+
+@dataclass
+class Page:
+    leads: list[Lead]
+    next_cursor: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def today_local(now: datetime) -> date:
+    return now.astimezone(ZoneInfo(current_app.config["CRM_TIMEZONE"])).date()
+
+
+def urgency(now: datetime, today: date):
+    is_open = Lead.status.in_(OPEN_STATUSES)
+    return case(
+        (and_(is_open, Lead.first_contact_at.is_(None), Lead.sla_half_at.is_not(None),
+              Lead.sla_half_at <= now + SLA_WARNING), literal(SLA_SOON)),
+        (and_(is_open, Lead.next_follow_up_on.is_not(None), Lead.next_follow_up_on <= today),
+         literal(DUE_TODAY)),
+        (Lead.status == "new", literal(NEW)),
+        else_=literal(REST))
+
+
+def tab_clause(user: User, tab: str, today: date):
+    if tab == "pool":
+        if user.team_id is None:
+            return false()
+        return and_(Lead.team_id == user.team_id, Lead.assigned_to_id.is_(None),
+                    Lead.status == "new")
+    if tab == "due":
+        return and_(or_(Lead.assigned_to_id == user.id, Lead.escalated_to_id == user.id),
+                    Lead.status.in_(OPEN_STATUSES), Lead.next_follow_up_on <= today)
+    if tab == "all" and user.is_manager:
+        scope = access.lead_scope(user)
+        return scope if scope is not None else true()
+    return or_(Lead.assigned_to_id == user.id, Lead.escalated_to_id == user.id)
+
+
+def filter_clauses(filters: Filters, user: User) -> list:
+    tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
+    out = []
+    if filters.status:
+        out.append(Lead.status == filters.status)
+    else:
+        out.append(Lead.status.not_in(HIDDEN_STATUSES))
+    if filters.need:
+        out.append(Lead.property_type == filters.need)
+    if filters.deal:
+        out.append(Lead.deal_type == filters.deal)
+    if filters.region:
+        out.append(or_(Lead.region_code == filters.region,
+                       Lead.region_code.like(filters.region + ".%")))
+    if filters.industry:
+        out.append(Lead.industry == filters.industry)
+    if filters.source:
+        from crm.choices import CHANNELS
+        if filters.source in CHANNELS:
+            out.append(Lead.channel == filters.source)
+        else:
+            pattern = "%" + filters.source.replace("%", "").replace("_", "") + "%"
+            out.append(or_(Lead.utm_source.ilike(pattern), Lead.page_url.ilike(pattern)))
+    if filters.date_from:
+        out.append(Lead.created_at >= datetime.combine(filters.date_from, time(), tz).astimezone(timezone.utc))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), tz).astimezone(timezone.utc)
+        out.append(Lead.created_at < end)
+    if filters.score_min is not None:
+        out.append(Lead.score >= filters.score_min)
+    search = lead_search_clause(filters.q)
+    if search is not None:
+        out.append(search)
+    if user.is_manager and filters.agent_id:
+        out.append(Lead.assigned_to_id == filters.agent_id)
+    if user.is_admin and filters.team_id:
+        out.append(Lead.team_id == filters.team_id)
+    return out
+
+
+def encode_cursor(bucket: int, lead: Lead, now: datetime) -> str:
+    return f"{bucket}_{int(lead.created_at.timestamp() * 1e6)}_{lead.id}_{int(now.timestamp())}"
+
+
+def decode_cursor(raw: str | None):
+    try:
+        bucket, micros, lead_id, clock = raw.split("_")
+        return (int(bucket), datetime.fromtimestamp(int(micros) / 1e6, timezone.utc), int(lead_id),
+                datetime.fromtimestamp(int(clock), timezone.utc))
+    except (AttributeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def base_statement(user: User, tab: str, filters: Filters, now: datetime):
+    today = today_local(now)
+    return (select(Lead).where(tab_clause(user, tab, today), *filter_clauses(filters, user)),
+            urgency(now, today))
+
+
+def _slices(user: User, tab: str, today: date) -> list:
+    """The tab as disjoint WHERE clauses, each walkable on one index.
+
+    "Mine" (assigned OR escalated) and a manager's scope (the team's leads OR its members')
+    are ORs over two columns: as one query, PostgreSQL would fetch and sort every lead the
+    agent ever had (30,000 at a million leads) to show 50. Each half is queried apart and
+    the pages merged.
+    """
+    if tab == "mine":
+        return [Lead.assigned_to_id == user.id,
+                and_(Lead.escalated_to_id == user.id,
+                     access.distinct_from(Lead.assigned_to_id, user.id))]
+    if tab == "all" and user.is_manager:
+        parts = access.lead_scope_parts(user)
+        if parts is None:
+            return [true()]
+        team, strays = parts
+        # Members' leads filed under another team are rare; the planner cannot know that
+        # (it guesses a hundred thousand), so they are looked up first, by their index.
+        ids = list(db.session.scalars(select(Lead.id).where(strays)))
+        return [team, Lead.id.in_(ids) if ids else false()]
+    return [tab_clause(user, tab, today)]
+
+
+def _after_cursor(bucket, decoded):
+    b, created, lead_id, _clock = decoded
+    return or_(bucket > b, and_(bucket == b, or_(
+        Lead.created_at < created, and_(Lead.created_at == created, Lead.id < lead_id))))
+
+
+def page(user: User, tab: str, filters: Filters, cursor: str | None, per_page: int) -> Page:
+    decoded = decode_cursor(cursor)
+    now = decoded[3] if decoded else utcnow()
+    today = today_local(now)
+    common = filter_clauses(filters, user)
+    # Only open leads can be urgent; closed ones are all REST, newest first: that half is a
+    # backward walk of a (owner|team, created_at) index that stops after one page.
+    halves = ((Lead.status.in_(OPEN_STATUSES), urgency(now, today), True),
+              (Lead.status.not_in(OPEN_STATUSES), literal(REST), False))
+    rows = []
+    for part in _slices(user, tab, today):
+        for subset, bucket, sort_by_bucket in halves:
+            # Rank ids first (an index-only scan on PostgreSQL), then fetch one page of rows.
+            keys = select(Lead.id, bucket.label("bucket")).where(part, subset, *common)
+            if decoded:
+                keys = keys.where(_after_cursor(bucket, decoded))
+            keys = keys.order_by(*([bucket] if sort_by_bucket else []), Lead.created_at.desc(),
+                                 Lead.id.desc()).limit(per_page + 1).subquery()
+            rows += db.session.execute(
+                select(Lead, keys.c.bucket).join(keys, Lead.id == keys.c.id)
+                .options(joinedload(Lead.assigned_to))).all()
+    rows.sort(key=lambda row: (row[1], -row[0].created_at.timestamp(), -row[0].id))
+    rows = rows[:per_page + 1]
+    leads = [row[0] for row in rows[:per_page]]
+    for row in rows[:per_page]:
+        row[0].urgency = row[1]  # for the badge in the list
+    next_cursor = encode_cursor(rows[per_page - 1][1], rows[per_page - 1][0], now) \
+        if len(rows) > per_page else None
+    return Page(leads=leads, next_cursor=next_cursor)
+
+
+COUNT_CAP = 9999  # tab badges count up to this, then read "9999+"
+
+
+def tab_counts(user: User, filters: Filters) -> dict[str, int]:
+    """Leads per tab, each at most COUNT_CAP + 1: a badge needs no exact count of a million,
+    and counting stops at the cap instead of walking every row."""
+    now = utcnow()
+    today = today_local(now)
+    common = filter_clauses(filters, user)
+    # A manager's day starts from the team's queue; an agent's from their own.
+    tabs = (["all"] if user.is_manager else []) + ["mine", "pool", "due"]
+    counts = {}
+    for tab in tabs:
+        total = 0
+        for part in _slices(user, tab, today):
+            capped = select(Lead.id).where(part, *common).limit(COUNT_CAP + 1 - total).subquery()
+            total += db.session.scalar(select(func.count()).select_from(capped)) or 0
+            if total > COUNT_CAP:
+                break
+        counts[tab] = total
+    return counts
+
+
+def export_rows(user: User, tab: str, filters: Filters, limit: int = 50000):
+    """Every lead of the filtered queue, in queue order, for an export."""
+    now = utcnow()
+    stmt, bucket = base_statement(user, tab, filters, now)
+    return db.session.scalars(
+        stmt.options(joinedload(Lead.assigned_to))
+        .order_by(bucket, Lead.created_at.desc(), Lead.id.desc()).limit(limit))
+
+
+def new_assignments(user: User, since: datetime) -> list[Lead]:
+    """Leads given to the user after `since`: what the queue polls for."""
+    return list(db.session.scalars(
+        select(Lead).where(Lead.assigned_to_id == user.id, Lead.assigned_at > since,
+                           Lead.status.not_in(HIDDEN_STATUSES))
+        .order_by(Lead.assigned_at.desc()).limit(20)))

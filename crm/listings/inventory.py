@@ -1,0 +1,77 @@
+"""Listings (对接资源): save them, and record what was shown to which lead."""
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import select
+
+from crm.choices import LISTING_LINK_KINDS
+from crm.extensions import db
+from crm.i18n import force_locale
+from crm.models import Activity, Lead, LeadListing, Listing, User
+from crm.models.types import utcnow
+from crm.privacy import audit
+from crm.choices import to_sqm
+
+FIELDS = ("title", "property_type", "deal_type", "region_code", "park", "floors",
+          "ceiling_height_m", "floor_load_t", "power_kva", "eia_possible", "divisible", "price",
+          "price_negotiable", "available_from", "status", "description")
+
+
+def save(listing: Listing, form, actor: User) -> Listing:
+    values = {name: getattr(form, name).data for name in FIELDS}
+    values["region_code"] = values["region_code"] or None
+    for name in ("floors", "power_kva"):
+        values[name] = int(values[name]) if values[name] is not None else None
+    if values["price_negotiable"]:
+        values["price"] = None
+    values["area_unit"] = form.area_unit.data or "sqm"
+    values["area_sqm"] = to_sqm(form.area.data, values["area_unit"])
+    creating = listing.id is None
+    old, new = audit.diff(listing, list(values), values) if not creating else ({}, values)
+    for name, value in values.items():
+        setattr(listing, name, value)
+    listing.updated_at = utcnow()
+    if creating:
+        listing.created_by_id = actor.id
+        db.session.add(listing)
+        db.session.flush()
+    if new:
+        audit.record(actor, "listing_create" if creating else "listing_edit", "listing",
+                     listing.id, old or None, new)
+    db.session.commit()
+    return listing
+
+
+def record_link(lead: Lead, listing: Listing, kind: str, author: User) -> bool:
+    """Recommended or visited; False if it was recorded already."""
+    exists = db.session.scalars(select(LeadListing.id).where(
+        LeadListing.lead_id == lead.id, LeadListing.listing_id == listing.id,
+        LeadListing.kind == kind)).first()
+    if exists:
+        return False
+    now = utcnow()
+    db.session.add(LeadListing(lead_id=lead.id, listing_id=listing.id, kind=kind,
+                               author_id=author.id, created_at=now))
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = f"{LISTING_LINK_KINDS[kind]}: #{listing.id} {listing.title}"
+    db.session.add(Activity(lead_id=lead.id, kind="listing", author_id=author.id, body=body,
+                            created_at=now))
+    db.session.commit()
+    return True
+
+
+def links_of_lead(lead: Lead) -> list[LeadListing]:
+    return list(db.session.scalars(
+        select(LeadListing).where(LeadListing.lead_id == lead.id)
+        .order_by(LeadListing.created_at.desc())))
+
+
+def links_of_listing(listing: Listing) -> list[LeadListing]:
+    return list(db.session.scalars(
+        select(LeadListing).where(LeadListing.listing_id == listing.id)
+        .order_by(LeadListing.created_at.desc())))
+
+
+def delete(listing: Listing, actor: User) -> None:
+    audit.record(actor, "listing_delete", "listing", listing.id, {"title": listing.title}, None)
+    db.session.delete(listing)
+    db.session.commit()

@@ -1,0 +1,1 @@
+"""Telling people: the notification outbox, its channels (webhooks), and mail to prospects."""

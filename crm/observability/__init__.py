@@ -1,0 +1,1 @@
+"""Request ids, log formats and Prometheus metrics."""

@@ -1,0 +1,1 @@
+"""PIPL: a person's copy of their data, erase, retention, and the audit trail."""

@@ -1,0 +1,1 @@
+"""Manager reports: scope, funnel, speed, ranking, pipeline, sources, dashboard, and their exports."""

@@ -1,0 +1,118 @@
+"""Open pipeline by stage and lost reasons, for the leads created in the range.
+
+Amounts are totals of what prospects stated: investment and annual tax in 万元, area in
+㎡ (the upper end of the range they gave, else the lower).
+"""
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from crm.choices import OPEN_STATUSES, STATUSES
+from crm.extensions import db
+from crm.models import Lead
+from crm.reporting.scope import Scope
+from crm.models.sql import as_float, ratio
+from crm.reporting.tables import Column, Table
+
+LOST_TOP = 15
+
+
+def stage_amounts() -> list:
+    return [func.count().label("leads"),
+            func.sum(Lead.investment_wan).label("investment"),
+            func.sum(Lead.annual_tax_wan).label("tax"),
+            func.sum(func.coalesce(Lead.area_max_sqm, Lead.area_min_sqm)).label("area")]
+
+
+@dataclass
+class StageRow:
+    status: str
+    leads: int = 0
+    investment: float = 0.0
+    tax: float = 0.0
+    area: float = 0.0
+
+
+@dataclass
+class LostRow:
+    reason: str
+    leads: int
+    share: float | None
+
+
+@dataclass
+class PipelineReport:
+    stages: list[StageRow]
+    lost: list[LostRow]
+    lost_total: int
+
+    @property
+    def open_total(self) -> StageRow:
+        total = StageRow("total")
+        for row in self.stages:
+            total.leads += row.leads
+            total.investment += row.investment
+            total.tax += row.tax
+            total.area += row.area
+        return total
+
+    def tables(self) -> list[Table]:
+        def stage_dict(row, label):
+            return {"stage": label, "leads": row.leads, "investment": row.investment,
+                    "tax": row.tax, "area": row.area}
+        pipeline = Table(
+            "pipeline", _l("Open pipeline by stage"),
+            [Column("stage", _l("Stage"), "text"), Column("leads", _l("Open leads")),
+             Column("investment", _l("Investment (10k yuan)"), "wan"),
+             Column("tax", _l("Annual tax (10k yuan)"), "wan"),
+             Column("area", _l("Area (㎡)"), "sqm")],
+            [stage_dict(r, STATUSES[r.status]) for r in self.stages],
+            footer=stage_dict(self.open_total, _l("Total")))
+        lost = Table(
+            "lost", _l("Lost reasons"),
+            [Column("reason", _l("Reason"), "text"), Column("leads", _l("Lost leads")),
+             Column("share", _l("Share"), "pct")],
+            [{"reason": r.reason, "leads": r.leads, "share": r.share} for r in self.lost],
+            footer={"reason": _l("Total"), "leads": self.lost_total,
+                    "share": 1.0 if self.lost_total else None})
+        return [pipeline, lost]
+
+    def pipeline_chart(self) -> dict:
+        return {"kind": "bar", "categories": [str(STATUSES[r.status]) for r in self.stages],
+                "series": [{"name": str(_l("Open leads")), "data": [r.leads for r in self.stages]},
+                           {"name": str(_l("Investment (10k yuan)")), "type": "line", "axis": 1,
+                            "data": [round(r.investment, 2) for r in self.stages]}]}
+
+    def lost_chart(self) -> dict:
+        return {"kind": "pie", "categories": [r.reason for r in self.lost],
+                "series": [{"name": str(_l("Lost reasons")), "data": [r.leads for r in self.lost]}]}
+
+
+def open_stages(scope: Scope) -> list[StageRow]:
+    rows = db.session.execute(
+        select(Lead.status, *stage_amounts())
+        .where(*scope.leads(), Lead.status.in_(OPEN_STATUSES)).group_by(Lead.status))
+    have = {r.status: StageRow(r.status, int(r.leads), as_float(r.investment) or 0.0,
+                               as_float(r.tax) or 0.0, as_float(r.area) or 0.0) for r in rows}
+    return [have.get(s) or StageRow(s) for s in OPEN_STATUSES]
+
+
+def lost_reasons(scope: Scope, top: int = LOST_TOP) -> tuple[list[LostRow], int]:
+    reason = func.coalesce(func.nullif(func.trim(Lead.lost_reason), ""), "").label("reason")
+    rows = list(db.session.execute(
+        select(reason, func.count().label("leads"))
+        .where(*scope.leads(), Lead.status == "lost")
+        .group_by(reason).order_by(func.count().desc(), reason)))
+    total = sum(r.leads for r in rows)
+    out = [LostRow(r.reason or str(_l("(no reason given)")), r.leads, ratio(r.leads, total))
+           for r in rows[:top]]
+    rest = sum(r.leads for r in rows[top:])
+    if rest:
+        out.append(LostRow(str(_l("(others)")), rest, ratio(rest, total)))
+    return out, total
+
+
+def pipeline(scope: Scope) -> PipelineReport:
+    lost, total = lost_reasons(scope)
+    return PipelineReport(open_stages(scope), lost, total)

@@ -1,0 +1,186 @@
+"""The monthly ranking (每月晒晒比拼): one row per agent for a month, the month before beside it.
+
+- received: leads created in the month and assigned to the agent (spam/duplicates aside);
+- within SLA: of those, first contact by the deadline (see speed.sla_flags);
+- site visits / won: leads of the agent that FIRST reached that stage in the month
+  (lead_stage.reached_at), so a reopened deal signed again is not counted twice;
+- investment / tax: totals over the leads won in the month;
+- conversion: won in the month / received in the month.
+Ordered by won, then investment, then received.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
+
+from crm.extensions import db
+from crm.models import Lead, LeadStage, Role, User
+from crm.reporting.scope import JUNK_STATUSES, Scope, local_day_bounds
+from crm.reporting.speed import sla_flags
+from crm.models.sql import ratio
+from crm.reporting.tables import Column, Table
+
+FIGURES = ("received", "within", "site_visits", "won", "investment", "tax")
+
+
+def month_bounds(first: date) -> tuple[date, date]:
+    nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, date.fromordinal(nxt.toordinal() - 1)
+
+
+def previous_month(first: date) -> date:
+    return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+
+
+@dataclass
+class Figures:
+    received: int = 0
+    within: int = 0
+    site_visits: int = 0
+    won: int = 0
+    investment: float = 0.0
+    tax: float = 0.0
+
+    @property
+    def conversion(self) -> float | None:
+        return ratio(self.won, self.received)
+
+
+@dataclass
+class RankRow:
+    agent_id: int
+    name: str
+    team: str
+    this: Figures = field(default_factory=Figures)
+    prev: Figures = field(default_factory=Figures)
+    rank: int = 0
+
+    def as_dict(self) -> dict:
+        out = {"rank": self.rank, "agent": self.name, "team": self.team}
+        for prefix, figures in (("", self.this), ("prev_", self.prev)):
+            for name in FIGURES:
+                out[prefix + name] = getattr(figures, name)
+            out[prefix + "conversion"] = figures.conversion
+        return out
+
+
+@dataclass
+class Ranking:
+    month: date
+    prev_month: date
+    rows: list[RankRow]
+
+    def tables(self) -> list[Table]:
+        this, prev = f"{self.month:%Y-%m}", f"{self.prev_month:%Y-%m}"
+        cols = [Column("rank", "#"), Column("agent", _l("Agent"), "text"),
+                Column("team", _l("Team"), "text")]
+        for prefix, label in (("", this), ("prev_", prev)):
+            cols += [Column(prefix + "received", _l("Received %(month)s", month=label)),
+                     Column(prefix + "within", _l("Within SLA %(month)s", month=label)),
+                     Column(prefix + "site_visits", _l("Site visits %(month)s", month=label)),
+                     Column(prefix + "won", _l("Won %(month)s", month=label)),
+                     Column(prefix + "conversion", _l("Conversion %(month)s", month=label), "pct"),
+                     Column(prefix + "investment", _l("Investment won %(month)s", month=label),
+                            "wan"),
+                     Column(prefix + "tax", _l("Annual tax won %(month)s", month=label), "wan")]
+        return [Table("ranking", _l("Monthly ranking"), cols, [r.as_dict() for r in self.rows])]
+
+    def chart(self) -> dict:
+        rows = self.rows[:20]
+        return {"kind": "bar", "categories": [r.name for r in rows],
+                "series": [{"name": str(_l("Received %(month)s", month=f"{self.month:%Y-%m}")),
+                            "data": [r.this.received for r in rows]},
+                           {"name": str(_l("Won %(month)s", month=f"{self.month:%Y-%m}")),
+                            "data": [r.this.won for r in rows]},
+                           {"name": str(_l("Won %(month)s", month=f"{self.prev_month:%Y-%m}")),
+                            "data": [r.prev.won for r in rows]}]}
+
+
+def ranking(scope: Scope, month: date, sla_minutes: int) -> Ranking:
+    """`scope` gives who (its dates are ignored); `month` is the first day of the month."""
+    prev = previous_month(month)
+    this_lo, this_hi = local_day_bounds(*month_bounds(month), scope.tz)
+    prev_lo, prev_hi = local_day_bounds(*month_bounds(prev), scope.tz)
+    who = scope.who()
+
+    def in_this(col):
+        return and_(col >= this_lo, col < this_hi)
+
+    def in_prev(col):
+        return and_(col >= prev_lo, col < prev_hi)
+
+    in_sla, _ = sla_flags(scope.now, sla_minutes)
+    received = db.session.execute(
+        select(Lead.assigned_to_id,
+               func.count().filter(in_this(Lead.created_at)).label("received"),
+               func.count().filter(in_prev(Lead.created_at)).label("prev_received"),
+               func.count().filter(in_this(Lead.created_at), in_sla).label("within"),
+               func.count().filter(in_prev(Lead.created_at), in_sla).label("prev_within"))
+        .where(Lead.created_at >= prev_lo, Lead.created_at < this_hi,
+               Lead.assigned_to_id.is_not(None), Lead.status.notin_(JUNK_STATUSES), *who)
+        .group_by(Lead.assigned_to_id))
+    visit, won = LeadStage.stage == "site_visit", LeadStage.stage == "won"
+    reached = db.session.execute(
+        select(Lead.assigned_to_id,
+               func.count().filter(visit, in_this(LeadStage.reached_at)).label("site_visits"),
+               func.count().filter(visit, in_prev(LeadStage.reached_at)).label("prev_site_visits"),
+               func.count().filter(won, in_this(LeadStage.reached_at)).label("won"),
+               func.count().filter(won, in_prev(LeadStage.reached_at)).label("prev_won"),
+               func.sum(Lead.investment_wan).filter(won, in_this(LeadStage.reached_at))
+               .label("investment"),
+               func.sum(Lead.investment_wan).filter(won, in_prev(LeadStage.reached_at))
+               .label("prev_investment"),
+               func.sum(Lead.annual_tax_wan).filter(won, in_this(LeadStage.reached_at))
+               .label("tax"),
+               func.sum(Lead.annual_tax_wan).filter(won, in_prev(LeadStage.reached_at))
+               .label("prev_tax"))
+        .select_from(LeadStage).join(Lead, Lead.id == LeadStage.lead_id)
+        .where(LeadStage.stage.in_(("site_visit", "won")), LeadStage.reached_at >= prev_lo,
+               LeadStage.reached_at < this_hi, Lead.assigned_to_id.is_not(None),
+               Lead.status.notin_(JUNK_STATUSES), *who)
+        .group_by(Lead.assigned_to_id))
+
+    rows: dict[int, RankRow] = {}
+    agent_ids = _agents_in_scope(scope)
+    for result, names in ((received, ("received", "within")),
+                          (reached, ("site_visits", "won", "investment", "tax"))):
+        for r in result:
+            m = r._mapping
+            row = rows.setdefault(r.assigned_to_id, RankRow(r.assigned_to_id, "", ""))
+            for name in names:
+                setattr(row.this, name, _num(m[name]))
+                setattr(row.prev, name, _num(m["prev_" + name]))
+    for agent_id in agent_ids:
+        rows.setdefault(agent_id, RankRow(agent_id, "", ""))
+    if scope.team_ids is not None or scope.agent_id is not None:
+        # Only the agents of the scope take part (not whoever holds a lead of the pool).
+        rows = {k: v for k, v in rows.items() if k in set(agent_ids)}
+    people = {u.id: u for u in db.session.scalars(
+        select(User).options(joinedload(User.team)).where(User.id.in_(list(rows))))}
+    for row in rows.values():
+        user = people.get(row.agent_id)
+        row.name = user.name if user else str(row.agent_id)
+        row.team = user.team.name if user and user.team else ""
+    ordered = sorted(rows.values(), key=lambda r: (-r.this.won, -r.this.investment,
+                                                   -r.this.received, r.name))
+    for i, row in enumerate(ordered, 1):
+        row.rank = i
+    return Ranking(month, prev, ordered)
+
+
+def _agents_in_scope(scope: Scope) -> list[int]:
+    """Agents who take part even with nothing to show (active, in the scope's teams)."""
+    stmt = select(User.id).where(User.role == Role.AGENT, User.active.is_(True))
+    if scope.agent_id is not None:
+        stmt = stmt.where(User.id == scope.agent_id)
+    if scope.team_ids is not None:
+        stmt = stmt.where(User.team_id.in_(scope.team_ids))
+    return list(db.session.scalars(stmt))
+
+
+def _num(value):
+    if value is None:
+        return 0
+    return value if isinstance(value, int) else float(value)

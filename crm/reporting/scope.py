@@ -1,0 +1,92 @@
+"""Who may see which figures, and the filters every report query starts from.
+
+- admin: every team; may filter by any team and agent.
+- manager: the leads they manage (crm.access): their team's leads and the leads their
+  members hold, whatever the URL asks for; leads of no team are not theirs.
+- agent: only the leads assigned to them (their own row of speed and ranking).
+
+The scope is built on the server from the logged-in user; a filter in the URL can
+narrow it, never widen it.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import false, or_, select
+
+from crm import access
+from crm.extensions import db
+from crm.models import Lead, Role, User
+from crm.models.types import utcnow
+
+# Statuses that never were leads: left out of every figure but the sources report.
+# Never leads: spam, and a lead merged into another (its prospect is counted once, there).
+# A repeat inquiry is not a lead either; it is an inquiry_repeat row (sources report).
+JUNK_STATUSES = ("spam", "merged")
+
+
+def local_day_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in the CRM's zone, as aware datetimes."""
+    zone = ZoneInfo(tz)
+    return (datetime.combine(start, time.min, zone),
+            datetime.combine(end + timedelta(days=1), time.min, zone))
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: date
+    end: date
+    tz: str = "Asia/Shanghai"
+    team_ids: tuple[int, ...] | None = None  # None: every team
+    agent_id: int | None = None
+    now: datetime = field(default_factory=utcnow)
+    member_ids: tuple[int, ...] = ()  # with team_ids: also the leads these users hold
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return local_day_bounds(self.start, self.end, self.tz)
+
+    def who(self) -> list:
+        """The team / agent restriction alone (no dates, no status)."""
+        conditions = []
+        if self.team_ids is not None:
+            team = Lead.team_id.in_(self.team_ids) if self.team_ids else false()
+            conditions.append(or_(team, Lead.assigned_to_id.in_(self.member_ids))
+                              if self.member_ids else team)
+        if self.agent_id is not None:
+            conditions.append(Lead.assigned_to_id == self.agent_id)
+        return conditions
+
+    def leads(self, include_junk: bool = False) -> list:
+        """Leads created in the range (Asia/Shanghai days) within the scope."""
+        lo, hi = self.bounds
+        conditions = [Lead.created_at >= lo, Lead.created_at < hi, *self.who()]
+        if not include_junk:
+            conditions.append(Lead.status.notin_(JUNK_STATUSES))
+        return conditions
+
+    def with_range(self, start: date, end: date) -> "Scope":
+        return Scope(start, end, self.tz, self.team_ids, self.agent_id, self.now, self.member_ids)
+
+
+def scope_for(user: User, start: date, end: date, tz: str, team_id: int | None = None,
+              agent_id: int | None = None, now: datetime | None = None) -> Scope:
+    now = now or utcnow()
+    if user.is_admin:
+        return Scope(start, end, tz, (team_id,) if team_id else None, agent_id, now)
+    if user.is_manager:
+        # What access.lead_scope() lets the manager see; an agent filter narrows it further.
+        teams = (user.team_id,) if user.team_id else ()
+        return Scope(start, end, tz, teams, agent_id, now, tuple(access.managed_user_ids(user)))
+    return Scope(start, end, tz, None, user.id, now)
+
+
+def visible_agents(user: User, team_id: int | None = None) -> list[User]:
+    """Agents whose figures the user may see (for the filter's choices)."""
+    if not user.is_manager:
+        return [user]
+    stmt = (select(User).where(User.role == Role.AGENT, access.managed_users_clause(user))
+            .order_by(User.name, User.id))
+    if user.is_admin and team_id:
+        stmt = stmt.where(User.team_id == team_id)
+    return list(db.session.scalars(stmt))

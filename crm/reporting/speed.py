@@ -1,0 +1,216 @@
+"""Speed to lead, for the leads created in the range.
+
+- assignment time: lead.assigned_at - created_at; first contact: first_contact_at - created_at.
+- median and p90 are percentile_cont (interpolated), over the leads that have the time;
+  assignment percentiles for the whole range only (routing assigns, not the agent).
+- within SLA: first contact by the lead's deadline `sla_due_at`, which routing set in
+  working minutes with the rule's SLA (the same deadline the SLA sweeper alerts on); a
+  lead without one (never routed, imported) falls back to CRM_SLA_MINUTES of wall clock.
+- breach: contacted after the deadline, or not contacted and the deadline has passed.
+  A lead not contacted before a deadline still to come is pending, neither.
+- share within SLA = within / (within + breaches).
+- hour of day and weekday are those of the submission, in Asia/Shanghai.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, literal, or_, select
+
+from crm.extensions import db
+from crm.models import Lead
+from crm.models.types import UTCDateTime
+from crm.reporting import dimensions
+from crm.reporting.scope import Scope
+from crm.models.sql import (as_float, contact_due, grouped_stats_sets, local_hour,
+                                        not_after, ratio, seconds_between, utc_hour_start)
+from crm.reporting.tables import Column, Table, minutes
+
+WEEKDAYS = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"),
+            5: _l("Friday"), 6: _l("Saturday"), 7: _l("Sunday")}
+PS = (0.5, 0.9)
+
+
+@dataclass
+class SpeedRow:
+    key: object
+    label: str
+    leads: int = 0
+    assigned: int = 0
+    contacted: int = 0
+    within: int = 0
+    breached: int = 0
+    assign_p50: float | None = None  # seconds
+    assign_p90: float | None = None
+    contact_p50: float | None = None
+    contact_p90: float | None = None
+
+    @property
+    def never_contacted(self) -> int:
+        return self.leads - self.contacted
+
+    @property
+    def within_share(self) -> float | None:
+        return ratio(self.within, self.within + self.breached)
+
+    def as_dict(self) -> dict:
+        return {"key": self.label, "leads": self.leads, "assigned": self.assigned,
+                "contacted": self.contacted, "never_contacted": self.never_contacted,
+                "within": self.within, "breached": self.breached,
+                "within_share": self.within_share,
+                "assign_p50": minutes(self.assign_p50), "assign_p90": minutes(self.assign_p90),
+                "contact_p50": minutes(self.contact_p50), "contact_p90": minutes(self.contact_p90)}
+
+
+@dataclass
+class SpeedReport:
+    sla_minutes: int
+    overall: SpeedRow
+    by_agent: list[SpeedRow] = field(default_factory=list)
+    by_team: list[SpeedRow] = field(default_factory=list)
+    by_hour: list[SpeedRow] = field(default_factory=list)
+    by_weekday: list[SpeedRow] = field(default_factory=list)
+    heatmap: list[tuple] = field(default_factory=list)  # (hour, weekday, leads, within, breached)
+
+    def tables(self) -> list[Table]:
+        def columns(first, times=True, assignment=True):
+            cols = [Column("key", first, "text"), Column("leads", _l("Leads")),
+                    Column("contacted", _l("Contacted")),
+                    Column("never_contacted", _l("Never contacted")),
+                    Column("within", _l("Within SLA")), Column("breached", _l("SLA breaches")),
+                    Column("within_share", _l("Share within SLA"), "pct")]
+            if times and assignment:
+                cols += [Column("assign_p50", _l("Assignment, median (min)"), "minutes"),
+                         Column("assign_p90", _l("Assignment, p90 (min)"), "minutes")]
+            if times:
+                cols += [Column("contact_p50", _l("First contact, median (min)"), "minutes"),
+                         Column("contact_p90", _l("First contact, p90 (min)"), "minutes")]
+            return cols
+        total = self.overall.as_dict() | {"key": _l("Total")}
+        return [
+            Table("overall", _l("Speed to lead"), columns(""), [total]),
+            Table("by_agent", _l("SLA breaches by agent"), columns(_l("Agent"), assignment=False),
+                  [r.as_dict() for r in self.by_agent]),
+            Table("by_team", _l("SLA breaches by team"), columns(_l("Team"), assignment=False),
+                  [r.as_dict() for r in self.by_team]),
+            Table("by_hour", _l("By hour of submission"), columns(_l("Hour"), False),
+                  [r.as_dict() for r in self.by_hour]),
+            Table("by_weekday", _l("By weekday of submission"), columns(_l("Weekday"), False),
+                  [r.as_dict() for r in self.by_weekday]),
+        ]
+
+    def hour_chart(self) -> dict:
+        return _chart(self.by_hour)
+
+    def weekday_chart(self) -> dict:
+        return _chart(self.by_weekday)
+
+
+def _chart(rows: list[SpeedRow]) -> dict:
+    return {"kind": "bar", "categories": [r.label for r in rows],
+            "series": [{"name": str(_l("Within SLA")), "data": [r.within for r in rows],
+                        "stack": "sla"},
+                       {"name": str(_l("SLA breaches")), "data": [r.breached for r in rows],
+                        "stack": "sla"},
+                       {"name": str(_l("Share within SLA")), "type": "line", "axis": 1,
+                        "percent": True,
+                        "data": [None if r.within_share is None else round(100 * r.within_share, 1)
+                                 for r in rows]}]}
+
+
+def sla_flags(now: datetime, sla_minutes: int):
+    """(contacted within the SLA, breached it) as SQL booleans; NULL/false when pending."""
+    due = contact_due(Lead.sla_due_at, Lead.created_at, sla_minutes * 60)
+    in_sla = not_after(Lead.first_contact_at, due)
+    overdue = ~not_after(literal(now, UTCDateTime()), due)
+    return in_sla, or_(~in_sla, and_(Lead.first_contact_at.is_(None), overdue))
+
+
+def _source(scope: Scope, sla_minutes: int, times: bool = True, local: bool = False):
+    in_sla, late = sla_flags(scope.now, sla_minutes)
+    columns = [Lead.team_id.label("team"), Lead.assigned_to_id.label("agent"),
+               Lead.assigned_at.label("assigned_at"), Lead.first_contact_at.label("contacted_at"),
+               in_sla.label("in_sla"), late.label("late")]
+    if times:
+        columns += [seconds_between(Lead.assigned_at, Lead.created_at).label("assign_s"),
+                    seconds_between(Lead.first_contact_at, Lead.created_at).label("contact_s")]
+    if local:
+        columns.append(utc_hour_start(Lead.created_at).label("hour_start"))
+    return select(*columns).where(*scope.leads())
+
+
+def _aggregates(c):
+    return [func.count().label("leads"), func.count(c.assigned_at).label("assigned"),
+            func.count(c.contacted_at).label("contacted"),
+            func.count().filter(c.in_sla).label("within"),
+            func.count().filter(c.late).label("breached")]
+
+
+def _speed_row(key, label, m) -> SpeedRow:
+    return SpeedRow(key, label, int(m["leads"]), int(m["assigned"]), int(m["contacted"]),
+                    int(m["within"] or 0), int(m["breached"] or 0),
+                    as_float(m.get("assign_s_p50")), as_float(m.get("assign_s_p90")),
+                    as_float(m["contact_s_p50"]), as_float(m["contact_s_p90"]))
+
+
+def _keyed(rows, key) -> list[SpeedRow]:
+    values = [r._mapping[key] for r in rows]
+    labels = dimensions.get(key).display(values)
+    return sorted((_speed_row(v, str(labels.get(v, v)), r._mapping) for v, r in zip(values, rows)),
+                  key=lambda r: (-r.breached, r.label))
+
+
+def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> SpeedReport:
+    keys = [k for k in ("agent", "team") if k in parts]
+    # The total, per agent and per team from one scan of the range (grouping sets).
+    total, *keyed = grouped_stats_sets(db.session, _source(scope, sla_minutes),
+                                       [[], *[[k] for k in keys]], _aggregates,
+                                       {"assign_s": PS, "contact_s": PS})
+    report = SpeedReport(sla_minutes, _speed_row(None, "", total[0]._mapping) if total
+                         else SpeedRow(None, ""))
+    for key, rows in zip(keys, keyed):
+        setattr(report, f"by_{key}", _keyed(rows, key))
+    if "hour" in parts:
+        report.by_hour, report.by_weekday, report.heatmap = _by_hour_and_weekday(scope,
+                                                                              sla_minutes)
+    return report
+
+
+def hour_and_weekday_rows(cells) -> tuple[list[SpeedRow], list[SpeedRow]]:
+    """Sum (hour, weekday, leads, assigned, contacted, within, breached) cells per hour and
+    per weekday (aggregated rows, not leads)."""
+    hours = {h: SpeedRow(h, f"{h:02d}:00") for h in range(24)}
+    days = {d: SpeedRow(d, str(WEEKDAYS[d])) for d in WEEKDAYS}
+    for hour, weekday, leads, assigned, contacted, within, breached in cells:
+        for row in (hours.get(hour), days.get(weekday)):
+            if row is None:
+                continue
+            row.leads += leads
+            row.assigned += assigned
+            row.contacted += contacted
+            row.within += within or 0
+            row.breached += breached or 0
+    return list(hours.values()), list(days.values())
+
+
+def _by_hour_and_weekday(scope: Scope, sla_minutes: int):
+    """One GROUP BY hour (at most 24 groups a day); the hour-of-day and weekday totals are
+    sums of those groups, in local time."""
+    src = _source(scope, sla_minutes, times=False, local=True).subquery()
+    rows = db.session.execute(select(src.c.hour_start, *_aggregates(src.c))
+                              .group_by(src.c.hour_start))
+    cells = hour_cells(((local_hour(r.hour_start, scope.tz), r.leads, r.assigned, r.contacted,
+                         r.within, r.breached) for r in rows))
+    hours, days = hour_and_weekday_rows((h, d, *v) for (h, d), v in cells.items())
+    return hours, days, [(h, d, v[0], v[3], v[4]) for (h, d), v in sorted(cells.items())]
+
+
+def hour_cells(rows) -> dict:
+    """(local hour start, leads, assigned, contacted, within, breached) rows summed into
+    {(hour of day, ISO weekday): (leads, assigned, contacted, within, breached)}."""
+    cells: dict = {}
+    for start, *values in rows:
+        key = (start.hour, start.isoweekday())
+        old = cells.get(key, (0, 0, 0, 0, 0))
+        cells[key] = tuple(a + (b or 0) for a, b in zip(old, values))
+    return cells

@@ -1,0 +1,90 @@
+"""First-contact discipline: half-time reminders, breach alerts, reassignment, follow-up reminders."""
+import logging
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import select
+
+from crm.choices import OPEN_STATUSES
+from crm.extensions import db
+from crm.i18n import force_locale
+from crm.models import Activity, Lead
+from crm.models.types import utcnow
+from crm.notifications import outbox
+from crm.routing import engine
+
+log = logging.getLogger(__name__)
+
+
+def _uncontacted():
+    return select(Lead.id).where(Lead.first_contact_at.is_(None), Lead.sla_due_at.is_not(None),
+                                 Lead.assigned_to_id.is_not(None), Lead.status.in_(OPEN_STATUSES))
+
+
+def _locked(lead_id: int) -> Lead | None:
+    return db.session.scalars(
+        select(Lead).where(Lead.id == lead_id).with_for_update(skip_locked=True)).first()
+
+
+def remind_half_time(now: datetime | None = None) -> int:
+    now = now or utcnow()
+    ids = list(db.session.scalars(_uncontacted().where(
+        Lead.sla_reminded_at.is_(None), Lead.sla_half_at <= now).limit(500)))
+    done = 0
+    for lead_id in ids:
+        lead = _locked(lead_id)
+        if lead is None or lead.sla_reminded_at is not None or lead.first_contact_at is not None:
+            db.session.rollback()
+            continue
+        lead.sla_reminded_at = now
+        notes = outbox.queue_event(lead, "sla_half", [lead.assigned_to])
+        db.session.commit()
+        outbox.send_soon(notes)
+        done += 1
+    return done
+
+
+def handle_breaches(now: datetime | None = None) -> int:
+    now = now or utcnow()
+    ids = list(db.session.scalars(_uncontacted().where(
+        Lead.sla_breached_at.is_(None), Lead.sla_due_at <= now).limit(500)))
+    done = 0
+    for lead_id in ids:
+        lead = _locked(lead_id)
+        if lead is None or lead.sla_breached_at is not None or lead.first_contact_at is not None:
+            db.session.rollback()
+            continue
+        lead.sla_breached_at = now
+        agent = lead.assigned_to
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            note = gettext("First-contact deadline passed without contact (%(agent)s).",
+                           agent=agent.name if agent else "—")
+        db.session.add(Activity(lead_id=lead.id, kind="note", body=note, created_at=now))
+        managers = engine.team_managers(lead.team) if lead.team else []
+        notes = outbox.queue_event(lead, "sla_breach", managers, team=lead.team)
+        reassign = lead.rule is not None and lead.rule.reassign_on_breach
+        db.session.commit()
+        outbox.send_soon(notes)
+        if reassign:
+            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+                reason = gettext("first-contact deadline passed")
+            engine.reassign(lead, reason)
+        done += 1
+    return done
+
+
+def remind_follow_ups(today: date | None = None) -> int:
+    tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
+    today = today or utcnow().astimezone(tz).date()
+    leads = list(db.session.scalars(
+        select(Lead).where(Lead.next_follow_up_on <= today, Lead.status.in_(OPEN_STATUSES),
+                           Lead.assigned_to_id.is_not(None)).limit(1000)))
+    ids = []
+    for lead in leads:
+        ids += outbox.queue_event(lead, "follow_up_due", [lead.assigned_to],
+                                  key=lead.next_follow_up_on.isoformat())
+    db.session.commit()
+    outbox.send_soon(ids)
+    return len(ids)

@@ -1,0 +1,1 @@
+"""HTTP: the blueprints. Each view parses the request, calls one service, renders; none commits."""

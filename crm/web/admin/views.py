@@ -1,0 +1,213 @@
+"""Admin: users, teams, the audit log, and PIPL requests."""
+import json
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from crm.web.admin.forms import AuditFilterForm, PasswordResetForm, PersonForm, TeamForm, UserForm
+from crm.access import Role, role_required
+from crm.extensions import db
+from crm.inputs.phone import PhoneError, parse_mobile
+from crm.models import AuditLog, Team, User
+from crm.privacy import audit
+from crm.privacy import rights
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _teams():
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+@bp.route("/users")
+@role_required(Role.ADMIN)
+def users():
+    rows = db.session.scalars(select(User).options(joinedload(User.team))
+                              .order_by(User.active.desc(), User.name)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+def _email_taken(email: str, user_id: int | None) -> bool:
+    other = db.session.scalars(select(User).where(func.lower(User.email) == email.lower())).first()
+    return other is not None and other.id != user_id
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_user(user_id: int | None = None):
+    user = db.session.get(User, user_id) if user_id else User()
+    if user is None:
+        abort(404)
+    form = UserForm(_teams(), obj=user if user_id else None)
+    if request.method == "GET" and user_id:
+        form.team_id.data = user.team_id or 0
+    if form.validate_on_submit():
+        if _email_taken(form.email.data, user.id):
+            form.email.errors = [_("A user with this email exists.")]
+        elif not user_id and not form.password.data:
+            form.password.errors = [_("Please enter a password.")]
+        elif user_id == current_user.id and (form.role.data != "admin" or not form.active.data):
+            form.role.errors = [_("You cannot take away your own admin rights.")]
+        else:
+            values = {"email": form.email.data, "name": form.name.data, "role": form.role.data,
+                      "team_id": form.team_id.data or None, "active": form.active.data}
+            old, new = audit.diff(user, values, values) if user_id else ({}, values)
+            for name, value in values.items():
+                setattr(user, name, value)
+            if form.password.data:
+                user.set_password(form.password.data)
+                new["password"] = "changed"
+            if not user_id:
+                db.session.add(user)
+                db.session.flush()
+            if new:
+                audit.record(current_user, "user_edit" if user_id else "user_create", "user",
+                             user.id, old or None, new)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def reset_password(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        audit.record(current_user, "password_reset", "user", user.id)
+        db.session.commit()
+        flash(_("Password changed."), "success")
+        return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/password.html", form=form, user=user), status
+
+
+@bp.route("/teams")
+@role_required(Role.ADMIN)
+def teams():
+    counts = dict(db.session.execute(select(User.team_id, func.count()).group_by(User.team_id)).all())
+    return render_template("admin/teams.html", teams=_teams(), counts=counts)
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_team(team_id: int | None = None):
+    team = db.session.get(Team, team_id) if team_id else Team()
+    if team is None:
+        abort(404)
+    form = TeamForm(obj=team if team_id else None)
+    if form.validate_on_submit():
+        clash = db.session.scalars(select(Team).where(Team.name == form.name.data)).first()
+        if clash is not None and clash.id != team.id:
+            form.name.errors = [_("A team with this name exists.")]
+        else:
+            values = {"name": form.name.data, "is_default": form.is_default.data}
+            old, new = audit.diff(team, values, values) if team_id else ({}, values)
+            if form.is_default.data:
+                # One default team: routing falls back to it.
+                for other in db.session.scalars(select(Team).where(Team.is_default.is_(True))):
+                    other.is_default = False
+            team.name, team.is_default = values["name"], values["is_default"]
+            if not team_id:
+                db.session.add(team)
+                db.session.flush()
+            if new:
+                audit.record(current_user, "team_edit" if team_id else "team_create", "team",
+                             team.id, old or None, new)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.teams"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/team_form.html", form=form, team=team), status
+
+
+@bp.route("/audit")
+@role_required(Role.ADMIN)
+def audit_log():
+    people = list(db.session.scalars(select(User).order_by(User.name)))
+    form = AuditFilterForm(people, formdata=request.args)
+    stmt = select(AuditLog).options(joinedload(AuditLog.actor))
+    if form.validate():
+        tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
+        if form.action.data:
+            stmt = stmt.where(AuditLog.action == form.action.data)
+        if form.entity.data:
+            stmt = stmt.where(AuditLog.entity == form.entity.data)
+        if form.entity_id.data and form.entity_id.data.isdigit():
+            stmt = stmt.where(AuditLog.entity_id == int(form.entity_id.data))
+        if form.actor_id.data:
+            stmt = stmt.where(AuditLog.actor_id == form.actor_id.data)
+        if form.date_from.data:
+            stmt = stmt.where(AuditLog.at >= datetime.combine(form.date_from.data, time(), tz)
+                              .astimezone(timezone.utc))
+        if form.date_to.data:
+            stmt = stmt.where(AuditLog.at < datetime.combine(form.date_to.data + timedelta(days=1),
+                                                             time(), tz).astimezone(timezone.utc))
+    before = request.args.get("before", "")
+    if before.isdigit():
+        stmt = stmt.where(AuditLog.id < int(before))
+    rows = list(db.session.scalars(stmt.order_by(AuditLog.id.desc()).limit(101)))
+    more = rows[99].id if len(rows) > 100 else None
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    return render_template("admin/audit.html", form=form, entries=rows[:100], more=more, args=args)
+
+
+def _person_mobile(form: PersonForm) -> str | None:
+    if not form.validate_on_submit():
+        return None
+    try:
+        return parse_mobile(form.mobile.data).e164
+    except PhoneError as exc:
+        form.mobile.errors = [exc.message]
+        return None
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def privacy_requests():
+    form = PersonForm()
+    leads, mobile = [], None
+    if request.method == "POST":
+        mobile = _person_mobile(form)
+        if mobile:
+            leads = rights.leads_of(mobile)
+            audit.record(current_user, "pipl_lookup", "person", None, None, {"found": len(leads)})
+            db.session.commit()
+    status = 422 if request.method == "POST" and mobile is None else 200
+    return render_template("admin/privacy.html", form=form, leads=leads, mobile=mobile), status
+
+
+@bp.route("/privacy/export", methods=["POST"])
+@role_required(Role.ADMIN)
+def privacy_export():
+    form = PersonForm()
+    mobile = _person_mobile(form)
+    if mobile is None:
+        return render_template("admin/privacy.html", form=form, leads=[], mobile=None), 422
+    data = rights.export_person(mobile, current_user)
+    return Response(json.dumps(data, ensure_ascii=False, indent=2),
+                    mimetype="application/json; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=personal-data.json"})
+
+
+@bp.route("/privacy/erase", methods=["POST"])
+@role_required(Role.ADMIN)
+def privacy_erase():
+    form = PersonForm()
+    mobile = _person_mobile(form)
+    if mobile is None:
+        return render_template("admin/privacy.html", form=form, leads=[], mobile=None), 422
+    count = rights.erase_person(mobile, current_user)
+    flash(_("%(n)d lead(s) anonymised.", n=count), "success")
+    return redirect(url_for("admin.privacy_requests"))

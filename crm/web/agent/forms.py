@@ -1,0 +1,129 @@
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateField, HiddenField, IntegerField, RadioField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+
+from crm import choices, regions
+from crm.i18n import ui_language
+from crm.inputs.fields import clean, clean_multiline, max_length, options
+from crm.intake.forms import InquiryForm
+
+ANY = _l("(any)")
+
+
+class FollowUpForm(FlaskForm):
+    kind = RadioField(_l("Kind"), choices=options(choices.FOLLOW_UP_KINDS), default="call")
+    outcome = RadioField(_l("Outcome"), choices=options(choices.OUTCOMES),
+                         validators=[Optional()])
+    body = TextAreaField(_l("What happened"), filters=[clean_multiline],
+                         render_kw={"rows": 2}, validators=[max_length(2000)])
+    next_follow_up = DateField(_l("Next follow-up"), validators=[Optional()])
+
+    def validate_body(self, field):
+        # Two taps are enough: a kind and an outcome. Without an outcome, say what happened.
+        if not field.data and not self.outcome.data:
+            raise ValidationError(_l("Please write what happened."))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Move to"), validate_choice=True)
+    lost_reason_id = SelectField(_l("Lost reason"), coerce=int, default=0, validate_choice=False)
+    lost_reason = StringField(_l("Note"), filters=[clean], validators=[max_length(200)])
+
+    def __init__(self, allowed: tuple[str, ...], reasons=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = options((s, choices.STATUSES[s]) for s in allowed)
+        self.lost_reason_id.choices = options([(0, "—")] + [(r.id, r.name) for r in reasons])
+
+
+class AgentInquiryForm(InquiryForm):
+    """A lead an agent types in from the 400 hotline or WeChat: the same validation as the
+    public form, plus the channel it came through."""
+    channel = RadioField(_l("Came in by"), choices=options(choices.MANUAL_CHANNELS),
+                         default="phone",
+                         validators=[InputRequired(_l("Please say how the lead came in."))])
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters: a GET form, so links and exports carry them."""
+    class Meta:
+        csrf = False
+
+    tab = HiddenField(default="mine")
+    q = StringField(_l("Search"), filters=[clean], render_kw={
+        "placeholder": _l("Name, company, reference, last 4 digits"), "type": "search"},
+        validators=[max_length(100)])
+    status = SelectField(_l("Status"), choices=options(choices.STATUSES, blank=ANY), default="")
+    need = SelectField(_l("Property type"), choices=options(choices.PROPERTY_TYPES, blank=ANY), default="")
+    deal = SelectField(_l("Rent or buy"), choices=options(choices.DEAL_TYPES, blank=ANY), default="")
+    region = SelectField(_l("Region"), default="")
+    industry = SelectField(_l("Industry"), choices=options(choices.INDUSTRIES, blank=ANY), default="")
+    source = StringField(_l("Source (channel, utm_source or page)"), filters=[clean],
+                         validators=[max_length(100)])
+    date_from = DateField(_l("Received from"), validators=[Optional()])
+    date_to = DateField(_l("Received to"), validators=[Optional()])
+    score_min = IntegerField(_l("Score at least"), validators=[
+        Optional(), NumberRange(0, 100, _l("Please enter a number between 0 and 100."))])
+    agent_id = SelectField(_l("Agent"), coerce=int, default=0, validate_choice=True)
+    team_id = SelectField(_l("Team"), coerce=int, default=0, validate_choice=True)
+
+    def __init__(self, agents=(), teams=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region.choices = options(regions.choices(ui_language()), blank=ANY)
+        self.agent_id.choices = options([(0, ANY)] + [(u.id, u.name) for u in agents])
+        self.team_id.choices = options([(0, ANY)] + [(t.id, t.name) for t in teams])
+
+    def validate_region(self, field):
+        if field.data and field.data not in regions.REGIONS:
+            raise ValidationError(_l("Please pick a region from the list."))
+
+
+class ReassignForm(FlaskForm):
+    agent_id = SelectField(_l("Give to"), coerce=int, validate_choice=True)
+    reason = StringField(_l("Reason"), filters=[clean], validators=[
+        DataRequired(_l("Please give a reason.")), max_length(200)])
+
+    def __init__(self, agents=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agent_id.choices = options([(u.id, u.name) for u in agents])
+
+
+class MergeForm(FlaskForm):
+    reference = StringField(_l("Reference of the duplicate lead"), filters=[clean], validators=[
+        DataRequired(_l("Please enter a reference.")), max_length(20)])
+
+
+class LeadEditForm(InquiryForm):
+    """The inquiry form's fields and checks, without consent and attribution."""
+    consent = None
+    page_url = None
+    referrer = None
+    utm_source = None
+    utm_medium = None
+    utm_campaign = None
+
+
+def lead_edit_data(lead) -> dict:
+    """Form data for the edit form from a stored lead, in the unit the prospect used."""
+    from crm.choices import SQM_PER_MU
+
+    def area(value):
+        if value is None:
+            return None
+        if lead.area_unit == "mu":
+            return (value / Decimal(str(SQM_PER_MU))).quantize(Decimal("0.01"))
+        return value
+
+    return {"deal_type": lead.deal_type, "property_type": lead.property_type,
+            "region_code": lead.region_code or "", "region_text": lead.region_text,
+            "area_min": area(lead.area_min_sqm), "area_max": area(lead.area_max_sqm),
+            "area_unit": lead.area_unit, "industry": lead.industry or "", "usage": lead.usage,
+            "needs_eia": {True: "yes", False: "no"}.get(lead.needs_eia, "unknown"),
+            "annual_tax_wan": lead.annual_tax_wan, "investment_wan": lead.investment_wan,
+            "company": lead.company, "credit_code": lead.credit_code or "",
+            "contact_name": lead.contact_name,
+            "mobile": lead.mobile_display + (f" {lead.mobile_note}" if lead.mobile_note else ""),
+            "wechat_id": lead.wechat_id, "email": lead.email, "message": lead.message}

@@ -1,0 +1,347 @@
+"""The agent's workspace: the queue, a lead's page, follow-ups, stages, listings, exports."""
+from datetime import datetime, timedelta, timezone
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, send_file, stream_with_context, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from crm.web.agent.forms import (AgentInquiryForm, FollowUpForm, LeadEditForm, MergeForm,
+                             QueueFilterForm, ReassignForm, StatusForm, lead_edit_data)
+from crm.extensions import db
+from crm.models import Activity, InquiryRepeat, Lead, Listing, LostReason, Role, Team, User
+from crm.models.types import utcnow
+from crm import access
+from crm.privacy import audit
+from crm.leads import edit, export, merge
+from crm.listings import inventory, matching
+from crm.leads import followup, queue, scoring, stages
+from crm.routing import engine
+from crm.intake.capture import capture_inquiry
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+
+
+# --- the queue -------------------------------------------------------------------------
+
+def _scope_agents() -> list[User]:
+    if not current_user.is_manager:
+        return []
+    stmt = select(User).where(User.role.in_((Role.AGENT, Role.MANAGER)), User.active.is_(True)) \
+        .order_by(User.name)
+    if not current_user.is_admin:
+        stmt = stmt.where(User.team_id == current_user.team_id)
+    return list(db.session.scalars(stmt))
+
+
+def _filter_form() -> tuple[QueueFilterForm, str, queue.Filters]:
+    teams = list(db.session.scalars(select(Team).order_by(Team.name))) \
+        if current_user.is_admin else []
+    form = QueueFilterForm(_scope_agents(), teams, formdata=request.args)
+    tab = request.args.get("tab") or ("all" if current_user.is_manager else "mine")
+    if tab not in queue.TABS or (tab == "all" and not current_user.is_manager):
+        tab = "mine"
+    form.tab.data = tab
+    filters = queue.Filters()
+    if form.validate():
+        filters = queue.Filters(
+            status=form.status.data or "", need=form.need.data or "", deal=form.deal.data or "",
+            region=form.region.data or "", industry=form.industry.data or "",
+            source=form.source.data or "", date_from=form.date_from.data,
+            date_to=form.date_to.data, score_min=form.score_min.data, q=form.q.data or "",
+            agent_id=form.agent_id.data or None, team_id=form.team_id.data or None)
+    return form, tab, filters
+
+
+def _query_args(exclude=("after", "tab")) -> dict:
+    return {k: v for k, v in request.args.items() if k not in exclude and v}
+
+
+@bp.route("/leads")
+@login_required
+def my_leads():
+    form, tab, filters = _filter_form()
+    per_page = current_app.config["LEADS_PER_PAGE"]
+    after = request.args.get("after")
+    result = queue.page(current_user, tab, filters, after, per_page)
+    first_page = not after
+    return render_template(
+        "agent/leads.html", leads=result.leads, next_cursor=result.next_cursor, tab=tab,
+        form=form, counts=queue.tab_counts(current_user, filters), count_cap=queue.COUNT_CAP,
+        query_args=_query_args(),
+        attention=queue.needs_attention(current_user) if first_page and tab == "mine" else [],
+        pool=queue.team_pool(current_user, limit=5) if first_page and tab == "mine" else [],
+        opened_at=int(utcnow().timestamp()), is_big=engine.is_big_project,
+        reassign_form=ReassignForm(_scope_agents()) if current_user.is_manager else None,
+        mobile_for=lambda lead: access.mobile_for(current_user, lead),
+        poll_seconds=current_app.config["CRM_QUEUE_POLL_SECONDS"])
+
+
+@bp.route("/leads/poll")
+@login_required
+def poll():
+    """A small fragment the queue fetches every few seconds (htmx): new assignments."""
+    try:
+        since = datetime.fromtimestamp(int(request.args.get("since", "")), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        since = utcnow() - timedelta(minutes=1)
+    fresh = queue.new_assignments(current_user, since)
+    return render_template("agent/_poll.html", fresh=fresh, since=int(since.timestamp()),
+                           poll_seconds=current_app.config["CRM_QUEUE_POLL_SECONDS"])
+
+
+@bp.route("/leads/export.<fmt>")
+@login_required
+def export_leads(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    _form, tab, filters = _filter_form()
+    audit.record(current_user, "export", "lead_queue", None, None,
+                 {"format": fmt, "tab": tab, "filters": _query_args(exclude=("after",))})
+    db.session.commit()
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    user = current_user._get_current_object()
+    if fmt == "csv":
+        rows = queue.export_rows(user, tab, filters)
+        return Response(stream_with_context(export.csv_chunks(rows, user)),
+                        mimetype="text/csv; charset=utf-8", headers={
+                            "Content-Disposition": f"attachment; filename=leads-{stamp}.csv"})
+    handle = export.xlsx_file(queue.export_rows(user, tab, filters), user)
+    return send_file(handle, as_attachment=True, download_name=f"leads-{stamp}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/leads/reassign", methods=["POST"])
+@login_required
+def bulk_reassign():
+    if not current_user.is_manager:
+        abort(403)
+    form = ReassignForm(_scope_agents())
+    ids = [int(v) for v in request.form.getlist("lead_ids") if v.isdigit()]
+    back = request.form.get("back", "")
+    back = back if back.startswith("/agent/leads") else url_for("agent.my_leads")
+    if not ids:
+        flash(_("Please tick the leads to reassign."), "error")
+        return redirect(back)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(back)
+    agent = db.session.get(User, form.agent_id.data)
+    moved = 0
+    for lead_id in ids[:500]:
+        lead = db.session.get(Lead, lead_id)
+        if lead is None or not access.manages_lead(current_user, lead):
+            continue
+        if engine.reassign_to(lead, agent, form.reason.data, current_user):
+            moved += 1
+    flash(_("%(n)d lead(s) reassigned to %(agent)s.", n=moved, agent=agent.name), "success")
+    return redirect(back)
+
+
+@bp.route("/leads/<int:lead_id>/claim", methods=["POST"])
+@login_required
+def claim(lead_id: int):
+    if engine.claim(lead_id, current_user):
+        flash(_("The lead is yours."), "success")
+        return redirect(url_for("agent.lead_detail", lead_id=lead_id))
+    flash(_("Someone else took this lead first."), "error")
+    return redirect(url_for("agent.my_leads"))
+
+
+@bp.route("/leads/new", methods=["GET", "POST"])
+@login_required
+def new_lead():
+    """A lead from the 400 hotline or WeChat, typed in by an agent (no spam check)."""
+    form = AgentInquiryForm()
+    if form.validate_on_submit():
+        outcome = capture_inquiry(form, channel=form.channel.data, check_spam=False)
+        if outcome.status == "duplicate":
+            flash(_("This prospect asked before: recorded as a repeat inquiry on lead %(ref)s, "
+                    "and its owner is told.", ref=outcome.reference), "success")
+        else:
+            flash(_("Lead %(ref)s saved and sent to routing.", ref=outcome.reference), "success")
+        if current_user.is_manager:
+            return redirect(url_for("agent.lead_detail", lead_id=outcome.lead_id))
+        return redirect(url_for("agent.my_leads"))
+    return render_template("agent/new_lead.html", form=form), (
+        422 if request.method == "POST" else 200)
+
+
+# --- one lead --------------------------------------------------------------------------
+
+def _load(lead_id: int) -> Lead:
+    lead = db.session.get(Lead, lead_id, options=[
+        selectinload(Lead.activities).joinedload(Activity.author), joinedload(Lead.assigned_to),
+        selectinload(Lead.repeats).joinedload(InquiryRepeat.source_site),
+        joinedload(Lead.source_site)])
+    if lead is None:
+        abort(404)
+    return lead
+
+
+def _lead_for_current_user(lead_id: int) -> Lead:
+    """A lead the user may work on (follow-ups, stages, edits); 403 otherwise."""
+    lead = _load(lead_id)
+    if not access.can_work(current_user, lead):
+        abort(403)
+    return lead
+
+
+def _lost_reasons() -> list[LostReason]:
+    return list(db.session.scalars(select(LostReason).where(LostReason.active.is_(True))
+                                   .order_by(LostReason.position, LostReason.name)))
+
+
+def _repeats(lead: Lead) -> list[Lead]:
+    if lead.erased_at is not None:
+        return []
+    since = utcnow() - timedelta(days=scoring.REPEAT_WINDOW_DAYS)
+    return list(db.session.scalars(
+        select(Lead).where(Lead.mobile_e164 == lead.mobile_e164, Lead.id != lead.id,
+                           Lead.created_at >= since).order_by(Lead.created_at.desc()).limit(20)))
+
+
+def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms):
+    can_work = access.can_work(current_user, lead)
+    context = {
+        "lead": lead, "can_work": can_work, "revealed": revealed,
+        "can_see_mobile": revealed or access.can_see_mobile(current_user, lead),
+        "follow_up_form": forms.get("follow_up_form") or FollowUpForm(),
+        "status_form": forms.get("status_form") or StatusForm(stages.allowed_next(lead.status),
+                                                              _lost_reasons()),
+        "merge_form": forms.get("merge_form") or MergeForm(),
+        "reassign_form": (forms.get("reassign_form") or ReassignForm(_scope_agents()))
+        if access.manages_lead(current_user, lead) else None,
+        "score": scoring.compute(lead), "repeats": _repeats(lead),
+        "matches": matching.rank(lead) if can_work and lead.is_open else [],
+        "links": inventory.links_of_lead(lead),
+    }
+    context["recorded"] = {(link.listing_id, link.kind) for link in context["links"]}
+    return render_template("agent/lead.html", **context), status
+
+
+@bp.route("/leads/<int:lead_id>")
+@login_required
+def lead_detail(lead_id: int):
+    lead = _load(lead_id)
+    if not access.can_view(current_user, lead):
+        abort(403)
+    return _render_lead(lead)
+
+
+@bp.route("/leads/<int:lead_id>/reveal", methods=["POST"])
+@login_required
+def reveal(lead_id: int):
+    lead = _load(lead_id)
+    if not access.can_view(current_user, lead):
+        abort(403)
+    audit.record(current_user, "reveal_contact", "lead", lead.id)
+    db.session.commit()
+    return _render_lead(lead, revealed=True)
+
+
+@bp.route("/leads/<int:lead_id>/follow-ups", methods=["POST"])
+@login_required
+def add_follow_up(lead_id: int):
+    lead = _lead_for_current_user(lead_id)
+    form = FollowUpForm()
+    if form.validate_on_submit():
+        followup.log_follow_up(lead, current_user, form.kind.data, form.body.data or "",
+                               form.next_follow_up.data, form.outcome.data or None)
+        flash(_("Follow-up saved."), "success")
+        return redirect(url_for("agent.lead_detail", lead_id=lead.id))
+    return _render_lead(lead, 422, follow_up_form=form)
+
+
+@bp.route("/leads/<int:lead_id>/status", methods=["POST"])
+@login_required
+def change_status(lead_id: int):
+    lead = _lead_for_current_user(lead_id)
+    form = StatusForm(stages.allowed_next(lead.status), _lost_reasons())
+    if form.validate_on_submit():
+        try:
+            followup.change_status(lead, current_user, form.status.data, form.lost_reason.data,
+                                   form.lost_reason_id.data or None)
+        except followup.StageError as exc:
+            target = form.lost_reason_id if form.status.data == "lost" else form.status
+            target.errors = list(target.errors) + [exc.message]
+        else:
+            flash(_("Stage updated."), "success")
+            return redirect(url_for("agent.lead_detail", lead_id=lead.id))
+    elif "status" in form.errors:
+        form.status.errors = [_("A lead cannot move from this stage to the one chosen.")]
+    return _render_lead(lead, 422, status_form=form)
+
+
+@bp.route("/leads/<int:lead_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_lead(lead_id: int):
+    lead = _lead_for_current_user(lead_id)
+    if lead.erased_at is not None:
+        abort(404)
+    if request.method == "GET":
+        form = LeadEditForm(data=lead_edit_data(lead))
+    else:
+        form = LeadEditForm()
+    if form.validate_on_submit():
+        changed = edit.update_lead(lead, form, current_user)
+        flash(_("Saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("agent.lead_detail", lead_id=lead.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("agent/lead_edit.html", lead=lead, form=form), status
+
+
+@bp.route("/leads/<int:lead_id>/merge", methods=["POST"])
+@login_required
+def merge_lead(lead_id: int):
+    lead = _lead_for_current_user(lead_id)
+    form = MergeForm()
+    if form.validate_on_submit():
+        other = db.session.scalars(
+            select(Lead).where(Lead.reference == form.reference.data.strip().upper())).first()
+        if other is None or not access.can_work(current_user, other):
+            form.reference.errors = [_("No lead of yours has this reference.")]
+        else:
+            try:
+                merge.merge(lead, other, current_user)
+            except merge.MergeError as exc:
+                form.reference.errors = [exc.message]
+            else:
+                flash(_("Merged %(ref)s into this lead.", ref=other.reference), "success")
+                return redirect(url_for("agent.lead_detail", lead_id=lead.id))
+    return _render_lead(lead, 422, merge_form=form)
+
+
+@bp.route("/leads/<int:lead_id>/reassign", methods=["POST"])
+@login_required
+def reassign(lead_id: int):
+    lead = _load(lead_id)
+    if not access.manages_lead(current_user, lead):
+        abort(403)
+    form = ReassignForm(_scope_agents())
+    if form.validate_on_submit():
+        agent = db.session.get(User, form.agent_id.data)
+        if engine.reassign_to(lead, agent, form.reason.data, current_user):
+            flash(_("Reassigned to %(agent)s.", agent=agent.name), "success")
+        else:
+            flash(_("The lead is already theirs."), "error")
+        return redirect(url_for("agent.lead_detail", lead_id=lead.id))
+    return _render_lead(lead, 422, reassign_form=form)
+
+
+@bp.route("/leads/<int:lead_id>/listings/<int:listing_id>/<kind>", methods=["POST"])
+@login_required
+def link_listing(lead_id: int, listing_id: int, kind: str):
+    lead = _lead_for_current_user(lead_id)
+    listing = db.session.get(Listing, listing_id) or abort(404)
+    if kind not in ("recommended", "site_visit"):
+        abort(404)
+    if inventory.record_link(lead, listing, kind, current_user):
+        flash(_("Recorded."), "success")
+    else:
+        flash(_("Already recorded."), "success")
+    return redirect(url_for("agent.lead_detail", lead_id=lead.id) + "#listings")

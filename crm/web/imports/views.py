@@ -1,0 +1,141 @@
+"""Import leads from a spreadsheet: upload, map the columns, dry run, import with progress."""
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, RadioField, SelectField
+
+from crm.access import Role, role_required
+from crm.extensions import db
+from crm.inputs.fields import options
+from crm.models import ImportJob
+from crm.intake.forms import InquiryForm
+from crm.intake import importer
+
+bp = Blueprint("imports", __name__, url_prefix="/manage/import")
+
+FILE_ERRORS = {
+    "type": _l("Please upload a .csv or .xlsx file."),
+    "empty": _l("The file has no rows."),
+    "too_many": _l("The file has too many rows for one import."),
+    "encoding": _l("The CSV file is neither UTF-8 nor GBK text."),
+    "csv": _l("The CSV file cannot be read."),
+    "xlsx": _l("The Excel file cannot be read."),
+}
+
+
+@bp.before_request
+def larger_uploads():
+    # Spreadsheets are bigger than the inquiry form the global limit is made for.
+    request.max_content_length = current_app.config["CRM_IMPORT_MAX_BYTES"]
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("CSV or Excel file"))
+
+
+class MappingForm(FlaskForm):
+    duplicates = RadioField(_l("A mobile seen in the last 90 days"), default="skip", choices=options({
+        "skip": _l("Skip the row"), "link": _l("Import it and link it to the earlier lead")}))
+    route = BooleanField(_l("Route the imported leads to agents (else they wait in my team's pool)"),
+                         default=True)
+    targets = ()
+
+    def mapping(self) -> dict[str, int]:
+        return {target: field.data for target, field in self.targets
+                if field.data is not None and field.data >= 0}
+
+
+def target_label(target: str):
+    return getattr(InquiryForm, target).args[0]  # the inquiry form's own label
+
+
+def mapping_form(headers: list[str]) -> MappingForm:
+    """A select per form field, listing the file's columns."""
+    column_choices = options([(-1, "—")] + [(i, h or f"#{i + 1}") for i, h in enumerate(headers)])
+    form_class = type("FileMappingForm", (MappingForm,), {
+        f"col_{target}": SelectField(target_label(target), coerce=int, default=-1,
+                                     choices=column_choices)
+        for target in importer.TARGETS})
+    form = form_class()
+    form.targets = [(target, form[f"col_{target}"]) for target in importer.TARGETS]
+    return form
+
+
+def _job(job_id: int) -> ImportJob:
+    job = db.session.get(ImportJob, job_id) or abort(404)
+    if not current_user.is_admin and job.created_by_id != current_user.id:
+        abort(403)
+    return job
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def upload():
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        if not upload_file or not upload_file.filename:
+            form.file.errors = [_("Please choose a file.")]
+        else:
+            try:
+                job = importer.create_job(upload_file.filename, upload_file.read(), current_user)
+            except importer.ImportFileError as exc:
+                form.file.errors = [FILE_ERRORS.get(str(exc), FILE_ERRORS["type"])]
+            else:
+                return redirect(url_for("imports.mapping", job_id=job.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("imports/upload.html", form=form), status
+
+
+@bp.route("/<int:job_id>/mapping", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def mapping(job_id: int):
+    job = _job(job_id)
+    if job.status != "uploaded":
+        return redirect(url_for("imports.progress_page", job_id=job.id))
+    form = mapping_form(job.headers)
+    if request.method == "GET":
+        for target, field in form.targets:
+            field.data = job.mapping.get(target, -1)
+        form.duplicates.data = job.duplicates
+        form.route.data = job.route
+    if form.validate_on_submit():
+        chosen = form.mapping()
+        if "contact_name" not in chosen or "mobile" not in chosen:
+            flash(_("Please pick the columns for the contact person and the mobile."), "error")
+        else:
+            importer.save_mapping(job, chosen, form.duplicates.data, form.route.data)
+            return redirect(url_for("imports.dry_run", job_id=job.id))
+    return render_template("imports/mapping.html", form=form, job=job,
+                           sample=job.rows[:3])
+
+
+@bp.route("/<int:job_id>/dry-run", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def dry_run(job_id: int):
+    job = _job(job_id)
+    if request.method == "POST":
+        FlaskForm().validate_on_submit() or abort(400)
+        importer.start(job)
+        return redirect(url_for("imports.progress_page", job_id=job.id))
+    result = importer.dry_run(job)
+    names = {name: str(target_label(name)) for name in importer.TARGETS}
+    names.update(area_unit=str(target_label("area_unit")), needs_eia=str(target_label("needs_eia")))
+    return render_template("imports/dry_run.html", job=job, result=result, names=names,
+                           form=FlaskForm())
+
+
+@bp.route("/<int:job_id>")
+@role_required(Role.MANAGER)
+def progress_page(job_id: int):
+    return render_template("imports/progress.html", job=_job(job_id))
+
+
+@bp.route("/<int:job_id>/progress")
+@role_required(Role.MANAGER)
+def progress(job_id: int):
+    return render_template("imports/_progress.html", job=_job(job_id))

@@ -1,0 +1,42 @@
+"""For load balancers and monitoring: liveness, readiness, metrics."""
+from flask import Blueprint, current_app, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+
+from crm.extensions import db
+from crm.observability import metrics
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.route("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+def readyz():
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        db.session.rollback()
+        checks["database"] = f"error: {type(exc).__name__}"
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        import redis
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+            checks["redis"] = "ok"
+        except redis.RedisError as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
+    else:
+        checks["redis"] = "not configured (tasks run in-process)"
+    ready = all(v == "ok" or v.startswith("not configured") for v in checks.values())
+    return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
+
+
+@bp.route("/metrics")
+def prometheus():
+    return metrics.render(current_app), 200, {"Content-Type": CONTENT_TYPE_LATEST}

@@ -1,0 +1,123 @@
+"""What a prospect sees: the inquiry form (standalone and embedded), thank-you pages, privacy."""
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
+                   url_for)
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from crm.extensions import csrf, db
+from crm.models import Lead
+from crm.observability import metrics
+from crm.intake.forms import InquiryForm
+from crm.web.security import allow_framing_by
+from crm.intake import sites
+from crm.intake import spam
+from crm.intake.capture import capture_inquiry
+
+bp = Blueprint("public", __name__)
+
+_ATTRIBUTION = ("utm_source", "utm_medium", "utm_campaign")
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for("public.inquiry"))
+
+
+def _prefill(form: InquiryForm) -> None:
+    """Attribution comes with the link (or the embed snippet) that opened the form."""
+    form.page_url.data = request.args.get("page") or request.referrer or ""
+    form.referrer.data = request.args.get("ref") or request.referrer or ""
+    for name in _ATTRIBUTION:
+        getattr(form, name).data = request.args.get(name, "")
+    listing = request.args.get("listing", "")
+    # Only a well-formed id: a hidden field the prospect cannot correct must not fail.
+    form.listing_id.data = listing if listing.isascii() and listing.isdigit() and len(listing) < 10 else ""
+    form.started.data = spam.new_fill_token()
+
+
+@bp.route("/inquiry", methods=["GET", "POST"])
+def inquiry():
+    form = InquiryForm()
+    if request.method == "GET":
+        _prefill(form)
+    if form.validate_on_submit():
+        outcome = capture_inquiry(form, channel="web", bot_traps=True)
+        # The thank-you page is keyed by a signed session value, not a guessable URL.
+        session["last_reference"] = outcome.reference
+        return redirect(url_for("public.thanks"))
+    if request.method == "POST":
+        for name in form.errors:
+            metrics.REJECTIONS.labels(field=name).inc()
+        return render_template("public/inquiry.html", form=form), 422
+    return render_template("public/inquiry.html", form=form)
+
+
+@bp.route("/inquiry/thanks")
+def thanks():
+    reference = session.get("last_reference")
+    if not reference:
+        return redirect(url_for("public.inquiry"))
+    lead = db.session.scalars(select(Lead).where(Lead.reference == reference)).first()
+    if lead is None:
+        abort(404)
+    return render_template("public/thanks.html", reference=lead.reference,
+                           sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
+
+
+def _thanks_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="embed-thanks")
+
+
+def _embed_site():
+    site = sites.site_for_public_key(request.args.get("site"))
+    if site is None:
+        abort(404)
+    allow_framing_by(site.origin_list)
+    return site
+
+
+# Inside a partner's iframe the session cookie is third-party (SameSite=Lax: not sent),
+# so the embed keeps no session: no session CSRF token (the signed fill-time token and
+# the rate limits stand guard) and a signed reference in the thank-you URL.
+@bp.route("/embed/inquiry", methods=["GET", "POST"])
+@csrf.exempt
+def embed_inquiry():
+    site = _embed_site()
+    form = InquiryForm(meta={"csrf": False})
+    if request.method == "GET":
+        _prefill(form)
+    if form.validate_on_submit():
+        outcome = capture_inquiry(form, channel="web", source_site_id=site.id, bot_traps=True)
+        return redirect(url_for("public.embed_thanks", site=site.public_key,
+                                t=_thanks_signer().dumps(outcome.reference),
+                                lang=request.args.get("lang")))
+    status = 422 if request.method == "POST" else 200
+    return render_template("public/embed.html", form=form, site=site), status
+
+
+@bp.route("/embed/thanks")
+def embed_thanks():
+    site = _embed_site()
+    try:
+        reference = _thanks_signer().loads(request.args.get("t", ""), max_age=3600)
+    except BadSignature:
+        return redirect(url_for("public.embed_inquiry", site=site.public_key))
+    return render_template("public/embed_thanks.html", reference=reference, site=site,
+                           sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("public/privacy.html",
+                           version=current_app.config["PRIVACY_POLICY_VERSION"])
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.args.get("next", "")
+    # Only local paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("public.inquiry")
+    return redirect(target)

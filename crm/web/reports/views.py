@@ -1,0 +1,201 @@
+"""Manager reports: dashboard, funnel, speed to lead, ranking, pipeline, sources, exports.
+
+Who sees what is decided on the server (crm.access, crm.reporting.scope): a manager their team,
+an agent their own figures (speed and ranking only), an admin everything.
+"""
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
+                   request, send_file, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from crm import access
+from crm.access import role_required
+from crm.extensions import db
+from crm.i18n import ui_language
+from crm.models import ExportJob
+from crm.models.types import utcnow
+from crm.web.reports.forms import ReportFilterForm
+from crm.web.security import allow_inline_styles
+from crm.reporting import exports
+from crm.reporting import catalog, dimensions
+from crm.reporting.scope import scope_for, visible_agents
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+@bp.before_request
+def charts_may_style_themselves():
+    # Report pages run no inline script (charts read JSON data blocks from a static file),
+    # but ECharts positions its tooltips with style attributes.
+    allow_inline_styles()
+
+
+def report_view(name: str):
+    """The report's least role, from the catalog, checked by the one role decorator."""
+    return role_required(catalog.REPORTS[name].role)
+
+
+class Filters:
+    """The filter form, validated, and the scope it gives for the current user."""
+
+    def __init__(self, report: catalog.Report):
+        config = current_app.config
+        self.tz = config["CRM_TIMEZONE"]
+        self.today = utcnow().astimezone(ZoneInfo(self.tz)).date()
+        form = ReportFilterForm(formdata=request.args)
+        teams = access.visible_teams(current_user)
+        form.team.choices = [("", _("All teams") if len(teams) != 1 else teams[0].name)] + [
+            (str(t.id), t.name) for t in teams if len(teams) > 1]
+        agents = visible_agents(current_user, _int(form.team.data))
+        form.agent.choices = ([("", _("All agents"))] if current_user.is_manager else []) + [
+            (str(a.id), a.name) for a in agents]
+        dims = dimensions.available(report.dimensions) if report.dimensions != () else []
+        form.dim.choices = ([("", _("No breakdown"))] if report.name == "funnel" else []) + [
+            (d.key, str(d.label)) for d in dims]
+        form.validate()
+        self.form, self.report = form, report
+        start = form.start.data if not form.start.errors else None
+        end = form.end.data if not form.end.errors else None
+        start = start or (end or self.today) - timedelta(days=29)
+        end = end or self.today
+        if end < start:
+            start, end = end, start
+        team_id = _int(form.team.data) if not form.team.errors else None
+        agent_id = _int(form.agent.data) if not form.agent.errors else None
+        self.scope = scope_for(current_user, start, end, self.tz, team_id, agent_id)
+        self.dim = form.dim.data if form.dim.data and not form.dim.errors else None
+        if report.name == "sources" and not self.dim:
+            self.dim = "page"
+        self.month = None
+        if report.uses_month:
+            text = (form.month.data or "").strip()
+            if text and not form.month.errors:
+                self.month = date(int(text[:4]), int(text[5:]), 1)
+            else:
+                self.month = self.today.replace(day=1)
+            form.month.data = f"{self.month:%Y-%m}"
+        form.start.data, form.end.data = start, end
+
+    def args(self, **extra) -> dict:
+        out = {"from": self.scope.start.isoformat(), "to": self.scope.end.isoformat()}
+        if self.form.team.data and not self.form.team.errors:
+            out["team"] = self.form.team.data
+        if self.form.agent.data and not self.form.agent.errors:
+            out["agent"] = self.form.agent.data
+        if self.dim:
+            out["dim"] = self.dim
+        if self.month:
+            out["month"] = f"{self.month:%Y-%m}"
+        return out | extra
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _render(name: str, **context):
+    report = catalog.REPORTS[name]
+    filters = Filters(report)
+    result = catalog.compute(name, filters.scope, dim=filters.dim, month=filters.month,
+                             sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
+    pages = [catalog.REPORTS[p] for p in catalog.PAGES if catalog.may_open(current_user, p)]
+    return render_template(f"reports/{name}.html", report=report, result=result, filters=filters,
+                           form=filters.form, pages=pages, tables=result.tables(),
+                           sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"],
+                           **context)
+
+
+@bp.route("/")
+@report_view("dashboard")
+def index():
+    return _render("dashboard")
+
+
+@bp.route("/funnel")
+@report_view("funnel")
+def funnel():
+    return _render("funnel")
+
+
+@bp.route("/speed")
+@report_view("speed")
+def speed():
+    return _render("speed")
+
+
+@bp.route("/ranking")
+@report_view("ranking")
+def ranking():
+    return _render("ranking")
+
+
+@bp.route("/pipeline")
+@report_view("pipeline")
+def pipeline():
+    return _render("pipeline")
+
+
+@bp.route("/sources")
+@report_view("sources")
+def sources():
+    return _render("sources")
+
+
+@bp.route("/<name>/export.<fmt>")
+@login_required
+def export(name: str, fmt: str):
+    if fmt not in exports.FORMATS or name not in catalog.REPORTS:
+        abort(404)
+    if not catalog.may_open(current_user, name):
+        abort(403)
+    filters = Filters(catalog.REPORTS[name])
+    params = exports.Params(filters.args(lang=ui_language()))
+    if exports.is_large(name, filters.scope):
+        job = exports.start_job(current_user, name, fmt, params)
+        return redirect(url_for("reports.export_job", job_id=job.id))
+    data = exports.render(name, filters.scope, params, fmt)
+    return Response(data, mimetype=exports.MIME[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{exports.download_name(name, filters.scope, fmt)}"'})
+
+
+def _own_job(job_id: int) -> ExportJob:
+    job = db.session.get(ExportJob, job_id)
+    if job is None:
+        abort(404)
+    if not access.owns_job(current_user, job.user_id):
+        abort(403)
+    return job
+
+
+def _job_state(job: ExportJob) -> dict:
+    return {"id": job.id, "status": job.status, "progress": job.progress,
+            "rows_done": job.rows_done, "rows_total": job.rows_total, "error": job.error,
+            "download_url": url_for("reports.export_download", job_id=job.id)
+            if job.status == "done" else None}
+
+
+@bp.route("/exports/<int:job_id>")
+@login_required
+def export_job(job_id: int):
+    job = _own_job(job_id)
+    return render_template("reports/export_job.html", job=job, state=_job_state(job),
+                           report=catalog.REPORTS.get(job.report))
+
+
+@bp.route("/exports/<int:job_id>/status")
+@login_required
+def export_status(job_id: int):
+    return jsonify(_job_state(_own_job(job_id)))
+
+
+@bp.route("/exports/<int:job_id>/download")
+@login_required
+def export_download(job_id: int):
+    job = _own_job(job_id)
+    path = exports.job_path(job)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype=exports.MIME[job.fmt], as_attachment=True,
+                     download_name=f"{job.report}-{job.id}.{job.fmt}")

@@ -1,0 +1,138 @@
+"""Managers edit routing: the ordered rules, agents' availability, notification channels."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from crm.access import Role, role_required
+from crm.extensions import db
+from crm.models import (Lead, Notification, NotificationChannel, RoutingRule, SourceSite, Team,
+                        User)
+from crm.web.routing_admin.forms import (CHANNEL_LABELS, STRATEGY_LABELS, AgentSettingsForm,
+                                     ChannelForm, RuleForm)
+from crm.routing import engine
+from crm.routing import settings
+
+bp = Blueprint("routing_admin", __name__, url_prefix="/manage/routing")
+
+
+def _all_teams():
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def _all_agents():
+    return list(db.session.scalars(select(User).where(User.role == Role.AGENT).order_by(User.name)))
+
+
+@bp.route("/rules")
+@role_required(Role.MANAGER)
+def rules():
+    rows = db.session.scalars(select(RoutingRule).options(
+        joinedload(RoutingRule.team), joinedload(RoutingRule.agent))
+        .order_by(RoutingRule.position, RoutingRule.id)).all()
+    return render_template("routing_admin/rules.html", rules=rows, strategies=STRATEGY_LABELS)
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def edit_rule(rule_id: int | None = None):
+    rule = db.session.get(RoutingRule, rule_id) if rule_id else RoutingRule()
+    if rule is None:
+        abort(404)
+    sites = db.session.scalars(select(SourceSite).order_by(SourceSite.name)).all()
+    form = RuleForm(_all_teams(), _all_agents(), sites, obj=rule if rule_id else None)
+    if request.method == "GET" and rule_id:
+        form.source_site_id.data = rule.source_site_id or 0
+        form.team_id.data = rule.team_id or 0
+        form.agent_id.data = rule.agent_id or 0
+    if form.validate_on_submit():
+        settings.save_rule(rule, form)
+        flash(_("Rule saved."), "success")
+        return redirect(url_for("routing_admin.rules"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("routing_admin/rule_form.html", form=form, rule=rule), status
+
+
+@bp.route("/rules/<int:rule_id>/delete", methods=["POST"])
+@role_required(Role.MANAGER)
+def delete_rule(rule_id: int):
+    rule = db.session.get(RoutingRule, rule_id) or abort(404)
+    settings.delete_rule(rule)
+    flash(_("Rule deleted."), "success")
+    return redirect(url_for("routing_admin.rules"))
+
+
+@bp.route("/preview")
+@role_required(Role.MANAGER)
+def preview():
+    reference = request.args.get("reference", "").strip().upper()
+    lead = decision = None
+    if reference:
+        lead = db.session.scalars(select(Lead).where(Lead.reference == reference)).first()
+        if lead is None:
+            flash(_("No lead with this reference."), "error")
+        else:
+            decision = engine.preview(lead)
+    return render_template("routing_admin/preview.html", reference=reference, lead=lead,
+                           decision=decision)
+
+
+@bp.route("/agents")
+@role_required(Role.MANAGER)
+def agents():
+    people = settings.agents_for(current_user)
+    counts = engine.open_lead_counts([u.id for u in people])
+    return render_template("routing_admin/agents.html", agents=people, open_counts=counts)
+
+
+@bp.route("/agents/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def edit_agent(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if not current_user.is_admin and user.team_id != current_user.team_id:
+        abort(403)
+    form = AgentSettingsForm(obj=user)
+    if request.method == "GET":
+        form.covers_regions.data = user.region_list
+        form.covers_industries.data = user.industry_list
+    if form.validate_on_submit():
+        settings.save_agent_settings(user, form)
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("routing_admin.agents"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("routing_admin/agent_form.html", form=form, user=user), status
+
+
+@bp.route("/channels", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def channels():
+    form = ChannelForm(_all_teams(), list(db.session.scalars(
+        select(User).where(User.active.is_(True)).order_by(User.name))))
+    if form.validate_on_submit():
+        settings.add_channel(form)
+        flash(_("Channel added."), "success")
+        return redirect(url_for("routing_admin.channels"))
+    rows = db.session.scalars(select(NotificationChannel).options(
+        joinedload(NotificationChannel.user), joinedload(NotificationChannel.team))
+        .order_by(NotificationChannel.failures.desc(), NotificationChannel.id)).all()
+    sent = dict(db.session.execute(
+        select(Notification.channel_id, func.count()).where(Notification.status == "sent")
+        .group_by(Notification.channel_id)).all())
+    status = 422 if request.method == "POST" else 200
+    return render_template("routing_admin/channels.html", form=form, channels=rows, sent=sent,
+                           kinds=CHANNEL_LABELS), status
+
+
+@bp.route("/channels/<int:channel_id>/<action>", methods=["POST"])
+@role_required(Role.ADMIN)
+def channel_action(channel_id: int, action: str):
+    channel = db.session.get(NotificationChannel, channel_id) or abort(404)
+    if action == "delete":
+        settings.delete_channel(channel)
+    elif action in ("enable", "disable"):
+        settings.set_channel_active(channel, action == "enable")
+    else:
+        abort(404)
+    return redirect(url_for("routing_admin.channels"))

@@ -1,0 +1,14 @@
+"""Celery beat's schedule: the sweepers that make sure nothing waits forever."""
+BEAT_SCHEDULE = {
+    # Catch leads whose routing task never ran (broker down at submit time, task lost).
+    "sweep-unrouted-leads": {"task": "workers.tasks.sweep_unrouted", "schedule": 60.0},
+    # Reminders at half the first-contact time, alerts and reassignment at the deadline.
+    "sla-sweep": {"task": "workers.tasks.sla_sweep", "schedule": 60.0},
+    # Notifications whose delivery task never ran (broker down when they were queued).
+    "deliver-pending-notifications": {"task": "workers.tasks.deliver_pending", "schedule": 60.0},
+    "follow-up-reminders": {"task": "workers.tasks.follow_up_reminders", "schedule": 3600.0},
+    # PIPL Art. 19: anonymise leads closed longer than CRM_RETENTION_DAYS.
+    "retention-sweep": {"task": "workers.tasks.retention_sweep", "schedule": 86400.0},
+    # Forget API Idempotency-Key answers older than CRM_IDEMPOTENCY_DAYS.
+    "idempotency-purge": {"task": "workers.tasks.purge_idempotency_keys", "schedule": 86400.0},
+}
