@@ -45,8 +45,6 @@ class Config:
         self.ESCALATE_TAX_WAN = os.environ.get("CRM_ESCALATE_TAX_WAN", "1000")
         # Links in notifications point here.
         self.BASE_URL = os.environ.get("CRM_BASE_URL", "http://127.0.0.1:5000")
-        # Fault drills only: seconds routing waits while holding its locks (see bench/).
-        self.FAULT_ROUTE_PAUSE_SECONDS = float(os.environ.get("CRM_FAULT_ROUTE_PAUSE_SECONDS", "0"))
         self.WTF_CSRF_TIME_LIMIT = None  # a prospect may take their time over the form
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -58,7 +56,10 @@ class Config:
         self.CRM_PROXY_COUNT = int(os.environ.get("CRM_PROXY_COUNT", "0"))
 
         # Intake: duplicates, spam, the JSON API.
-        self.CRM_DUPLICATE_WINDOW_DAYS = int(os.environ.get("CRM_DUPLICATE_WINDOW_DAYS", "90"))
+        # An inquiry from the same prospect within this many days is a repeat of their lead
+        # (crm.intake.repeats); the one window for intake, import, scoring and the lead page.
+        self.CRM_REPEAT_WINDOW_DAYS = int(os.environ.get(
+            "CRM_REPEAT_WINDOW_DAYS", os.environ.get("CRM_DUPLICATE_WINDOW_DAYS", "90")))
         # A person needs a few seconds to fill in even the short form; a bot does not.
         self.CRM_SPAM_MIN_FILL_SECONDS = int(os.environ.get("CRM_SPAM_MIN_FILL_SECONDS", "3"))
         # How long a web process trusts an API key it has looked up (a rotated key or a

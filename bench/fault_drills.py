@@ -24,8 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.drills import (  # noqa: E402
-    postgres_restart_drill, redis_outage_drill, worker_kill_drill)
+from tests.support.drills import postgres_restart_drill, redis_outage_drill, worker_kill_drill  # noqa: E402
 from tests.support.stack import PrivatePostgres, PrivateRedis  # noqa: E402
 
 DRILLS = ("redis", "kill", "postgres")

@@ -140,8 +140,8 @@ def seed_ours(env: dict):
     from config import Config
     from crm import create_app
     from crm.extensions import db
-    from crm.models import RoutingRule, Team, User
     from crm.intake import sites
+    from crm.models import RoutingRule, Team, User
 
     app = create_app(Config())
     with app.app_context():

@@ -39,8 +39,8 @@ def _finish_config(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from crm.extensions import babel, csrf, db, login_manager, migrate
     from crm import models  # noqa: F401  (registers every model with the metadata)
+    from crm.extensions import babel, csrf, db, login_manager, migrate
     from crm.jobs import init_celery
 
     db.init_app(app)
@@ -83,18 +83,18 @@ def _select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    from crm.web.admin.views import bp as admin_bp
     from crm.web.agent.views import bp as agent_bp
     from crm.web.api.views import bp as api_bp
     from crm.web.auth.views import bp as auth_bp
+    from crm.web.imports.views import bp as imports_bp
+    from crm.web.listings.views import bp as listings_bp
+    from crm.web.lost_reasons.views import bp as lost_reasons_bp
     from crm.web.manage.views import bp as manage_bp
     from crm.web.ops.views import bp as ops_bp
     from crm.web.public.views import bp as public_bp
     from crm.web.reports.views import bp as reports_bp
     from crm.web.routing_admin.views import bp as routing_admin_bp
-    from crm.web.admin.views import bp as admin_bp
-    from crm.web.imports.views import bp as imports_bp
-    from crm.web.listings.views import bp as listings_bp
-    from crm.web.lost_reasons.views import bp as lost_reasons_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(public_bp)

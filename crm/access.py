@@ -19,10 +19,10 @@ from sqlalchemy import and_, false, or_, select, true
 from crm.extensions import db
 from crm.models import Lead, Role, Team, User
 
-__all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scope_parts", "manages_lead",
-           "can_view", "can_work", "can_see_mobile", "mobile_for", "can_manage_user",
-           "managed_users_clause", "managed_user_ids", "visible_teams", "owns_job",
-           "distinct_from"]
+__all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scope_parts",
+           "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for",
+           "can_manage_user", "managed_users_clause", "managed_user_ids", "visible_teams",
+           "owns_job", "distinct_from"]
 
 _RANK = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
 

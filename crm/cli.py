@@ -54,8 +54,8 @@ def seed_demo(n_leads, seed_value, if_empty, history):
     With many leads (or --history): teams by region and industry track, 18 months of leads
     with their stage history, loaded in bulk (COPY on PostgreSQL), printing progress.
     """
-    from crm.demo.seed import seed
     from crm.demo.history import seed_history
+    from crm.demo.seed import seed
     from crm.models import Lead
 
     if if_empty and db.session.scalars(select(Lead.id).limit(1)).first() is not None:

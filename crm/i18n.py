@@ -1,7 +1,7 @@
 """Which of our two UI languages is in use, and per-process caches of what Babel parses."""
+import flask_babel
 from babel import Locale, support
 from flask import current_app, has_request_context
-import flask_babel
 from flask_babel import get_locale
 from wtforms.i18n import messages_path
 
@@ -26,6 +26,12 @@ def parsed_locale(code: str) -> Locale:
 def force_locale(code: str):
     """flask_babel.force_locale with the Locale parsed once per process, not at each use."""
     return flask_babel.force_locale(parsed_locale(code))
+
+
+def default_locale():
+    """Write in the app's default language (BABEL_DEFAULT_LOCALE, Chinese), whoever asked:
+    for texts that are stored (activities, notifications) or leave the app (mail)."""
+    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 class CachedTranslationsMeta:

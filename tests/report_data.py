@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from crm.extensions import db
-from crm.models import Lead, Team, User
 from crm.leads.stages import record as record_stage
+from crm.models import Lead, Team, User
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 30, 16, 10, tzinfo=UTC)  # 2026-12-01 00:10 in Shanghai

@@ -6,16 +6,10 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from crm.notifications import mail
-
-from crm.notifications import outbox
-
 from crm.intake import repeats
-
-from crm.routing import engine
-
-from crm.routing import sla
 from crm.jobs import enqueue
+from crm.notifications import mail, outbox
+from crm.routing import engine, sla
 
 log = logging.getLogger(__name__)
 

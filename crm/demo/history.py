@@ -21,12 +21,12 @@ from werkzeug.security import generate_password_hash
 
 from crm.demo.seed import COMPANIES, DEMO_PASSWORD, NAMES, USAGES, ensure_demo_users
 from crm.extensions import db
+from crm.intake.reference import ALPHABET
+from crm.leads.stages import PIPELINE
 from crm.models import Activity, Lead, LeadStage, Role, Team, User
 from crm.models.types import utcnow
 from crm.regions import REGIONS
-from crm.intake.reference import ALPHABET
 from crm.routing.engine import sla_deadlines
-from crm.leads.stages import PIPELINE
 
 UTC = timezone.utc
 DAYS = 548  # 18 months

@@ -5,14 +5,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from crm.choices import to_sqm
 from crm.extensions import db
+from crm.intake.reference import new_reference
+from crm.leads import stages
 from crm.models import Lead, LostReason, Team, User
 from crm.models.types import utcnow
 from crm.regions import REGIONS
 from crm.routing import engine
-from crm.leads import stages
-from crm.choices import to_sqm
-from crm.intake.reference import new_reference
 
 DEMO_PASSWORD = "demo1234"
 DEMO_USERS = [

@@ -4,9 +4,9 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectField
-from wtforms.widgets import TextInput
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import TextInput
 
 from crm.inputs.text import clean_text, to_halfwidth
 

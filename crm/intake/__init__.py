@@ -1,1 +1,2 @@
-"""Capture an inquiry from any channel (form, embed, API, agent entry, import): validate, spam, repeats, references, source sites, API idempotency."""
+"""Capture an inquiry from any channel (form, embed, API, agent entry, import): its form,
+spam, repeats, reference numbers, source sites, API idempotency, the importer."""

@@ -7,25 +7,20 @@ Three outcomes, and none of them drops what the prospect sent:
   the first lead (InquiryRepeat) and the owner is told, instead of routing a second lead.
 """
 from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal
-from typing import Callable, NamedTuple
+from typing import Callable
 
 from flask import current_app
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from crm.choices import to_sqm
 from crm.extensions import db
-from crm.models import InquiryRepeat, Lead, User
+from crm.intake import reference, repeats, spam
+from crm.jobs import enqueue
+from crm.leads import followup, scoring, stages
+from crm.models import Lead, User
 from crm.models.types import utcnow
 from crm.observability import metrics
-from crm.leads import followup
-from crm.intake import reference
-from crm.leads import scoring
-from crm.intake import spam
-from crm.leads import stages
-from crm.jobs import enqueue
 
 _EIA = {"yes": True, "no": False}
 
@@ -85,58 +80,6 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
     return lead  # search_text is filled by the model on insert
 
 
-class Original(NamedTuple):
-    id: int
-    reference: str
-    matched_on: str      # "mobile" | "company"
-
-
-def find_original(lead: Lead) -> Original | None:
-    """The newest non-spam lead in the window with the same mobile, else company + contact."""
-    since = lead.created_at - timedelta(days=current_app.config["CRM_DUPLICATE_WINDOW_DAYS"])
-
-    def newest(matched_on: str, *conditions):
-        return (select(Lead.id, Lead.reference, literal(matched_on).label("matched_on"))
-                .where(Lead.created_at >= since, Lead.status != "spam", *conditions)
-                .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1).subquery())
-
-    # One round trip, two branches, each served by its own index (ix_lead_mobile_created,
-    # ix_lead_company_contact_created); an OR would defeat both. Only the id and reference:
-    # the whole row is not needed to link a repeat.
-    branches = [newest("mobile", Lead.mobile_e164 == lead.mobile_e164)]
-    if lead.company and lead.contact_name:
-        branches.append(newest("company", Lead.company == lead.company,
-                               Lead.contact_name == lead.contact_name))
-    rows = db.session.execute(union_all(*(select(branch) for branch in branches))).all()
-    matches = {row.matched_on: Original(row.id, row.reference, row.matched_on) for row in rows}
-    return matches.get("mobile") or matches.get("company")
-
-
-def _details(lead: Lead) -> dict:
-    """What else this submission said, as JSON-safe values."""
-    names = ("deal_type", "property_type", "region_code", "region_text", "area_min_sqm",
-             "area_max_sqm", "area_unit", "industry", "usage", "needs_eia", "annual_tax_wan",
-             "investment_wan", "credit_code", "wechat_id", "email", "mobile_note",
-             "contact_preference", "consent_version")
-    out = {}
-    for name in names:
-        value = getattr(lead, name)
-        if value is None or value == "":
-            continue
-        out[name] = str(value) if isinstance(value, Decimal) else value
-    return out
-
-
-def _repeat_from(lead: Lead, original: Original) -> InquiryRepeat:
-    return InquiryRepeat(
-        original_lead_id=original.id, created_at=lead.created_at, matched_on=original.matched_on,
-        channel=lead.channel, source_site_id=lead.source_site_id, listing_id=lead.listing_id,
-        contact_name=lead.contact_name, mobile_e164=lead.mobile_e164, company=lead.company,
-        message=lead.message, details=_details(lead), page_url=lead.page_url,
-        referrer=lead.referrer, utm_source=lead.utm_source, utm_medium=lead.utm_medium,
-        utm_campaign=lead.utm_campaign)
-
-
 def _serialise_same_prospect(lead: Lead) -> None:
     """On PostgreSQL, two submissions for one mobile take turns, so both cannot be 'first'."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -144,18 +87,25 @@ def _serialise_same_prospect(lead: Lead) -> None:
 
 
 def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = None,
-                    check_spam: bool = True, bot_traps: bool = False,
+                    check_spam: bool = True, bot_traps: bool = False, route: bool = True,
+                    auto_reply: bool = True, prepare: Callable[[Lead], None] | None = None,
                     before_commit: Callable[[Outcome], None] | None = None) -> Outcome:
     """Commit the inquiry first; routing, notices and mail happen after, via Celery.
 
-    `before_commit` lets the caller add rows to the same transaction (the API's
-    idempotency record); an IntegrityError from them propagates after a rollback.
+    Every channel comes through here (form, embed, API, agent entry, import), so each gets
+    the same spam check, repeat linking, scoring and stage history. `prepare` adjusts the
+    lead before it is saved (the importer's consent and pool); `route=False` keeps a new
+    lead out of routing (the caller has placed it). `before_commit` lets the caller add rows
+    to the same transaction (the API's idempotency record, the importer's row); an
+    IntegrityError from them propagates after a rollback.
     """
     reasons = spam.judge(form, bot_traps=bot_traps) if check_spam else []
     for _attempt in range(reference.ATTEMPTS):
         lead = lead_from_form(form, channel, source_site_id)
+        if prepare is not None:
+            prepare(lead)
         try:
-            outcome, auto_reply = _save(lead, reasons, before_commit)
+            outcome, has_email = _save(lead, reasons, before_commit)
             break
         except IntegrityError as exc:
             db.session.rollback()
@@ -166,8 +116,9 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
         raise RuntimeError("could not draw a unique reference number")
     metrics.SUBMISSIONS.labels(channel=channel, outcome=outcome.status).inc()
     if outcome.status == "new":
-        enqueue("workers.tasks.route_lead", outcome.lead_id)
-        if auto_reply and current_app.config.get("MAIL_SERVER"):
+        if route:
+            enqueue("workers.tasks.route_lead", outcome.lead_id)
+        if auto_reply and has_email and current_app.config.get("MAIL_SERVER"):
             enqueue("workers.tasks.send_auto_reply", outcome.lead_id)
     elif outcome.status == "duplicate":
         enqueue("workers.tasks.notify_repeat_inquiry", outcome.lead_id, outcome.repeat_id)
@@ -184,9 +135,9 @@ def _save(lead: Lead, spam_reasons: list[str],
         outcome = Outcome("spam", lead.reference, lead.id)
     else:
         _serialise_same_prospect(lead)
-        original = find_original(lead)
+        original = repeats.find_original(lead)
         if original is not None:
-            repeat = _repeat_from(lead, original)
+            repeat = repeats.repeat_from(lead, original)
             db.session.add(repeat)
             db.session.flush()
             outcome = Outcome("duplicate", original.reference, original.id, repeat.id)

@@ -10,8 +10,14 @@ from wtforms.widgets import TelInput
 from crm import choices
 from crm.i18n import CachedTranslationsMeta
 from crm.inputs.credit_code import normalise_credit_code
-from crm.inputs.fields import (LooseDecimalField, RegionField, clean, clean_multiline, max_length,
-                              options)
+from crm.inputs.fields import (
+    LooseDecimalField,
+    RegionField,
+    clean,
+    clean_multiline,
+    max_length,
+    options,
+)
 from crm.inputs.phone import PhoneError, parse_mobile
 
 

@@ -1,20 +1,83 @@
-"""How long the API remembers an Idempotency-Key's first answer.
+"""The API's Idempotency-Key protocol: the first answer to a key is kept and replayed.
 
+A valid inquiry and the record of its answer commit in one transaction, so a retry after a
+lost response finds the answer and never makes a second lead; a refusal is remembered too.
 A key protects a client's retries, which come within minutes or hours; after
 CRM_IDEMPOTENCY_DAYS (7 by default, Stripe keeps 24 hours) the answer is forgotten
 and the same key starts a new request.
 """
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from crm.extensions import db
+from crm.intake.capture import capture_inquiry
 from crm.models import ApiIdempotencyKey
 from crm.models.types import utcnow
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+def _stored(site_id: int, key: str) -> ApiIdempotencyKey | None:
+    return db.session.scalars(select(ApiIdempotencyKey).where(
+        ApiIdempotencyKey.source_site_id == site_id, ApiIdempotencyKey.key == key)).first()
+
+
+def _replay_of(stored: ApiIdempotencyKey, request_hash: str) -> Answer:
+    if stored.request_hash != request_hash:
+        return Answer(422, {"errors": {"Idempotency-Key": [
+            _("This Idempotency-Key was used for a different request.")]}})
+    return Answer(stored.status_code, stored.body, replayed=True)
+
+
+def replay(site_id: int, key: str | None, request_hash: str) -> Answer | None:
+    """The stored answer for this key (or the refusal of a different request under it)."""
+    if key is None:
+        return None
+    stored = _stored(site_id, key)
+    return None if stored is None else _replay_of(stored, request_hash)
+
+
+def submit(site_id: int, key: str | None, request_hash: str, form=None,
+           errors: dict | None = None) -> Answer:
+    """Capture a validated InquiryForm (or refuse with `errors`), remembering the answer
+    under `key` in the same transaction."""
+    def remember(status_code: int, body: dict) -> None:
+        if key is not None:
+            db.session.add(ApiIdempotencyKey(source_site_id=site_id, key=key,
+                                             request_hash=request_hash,
+                                             status_code=status_code, body=body))
+
+    try:
+        if errors is None:
+            outcome = capture_inquiry(
+                form, channel="api", source_site_id=site_id,
+                before_commit=lambda o: remember(201, {"reference": o.reference,
+                                                       "status": o.status}))
+            return Answer(201, {"reference": outcome.reference, "status": outcome.status})
+        if key is not None:
+            remember(422, errors)
+            db.session.commit()
+        return Answer(422, errors)
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: give its answer.
+        db.session.rollback()
+        stored = _stored(site_id, key) if key is not None else None
+        if stored is None:
+            raise
+        return _replay_of(stored, request_hash)
 
 
 def purge_expired(now: datetime | None = None) -> int:

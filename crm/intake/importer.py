@@ -1,14 +1,14 @@
 """Import leads from brokers' spreadsheets: parse, guess the columns, dry-run, import.
 
-Every row goes through the public InquiryForm (the same validation as a prospect's
-inquiry), then through the intake path with channel "import".
+Every row goes through the InquiryForm (the same validation as a prospect's inquiry), then
+through the same capture path as every channel (crm.intake.capture) with channel "import":
+a repeat of a recent lead is linked to it, a new lead gets its score and stage history.
 """
 import csv
 import io
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,17 +17,15 @@ from werkzeug.datastructures import MultiDict
 
 from crm import choices
 from crm.extensions import db
-from crm.i18n import force_locale
+from crm.i18n import default_locale, force_locale
 from crm.inputs.text import clean_text, to_halfwidth
-from crm.models import Activity, ImportJob, ImportRow, Lead, User
-from crm.models.types import utcnow
-from crm.leads import scoring
-from crm.jobs import enqueue
+from crm.intake import capture, repeats
 from crm.intake.capture import lead_from_form
-from crm.intake.reference import insert_with_reference
+from crm.jobs import enqueue
+from crm.models import ImportJob, ImportRow, Lead, User
+from crm.models.types import utcnow
 
 log = logging.getLogger(__name__)
-DUPLICATE_DAYS = 90
 
 # Form field → header words that name it (lower case, Chinese and English).
 TARGETS = {
@@ -219,16 +217,14 @@ def dry_run(job: ImportJob) -> DryRun:
                                            for name, errs in form.errors.items()}))
             continue
         result.ok += 1
-        if recent_duplicate(form.parsed_mobile.e164) is not None:
+        if original_of(form) is not None:
             result.duplicates += 1
     return result
 
 
-def recent_duplicate(mobile_e164: str) -> Lead | None:
-    since = utcnow() - timedelta(days=DUPLICATE_DAYS)
-    return db.session.scalars(
-        select(Lead).where(Lead.mobile_e164 == mobile_e164, Lead.created_at >= since,
-                           Lead.status != "merged").order_by(Lead.created_at.desc()).limit(1)).first()
+def original_of(form):
+    """The recent lead this row repeats (crm.intake.repeats), or None."""
+    return repeats.find_original(lead_from_form(form, "import"))
 
 
 # --- the import job ----------------------------------------------------------------------
@@ -266,7 +262,7 @@ def run(job_id: int) -> ImportJob | None:
     db.session.commit()
     done = set(db.session.scalars(select(ImportRow.row_number).where(ImportRow.job_id == job.id)))
     importer = db.session.get(User, job.created_by_id) if job.created_by_id else None
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         for number, row in enumerate(job.rows, start=2):
             if number in done:
                 continue
@@ -280,45 +276,49 @@ def run(job_id: int) -> ImportJob | None:
 
 def _import_row(job: ImportJob, number: int, row: list[str], importer: User | None) -> None:
     form = validate_row(row, job.mapping)
-    lead = None
-    if form.errors:
-        outcome, detail = "failed", ", ".join(sorted(form.errors))  # field names, no personal data
-    else:
-        duplicate = recent_duplicate(form.parsed_mobile.e164)
-        if duplicate is not None and job.duplicates == "skip":
-            outcome, detail = "skipped", duplicate.reference
-            lead = duplicate
-        else:
-            lead = _new_lead(form, job, importer)
-            outcome, detail = ("linked", duplicate.reference) if duplicate else ("created", "")
-            if duplicate is not None:
-                db.session.add(Activity(lead_id=lead.id, kind="note", created_at=utcnow(),
-                                        body=f"Import: repeat of {duplicate.reference}"))
+    if form.errors:  # field names only: the row report keeps no personal data
+        _record(job, number, "failed", None, ", ".join(sorted(form.errors)))
+        return
+    if job.duplicates == "skip":
+        original = original_of(form)
+        if original is not None:
+            _record(job, number, "skipped", original.id, original.reference)
+            return
+
+    def prepare(lead: Lead) -> None:
+        # The prospect ticked no notice of ours (the broker's own basis for holding the data).
+        lead.consent, lead.consent_at, lead.consent_version = False, None, ""
+        lead.page_url = f"import:{job.id}:{job.filename}"[:1000]
+        if not job.route:
+            # Kept unassigned on purpose: in the importer's team pool, never swept to routing.
+            lead.routed_at = lead.created_at
+            lead.team_id = importer.team_id if importer else None
+
+    def add_row(outcome) -> None:
+        linked = outcome.status == "duplicate"
+        _record(job, number, "linked" if linked else "created", outcome.lead_id,
+                outcome.reference if linked else "", commit=False)
+
     try:
-        db.session.add(ImportRow(job_id=job.id, row_number=number, outcome=outcome,
-                                 lead_id=lead.id if lead is not None else None, detail=detail))
-        job.processed += 1  # for the progress bar; _count() settles the totals at the end
-        counter = {"created": "created", "linked": "created"}.get(outcome, outcome)
-        setattr(job, counter, getattr(job, counter) + 1)
+        capture.capture_inquiry(form, "import", check_spam=False, route=job.route,
+                                auto_reply=False, prepare=prepare, before_commit=add_row)
+    except IntegrityError:  # another run of this task did the row first
+        db.session.rollback()
+
+
+def _record(job: ImportJob, number: int, outcome: str, lead_id: int | None, detail: str,
+            commit: bool = True) -> None:
+    db.session.add(ImportRow(job_id=job.id, row_number=number, outcome=outcome,
+                             lead_id=lead_id, detail=detail))
+    job.processed += 1  # for the progress bar; _count() settles the totals at the end
+    counter = {"created": "created", "linked": "created"}.get(outcome, outcome)
+    setattr(job, counter, getattr(job, counter) + 1)
+    if not commit:
+        return
+    try:
         db.session.commit()
     except IntegrityError:  # another run of this task did the row first
         db.session.rollback()
-        return
-    if outcome in ("created", "linked") and job.route:
-        enqueue("workers.tasks.route_lead", lead.id)
-
-
-def _new_lead(form, job: ImportJob, importer: User | None) -> Lead:
-    lead = lead_from_form(form, "import")
-    lead.consent, lead.consent_at, lead.consent_version = False, None, ""
-    lead.page_url = f"import:{job.id}:{job.filename}"[:1000]
-    if not job.route:
-        # Kept unassigned on purpose: in the importer's team pool, never swept to routing.
-        lead.routed_at = lead.created_at
-        lead.team_id = importer.team_id if importer else None
-    insert_with_reference(lead)
-    scoring.refresh(lead)
-    return lead
 
 
 def _count(job: ImportJob) -> None:

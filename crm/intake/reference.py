@@ -3,10 +3,7 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
-
-from crm.extensions import db
 
 # No 0/O, 1/I/L: nothing to confuse when read aloud or copied by hand.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -25,21 +22,3 @@ def is_collision(exc: IntegrityError) -> bool:
     message = str(exc.orig)
     # PostgreSQL: … constraint "uq_lead_reference" … Key (reference)=…; SQLite: lead.reference
     return "uq_lead_reference" in message or "lead.reference" in message
-
-
-def insert_with_reference(lead) -> None:
-    """Add the lead with a fresh reference; on the (rare) unique collision, draw again.
-
-    For a batch (the importer) that must not lose its earlier rows: each attempt is a
-    savepoint. Intake, one lead per transaction, retries the whole transaction instead
-    (two round trips fewer per inquiry).
-    """
-    for _attempt in range(ATTEMPTS):
-        lead.reference = new_reference(lead.created_at, current_app.config["CRM_TIMEZONE"])
-        try:
-            with db.session.begin_nested():
-                db.session.add(lead)
-            return
-        except IntegrityError:  # reference collision: draw again
-            continue
-    raise RuntimeError("could not draw a unique reference number")

@@ -1,16 +1,82 @@
-"""Tell a lead's owner that the prospect asked again.
-
-For now the notice is an Activity on the first lead, which the owner sees in the
-lead's history; real channels (WeChat Work, SMS) belong to the routing work.
+"""What a repeat inquiry is: the same prospect (mobile, or company + contact) asking again
+within the repeat window (CRM_REPEAT_WINDOW_DAYS). A repeat is not a second lead: it is an
+InquiryRepeat row on the first lead, whose owner is told (an activity, once) and whose score
+counts it. Every channel (form, embed, API, agent entry, import) asks find_original().
 """
+from decimal import Decimal
+from typing import NamedTuple
+
 from flask_babel import gettext
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, union_all, update
 
 from crm import choices
 from crm.extensions import db
-from crm.i18n import force_locale
-from crm.models import Activity, InquiryRepeat
+from crm.i18n import default_locale
+from crm.leads import scoring
+from crm.models import Activity, InquiryRepeat, Lead, repeat_window
 from crm.models.types import utcnow
+
+
+class Original(NamedTuple):
+    id: int
+    reference: str
+    matched_on: str      # "mobile" | "company"
+
+
+def find_original(lead: Lead) -> Original | None:
+    """The newest non-spam lead in the window with the same mobile, else company + contact."""
+    since = lead.created_at - repeat_window()
+
+    def newest(matched_on: str, *conditions):
+        return (select(Lead.id, Lead.reference, literal(matched_on).label("matched_on"))
+                .where(Lead.created_at >= since, Lead.status != "spam", *conditions)
+                .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1).subquery())
+
+    # One round trip, two branches, each served by its own index (ix_lead_mobile_created,
+    # ix_lead_company_contact_created); an OR would defeat both. Only the id and reference:
+    # the whole row is not needed to link a repeat.
+    branches = [newest("mobile", Lead.mobile_e164 == lead.mobile_e164)]
+    if lead.company and lead.contact_name:
+        branches.append(newest("company", Lead.company == lead.company,
+                               Lead.contact_name == lead.contact_name))
+    rows = db.session.execute(union_all(*(select(branch) for branch in branches))).all()
+    matches = {row.matched_on: Original(row.id, row.reference, row.matched_on) for row in rows}
+    return matches.get("mobile") or matches.get("company")
+
+
+def _details(lead: Lead) -> dict:
+    """What else this submission said, as JSON-safe values."""
+    names = ("deal_type", "property_type", "region_code", "region_text", "area_min_sqm",
+             "area_max_sqm", "area_unit", "industry", "usage", "needs_eia", "annual_tax_wan",
+             "investment_wan", "credit_code", "wechat_id", "email", "mobile_note",
+             "contact_preference", "consent_version")
+    out = {}
+    for name in names:
+        value = getattr(lead, name)
+        if value is None or value == "":
+            continue
+        out[name] = str(value) if isinstance(value, Decimal) else value
+    return out
+
+
+def repeat_from(lead: Lead, original: Original) -> InquiryRepeat:
+    return InquiryRepeat(
+        original_lead_id=original.id, created_at=lead.created_at, matched_on=original.matched_on,
+        channel=lead.channel, source_site_id=lead.source_site_id, listing_id=lead.listing_id,
+        contact_name=lead.contact_name, mobile_e164=lead.mobile_e164, company=lead.company,
+        message=lead.message, details=_details(lead), page_url=lead.page_url,
+        referrer=lead.referrer, utm_source=lead.utm_source, utm_medium=lead.utm_medium,
+        utm_campaign=lead.utm_campaign)
+
+
+def other_leads_of(lead: Lead, limit: int = 20) -> list[Lead]:
+    """Other leads from this lead's mobile within the window, newest first (the lead page)."""
+    if lead.erased_at is not None:
+        return []
+    since = utcnow() - repeat_window()
+    return list(db.session.scalars(
+        select(Lead).where(Lead.mobile_e164 == lead.mobile_e164, Lead.id != lead.id,
+                           Lead.created_at >= since).order_by(Lead.created_at.desc()).limit(limit)))
 
 
 def notify_repeat(original_id: int, repeat_id: int) -> bool:
@@ -29,7 +95,7 @@ def notify_repeat(original_id: int, repeat_id: int) -> bool:
     if result.rowcount != 1:
         db.session.rollback()
         return False
-    with force_locale("zh_CN"):
+    with default_locale():
         body = gettext("The prospect asked again (%(channel)s) from %(page)s.",
                        channel=str(choices.label(choices.CHANNELS, repeat.channel)),
                        page=repeat.page_url or "—")
@@ -37,5 +103,8 @@ def notify_repeat(original_id: int, repeat_id: int) -> bool:
             body += "\n" + repeat.message
     db.session.add(Activity(lead_id=original_id, kind="repeat_inquiry", body=body,
                             created_at=now))
+    original = db.session.get(Lead, original_id)
+    if original is not None:
+        scoring.refresh(original)  # asking again is a sign of intent
     db.session.commit()
     return True

@@ -1,1 +1,2 @@
-"""Working a lead: follow-ups, stages and their history, edits, merge, search, scoring, the agent's queue, queue exports."""
+"""Working a lead: follow-ups, stages and their history, edits, merge, lost reasons, search,
+scoring, the agent's queue and its exports."""

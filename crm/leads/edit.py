@@ -1,14 +1,13 @@
 """An agent corrects what the prospect said: every changed field is audited."""
-from flask import current_app
 from flask_babel import gettext
 
+from crm.choices import to_sqm
 from crm.extensions import db
-from crm.i18n import force_locale
+from crm.i18n import default_locale
+from crm.leads import scoring
 from crm.models import Activity, Lead, User
 from crm.models.types import utcnow
 from crm.privacy import audit
-from crm.leads import scoring
-from crm.choices import to_sqm
 
 _EIA = {"yes": True, "no": False}
 
@@ -27,7 +26,7 @@ def update_lead(lead: Lead, form, actor: User) -> dict:
         return {}
     for name, value in new.items():
         setattr(lead, name, value)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         body = gettext("Edited: %(fields)s", fields=", ".join(sorted(new)))
     db.session.add(Activity(lead_id=lead.id, kind="edit", author_id=actor.id, body=body,
                             created_at=utcnow()))

@@ -5,10 +5,9 @@ import tempfile
 
 from flask_babel import gettext
 
-from crm import choices, regions
+from crm import access, choices, regions
 from crm.formatting import local_time
 from crm.models import Lead, User
-from crm import access
 
 
 def headers() -> list[str]:

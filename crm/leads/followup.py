@@ -1,19 +1,16 @@
 """What agents do to a lead: log a follow-up, move its stage."""
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from crm.choices import CONTACT_KINDS, UNREACHED_OUTCOMES
 from crm.extensions import db
-from crm.i18n import force_locale
+from crm.i18n import default_locale
+from crm.leads import scoring, stages
 from crm.models import Activity, Lead, LostReason, User
 from crm.models.types import utcnow
 from crm.privacy import audit
-from crm.leads import scoring
-from crm.leads import stages
-from crm.leads import stages
 
 
 class StageError(ValueError):
@@ -62,7 +59,7 @@ def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | 
     elif reopening:
         lead.lost_reason_id = None
         lead.lost_reason = ""
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        with default_locale():
             body = gettext("Reopened") + (f": {note}" if note else "")
     _record_status(lead, author, new_status, now, body=body)
     audit.record(author, "reopen" if reopening else "status_change", "lead", lead.id, old,

@@ -1,15 +1,14 @@
 """Fold a duplicate lead of the same prospect into another, keeping both histories."""
-from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from crm.extensions import db
-from crm.i18n import force_locale
+from crm.i18n import default_locale
+from crm.leads import scoring
 from crm.models import Activity, Lead, LeadListing, User
 from crm.models.types import utcnow
 from crm.privacy import audit
-from crm.leads import scoring
 
 # Facts the survivor takes from the duplicate when it has none of its own.
 FILLABLE = ("deal_type", "property_type", "region_code", "region_text", "area_min_sqm",
@@ -48,7 +47,7 @@ def merge(survivor: Lead, duplicate: Lead, actor: User) -> Lead:
     old_status = duplicate.status
     duplicate.status = "merged"
     duplicate.merged_into_id = survivor.id
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         into = gettext("Merged %(dup)s into this lead (%(n)d activities moved).",
                        dup=duplicate.reference, n=moved)
         away = gettext("Merged into %(ref)s.", ref=survivor.reference)

@@ -12,12 +12,12 @@ from flask import current_app
 from sqlalchemy import and_, case, false, func, literal, or_, select, true
 from sqlalchemy.orm import joinedload
 
+from crm import access
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
+from crm.leads.search import lead_search_clause
 from crm.models import Lead, User
 from crm.models.types import utcnow
-from crm import access
-from crm.leads.search import lead_search_clause
 
 TABS = ("mine", "pool", "due", "all")
 HIDDEN_STATUSES = ("spam", "merged")
@@ -184,6 +184,8 @@ def _slices(user: User, tab: str, today: date) -> list:
         parts = access.lead_scope_parts(user)
         if parts is None:
             return [true()]
+        if len(parts) == 1:  # a manager who manages nothing
+            return parts
         team, strays = parts
         # Members' leads filed under another team are rare; the planner cannot know that
         # (it guesses a hundred thousand), so they are looked up first, by their index.

@@ -1,6 +1,5 @@
 """An explainable 0-100 lead score: each factor gives points up to its weight (config)."""
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -9,10 +8,9 @@ from sqlalchemy import func, select
 
 from crm.choices import SQM_PER_MU
 from crm.extensions import db
-from crm.models import Lead
+from crm.models import InquiryRepeat, Lead, repeat_window
 from crm.models.types import utcnow
 
-REPEAT_WINDOW_DAYS = 90
 # (threshold in 万元, share of the factor's weight); the first threshold reached counts.
 TAX_TIERS = ((1000, 1.0), (300, 0.8), (100, 0.6), (30, 0.35), (0.01, 0.15))
 # DOMAIN.md tiers: ≥ 20亿, 10–20亿, ≥ 3亿 total investment.
@@ -52,13 +50,18 @@ def _tier(value, tiers) -> float:
 
 
 def repeat_count(lead: Lead) -> int:
-    """Other inquiries from the same mobile in the last 90 days."""
-    since = utcnow() - timedelta(days=REPEAT_WINDOW_DAYS)
-    stmt = select(func.count()).select_from(Lead).where(
-        Lead.mobile_e164 == lead.mobile_e164, Lead.created_at >= since, Lead.status != "merged")
-    if lead.id is not None:
-        stmt = stmt.where(Lead.id != lead.id)
-    return db.session.scalar(stmt) or 0
+    """How often the prospect asked again within the repeat window: the repeat inquiries
+    linked to this lead, and any other lead from the same mobile (spam and merged aside)."""
+    since = utcnow() - repeat_window()
+    others = select(func.count()).select_from(Lead).where(
+        Lead.mobile_e164 == lead.mobile_e164, Lead.created_at >= since,
+        Lead.status.not_in(("merged", "spam")))
+    if lead.id is None:
+        return db.session.scalar(others) or 0
+    linked = select(func.count()).select_from(InquiryRepeat).where(
+        InquiryRepeat.original_lead_id == lead.id, InquiryRepeat.created_at >= since)
+    return db.session.scalar(select(others.where(Lead.id != lead.id).scalar_subquery()
+                                    + linked.scalar_subquery())) or 0
 
 
 def tax_per_mu(lead: Lead) -> Decimal | None:
@@ -110,7 +113,8 @@ def compute(lead: Lead, repeats: int | None = None) -> Score:
     w = weights["repeat"]
     repeats = repeat_count(lead) if repeats is None else repeats
     add(Factor("repeat", w if repeats else 0, w,
-               gettext("Asked %(n)d more time(s) in 90 days", n=repeats) if repeats
+               gettext("Asked %(n)d more time(s) in %(days)d days", n=repeats,
+                       days=repeat_window().days) if repeats
                else gettext("First inquiry from this mobile")))
     return score
 

@@ -1,15 +1,12 @@
 """Listings (对接资源): save them, and record what was shown to which lead."""
-from flask import current_app
-from flask_babel import gettext
 from sqlalchemy import select
 
-from crm.choices import LISTING_LINK_KINDS
+from crm.choices import LISTING_LINK_KINDS, to_sqm
 from crm.extensions import db
-from crm.i18n import force_locale
+from crm.i18n import default_locale
 from crm.models import Activity, Lead, LeadListing, Listing, User
 from crm.models.types import utcnow
 from crm.privacy import audit
-from crm.choices import to_sqm
 
 FIELDS = ("title", "property_type", "deal_type", "region_code", "park", "floors",
           "ceiling_height_m", "floor_load_t", "power_kva", "eia_possible", "divisible", "price",
@@ -51,7 +48,7 @@ def record_link(lead: Lead, listing: Listing, kind: str, author: User) -> bool:
     now = utcnow()
     db.session.add(LeadListing(lead_id=lead.id, listing_id=listing.id, kind=kind,
                                author_id=author.id, created_at=now))
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         body = f"{LISTING_LINK_KINDS[kind]}: #{listing.id} {listing.title}"
     db.session.add(Activity(lead_id=lead.id, kind="listing", author_id=author.id, body=body,
                             created_at=now))

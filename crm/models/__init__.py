@@ -1,20 +1,21 @@
 """Every model, imported here so Alembic's autogenerate sees the whole schema."""
 from crm.models.activity import Activity
-from crm.models.idempotency import ApiIdempotencyKey
 from crm.models.audit import AuditLog
+from crm.models.export_job import ExportJob  # noqa: F401  (for Alembic)
+from crm.models.idempotency import ApiIdempotencyKey
 from crm.models.import_job import ImportJob, ImportRow
 from crm.models.lead import Lead
+from crm.models.lead_stage import LeadStage  # noqa: F401  (for Alembic)
 from crm.models.listing import LeadListing, Listing
 from crm.models.lost_reason import LostReason
 from crm.models.notification import Notification, NotificationAttempt, NotificationChannel
-from crm.models.repeat import InquiryRepeat
+from crm.models.repeat import InquiryRepeat, repeat_window
 from crm.models.routing_rule import RoutingRule
 from crm.models.source_site import SourceSite
 from crm.models.team import Team
 from crm.models.user import Role, User
-from crm.models.lead_stage import LeadStage  # noqa: F401  (for Alembic)
-from crm.models.export_job import ExportJob  # noqa: F401  (for Alembic)
 
 __all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "ImportJob", "ImportRow", "InquiryRepeat",
            "Lead", "LeadListing", "Listing", "LostReason", "Notification", "NotificationAttempt",
-           "NotificationChannel", "Role", "RoutingRule", "SourceSite", "Team", "User"]
+           "NotificationChannel", "Role", "RoutingRule", "SourceSite", "Team", "User",
+           "repeat_window"]

@@ -65,8 +65,7 @@ class Lead(db.Model):
 
     # Progress
     status: Mapped[str] = mapped_column(String(12), default="new")
-    lost_reason: Mapped[str] = mapped_column(String(200), default="")
-    # Furthest pipeline stage ever reached (index in stages.PIPELINE; never decreases), the
+    # Furthest pipeline stage ever reached (index in crm.leads.stages.PIPELINE; never decreases), the
     # rollup of lead_stage kept by crm.leads.stages so the funnel reads one row per lead.
     stage_rank: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     lost_reason: Mapped[str] = mapped_column(String(200), default="")  # the agent's free note

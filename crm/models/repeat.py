@@ -1,10 +1,16 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
 from crm.models.types import UTCDateTime, utcnow
+
+
+def repeat_window() -> timedelta:
+    """How far back an inquiry from the same prospect counts as a repeat (one setting)."""
+    return timedelta(days=current_app.config["CRM_REPEAT_WINDOW_DAYS"])
 
 
 class InquiryRepeat(db.Model):

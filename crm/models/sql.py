@@ -9,8 +9,19 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Boolean, Float, Integer, Select, and_, case, cast, func, literal, select,
-                        tuple_)
+from sqlalchemy import (
+    Boolean,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal

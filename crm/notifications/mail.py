@@ -9,7 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.i18n import force_locale
+from crm.i18n import default_locale
 from crm.models import Lead
 from crm.models.types import utcnow
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def _message(lead: Lead) -> EmailMessage:
     config = current_app.config
-    with force_locale("zh_CN"):
+    with default_locale():
         subject = gettext("We received your inquiry %(ref)s", ref=lead.reference)
         body = render_template("mail/auto_reply.txt", lead=lead,
                                sla_minutes=config["SLA_FIRST_CONTACT_MINUTES"])

@@ -24,10 +24,10 @@ from sqlalchemy import select
 from crm import choices, regions
 from crm.extensions import db
 from crm.formatting import local_time, wan
-from crm.i18n import force_locale
+from crm.i18n import default_locale
+from crm.jobs import enqueue
 from crm.models import Lead, Notification, NotificationAttempt, NotificationChannel, Team, User
 from crm.models.types import utcnow
-from crm.jobs import enqueue
 
 log = logging.getLogger(__name__)
 GROUP_CHATS = ("wecom", "dingtalk", "feishu")
@@ -101,7 +101,7 @@ def _stamp(lead: Lead) -> int:
 
 
 def queue_assignment(lead: Lead, agent: User, team: Team | None, senior: User | None) -> list[int]:
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         text = summary(lead)
         ids = _queue(lead, f"assigned:{_stamp(lead)}", _channels([agent], team),
                      gettext("New lead %(ref)s for %(agent)s", ref=lead.reference, agent=agent.name),
@@ -125,7 +125,7 @@ _EVENT_SUBJECTS = {
 
 def queue_event(lead: Lead, kind: str, users: list[User], team: Team | None = None,
                 extra: str = "", key: str | None = None) -> list[int]:
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         subject = _EVENT_SUBJECTS[kind](lead)
         body = summary(lead) + (f"\n{extra}" if extra else "")
         event = f"{kind}:{key if key is not None else _stamp(lead)}"

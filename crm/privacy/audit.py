@@ -54,6 +54,15 @@ def record(actor: User | None, action: str, entity: str, entity_id: int | None,
     return entry
 
 
+def record_access(actor: User, action: str, entity: str, entity_id: int | None,
+                  details: dict | None = None) -> AuditLog:
+    """An audited read (reveal a mobile, export a list): committed on its own, before the
+    data goes out, so no one sees personal data without the entry being kept."""
+    entry = record(actor, action, entity, entity_id, None, details)
+    db.session.commit()
+    return entry
+
+
 def diff(obj, fields, new_values: dict) -> tuple[dict, dict]:
     """(old, new) for the fields whose value changes."""
     old, new = {}, {}

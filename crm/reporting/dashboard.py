@@ -13,14 +13,14 @@ from sqlalchemy import func, select
 
 from crm.choices import OPEN_STATUSES, STATUSES
 from crm.extensions import db
+from crm.leads.stages import PIPELINE
 from crm.models import Lead, User
+from crm.models.sql import as_float, local_hour, utc_hour_start
 from crm.reporting import pipeline as pipeline_report
 from crm.reporting import speed as speed_report
 from crm.reporting.funnel import FunnelReport, FunnelRow
 from crm.reporting.scope import JUNK_STATUSES, Scope
-from crm.models.sql import as_float, local_hour, utc_hour_start
 from crm.reporting.tables import Column, Table
-from crm.leads.stages import PIPELINE
 
 
 @dataclass

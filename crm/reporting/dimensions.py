@@ -13,7 +13,7 @@ from sqlalchemy import select
 from crm import choices, regions
 from crm.extensions import db
 from crm.i18n import ui_language
-from crm.models import Lead
+from crm.models import InquiryRepeat, Lead
 from crm.models.sql import region_top
 
 
@@ -46,6 +46,8 @@ class Dimension:
     label: object
     column: Callable[[], object]           # the SQL expression, or None if not in the schema
     names: Callable[[list], dict] = lambda values: {}
+    # The same on inquiry_repeat, for the dimensions a repeat inquiry has (where it came from).
+    repeat_column: Callable[[], object] = lambda: None
 
     def expression(self):
         return self.column()
@@ -63,12 +65,18 @@ def _source_site():
 
 DIMENSIONS: list[Dimension] = [
     Dimension("source_site", _l("Source site"), _source_site,
-              lambda values: _fk_names(_source_site())(values)),
-    Dimension("page", _l("Source page"), lambda: Lead.page_url),
-    Dimension("utm_source", _l("UTM source"), lambda: Lead.utm_source),
-    Dimension("utm_medium", _l("UTM medium"), lambda: Lead.utm_medium),
-    Dimension("utm_campaign", _l("UTM campaign"), lambda: Lead.utm_campaign),
-    Dimension("channel", _l("Channel"), lambda: Lead.channel, _choice_names(choices.CHANNELS)),
+              lambda values: _fk_names(_source_site())(values),
+              lambda: InquiryRepeat.source_site_id),
+    Dimension("page", _l("Source page"), lambda: Lead.page_url,
+              repeat_column=lambda: InquiryRepeat.page_url),
+    Dimension("utm_source", _l("UTM source"), lambda: Lead.utm_source,
+              repeat_column=lambda: InquiryRepeat.utm_source),
+    Dimension("utm_medium", _l("UTM medium"), lambda: Lead.utm_medium,
+              repeat_column=lambda: InquiryRepeat.utm_medium),
+    Dimension("utm_campaign", _l("UTM campaign"), lambda: Lead.utm_campaign,
+              repeat_column=lambda: InquiryRepeat.utm_campaign),
+    Dimension("channel", _l("Channel"), lambda: Lead.channel, _choice_names(choices.CHANNELS),
+              lambda: InquiryRepeat.channel),
     Dimension("region", _l("Region"), lambda: region_top(Lead.region_code), _region_names),
     Dimension("property_type", _l("Property type"), lambda: Lead.property_type,
               _choice_names(choices.PROPERTY_TYPES)),

@@ -26,14 +26,14 @@ from sqlalchemy.orm import aliased
 from crm import choices
 from crm.extensions import db
 from crm.i18n import force_locale
-from crm.models import ExportJob, Lead, Team, User
-from crm.models.types import utcnow
 from crm.jobs import enqueue
+from crm.leads.stages import PIPELINE
+from crm.models import ExportJob, Lead, Team, User
+from crm.models.sql import seconds_between
+from crm.models.types import utcnow
 from crm.reporting import catalog
 from crm.reporting.scope import Scope, scope_for
-from crm.models.sql import seconds_between
 from crm.reporting.tables import Column, Table
-from crm.leads.stages import PIPELINE
 
 log = logging.getLogger(__name__)
 FORMATS = ("csv", "xlsx")

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 
 from crm.choices import STATUSES
 from crm.extensions import db
+from crm.leads.stages import PIPELINE
 from crm.models import Lead
+from crm.models.sql import ratio
 from crm.reporting import dimensions
 from crm.reporting.scope import Scope
-from crm.models.sql import ratio
 from crm.reporting.tables import Column, Table
-from crm.leads.stages import PIPELINE
 
 
 def stage_counts() -> list:

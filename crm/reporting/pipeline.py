@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from crm.choices import OPEN_STATUSES, STATUSES
 from crm.extensions import db
 from crm.models import Lead
-from crm.reporting.scope import Scope
 from crm.models.sql import as_float, ratio
+from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
 
 LOST_TOP = 15

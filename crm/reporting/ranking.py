@@ -17,9 +17,9 @@ from sqlalchemy.orm import joinedload
 
 from crm.extensions import db
 from crm.models import Lead, LeadStage, Role, User
+from crm.models.sql import ratio
 from crm.reporting.scope import JUNK_STATUSES, Scope, local_day_bounds
 from crm.reporting.speed import sla_flags
-from crm.models.sql import ratio
 from crm.reporting.tables import Column, Table
 
 FIGURES = ("received", "within", "site_visits", "won", "investment", "tax")

@@ -1,8 +1,9 @@
-"""Where leads came from: per page (or site, UTM, channel), how many were spam or
-duplicates, and how many of the rest were won (ever reached won).
+"""Where inquiries came from: per page (or site, UTM, channel), how many were spam, how
+many were repeats of a lead, and how many of the leads were won (ever reached won).
 
-Spam and duplicates are counted by status; 'duplicate' is counted if that status is in use.
-They are usually unrouted, so they show up only in a scope without a team restriction.
+Inquiries = leads (spam included, merged leads not: they are counted where they were merged
+into) + repeat inquiries (inquiry_repeat rows, which are never leads). A repeat belongs to
+the scope of the lead it repeats, and to the day and source it came in on.
 """
 from dataclasses import dataclass
 
@@ -10,12 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.models import Lead
+from crm.leads.stages import PIPELINE
+from crm.models import InquiryRepeat, Lead
+from crm.models.sql import ratio
 from crm.reporting import dimensions
 from crm.reporting.scope import JUNK_STATUSES, Scope
-from crm.models.sql import ratio
 from crm.reporting.tables import Column, Table
-from crm.leads.stages import PIPELINE
 
 WON = len(PIPELINE) - 1
 DEFAULT = "page"
@@ -32,10 +33,14 @@ class SourceRow:
 
     @property
     def valid(self) -> int:
-        return self.leads - self.spam - self.duplicates
+        return self.leads - self.spam
+
+    @property
+    def inquiries(self) -> int:
+        return self.leads + self.duplicates
 
     def as_dict(self) -> dict:
-        return {"key": self.label, "leads": self.leads, "spam": self.spam,
+        return {"key": self.label, "leads": self.inquiries, "spam": self.spam,
                 "duplicates": self.duplicates, "valid": self.valid, "won": self.won,
                 "win_rate": ratio(self.won, self.valid)}
 
@@ -68,21 +73,42 @@ class SourcesReport:
 def _counts():
     return [func.count().label("leads"),
             func.count().filter(Lead.status == "spam").label("spam"),
-            func.count().filter(Lead.status == "duplicate").label("duplicates"),
             func.count().filter(Lead.stage_rank >= WON,
                                 Lead.status.notin_(JUNK_STATUSES)).label("won")]
 
 
+def _repeats(scope: Scope, dim: dimensions.Dimension, grouped: bool = True):
+    """Repeat inquiries of the range within the scope: per dimension value, or in all."""
+    column = dim.repeat_column()
+    if column is None:
+        return {} if grouped else 0
+    lo, hi = scope.bounds
+
+    def counted(*columns):
+        return (select(*columns, func.count()).select_from(InquiryRepeat)
+                .join(Lead, Lead.id == InquiryRepeat.original_lead_id)
+                .where(InquiryRepeat.created_at >= lo, InquiryRepeat.created_at < hi,
+                       *scope.who()))
+    if not grouped:
+        return db.session.scalar(counted()) or 0
+    key = column.label("key")
+    return dict(db.session.execute(counted(key).group_by(key)).tuples().all())
+
+
 def sources(scope: Scope, dimension_key: str | None = DEFAULT, limit: int | None = 100) -> SourcesReport:
     dim = dimensions.get(dimension_key, dimensions.SOURCE_KEYS) or dimensions.get(DEFAULT)
-    where = scope.leads(include_junk=True)
+    where = [*scope.leads(include_junk=True), Lead.status != "merged"]
     expr = dim.expression().label("key")
-    stmt = select(expr, *_counts()).where(*where).group_by(expr).order_by(func.count().desc(), expr)
+    stmt = select(expr, *_counts()).where(*where).group_by(expr)
+    counted = {r.key: (r.leads, r.spam or 0, r.won or 0) for r in db.session.execute(stmt)}
+    repeats = _repeats(scope, dim)
+    keys = sorted(set(counted) | set(repeats),
+                  key=lambda k: (-(counted.get(k, (0,))[0] + repeats.get(k, 0)), k or ""))
     if limit:
-        stmt = stmt.limit(limit)
-    rows = list(db.session.execute(stmt))
-    names = dim.display([r.key for r in rows])
+        keys = keys[:limit]
+    names = dim.display(keys)
+    rows = [SourceRow(k, names[k], *counted.get(k, (0, 0, 0))[:2], repeats.get(k, 0),
+                      counted.get(k, (0, 0, 0))[2]) for k in keys]
     t = db.session.execute(select(*_counts()).where(*where)).one()
-    total = SourceRow(None, "", t.leads, t.spam or 0, t.duplicates or 0, t.won or 0)
-    return SourcesReport(dim, [SourceRow(r.key, names[r.key], r.leads, r.spam or 0,
-                                         r.duplicates or 0, r.won or 0) for r in rows], total)
+    total = SourceRow(None, "", t.leads, t.spam or 0, _repeats(scope, dim, grouped=False), t.won or 0)
+    return SourcesReport(dim, rows, total)

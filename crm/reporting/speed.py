@@ -19,11 +19,19 @@ from sqlalchemy import and_, func, literal, or_, select
 
 from crm.extensions import db
 from crm.models import Lead
+from crm.models.sql import (
+    as_float,
+    contact_due,
+    grouped_stats_sets,
+    local_hour,
+    not_after,
+    ratio,
+    seconds_between,
+    utc_hour_start,
+)
 from crm.models.types import UTCDateTime
 from crm.reporting import dimensions
 from crm.reporting.scope import Scope
-from crm.models.sql import (as_float, contact_due, grouped_stats_sets, local_hour,
-                                        not_after, ratio, seconds_between, utc_hour_start)
 from crm.reporting.tables import Column, Table, minutes
 
 WEEKDAYS = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"),

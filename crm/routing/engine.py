@@ -7,6 +7,7 @@ is locked while agents are counted and the round-robin / weighted pointers move,
 two workers never pick from the same stale view nor push an agent over their cap.
 """
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,14 +20,18 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
-from crm.i18n import force_locale
+from crm.i18n import default_locale
 from crm.models import Activity, Lead, Role, RoutingRule, Team, User
 from crm.models.types import utcnow
-from crm.regions import within
 from crm.notifications import outbox
+from crm.regions import within
 from crm.routing import worktime
 
 log = logging.getLogger(__name__)
+# Called while a routing batch holds its row locks, before it writes. Empty in production;
+# the fault drills (tests/support/drill_app.py) add a pause there so a worker can be
+# killed in the middle of routing.
+LOCKS_HELD_HOOKS: list[Callable[[], None]] = []
 
 
 @dataclass
@@ -300,15 +305,6 @@ def sla_deadlines(start: datetime, minutes: int) -> dict[str, datetime]:
             "sla_due_at": worktime.add_working_minutes(start, minutes, day_start, day_end)}
 
 
-def _fault_drill_pause() -> None:
-    # Fault drills only (bench/ and the SIGKILL tests): hold the row locks for a while,
-    # so a worker can be killed in the middle of routing. Unset in normal operation.
-    pause = current_app.config.get("FAULT_ROUTE_PAUSE_SECONDS")
-    if pause:
-        import time as _time
-        _time.sleep(pause)
-
-
 def route_lead(lead_id: int) -> int | None:
     """Assign the lead if it is still unrouted. Returns the agent id, or None."""
     return route_batch(lead_id).get(lead_id)
@@ -342,7 +338,7 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
     if not leads:
         db.session.rollback()
         return {}
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         rules = active_rules()  # once: the rule picks the team whose lock is taken next
         roster = Roster()        # agents and counts are read from it after the team locks
         plan = []
@@ -388,7 +384,8 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
             notes.append((lead, agent, decision.team, decision.escalate_to))
             routed[lead.id] = agent.id
             lines.append(("lead %s routed to %s", lead.reference, agent.email))
-        _fault_drill_pause()
+        for hook in LOCKS_HELD_HOOKS:
+            hook()
         if updates and _write_assignments(updates) != len(updates):
             # Cannot happen while the rows are locked; if it ever does, write nothing.
             log.error("routing batch of %d found a lead already routed; rolled back", len(updates))
@@ -419,7 +416,7 @@ def _write_assignments(rows: list[dict]) -> int:
 
 def preview(lead: Lead) -> Decision:
     """What routing would do now, without writing anything."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         decision = decide(lead, utcnow())
         text = decision.explanation()
     db.session.rollback()  # undo the weighted credits a preview moved
@@ -434,7 +431,7 @@ def reassign(lead: Lead, reason: str, actor: User | None = None) -> int | None:
     lead = db.session.scalars(select(Lead).where(Lead.id == lead.id).with_for_update()).first()
     previous = lead.assigned_to
     exclude = (previous.id,) if previous else ()
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         team = target_team(match_rule(lead))
         if team is None:
             db.session.rollback()
@@ -488,7 +485,7 @@ def reassign_to(lead: Lead, agent: User, reason: str, actor: User | None = None)
             setattr(lead, name, value)
         lead.sla_reminded_at = None
         lead.sla_breached_at = None
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         body = gettext("Reassigned from %(old)s to %(new)s: %(reason)s",
                        old=previous.name if previous else "—", new=agent.name, reason=reason)
         notes = outbox.queue_event(lead, "reassigned", [agent], extra=reason)
@@ -513,7 +510,7 @@ def claim(lead_id: int, agent: User) -> bool:
     if result.rowcount != 1:
         db.session.rollback()
         return False
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with default_locale():
         body = gettext("%(agent)s took the lead from the team pool.", agent=agent.name)
     db.session.add(Activity(lead_id=lead_id, kind="assignment", author_id=agent.id, body=body,
                             created_at=now))

@@ -1,8 +1,9 @@
-"""Managers' edits to routing: rules, agents' availability, notification channels."""
+"""Managers' routing settings: the ordered rules and agents' availability."""
 from sqlalchemy import select
 
+from crm import access
 from crm.extensions import db
-from crm.models import NotificationChannel, Role, RoutingRule, Team, User
+from crm.models import Role, RoutingRule, User
 
 _RULE_FIELDS = ("name", "position", "active", "deal_type", "property_type", "region_code",
                 "industry", "channel", "area_min_sqm", "area_max_sqm", "min_tax_wan",
@@ -35,40 +36,8 @@ def save_agent_settings(user: User, form) -> None:
     db.session.commit()
 
 
-def add_channel(form) -> NotificationChannel:
-    owner_kind, owner_id = form.owner.data.split(":")
-    channel = NotificationChannel(kind=form.kind.data, target=form.target.data,
-                                  secret=form.secret.data or "")
-    if owner_kind == "team":
-        channel.team_id = int(owner_id)
-    else:
-        channel.user_id = int(owner_id)
-    db.session.add(channel)
-    db.session.commit()
-    return channel
-
-
-def set_channel_active(channel: NotificationChannel, active: bool) -> None:
-    channel.active = active
-    if active:
-        channel.failures = 0
-    db.session.commit()
-
-
-def delete_channel(channel: NotificationChannel) -> None:
-    db.session.delete(channel)
-    db.session.commit()
-
-
-def teams_for(user: User) -> list[Team]:
-    stmt = select(Team).order_by(Team.name)
-    if not user.is_admin:
-        stmt = stmt.where(Team.id == user.team_id)
-    return list(db.session.scalars(stmt))
-
-
 def agents_for(user: User) -> list[User]:
-    stmt = select(User).where(User.role.in_((Role.AGENT, Role.MANAGER))).order_by(User.team_id, User.name)
-    if not user.is_admin:
-        stmt = stmt.where(User.team_id == user.team_id)
-    return list(db.session.scalars(stmt))
+    """The agents and managers whose availability `user` may set (crm.access)."""
+    return list(db.session.scalars(
+        select(User).where(User.role.in_((Role.AGENT, Role.MANAGER)),
+                           access.managed_users_clause(user)).order_by(User.team_id, User.name)))

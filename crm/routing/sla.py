@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
-from crm.i18n import force_locale
+from crm.i18n import default_locale
 from crm.models import Activity, Lead
 from crm.models.types import utcnow
 from crm.notifications import outbox
@@ -58,7 +58,7 @@ def handle_breaches(now: datetime | None = None) -> int:
             continue
         lead.sla_breached_at = now
         agent = lead.assigned_to
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        with default_locale():
             note = gettext("First-contact deadline passed without contact (%(agent)s).",
                            agent=agent.name if agent else "—")
         db.session.add(Activity(lead_id=lead.id, kind="note", body=note, created_at=now))
@@ -68,7 +68,7 @@ def handle_breaches(now: datetime | None = None) -> int:
         db.session.commit()
         outbox.send_soon(notes)
         if reassign:
-            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            with default_locale():
                 reason = gettext("first-contact deadline passed")
             engine.reassign(lead, reason)
         done += 1

@@ -1,1 +1,1 @@
-"""HTTP: the blueprints. Each view parses the request, calls one service, renders; none commits."""
+"""HTTP: the blueprints. A view parses the request, calls a service, renders; none commits."""

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db
+from crm.intake.reference import ALPHABET, new_reference
 from crm.models import Lead
 from crm.models.types import utcnow
-from crm.intake.reference import ALPHABET, new_reference
 from tests.browser.conftest import shoot, watch_console
 from tests.factories import make_site
 

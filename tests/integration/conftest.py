@@ -15,9 +15,17 @@ from config import Config
 from crm import create_app
 from crm.extensions import db as _db
 from tests.conftest import FreshContextClient
-from tests.support.stack import PrivatePostgres, Worker, create_database, drop_database, migrate
+
 # These lived here before tests/support/stack.py; still importable from here for older tests.
-from tests.support.stack import run_flask, wait_until  # noqa: F401
+from tests.support.stack import (  # noqa: F401
+    PrivatePostgres,
+    Worker,
+    create_database,
+    drop_database,
+    migrate,
+    run_flask,
+    wait_until,
+)
 
 PG_ADMIN_URL = os.environ.get("CRM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CRM_TEST_REDIS", "redis://127.0.0.1:6379/0")

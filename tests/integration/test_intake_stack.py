@@ -2,8 +2,8 @@
 import hashlib
 import re
 import uuid
-from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 import redis

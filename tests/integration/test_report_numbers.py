@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db as _db
-from crm.models import Lead
+from crm.models import InquiryRepeat, Lead
 from crm.reporting import dashboard, funnel, pipeline, ranking, sources, speed
 from crm.reporting.scope import Scope, scope_for
 from tests import report_data
-from tests.report_data import NOW
+from tests.report_data import NOW, utc
 
 TZ = "Asia/Shanghai"
 NOV = dict(start=date(2026, 11, 1), end=date(2026, 11, 30), tz=TZ, now=NOW)
@@ -150,6 +150,31 @@ def test_sources_count_spam_apart(data):
     assert rows == {"https://zj.example.cn/a": (3, 0, 3, 1), "https://zj.example.cn/b": (2, 1, 1, 0),
                     "": (2, 0, 2, 0)}
     assert (report.total.leads, report.total.spam, report.total.duplicates) == (7, 1, 0)
+
+
+def test_sources_count_repeats_from_inquiry_repeat_and_never_merged_leads(data):
+    """A repeat inquiry is an inquiry but not a lead; a lead merged into another is neither."""
+    first = _db.session.scalars(select(Lead).where(Lead.page_url == "https://zj.example.cn/a")
+                                .order_by(Lead.id)).first()
+    _db.session.add(InquiryRepeat(original_lead_id=first.id, created_at=utc(2026, 11, 20, 2),
+                                 matched_on="mobile", channel="web", contact_name="刘先生",
+                                 mobile_e164=first.mobile_e164,
+                                 page_url="https://zj.example.cn/c"))
+    lo, hi = utc(2026, 10, 31, 16), utc(2026, 11, 30, 16)  # November in Shanghai
+    merged = _db.session.scalars(select(Lead).where(
+        Lead.page_url == "", Lead.created_at >= lo, Lead.created_at < hi).order_by(Lead.id)).first()
+    merged.status = "merged"
+    _db.session.flush()
+    report = sources.sources(Scope(**NOV), "page")
+    rows = {r.key: (r.inquiries, r.leads, r.duplicates, r.valid) for r in report.rows}
+    assert rows["https://zj.example.cn/c"] == (1, 0, 1, 0)
+    assert rows["https://zj.example.cn/a"] == (3, 3, 0, 3)
+    assert rows[""] == (1, 1, 0, 1)
+    assert (report.total.inquiries, report.total.leads, report.total.duplicates) == (7, 6, 1)
+    # The repeat follows its lead's scope: team 2 (whose lead it is not) does not see it.
+    other = sources.sources(Scope(**NOV, team_ids=(data["t2"].id,)), "page")
+    assert other.total.duplicates == 0
+    assert funnel.funnel(Scope(**NOV)).overall.total == 5
 
 
 def test_scopes_narrow_the_figures(data):

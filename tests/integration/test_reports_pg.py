@@ -8,7 +8,7 @@ from crm.demo.history import seed_history
 from crm.extensions import db
 from crm.models import ExportJob, Lead
 from tests.support.stack import wait_until
-from tests.unit.test_demo_history import check_history
+from tests.unit.demo.test_demo_history import check_history
 
 pytestmark = pytest.mark.integration
 

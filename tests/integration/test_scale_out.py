@@ -12,7 +12,13 @@ import pytest
 
 from tests.factories import TeamFactory, UserFactory, make_site
 from tests.support.stack import (
-    Gunicorn, Worker, audit_leads, post_inquiry, start_together, wait_until)
+    Gunicorn,
+    Worker,
+    audit_leads,
+    post_inquiry,
+    start_together,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,6 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-
 from crm.extensions import db
 from crm.models import Activity, Lead
 from tests.factories import TeamFactory, UserFactory

@@ -6,12 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db
+from crm.intake import importer
+from crm.leads import queue
 from crm.models import AuditLog, ImportJob, Lead, LostReason
 from crm.models.types import utcnow
-from crm.privacy import audit
-from crm.intake import importer
-from crm.privacy import rights
-from crm.leads import queue
+from crm.privacy import audit, rights
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 from tests.support.stack import wait_until
 

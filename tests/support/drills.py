@@ -19,8 +19,21 @@ from dataclasses import dataclass, field
 import psutil
 
 from tests.support.stack import (
-    Beat, Gunicorn, LeadAudit, PrivatePostgres, PrivateRedis, Worker, audit_leads,
-    create_database, drop_database, get, migrate, post_inquiry, start_together, wait_until)
+    Beat,
+    Gunicorn,
+    LeadAudit,
+    PrivatePostgres,
+    PrivateRedis,
+    Worker,
+    audit_leads,
+    create_database,
+    drop_database,
+    get,
+    migrate,
+    post_inquiry,
+    start_together,
+    wait_until,
+)
 
 # The only thing a prospect or a partner site may see while the database is away.
 UNAVAILABLE_MESSAGES = {"服务暂时不可用，请一分钟后再试。",

@@ -238,8 +238,10 @@ class Worker(Service):
 
     def __init__(self, env: dict, name: str, concurrency: int = 1, pool: str = "prefork",
                  log_dir: str | None = None, supervise: bool = False):
+        # A drill's worker pauses mid-routing (tests/support/drill_app.py); others are the real one.
+        app = "tests.support.drill_app" if env.get("CRM_FAULT_ROUTE_PAUSE_SECONDS") else "workers"
         super().__init__(env, name, [
-            PYTHON, "-m", "celery", "-A", "workers", "worker", "-Q", env["CRM_CELERY_QUEUE"],
+            PYTHON, "-m", "celery", "-A", app, "worker", "-Q", env["CRM_CELERY_QUEUE"],
             "-n", f"{name}@%h", "--pool", pool, "--concurrency", str(concurrency),
             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
             log_dir, supervise)

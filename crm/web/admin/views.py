@@ -3,20 +3,35 @@ import json
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from crm.web.admin.forms import AuditFilterForm, PasswordResetForm, PersonForm, TeamForm, UserForm
+from crm import people
 from crm.access import Role, role_required
 from crm.extensions import db
 from crm.inputs.phone import PhoneError, parse_mobile
 from crm.models import AuditLog, Team, User
-from crm.privacy import audit
-from crm.privacy import rights
+from crm.privacy import audit, rights
+from crm.web.admin.forms import (
+    AuditFilterForm,
+    PasswordResetForm,
+    PersonForm,
+    TeamForm,
+    UserForm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,11 +48,6 @@ def users():
     return render_template("admin/users.html", users=rows)
 
 
-def _email_taken(email: str, user_id: int | None) -> bool:
-    other = db.session.scalars(select(User).where(func.lower(User.email) == email.lower())).first()
-    return other is not None and other.id != user_id
-
-
 @bp.route("/users/new", methods=["GET", "POST"])
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
@@ -49,28 +59,14 @@ def edit_user(user_id: int | None = None):
     if request.method == "GET" and user_id:
         form.team_id.data = user.team_id or 0
     if form.validate_on_submit():
-        if _email_taken(form.email.data, user.id):
-            form.email.errors = [_("A user with this email exists.")]
-        elif not user_id and not form.password.data:
-            form.password.errors = [_("Please enter a password.")]
-        elif user_id == current_user.id and (form.role.data != "admin" or not form.active.data):
-            form.role.errors = [_("You cannot take away your own admin rights.")]
+        values = {"email": form.email.data, "name": form.name.data, "role": form.role.data,
+                  "team_id": form.team_id.data or None, "active": form.active.data}
+        try:
+            people.save_user(user if user_id else None, values, form.password.data or None,
+                             current_user)
+        except people.PeopleError as exc:
+            getattr(form, exc.field).errors = [exc.message]
         else:
-            values = {"email": form.email.data, "name": form.name.data, "role": form.role.data,
-                      "team_id": form.team_id.data or None, "active": form.active.data}
-            old, new = audit.diff(user, values, values) if user_id else ({}, values)
-            for name, value in values.items():
-                setattr(user, name, value)
-            if form.password.data:
-                user.set_password(form.password.data)
-                new["password"] = "changed"
-            if not user_id:
-                db.session.add(user)
-                db.session.flush()
-            if new:
-                audit.record(current_user, "user_edit" if user_id else "user_create", "user",
-                             user.id, old or None, new)
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
@@ -83,9 +79,7 @@ def reset_password(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
-        audit.record(current_user, "password_reset", "user", user.id)
-        db.session.commit()
+        people.reset_password(user, form.password.data, current_user)
         flash(_("Password changed."), "success")
         return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
@@ -108,24 +102,12 @@ def edit_team(team_id: int | None = None):
         abort(404)
     form = TeamForm(obj=team if team_id else None)
     if form.validate_on_submit():
-        clash = db.session.scalars(select(Team).where(Team.name == form.name.data)).first()
-        if clash is not None and clash.id != team.id:
-            form.name.errors = [_("A team with this name exists.")]
+        try:
+            people.save_team(team if team_id else None, form.name.data, form.is_default.data,
+                             current_user)
+        except people.PeopleError as exc:
+            getattr(form, exc.field).errors = [exc.message]
         else:
-            values = {"name": form.name.data, "is_default": form.is_default.data}
-            old, new = audit.diff(team, values, values) if team_id else ({}, values)
-            if form.is_default.data:
-                # One default team: routing falls back to it.
-                for other in db.session.scalars(select(Team).where(Team.is_default.is_(True))):
-                    other.is_default = False
-            team.name, team.is_default = values["name"], values["is_default"]
-            if not team_id:
-                db.session.add(team)
-                db.session.flush()
-            if new:
-                audit.record(current_user, "team_edit" if team_id else "team_create", "team",
-                             team.id, old or None, new)
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.teams"))
     status = 422 if request.method == "POST" else 200
@@ -135,8 +117,8 @@ def edit_team(team_id: int | None = None):
 @bp.route("/audit")
 @role_required(Role.ADMIN)
 def audit_log():
-    people = list(db.session.scalars(select(User).order_by(User.name)))
-    form = AuditFilterForm(people, formdata=request.args)
+    staff = list(db.session.scalars(select(User).order_by(User.name)))
+    form = AuditFilterForm(staff, formdata=request.args)
     stmt = select(AuditLog).options(joinedload(AuditLog.actor))
     if form.validate():
         tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
@@ -182,8 +164,8 @@ def privacy_requests():
         mobile = _person_mobile(form)
         if mobile:
             leads = rights.leads_of(mobile)
-            audit.record(current_user, "pipl_lookup", "person", None, None, {"found": len(leads)})
-            db.session.commit()
+            audit.record_access(current_user, "pipl_lookup", "person", None,
+                                {"found": len(leads)})
     status = 422 if request.method == "POST" and mobile is None else 200
     return render_template("admin/privacy.html", form=form, leads=leads, mobile=mobile), status
 

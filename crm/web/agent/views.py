@@ -1,25 +1,54 @@
 """The agent's workspace: the queue, a lead's page, follow-ups, stages, listings, exports."""
 from datetime import datetime, timedelta, timezone
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, send_file, stream_with_context, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from crm.web.agent.forms import (AgentInquiryForm, FollowUpForm, LeadEditForm, MergeForm,
-                             QueueFilterForm, ReassignForm, StatusForm, lead_edit_data)
-from crm.extensions import db
-from crm.models import Activity, InquiryRepeat, Lead, Listing, LostReason, Role, Team, User
-from crm.models.types import utcnow
 from crm import access
-from crm.privacy import audit
-from crm.leads import edit, export, merge
-from crm.listings import inventory, matching
-from crm.leads import followup, queue, scoring, stages
-from crm.routing import engine
+from crm.access import role_required
+from crm.extensions import db
+from crm.intake import repeats
 from crm.intake.capture import capture_inquiry
+from crm.leads import edit, export, followup, merge, queue, scoring, stages
+from crm.listings import inventory, matching
+from crm.models import (
+    Activity,
+    InquiryRepeat,
+    Lead,
+    Listing,
+    LostReason,
+    Role,
+    Team,
+    User,
+)
+from crm.models.types import utcnow
+from crm.privacy import audit
+from crm.routing import engine
+from crm.web.agent.forms import (
+    AgentInquiryForm,
+    FollowUpForm,
+    LeadEditForm,
+    MergeForm,
+    QueueFilterForm,
+    ReassignForm,
+    StatusForm,
+    lead_edit_data,
+)
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -27,13 +56,12 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 # --- the queue -------------------------------------------------------------------------
 
 def _scope_agents() -> list[User]:
+    """Active agents and managers the current user manages (reassign targets, filters)."""
     if not current_user.is_manager:
         return []
-    stmt = select(User).where(User.role.in_((Role.AGENT, Role.MANAGER)), User.active.is_(True)) \
-        .order_by(User.name)
-    if not current_user.is_admin:
-        stmt = stmt.where(User.team_id == current_user.team_id)
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(
+        select(User).where(User.role.in_((Role.AGENT, Role.MANAGER)), User.active.is_(True),
+                           access.managed_users_clause(current_user)).order_by(User.name)))
 
 
 def _filter_form() -> tuple[QueueFilterForm, str, queue.Filters]:
@@ -98,9 +126,8 @@ def export_leads(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     _form, tab, filters = _filter_form()
-    audit.record(current_user, "export", "lead_queue", None, None,
-                 {"format": fmt, "tab": tab, "filters": _query_args(exclude=("after",))})
-    db.session.commit()
+    audit.record_access(current_user, "export", "lead_queue", None,
+                        {"format": fmt, "tab": tab, "filters": _query_args(exclude=("after",))})
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     user = current_user._get_current_object()
     if fmt == "csv":
@@ -114,10 +141,8 @@ def export_leads(fmt: str):
 
 
 @bp.route("/leads/reassign", methods=["POST"])
-@login_required
+@role_required(Role.MANAGER)
 def bulk_reassign():
-    if not current_user.is_manager:
-        abort(403)
     form = ReassignForm(_scope_agents())
     ids = [int(v) for v in request.form.getlist("lead_ids") if v.isdigit()]
     back = request.form.get("back", "")
@@ -196,15 +221,6 @@ def _lost_reasons() -> list[LostReason]:
                                    .order_by(LostReason.position, LostReason.name)))
 
 
-def _repeats(lead: Lead) -> list[Lead]:
-    if lead.erased_at is not None:
-        return []
-    since = utcnow() - timedelta(days=scoring.REPEAT_WINDOW_DAYS)
-    return list(db.session.scalars(
-        select(Lead).where(Lead.mobile_e164 == lead.mobile_e164, Lead.id != lead.id,
-                           Lead.created_at >= since).order_by(Lead.created_at.desc()).limit(20)))
-
-
 def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms):
     can_work = access.can_work(current_user, lead)
     context = {
@@ -216,7 +232,7 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "merge_form": forms.get("merge_form") or MergeForm(),
         "reassign_form": (forms.get("reassign_form") or ReassignForm(_scope_agents()))
         if access.manages_lead(current_user, lead) else None,
-        "score": scoring.compute(lead), "repeats": _repeats(lead),
+        "score": scoring.compute(lead), "repeats": repeats.other_leads_of(lead),
         "matches": matching.rank(lead) if can_work and lead.is_open else [],
         "links": inventory.links_of_lead(lead),
     }
@@ -239,8 +255,7 @@ def reveal(lead_id: int):
     lead = _load(lead_id)
     if not access.can_view(current_user, lead):
         abort(403)
-    audit.record(current_user, "reveal_contact", "lead", lead.id)
-    db.session.commit()
+    audit.record_access(current_user, "reveal_contact", "lead", lead.id)
     return _render_lead(lead, revealed=True)
 
 

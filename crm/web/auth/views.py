@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from crm.web.auth.forms import LoginForm
+from crm import people
 from crm.extensions import db, login_manager
 from crm.models import User
+from crm.web.auth.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
 
@@ -53,8 +54,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    current_user.end_sessions()  # a copy of the old cookie is now worthless
-    db.session.commit()
+    people.end_sessions(current_user)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

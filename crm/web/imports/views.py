@@ -1,6 +1,14 @@
 """Import leads from a spreadsheet: upload, map the columns, dry run, import with progress."""
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,12 +16,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField
 
+from crm import access
 from crm.access import Role, role_required
 from crm.extensions import db
 from crm.inputs.fields import options
-from crm.models import ImportJob
-from crm.intake.forms import InquiryForm
 from crm.intake import importer
+from crm.intake.forms import InquiryForm
+from crm.models import ImportJob
 
 bp = Blueprint("imports", __name__, url_prefix="/manage/import")
 
@@ -67,7 +76,7 @@ def mapping_form(headers: list[str]) -> MappingForm:
 
 def _job(job_id: int) -> ImportJob:
     job = db.session.get(ImportJob, job_id) or abort(404)
-    if not current_user.is_admin and job.created_by_id != current_user.id:
+    if not access.owns_job(current_user, job.created_by_id):
         abort(403)
     return job
 

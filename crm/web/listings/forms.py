@@ -2,12 +2,25 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from crm import choices
-from crm.inputs.fields import (LooseDecimalField, RegionField, clean, clean_multiline, max_length,
-                              options)
+from crm.inputs.fields import (
+    LooseDecimalField,
+    RegionField,
+    clean,
+    clean_multiline,
+    max_length,
+    options,
+)
 
 
 class ListingForm(FlaskForm):

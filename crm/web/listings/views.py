@@ -6,13 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm import choices
+from crm import access, choices
 from crm.access import Role, role_required
 from crm.extensions import db
-from crm.web.listings.forms import ListingForm
-from crm.models import Listing
-from crm import access
 from crm.listings import inventory
+from crm.models import Listing
+from crm.web.listings.forms import ListingForm
 
 bp = Blueprint("listings", __name__)
 

@@ -4,15 +4,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, ValidationError
 
 from crm.access import Role, role_required
 from crm.extensions import db
 from crm.inputs.fields import clean, max_length
-from crm.models import Lead, LostReason
-from crm.privacy import audit
+from crm.leads import lost_reasons
+from crm.models import LostReason
 
 bp = Blueprint("lost_reasons", __name__, url_prefix="/manage/lost-reasons")
 
@@ -29,9 +28,7 @@ class LostReasonForm(FlaskForm):
         self._reason = reason
 
     def validate_name(self, field):
-        clash = db.session.scalars(select(LostReason).where(
-            func.lower(LostReason.name) == field.data.lower())).first()
-        if clash is not None and (self._reason is None or clash.id != self._reason.id):
+        if lost_reasons.name_taken(field.data, self._reason):
             raise ValidationError(_l("This reason exists already."))
 
 
@@ -40,18 +37,10 @@ class LostReasonForm(FlaskForm):
 def index():
     form = LostReasonForm()
     if form.validate_on_submit():
-        reason = LostReason(name=form.name.data, position=form.position.data, active=form.active.data)
-        db.session.add(reason)
-        db.session.flush()
-        audit.record(current_user, "lost_reason_create", "lost_reason", reason.id, None,
-                     {"name": reason.name})
-        db.session.commit()
+        lost_reasons.create(form.name.data, form.position.data, form.active.data, current_user)
         flash(_("Saved."), "success")
         return redirect(url_for("lost_reasons.index"))
-    reasons = list(db.session.scalars(select(LostReason).order_by(LostReason.position, LostReason.name)))
-    used = dict(db.session.execute(select(Lead.lost_reason_id, func.count())
-                                   .where(Lead.lost_reason_id.is_not(None))
-                                   .group_by(Lead.lost_reason_id)).all())
+    reasons, used = lost_reasons.all_with_use()
     status = 422 if request.method == "POST" else 200
     return render_template("lost_reasons/index.html", form=form, reasons=reasons, used=used), status
 
@@ -62,13 +51,8 @@ def edit(reason_id: int):
     reason = db.session.get(LostReason, reason_id) or abort(404)
     form = LostReasonForm(reason, obj=reason)
     if form.validate_on_submit():
-        old, new = audit.diff(reason, ("name", "position", "active"),
-                              {"name": form.name.data, "position": form.position.data,
-                               "active": form.active.data})
-        form.populate_obj(reason)
-        if new:
-            audit.record(current_user, "lost_reason_edit", "lost_reason", reason.id, old, new)
-        db.session.commit()
+        lost_reasons.update(reason, {"name": form.name.data, "position": form.position.data,
+                                     "active": form.active.data}, current_user)
         flash(_("Saved."), "success")
         return redirect(url_for("lost_reasons.index"))
     status = 422 if request.method == "POST" else 200
@@ -79,16 +63,8 @@ def edit(reason_id: int):
 @role_required(Role.MANAGER)
 def delete(reason_id: int):
     reason = db.session.get(LostReason, reason_id) or abort(404)
-    in_use = db.session.scalar(select(func.count()).select_from(Lead)
-                               .where(Lead.lost_reason_id == reason.id))
-    if in_use:
-        # Reports count old losses by reason: retire it instead of deleting it.
-        reason.active = False
+    if lost_reasons.remove(reason, current_user):
         flash(_("This reason is used by leads, so it was retired instead of deleted."), "success")
     else:
-        db.session.delete(reason)
         flash(_("Deleted."), "success")
-    audit.record(current_user, "lost_reason_delete", "lost_reason", reason_id,
-                 {"name": reason.name}, {"retired": bool(in_use)})
-    db.session.commit()
     return redirect(url_for("lost_reasons.index"))

@@ -1,15 +1,23 @@
 """Admin and manager pages: source sites (admin) and the spam review queue (manager)."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from crm.access import Role, role_required
 from crm.extensions import db
-from crm.web.manage.forms import ConfirmForm, SourceSiteForm
+from crm.intake import capture, sites
 from crm.models import Lead, SourceSite
-from crm.intake import capture
-from crm.intake import sites
+from crm.web.manage.forms import ConfirmForm, SourceSiteForm
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 

@@ -1,17 +1,24 @@
 """What a prospect sees: the inquiry form (standalone and embedded), thank-you pages, privacy."""
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from crm.extensions import csrf, db
+from crm.intake import sites, spam
+from crm.intake.capture import capture_inquiry
+from crm.intake.forms import InquiryForm
 from crm.models import Lead
 from crm.observability import metrics
-from crm.intake.forms import InquiryForm
 from crm.web.security import allow_framing_by
-from crm.intake import sites
-from crm.intake import spam
-from crm.intake.capture import capture_inquiry
 
 bp = Blueprint("public", __name__)
 

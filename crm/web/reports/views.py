@@ -6,8 +6,18 @@ an agent their own figures (speed and ranking only), an admin everything.
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
-                   request, send_file, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,11 +27,10 @@ from crm.extensions import db
 from crm.i18n import ui_language
 from crm.models import ExportJob
 from crm.models.types import utcnow
+from crm.reporting import catalog, dimensions, exports
+from crm.reporting.scope import scope_for, visible_agents
 from crm.web.reports.forms import ReportFilterForm
 from crm.web.security import allow_inline_styles
-from crm.reporting import exports
-from crm.reporting import catalog, dimensions
-from crm.reporting.scope import scope_for, visible_agents
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

@@ -2,9 +2,22 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleField, StringField,
-                     TimeField)
-from wtforms.validators import URL, DataRequired, Email, NumberRange, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from crm import choices, regions
 from crm.i18n import ui_language

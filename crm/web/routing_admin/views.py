@@ -5,14 +5,27 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from crm import access
 from crm.access import Role, role_required
 from crm.extensions import db
-from crm.models import (Lead, Notification, NotificationChannel, RoutingRule, SourceSite, Team,
-                        User)
-from crm.web.routing_admin.forms import (CHANNEL_LABELS, STRATEGY_LABELS, AgentSettingsForm,
-                                     ChannelForm, RuleForm)
-from crm.routing import engine
-from crm.routing import settings
+from crm.models import (
+    Lead,
+    Notification,
+    NotificationChannel,
+    RoutingRule,
+    SourceSite,
+    Team,
+    User,
+)
+from crm.notifications.channels import add_channel, delete_channel, set_channel_active
+from crm.routing import engine, settings
+from crm.web.routing_admin.forms import (
+    CHANNEL_LABELS,
+    STRATEGY_LABELS,
+    AgentSettingsForm,
+    ChannelForm,
+    RuleForm,
+)
 
 bp = Blueprint("routing_admin", __name__, url_prefix="/manage/routing")
 
@@ -91,7 +104,7 @@ def agents():
 @role_required(Role.MANAGER)
 def edit_agent(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
-    if not current_user.is_admin and user.team_id != current_user.team_id:
+    if not access.can_manage_user(current_user, user):
         abort(403)
     form = AgentSettingsForm(obj=user)
     if request.method == "GET":
@@ -111,7 +124,7 @@ def channels():
     form = ChannelForm(_all_teams(), list(db.session.scalars(
         select(User).where(User.active.is_(True)).order_by(User.name))))
     if form.validate_on_submit():
-        settings.add_channel(form)
+        add_channel(form)
         flash(_("Channel added."), "success")
         return redirect(url_for("routing_admin.channels"))
     rows = db.session.scalars(select(NotificationChannel).options(
@@ -130,9 +143,9 @@ def channels():
 def channel_action(channel_id: int, action: str):
     channel = db.session.get(NotificationChannel, channel_id) or abort(404)
     if action == "delete":
-        settings.delete_channel(channel)
+        delete_channel(channel)
     elif action in ("enable", "disable"):
-        settings.set_channel_active(channel, action == "enable")
+        set_channel_active(channel, action == "enable")
     else:
         abort(404)
     return redirect(url_for("routing_admin.channels"))

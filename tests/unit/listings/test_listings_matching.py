@@ -3,8 +3,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from crm.models import Activity, LeadListing, Listing
 from crm.listings import matching
+from crm.models import Activity, LeadListing, Listing
 from tests.conftest import errors_in
 from tests.factories import LeadFactory, UserFactory
 

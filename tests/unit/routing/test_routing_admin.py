@@ -117,6 +117,7 @@ def test_admin_sees_failing_channels_and_adds_one(client, auth, db):
 
 def test_agent_sees_what_needs_attention_first(client, auth, db):
     from datetime import date, timedelta
+
     from crm.models.types import utcnow
     me = UserFactory(email="me@example.com")
     due = LeadFactory(assigned_to=me, company="今天要跟进", next_follow_up_on=date(2020, 1, 1))

@@ -35,8 +35,8 @@ def test_seed_demo_creates_routed_leads(runner, db):
 def test_create_site_prints_keys_and_stores_only_the_hash(runner, db):
     from sqlalchemy import select
 
-    from crm.models import SourceSite
     from crm.intake.sites import hash_api_key
+    from crm.models import SourceSite
     result = runner.invoke(args=["crm", "create-site", "--name", "浙江站",
                                  "--origin", "https://zj.example.cn/"])
     assert result.exit_code == 0, result.output

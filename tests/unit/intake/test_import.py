@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from crm.models import Activity, ImportJob, ImportRow, Lead
-from crm.models.types import utcnow
 from crm.intake import importer
+from crm.models import Activity, ImportJob, ImportRow, InquiryRepeat, Lead, LeadStage
+from crm.models.types import utcnow
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 
 CSV = ("联系人,手机,公司,需求,面积,税收,类型,租售\n"
@@ -79,19 +79,29 @@ def test_dry_run_shows_per_row_errors_then_imports_with_dedup(client, auth, db):
 
 
 def test_link_duplicates_and_keep_unassigned(client, auth, db):
+    """Rows go through the capture path of every channel: a repeat is linked to the earlier
+    lead as a repeat inquiry (not a second lead), a new lead gets its stage history."""
     team = TeamFactory()
     boss = UserFactory(team=team, email="boss@example.com", role="manager")
     UserFactory(team=team)
     old = LeadFactory(mobile_e164="+8613391219793")
-    job = importer.create_job("a.csv", "联系人,手机\n刘先生,13391219793\n".encode(), boss)
+    job = importer.create_job("a.csv", "联系人,手机\n刘先生,13391219793\n王女士,13391219794\n"
+                              .encode(), boss)
     importer.save_mapping(job, {"contact_name": 0, "mobile": 1}, "link", route=False)
     importer.start(job)
     lead = db.session.scalars(select(Lead).where(Lead.channel == "import")).one()
+    assert lead.mobile_e164 == "+8613391219794"
     assert lead.assigned_to_id is None and lead.team_id == team.id and lead.routed_at is not None
-    note = db.session.scalars(select(Activity).where(Activity.lead_id == lead.id)).one()
-    assert old.reference in note.body
-    row = db.session.scalars(select(ImportRow)).one()
-    assert row.outcome == "linked"
+    assert lead.consent is False
+    assert db.session.scalars(select(LeadStage.stage).where(LeadStage.lead_id == lead.id)).all() \
+        == ["new"]
+    repeat = db.session.scalars(select(InquiryRepeat)).one()
+    assert repeat.original_lead_id == old.id and repeat.channel == "import"
+    notice = db.session.scalars(select(Activity).where(Activity.lead_id == old.id)).one()
+    assert notice.kind == "repeat_inquiry"
+    rows = {r.row_number: r for r in db.session.scalars(select(ImportRow))}
+    assert rows[2].outcome == "linked" and rows[2].detail == old.reference
+    assert rows[3].outcome == "created" and rows[3].lead_id == lead.id
 
 
 def test_xlsx_and_bad_files(client, auth, db):

@@ -5,9 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from crm.choices import STATUSES
+from crm.leads import followup, stages
 from crm.models import Activity, AuditLog, Lead, LostReason
-from crm.leads import followup
-from crm.leads import stages
 from tests.factories import LeadFactory, UserFactory
 
 LEGAL = {

@@ -4,8 +4,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from crm.web.api.fields import FIELDS
 from crm.models import ApiIdempotencyKey, InquiryRepeat, Lead
+from crm.web.api.fields import FIELDS
 from tests.factories import UserFactory, make_site
 
 # The names partners rely on, exactly as issue 4 lists them.
@@ -124,8 +124,8 @@ def test_a_known_key_is_trusted_for_a_while_then_read_again(app, client, db, mon
     """What another web process sees after a site is switched off: refused within the TTL."""
     from sqlalchemy import event, update
 
-    from crm.models import SourceSite
     from crm.intake import sites
+    from crm.models import SourceSite
     site, key = make_site()
     clock = [1000.0]
     monkeypatch.setattr(sites.time, "monotonic", lambda: clock[0])
@@ -230,8 +230,8 @@ def test_openapi_document_lists_exactly_the_api_fields(client):
 def test_idempotency_answers_are_forgotten_after_the_window(app, client, db, site_key):
     from datetime import timedelta
 
-    from crm.models.types import utcnow
     from crm.intake import idempotency
+    from crm.models.types import utcnow
     post(client, GOOD, site_key, headers={"Idempotency-Key": "old"})
     post(client, {**GOOD, "mobile": "13391219794"}, site_key, headers={"Idempotency-Key": "new"})
     old = db.session.scalars(select(ApiIdempotencyKey).where(ApiIdempotencyKey.key == "old")).one()

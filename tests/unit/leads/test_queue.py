@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from crm.leads import queue
 from crm.models import Activity, AuditLog, Lead
 from crm.models.types import utcnow
-from crm.leads import queue
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 
 

@@ -3,8 +3,8 @@ import re
 
 from sqlalchemy import select
 
-from crm.models import SourceSite
 from crm.intake.sites import hash_api_key
+from crm.models import SourceSite
 from tests.conftest import errors_in
 from tests.factories import UserFactory, make_site
 

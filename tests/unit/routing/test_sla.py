@@ -5,10 +5,9 @@ from zoneinfo import ZoneInfo
 import time_machine
 from sqlalchemy import select
 
-from crm.models import Activity, Lead, Notification
 from crm.leads import followup
-from crm.routing import engine
-from crm.routing import sla
+from crm.models import Activity, Lead, Notification
+from crm.routing import engine, sla
 from tests.factories import ChannelFactory, LeadFactory, RuleFactory, TeamFactory, UserFactory
 
 SH = ZoneInfo("Asia/Shanghai")

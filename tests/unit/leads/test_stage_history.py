@@ -1,9 +1,8 @@
 """Stage history is written where status changes happen, once per stage."""
 from sqlalchemy import select
 
+from crm.leads import followup, stages
 from crm.models import Lead, LeadStage, LostReason
-from crm.leads import followup
-from crm.leads import stages
 from tests.factories import LeadFactory, UserFactory
 
 
@@ -61,7 +60,7 @@ def test_spam_is_not_a_stage(db):
 
 
 def test_captured_inquiries_start_at_new(client, db):
-    from tests.unit.test_inquiry_form import GOOD
+    from tests.unit.intake.test_inquiry_form import GOOD
     client.post("/inquiry", data=GOOD)
     lead = db.session.scalars(select(Lead)).one()
     assert list(reached(db, lead)) == ["new"]

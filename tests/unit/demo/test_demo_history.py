@@ -1,8 +1,8 @@
 """`flask crm seed-demo` at scale: 18 months of consistent history, bulk-loaded."""
 from sqlalchemy import func, select
 
-from crm.models import Activity, Lead, LeadStage, Team, User
 from crm.leads.stages import PIPELINE
+from crm.models import Activity, Lead, LeadStage, Team, User
 
 RANK = {s: i for i, s in enumerate(PIPELINE)}
 

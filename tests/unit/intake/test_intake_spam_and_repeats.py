@@ -147,7 +147,7 @@ def test_older_than_the_window_or_spam_is_not_an_original(app, client, db):
     LeadFactory(mobile_e164="+8613391219793", status="spam")
     client.post("/inquiry", data=GOOD)
     assert len(leads(db)) == 3 and leads(db)[-1].status == "new"
-    app.config["CRM_DUPLICATE_WINDOW_DAYS"] = 120
+    app.config["CRM_REPEAT_WINDOW_DAYS"] = 120
     LeadFactory(mobile_e164="+8613800138000", created_at=utcnow() - timedelta(days=100))
     client.post("/inquiry", data={**GOOD, "mobile": "13800138000"})
     assert len(leads(db)) == 4  # a repeat this time

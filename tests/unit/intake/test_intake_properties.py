@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from crm import choices, regions
-from crm.web.api.fields import FIELDS
 from crm.inputs.text import clean_text, search_key
 from crm.models import Lead
+from crm.web.api.fields import FIELDS
 from tests.factories import make_site
 
 MARKUP = "<x-evil onload=alert(1)>"

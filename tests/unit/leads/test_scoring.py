@@ -2,8 +2,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from crm.models.types import utcnow
 from crm.leads import scoring
+from crm.models.types import utcnow
 from tests.factories import LeadFactory, UserFactory
 
 FULL = dict(deal_type="buy", property_type="land", region_code="zj.huzhou", area_min_sqm=Decimal("20000"),

@@ -70,8 +70,9 @@ def test_audit_log_is_append_only_and_admin_only(app, client, auth, db):
     for rule in app.url_map.iter_rules():
         if "audit" in rule.rule:
             assert rule.methods - {"HEAD", "OPTIONS"} == {"GET"}
-    import crm
     import pathlib
+
+    import crm
     source = "\n".join(p.read_text() for p in pathlib.Path(crm.__file__).parent.rglob("*.py"))
     assert "delete(AuditLog" not in source and "update(AuditLog" not in source
     admin = UserFactory(email="root@example.com", role="admin")

@@ -1,0 +1,83 @@
+"""Users and teams: who works here, in which team, with which role; one default team."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import Role, Team, User
+from crm.privacy import audit
+
+
+class PeopleError(ValueError):
+    """A change refused, with the form field it belongs next to."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field, self.message = field, message
+
+
+def _email_taken(email: str, user_id: int | None) -> bool:
+    other = db.session.scalars(select(User).where(func.lower(User.email) == email.lower())).first()
+    return other is not None and other.id != user_id
+
+
+def save_user(user: User | None, values: dict, password: str | None, actor: User) -> User:
+    """Create (user None) or edit a user; audited. `values`: email, name, role, team_id, active."""
+    creating = user is None
+    if _email_taken(values["email"], None if creating else user.id):
+        raise PeopleError("email", _l("A user with this email exists."))
+    if creating and not password:
+        raise PeopleError("password", _l("Please enter a password."))
+    if not creating and user.id == actor.id and (values["role"] != Role.ADMIN
+                                                 or not values["active"]):
+        raise PeopleError("role", _l("You cannot take away your own admin rights."))
+    user = user or User()
+    old, new = ({}, dict(values)) if creating else audit.diff(user, values, values)
+    for name, value in values.items():
+        setattr(user, name, value)
+    if password:
+        user.set_password(password)
+        new["password"] = "changed"
+    if creating:
+        db.session.add(user)
+        db.session.flush()
+    if new:
+        audit.record(actor, "user_create" if creating else "user_edit", "user", user.id,
+                     old or None, new)
+    db.session.commit()
+    return user
+
+
+def reset_password(user: User, password: str, actor: User) -> None:
+    user.set_password(password)  # also ends the user's sessions
+    audit.record(actor, "password_reset", "user", user.id)
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Log out everywhere: a copy of the old session cookie is worthless from now on."""
+    user.end_sessions()
+    db.session.commit()
+
+
+def save_team(team: Team | None, name: str, is_default: bool, actor: User) -> Team:
+    """Create (team None) or edit a team; at most one team is the default (routing falls back
+    to it), so making this one the default takes the flag from the others."""
+    clash = db.session.scalars(select(Team).where(Team.name == name)).first()
+    if clash is not None and (team is None or clash.id != team.id):
+        raise PeopleError("name", _l("A team with this name exists."))
+    creating = team is None
+    team = team or Team()
+    values = {"name": name, "is_default": is_default}
+    old, new = ({}, values) if creating else audit.diff(team, values, values)
+    if is_default:
+        for other in db.session.scalars(select(Team).where(Team.is_default.is_(True))):
+            other.is_default = False
+    team.name, team.is_default = name, is_default
+    if creating:
+        db.session.add(team)
+        db.session.flush()
+    if new:
+        audit.record(actor, "team_create" if creating else "team_edit", "team", team.id,
+                     old or None, new)
+    db.session.commit()
+    return team
