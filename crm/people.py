@@ -37,14 +37,7 @@ def save_user(user: User | None, values: dict, password: str | None, actor: User
     if password:
         user.set_password(password)
         new["password"] = "changed"
-    if creating:
-        db.session.add(user)
-        db.session.flush()
-    if new:
-        audit.record(actor, "user_create" if creating else "user_edit", "user", user.id,
-                     old or None, new)
-    db.session.commit()
-    return user
+    return _saved(user, "user", creating, actor, old, new)
 
 
 def reset_password(user: User, password: str, actor: User) -> None:
@@ -73,11 +66,16 @@ def save_team(team: Team | None, name: str, is_default: bool, actor: User) -> Te
         for other in db.session.scalars(select(Team).where(Team.is_default.is_(True))):
             other.is_default = False
     team.name, team.is_default = name, is_default
+    return _saved(team, "team", creating, actor, old, new)
+
+
+def _saved(row, kind: str, creating: bool, actor: User, old: dict, new: dict):
+    """Insert a new row, audit what changed (user_create, team_edit …), commit."""
     if creating:
-        db.session.add(team)
+        db.session.add(row)
         db.session.flush()
     if new:
-        audit.record(actor, "team_create" if creating else "team_edit", "team", team.id,
+        audit.record(actor, f"{kind}_create" if creating else f"{kind}_edit", kind, row.id,
                      old or None, new)
     db.session.commit()
-    return team
+    return row
