@@ -13,6 +13,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config or Config())
     _finish_config(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_security(app)
     register_errorhandlers(app)
@@ -82,6 +83,20 @@ def _select_locale() -> str:
     return "en" if best == "en" else "zh_CN"
 
 
+def register_url_converters(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
+    from crm.inputs.fields import MAX_DB_ID
+
+    class DatabaseId(IntegerConverter):
+        """<int:…> in a URL: an id a database integer can hold; a bigger one is a 404,
+        not an overflow deep in a query."""
+        def __init__(self, map, fixed_digits=0, min=None, max=MAX_DB_ID, signed=False):
+            super().__init__(map, fixed_digits, min, max, signed)
+
+    app.url_map.converters["int"] = DatabaseId
+
+
 def register_blueprints(app: Flask) -> None:
     from crm.web.admin.views import bp as admin_bp
     from crm.web.agent.views import bp as agent_bp
@@ -121,17 +136,22 @@ def register_errorhandlers(app: Flask) -> None:
 
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        # Keep what the exception says about itself (Allow on a 405, Retry-After on a 429).
+        headers = {k: v for k, v in getattr(error, "get_headers", lambda: [])()
+                   if k in ("Allow", "Retry-After")}
         if request.path.startswith("/api/"):
             # API clients get JSON, never an HTML page.
             messages = {401: _("A valid X-Api-Key header is required."),
                         404: _("This page does not exist."),
+                        405: _("This address accepts only: %(methods)s.",
+                               methods=headers.get("Allow", "")),
                         413: _("What you sent is too large."),
                         429: _("Too many requests. Please wait a moment and try again."),
                         503: _("The service is briefly unavailable. Please try again in a minute.")}
             response = jsonify({"error": messages.get(
                 code, _("Something went wrong on our side. Please try again."))})
-            return response, code
-        return render_template("error.html", code=code), code
+            return response, code, headers
+        return render_template("error.html", code=code), code, headers
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)

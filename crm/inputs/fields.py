@@ -15,12 +15,18 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _TRAILING_UNITS = re.compile(r"(万元|万|元|平方米|平米|平|㎡|m2|亩)$", re.IGNORECASE)
 
 
+# Longer than any field may be: text is cut only here, as a guard, so that each field's
+# max_length validator sees the real length and refuses (never silently cuts) too much.
+_GUARD = 20000
+NUMBER_MAX_CHARS = 40
+
+
 def clean(value):
-    return clean_text(value, max_length=2000) if isinstance(value, str) else value
+    return clean_text(value, max_length=_GUARD) if isinstance(value, str) else value
 
 
 def clean_multiline(value):
-    return clean_text(value, max_length=2000, multiline=True) if isinstance(value, str) else value
+    return clean_text(value, max_length=_GUARD, multiline=True) if isinstance(value, str) else value
 
 
 class LooseDecimalField(DecimalField):
@@ -37,7 +43,11 @@ class LooseDecimalField(DecimalField):
     def process_formdata(self, valuelist):
         if not valuelist:
             return
-        text = to_halfwidth(clean_text(valuelist[0], max_length=40)).replace(",", "").replace(" ", "")
+        text = clean_text(valuelist[0], max_length=_GUARD)
+        if len(text) > NUMBER_MAX_CHARS:  # refused, not cut: "1,,,…,0000" is not 10
+            self.data = None
+            raise ValueError(_l("Please keep this under %(n)d characters.", n=NUMBER_MAX_CHARS))
+        text = to_halfwidth(text).replace(",", "").replace(" ", "")
         text = _TRAILING_UNITS.sub("", text)
         if not text:
             self.data = None
@@ -85,3 +95,17 @@ class RegionField(SelectField):
         from crm import regions
         if self.data and self.data not in regions.REGIONS:
             raise ValidationError(_l("Please pick a region from the list."))
+
+
+# The largest id a database integer column holds (PostgreSQL integer, what SQLite takes too).
+MAX_DB_ID = 2**31 - 1
+
+
+def database_id(text) -> int | None:
+    """A positive id from a URL or form value that fits the database; else None (a bigger
+    number would overflow in the query instead of simply matching nothing)."""
+    text = str(text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_DB_ID else None

@@ -1,4 +1,5 @@
 """Chinese mobile numbers as people type them: parse, normalise, or explain the refusal."""
+import functools
 import re
 from dataclasses import dataclass
 
@@ -72,3 +73,18 @@ def parse_mobile(raw) -> Mobile:
     lowered = note.lower()
     return Mobile(e164=e164, display=national, note=note[:60],
                   prefers_wechat=any(word in lowered for word in _WECHAT_WORDS))
+
+
+@functools.lru_cache(maxsize=1)
+def mobile_pattern() -> str:
+    """A regular expression of the mobile numbers parse_mobile() accepts in their plain
+    forms (13912345678, 139 1234 5678, +86 139-1234-5678): the three-digit ranges that
+    phonenumbers' data lists as mobile throughout. For the API's OpenAPI document."""
+    samples = ("00000000", "12345678", "55555555", "87654321", "99999999", "31415926")
+    prefixes = []
+    for prefix in range(130, 200):
+        numbers = (phonenumbers.parse(f"{prefix}{tail}", "CN") for tail in samples)
+        if all(phonenumbers.is_valid_number(n) and phonenumbers.number_type(n) in (
+                PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE) for n in numbers):
+            prefixes.append(str(prefix))
+    return r"^(\+?86[ -]?)?(" + "|".join(prefixes) + r")[ -]?[0-9]{4}[ -]?[0-9]{4}$"

@@ -2,7 +2,6 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
 from wtforms.widgets import TelInput
@@ -18,10 +17,11 @@ from crm.inputs.fields import (
     max_length,
     options,
 )
+from crm.inputs.forms import Form
 from crm.inputs.phone import PhoneError, parse_mobile
 
 
-class InquiryForm(FlaskForm):
+class InquiryForm(Form):
     class Meta(CachedTranslationsMeta):
         pass
 

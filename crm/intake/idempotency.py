@@ -1,11 +1,15 @@
 """The API's Idempotency-Key protocol: the first answer to a key is kept and replayed.
 
 A valid inquiry and the record of its answer commit in one transaction, so a retry after a
-lost response finds the answer and never makes a second lead; a refusal is remembered too.
+lost response finds the answer and never makes a second lead. Only that answer (201) is
+remembered: a refused request stored nothing, so the client may correct it and retry with
+the same key. Requests are compared as canonical JSON (key order and whitespace aside).
 A key protects a client's retries, which come within minutes or hours; after
 CRM_IDEMPOTENCY_DAYS (7 by default, Stripe keeps 24 hours) the answer is forgotten
 and the same key starts a new request.
 """
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +32,17 @@ class Answer:
     status: int
     body: dict
     replayed: bool = False
+
+
+def request_hash(payload, raw: bytes) -> str:
+    """The request's identity: its JSON in canonical form (sorted keys, no whitespace);
+    the raw bytes when it is not JSON."""
+    try:
+        canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False,
+                               separators=(",", ":")).encode() if payload is not None else raw
+    except (TypeError, ValueError):
+        canonical = raw
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def _stored(site_id: int, key: str) -> ApiIdempotencyKey | None:
@@ -67,9 +82,6 @@ def submit(site_id: int, key: str | None, request_hash: str, form=None,
                 before_commit=lambda o: remember(201, {"reference": o.reference,
                                                        "status": o.status}))
             return Answer(201, {"reference": outcome.reference, "status": outcome.status})
-        if key is not None:
-            remember(422, errors)
-            db.session.commit()
         return Answer(422, errors)
     except IntegrityError:
         # A concurrent retry with the same key committed first: give its answer.

@@ -1,4 +1,4 @@
-"""The filtered queue as CSV (streamed) or XLSX; mobiles masked unless the user may see them."""
+"""The filtered queue as CSV or XLSX; mobiles masked unless the user may see them."""
 import csv
 import io
 import tempfile
@@ -44,19 +44,20 @@ def _safe(value):
     return value
 
 
-def csv_chunks(leads, user: User):
-    """Yield the CSV piece by piece; a BOM so Excel opens the UTF-8 file correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
+def csv_file(leads, user: User):
+    """The CSV in a temporary file, written while the request's session is open (rows read
+    lazily from a stream after the view returned met a closed session); a BOM so Excel
+    opens the UTF-8 file correctly."""
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b")
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
     writer.writerow(headers())
-    for count, lead in enumerate(leads, start=1):
+    for lead in leads:
         writer.writerow([_safe(v) for v in row(lead, user)])
-        if count % 200 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    text.flush()
+    text.detach()
+    handle.seek(0)
+    return handle
 
 
 def xlsx_file(leads, user: User):

@@ -26,13 +26,15 @@ from sqlalchemy.orm import aliased
 from crm import choices
 from crm.extensions import db
 from crm.i18n import force_locale
+from crm.inputs.fields import database_id
 from crm.jobs import enqueue
 from crm.leads.stages import PIPELINE
-from crm.models import ExportJob, Lead, Team, User
+from crm.models import ExportJob, Lead, LostReason, Team, User
 from crm.models.sql import seconds_between
 from crm.models.types import utcnow
 from crm.reporting import catalog
-from crm.reporting.scope import Scope, scope_for
+from crm.reporting.pipeline import lost_reason_label
+from crm.reporting.scope import Scope, known_day, scope_for
 from crm.reporting.tables import Column, Table
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,8 @@ LEAD_COLUMNS = [
     Column("reference", _l("Reference"), "text"), Column("created", _l("Received"), "text"),
     Column("channel", _l("Channel"), "text"), Column("status", _l("Status"), "text"),
     Column("stage_reached", _l("Furthest stage"), "text"),
-    Column("lost_reason", _l("Lost reason"), "text"), Column("team", _l("Team"), "text"),
+    Column("lost_reason", _l("Lost reason"), "text"), Column("lost_note", _l("Lost note"), "text"),
+    Column("team", _l("Team"), "text"),
     Column("agent", _l("Agent"), "text"),
     Column("minutes_to_contact", _l("Minutes to first contact"), "minutes"),
     Column("property_type", _l("Property type"), "text"), Column("region", _l("Region"), "text"),
@@ -69,18 +72,17 @@ class Params:
 
     def day(self, key: str, default: date) -> date:
         try:
-            return date.fromisoformat(self.raw.get(key, ""))
+            return known_day(date.fromisoformat(self.raw.get(key, ""))) or default
         except ValueError:
             return default
 
     def number(self, key: str) -> int | None:
-        value = self.raw.get(key, "")
-        return int(value) if value.isdigit() else None
+        return database_id(self.raw.get(key, ""))
 
     def month(self) -> date | None:
         value = self.raw.get("month", "")
         if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-            return date(int(value[:4]), int(value[5:]), 1)
+            return known_day(date(int(value[:4]), int(value[5:]), 1))
         return None
 
     def json(self) -> str:
@@ -233,7 +235,8 @@ def lead_batches(scope: Scope, size: int = BATCH):
     while True:
         rows = db.session.execute(
             select(Lead.id, Lead.reference, Lead.created_at, Lead.channel, Lead.status,
-                   Lead.stage_rank, Lead.lost_reason, Team.name.label("team"),
+                   Lead.stage_rank, lost_reason_label().label("reason"),
+                   Lead.lost_reason.label("note"), Team.name.label("team"),
                    agent.name.label("agent"),
                    seconds_between(Lead.first_contact_at, Lead.created_at).label("contact_s"),
                    Lead.property_type, Lead.region_code, Lead.industry, Lead.investment_wan,
@@ -241,6 +244,7 @@ def lead_batches(scope: Scope, size: int = BATCH):
                    Lead.utm_campaign)
             .outerjoin(Team, Team.id == Lead.team_id)
             .outerjoin(agent, agent.id == Lead.assigned_to_id)
+            .outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
             .where(*scope.leads(), Lead.id > after).order_by(Lead.id).limit(size)).all()
         if not rows:
             return
@@ -251,7 +255,7 @@ def lead_batches(scope: Scope, size: int = BATCH):
             "channel": choices.label(choices.CHANNELS, r.channel),
             "status": choices.label(choices.STATUSES, r.status),
             "stage_reached": choices.label(choices.STATUSES, PIPELINE[r.stage_rank or 0]),
-            "lost_reason": r.lost_reason, "team": r.team or "", "agent": r.agent or "",
+            "lost_reason": r.reason, "lost_note": r.note or "", "team": r.team or "", "agent": r.agent or "",
             "minutes_to_contact": None if r.contact_s is None else round(r.contact_s / 60, 1),
             "property_type": choices.label(choices.PROPERTY_TYPES, r.property_type),
             "region": r.region_code or "", "industry": choices.label(choices.INDUSTRIES, r.industry),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from crm.choices import OPEN_STATUSES, STATUSES
 from crm.extensions import db
-from crm.models import Lead
+from crm.models import Lead, LostReason
 from crm.models.sql import as_float, ratio
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
@@ -98,10 +98,17 @@ def open_stages(scope: Scope) -> list[StageRow]:
     return [have.get(s) or StageRow(s) for s in OPEN_STATUSES]
 
 
+def lost_reason_label():
+    """The reason the agent picked from the list; the free-text note is detail, used only
+    for a lead lost before the list existed (no reason picked)."""
+    return func.coalesce(LostReason.name, func.nullif(func.trim(Lead.lost_reason), ""), "")
+
+
 def lost_reasons(scope: Scope, top: int = LOST_TOP) -> tuple[list[LostRow], int]:
-    reason = func.coalesce(func.nullif(func.trim(Lead.lost_reason), ""), "").label("reason")
+    reason = lost_reason_label().label("reason")
     rows = list(db.session.execute(
         select(reason, func.count().label("leads"))
+        .select_from(Lead).outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
         .where(*scope.leads(), Lead.status == "lost")
         .group_by(reason).order_by(func.count().desc(), reason)))
     total = sum(r.leads for r in rows)

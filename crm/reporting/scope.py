@@ -20,6 +20,15 @@ from crm.models import Lead, Role, User
 from crm.models.types import utcnow
 
 # Statuses that never were leads: left out of every figure but the sources report.
+# The days a report filter may name: beyond them a date overflows a time zone conversion,
+# so they are refused as a bad filter.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def known_day(day: date | None) -> date | None:
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
+
+
 # Never leads: spam, and a lead merged into another (its prospect is counted once, there).
 # A repeat inquiry is not a lead either; it is an inquiry_repeat row (sources report).
 JUNK_STATUSES = ("spam", "merged")

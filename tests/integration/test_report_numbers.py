@@ -208,3 +208,18 @@ def test_dashboard_agrees_with_the_reports(data):
     assert len(d.days) == 30 and sum(n for _, n, _ in d.days) == 6
     assert d.days[0] == (date(2026, 11, 1), 1, 1)  # L1: Nov 1 in Shanghai, won since
     assert d.days[-1] == (date(2026, 11, 30), 1, 0)
+
+
+def test_lost_reasons_group_by_the_reason_picked_not_the_note(data):
+    """Issue 15: a lead lost as "价格" with no note showed as "(no reason given)"; the
+    picked reason groups the figures, the note is detail (in the lead list export)."""
+    from crm.models import LostReason
+    price = LostReason(name="价格")
+    _db.session.add(price)
+    _db.session.flush()
+    lost = _db.session.scalars(select(Lead).where(Lead.status == "lost")).all()
+    for lead in lost:
+        lead.lost_reason_id, lead.lost_reason = price.id, ""
+    _db.session.flush()
+    report = pipeline.pipeline(Scope(**NOV))
+    assert [(r.reason, r.leads) for r in report.lost] == [("价格", 1)]

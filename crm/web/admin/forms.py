@@ -1,20 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    EmailField,
-    PasswordField,
-    SelectField,
-    StringField,
-)
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from crm import choices
 from crm.inputs.fields import clean, max_length, options
+from crm.inputs.forms import Form
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), filters=[clean], validators=[
         DataRequired(_l("Please enter an email.")),
         Email(_l("Please enter a valid email address."), check_deliverability=False), max_length(254)])
@@ -31,19 +24,19 @@ class UserForm(FlaskForm):
         self.team_id.choices = options([(0, "—")] + [(t.id, t.name) for t in teams])
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField(_l("New password"), validators=[
         DataRequired(_l("Please enter a password.")),
         Length(min=8, max=200, message=_l("At least 8 characters, please."))])
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField(_l("Name"), filters=[clean], validators=[
         DataRequired(_l("Please enter a name.")), max_length(80)])
     is_default = BooleanField(_l("Default team (gets leads no rule takes)"))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -59,6 +52,6 @@ class AuditFilterForm(FlaskForm):
         self.actor_id.choices = options([(0, _l("(any)"))] + [(u.id, u.name) for u in users])
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     mobile = StringField(_l("Mobile"), filters=[clean], validators=[
         DataRequired(_l("Please enter a mobile number."))])

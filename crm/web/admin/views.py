@@ -22,16 +22,11 @@ from sqlalchemy.orm import joinedload
 from crm import people
 from crm.access import Role, role_required
 from crm.extensions import db
+from crm.inputs.fields import database_id
 from crm.inputs.phone import PhoneError, parse_mobile
 from crm.models import AuditLog, Team, User
 from crm.privacy import audit, rights
-from crm.web.admin.forms import (
-    AuditFilterForm,
-    PasswordResetForm,
-    PersonForm,
-    TeamForm,
-    UserForm,
-)
+from crm.web.admin.forms import AuditFilterForm, PasswordResetForm, PersonForm, TeamForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -126,8 +121,8 @@ def audit_log():
             stmt = stmt.where(AuditLog.action == form.action.data)
         if form.entity.data:
             stmt = stmt.where(AuditLog.entity == form.entity.data)
-        if form.entity_id.data and form.entity_id.data.isdigit():
-            stmt = stmt.where(AuditLog.entity_id == int(form.entity_id.data))
+        if (entity_id := database_id(form.entity_id.data)) is not None:
+            stmt = stmt.where(AuditLog.entity_id == entity_id)
         if form.actor_id.data:
             stmt = stmt.where(AuditLog.actor_id == form.actor_id.data)
         if form.date_from.data:
@@ -137,8 +132,8 @@ def audit_log():
             stmt = stmt.where(AuditLog.at < datetime.combine(form.date_to.data + timedelta(days=1),
                                                              time(), tz).astimezone(timezone.utc))
     before = request.args.get("before", "")
-    if before.isdigit():
-        stmt = stmt.where(AuditLog.id < int(before))
+    if (before_id := database_id(before)) is not None:
+        stmt = stmt.where(AuditLog.id < before_id)
     rows = list(db.session.scalars(stmt.order_by(AuditLog.id.desc()).limit(101)))
     more = rows[99].id if len(rows) > 100 else None
     args = {k: v for k, v in request.args.items() if k != "before" and v}

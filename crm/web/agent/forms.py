@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -11,23 +10,18 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from crm import choices, regions
 from crm.i18n import ui_language
 from crm.inputs.fields import clean, clean_multiline, max_length, options
+from crm.inputs.forms import Form
 from crm.intake.forms import InquiryForm
 
 ANY = _l("(any)")
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     kind = RadioField(_l("Kind"), choices=options(choices.FOLLOW_UP_KINDS), default="call")
     outcome = RadioField(_l("Outcome"), choices=options(choices.OUTCOMES),
                          validators=[Optional()])
@@ -41,7 +35,7 @@ class FollowUpForm(FlaskForm):
             raise ValidationError(_l("Please write what happened."))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(_l("Move to"), validate_choice=True)
     lost_reason_id = SelectField(_l("Lost reason"), coerce=int, default=0, validate_choice=False)
     lost_reason = StringField(_l("Note"), filters=[clean], validators=[max_length(200)])
@@ -60,7 +54,7 @@ class AgentInquiryForm(InquiryForm):
                          validators=[InputRequired(_l("Please say how the lead came in."))])
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     """The queue's filters: a GET form, so links and exports carry them."""
     class Meta:
         csrf = False
@@ -94,7 +88,7 @@ class QueueFilterForm(FlaskForm):
             raise ValidationError(_l("Please pick a region from the list."))
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     agent_id = SelectField(_l("Give to"), coerce=int, validate_choice=True)
     reason = StringField(_l("Reason"), filters=[clean], validators=[
         DataRequired(_l("Please give a reason.")), max_length(200)])
@@ -104,7 +98,7 @@ class ReassignForm(FlaskForm):
         self.agent_id.choices = options([(u.id, u.name) for u in agents])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     reference = StringField(_l("Reference of the duplicate lead"), filters=[clean], validators=[
         DataRequired(_l("Please enter a reference.")), max_length(20)])
 

@@ -3,7 +3,6 @@ from datetime import datetime, timedelta, timezone
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -11,7 +10,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,20 +20,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm import access
 from crm.access import role_required
 from crm.extensions import db
+from crm.inputs.fields import database_id
 from crm.intake import repeats
 from crm.intake.capture import capture_inquiry
 from crm.leads import edit, export, followup, merge, queue, scoring, stages
 from crm.listings import inventory, matching
-from crm.models import (
-    Activity,
-    InquiryRepeat,
-    Lead,
-    Listing,
-    LostReason,
-    Role,
-    Team,
-    User,
-)
+from crm.models import Activity, InquiryRepeat, Lead, Listing, LostReason, Role, Team, User
 from crm.models.types import utcnow
 from crm.privacy import audit
 from crm.routing import engine
@@ -129,14 +119,12 @@ def export_leads(fmt: str):
     audit.record_access(current_user, "export", "lead_queue", None,
                         {"format": fmt, "tab": tab, "filters": _query_args(exclude=("after",))})
     stamp = utcnow().strftime("%Y%m%d-%H%M")
-    user = current_user._get_current_object()
+    rows = queue.export_rows(current_user, tab, filters)
     if fmt == "csv":
-        rows = queue.export_rows(user, tab, filters)
-        return Response(stream_with_context(export.csv_chunks(rows, user)),
-                        mimetype="text/csv; charset=utf-8", headers={
-                            "Content-Disposition": f"attachment; filename=leads-{stamp}.csv"})
-    handle = export.xlsx_file(queue.export_rows(user, tab, filters), user)
-    return send_file(handle, as_attachment=True, download_name=f"leads-{stamp}.xlsx",
+        return send_file(export.csv_file(rows, current_user), as_attachment=True,
+                         download_name=f"leads-{stamp}.csv", mimetype="text/csv; charset=utf-8")
+    return send_file(export.xlsx_file(rows, current_user), as_attachment=True,
+                     download_name=f"leads-{stamp}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -144,7 +132,7 @@ def export_leads(fmt: str):
 @role_required(Role.MANAGER)
 def bulk_reassign():
     form = ReassignForm(_scope_agents())
-    ids = [int(v) for v in request.form.getlist("lead_ids") if v.isdigit()]
+    ids = [i for v in request.form.getlist("lead_ids") if (i := database_id(v)) is not None]
     back = request.form.get("back", "")
     back = back if back.startswith("/agent/leads") else url_for("agent.my_leads")
     if not ids:

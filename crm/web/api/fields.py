@@ -21,6 +21,14 @@ class Field:
     max_length: int | None = None
     enum: tuple[str, ...] | None = None
     required: bool = False
+    pattern: str | None = None        # what the form accepts, as the OpenAPI document says
+    format: str | None = None
+    maximum: int | None = None        # numbers
+
+
+# Letters, digits or Chinese characters: what is left once the form has cleaned the text.
+SOMETHING_TO_READ = "[A-Za-z0-9\u4e00-\u9fff]"
+CREDIT_CODE = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}$"
 
 
 FIELDS: dict[str, Field] = {
@@ -30,22 +38,28 @@ FIELDS: dict[str, Field] = {
     "region": Field("region", "region_code",
                     "a region code (e.g. zj.huzhou.changxing) or free text such as a park's name",
                     max_length=120),
-    "area_min": Field("number", "area_min", "smallest area, in area_unit"),
-    "area_max": Field("number", "area_max", "largest area, in area_unit"),
+    "area_min": Field("number", "area_min", "smallest area, in area_unit", maximum=100000000),
+    "area_max": Field("number", "area_max", "largest area, in area_unit; not below area_min",
+                      maximum=100000000),
     "area_unit": Field("text", "area_unit", "sqm (㎡) or mu (亩, 666.67 ㎡); default sqm",
                        enum=tuple(choices.AREA_UNITS)),
     "industry": Field("text", "industry", "industry track", enum=tuple(choices.INDUSTRIES)),
     "usage": Field("text", "usage", "what will be made or stored", max_length=500),
     "needs_eia": Field("eia", "needs_eia", "needs an environmental assessment (环评); null: unknown"),
-    "annual_tax_wan": Field("number", "annual_tax_wan", "expected annual tax, 万元"),
-    "investment_wan": Field("number", "investment_wan", "total investment, 万元"),
+    "annual_tax_wan": Field("number", "annual_tax_wan", "expected annual tax, 万元",
+                            maximum=100000000),
+    "investment_wan": Field("number", "investment_wan", "total investment, 万元",
+                            maximum=1000000000),
     "company": Field("text", "company", "company name", max_length=120),
-    "credit_code": Field("text", "credit_code", "统一社会信用代码 (18 characters)", max_length=40),
-    "contact_name": Field("text", "contact_name", "contact person", max_length=60, required=True),
+    "credit_code": Field("text", "credit_code", "统一社会信用代码 (18 characters; a wrong check "
+                         "character is accepted and flagged)", max_length=40, pattern=CREDIT_CODE),
+    "contact_name": Field("text", "contact_name", "contact person", max_length=60, required=True,
+                          pattern=SOMETHING_TO_READ),
     "mobile": Field("text", "mobile", "mainland mobile; +86/0086, spaces, full-width digits and a "
                     "trailing note such as 仅微信 are accepted", max_length=80, required=True),
     "wechat": Field("text", "wechat_id", "WeChat ID", max_length=60),
-    "email": Field("text", "email", "email address (gets an auto-reply)", max_length=254),
+    "email": Field("text", "email", "email address (gets an auto-reply)", max_length=254,
+                   format="email"),
     "message": Field("text", "message", "anything else", max_length=2000),
     "consent": Field("consent", "consent", "the prospect agreed to the privacy notice; must be true",
                      required=True),
@@ -114,10 +128,17 @@ def to_formdata(body: dict) -> tuple[MultiDict, dict[str, list[str]]]:
     return data, errors
 
 
-def form_errors(form) -> dict[str, list[str]]:
-    """The form's per-field messages under the API's field names."""
+def form_errors(form, body: dict) -> dict[str, list[str]]:
+    """The form's per-field messages under the API's field names, and the text fields sent
+    longer than the schema's maxLength (refused, never cut; the form checks some of them
+    itself, the attribution fields only here)."""
     out: dict[str, list[str]] = {}
     for form_name, messages in form.errors.items():
         name = API_NAME.get(form_name, form_name)
         out.setdefault(name, []).extend(str(m) for m in messages)
+    for name, value in body.items():
+        field = FIELDS.get(name)
+        if (field is not None and field.max_length and isinstance(value, str)
+                and len(value) > field.max_length and name not in out):
+            out[name] = [str(_l("Please keep this under %(n)d characters.", n=field.max_length))]
     return out

@@ -1,26 +1,46 @@
 """The OpenAPI 3 document for the intake API, built from the same field table the API uses."""
 from flask import current_app, request
 
+from crm.inputs.phone import mobile_pattern
 from crm.web.api.fields import FIELDS
 
 _TYPES = {
     "text": {"type": "string"},
     "region": {"type": "string"},
     "number": {"oneOf": [{"type": "number", "minimum": 0},
-                         {"type": "string", "description": "e.g. \"5,000\" or \"30亩\""}]},
+                         {"type": "string", "description": "e.g. \"5,000\" or \"30亩\"",
+                          "pattern": "^[0-9][0-9,]{0,11}(\\.[0-9]{1,2})?"
+                                     "(万元|万|元|平方米|平米|平|㎡|亩)?$"}]},
     "integer": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "nullable": True},
     "eia": {"type": "boolean", "nullable": True},
     "consent": {"type": "boolean", "enum": [True]},
 }
 
 
-def _schema(field) -> dict:
+def _schema(name: str, field) -> dict:
     schema = {**_TYPES[field.kind], "description": field.description}
-    if field.max_length and field.kind in ("text", "region"):
-        schema["maxLength"] = field.max_length
+    if field.kind in ("text", "region"):
+        if field.max_length:
+            schema["maxLength"] = field.max_length
+        if field.required:
+            schema["minLength"] = 1
+        pattern = mobile_pattern() if name == "mobile" else field.pattern
+        if pattern:
+            schema["pattern"] = pattern
+        if field.format:
+            schema["format"] = field.format
+    if field.kind == "number" and field.maximum:
+        schema["oneOf"] = [{**schema["oneOf"][0], "maximum": field.maximum}, schema["oneOf"][1]]
     if field.enum:
         schema["enum"] = list(field.enum)
     return schema
+
+
+def _limit_headers() -> dict:
+    return {name: {"description": text, "schema": {"type": "integer"}} for name, text in (
+        ("X-RateLimit-Limit", "requests allowed in the current window"),
+        ("X-RateLimit-Remaining", "requests left in the current window"),
+        ("X-RateLimit-Reset", "when the window ends, Unix seconds"))}
 
 
 def _error(description: str) -> dict:
@@ -46,7 +66,7 @@ def openapi_document() -> dict:
                     "type": "object",
                     "additionalProperties": False,
                     "required": [n for n, f in FIELDS.items() if f.required],
-                    "properties": {n: _schema(f) for n, f in FIELDS.items()},
+                    "properties": {n: _schema(n, f) for n, f in FIELDS.items()},
                 },
                 "Created": {
                     "type": "object",
@@ -81,9 +101,12 @@ def openapi_document() -> dict:
                     "parameters": [{
                         "name": "Idempotency-Key", "in": "header", "required": False,
                         "description": "A retry with the same key (per API key) returns the "
-                                       "first answer instead of creating a second lead. "
-                                       "Answers are kept for CRM_IDEMPOTENCY_DAYS (7).",
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 100}}],
+                                       "first answer instead of creating a second lead "
+                                       "(header Idempotent-Replayed: true); the same key "
+                                       "with a different body is refused (422). Answers are "
+                                       "kept for CRM_IDEMPOTENCY_DAYS (7).",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 100,
+                                   "pattern": "^[!-~]+( +[!-~]+)*$"}}],
                     "requestBody": {"required": True, "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Inquiry"},
                         "example": {"contact_name": "刘先生", "mobile": "133 9121 9793",
@@ -93,16 +116,26 @@ def openapi_document() -> dict:
                                     "annual_tax_wan": 300, "company": "上海精密机械有限公司",
                                     "page_url": "https://zj.example.cn/news/1"}}}},
                     "responses": {
-                        "201": {"description": "stored", "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/Created"}}}},
+                        "201": {"description": "stored", "headers": {
+                            **_limit_headers(),
+                            "Idempotent-Replayed": {
+                                "description": "true when this is the stored answer to an "
+                                               "earlier request with the same Idempotency-Key",
+                                "schema": {"type": "string", "enum": ["true"]}}},
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Created"}}}},
                         "401": _error("missing or wrong X-Api-Key"),
                         "413": _error(f"body larger than "
                                       f"{current_app.config['CRM_API_MAX_BODY_BYTES']} bytes"),
                         "422": {"description": "invalid; nothing stored", "content": {
                             "application/json": {"schema": {
                                 "$ref": "#/components/schemas/ValidationErrors"}}}},
-                        "429": _error("rate-limited (per API key and per mobile number); "
-                                      "see Retry-After"),
+                        "405": {**_error("only POST is allowed"), "headers": {"Allow": {
+                            "description": "the allowed methods", "schema": {"type": "string"}}}},
+                        "429": {**_error("rate-limited (per API key and per mobile number)"),
+                                "headers": {**_limit_headers(), "Retry-After": {
+                                    "description": "seconds to wait before trying again",
+                                    "schema": {"type": "integer"}}}},
                     },
                 },
             },

@@ -2,7 +2,6 @@
 
 Authenticated by the source site's key (X-Api-Key), so it is exempt from CSRF.
 """
-import hashlib
 import json
 
 from flask import Blueprint, abort, current_app, jsonify, request
@@ -56,12 +55,12 @@ def create_inquiry():
     if len(raw) > current_app.config["CRM_API_MAX_BODY_BYTES"]:
         abort(413)
     key = _idempotency_key()
-    request_hash = hashlib.sha256(raw).hexdigest()
+    payload = _parse(raw)
+    request_hash = idempotency.request_hash(payload, raw)
     if (stored := idempotency.replay(site_id, key, request_hash)) is not None:
         return _answer(stored)
 
     form, errors = None, None
-    payload = _parse(raw)
     if not isinstance(payload, dict):
         errors = {"errors": {"body": [_("Send one JSON object with the inquiry's fields.")]}}
     else:
@@ -70,8 +69,9 @@ def create_inquiry():
             errors = {"errors": type_errors}
         else:
             form = InquiryForm(formdata=formdata, meta={"csrf": False})
-            if not form.validate():
-                errors = {"errors": form_errors(form)}
+            form.validate()
+            if messages := form_errors(form, payload):
+                errors = {"errors": messages}
     return _answer(idempotency.submit(site_id, key, request_hash, form, errors))
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from crm import people
 from crm.extensions import db, login_manager
+from crm.inputs.fields import database_id
 from crm.models import User
 from crm.web.auth.forms import LoginForm
 
@@ -16,9 +17,9 @@ bp = Blueprint("auth", __name__)
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(".")
-    if not user_id.isdigit():
+    if database_id(user_id) is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, database_id(user_id))
     # A session from before a logout or password change no longer matches.
     if user is None or not token or not secrets.compare_digest(user.session_token, token):
         return None

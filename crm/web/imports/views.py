@@ -1,18 +1,8 @@
 """Import leads from a spreadsheet: upload, map the columns, dry run, import with progress."""
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField
 
@@ -20,6 +10,7 @@ from crm import access
 from crm.access import Role, role_required
 from crm.extensions import db
 from crm.inputs.fields import options
+from crm.inputs.forms import Form
 from crm.intake import importer
 from crm.intake.forms import InquiryForm
 from crm.models import ImportJob
@@ -42,11 +33,11 @@ def larger_uploads():
     request.max_content_length = current_app.config["CRM_IMPORT_MAX_BYTES"]
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("CSV or Excel file"))
 
 
-class MappingForm(FlaskForm):
+class MappingForm(Form):
     duplicates = RadioField(_l("A mobile seen in the last 90 days"), default="skip", choices=options({
         "skip": _l("Skip the row"), "link": _l("Import it and link it to the earlier lead")}))
     route = BooleanField(_l("Route the imported leads to agents (else they wait in my team's pool)"),
@@ -128,14 +119,14 @@ def mapping(job_id: int):
 def dry_run(job_id: int):
     job = _job(job_id)
     if request.method == "POST":
-        FlaskForm().validate_on_submit() or abort(400)
+        Form().validate_on_submit() or abort(400)
         importer.start(job)
         return redirect(url_for("imports.progress_page", job_id=job.id))
     result = importer.dry_run(job)
     names = {name: str(target_label(name)) for name in importer.TARGETS}
     names.update(area_unit=str(target_label("area_unit")), needs_eia=str(target_label("needs_eia")))
     return render_template("imports/dry_run.html", job=job, result=result, names=names,
-                           form=FlaskForm())
+                           form=Form())
 
 
 @bp.route("/<int:job_id>")

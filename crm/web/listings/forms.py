@@ -1,15 +1,7 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from crm import choices
@@ -21,9 +13,10 @@ from crm.inputs.fields import (
     max_length,
     options,
 )
+from crm.inputs.forms import Form
 
 
-class ListingForm(FlaskForm):
+class ListingForm(Form):
     title = StringField(_l("Title"), filters=[clean], validators=[
         DataRequired(_l("Please give the listing a title.")), max_length(120)])
     property_type = RadioField(_l("Property type"), choices=options(choices.PROPERTY_TYPES),

@@ -3,20 +3,20 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, ValidationError
 
 from crm.access import Role, role_required
 from crm.extensions import db
 from crm.inputs.fields import clean, max_length
+from crm.inputs.forms import Form
 from crm.leads import lost_reasons
 from crm.models import LostReason
 
 bp = Blueprint("lost_reasons", __name__, url_prefix="/manage/lost-reasons")
 
 
-class LostReasonForm(FlaskForm):
+class LostReasonForm(Form):
     name = StringField(_l("Name"), filters=[clean], validators=[
         DataRequired(_l("Please name the reason.")), max_length(80)])
     position = IntegerField(_l("Order"), default=100, validators=[

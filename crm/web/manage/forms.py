@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
 from crm.inputs.fields import clean, clean_multiline, max_length
+from crm.inputs.forms import Form
 from crm.inputs.origins import parse_origins
 
 
-class SourceSiteForm(FlaskForm):
+class SourceSiteForm(Form):
     name = StringField(_l("Name"), filters=[clean], validators=[
         DataRequired(_l("Please give the site a name.")), max_length(80)])
     origins = TextAreaField(_l("Allowed origins (one per line)"), filters=[clean_multiline],
@@ -25,5 +25,5 @@ class SourceSiteForm(FlaskForm):
                                      value=str(exc)[:80])) from None
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that posts (rotate a key, release a lead): the form carries only CSRF."""

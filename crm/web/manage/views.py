@@ -1,20 +1,12 @@
 """Admin and manager pages: source sites (admin) and the spam review queue (manager)."""
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from crm.access import Role, role_required
 from crm.extensions import db
+from crm.inputs.fields import database_id
 from crm.intake import capture, sites
 from crm.models import Lead, SourceSite
 from crm.web.manage.forms import ConfirmForm, SourceSiteForm
@@ -91,7 +83,7 @@ def site_rotate_key(site_id: int):
 def spam_list():
     per_page = current_app.config["LEADS_PER_PAGE"]
     stmt = select(Lead).where(Lead.status == "spam")
-    before = request.args.get("before", type=int)
+    before = database_id(request.args.get("before"))
     if before:
         stmt = stmt.where(Lead.id < before)
     leads = list(db.session.scalars(stmt.order_by(Lead.id.desc()).limit(per_page + 1)))

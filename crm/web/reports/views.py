@@ -25,6 +25,7 @@ from crm import access
 from crm.access import role_required
 from crm.extensions import db
 from crm.i18n import ui_language
+from crm.inputs.fields import database_id
 from crm.models import ExportJob
 from crm.models.types import utcnow
 from crm.reporting import catalog, dimensions, exports
@@ -101,7 +102,7 @@ class Filters:
 
 
 def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    return database_id(value)
 
 
 def _render(name: str, **context):

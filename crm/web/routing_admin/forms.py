@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -10,18 +9,12 @@ from wtforms import (
     StringField,
     TimeField,
 )
-from wtforms.validators import (
-    URL,
-    DataRequired,
-    Email,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import URL, DataRequired, Email, NumberRange, Optional, ValidationError
 
 from crm import choices, regions
 from crm.i18n import ui_language
 from crm.inputs.fields import LooseDecimalField, clean, max_length, options
+from crm.inputs.forms import Form
 from crm.models.notification import CHANNEL_KINDS
 from crm.models.routing_rule import STRATEGIES
 
@@ -33,7 +26,7 @@ CHANNEL_LABELS = {"email": _l("Email"), "wecom": _l("WeCom group robot"),
 ANY = _l("(any)")
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     name = StringField(_l("Name"), filters=[clean],
                        validators=[DataRequired(_l("Please name the rule.")), max_length(80)])
     position = IntegerField(_l("Order"), default=100, validators=[
@@ -77,7 +70,7 @@ class RuleForm(FlaskForm):
             raise ValidationError(_l("The upper bound is smaller than the lower bound."))
 
 
-class AgentSettingsForm(FlaskForm):
+class AgentSettingsForm(Form):
     active = BooleanField(_l("Active"))
     on_leave = BooleanField(_l("On leave"))
     is_senior = BooleanField(_l("Senior: also receives big projects"))
@@ -101,7 +94,7 @@ class AgentSettingsForm(FlaskForm):
             raise ValidationError(_l("Give both ends of the working hours, or neither."))
 
 
-class ChannelForm(FlaskForm):
+class ChannelForm(Form):
     kind = SelectField(_l("Kind"), choices=options((k, CHANNEL_LABELS[k]) for k in CHANNEL_KINDS))
     target = StringField(_l("Email address or webhook URL"), filters=[clean], validators=[
         DataRequired(_l("Please enter an address.")), max_length(500)])

@@ -8,15 +8,7 @@ from sqlalchemy.orm import joinedload
 from crm import access
 from crm.access import Role, role_required
 from crm.extensions import db
-from crm.models import (
-    Lead,
-    Notification,
-    NotificationChannel,
-    RoutingRule,
-    SourceSite,
-    Team,
-    User,
-)
+from crm.models import Lead, Notification, NotificationChannel, RoutingRule, SourceSite, Team, User
 from crm.notifications.channels import add_channel, delete_channel, set_channel_active
 from crm.routing import engine, settings
 from crm.web.routing_admin.forms import (

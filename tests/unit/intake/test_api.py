@@ -174,14 +174,25 @@ def test_idempotency_key_replays_the_first_answer(client, db, site_key):
     assert other.get_json()["status"] == "duplicate"  # a new key: a real second submission
 
 
-def test_idempotency_key_replays_a_422_and_refuses_a_changed_body(client, db, site_key):
+def test_a_refused_request_is_not_remembered_so_a_corrected_retry_succeeds(client, db, site_key):
+    """Issue 15: a 422 was stored under its key, so the corrected retry was refused."""
     bad = {**GOOD, "mobile": "400 0123 021"}
     first = post(client, bad, site_key, headers={"Idempotency-Key": "k"})
-    again = post(client, bad, site_key, headers={"Idempotency-Key": "k"})
-    assert first.status_code == again.status_code == 422 and first.get_json() == again.get_json()
-    changed = post(client, GOOD, site_key, headers={"Idempotency-Key": "k"})
+    assert first.status_code == 422 and count(db, ApiIdempotencyKey) == 0
+    corrected = post(client, GOOD, site_key, headers={"Idempotency-Key": "k"})
+    assert corrected.status_code == 201 and count(db) == 1
+    changed = post(client, {**GOOD, "company": "别的公司"}, site_key,
+                   headers={"Idempotency-Key": "k"})
     assert changed.status_code == 422 and "Idempotency-Key" in changed.get_json()["errors"]
-    assert count(db) == 0
+    assert count(db) == 1
+
+
+def test_the_same_json_differently_spaced_or_ordered_is_the_same_request(client, db, site_key):
+    first = post(client, GOOD, site_key, headers={"Idempotency-Key": "order-9"})
+    respaced = json.dumps(dict(reversed(list(GOOD.items()))), indent=4, ensure_ascii=False)
+    again = post(client, respaced, site_key, headers={"Idempotency-Key": "order-9"})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json() and count(db) == 1
 
 
 def test_idempotency_keys_belong_to_their_site(client, db, site_key):
@@ -222,7 +233,7 @@ def test_openapi_document_lists_exactly_the_api_fields(client):
     assert set(schema["properties"]) == set(FIELDS) == set(ISSUE_FIELDS.split())
     assert schema["required"] == ["contact_name", "mobile", "consent"]
     post_op = doc["paths"]["/inquiries"]["post"]
-    assert set(post_op["responses"]) == {"201", "401", "413", "422", "429"}
+    assert set(post_op["responses"]) == {"201", "401", "405", "413", "422", "429"}
     assert post_op["parameters"][0]["name"] == "Idempotency-Key"
     assert doc["components"]["securitySchemes"]["ApiKey"]["name"] == "X-Api-Key"
 
@@ -267,3 +278,13 @@ def test_a_reference_already_taken_is_drawn_again(app, client, db, monkeypatch, 
     assert [(lead.reference, lead.mobile_e164) for lead in saved] == [
         ("CF261123-AAAAA", "+8613391219711"), ("CF261123-BBBBB", "+8613391219712"),
         ("CF261123-CCCCC", "+8613391219713")]
+
+
+def test_attribution_longer_than_the_schema_says_is_refused_not_cut(client, db, site_key):
+    """Issue 15: page_url and UTM values were cut silently; the API answers 422 with the
+    schema's maxLength, together with the form's other messages."""
+    response = post(client, {**GOOD, "page_url": "https://zj.example.cn/" + "a" * 1000,
+                             "utm_source": "s" * 101, "consent": False}, site_key)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"page_url", "utm_source", "consent"}
+    assert count(db) == 0
