@@ -34,7 +34,8 @@ demo: install
 	$(BIN)/flask crm seed-demo --if-empty
 	@echo
 	@echo "  Changfang CRM:  http://$(HOST):$(PORT)/inquiry   (staff: http://$(HOST):$(PORT)/login)"
-	@echo "  Demo logins:    manager@example.com / agent1@example.com ... agent3@example.com, password demo1234"
+	@echo "  Demo logins:    admin@example.com, manager@example.com, agent1@example.com ... agent3@example.com; password demo1234"
+	@echo "  Source site:    浙江厂房网 (embed snippet and API key under /manage/sites as admin)"
 	@echo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from crm.choices import to_sqm
 from crm.extensions import db
+from crm.intake import sites
 from crm.intake.reference import new_reference
 from crm.leads import stages
 from crm.models import Lead, LostReason, Team, User
@@ -16,6 +17,7 @@ from crm.routing import engine
 
 DEMO_PASSWORD = "demo1234"
 DEMO_USERS = [
+    ("admin@example.com", "系统管理员", "admin"),
     ("manager@example.com", "王经理", "manager"),
     ("agent1@example.com", "李招商", "agent"),
     ("agent2@example.com", "张顾问", "agent"),
@@ -43,11 +45,23 @@ def ensure_demo_users() -> Team:
         db.session.add(team)
     for email, name, role in DEMO_USERS:
         if db.session.scalars(select(User).where(User.email == email)).first() is None:
-            user = User(email=email, name=name, role=role, team=team)
+            user = User(email=email, name=name, role=role, team=None if role == "admin" else team)
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)
     db.session.commit()
     return team
+
+
+DEMO_SITE = ("浙江厂房网", ["https://zj.example-changfang.cn"])
+
+
+def ensure_demo_site() -> str:
+    """The source site the demo pages embed the form from (an admin sees its snippet)."""
+    name, origins = DEMO_SITE
+    if sites.name_taken(name):
+        return name
+    sites.create_site(name, origins)
+    return name
 
 
 def _random_lead(rng: random.Random, created) -> Lead:
@@ -100,6 +114,7 @@ LOST_REASONS = ["选择了其他园区", "租金/价格超预算", "税收达不
 def seed(n_leads: int, seed_value: int = 7) -> str:
     rng = random.Random(seed_value)
     ensure_demo_users()
+    site_name = ensure_demo_site()
     now = utcnow()
     ids = []
     for _ in range(n_leads):
@@ -118,7 +133,8 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
         scoring.refresh(lead)
     db.session.commit()
     logins = ", ".join(email for email, _, _ in DEMO_USERS)
-    return f"seeded {n_leads} leads; demo logins: {logins} (password {DEMO_PASSWORD})"
+    return (f"seeded {n_leads} leads and the source site {site_name}; "
+            f"demo logins: {logins} (password {DEMO_PASSWORD})")
 
 
 DEMO_LISTINGS = [

@@ -10,17 +10,20 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from crm.choices import to_sqm
 from crm.extensions import db
+from crm.i18n import default_locale
 from crm.intake import reference, repeats, spam
 from crm.jobs import enqueue
 from crm.leads import followup, scoring, stages
-from crm.models import Lead, User
+from crm.models import Activity, Lead, User
 from crm.models.types import utcnow
 from crm.observability import metrics
+from crm.routing import engine
 
 _EIA = {"yes": True, "no": False}
 
@@ -161,6 +164,32 @@ def _add(lead: Lead) -> None:
     lead.reference = reference.new_reference(lead.created_at, current_app.config["CRM_TIMEZONE"])
     db.session.add(lead)
     db.session.flush()
+
+
+def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
+    """A lead an agent typed in from a hotline call or a WeChat contact they found (no spam
+    check). It stays with that agent, under the first-contact deadline like any assigned
+    lead, unless they choose to hand it to routing (then someone else may get it)."""
+    channel = form.channel.data
+    if to_routing:
+        return capture_inquiry(form, channel=channel, check_spam=False)
+
+    def keep(lead: Lead) -> None:
+        lead.assigned_to_id, lead.team_id = agent.id, agent.team_id
+        lead.assigned_at = lead.routed_at = lead.created_at
+        minutes = current_app.config["SLA_FIRST_CONTACT_MINUTES"]
+        for name, value in engine.sla_deadlines(lead.created_at, minutes).items():
+            setattr(lead, name, value)
+
+    def note(outcome: Outcome) -> None:
+        if outcome.status == "new":
+            with default_locale():
+                body = gettext("Entered by %(agent)s, who keeps it.", agent=agent.name)
+            db.session.add(Activity(lead_id=outcome.lead_id, kind="assignment",
+                                    author_id=agent.id, body=body, created_at=utcnow()))
+
+    return capture_inquiry(form, channel=channel, check_spam=False, route=False, prepare=keep,
+                           before_commit=note)
 
 
 def release_spam(lead: Lead, manager: User) -> None:

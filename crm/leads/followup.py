@@ -51,7 +51,7 @@ def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | 
     now = utcnow()
     old = {"status": lead.status, "lost_reason_id": lead.lost_reason_id}
     reopening = stages.is_reopen(lead.status, new_status)
-    body = ""
+    body = note  # the note typed with the move is kept in the history, whatever the stage
     if new_status == "lost":
         lead.lost_reason_id = reason.id
         lead.lost_reason = note

@@ -20,12 +20,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from crm import choices
+from crm import choices, regions
 from crm.extensions import db
-from crm.i18n import force_locale
+from crm.i18n import force_locale, ui_language
 from crm.inputs.fields import database_id
 from crm.jobs import enqueue
 from crm.leads.stages import PIPELINE
@@ -54,6 +55,7 @@ LEAD_COLUMNS = [
     Column("team", _l("Team"), "text"),
     Column("agent", _l("Agent"), "text"),
     Column("minutes_to_contact", _l("Minutes to first contact"), "minutes"),
+    Column("company", _l("Company"), "text"),
     Column("property_type", _l("Property type"), "text"), Column("region", _l("Region"), "text"),
     Column("industry", _l("Industry track"), "text"),
     Column("investment", _l("Investment (10k yuan)"), "wan"),
@@ -143,6 +145,15 @@ class _CsvWriter:
                            ("" if v is None else v) for v in values])
 
 
+def _width(column: Column) -> int:
+    """Characters wide: addresses wide, names and labels medium, figures narrow."""
+    if column.key in ("page_url", "key"):
+        return 48
+    if column.kind == "text":
+        return 22
+    return 14
+
+
 class _XlsxWriter:
     def __init__(self):
         self.book = Workbook(write_only=True)
@@ -155,6 +166,9 @@ class _XlsxWriter:
             name = name[:26] + f"_{len(self.titles)}"
         self.titles.add(name)
         self.sheet = self.book.create_sheet(name)
+        # Widths before the first row (a write-only sheet cannot change them later).
+        for i, column in enumerate(columns, start=1):
+            self.sheet.column_dimensions[get_column_letter(i)].width = _width(column)
         self.sheet.append([_header(c) for c in columns])
 
     def row(self, values):
@@ -239,7 +253,8 @@ def lead_batches(scope: Scope, size: int = BATCH):
                    Lead.lost_reason.label("note"), Team.name.label("team"),
                    agent.name.label("agent"),
                    seconds_between(Lead.first_contact_at, Lead.created_at).label("contact_s"),
-                   Lead.property_type, Lead.region_code, Lead.industry, Lead.investment_wan,
+                   Lead.company, Lead.property_type, Lead.region_code, Lead.industry,
+                   Lead.investment_wan,
                    Lead.annual_tax_wan, Lead.page_url, Lead.utm_source, Lead.utm_medium,
                    Lead.utm_campaign)
             .outerjoin(Team, Team.id == Lead.team_id)
@@ -258,7 +273,8 @@ def lead_batches(scope: Scope, size: int = BATCH):
             "lost_reason": r.reason, "lost_note": r.note or "", "team": r.team or "", "agent": r.agent or "",
             "minutes_to_contact": None if r.contact_s is None else round(r.contact_s / 60, 1),
             "property_type": choices.label(choices.PROPERTY_TYPES, r.property_type),
-            "region": r.region_code or "", "industry": choices.label(choices.INDUSTRIES, r.industry),
+            "company": r.company or "",
+            "region": regions.full_name(r.region_code, ui_language()) if r.region_code else "", "industry": choices.label(choices.INDUSTRIES, r.industry),
             "investment": None if r.investment_wan is None else float(r.investment_wan),
             "tax": None if r.annual_tax_wan is None else float(r.annual_tax_wan),
             "page_url": r.page_url, "utm_source": r.utm_source, "utm_medium": r.utm_medium,

@@ -500,7 +500,10 @@ def reassign_to(lead: Lead, agent: User, reason: str, actor: User | None = None)
 
 
 def claim(lead_id: int, agent: User) -> bool:
-    """An agent takes a lead from their team's pool; the first claim wins."""
+    """An agent takes a lead from their team's pool; the first claim wins. An agent of no
+    team has no pool (team_id = NULL must never match NULL)."""
+    if agent.team_id is None:
+        return False
     now = utcnow()
     result = db.session.execute(
         update(Lead).where(Lead.id == lead_id, Lead.assigned_to_id.is_(None),

@@ -35,6 +35,12 @@ def _teams():
     return list(db.session.scalars(select(Team).order_by(Team.name)))
 
 
+@bp.route("/")
+@role_required(Role.ADMIN)
+def index():
+    return redirect(url_for("admin.users"))
+
+
 @bp.route("/users")
 @role_required(Role.ADMIN)
 def users():

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -52,6 +53,7 @@ class AgentInquiryForm(InquiryForm):
     channel = RadioField(_l("Came in by"), choices=options(choices.MANUAL_CHANNELS),
                          default="phone",
                          validators=[InputRequired(_l("Please say how the lead came in."))])
+    to_routing = BooleanField(_l("Hand it to routing (another agent may get it)"), default=False)
 
 
 class QueueFilterForm(Form):

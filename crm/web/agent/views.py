@@ -22,7 +22,7 @@ from crm.access import role_required
 from crm.extensions import db
 from crm.inputs.fields import database_id
 from crm.intake import repeats
-from crm.intake.capture import capture_inquiry
+from crm.intake.capture import capture_by_agent
 from crm.leads import edit, export, followup, merge, queue, scoring, stages
 from crm.listings import inventory, matching
 from crm.models import Activity, InquiryRepeat, Lead, Listing, LostReason, Role, Team, User
@@ -171,13 +171,16 @@ def new_lead():
     """A lead from the 400 hotline or WeChat, typed in by an agent (no spam check)."""
     form = AgentInquiryForm()
     if form.validate_on_submit():
-        outcome = capture_inquiry(form, channel=form.channel.data, check_spam=False)
+        routed = form.to_routing.data
+        outcome = capture_by_agent(form, current_user, to_routing=routed)
         if outcome.status == "duplicate":
             flash(_("This prospect asked before: recorded as a repeat inquiry on lead %(ref)s, "
                     "and its owner is told.", ref=outcome.reference), "success")
-        else:
+        elif routed:
             flash(_("Lead %(ref)s saved and sent to routing.", ref=outcome.reference), "success")
-        if current_user.is_manager:
+        else:
+            flash(_("Lead %(ref)s saved; it is yours.", ref=outcome.reference), "success")
+        if current_user.is_manager or (outcome.status == "new" and not routed):
             return redirect(url_for("agent.lead_detail", lead_id=outcome.lead_id))
         return redirect(url_for("agent.my_leads"))
     return render_template("agent/new_lead.html", form=form), (

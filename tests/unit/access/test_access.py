@@ -84,3 +84,11 @@ def test_a_manager_may_not_edit_another_teams_agent(world, client, auth):
     auth.login("boss@example.com")
     assert client.get(f"/manage/routing/agents/{world['member'].id}").status_code == 200
     assert client.get(f"/manage/routing/agents/{world['stranger'].id}").status_code == 403
+
+
+def test_admin_pages_start_at_admin(client, auth, db):
+    UserFactory(role="admin", email="root@example.com", team=None)
+    db.session.commit()
+    auth.login("root@example.com")
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users")

@@ -51,3 +51,28 @@ def test_a_caller_who_asked_before_becomes_a_repeat(client, auth, db):
     repeat = db.session.scalars(select(InquiryRepeat)).one()
     assert repeat.original_lead_id == first.id and repeat.channel == "phone"
     assert len(db.session.scalars(select(Lead)).all()) == 1
+
+
+def test_a_lead_an_agent_enters_stays_with_them_unless_they_hand_it_to_routing(client, auth, db):
+    """Issue 15: the lead went to routing, another agent got it, and its author got 403."""
+    from crm.models import Activity
+    from tests.factories import TeamFactory
+    team = TeamFactory(is_default=True)
+    from crm.models.types import utcnow
+    # Round-robin gives the next lead to whoever was assigned longest ago: the other agent.
+    me = UserFactory(email="me@example.com", team=team, last_assigned_at=utcnow())
+    UserFactory(email="other@example.com", team=team)
+    db.session.commit()
+    auth.login("me@example.com")
+    response = client.post("/agent/leads/new", data={**GOOD, "channel": "wechat"})
+    lead = db.session.scalars(select(Lead)).one()
+    assert lead.assigned_to_id == me.id and lead.team_id == team.id
+    assert lead.routed_at is not None and lead.sla_due_at is not None
+    assert response.headers["Location"].endswith(f"/agent/leads/{lead.id}")
+    assert client.get(f"/agent/leads/{lead.id}").status_code == 200
+    assert db.session.scalars(select(Activity.kind).where(Activity.lead_id == lead.id)).all() \
+        == ["assignment"]
+
+    client.post("/agent/leads/new", data={**GOOD, "mobile": "13900139000", "to_routing": "y"})
+    handed = db.session.scalars(select(Lead).where(Lead.mobile_e164 == "+8613900139000")).one()
+    assert handed.routed_at is not None and handed.assigned_to_id is not None

@@ -27,9 +27,15 @@ def test_seed_demo_creates_routed_leads(runner, db):
     assert db.session.scalar(select(func.count()).select_from(Lead)
                              .where(Lead.assigned_to_id.is_(None))) == 0
     assert db.session.scalar(select(func.count()).select_from(Team)) == 1
-    # Run again: users are not duplicated.
+    # Every role can log in to the demo, and a source site is there to embed the form from.
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == {"admin", "manager", "agent"} and "admin@example.com" in result.output
+    from crm.models import SourceSite
+    assert db.session.scalar(select(func.count()).select_from(SourceSite)) == 1
+    # Run again: users and the site are not duplicated.
     runner.invoke(args=["crm", "seed-demo", "--leads", "1"])
-    assert db.session.scalar(select(func.count()).select_from(User)) == 4
+    assert db.session.scalar(select(func.count()).select_from(User)) == 5
+    assert db.session.scalar(select(func.count()).select_from(SourceSite)) == 1
 
 
 def test_create_site_prints_keys_and_stores_only_the_hash(runner, db):

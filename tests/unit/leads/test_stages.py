@@ -99,3 +99,12 @@ def test_a_merged_lead_cannot_move(db):
         assert not stages.can_move("merged", target)
     with pytest.raises(followup.StageError):
         followup.change_status(lead, agent, "contacted")
+
+
+def test_the_note_typed_with_any_move_is_kept_in_the_history(db):
+    """Issue 15: the note was kept only when the lead was lost."""
+    agent = UserFactory()
+    lead = LeadFactory(assigned_to=agent, status="contacted")
+    followup.change_status(lead, agent, "site_visit", "周三下午看长兴的厂房")
+    last = db.session.scalars(select(Activity).order_by(Activity.id.desc())).first()
+    assert last.to_status == "site_visit" and last.body == "周三下午看长兴的厂房"

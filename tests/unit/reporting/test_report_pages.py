@@ -164,3 +164,17 @@ def test_unknown_export_format_or_report_is_404(client, data):
     login(client, "admin@example.com")
     assert client.get("/reports/funnel/export.pdf").status_code == 404
     assert client.get("/reports/nothing/export.csv").status_code == 404
+
+
+def test_lead_list_xlsx_names_regions_shows_the_company_and_sizes_its_columns(client, data):
+    """Issue 15: the lead list carried region codes, no company and default widths."""
+    login(client, "admin@example.com")
+    response = client.get(f"/reports/leads/export.xlsx?{NOV}&lang=en")
+    sheet = load_workbook(io.BytesIO(response.get_data())).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert "Company" in header
+    regions = {row[header.index("Region")].value for row in sheet.iter_rows(min_row=2)}
+    assert regions and not any(r and r.startswith("zj.") for r in regions)
+    assert any(r and "Changxing" in r for r in regions)
+    width = sheet.column_dimensions["A"].width
+    assert width and width >= 14
