@@ -1,6 +1,5 @@
 """WTForms fields and validators that cope with how people type in China."""
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectField
@@ -8,17 +7,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
-from crm.inputs.text import clean_text, to_halfwidth
-
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-# Units people add after a figure; the unit itself comes from its own field.
-_TRAILING_UNITS = re.compile(r"(万元|万|元|平方米|平米|平|㎡|m2|亩)$", re.IGNORECASE)
-
+from crm.choices import SQM_PER_MU
+from crm.inputs import numbers
+from crm.inputs.text import clean_text
 
 # Longer than any field may be: text is cut only here, as a guard, so that each field's
 # max_length validator sees the real length and refuses (never silently cuts) too much.
 _GUARD = 20000
-NUMBER_MAX_CHARS = 40
 
 
 def clean(value):
@@ -30,40 +25,65 @@ def clean_multiline(value):
 
 
 class LooseDecimalField(DecimalField):
-    """A number that accepts full-width digits, thousands separators and a trailing unit."""
+    """A figure as people type it: full-width digits, thousands separators, Chinese numerals
+    (三千, 1.5万) and a unit written in the field (crm.inputs.numbers).
+
+    kind "area": a unit written (30亩, 3000平) is kept in `typed_unit` and wins over the form's
+    unit radio; with `in_sqm` a figure in 亩 is turned into ㎡ (fields that are in ㎡ only).
+    kind "money": the value in 万元 whatever was written (5000000元 → 500, 1.2亿 → 12000).
+    """
 
     # A text box, not type=number: browsers would refuse "1,200" or "30亩" before we see it.
     widget = TextInput()
 
-    def __init__(self, *args, maximum: Decimal, **kwargs):
-        self.maximum = maximum
+    def __init__(self, *args, maximum: Decimal, kind: str = "plain", in_sqm: bool = False,
+                 **kwargs):
+        self.maximum, self.kind, self.in_sqm = maximum, kind, in_sqm
+        self.typed_unit = None
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
         if not valuelist:
             return
-        text = clean_text(valuelist[0], max_length=_GUARD)
-        if len(text) > NUMBER_MAX_CHARS:  # refused, not cut: "1,,,…,0000" is not 10
+        try:
+            value, unit = numbers.parse(valuelist[0], self.kind)
+        except numbers.NumberError as exc:
             self.data = None
-            raise ValueError(_l("Please keep this under %(n)d characters.", n=NUMBER_MAX_CHARS))
-        text = to_halfwidth(text).replace(",", "").replace(" ", "")
-        text = _TRAILING_UNITS.sub("", text)
-        if not text:
+            if str(exc) == "too long":
+                raise ValueError(_l("Please keep this under %(n)d characters.",
+                                    n=numbers.MAX_CHARS)) from None
+            if str(exc) == "negative":
+                raise ValueError(_l("Please enter a number of zero or more.")) from None
+            raise ValueError(_l("Please enter a number, e.g. 5000.")) from None
+        if value is None:
             self.data = None
             return
-        if not _NUMBER.match(text):
-            self.data = None
-            raise ValueError(_l("Please enter a number, e.g. 5000."))
-        try:
-            value = Decimal(text)
-        except InvalidOperation as exc:
-            raise ValueError(_l("Please enter a number, e.g. 5000.")) from exc
-        if value < 0:
-            raise ValueError(_l("Please enter a number of zero or more."))
+        if self.in_sqm and unit == "mu":
+            value, unit = value * Decimal(str(SQM_PER_MU)), "sqm"
+        self.typed_unit = unit
         if value > self.maximum:
+            self.data = None
             raise ValueError(_l("This figure is too large; please check it."))
         self.data = value.quantize(Decimal("0.01"))
+
+
+def settle_area_unit(unit_field, *area_fields, land: bool = False) -> None:
+    """A unit written in an area field wins over the unit radio; where two areas name
+    different units, the second is converted to the first's. With nothing written and the
+    radio not sent, land is measured in 亩."""
+    typed = [f for f in area_fields if f.data is not None and f.typed_unit]
+    if typed:
+        unit = typed[0].typed_unit
+        for field in area_fields:
+            if field.data is not None and field.typed_unit and field.typed_unit != unit:
+                factor = Decimal(str(SQM_PER_MU))
+                field.data = (field.data * factor if field.typed_unit == "mu"
+                              else field.data / factor).quantize(Decimal("0.01"))
+        # A bare figure beside a written unit ("3000-5000平") is in that unit too.
+        unit_field.data = unit
+    elif land and not unit_field.raw_data:
+        unit_field.data = "mu"
 
 
 def max_length(limit: int):

@@ -2,8 +2,8 @@
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.form import _Auto
 from flask_wtf.file import FileField
+from flask_wtf.form import _Auto
 from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 
 NOT_A_FILE = _l("Please type text here, not a file.")

@@ -16,6 +16,7 @@ from crm.inputs.fields import (
     clean_multiline,
     max_length,
     options,
+    settle_area_unit,
 )
 from crm.inputs.forms import Form
 from crm.inputs.phone import PhoneError, parse_mobile
@@ -33,9 +34,9 @@ class InquiryForm(Form):
     region_code = RegionField(_l("Region"), validators=[Optional()])
     region_text = StringField(_l("Place or park (free text)"), filters=[clean],
                               validators=[max_length(120)])
-    area_min = LooseDecimalField(_l("Area from"), maximum=Decimal("100000000"),
+    area_min = LooseDecimalField(_l("Area from"), maximum=Decimal("100000000"), kind="area",
                                  validators=[Optional()])
-    area_max = LooseDecimalField(_l("Area to"), maximum=Decimal("100000000"),
+    area_max = LooseDecimalField(_l("Area to"), maximum=Decimal("100000000"), kind="area",
                                  validators=[Optional()])
     area_unit = RadioField(_l("Unit"), choices=options(choices.AREA_UNITS), default="sqm",
                            validators=[Optional()])
@@ -48,10 +49,11 @@ class InquiryForm(Form):
                            choices=options(choices.EIA_CHOICES), default="unknown",
                            validators=[Optional()])
     # 税收 Tax and investment
-    annual_tax_wan = LooseDecimalField(_l("Expected annual tax (10k yuan)"),
+    # Beyond these a figure is a typo (元 typed as 万元): 100亿元 tax a year, 1万亿元 invested.
+    annual_tax_wan = LooseDecimalField(_l("Expected annual tax (10k yuan)"), kind="money",
+                                       maximum=Decimal("1000000"), validators=[Optional()])
+    investment_wan = LooseDecimalField(_l("Total investment (10k yuan)"), kind="money",
                                        maximum=Decimal("100000000"), validators=[Optional()])
-    investment_wan = LooseDecimalField(_l("Total investment (10k yuan)"),
-                                       maximum=Decimal("1000000000"), validators=[Optional()])
     # 公司 Company
     company = StringField(_l("Company"), filters=[clean], render_kw={"autocomplete": "organization"},
                           validators=[max_length(120)])
@@ -111,7 +113,13 @@ class InquiryForm(Form):
             raise ValidationError(_l("Please give the listing as a whole number."))
         self.listing = int(field.data)
 
-    def validate_area_max(self, field):
-        if (field.data is not None and self.area_min.data is not None
-                and field.data < self.area_min.data):
-            raise ValidationError(_l("The upper bound is smaller than the lower bound."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        settle_area_unit(self.area_unit, self.area_min, self.area_max,
+                         land=self.property_type.data == "land")
+        low, high = self.area_min.data, self.area_max.data
+        if low is not None and high is not None and high < low:
+            self.area_max.errors = [*self.area_max.errors,
+                                    _l("The upper bound is smaller than the lower bound.")]
+            valid = False
+        return valid

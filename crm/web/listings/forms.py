@@ -12,6 +12,7 @@ from crm.inputs.fields import (
     clean_multiline,
     max_length,
     options,
+    settle_area_unit,
 )
 from crm.inputs.forms import Form
 
@@ -26,7 +27,7 @@ class ListingForm(Form):
     region_code = RegionField(_l("Region"), validators=[Optional()])
     park = StringField(_l("Park"), filters=[clean], validators=[max_length(120)])
     # InputRequired, not DataRequired: "abc" must keep its own "enter a number" message.
-    area = LooseDecimalField(_l("Area"), maximum=Decimal("100000000"), validators=[
+    area = LooseDecimalField(_l("Area"), maximum=Decimal("100000000"), kind="area", validators=[
         InputRequired(_l("Please enter the area."))])
     area_unit = RadioField(_l("Unit"), choices=options(choices.AREA_UNITS), default="sqm")
     floors = LooseDecimalField(_l("Floors"), maximum=Decimal("200"), validators=[Optional()])
@@ -45,6 +46,11 @@ class ListingForm(Form):
     status = SelectField(_l("Status"), choices=options(choices.LISTING_STATUSES), default="available")
     description = TextAreaField(_l("Description"), filters=[clean_multiline],
                                 validators=[max_length(2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        settle_area_unit(self.area_unit, self.area)  # "30亩" in the field wins over the radio
+        return valid
 
     def validate_area(self, field):
         if field.data is not None and field.data <= 0:

@@ -38,13 +38,14 @@ class RuleForm(Form):
     industry = SelectField(_l("Industry"), choices=options(choices.INDUSTRIES, blank=ANY), default="")
     channel = SelectField(_l("Channel"), choices=options(choices.CHANNELS, blank=ANY), default="")
     source_site_id = SelectField(_l("Source site"), coerce=int, default=0)
+    # In ㎡; "30亩" is understood and turned into ㎡.
     area_min_sqm = LooseDecimalField(_l("Area from (㎡)"), maximum=Decimal("100000000"),
-                                     validators=[Optional()])
+                                     kind="area", in_sqm=True, validators=[Optional()])
     area_max_sqm = LooseDecimalField(_l("Area to (㎡)"), maximum=Decimal("100000000"),
-                                     validators=[Optional()])
-    min_tax_wan = LooseDecimalField(_l("Annual tax at least (10k yuan)"),
+                                     kind="area", in_sqm=True, validators=[Optional()])
+    min_tax_wan = LooseDecimalField(_l("Annual tax at least (10k yuan)"), kind="money",
                                     maximum=Decimal("100000000"), validators=[Optional()])
-    min_investment_wan = LooseDecimalField(_l("Investment at least (10k yuan)"),
+    min_investment_wan = LooseDecimalField(_l("Investment at least (10k yuan)"), kind="money",
                                            maximum=Decimal("1000000000"), validators=[Optional()])
     team_id = SelectField(_l("Team"), coerce=int)
     agent_id = SelectField(_l("Or a named agent"), coerce=int)

@@ -45,13 +45,13 @@ MINIMUM_ROLE = {
     "routing_admin.delete_rule": "manager", "routing_admin.preview": "manager",
     "routing_admin.agents": "manager", "routing_admin.edit_agent": "manager",
     "routing_admin.channels": "admin", "routing_admin.channel_action": "admin",
-    "admin.users": "admin", "admin.edit_user": "admin", "admin.reset_password": "admin",
+    "admin.index": "admin", "admin.users": "admin", "admin.edit_user": "admin", "admin.reset_password": "admin",
     "admin.teams": "admin", "admin.edit_team": "admin", "admin.audit_log": "admin",
     "admin.privacy_requests": "admin", "admin.privacy_export": "admin", "admin.privacy_erase": "admin",
 }
 RANK = {"public": -1, "anonymous": -1, "agent": 0, "manager": 1, "admin": 2}
 # GET pages that answer with a redirect by design.
-REDIRECTING = {"public.index", "public.thanks", "public.set_language"}
+REDIRECTING = {"public.index", "public.thanks", "public.set_language", "admin.index"}
 
 
 def _routes():

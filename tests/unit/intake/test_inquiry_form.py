@@ -68,7 +68,7 @@ def test_wrong_credit_code_check_character_is_kept_as_a_warning(client, db):
     ("mobile", "021-57881234", "这似乎是固定电话号码，请输入手机号码。"),
     ("mobile", "133912197931339121979413391219795", "请只填写一个手机号码。"),
     ("contact_name", "", "请填写联系人姓名。"),
-    ("area_min", "一千", "请输入数字，例如 5000。"),
+    ("area_min", "一千多", "请输入数字，例如 5000。"),
     ("email", "not-an-email", "请输入有效的邮箱地址。"),
     ("credit_code", "ABC", "统一社会信用代码由 18 位字母和数字组成（不含 I、O、S、V、Z）。"),
 ])
