@@ -23,7 +23,6 @@ class Field:
     required: bool = False
     pattern: str | None = None        # what the form accepts, as the OpenAPI document says
     format: str | None = None
-    maximum: int | None = None        # numbers
 
 
 # Letters, digits or Chinese characters: what is left once the form has cleaned the text.
@@ -38,18 +37,18 @@ FIELDS: dict[str, Field] = {
     "region": Field("region", "region_code",
                     "a region code (e.g. zj.huzhou.changxing) or free text such as a park's name",
                     max_length=120),
-    "area_min": Field("number", "area_min", "smallest area, in area_unit", maximum=100000000),
-    "area_max": Field("number", "area_max", "largest area, in area_unit; not below area_min",
-                      maximum=100000000),
+    "area_min": Field("number", "area_min", "smallest area, in area_unit (a unit written in the "
+                      "text wins: \"30亩\"); land defaults to mu"),
+    "area_max": Field("number", "area_max", "largest area, in area_unit; not below area_min"),
     "area_unit": Field("text", "area_unit", "sqm (㎡) or mu (亩, 666.67 ㎡); default sqm",
                        enum=tuple(choices.AREA_UNITS)),
     "industry": Field("text", "industry", "industry track", enum=tuple(choices.INDUSTRIES)),
     "usage": Field("text", "usage", "what will be made or stored", max_length=500),
     "needs_eia": Field("eia", "needs_eia", "needs an environmental assessment (环评); null: unknown"),
-    "annual_tax_wan": Field("number", "annual_tax_wan", "expected annual tax, 万元",
-                            maximum=100000000),
-    "investment_wan": Field("number", "investment_wan", "total investment, 万元",
-                            maximum=1000000000),
+    "annual_tax_wan": Field("number", "annual_tax_wan", "expected annual tax, 万元 (text may say "
+                            "元, 万 or 亿: \"500万\", \"1.2亿\")"),
+    "investment_wan": Field("number", "investment_wan", "total investment, 万元 (text may say "
+                            "元, 万 or 亿)"),
     "company": Field("text", "company", "company name", max_length=120),
     "credit_code": Field("text", "credit_code", "统一社会信用代码 (18 characters; a wrong check "
                          "character is accepted and flagged)", max_length=40, pattern=CREDIT_CODE),

@@ -2,6 +2,7 @@
 from flask import current_app, request
 
 from crm.inputs.phone import mobile_pattern
+from crm.intake.forms import InquiryForm
 from crm.web.api.fields import FIELDS
 
 _TYPES = {
@@ -29,8 +30,9 @@ def _schema(name: str, field) -> dict:
             schema["pattern"] = pattern
         if field.format:
             schema["format"] = field.format
-    if field.kind == "number" and field.maximum:
-        schema["oneOf"] = [{**schema["oneOf"][0], "maximum": field.maximum}, schema["oneOf"][1]]
+    if field.kind == "number":  # the form's own limit, so the two cannot drift
+        maximum = int(getattr(InquiryForm, field.form).kwargs["maximum"])
+        schema["oneOf"] = [{**schema["oneOf"][0], "maximum": maximum}, schema["oneOf"][1]]
     if field.enum:
         schema["enum"] = list(field.enum)
     return schema
