@@ -23,8 +23,14 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def _finish_config(app: Flask) -> None:
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET:
-        raise RuntimeError("SECRET_KEY must be set when CRM_ENV=production")
+    if app.config["ENV_NAME"] == "production":
+        key = app.config["SECRET_KEY"] or ""
+        # Sessions and signed links are only as strong as this key: 32 characters at least
+        # (e.g. `python -c "import secrets; print(secrets.token_urlsafe(48))"`).
+        placeholder = any(word in key.lower() for word in ("change", "example", "secret"))
+        if key == DEV_SECRET or placeholder or len(key) < 32 or len(set(key)) < 8:
+            raise RuntimeError("SECRET_KEY must be set to a random value of 32 characters or "
+                               "more when CRM_ENV=production")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = (

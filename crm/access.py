@@ -131,10 +131,13 @@ def managed_users_clause(user: User):
 
 
 def can_manage_user(user: User, other: User) -> bool:
-    """Change another user's routing settings, reassign leads to them."""
+    """Change a user's routing settings (availability, capacity, hours). A manager: the
+    agents of their team and themselves, never an admin or another manager."""
     if user.role == Role.ADMIN:
         return True
-    return user.role == Role.MANAGER and user.team_id is not None and other.team_id == user.team_id
+    if user.role != Role.MANAGER or user.team_id is None or other.team_id != user.team_id:
+        return False
+    return other.id == user.id or rank(other) < rank(user)
 
 
 def visible_teams(user: User) -> list[Team]:

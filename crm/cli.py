@@ -58,6 +58,9 @@ def seed_demo(n_leads, seed_value, if_empty, history):
     from crm.demo.seed import seed
     from crm.models import Lead
 
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("seed-demo refuses to run with CRM_ENV=production: demo "
+                                   "logins share one known password.")
     if if_empty and db.session.scalars(select(Lead.id).limit(1)).first() is not None:
         click.echo("demo data already present; demo logins: manager@example.com, "
                    "agent1@example.com … agent3@example.com (password demo1234)")

@@ -6,6 +6,7 @@ a repeat of a recent lead is linked to it, a new lead gets its score and stage h
 """
 import csv
 import io
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -57,6 +58,13 @@ class ImportFileError(ValueError):
 
 # --- reading files ---------------------------------------------------------------------
 
+# A lead sheet has a few dozen columns. The caps are checked while reading, before a huge
+# file can fill the worker's memory: columns per row, characters per cell, and the XLSX's
+# uncompressed size (a zip bomb is small on the wire).
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 2000
+MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024
+
 def read_table(filename: str, data: bytes, max_rows: int) -> tuple[list[str], list[list[str]]]:
     name = filename.lower()
     if name.endswith(".xlsx"):
@@ -80,7 +88,17 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 13391219793.0 from a spreadsheet is a phone number
-    return clean_text(str(value), max_length=2000)
+    text = str(value)
+    if len(text) > MAX_CELL_CHARS:
+        raise ImportFileError("too_wide")
+    return clean_text(text)
+
+
+def _row(cells) -> list[str]:
+    cells = list(itertools.islice(cells, MAX_COLUMNS + 1))
+    if len(cells) > MAX_COLUMNS:
+        raise ImportFileError("too_wide")
+    return [_cell(c) for c in cells]
 
 
 def _read_csv(data: bytes, max_rows: int) -> list[list[str]]:
@@ -96,20 +114,30 @@ def _read_csv(data: bytes, max_rows: int) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    csv.field_size_limit(MAX_CELL_CHARS * 4)  # the csv module's own guard (bytes-ish)
     reader = csv.reader(io.StringIO(text), dialect)
     rows = []
     try:
         for row in reader:
-            rows.append([_cell(c) for c in row])
+            rows.append(_row(row))
             if len(rows) > max_rows + 1:
                 break
     except csv.Error as exc:
-        raise ImportFileError("csv") from exc
+        # The csv module's field-size guard fires on a cell far too long.
+        raise ImportFileError("too_wide" if "field larger" in str(exc) else "csv") from exc
     return rows
 
 
 def _read_xlsx(data: bytes, max_rows: int) -> list[list[str]]:
+    import zipfile
+
     from openpyxl import load_workbook
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
+                raise ImportFileError("too_big")
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError("xlsx") from exc
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a bad file
@@ -117,8 +145,13 @@ def _read_xlsx(data: bytes, max_rows: int) -> list[list[str]]:
     try:
         sheet = book.worksheets[0]
         rows = []
+        # The unpacked size is capped above, so a row fits in memory; trailing empty cells
+        # (a sheet's used range is often wider than its data) do not count as columns.
         for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell(c) for c in row])
+            cells = list(row)
+            while cells and cells[-1] in (None, ""):
+                cells.pop()
+            rows.append(_row(cells))
             if len(rows) > max_rows + 1:
                 break
         return rows

@@ -26,19 +26,30 @@ def _like(text: str) -> str:
 
 
 def lead_search_clause(raw: str):
-    """A WHERE clause for the query, or None when there is nothing to search for."""
+    """A WHERE clause for the query, or None when there is nothing to search for.
+
+    A query of digits only finds a mobile by its last four digits or as a whole number,
+    never by a run inside it: otherwise a masked number (139****5678) could be rebuilt
+    digit by digit through searches. Such a query does not look into the free text either
+    (a message may carry the number).
+    """
     query = normalise_query(raw)
     if not query:
         return None
+    compact = re.sub(r"[\s\-+]", "", query)
+    if compact.isdigit():
+        return _digits_clause(compact)
     # search_text holds contact, company, usage, region text and message, simplified and
     # lower-cased at intake (and filled for older rows by its migration).
-    clauses = [Lead.search_text.like(_like(search_key(raw)), escape="\\"),
-               Lead.reference.ilike(_like(query), escape="\\")]
-    digits = re.sub(r"\D", "", query)
-    if digits and len(digits) == len(query.replace(" ", "")):
-        # Agents remember the last four digits; more digits match anywhere in the number.
-        if len(digits) <= 4:
-            clauses.append(Lead.mobile_e164.like(f"%{digits}"))
-        else:
-            clauses.append(Lead.mobile_e164.like(f"%{digits}%"))
-    return or_(*clauses)
+    return or_(Lead.search_text.like(_like(search_key(raw)), escape="\\"),
+               Lead.reference.ilike(_like(query), escape="\\"))
+
+
+def _digits_clause(digits: str):
+    if len(digits) == 4:  # what agents remember
+        return Lead.mobile_e164.like(f"%{digits}")
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    if len(digits) == 11:
+        return Lead.mobile_e164 == f"+86{digits}"
+    return Lead.reference.ilike(_like(digits), escape="\\")  # a reference's digits (its date)

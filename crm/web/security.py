@@ -4,6 +4,8 @@ Every page refuses to be framed (CSP frame-ancestors 'none' and X-Frame-Options 
 except the embed pages, which allow exactly their source site's origins. There are no
 inline scripts or styles anywhere, so the CSP can forbid them.
 """
+from urllib.parse import urlsplit
+
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -59,3 +61,16 @@ def init_security(app: Flask) -> None:
         if hsts:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
+
+
+def local_target(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: decided by parsing the URL as a
+    browser would (tabs and newlines dropped, backslashes as slashes), not by its prefix,
+    so /%09/evil.com or /\\evil.com cannot leave the site."""
+    if not target:
+        return None
+    cleaned = "".join(ch for ch in target if ch not in "\t\r\n").replace("\\", "/")
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    return cleaned

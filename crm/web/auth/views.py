@@ -10,6 +10,7 @@ from crm.extensions import db, login_manager
 from crm.inputs.fields import database_id
 from crm.models import User
 from crm.web.auth.forms import LoginForm
+from crm.web.security import local_target
 
 bp = Blueprint("auth", __name__)
 
@@ -44,9 +45,7 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(user, remember=form.remember.data)
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = home_for(user)
+            target = local_target(request.args.get("next")) or home_for(user)
             return redirect(target)
         flash(_("Wrong email or password."), "error")
     return render_template("auth/login.html", form=form)

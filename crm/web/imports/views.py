@@ -24,6 +24,8 @@ FILE_ERRORS = {
     "encoding": _l("The CSV file is neither UTF-8 nor GBK text."),
     "csv": _l("The CSV file cannot be read."),
     "xlsx": _l("The Excel file cannot be read."),
+    "too_wide": _l("The file has too many columns, or a cell far too long, for a lead list."),
+    "too_big": _l("The Excel file is too large once unpacked."),
 }
 
 

@@ -18,7 +18,7 @@ from crm.intake.capture import capture_inquiry
 from crm.intake.forms import InquiryForm
 from crm.models import Lead
 from crm.observability import metrics
-from crm.web.security import allow_framing_by
+from crm.web.security import allow_framing_by, local_target
 
 bp = Blueprint("public", __name__)
 
@@ -123,8 +123,6 @@ def privacy():
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.args.get("next", "")
-    # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.inquiry")
+    # Only paths on this site: never an open redirect.
+    target = local_target(request.args.get("next")) or url_for("public.inquiry")
     return redirect(target)

@@ -92,3 +92,15 @@ def test_admin_pages_start_at_admin(client, auth, db):
     auth.login("root@example.com")
     response = client.get("/admin/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users")
+
+
+def test_a_manager_cannot_change_an_admin_or_another_manager_in_their_team(world, db):
+    """Issue 14: a manager with an admin in their team could deactivate the admin."""
+    boss, team = world["boss"], world["mine"]
+    admin = UserFactory(role="admin", team=team, email="root@example.com")
+    peer = UserFactory(role="manager", team=team, email="peer@example.com")
+    db.session.commit()
+    assert access.can_manage_user(boss, world["member"]) and access.can_manage_user(boss, boss)
+    assert not access.can_manage_user(boss, admin)
+    assert not access.can_manage_user(boss, peer)
+    assert access.can_manage_user(admin, peer)

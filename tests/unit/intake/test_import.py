@@ -130,3 +130,25 @@ def test_only_the_importer_or_an_admin_sees_a_job(client, auth, db):
     job = importer.create_job("a.csv", "联系人,手机\n刘先生,13391219793\n".encode(), boss)
     auth.login("other@example.com")
     assert client.get(f"/manage/import/{job.id}").status_code == 403
+
+
+def test_files_too_wide_or_too_large_unpacked_are_refused_before_they_fill_memory(db):
+    """Issue 14: a CSV header with millions of columns, or a zip bomb of an XLSX, exhausted
+    the worker's memory."""
+    import zipfile
+
+    import pytest
+
+    boss = UserFactory(email="boss@example.com", role="manager")
+    wide = ("," * 1_000_000 + "\n").encode()
+    with pytest.raises(importer.ImportFileError, match="too_wide"):
+        importer.create_job("wide.csv", wide, boss)
+    long_cell = ("联系人\n" + "刘" * 50_000 + "\n").encode()
+    with pytest.raises(importer.ImportFileError, match="too_wide"):
+        importer.create_job("long.csv", long_cell, boss)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 200_000
+    with pytest.raises(importer.ImportFileError, match="too_big"):
+        importer.create_job("bomb.xlsx", bomb.getvalue(), boss)

@@ -192,6 +192,21 @@ def test_search_by_name_company_reference_last_digits_and_either_script(client, 
     assert refs("%") == set()
 
 
+def test_digit_search_finds_whole_numbers_and_last_four_only(client, auth, db):
+    """Issue 14: any run of 5+ digits matched inside a number, so a masked mobile could be
+    rebuilt in about 40 unaudited searches."""
+    me = UserFactory(email="me@example.com")
+    a = LeadFactory(assigned_to=me, mobile_e164="+8613391219793", message="也可打 13391219793")
+    auth.login("me@example.com")
+
+    def refs(q):
+        return set(_refs(client.get("/agent/leads", query_string={"q": q}).get_data(as_text=True)))
+    assert refs("9793") == {a.reference}
+    assert refs("13391219793") == {a.reference} == refs("133 9121 9793") == refs("+86 13391219793")
+    for probe in ("33912", "1339121", "91219793", "3391219793", "1219"):
+        assert refs(probe) == set(), probe
+
+
 def test_new_assignments_poll_fragment(client, auth, db):
     me = UserFactory(email="me@example.com")
     auth.login("me@example.com")

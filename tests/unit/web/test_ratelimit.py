@@ -117,3 +117,22 @@ def test_memory_counts_while_redis_is_down_and_redis_is_retried_later(make_app, 
     with caplog.at_level(logging.WARNING):
         client.post("/inquiry", data=form("13800138009"))
     assert sum("Rate limit storage unreachable" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_the_mobile_limit_counts_api_bodies_whatever_their_label(make_app, caplog):
+    """Issue 14: five posts for one mobile labelled text/plain all passed; and the log line
+    of a breached limit carried the full mobile."""
+    import json
+    app = make_app(CRM_RATELIMIT_PER_API_KEY="100 per minute",
+                   CRM_RATELIMIT_PER_MOBILE="2 per minute")
+    _site, key = make_site()
+    client = app.test_client()
+    body = json.dumps({"contact_name": "刘", "mobile": "13800138000", "consent": True})
+    answers = [client.post("/api/v1/inquiries", data=body, content_type="text/plain",
+                           headers={"X-Api-Key": key}).status_code for _ in range(3)]
+    assert answers[:2] == [201, 201] and answers[2] == 429
+    with caplog.at_level(logging.INFO, logger="crm.web.ratelimit"):
+        client.post("/api/v1/inquiries", data=body, content_type="text/plain",
+                    headers={"X-Api-Key": key})
+    text = caplog.text
+    assert "exceeded" in text and "13800138000" not in text and "mobile:#" in text

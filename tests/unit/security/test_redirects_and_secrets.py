@@ -1,0 +1,48 @@
+"""Issue 14: redirects after login and language switch stay on the site; production
+refuses a weak secret key and demo data."""
+import pytest
+
+from config import Config
+from crm import create_app
+from tests.factories import UserFactory
+
+# As they appear in the query string (percent-encoded the way an attacker sends them).
+OFFSITE = ["/%09/evil.com", "/%5Cevil.com", "//evil.com", "https://evil.com", "/%5C/evil.com",
+           "%2F%2Fevil.com", "/%0D%0A/evil.com", "%2F%09%2Fevil.com"]
+
+
+@pytest.mark.parametrize("target", OFFSITE)
+def test_next_never_leaves_the_site(client, db, target):
+    UserFactory(email="me@example.com")
+    db.session.commit()
+    response = client.post(f"/login?next={target}",
+                           data={"email": "me@example.com", "password": "secret-pass"})
+    assert response.status_code == 302 and "evil.com" not in response.headers["Location"]
+    response = client.get(f"/lang/en?next={target}")
+    assert "evil.com" not in response.headers["Location"]
+
+
+def test_a_local_next_is_followed(client, db):
+    UserFactory(email="me@example.com")
+    db.session.commit()
+    response = client.post("/login?next=/agent/leads?tab=due",
+                           data={"email": "me@example.com", "password": "secret-pass"})
+    assert response.headers["Location"].endswith("/agent/leads?tab=due")
+
+
+@pytest.mark.parametrize("key", ["change-me", "secret", "x" * 20, "x" * 64,
+                                 "change-me-to-64-random-hex-characters"])
+def test_production_refuses_a_short_or_placeholder_secret(monkeypatch, key):
+    monkeypatch.setenv("CRM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Config())
+
+
+def test_production_refuses_demo_data(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "Zq8vN2xL0pR4tY7wK3mB6cD9fG1hJ5sA")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.sqlite3")
+    app = create_app(Config())
+    result = app.test_cli_runner().invoke(args=["crm", "seed-demo", "--leads", "1"])
+    assert result.exit_code != 0 and "production" in result.output
