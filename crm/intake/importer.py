@@ -303,6 +303,9 @@ def run(job_id: int) -> ImportJob | None:
     _count(job)
     job.status = "done"
     job.finished_at = utcnow()
+    # The sheet's personal values are not kept once imported (PIPL): the leads hold them,
+    # and the per-row report (ImportRow: outcome, lead, field names) stays.
+    job.rows = []
     db.session.commit()
     return job
 

@@ -23,8 +23,9 @@ def _plain(value):
 
 # Personal fields are never copied into the append-only log: an erase request (PIPL Art. 47)
 # could not remove them from there. The entry says that they changed, not to what.
+# "q": what was searched for (a name, a mobile) when a filtered list was exported.
 PERSONAL = frozenset({"contact_name", "mobile_e164", "mobile_display", "mobile_note", "wechat_id",
-                      "email", "message", "credit_code"})
+                      "email", "message", "credit_code", "q"})
 REDACTED = "***"
 
 

@@ -1,13 +1,21 @@
 """PIPL: give a prospect a copy of their data (Art. 45), erase it (Art. 47), keep it no
-longer than needed (Art. 19). Erasing anonymises: counts and non-personal facts stay."""
+longer than needed (Art. 19). Erasing anonymises: counts and non-personal facts stay.
+
+Erase and retention reach every table that holds a person's data: the lead (and its
+search text), their repeat inquiries, the notes agents typed, notification texts, the
+API's remembered answers, and spreadsheet rows not yet imported. The audit trail never
+held personal values (crm.privacy.audit redacts them).
+"""
 import logging
+import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from crm.extensions import db
-from crm.models import Activity, Lead, LeadListing, Notification, User
+from crm.models import (Activity, ApiIdempotencyKey, ImportJob, InquiryRepeat, Lead, LeadListing,
+                        Notification, User)
 from crm.models.types import utcnow
 from crm.privacy import audit
 
@@ -46,6 +54,7 @@ def export_person(mobile_e164: str, actor: User) -> dict:
 
 
 def _anonymise(lead: Lead, now) -> None:
+    mobile = lead.mobile_e164
     lead.contact_name = ERASED_NAME
     # A placeholder, not a hash: a hash of an 11-digit number is trivially reversed.
     lead.mobile_e164 = f"erased:{lead.id}"[:16]
@@ -57,14 +66,40 @@ def _anonymise(lead: Lead, now) -> None:
     lead.credit_code = None
     lead.credit_code_valid = None
     lead.referrer = ""
-    if hasattr(lead, "search_text"):
-        lead.search_text = ""
+    lead.search_text = ""
     lead.erased_at = now
-    # Agents' notes quote the prospect; the fact that a call happened stays.
-    db.session.execute(update(Activity).where(Activity.lead_id == lead.id, Activity.kind.not_in(
-        ("status_change", "assignment"))).values(body="").execution_options(synchronize_session=False))
-    db.session.execute(update(Notification).where(Notification.lead_id == lead.id)
+    # Agents' notes (follow-ups, stage moves, repeat notices) quote the prospect; the facts
+    # that a call happened and a stage was reached stay. Assignment lines name only staff.
+    db.session.execute(update(Activity).where(Activity.lead_id == lead.id,
+                                              Activity.kind != "assignment")
                        .values(body="").execution_options(synchronize_session=False))
+    db.session.execute(update(Notification).where(Notification.lead_id == lead.id)
+                       .values(body="", subject="").execution_options(synchronize_session=False))
+    _erase_repeats(or_(InquiryRepeat.original_lead_id == lead.id,
+                       InquiryRepeat.mobile_e164 == mobile))
+    # The API remembers the answer it gave (the lead's reference) under the client's key.
+    db.session.execute(delete(ApiIdempotencyKey).where(
+        ApiIdempotencyKey.body["reference"].as_string() == lead.reference)
+        .execution_options(synchronize_session=False))
+    _erase_import_rows(mobile)
+
+
+def _erase_repeats(condition) -> None:
+    for repeat in db.session.scalars(select(InquiryRepeat).where(condition)):
+        repeat.contact_name, repeat.company, repeat.message = ERASED_NAME, "", ""
+        repeat.mobile_e164 = f"erased:r{repeat.id}"[:16]
+        repeat.details, repeat.referrer = {}, ""
+
+
+def _erase_import_rows(mobile: str) -> None:
+    """Rows of imports not yet run that carry the number (finished imports keep none)."""
+    digits = mobile.removeprefix("+86")
+    for job in db.session.scalars(select(ImportJob).where(ImportJob.status != "done")):
+        kept = [row for row in job.rows
+                if not any(digits in re.sub(r"\D", "", str(cell)) for cell in row)]
+        if len(kept) != len(job.rows):
+            job.rows = kept
+            job.total = len(kept)
 
 
 def erase_person(mobile_e164: str, actor: User | None, reason: str = "request") -> int:
@@ -72,6 +107,10 @@ def erase_person(mobile_e164: str, actor: User | None, reason: str = "request") 
     leads = [lead for lead in leads_of(mobile_e164) if lead.erased_at is None]
     for lead in leads:
         _anonymise(lead, now)
+    # The person may also be in repeats of someone else's lead (matched on the company) and
+    # in rows of an import that has not run yet.
+    _erase_repeats(InquiryRepeat.mobile_e164 == mobile_e164)
+    _erase_import_rows(mobile_e164)
     if leads:
         audit.record(actor, "pipl_erase", "person", None, {"leads": [lead.id for lead in leads]},
                      {"reason": reason})
