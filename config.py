@@ -4,7 +4,7 @@ Each class reads the environment in ``__init__`` (not at import time), so tests
 can set variables and build a fresh config without reloading modules.
 """
 import os
-from datetime import time
+from datetime import time, timedelta
 
 DEV_SECRET = "dev-only-not-secret"
 
@@ -50,6 +50,14 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("CRM_SECURE_COOKIES", self.ENV_NAME == "production")
         self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # A session ends after this long without a request, and this long after login
+        # whatever happens (remember-me included: its cookie lasts no longer).
+        self.CRM_SESSION_IDLE_MINUTES = int(os.environ.get("CRM_SESSION_IDLE_MINUTES", "480"))
+        self.CRM_SESSION_MAX_HOURS = int(os.environ.get("CRM_SESSION_MAX_HOURS", "168"))
+        self.REMEMBER_COOKIE_DURATION = timedelta(hours=self.CRM_SESSION_MAX_HOURS)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.CRM_SESSION_MAX_HOURS)
         self.MAX_CONTENT_LENGTH = 256 * 1024
         self.LEADS_PER_PAGE = 50
         # Behind nginx/a load balancer: how many proxies set X-Forwarded-For (0: none).

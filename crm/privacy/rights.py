@@ -8,26 +8,33 @@ held personal values (crm.privacy.audit redacts them).
 """
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
+from crm import choices, regions
 from crm.extensions import db
-from crm.models import (Activity, ApiIdempotencyKey, ImportJob, InquiryRepeat, Lead, LeadListing,
-                        Notification, User)
+from crm.formatting import local_time
+from crm.i18n import default_locale
+from crm.models import (
+    Activity,
+    ApiIdempotencyKey,
+    ImportJob,
+    InquiryRepeat,
+    Lead,
+    LeadListing,
+    Notification,
+    User,
+)
 from crm.models.types import utcnow
 from crm.privacy import audit
 
 log = logging.getLogger(__name__)
 ERASED_NAME = "已删除"
 CLOSED = ("won", "lost")
-EXPORTED_FIELDS = ("reference", "created_at", "channel", "deal_type", "property_type", "region_code",
-                   "region_text", "area_min_sqm", "area_max_sqm", "area_unit", "industry", "usage",
-                   "needs_eia", "annual_tax_wan", "investment_wan", "company", "credit_code",
-                   "contact_name", "mobile_display", "mobile_note", "wechat_id", "email", "message",
-                   "consent", "consent_at", "consent_version", "status", "page_url", "referrer",
-                   "utm_source", "utm_medium", "utm_campaign")
 
 
 def leads_of(mobile_e164: str) -> list[Lead]:
@@ -35,18 +42,63 @@ def leads_of(mobile_e164: str) -> list[Lead]:
         select(Lead).where(Lead.mobile_e164 == mobile_e164).order_by(Lead.created_at)))
 
 
+# The copy a person receives (PIPL Art. 45) is for them to read: labelled in the app's
+# language (Chinese), times in Shanghai, codes turned into words.
+_COPY_FIELDS = (
+    ("reference", _l("Reference")), ("created_at", _l("Received")), ("channel", _l("Channel")),
+    ("deal_type", _l("Rent or buy")), ("property_type", _l("Property type")),
+    ("region_code", _l("Region")), ("region_text", _l("Place or park (free text)")),
+    ("area_min_sqm", _l("Area from (㎡)")), ("area_max_sqm", _l("Area to (㎡)")),
+    ("industry", _l("Industry")), ("usage", _l("What will be made or stored")),
+    ("needs_eia", _l("Needs environmental assessment (环评)")),
+    ("annual_tax_wan", _l("Annual tax (10k yuan)")),
+    ("investment_wan", _l("Investment (10k yuan)")), ("company", _l("Company")),
+    ("credit_code", _l("Unified social credit code")), ("contact_name", _l("Contact person")),
+    ("mobile_display", _l("Mobile")), ("wechat_id", _l("WeChat ID")), ("email", _l("Email")),
+    ("message", _l("Anything else")), ("consent_at", _l("Agreed to the privacy notice")),
+    ("consent_version", _l("Privacy notice version")), ("status", _l("Status")),
+    ("page_url", _l("Source page")))
+_CODES = {"channel": choices.CHANNELS, "deal_type": choices.DEAL_TYPES,
+          "property_type": choices.PROPERTY_TYPES, "industry": choices.INDUSTRIES,
+          "status": choices.STATUSES}
+
+
+def _readable(name: str, value):
+    if value is None or value == "":
+        return ""
+    if name in _CODES:
+        return str(choices.label(_CODES[name], value))
+    if name == "region_code":
+        return regions.full_name(value, "zh_CN") or value
+    if name == "needs_eia":
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, datetime):
+        return local_time(value)
+    return str(value) if isinstance(value, Decimal) else value
+
+
 def export_person(mobile_e164: str, actor: User) -> dict:
     leads = leads_of(mobile_e164)
-    data = {"mobile": mobile_e164, "exported_at": utcnow().isoformat(), "inquiries": []}
-    for lead in leads:
-        item = {name: audit._plain(getattr(lead, name)) for name in EXPORTED_FIELDS}
-        item["activities"] = [
-            {"at": a.created_at.isoformat(), "kind": a.kind, "outcome": a.outcome, "text": a.body}
-            for a in sorted(lead.activities, key=lambda a: (a.created_at, a.id))]
-        item["listings_shown"] = [
-            {"listing_id": link.listing_id, "kind": link.kind, "at": link.created_at.isoformat()}
-            for link in db.session.scalars(select(LeadListing).where(LeadListing.lead_id == lead.id))]
-        data["inquiries"].append(item)
+    with default_locale():
+        inquiries = []
+        for lead in leads:
+            item = {str(label): _readable(name, getattr(lead, name))
+                    for name, label in _COPY_FIELDS}
+            item[str(_l("Follow-ups"))] = [
+                {str(_l("Time")): local_time(a.created_at),
+                 str(_l("Kind")): str(choices.label(choices.ACTIVITY_KINDS, a.kind)),
+                 str(_l("Outcome")): str(choices.label(choices.OUTCOMES, a.outcome))
+                 if a.outcome else "",
+                 str(_l("What happened")): a.body}
+                for a in sorted(lead.activities, key=lambda a: (a.created_at, a.id))]
+            item[str(_l("Listings sent"))] = [
+                {str(_l("Listing")): link.listing_id, str(_l("Time")): local_time(link.created_at)}
+                for link in db.session.scalars(select(LeadListing)
+                                               .where(LeadListing.lead_id == lead.id))]
+            inquiries.append(item)
+        data = {str(_l("Mobile")): mobile_e164.removeprefix("+86"),
+                str(_l("Copy made at")): local_time(utcnow()),
+                str(_l("Inquiries")): inquiries}
     audit.record(actor, "pipl_export", "person", None, None,
                  {"leads": [lead.id for lead in leads]})
     db.session.commit()
@@ -100,6 +152,24 @@ def _erase_import_rows(mobile: str) -> None:
         if len(kept) != len(job.rows):
             job.rows = kept
             job.total = len(kept)
+
+
+def erase_preview(mobile_e164: str) -> dict:
+    """What an erase of this person would remove, for the confirmation step."""
+    leads = [lead for lead in leads_of(mobile_e164) if lead.erased_at is None]
+    ids = [lead.id for lead in leads]
+
+    def count(model, *where) -> int:
+        return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    return {
+        "leads": leads,
+        "names": sorted({lead.contact_name for lead in leads}),
+        "repeats": count(InquiryRepeat, or_(InquiryRepeat.mobile_e164 == mobile_e164,
+                                            InquiryRepeat.original_lead_id.in_(ids))),
+        "notes": count(Activity, Activity.lead_id.in_(ids), Activity.kind != "assignment",
+                       Activity.body != ""),
+        "notifications": count(Notification, Notification.lead_id.in_(ids)),
+    }
 
 
 def erase_person(mobile_e164: str, actor: User | None, reason: str = "request") -> int:

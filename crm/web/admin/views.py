@@ -187,10 +187,14 @@ def privacy_export():
 @bp.route("/privacy/erase", methods=["POST"])
 @role_required(Role.ADMIN)
 def privacy_erase():
+    """Two steps: first what will be removed, named; then, confirmed, the erase (audited)."""
     form = PersonForm()
     mobile = _person_mobile(form)
     if mobile is None:
         return render_template("admin/privacy.html", form=form, leads=[], mobile=None), 422
+    if request.form.get("confirm") != "yes":
+        return render_template("admin/privacy_erase.html", form=form, mobile=mobile,
+                               preview=rights.erase_preview(mobile))
     count = rights.erase_person(mobile, current_user)
     flash(_("%(n)d lead(s) anonymised.", n=count), "success")
     return redirect(url_for("admin.privacy_requests"))

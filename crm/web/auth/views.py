@@ -1,9 +1,21 @@
+import functools
 import secrets
+import time
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm import people
 from crm.extensions import db, login_manager
@@ -27,6 +39,37 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+@functools.lru_cache(maxsize=1)
+def _unknown_user_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
+@bp.before_app_request
+def end_old_sessions():
+    """Idle and absolute session timeouts (CRM_SESSION_IDLE_MINUTES, CRM_SESSION_MAX_HOURS):
+    a session left open on a shared PC in a park's office does not stay open for ever."""
+    if not current_user.is_authenticated:
+        return None
+    config, now = current_app.config, int(time.time())
+    login_at, seen_at = session.get("login_at"), session.get("seen_at")
+    if login_at is None or seen_at is None:  # a session from before the timeouts existed
+        session["login_at"] = session["seen_at"] = now
+        return None
+    if (now - seen_at > config["CRM_SESSION_IDLE_MINUTES"] * 60
+            or now - login_at > config["CRM_SESSION_MAX_HOURS"] * 3600):
+        logout_user()
+        lang = session.get("lang")
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        flash(_("Your session has ended. Please log in again."), "error")
+        return redirect(url_for("auth.login", next=request.full_path
+                                if request.method == "GET" else None))
+    if now - seen_at >= 60:  # written at most once a minute
+        session["seen_at"] = now
+    return None
+
+
 def home_for(user: User) -> str:
     return url_for("reports.index") if user.is_manager else url_for("agent.my_leads")
 
@@ -39,12 +82,17 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalars(
             select(User).where(func.lower(User.email) == form.email.data.lower())).first()
-        if user is not None and user.active and user.check_password(form.password.data):
+        # The same password hashing whether the email exists or not: the answer's timing
+        # must not tell an outsider which emails have accounts.
+        matches = (user.check_password(form.password.data) if user is not None
+                   else check_password_hash(_unknown_user_hash(), form.password.data))
+        if user is not None and user.active and matches:
             lang = session.get("lang")
             session.clear()  # a fresh session at login: no fixation
             if lang:
                 session["lang"] = lang
             login_user(user, remember=form.remember.data)
+            session["login_at"] = session["seen_at"] = int(time.time())
             target = local_target(request.args.get("next")) or home_for(user)
             return redirect(target)
         flash(_("Wrong email or password."), "error")

@@ -1,5 +1,6 @@
 """PIPL export and erase, the retention job, the audit log (append-only, admin viewer), admin CRUD."""
 import json
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -23,10 +24,18 @@ def test_export_and_erase_one_prospect(client, auth, db):
     assert lead.reference in found and other.reference not in found
     exported = client.post("/admin/privacy/export", data={"mobile": "13391219793"})
     data = json.loads(exported.get_data(as_text=True))
-    assert [i["reference"] for i in data["inquiries"]] == [lead.reference]
-    assert data["inquiries"][0]["wechat_id"] == "liu888"
-    assert data["inquiries"][0]["activities"][0]["text"] == "刘先生说下周看厂"
-    assert client.post("/admin/privacy/erase", data={"mobile": "+86 133 9121 9793"}).status_code == 302
+    # Readable by the person (issue 14): Chinese labels, Shanghai times, words not codes.
+    assert [i["编号"] for i in data["咨询"]] == [lead.reference]
+    assert data["咨询"][0]["微信号"] == "liu888" and data["咨询"][0]["物业类型"] == "厂房"
+    assert data["咨询"][0]["跟进记录"][0]["跟进内容"] == "刘先生说下周看厂"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", data["咨询"][0]["收到时间"])
+    # First the confirmation, naming the person and what goes; nothing is erased yet.
+    confirm = client.post("/admin/privacy/erase", data={"mobile": "+86 133 9121 9793"})
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "刘先生" in page and lead.reference in page
+    assert 'id="erase-scope"' in page and db.session.get(Lead, lead.id).erased_at is None
+    assert client.post("/admin/privacy/erase", data={"mobile": "+86 133 9121 9793",
+                                                     "confirm": "yes"}).status_code == 302
     db.session.expire_all()
     lead = db.session.get(Lead, lead.id)
     assert lead.contact_name == "已删除" and "13391219793" not in lead.mobile_e164
