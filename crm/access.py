@@ -20,7 +20,8 @@ from crm.extensions import db
 from crm.models import Lead, Role, Team, User
 
 __all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scope_parts",
-           "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for",
+           "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text",
+           "contact_for",
            "can_manage_user", "managed_users_clause", "managed_user_ids", "visible_teams",
            "owns_job", "distinct_from"]
 
@@ -116,6 +117,33 @@ def can_see_mobile(user: User, lead: Lead) -> bool:
 
 def mobile_for(user: User, lead: Lead) -> str:
     return lead.mobile_display if can_see_mobile(user, lead) else lead.masked_mobile
+
+
+def mask_mobile(e164: str) -> str:
+    digits = (e164 or "").removeprefix("+86")
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) == 11 and digits.isdigit() else "****"
+
+
+def mask_text(value: str) -> str:
+    """A WeChat ID or an email with the middle hidden: zh****88, z***@example.cn."""
+    if not value:
+        return ""
+    if "@" in value:
+        name, _, domain = value.partition("@")
+        return f"{name[:1]}***@{domain}"
+    return f"{value[:2]}****{value[-2:]}" if len(value) > 4 else "****"
+
+
+def contact_for(user: User, lead: Lead, revealed: bool = False) -> dict:
+    """The prospect's contact details as this user may see them: in full for the owner and
+    managers (or after an audited reveal), masked for everyone else; one rule for the
+    mobile, the WeChat ID, the email and the numbers of repeat inquiries."""
+    full = revealed or can_see_mobile(user, lead)
+    return {"full": full,
+            "mobile": lead.mobile_display if full else lead.masked_mobile,
+            "wechat_id": lead.wechat_id if full else mask_text(lead.wechat_id),
+            "email": lead.email if full else mask_text(lead.email),
+            "repeat_mobile": (lambda e164: e164) if full else mask_mobile}
 
 
 # --- people and teams --------------------------------------------------------------------

@@ -217,6 +217,7 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
     context = {
         "lead": lead, "can_work": can_work, "revealed": revealed,
         "can_see_mobile": revealed or access.can_see_mobile(current_user, lead),
+        "contact": access.contact_for(current_user, lead, revealed),
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(),
         "status_form": forms.get("status_form") or StatusForm(stages.allowed_next(lead.status),
                                                               _lost_reasons()),
@@ -289,10 +290,23 @@ def edit_lead(lead_id: int):
     lead = _lead_for_current_user(lead_id)
     if lead.erased_at is not None:
         abort(404)
+    contact = access.contact_for(current_user, lead)
     if request.method == "GET":
-        form = LeadEditForm(data=lead_edit_data(lead))
+        data = lead_edit_data(lead)
+        if not contact["full"]:  # may work the lead, may not read the number: masked here too
+            data.update(mobile=contact["mobile"], wechat_id=contact["wechat_id"],
+                        email=contact["email"])
+        form = LeadEditForm(data=data)
     else:
-        form = LeadEditForm()
+        formdata = request.form.copy()
+        if not contact["full"]:
+            # Left as shown (masked): the stored value stays.
+            originals = {"mobile": lead_edit_data(lead)["mobile"], "wechat_id": lead.wechat_id,
+                         "email": lead.email}
+            for name, original in originals.items():
+                if formdata.get(name) == contact[name]:
+                    formdata[name] = original
+        form = LeadEditForm(formdata=formdata)
     if form.validate_on_submit():
         changed = edit.update_lead(lead, form, current_user)
         flash(_("Saved.") if changed else _("Nothing changed."), "success")

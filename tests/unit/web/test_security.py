@@ -31,7 +31,7 @@ def test_no_inline_script_in_any_page(client, auth):
 
 def test_production_sends_hsts_and_secure_cookies(monkeypatch, tmp_path):
     monkeypatch.setenv("CRM_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("SECRET_KEY", "Zq8vN2xL0pR4tY7wK3mB6cD9fG1hJ5sA-uE")
     config = AppTestConfig()
     config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'p.sqlite3'}"
     app = create_app(config)
