@@ -43,6 +43,8 @@ class Config:
         # Big projects go to a senior as well (DOMAIN.md: tiers start at 3亿元 investment).
         self.ESCALATE_INVESTMENT_WAN = os.environ.get("CRM_ESCALATE_INVESTMENT_WAN", "30000")
         self.ESCALATE_TAX_WAN = os.environ.get("CRM_ESCALATE_TAX_WAN", "1000")
+        # Notifications go to public https addresses only; local http is for tests' servers.
+        self.CRM_WEBHOOK_ALLOW_LOCAL = _bool("CRM_WEBHOOK_ALLOW_LOCAL", False)
         # Links in notifications point here.
         self.BASE_URL = os.environ.get("CRM_BASE_URL", "http://127.0.0.1:5000")
         self.WTF_CSRF_TIME_LIMIT = None  # a prospect may take their time over the form
@@ -122,6 +124,7 @@ class TestConfig(Config):
         super().__init__()
         self.TESTING = True
         self.WTF_CSRF_ENABLED = False
+        self.CRM_WEBHOOK_ALLOW_LOCAL = True  # the tests' webhook servers listen on 127.0.0.1
         self.SQLALCHEMY_DATABASE_URI = "sqlite://"
         self.REDIS_URL = None
         self.CELERY = celery_settings(None, "crm-test")

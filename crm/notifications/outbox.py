@@ -25,6 +25,7 @@ from crm import choices, regions
 from crm.extensions import db
 from crm.formatting import local_time, wan
 from crm.i18n import default_locale
+from crm.inputs import webhooks
 from crm.jobs import enqueue
 from crm.models import Lead, Notification, NotificationAttempt, NotificationChannel, Team, User
 from crm.models.types import utcnow
@@ -202,11 +203,26 @@ def _post_json(url: str, payload: dict, headers: dict | None = None) -> dict:
     return _post(url, body, headers or {})
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: following it could lead a worker into our own network."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def _post(url: str, body: bytes, headers: dict) -> dict:
+    # Checked again here, with the host's DNS answers: a name saved as public may since
+    # point inside (DNS rebinding); the channel's URL may predate the check.
+    refused = webhooks.problem(url, current_app.config["CRM_WEBHOOK_ALLOW_LOCAL"], resolve=True)
+    if refused:
+        raise DeliveryError(f"refused address ({refused})")
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json; charset=utf-8", **headers})
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with _OPENER.open(request, timeout=5) as response:
             text = response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"HTTP {exc.code}") from exc

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -13,6 +14,7 @@ from wtforms.validators import URL, DataRequired, Email, NumberRange, Optional, 
 
 from crm import choices, regions
 from crm.i18n import ui_language
+from crm.inputs import webhooks
 from crm.inputs.fields import LooseDecimalField, clean, max_length, options
 from crm.inputs.forms import Form
 from crm.models.notification import CHANNEL_KINDS
@@ -115,3 +117,6 @@ class ChannelForm(Form):
             URL(require_tld=False, message=_l("Please enter an http(s) URL."))(self, field)
             if not field.data.isascii():
                 raise ValidationError(_l("Please enter the URL with non-ASCII characters percent-encoded."))
+            refused = webhooks.problem(field.data, current_app.config["CRM_WEBHOOK_ALLOW_LOCAL"])
+            if refused:
+                raise ValidationError(webhooks.REFUSED[refused])

@@ -147,3 +147,51 @@ def test_the_same_event_is_queued_once(db):
     first = outbox.queue_event(lead, "follow_up_due", [agent], key="2026-11-23")
     again = outbox.queue_event(lead, "follow_up_due", [agent], key="2026-11-23")
     assert len(first) == 1 and again == []
+
+
+@pytest.mark.parametrize("url, refused", [
+    ("http://hooks.example.com/x", "scheme"), ("https://10.0.0.5/hook", "private"),
+    ("https://169.254.169.254/latest/meta-data", "private"), ("https://[::1]/x", "private"),
+    ("https://127.0.0.1:8080/x", "private"), ("https://redis.internal/x", "private"),
+    ("https://intranet/x", "private"), ("https://user:pw@hooks.example.com/x", "credentials"),
+    ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", None),
+])
+def test_webhook_addresses_are_public_https_only(url, refused):
+    """Issue 14: a manager's webhook URL must never point our workers into our network."""
+    from crm.inputs import webhooks
+    assert webhooks.problem(url) == refused
+
+
+def test_the_channel_form_refuses_a_private_address(app, client, auth, db):
+    app.config["CRM_WEBHOOK_ALLOW_LOCAL"] = False
+    team = TeamFactory()
+    UserFactory(team=None, role="admin", email="root@example.com")
+    db.session.commit()
+    auth.login("root@example.com")
+    html = client.post("/manage/routing/channels?lang=en", data={
+        "kind": "webhook", "target": "https://10.1.2.3/hook", "owner": f"team:{team.id}"}
+    ).get_data(as_text=True)
+    assert "inside a private network" in html
+    assert db.session.scalars(select(NotificationChannel)).all() == []
+
+
+def test_delivery_follows_no_redirect_and_checks_the_address_again(app, db, httpserver):
+    agent = UserFactory()
+    httpserver.expect_request("/hook").respond_with_data("", status=302,
+                                                         headers={"Location": "/internal"})
+    httpserver.expect_request("/internal").respond_with_data("ok")
+    ChannelFactory(user=agent, kind="webhook", target=httpserver.url_for("/hook"))
+    lead = lead_for_routing()
+    engine.route_lead(lead.id)
+    assert [r.path for r, _ in httpserver.log] == ["/hook"]  # the redirect was not followed
+    note = db.session.scalars(select(Notification)).one()
+    assert note.status == "failed" and "302" in note.last_error
+    # A channel saved before the rule (or re-pointed in DNS) is refused at delivery.
+    app.config["CRM_WEBHOOK_ALLOW_LOCAL"] = False
+    note.status, note.attempts = "pending", 0
+    db.session.commit()
+    with pytest.raises(outbox.DeliveryError):
+        outbox.deliver(note.id, final_attempt=True)
+    db.session.expire_all()
+    assert "refused address" in db.session.get(Notification, note.id).last_error
+    assert len(httpserver.log) == 1
