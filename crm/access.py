@@ -22,7 +22,7 @@ from crm.models import Lead, Role, Team, User
 __all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scope_parts",
            "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text",
            "contact_for",
-           "can_manage_user", "managed_users_clause", "managed_user_ids", "visible_teams",
+           "can_manage_user", "can_edit_rule", "managed_users_clause", "managed_user_ids", "visible_teams",
            "owns_job", "distinct_from"]
 
 _RANK = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
@@ -166,6 +166,19 @@ def can_manage_user(user: User, other: User) -> bool:
     if user.role != Role.MANAGER or user.team_id is None or other.team_id != user.team_id:
         return False
     return other.id == user.id or rank(other) < rank(user)
+
+
+def can_edit_rule(user: User, team_id: int | None, agent: User | None = None) -> bool:
+    """A routing rule sends leads to a team (or one agent of it). Admins edit every rule; a
+    manager only rules that send leads to their own team, else they could pull another
+    team's leads into theirs."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.MANAGER or user.team_id is None:
+        return False
+    if agent is not None and agent.team_id != user.team_id:
+        return False
+    return team_id == user.team_id or (team_id is None and agent is not None)
 
 
 def visible_teams(user: User) -> list[Team]:

@@ -39,23 +39,37 @@ def rules():
     return render_template("routing_admin/rules.html", rules=rows, strategies=STRATEGY_LABELS)
 
 
+def _rule_or_403(rule_id: int) -> RoutingRule:
+    rule = db.session.get(RoutingRule, rule_id) or abort(404)
+    if not access.can_edit_rule(current_user, rule.team_id, rule.agent):
+        abort(403)
+    return rule
+
+
 @bp.route("/rules/new", methods=["GET", "POST"])
 @bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
 @role_required(Role.MANAGER)
 def edit_rule(rule_id: int | None = None):
-    rule = db.session.get(RoutingRule, rule_id) if rule_id else RoutingRule()
-    if rule is None:
-        abort(404)
+    rule = _rule_or_403(rule_id) if rule_id else RoutingRule()
     sites = db.session.scalars(select(SourceSite).order_by(SourceSite.name)).all()
-    form = RuleForm(_all_teams(), _all_agents(), sites, obj=rule if rule_id else None)
+    # A manager's rules send leads to their own team (or one of its agents).
+    teams = access.visible_teams(current_user)
+    agents = list(db.session.scalars(select(User).where(
+        User.role == Role.AGENT, access.managed_users_clause(current_user)).order_by(User.name)))
+    form = RuleForm(teams, agents, sites, obj=rule if rule_id else None)
     if request.method == "GET" and rule_id:
         form.source_site_id.data = rule.source_site_id or 0
         form.team_id.data = rule.team_id or 0
         form.agent_id.data = rule.agent_id or 0
     if form.validate_on_submit():
-        settings.save_rule(rule, form)
-        flash(_("Rule saved."), "success")
-        return redirect(url_for("routing_admin.rules"))
+        agent = db.session.get(User, form.agent_id.data) if form.agent_id.data else None
+        if not access.can_edit_rule(current_user, form.team_id.data or None, agent):
+            form.team_id.errors = [*form.team_id.errors,
+                                   _("You can only send leads to your own team.")]
+        else:
+            settings.save_rule(rule, form, current_user)
+            flash(_("Rule saved."), "success")
+            return redirect(url_for("routing_admin.rules"))
     status = 422 if request.method == "POST" else 200
     return render_template("routing_admin/rule_form.html", form=form, rule=rule), status
 
@@ -63,8 +77,7 @@ def edit_rule(rule_id: int | None = None):
 @bp.route("/rules/<int:rule_id>/delete", methods=["POST"])
 @role_required(Role.MANAGER)
 def delete_rule(rule_id: int):
-    rule = db.session.get(RoutingRule, rule_id) or abort(404)
-    settings.delete_rule(rule)
+    settings.delete_rule(_rule_or_403(rule_id), current_user)
     flash(_("Rule deleted."), "success")
     return redirect(url_for("routing_admin.rules"))
 
@@ -76,7 +89,9 @@ def preview():
     lead = decision = None
     if reference:
         lead = db.session.scalars(select(Lead).where(Lead.reference == reference)).first()
-        if lead is None:
+        # Only leads the manager manages: the preview shows the company and the decision.
+        if lead is None or not access.manages_lead(current_user, lead):
+            lead = None
             flash(_("No lead with this reference."), "error")
         else:
             decision = engine.preview(lead)

@@ -31,8 +31,8 @@ def test_channels_are_for_admins(client, auth):
 
 
 def test_manager_creates_a_rule_that_then_routes(client, auth, db):
-    manager = UserFactory(email="m@example.com", role="manager")
     zj_team = TeamFactory(is_default=False, name="浙江组")
+    manager = UserFactory(email="m@example.com", role="manager", team=zj_team)
     zj_agent = UserFactory(team=zj_team)
     auth.login("m@example.com")
     response = client.post("/manage/routing/rules/new", data={
@@ -64,11 +64,11 @@ def test_rule_form_errors_are_shown_next_to_fields(client, auth, db):
 
 
 def test_preview_shows_rule_and_agent_without_assigning(client, auth, db):
-    UserFactory(email="m@example.com", role="manager")
     team = TeamFactory(is_default=False)
+    UserFactory(email="m@example.com", role="manager", team=team)
     agent = UserFactory(team=team, name="预览顾问")
     RuleFactory(team=team, name="合肥规则", region_code="ah.hefei")
-    lead = LeadFactory(region_code="ah.hefei")
+    lead = LeadFactory(region_code="ah.hefei", team=team)
     auth.login("m@example.com")
     html = client.get(f"/manage/routing/preview?reference={lead.reference.lower()}").get_data(as_text=True)
     assert "合肥规则" in html and "预览顾问" in html
@@ -149,3 +149,36 @@ def test_pool_is_visible_to_the_team_and_the_first_claim_wins(client, auth, db):
     assert db.session.get(Lead, lead.id).assigned_to_id == other.id
     assert engine.claim(lead.id, outsider) is False
     assert me
+
+
+
+def test_managers_edit_only_their_own_teams_rules_and_every_change_is_audited(client, auth, db):
+    """Issue 14: any manager could create, edit or delete any rule, pulling another team's
+    leads into theirs, and the preview showed any lead's company."""
+    from crm.models import AuditLog
+    mine, theirs = TeamFactory(is_default=False, name="一组"), TeamFactory(is_default=False, name="二组")
+    UserFactory(email="m@example.com", role="manager", team=mine)
+    their_rule = RuleFactory(team=theirs, name="二组规则")
+    their_lead = LeadFactory(team=theirs, company="别组的公司")
+    db.session.commit()
+    auth.login("m@example.com")
+    data = {"name": "抢线索", "position": "1", "active": "y", "team_id": str(theirs.id),
+            "agent_id": "0", "strategy": "round_robin", "sla_minutes": "30", "deal_type": "",
+            "property_type": "", "region_code": "", "industry": "", "channel": "",
+            "source_site_id": "0"}
+    assert client.post("/manage/routing/rules/new", data=data).status_code == 422
+    assert client.get(f"/manage/routing/rules/{their_rule.id}").status_code == 403
+    assert client.post(f"/manage/routing/rules/{their_rule.id}/delete").status_code == 403
+    html = client.get(f"/manage/routing/preview?reference={their_lead.reference}").get_data(
+        as_text=True)
+    assert "别组的公司" not in html
+    assert client.post("/manage/routing/rules/new",
+                       data={**data, "name": "一组规则", "team_id": str(mine.id)}).status_code == 302
+    rule = db.session.scalars(select(RoutingRule).where(RoutingRule.name == "一组规则")).one()
+    assert client.post(f"/manage/routing/rules/{rule.id}",
+                       data={**data, "name": "一组规则", "team_id": str(mine.id),
+                             "sla_minutes": "20"}).status_code == 302
+    entries = db.session.scalars(select(AuditLog).where(AuditLog.entity == "routing_rule")
+                                 .order_by(AuditLog.id)).all()
+    assert [e.action for e in entries] == ["rule_create", "rule_edit"]
+    assert entries[1].old == {"sla_minutes": 30} and entries[1].new == {"sla_minutes": 20}
