@@ -31,9 +31,10 @@ _EIA = {"yes": True, "no": False}
 @dataclass(frozen=True)
 class Outcome:
     status: str            # "new" | "spam" | "duplicate"
-    reference: str         # the lead's reference; the first lead's for a repeat
-    lead_id: int
+    reference: str         # what the prospect is told: the lead's, or the repeat's own
+    lead_id: int           # the lead; for a repeat, the first lead it is linked to
     repeat_id: int | None = None
+    original_reference: str | None = None  # a repeat's first lead, for staff only
 
 
 def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lead:
@@ -141,9 +142,12 @@ def _save(lead: Lead, spam_reasons: list[str],
         original = repeats.find_original(lead)
         if original is not None:
             repeat = repeats.repeat_from(lead, original)
+            repeat.reference = reference.new_reference(lead.created_at,
+                                                       current_app.config["CRM_TIMEZONE"])
             db.session.add(repeat)
             db.session.flush()
-            outcome = Outcome("duplicate", original.reference, original.id, repeat.id)
+            outcome = Outcome("duplicate", repeat.reference, original.id, repeat.id,
+                              original.reference)
         else:
             # Scored before the INSERT, so the score is in it (no UPDATE); the lead is not in
             # the database yet, so the repeat count is the same as after.

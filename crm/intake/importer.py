@@ -333,7 +333,7 @@ def _import_row(job: ImportJob, number: int, row: list[str], importer: User | No
     def add_row(outcome) -> None:
         linked = outcome.status == "duplicate"
         _record(job, number, "linked" if linked else "created", outcome.lead_id,
-                outcome.reference if linked else "", commit=False)
+                outcome.original_reference if linked else "", commit=False)
 
     try:
         capture.capture_inquiry(form, "import", check_spam=False, route=job.route,

@@ -21,4 +21,7 @@ def is_collision(exc: IntegrityError) -> bool:
     """Did this INSERT fail because the drawn reference was taken (and not for another reason)?"""
     message = str(exc.orig)
     # PostgreSQL: … constraint "uq_lead_reference" … Key (reference)=…; SQLite: lead.reference
-    return "uq_lead_reference" in message or "lead.reference" in message
+    # (and the same for a repeat inquiry's own reference).
+    return any(name in message for name in ("uq_lead_reference", "lead.reference",
+                                            "uq_inquiry_repeat_reference",
+                                            "inquiry_repeat.reference"))

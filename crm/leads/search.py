@@ -2,10 +2,10 @@
 import re
 from functools import lru_cache
 
-from sqlalchemy import or_
+from sqlalchemy import false, or_, select
 
 from crm.inputs.text import clean_text, search_key, to_halfwidth
-from crm.models import Lead
+from crm.models import InquiryRepeat, Lead
 
 
 @lru_cache(maxsize=2)
@@ -42,7 +42,15 @@ def lead_search_clause(raw: str):
     # search_text holds contact, company, usage, region text and message, simplified and
     # lower-cased at intake (and filled for older rows by its migration).
     return or_(Lead.search_text.like(_like(search_key(raw)), escape="\\"),
-               Lead.reference.ilike(_like(query), escape="\\"))
+               Lead.reference.ilike(_like(query), escape="\\"), _repeat_reference(query))
+
+
+def _repeat_reference(query: str):
+    """A caller may read out the reference their repeat inquiry was given: it finds the lead."""
+    if not re.fullmatch(r"cf\d{6}-[0-9a-z]{5}", query.strip()):
+        return false()
+    return Lead.id.in_(select(InquiryRepeat.original_lead_id)
+                       .where(InquiryRepeat.reference == query.strip().upper()))
 
 
 def _digits_clause(digits: str):

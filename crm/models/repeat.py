@@ -24,6 +24,9 @@ class InquiryRepeat(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     original_lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its own reference, shaped like a lead's: answering with the first lead's would tell
+    # anyone who types a mobile whether, and when, that number inquired before.
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     matched_on: Mapped[str] = mapped_column(String(10))  # mobile | company
     channel: Mapped[str] = mapped_column(String(10), default="web")
     source_site_id: Mapped[int | None] = mapped_column(

@@ -129,18 +129,25 @@ def _anonymise(lead: Lead, now) -> None:
                        .values(body="", subject="").execution_options(synchronize_session=False))
     _erase_repeats(or_(InquiryRepeat.original_lead_id == lead.id,
                        InquiryRepeat.mobile_e164 == mobile))
-    # The API remembers the answer it gave (the lead's reference) under the client's key.
-    db.session.execute(delete(ApiIdempotencyKey).where(
-        ApiIdempotencyKey.body["reference"].as_string() == lead.reference)
-        .execution_options(synchronize_session=False))
+    _forget_api_answers([lead.reference])
     _erase_import_rows(mobile)
 
 
+def _forget_api_answers(references: list[str]) -> None:
+    """The API remembers the answer it gave (a reference) under the client's retry key."""
+    if references:
+        db.session.execute(delete(ApiIdempotencyKey).where(
+            ApiIdempotencyKey.body["reference"].as_string().in_(references))
+            .execution_options(synchronize_session=False))
+
+
 def _erase_repeats(condition) -> None:
-    for repeat in db.session.scalars(select(InquiryRepeat).where(condition)):
+    repeats = list(db.session.scalars(select(InquiryRepeat).where(condition)))
+    for repeat in repeats:
         repeat.contact_name, repeat.company, repeat.message = ERASED_NAME, "", ""
         repeat.mobile_e164 = f"erased:r{repeat.id}"[:16]
         repeat.details, repeat.referrer = {}, ""
+    _forget_api_answers([r.reference for r in repeats if r.reference])
 
 
 def _erase_import_rows(mobile: str) -> None:

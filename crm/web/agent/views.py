@@ -175,7 +175,7 @@ def new_lead():
         outcome = capture_by_agent(form, current_user, to_routing=routed)
         if outcome.status == "duplicate":
             flash(_("This prospect asked before: recorded as a repeat inquiry on lead %(ref)s, "
-                    "and its owner is told.", ref=outcome.reference), "success")
+                    "and its owner is told.", ref=outcome.original_reference), "success")
         elif routed:
             flash(_("Lead %(ref)s saved and sent to routing.", ref=outcome.reference), "success")
         else:

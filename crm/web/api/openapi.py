@@ -75,8 +75,8 @@ def openapi_document() -> dict:
                     "required": ["reference", "status"],
                     "properties": {
                         "reference": {"type": "string", "example": "CF261123-7K4QX",
-                                      "description": "the lead's reference; for a duplicate, "
-                                                     "the first lead's"},
+                                      "description": "the inquiry's reference; a repeat of "
+                                                     "a recent lead gets its own (linked)"},
                         "status": {"type": "string", "enum": ["new", "duplicate", "spam"],
                                    "description": "new: routed to an agent; duplicate: linked "
                                                   "to the prospect's recent lead, whose owner "

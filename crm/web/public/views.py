@@ -10,13 +10,11 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 
-from crm.extensions import csrf, db
+from crm.extensions import csrf
 from crm.intake import sites, spam
 from crm.intake.capture import capture_inquiry
 from crm.intake.forms import InquiryForm
-from crm.models import Lead
 from crm.observability import metrics
 from crm.web.security import allow_framing_by, local_target
 
@@ -61,13 +59,11 @@ def inquiry():
 
 @bp.route("/inquiry/thanks")
 def thanks():
+    # Set by this server in the signed session after the inquiry was saved.
     reference = session.get("last_reference")
     if not reference:
         return redirect(url_for("public.inquiry"))
-    lead = db.session.scalars(select(Lead).where(Lead.reference == reference)).first()
-    if lead is None:
-        abort(404)
-    return render_template("public/thanks.html", reference=lead.reference,
+    return render_template("public/thanks.html", reference=reference,
                            sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
 
 

@@ -214,7 +214,10 @@ def test_a_malformed_idempotency_key_is_a_422(client, db, site_key, bad_key):
 def test_duplicate_and_spam_statuses(client, db, site_key):
     first = post(client, GOOD, site_key).get_json()
     repeat = post(client, {**GOOD, "mobile": "+8613391219793"}, site_key).get_json()
-    assert repeat == {"reference": first["reference"], "status": "duplicate"}
+    # Issue 14: its own reference, so the answer does not reveal the first inquiry's date.
+    assert repeat["status"] == "duplicate" and repeat["reference"] != first["reference"]
+    stored = db.session.scalars(select(InquiryRepeat)).one()
+    assert stored.reference == repeat["reference"]
     spam = post(client, {**GOOD, "mobile": "13800138000", "message": "百家乐 http://x.example"},
                 site_key).get_json()
     assert spam["status"] == "spam"

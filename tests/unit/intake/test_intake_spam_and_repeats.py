@@ -118,8 +118,11 @@ def test_same_mobile_within_the_window_is_a_repeat_not_a_second_lead(client, aut
                                               "message": "还想要一块地"})
     assert response.status_code == 302
     assert len(leads(db)) == 1
-    assert first.reference in client.get("/inquiry/thanks").get_data(as_text=True)
+    thanks = client.get("/inquiry/thanks").get_data(as_text=True)
     repeat = db.session.scalars(select(InquiryRepeat)).one()
+    # Issue 14: the prospect gets the repeat's own reference; the first lead's, which carries
+    # its date, would tell whoever typed the number that it inquired before, and when.
+    assert repeat.reference in thanks and first.reference not in thanks
     assert (repeat.original_lead_id, repeat.matched_on) == (first.id, "mobile")
     assert repeat.details["mobile_note"] == "仅微信" and repeat.message == "还想要一块地"
     assert repeat.notified_at is not None

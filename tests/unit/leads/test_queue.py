@@ -281,3 +281,15 @@ def test_score_index_and_urgency_expression_work_on_this_backend(app, db):
     LeadFactory(assigned_to=me, score=10, investment_wan=Decimal("1"))
     result = queue.page(me, "mine", queue.Filters(score_min=5), None, 10)
     assert len(result.leads) == 1 and result.leads[0].urgency == queue.NEW
+
+
+def test_a_repeats_own_reference_finds_its_lead(client, auth, db):
+    from crm.models import InquiryRepeat
+    me = UserFactory(email="me@example.com")
+    lead = LeadFactory(assigned_to=me)
+    db.session.add(InquiryRepeat(original_lead_id=lead.id, matched_on="mobile",
+                                 reference="CF261201-ABCDE", mobile_e164=lead.mobile_e164))
+    db.session.commit()
+    auth.login("me@example.com")
+    html = client.get("/agent/leads", query_string={"q": "cf261201-abcde"}).get_data(as_text=True)
+    assert set(_refs(html)) == {lead.reference}
