@@ -22,7 +22,9 @@ class Config:
         self.SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
         # None → a SQLite file in the instance folder (filled in by create_app).
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("DATABASE_URL"))
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: a database error (logged, or in a traceback) never carries the
+        # statement's values, which are often a prospect's name and mobile.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         queue = os.environ.get("CRM_CELERY_QUEUE", "crm")
         self.CELERY = celery_settings(self.REDIS_URL, queue)

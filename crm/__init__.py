@@ -37,7 +37,8 @@ def _finish_config(app: Flask) -> None:
             "sqlite:///" + os.path.join(app.instance_path, "changfang.sqlite3"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # pool_pre_ping is pointless for a file and SQLite wants a longer lock wait.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15},
+                                                   "hide_parameters": True}
     from crm.observability.logs import configure_logging, init_request_ids
     configure_logging(json_lines=os.environ.get("CRM_LOG_FORMAT") == "json")
     init_request_ids(app)

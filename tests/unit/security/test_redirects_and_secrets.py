@@ -46,3 +46,22 @@ def test_production_refuses_demo_data(monkeypatch, tmp_path):
     app = create_app(Config())
     result = app.test_cli_runner().invoke(args=["crm", "seed-demo", "--leads", "1"])
     assert result.exit_code != 0 and "production" in result.output
+
+
+def test_database_errors_carry_no_bound_values(app, db):
+    """Issue 14: SQL bound parameters (a prospect's mobile) were written to error logs."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+    with pytest.raises(DBAPIError) as caught:
+        db.session.execute(text("INSERT INTO no_such_table VALUES (:mobile)"),
+                           {"mobile": "13912345678"})
+    db.session.rollback()
+    assert "13912345678" not in str(caught.value) and "hidden" in str(caught.value)
+
+
+def test_the_spam_review_says_whose_spam_a_manager_sees(client, auth, db):
+    UserFactory(email="boss@example.com", role="manager")
+    db.session.commit()
+    auth.login("boss@example.com")
+    html = client.get("/manage/spam?lang=en").get_data(as_text=True)
+    assert 'id="spam-scope"' in html and "every source" in html
