@@ -24,7 +24,7 @@ def test_the_page_shows_everything_said_source_utm_score_and_repeats(client, aut
                  "baidu / cpc / g60", "Industry is one of the park's leading tracks",
                  "Annual tax 300 万元", earlier.reference):
         assert text in html, text
-    repeats = html[html.index('id="repeats"'):html.index('id="timeline"')]
+    repeats = html[html.index('id="same-mobile"'):html.index('id="timeline"')]
     assert repeats.count("CF261123") == 1  # the 200-day-old inquiry is not a repeat
 
 
@@ -143,3 +143,16 @@ def test_manager_reassigns_one_lead_with_a_reason(client, auth, db):
     assert lead.assigned_to_id == new.id and lead.sla_due_at is not None
     note = db.session.scalars(select(Activity).where(Activity.kind == "assignment")).one()
     assert "客户要求" in note.body
+
+
+def test_one_repeats_section_no_deadline_on_closed_leads_and_an_honest_empty_search(
+        client, auth, db):
+    """Issue 15: two sections shared id="repeats"; a lost lead still said "call by …"; an
+    empty search said new inquiries would appear there."""
+    me = UserFactory(email="me@example.com")
+    lost = LeadFactory(assigned_to=me, status="lost", sla_due_at=utcnow() + timedelta(hours=1))
+    auth.login("me@example.com")
+    html = client.get(f"/agent/leads/{lost.id}?lang=en").get_data(as_text=True)
+    assert html.count('id="repeats"') <= 1 and "call by" not in html
+    empty = client.get("/agent/leads?lang=en&q=nobody-at-all").get_data(as_text=True)
+    assert "No leads match these filters." in empty and "appear here" not in empty
