@@ -111,3 +111,17 @@ def test_public_listing_page_links_to_the_inquiry_form(client, db):
     gone = _listing(db, title="已租出", status="let_or_sold")
     assert client.get(f"/listings/{gone.id}").status_code == 404
     assert client.get("/listings/99999").status_code == 404
+
+
+def test_the_recommend_button_says_what_it_will_do_until_it_is_done(client, auth, db):
+    """Issue 15: the button read "Recommended" (已推荐) before it was pressed."""
+    me = UserFactory(email="me@example.com")
+    lead = LeadFactory(assigned_to=me, property_type="factory", deal_type="rent",
+                       region_code="zj.huzhou", area_min_sqm=Decimal("2000"), area_max_sqm=Decimal("4000"))
+    listing = _listing(db, title="长兴独栋厂房")
+    auth.login("me@example.com")
+    before = client.get(f"/agent/leads/{lead.id}?lang=en").get_data(as_text=True)
+    assert "Recommend it" in before and "✓ Recommended" not in before
+    client.post(f"/agent/leads/{lead.id}/listings/{listing.id}/recommended")
+    after = client.get(f"/agent/leads/{lead.id}?lang=en").get_data(as_text=True)
+    assert "✓ Recommended" in after and "Book a site visit" in after
