@@ -38,7 +38,7 @@ def test_big_export_is_written_by_a_worker(pg_app, start_worker, tmp_path):
     client = pg_app.test_client()
     assert client.post("/login", data={"email": "admin@example.com",
                                        "password": "demo1234"}).status_code == 302
-    response = client.get("/reports/leads/export.xlsx?from=2025-01-01&to=2030-01-01")
+    response = client.post("/reports/leads/export.xlsx?from=2025-01-01&to=2030-01-01")
     assert response.status_code == 302
     job_id = int(re.search(r"/exports/(\d+)", response.headers["Location"]).group(1))
 

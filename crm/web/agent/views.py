@@ -110,7 +110,8 @@ def poll():
                            poll_seconds=current_app.config["CRM_QUEUE_POLL_SECONDS"])
 
 
-@bp.route("/leads/export.<fmt>")
+# POST: the export is audited; a link (GET) could be triggered from another site.
+@bp.route("/leads/export.<fmt>", methods=["POST"])
 @login_required
 def export_leads(fmt: str):
     if fmt not in ("csv", "xlsx"):

@@ -153,7 +153,9 @@ def sources():
     return _render("sources")
 
 
-@bp.route("/<name>/export.<fmt>")
+# POST: an export writes an audit entry and may start a job; a link (GET) could be
+# triggered from another site. The filters stay in the query string.
+@bp.route("/<name>/export.<fmt>", methods=["POST"])
 @login_required
 def export(name: str, fmt: str):
     if fmt not in exports.FORMATS or name not in catalog.REPORTS:

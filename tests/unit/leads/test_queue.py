@@ -260,14 +260,14 @@ def test_export_audited_masked_and_filtered(client, auth, db):
                             mobile_e164="+8613800001111", mobile_display="138 0000 1111",
                             property_type="land")
     auth.login("me@example.com")
-    response = client.get("/agent/leads/export.csv?need=land", buffered=True)
+    response = client.post("/agent/leads/export.csv?need=land", buffered=True)
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 3  # header + the two land leads the agent may see
     by_ref = {row[0]: row for row in rows[1:]}
     assert "133 9121 9793" in by_ref[mine.reference]          # the owner sees the number
     assert "138****1111" in by_ref[escalated.reference]        # an escalation sees it masked
     assert by_ref[mine.reference][6].startswith("'=")          # no formula injection
-    xlsx = client.get("/agent/leads/export.xlsx?need=land", buffered=True)
+    xlsx = client.post("/agent/leads/export.xlsx?need=land", buffered=True)
     sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert len(values) == 3 and any("138****1111" in row for row in values)

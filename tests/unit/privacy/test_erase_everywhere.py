@@ -46,7 +46,7 @@ def test_erase_leaves_no_trace_of_the_mobile(client, auth, db):
         "kind": "call", "body": f"他说另一个号也是 {DIGITS}"}).status_code == 302
     assert client.post(f"/agent/leads/{lead.id}/status", data={
         "status": "qualified", "lost_reason": f"加微信 {DIGITS}"}).status_code == 302
-    assert client.get(f"/agent/leads/export.csv?q={DIGITS}").status_code == 200
+    assert client.post(f"/agent/leads/export.csv?q={DIGITS}").status_code == 200
     auth.logout()
     db.session.add(Notification(channel_id=1, lead_id=lead.id, event="assigned",
                                 subject=f"新线索 周明 {DIGITS}", body=f"手机 {DIGITS}"))

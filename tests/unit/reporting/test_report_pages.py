@@ -34,7 +34,7 @@ def csv_rows(response) -> list[list[str]]:
                                   "/reports/leads/export.xlsx", "/reports/sources/export.csv"])
 def test_agents_cannot_open_team_reports(client, data, path):
     login(client, "a@example.com")
-    assert client.get(path).status_code == 403
+    assert client.open(path, method="POST" if "/export." in path else "GET").status_code == 403
 
 
 def test_agent_sees_only_their_own_speed_and_ranking(client, data):
@@ -43,7 +43,7 @@ def test_agent_sees_only_their_own_speed_and_ranking(client, data):
     assert html.status_code == 200
     page = html.get_data(as_text=True)
     assert "甲" in page and "乙" not in page and "丙" not in page
-    rows = csv_rows(client.get(f"/reports/ranking/export.csv?month=2026-11&agent={data['c'].id}"))
+    rows = csv_rows(client.post(f"/reports/ranking/export.csv?month=2026-11&agent={data['c'].id}"))
     names = [r[1] for r in rows[1:]]
     assert names == ["甲"]
 
@@ -52,13 +52,13 @@ def test_manager_sees_their_team_whatever_the_url_asks(client, data):
     login(client, "m1@example.com")
     page = client.get(f"/reports/ranking?month=2026-11&team={data['t2'].id}&lang=en").get_data(as_text=True)
     assert "甲" in page and "乙" in page and "丙" not in page
-    rows = csv_rows(client.get(f"/reports/funnel/export.csv?{NOV}&team={data['t2'].id}&lang=en"))
+    rows = csv_rows(client.post(f"/reports/funnel/export.csv?{NOV}&team={data['t2'].id}&lang=en"))
     assert rows[1][:2] == ["New", "5"]  # the team's five leads, not team 2's one
 
 
 def test_admin_can_filter_by_any_team(client, data):
     login(client, "admin@example.com")
-    rows = csv_rows(client.get(f"/reports/funnel/export.csv?{NOV}&team={data['t2'].id}&lang=en"))
+    rows = csv_rows(client.post(f"/reports/funnel/export.csv?{NOV}&team={data['t2'].id}&lang=en"))
     assert rows[1][:2] == ["New", "1"]
 
 
@@ -103,10 +103,10 @@ def test_bad_month_gets_a_message_next_to_its_field(client, data):
 
 def test_csv_and_xlsx_exports_hold_the_same_figures(client, data):
     login(client, "admin@example.com")
-    rows = csv_rows(client.get(f"/reports/funnel/export.csv?{NOV}&dim=team&lang=en"))
+    rows = csv_rows(client.post(f"/reports/funnel/export.csv?{NOV}&dim=team&lang=en"))
     assert rows[0] == ["Funnel"]  # several tables: each under its title
     assert ["New", "6", "", "100.0"] in rows
-    response = client.get(f"/reports/funnel/export.xlsx?{NOV}&dim=team&lang=en")
+    response = client.post(f"/reports/funnel/export.xlsx?{NOV}&dim=team&lang=en")
     assert response.headers["Content-Disposition"].endswith('funnel-20261101-20261130.xlsx"')
     book = load_workbook(io.BytesIO(response.get_data()))
     sheet = book.worksheets[0]
@@ -121,9 +121,9 @@ def test_exports_never_write_formulas(client, data, db):
     lead.page_url = "=HYPERLINK(\"http://evil.example\",\"x\")"
     db.session.commit()
     login(client, "admin@example.com")
-    rows = csv_rows(client.get(f"/reports/sources/export.csv?{NOV}"))
+    rows = csv_rows(client.post(f"/reports/sources/export.csv?{NOV}"))
     assert any(r[0].startswith("'=HYPERLINK") for r in rows)
-    book = load_workbook(io.BytesIO(client.get(f"/reports/sources/export.xlsx?{NOV}").get_data()))
+    book = load_workbook(io.BytesIO(client.post(f"/reports/sources/export.xlsx?{NOV}").get_data()))
     cells = [c for row in book.worksheets[0].iter_rows() for c in row if isinstance(c.value, str)
              and "HYPERLINK" in c.value]
     assert cells and all(c.data_type == "s" for c in cells)
@@ -132,7 +132,7 @@ def test_exports_never_write_formulas(client, data, db):
 def test_large_export_runs_as_a_job_with_progress_and_a_download(app, client, data, db):
     app.config["EXPORT_SYNC_MAX_ROWS"] = 2  # the lead list has 6 rows: a job
     login(client, "m1@example.com")
-    response = client.get(f"/reports/leads/export.csv?{NOV}")
+    response = client.post(f"/reports/leads/export.csv?{NOV}")
     assert response.status_code == 302
     job_url = response.headers["Location"]
     job_id = int(re.search(r"/exports/(\d+)", job_url).group(1))
@@ -152,7 +152,7 @@ def test_large_export_runs_as_a_job_with_progress_and_a_download(app, client, da
 def test_someone_elses_export_job_is_refused(app, client, data):
     app.config["EXPORT_SYNC_MAX_ROWS"] = 0
     login(client, "m1@example.com")
-    job_url = client.get(f"/reports/leads/export.csv?{NOV}").headers["Location"]
+    job_url = client.post(f"/reports/leads/export.csv?{NOV}").headers["Location"]
     client.post("/logout")
     login(client, "m2@example.com")
     assert client.get(job_url).status_code == 403
@@ -162,14 +162,14 @@ def test_someone_elses_export_job_is_refused(app, client, data):
 
 def test_unknown_export_format_or_report_is_404(client, data):
     login(client, "admin@example.com")
-    assert client.get("/reports/funnel/export.pdf").status_code == 404
-    assert client.get("/reports/nothing/export.csv").status_code == 404
+    assert client.post("/reports/funnel/export.pdf").status_code == 404
+    assert client.post("/reports/nothing/export.csv").status_code == 404
 
 
 def test_lead_list_xlsx_names_regions_shows_the_company_and_sizes_its_columns(client, data):
     """Issue 15: the lead list carried region codes, no company and default widths."""
     login(client, "admin@example.com")
-    response = client.get(f"/reports/leads/export.xlsx?{NOV}&lang=en")
+    response = client.post(f"/reports/leads/export.xlsx?{NOV}&lang=en")
     sheet = load_workbook(io.BytesIO(response.get_data())).worksheets[0]
     header = [c.value for c in sheet[1]]
     assert "Company" in header

@@ -65,3 +65,20 @@ def test_the_spam_review_says_whose_spam_a_manager_sees(client, auth, db):
     auth.login("boss@example.com")
     html = client.get("/manage/spam?lang=en").get_data(as_text=True)
     assert 'id="spam-scope"' in html and "every source" in html
+
+
+def test_exports_are_posts_so_another_site_cannot_trigger_them(client, auth, db):
+    """Issue 14: export jobs and audit rows were created by GET (cross-site triggerable)."""
+    from sqlalchemy import func, select
+
+    from crm.models import AuditLog, ExportJob
+    UserFactory(role="admin", email="root@example.com", team=None)
+    db.session.commit()
+    auth.login("root@example.com")
+    for path in ("/reports/leads/export.csv", "/reports/funnel/export.xlsx",
+                 "/agent/leads/export.csv"):
+        assert client.get(path).status_code == 405, path
+    assert db.session.scalar(select(func.count()).select_from(AuditLog)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ExportJob)) == 0
+    page = client.get("/reports/").get_data(as_text=True)
+    assert 'method="post" action="/reports/dashboard/export.csv' in page
