@@ -82,3 +82,13 @@ def auth(client):
 def errors_in(html: str) -> list[str]:
     """The per-field error messages shown on a page."""
     return re.findall(r'<p class="error"[^>]*>([^<]*)</p>', html)
+
+
+def pytest_unconfigure(config):
+    """Let the interpreter exit: every rate-limit MemoryStorage (limits) starts a non-daemon
+    threading.Timer. Under libfaketime's faked monotonic clock (CI runs the unit tests at far
+    dates) such a timer never fires, and Python would wait for it for ever at exit."""
+    import threading
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
