@@ -1,6 +1,8 @@
-"""Users and teams: who works here, in which team, with which role; one default team."""
+"""Users and teams: who works here, in which team, with which role; one default team;
+the password rules."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from crm.extensions import db
 from crm.models import Role, Team, User
@@ -13,6 +15,27 @@ class PeopleError(ValueError):
     def __init__(self, field: str, message):
         super().__init__(str(message))
         self.field, self.message = field, message
+
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
+# zxcvbn's 0–4 scale; 3 is "safely unguessable" (about 10^8 guesses and up).
+MIN_PASSWORD_SCORE = 3
+
+
+def password_weakness(password: str, *known: str):
+    """Why `password` is refused (a translatable message), or None. `known`: the user's email,
+    name … which must not make the password easy to guess."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("At least %(n)d characters, please.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _l("At most %(n)d characters, please.", n=MAX_PASSWORD_LENGTH)
+    hints = [word for value in known if value for word in (value, *value.split("@"))]
+    # zxcvbn's cost grows with length; the first 64 characters decide any real password.
+    if zxcvbn(password[:64], user_inputs=hints)["score"] < MIN_PASSWORD_SCORE:
+        return _l("This password is easy to guess (a common word, a pattern, or your name "
+                  "or email). Use a few unrelated words or a longer phrase.")
+    return None
 
 
 def _email_taken(email: str, user_id: int | None) -> bool:
@@ -36,13 +59,33 @@ def save_user(user: User | None, values: dict, password: str | None, actor: User
         setattr(user, name, value)
     if password:
         user.set_password(password)
+        user.must_change_password = user.id != actor.id  # the admin knows it
         new["password"] = "changed"
     return _saved(user, "user", creating, actor, old, new)
 
 
 def reset_password(user: User, password: str, actor: User) -> None:
+    """An admin sets a password for someone who lost theirs; they choose their own at the
+    next login, so the admin does not keep knowing it."""
     user.set_password(password)  # also ends the user's sessions
+    user.must_change_password = user.id != actor.id
     audit.record(actor, "password_reset", "user", user.id)
+    db.session.commit()
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """Self-service change; the current password proves it is the user at the keyboard.
+    Every other session of the user ends."""
+    if not user.check_password(current):
+        raise PeopleError("current", _l("This is not your current password."))
+    if current == new:
+        raise PeopleError("password", _l("Choose a password different from the current one."))
+    weakness = password_weakness(new, user.email, user.name)
+    if weakness:
+        raise PeopleError("password", weakness)
+    user.set_password(new)
+    user.must_change_password = False
+    audit.record(user, "password_change", "user", user.id)
     db.session.commit()
 
 

@@ -49,6 +49,9 @@ class User(UserMixin, db.Model):
     # session of this user, even copies of the signed session cookie.
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16),
                                                server_default="")
+    # Set when an admin chose the password (a new user, a reset): the user picks their own
+    # at the next login before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     team: Mapped["Team | None"] = relationship(back_populates="members")  # noqa: F821

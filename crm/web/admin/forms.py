@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Optional
 
 from crm import choices
 from crm.inputs.fields import clean, max_length, options
 from crm.inputs.forms import Form
+from crm.web.auth.forms import StrongPassword
 
 
 class UserForm(Form):
@@ -16,8 +17,8 @@ class UserForm(Form):
     role = SelectField(_l("Role"), choices=options(choices.ROLES), default="agent")
     team_id = SelectField(_l("Team"), coerce=int, default=0)
     active = BooleanField(_l("Active"), default=True)
-    password = PasswordField(_l("Password"), validators=[
-        Optional(), Length(min=8, max=200, message=_l("At least 8 characters, please."))])
+    password = PasswordField(_l("Password"), validators=[Optional(), StrongPassword("email", "name")],
+                             description=_l("The user chooses their own at the first login."))
 
     def __init__(self, teams, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,8 +27,12 @@ class UserForm(Form):
 
 class PasswordResetForm(Form):
     password = PasswordField(_l("New password"), validators=[
-        DataRequired(_l("Please enter a password.")),
-        Length(min=8, max=200, message=_l("At least 8 characters, please."))])
+        DataRequired(_l("Please enter a password.")), StrongPassword()],
+        description=_l("The user must change it at the next login."))
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password_hints = [user.email, user.name]
 
 
 class TeamForm(Form):

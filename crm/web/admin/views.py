@@ -78,7 +78,7 @@ def edit_user(user_id: int | None = None):
 @role_required(Role.ADMIN)
 def reset_password(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
-    form = PasswordResetForm()
+    form = PasswordResetForm(user)
     if form.validate_on_submit():
         people.reset_password(user, form.password.data, current_user)
         flash(_("Password changed."), "success")

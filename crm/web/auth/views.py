@@ -21,7 +21,7 @@ from crm import people
 from crm.extensions import db, login_manager
 from crm.inputs.fields import database_id
 from crm.models import User
-from crm.web.auth.forms import LoginForm
+from crm.web.auth.forms import ChangePasswordForm, LoginForm
 from crm.web.security import local_target
 
 bp = Blueprint("auth", __name__)
@@ -67,7 +67,15 @@ def end_old_sessions():
                                 if request.method == "GET" else None))
     if now - seen_at >= 60:  # written at most once a minute
         session["seen_at"] = now
+    if current_user.must_change_password and request.endpoint not in _WHILE_MUST_CHANGE:
+        flash(_("Please choose your own password before you go on."), "error")
+        return redirect(url_for("auth.change_password"))
     return None
+
+
+# What a user whose password an admin chose may still reach: the change itself, leaving,
+# the language switch and the static files the page needs.
+_WHILE_MUST_CHANGE = {"auth.change_password", "auth.logout", "public.set_language", "static"}
 
 
 def home_for(user: User) -> str:
@@ -97,6 +105,28 @@ def login():
             return redirect(target)
         flash(_("Wrong email or password."), "error")
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    form.password_hints = [current_user.email, current_user.name]
+    if form.validate_on_submit():
+        try:
+            people.change_own_password(current_user, form.current.data, form.password.data)
+        except people.PeopleError as exc:
+            getattr(form, exc.field).errors = [exc.message]
+        else:
+            # The change ended every session of the user, this one too: start a fresh one
+            # here (same absolute limit), the others stay ended.
+            login_at = session.get("login_at")
+            login_user(current_user._get_current_object())
+            session["login_at"], session["seen_at"] = login_at, int(time.time())
+            flash(_("Password changed. You were logged out everywhere else."), "success")
+            return redirect(home_for(current_user))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -30,6 +30,7 @@ MINIMUM_ROLE = {
     "manage.site_list": "admin", "manage.site_new": "admin", "manage.site_edit": "admin",
     "manage.site_rotate_key": "admin",
     "auth.logout": "agent",
+    "auth.change_password": "agent",
     "agent.my_leads": "agent", "agent.poll": "agent", "agent.export_leads": "agent",
     "agent.claim": "agent", "agent.lead_detail": "agent", "agent.reveal": "agent",
     "agent.add_follow_up": "agent", "agent.change_status": "agent", "agent.edit_lead": "agent",

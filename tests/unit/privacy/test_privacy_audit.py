@@ -106,16 +106,16 @@ def test_admin_manages_users_teams_and_passwords(client, auth, db):
     team = db.session.scalars(select(Team).where(Team.name == "嘉兴组")).one()
     response = client.post("/admin/users/new", data={
         "email": "new@example.com", "name": "新顾问", "role": "agent", "team_id": team.id,
-        "active": "y", "password": "long-enough"})
+        "active": "y", "password": "kiln-harbor-velvet"})
     assert response.status_code == 302
     user = db.session.scalars(select(User).where(User.email == "new@example.com")).one()
-    assert user.team_id == team.id and user.check_password("long-enough")
+    assert user.team_id == team.id and user.check_password("kiln-harbor-velvet")
     dup = client.post("/admin/users/new", data={"email": "NEW@example.com", "name": "x",
-                                                 "role": "agent", "password": "long-enough"})
+                                                 "role": "agent", "password": "kiln-harbor-velvet"})
     assert dup.status_code == 422
-    client.post(f"/admin/users/{user.id}/password", data={"password": "another-secret"})
+    client.post(f"/admin/users/{user.id}/password", data={"password": "quiet-orchard-lamp"})
     db.session.refresh(user)
-    assert user.check_password("another-secret")
+    assert user.check_password("quiet-orchard-lamp")
     short = client.post(f"/admin/users/{user.id}/password", data={"password": "short"})
     assert short.status_code == 422
     demote = client.post(f"/admin/users/{root.id}", data={"email": root.email, "name": root.name,
