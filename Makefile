@@ -31,6 +31,7 @@ messages:
 ## Install, migrate a SQLite file, load demo data and serve on http://127.0.0.1:5000
 demo: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask crm calendar seed
 	$(BIN)/flask crm seed-demo --if-empty
 	@echo
 	@echo "  Changfang CRM:  http://$(HOST):$(PORT)/inquiry   (staff: http://$(HOST):$(PORT)/login)"

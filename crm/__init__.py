@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.web.agent.views import bp as agent_bp
     from crm.web.api.views import bp as api_bp
     from crm.web.auth.views import bp as auth_bp
+    from crm.web.calendar.views import bp as calendar_bp
     from crm.web.imports.views import bp as imports_bp
     from crm.web.listings.views import bp as listings_bp
     from crm.web.lost_reasons.views import bp as lost_reasons_bp
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agent_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(routing_admin_bp)
+    app.register_blueprint(calendar_bp)
     for workspace_bp in (listings_bp, lost_reasons_bp, imports_bp, admin_bp):
         app.register_blueprint(workspace_bp)
     app.register_blueprint(api_bp)
@@ -190,4 +192,17 @@ def register_template_helpers(app: Flask) -> None:
     def inject():
         locale = ui_language()
         return {"choices": choices, "current_locale": locale,
-                "region_name": lambda code: regions.full_name(code, locale)}
+                "region_name": lambda code: regions.full_name(code, locale),
+                "calendar_missing": _calendar_missing}
+
+
+def _calendar_missing() -> list[int]:
+    """Years whose holidays an admin must enter (banner on every page, admins only)."""
+    from flask_login import current_user
+
+    from crm.formatting import today_local
+    from crm.models import Role
+    from crm.workdays import days
+    if not current_user.is_authenticated or current_user.role != Role.ADMIN:
+        return []
+    return days.missing_years(today_local())

@@ -12,6 +12,8 @@ from crm.models import Team, User
 ROUTED_SEED_MAX = 200
 
 crm_cli = AppGroup("crm", help="Changfang CRM administration.")
+calendar_cli = AppGroup("calendar", help="China's working calendar: holidays and make-up workdays.")
+crm_cli.add_command(calendar_cli)
 
 
 @crm_cli.command("create-user")
@@ -24,8 +26,10 @@ def create_user(email, name, role, team_name, password):
     """Create a user (agent, manager or admin)."""
     if db.session.scalars(select(User).where(User.email == email)).first():
         raise click.ClickException(f"a user with email {email} exists")
-    if len(password) < 8:
-        raise click.ClickException("the password needs at least 8 characters")
+    from crm.people import password_weakness
+    weakness = password_weakness(password, email, name)
+    if weakness:
+        raise click.ClickException(str(weakness))
     team = None
     if team_name:
         team = db.session.scalars(select(Team).where(Team.name == team_name)).first()
@@ -104,3 +108,45 @@ def create_site(name, origins):
     site, api_key = sites.create_site(name, parsed)
     click.echo(f"site {site.name}: embed key {site.public_key}")
     click.echo(f"API key (shown once): {api_key}")
+
+
+def _read_notice(year: int):
+    import json
+    import sys
+
+    from crm.workdays import notice
+    try:
+        parsed = notice.parse(sys.stdin.read(), year)
+    except notice.NoticeError as exc:
+        raise click.ClickException(f"could not read the notice: {exc}") from None
+    for day in parsed:
+        click.echo(json.dumps(day.as_json(), ensure_ascii=False))
+    return parsed
+
+
+@calendar_cli.command("parse-notice")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True)
+def parse_notice(year):
+    """Read the State Council's holiday notice on standard input; print one JSON object per
+    day off or make-up workday. Saves nothing."""
+    _read_notice(year)
+
+
+@calendar_cli.command("import-notice")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True)
+def import_notice(year):
+    """As parse-notice, then replace the year's days with what the notice says."""
+    from crm.workdays import edit
+    parsed = _read_notice(year)
+    changed = edit.import_notice(year, parsed, None)
+    click.echo(f"saved {len(parsed)} days of {year}; {len(changed)} changed working days",
+               err=True)
+
+
+@calendar_cli.command("seed")
+def seed_calendar():
+    """Copy the chinese-calendar package's years into the calendar table (years the table
+    already holds are left alone)."""
+    from crm.workdays import edit
+    years = edit.seed_from_package()
+    click.echo(f"seeded {len(years)} year(s)" + (f": {years[0]}–{years[-1]}" if years else ""))

@@ -95,20 +95,37 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
-def save_team(team: Team | None, name: str, is_default: bool, actor: User) -> Team:
+HOURS = ("work_start", "work_end", "lunch_start", "lunch_end", "weekends_too")
+
+
+def save_team(team: Team | None, name: str, is_default: bool, actor: User,
+              hours: dict | None = None) -> Team:
     """Create (team None) or edit a team; at most one team is the default (routing falls back
-    to it), so making this one the default takes the flag from the others."""
+    to it), so making this one the default takes the flag from the others. `hours`: the
+    team's working hours and lunch break (see Team), all or none of start and end."""
+    hours = {name: (hours or {}).get(name) for name in HOURS}
+    hours["weekends_too"] = bool(hours["weekends_too"])
+    if bool(hours["work_start"]) != bool(hours["work_end"]):
+        raise PeopleError("work_end", _l("Give both the start and the end, or neither."))
+    if hours["work_start"] and hours["work_start"] >= hours["work_end"]:
+        raise PeopleError("work_end", _l("The day must end after it starts."))
+    lunch = hours["lunch_start"], hours["lunch_end"]
+    if any(lunch) and not (all(lunch) and hours["work_start"]
+                           and hours["work_start"] < lunch[0] < lunch[1] < hours["work_end"]):
+        raise PeopleError("lunch_end", _l("The lunch break lies inside the working day, "
+                                          "start before end."))
     clash = db.session.scalars(select(Team).where(Team.name == name)).first()
     if clash is not None and (team is None or clash.id != team.id):
         raise PeopleError("name", _l("A team with this name exists."))
     creating = team is None
     team = team or Team()
-    values = {"name": name, "is_default": is_default}
+    values = {"name": name, "is_default": is_default, **hours}
     old, new = ({}, values) if creating else audit.diff(team, values, values)
     if is_default:
         for other in db.session.scalars(select(Team).where(Team.is_default.is_(True))):
             other.is_default = False
-    team.name, team.is_default = name, is_default
+    for field, value in values.items():
+        setattr(team, field, value)
     return _saved(team, "team", creating, actor, old, new)
 
 

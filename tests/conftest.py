@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from config import TestConfig
 from crm import create_app
 from crm.extensions import db as _db
+from crm.workdays import days
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,7 @@ def app(tmp_path):
     config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'test.sqlite3'}"
     app = create_app(config)
     app.test_client_class = FreshContextClient
+    days.forget()  # the calendar's in-memory copy belongs to the last test's database
     with app.app_context():
         _db.create_all()  # tests only: the real schema comes from migrations (tested apart)
         yield app

@@ -1,6 +1,7 @@
 """Thin task wrappers: they take ids and call services; every one is safe to run twice."""
 import logging
 import smtplib
+from datetime import date
 
 from celery import shared_task
 from flask import current_app
@@ -43,6 +44,14 @@ def sweep_unrouted() -> int:
 @shared_task(name="workers.tasks.sla_sweep")
 def sla_sweep() -> dict:
     return {"reminded": sla.remind_half_time(), "breached": sla.handle_breaches()}
+
+
+@shared_task(name="workers.tasks.recompute_sla_deadlines", autoretry_for=(OperationalError,),
+             retry_backoff=True, retry_backoff_max=60, max_retries=8)
+def recompute_sla_deadlines(changed: list[str] | None = None) -> int:
+    # Also run daily with no days: deadlines computed while a year was missing follow its
+    # holidays once they are entered, even if the enqueue after the edit was lost.
+    return sla.recompute_deadlines([date.fromisoformat(d) for d in changed] if changed else None)
 
 
 @shared_task(name="workers.tasks.follow_up_reminders")

@@ -79,7 +79,8 @@ def parse_mobile(raw) -> Mobile:
 def mobile_pattern() -> str:
     """A regular expression of the mobile numbers parse_mobile() accepts in their plain
     forms (13912345678, 139 1234 5678, +86 139-1234-5678): the three-digit ranges that
-    phonenumbers' data lists as mobile throughout. For the API's OpenAPI document."""
+    phonenumbers' data lists as mobile throughout, and a short note without digits after
+    it ("微信同号"), as parse_mobile() keeps one. For the API's OpenAPI document."""
     samples = ("00000000", "12345678", "55555555", "87654321", "99999999", "31415926")
     prefixes = []
     for prefix in range(130, 200):
@@ -87,4 +88,5 @@ def mobile_pattern() -> str:
         if all(phonenumbers.is_valid_number(n) and phonenumbers.number_type(n) in (
                 PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE) for n in numbers):
             prefixes.append(str(prefix))
-    return r"^(\+?86[ -]?)?(" + "|".join(prefixes) + r")[ -]?[0-9]{4}[ -]?[0-9]{4}$"
+    return (r"^(\+?86[ -]?)?(" + "|".join(prefixes) + r")[ -]?[0-9]{4}[ -]?[0-9]{4}"
+            r"([^0-9０-９]{0,40})?$")

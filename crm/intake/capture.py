@@ -182,7 +182,7 @@ def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
         lead.assigned_to_id, lead.team_id = agent.id, agent.team_id
         lead.assigned_at = lead.routed_at = lead.created_at
         minutes = current_app.config["SLA_FIRST_CONTACT_MINUTES"]
-        for name, value in engine.sla_deadlines(lead.created_at, minutes).items():
+        for name, value in engine.sla_deadlines(lead.created_at, minutes, agent.team).items():
             setattr(lead, name, value)
 
     def note(outcome: Outcome) -> None:

@@ -1,6 +1,7 @@
 """Every model, imported here so Alembic's autogenerate sees the whole schema."""
 from crm.models.activity import Activity
 from crm.models.audit import AuditLog
+from crm.models.calendar_day import CalendarDay
 from crm.models.export_job import ExportJob  # noqa: F401  (for Alembic)
 from crm.models.idempotency import ApiIdempotencyKey
 from crm.models.import_job import ImportJob, ImportRow
@@ -15,7 +16,7 @@ from crm.models.source_site import SourceSite
 from crm.models.team import Team
 from crm.models.user import Role, User
 
-__all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "ImportJob", "ImportRow", "InquiryRepeat",
+__all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "ImportJob", "ImportRow", "InquiryRepeat",
            "Lead", "LeadListing", "Listing", "LostReason", "Notification", "NotificationAttempt",
            "NotificationChannel", "Role", "RoutingRule", "SourceSite", "Team", "User",
            "repeat_window"]

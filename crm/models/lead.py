@@ -1,7 +1,18 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, SmallInteger, String, Text, event, text
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    event,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -84,6 +95,10 @@ class Lead(db.Model):
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Routing outcome and first-contact discipline (deadlines in working time).
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rule.id", ondelete="SET NULL"))
+    # When the first-contact clock started, and whether its deadline fell in a year whose
+    # holidays nobody had entered (Monday–Friday assumed; recomputed when they are).
+    sla_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     sla_half_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sla_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,5 +1,5 @@
 """The audit trail: one call per audited action, in the caller's transaction."""
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import has_request_context, request
@@ -10,7 +10,7 @@ from crm.models.types import utcnow
 
 
 def _plain(value):
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

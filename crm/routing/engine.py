@@ -26,6 +26,7 @@ from crm.models.types import utcnow
 from crm.notifications import outbox
 from crm.regions import within
 from crm.routing import worktime
+from crm.workdays import days
 
 log = logging.getLogger(__name__)
 # Called while a routing batch holds its row locks, before it writes. Empty in production;
@@ -113,13 +114,24 @@ def open_lead_counts(user_ids: list[int]) -> dict[int, int]:
     return {user_id: n for user_id, n in rows}
 
 
+def _on_duty(user: User, at: datetime) -> bool:
+    """An agent's own shift decides; without one, their team's hours; without those, always."""
+    if user.work_start and user.work_end:
+        return worktime.on_duty(at, user.work_start, user.work_end, user.weekends_too)
+    team = user.team  # the batch already holds it: no query
+    if team is not None and team.work_start and team.work_end:
+        return worktime.on_duty(at, team.work_start, team.work_end,
+                                user.weekends_too or team.weekends_too, team.lunch)
+    return True
+
+
 def availability(user: User, lead: Lead, at: datetime, open_count: int) -> str | None:
     """Why this agent cannot take the lead now, or None if they can."""
     if not user.active:
         return gettext("inactive")
     if user.on_leave:
         return gettext("on leave")
-    if not worktime.on_duty(at, user.work_start, user.work_end, user.weekends_too):
+    if not _on_duty(user, at):
         return gettext("off duty")
     if user.capacity is not None and open_count >= user.capacity:
         return gettext("at capacity (%(n)d/%(cap)d open leads)", n=open_count, cap=user.capacity)
@@ -298,11 +310,26 @@ def team_managers(team: Team) -> list[User]:
 
 # --- writing the decision -----------------------------------------------------------
 
-def sla_deadlines(start: datetime, minutes: int) -> dict[str, datetime]:
-    """Half-time reminder and first-contact deadline, counted in working minutes."""
-    day_start, day_end = current_app.config["WORKDAY_START"], current_app.config["WORKDAY_END"]
-    return {"sla_half_at": worktime.add_working_minutes(start, max(minutes // 2, 1), day_start, day_end),
-            "sla_due_at": worktime.add_working_minutes(start, minutes, day_start, day_end)}
+def sla_deadlines(start: datetime, minutes: int, team: Team | None = None) -> dict:
+    """Half-time reminder and first-contact deadline, counted in the team's working minutes
+    (the app's office hours where the team has none). Provisional when a day on the way lies
+    in a year nobody entered the holidays of."""
+    config = current_app.config
+    hours = team is not None and team.work_start and team.work_end
+    day_start = team.work_start if hours else config["WORKDAY_START"]
+    day_end = team.work_end if hours else config["WORKDAY_END"]
+    lunch, every_day = (team.lunch, team.weekends_too) if hours else (None, False)
+    half = worktime.add_working_minutes(start, max(minutes // 2, 1), day_start, day_end,
+                                        lunch, every_day)
+    due = worktime.add_working_minutes(start, minutes, day_start, day_end, lunch, every_day)
+    years = range(start.astimezone(worktime.SHANGHAI).year,
+                  due.astimezone(worktime.SHANGHAI).year + 1)
+    return {"sla_started_at": start, "sla_half_at": half, "sla_due_at": due,
+            "sla_provisional": any(days.source_of(y) == "weekdays" for y in years)}
+
+
+def lead_sla_minutes(lead: Lead) -> int:
+    return lead.rule.sla_minutes if lead.rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
 
 
 def route_lead(lead_id: int) -> int | None:
@@ -375,7 +402,7 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
                             team_id=decision.team.id,
                             rule_id=decision.rule.id if decision.rule else None,
                             escalated_to_id=decision.escalate_to.id if decision.escalate_to else None,
-                            **sla_deadlines(now, decision.sla_minutes))
+                            **sla_deadlines(now, decision.sla_minutes, decision.team))
             updates.append({"lead_id": lead.id, **assigned})
             for name, value in assigned.items():  # what is written, without reading it back
                 set_committed_value(lead, name, value)
@@ -448,7 +475,7 @@ def reassign(lead: Lead, reason: str, actor: User | None = None) -> int | None:
         lead.assigned_to_id = decision.agent.id
         lead.assigned_at = now
         lead.team_id = decision.team.id
-        for name, value in sla_deadlines(now, decision.sla_minutes).items():
+        for name, value in sla_deadlines(now, decision.sla_minutes, decision.team).items():
             setattr(lead, name, value)
         lead.sla_reminded_at = None
         lead.sla_breached_at = None
@@ -480,8 +507,7 @@ def reassign_to(lead: Lead, agent: User, reason: str, actor: User | None = None)
         lead.team_id = agent.team_id
     # The new owner gets a fresh first-contact clock only if nobody has contacted yet.
     if lead.first_contact_at is None:
-        minutes = lead.rule.sla_minutes if lead.rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
-        for name, value in sla_deadlines(now, minutes).items():
+        for name, value in sla_deadlines(now, lead_sla_minutes(lead), agent.team or lead.team).items():
             setattr(lead, name, value)
         lead.sla_reminded_at = None
         lead.sla_breached_at = None

@@ -1,11 +1,11 @@
 """First-contact discipline: half-time reminders, breach alerts, reassignment, follow-up reminders."""
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
@@ -14,6 +14,7 @@ from crm.models import Activity, Lead
 from crm.models.types import utcnow
 from crm.notifications import outbox
 from crm.routing import engine
+from crm.workdays import days
 
 log = logging.getLogger(__name__)
 
@@ -88,3 +89,55 @@ def remind_follow_ups(today: date | None = None) -> int:
     db.session.commit()
     outbox.send_soon(ids)
     return len(ids)
+
+
+def recompute_deadlines(changed: list[date] | None = None, now: datetime | None = None) -> int:
+    """The working calendar changed (`changed`: the days whose meaning changed; None: only
+    re-check provisional deadlines). Leads still waiting for their first contact whose
+    deadline window touches a changed day, or whose deadline was provisional, get deadlines
+    recomputed from the same start. Idempotent; contacted or closed leads are never touched."""
+    days.forget()  # this process may hold an older copy of the calendar
+    now = now or utcnow()
+    tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
+    started = func.coalesce(Lead.sla_started_at, Lead.assigned_at, Lead.created_at)
+    touched = Lead.sla_provisional.is_(True)
+    if changed:
+        lo = datetime.combine(min(changed), time.min, tz)
+        hi = datetime.combine(max(changed) + timedelta(days=1), time.min, tz)
+        touched = or_(touched, and_(Lead.sla_due_at >= lo, started < hi))
+    rows = db.session.execute(_uncontacted().add_columns(Lead.sla_due_at, Lead.sla_provisional)
+                              .where(touched).order_by(Lead.id)).all()
+    # A provisional deadline whose year is still missing would come out the same: skip it.
+    ids = [row.id for row in rows if changed or not row.sla_provisional
+           or days.source_of(row.sla_due_at.astimezone(tz).year) != "weekdays"]
+    moved = 0
+    for lead_id in ids:
+        lead = _locked(lead_id)
+        if lead is None or lead.first_contact_at is not None or lead.sla_due_at is None:
+            db.session.rollback()
+            continue
+        start = lead.sla_started_at or lead.assigned_at or lead.created_at
+        new = engine.sla_deadlines(start, engine.lead_sla_minutes(lead), lead.team)
+        if all(getattr(lead, name) == value for name, value in new.items()):
+            db.session.rollback()
+            continue
+        old_due = lead.sla_due_at
+        for name, value in new.items():
+            setattr(lead, name, value)
+        if lead.sla_breached_at is not None and new["sla_due_at"] > now:
+            lead.sla_breached_at = None   # the breach was counted on a holiday that was not
+        if lead.sla_reminded_at is not None and new["sla_half_at"] > now:
+            lead.sla_reminded_at = None
+        with default_locale():
+            note = gettext("Working calendar changed: first-contact deadline moved from "
+                           "%(old)s to %(new)s.", old=_local(old_due, tz), new=_local(new["sla_due_at"], tz))
+        db.session.add(Activity(lead_id=lead.id, kind="note", body=note, created_at=now))
+        db.session.commit()
+        moved += 1
+    if moved:
+        log.info("calendar change moved %d first-contact deadlines", moved)
+    return moved
+
+
+def _local(at: datetime, tz) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -1,31 +1,19 @@
-"""Working time in China: working days (调休 included) and working minutes.
+"""Working time in China: working minutes within office hours on working days.
 
-Working days come from the `chinese-calendar` package, which knows the State
-Council's holiday and make-up-workday schedule year by year. For a year it does
-not know yet we fall back to Monday–Friday and say so in the log.
+Which days are working days (调休 included) is crm.workdays' answer: the team's calendar
+table, then the chinese-calendar package, then a provisional Monday–Friday.
 """
-import logging
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
+from crm.workdays import days
 
-log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+is_workday = days.is_workday
 
 
-@lru_cache(maxsize=4096)
-def is_workday(day: date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        log.warning("chinese-calendar has no data for %s; assuming Mon-Fri. Upgrade the package.",
-                    day.year)
-        return day.weekday() < 5
-
-
-def on_duty(at: datetime, start: time | None, end: time | None, rest_days_too: bool = False) -> bool:
+def on_duty(at: datetime, start: time | None, end: time | None, rest_days_too: bool = False,
+            lunch: tuple[time, time] | None = None) -> bool:
     """Is a person with these hours at work at `at`? No hours: always on duty.
 
     A shift whose end is before its start runs across midnight; its early-morning part
@@ -35,6 +23,8 @@ def on_duty(at: datetime, start: time | None, end: time | None, rest_days_too: b
         return True
     local = at.astimezone(SHANGHAI)
     now = local.time()
+    if lunch and lunch[0] <= now < lunch[1]:
+        return False
     works = (lambda d: True) if rest_days_too else is_workday
     if start <= end:
         return works(local.date()) and start <= now < end
@@ -45,18 +35,32 @@ def on_duty(at: datetime, start: time | None, end: time | None, rest_days_too: b
     return False
 
 
-def add_working_minutes(start: datetime, minutes: int, day_start: time, day_end: time) -> datetime:
-    """The instant `minutes` of working time after `start` (office hours on working days)."""
+def _spans(day: date, day_start: time, day_end: time, lunch, every_day: bool):
+    """The working intervals of `day` (Shanghai), lunch cut out."""
+    if not (every_day or is_workday(day)):
+        return []
+    open_at, close_at = (datetime.combine(day, day_start, SHANGHAI),
+                         datetime.combine(day, day_end, SHANGHAI))
+    if not lunch or not (day_start < lunch[0] < lunch[1] < day_end):
+        return [(open_at, close_at)]
+    return [(open_at, datetime.combine(day, lunch[0], SHANGHAI)),
+            (datetime.combine(day, lunch[1], SHANGHAI), close_at)]
+
+
+def add_working_minutes(start: datetime, minutes: int, day_start: time, day_end: time,
+                        lunch: tuple[time, time] | None = None, every_day: bool = False) -> datetime:
+    """The instant `minutes` of working time after `start` (office hours on working days,
+    or on every day with `every_day`; the lunch break does not count)."""
     local = start.astimezone(SHANGHAI)
     remaining = timedelta(minutes=minutes)
     day = local.date()
     cursor = local
     for _ in range(3660):  # ten years of days: a guard, never reached with sane input
-        open_at = datetime.combine(day, day_start, SHANGHAI)
-        close_at = datetime.combine(day, day_end, SHANGHAI)
-        if is_workday(day) and cursor < close_at:
-            begin = max(cursor, open_at)
-            available = close_at - begin
+        for begin, end in _spans(day, day_start, day_end, lunch, every_day):
+            if cursor >= end:
+                continue
+            begin = max(cursor, begin)
+            available = end - begin
             if remaining <= available:
                 return (begin + remaining).astimezone(start.tzinfo)
             remaining -= available
@@ -65,7 +69,8 @@ def add_working_minutes(start: datetime, minutes: int, day_start: time, day_end:
     raise ValueError("working-time computation did not converge")
 
 
-def working_minutes_between(start: datetime, end: datetime, day_start: time, day_end: time) -> int:
+def working_minutes_between(start: datetime, end: datetime, day_start: time, day_end: time,
+                            lunch: tuple[time, time] | None = None, every_day: bool = False) -> int:
     """Working minutes in [start, end), for reports and SLA display."""
     if end <= start:
         return 0
@@ -73,9 +78,8 @@ def working_minutes_between(start: datetime, end: datetime, day_start: time, day
     day = start.astimezone(SHANGHAI).date()
     last = end.astimezone(SHANGHAI).date()
     while day <= last:
-        if is_workday(day):
-            lo = max(start, datetime.combine(day, day_start, SHANGHAI))
-            hi = min(end, datetime.combine(day, day_end, SHANGHAI))
+        for begin, close in _spans(day, day_start, day_end, lunch, every_day):
+            lo, hi = max(start, begin), min(end, close)
             if hi > lo:
                 total += hi - lo
         day += timedelta(days=1)

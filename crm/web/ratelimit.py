@@ -14,8 +14,8 @@ fail open to per-process memory counters and log "Rate limit storage unreachable
 import hashlib
 import hmac
 import json
-import re
 import logging
+import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache

@@ -14,6 +14,7 @@ import redis
 from config import Config
 from crm import create_app
 from crm.extensions import db as _db
+from crm.workdays import days
 from tests.conftest import FreshContextClient
 
 # These lived here before tests/support/stack.py; still importable from here for older tests.
@@ -93,6 +94,7 @@ def pg_app(migrated, monkeypatch):
     for key, value in migrated.items():
         monkeypatch.setenv(key, value)
     app = make_test_app()
+    days.forget()
     with app.app_context():
         yield app
         _db.session.remove()

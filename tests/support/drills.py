@@ -368,7 +368,7 @@ def worker_kill_drill(admin_url: str, redis_url: str, count: int = 30, rate: flo
         routed_by_doomed = log.count("routed to")
         result.expect("routed to" in steady.output(), "the surviving worker routed nothing")
         lost = "WorkerLostError" in log
-        result.notes.append(f"pool child killed mid-routing ("
+        result.notes.append("pool child killed mid-routing ("
                             + ("WorkerLostError, task requeued" if lost else
                                "Celery reported no WorkerLostError: its unacked message waits for "
                                "the visibility timeout, the sweeper routes the batch")

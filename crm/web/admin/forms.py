@@ -1,5 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Email, Optional
 
 from crm import choices
@@ -39,6 +47,13 @@ class TeamForm(Form):
     name = StringField(_l("Name"), filters=[clean], validators=[
         DataRequired(_l("Please enter a name.")), max_length(80)])
     is_default = BooleanField(_l("Default team (gets leads no rule takes)"))
+    work_start = TimeField(_l("Working day starts"), validators=[Optional()])
+    work_end = TimeField(_l("Working day ends"), validators=[Optional()],
+                         description=_l("Used for first-contact deadlines and for members "
+                                        "without their own shift; empty: the app's office hours."))
+    lunch_start = TimeField(_l("Lunch break from"), validators=[Optional()])
+    lunch_end = TimeField(_l("Lunch break until"), validators=[Optional()])
+    weekends_too = BooleanField(_l("Also works on weekends and holidays"))
 
 
 class AuditFilterForm(Form):

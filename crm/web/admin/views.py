@@ -105,7 +105,7 @@ def edit_team(team_id: int | None = None):
     if form.validate_on_submit():
         try:
             people.save_team(team if team_id else None, form.name.data, form.is_default.data,
-                             current_user)
+                             current_user, {name: getattr(form, name).data for name in people.HOURS})
         except people.PeopleError as exc:
             getattr(form, exc.field).errors = [exc.message]
         else:

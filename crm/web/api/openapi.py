@@ -8,10 +8,12 @@ from crm.web.api.fields import FIELDS
 _TYPES = {
     "text": {"type": "string"},
     "region": {"type": "string"},
-    "number": {"oneOf": [{"type": "number", "minimum": 0},
+    # null and "" mean "not given", as on the form.
+    "number": {"nullable": True,
+               "oneOf": [{"type": "number", "minimum": 0},
                          {"type": "string", "description": "e.g. \"5,000\" or \"30亩\"",
-                          "pattern": "^[0-9][0-9,]{0,11}(\\.[0-9]{1,2})?"
-                                     "(万元|万|元|平方米|平米|平|㎡|亩)?$"}]},
+                          "pattern": "^([0-9][0-9,]{0,11}(\\.[0-9]{1,2})?"
+                                     "(万元|万|元|平方米|平米|平|㎡|亩)?)?$"}]},
     "integer": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "nullable": True},
     "eia": {"type": "boolean", "nullable": True},
     "consent": {"type": "boolean", "enum": [True]},

@@ -4,7 +4,9 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from crm.extensions import db
+from crm.formatting import today_local
 from crm.observability import metrics
+from crm.workdays import days
 
 bp = Blueprint("ops", __name__)
 
@@ -34,6 +36,12 @@ def readyz():
     else:
         checks["redis"] = "not configured (tasks run in-process)"
     ready = all(v == "ok" or v.startswith("not configured") for v in checks.values())
+    # Not a readiness failure (the app works, on a provisional Monday–Friday), but the
+    # daily health check must see it: the State Council's notice is due to be entered.
+    if checks["database"] == "ok":
+        missing = days.missing_years(today_local())
+        checks["calendar"] = ("ok" if not missing else
+                              "missing holidays for " + ", ".join(map(str, missing)))
     return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
 
 

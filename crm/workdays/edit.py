@@ -1,0 +1,90 @@
+"""Changing the calendar: seed from the package, one day by hand, or a whole year from the
+State Council's notice. Every change is audited, and open leads' first-contact deadlines
+that depend on a changed day are recomputed by a task after the commit."""
+import logging
+from datetime import date
+
+from sqlalchemy import delete, select
+
+from crm.extensions import db
+from crm.jobs import enqueue
+from crm.models import CalendarDay, User
+from crm.privacy import audit
+from crm.workdays import days
+from crm.workdays.notice import NoticeDay
+
+log = logging.getLogger(__name__)
+RECOMPUTE_TASK = "workers.tasks.recompute_sla_deadlines"
+
+
+def seed_from_package(actor: User | None = None) -> list[int]:
+    """Copy every year the chinese-calendar package knows and the table does not hold;
+    returns the years copied. Safe to run again (a year the table holds is left alone)."""
+    held = set(db.session.scalars(select(CalendarDay.year).distinct()))
+    years = sorted(days.PACKAGE_YEARS - held)
+    for year in years:
+        _insert(year, days.package_days(year), "package", actor)
+    if years:
+        audit.record(actor, "calendar_seed", "calendar", None, None, {"years": years})
+    db.session.commit()
+    days.forget()
+    return years
+
+
+def _insert(year: int, special: dict, source: str, actor: User | None) -> None:
+    db.session.add_all(CalendarDay(day=d, year=year, kind=kind, name=name, source=source,
+                                   updated_by_id=actor.id if actor else None)
+                       for d, (kind, name) in sorted(special.items()))
+
+
+def _hold(year: int, actor: User | None) -> None:
+    """Before a year is edited in the table, the table takes over what the package said."""
+    if days.source_of(year) == "package":
+        _insert(year, days.package_days(year), "package", actor)
+        db.session.flush()
+
+
+def import_notice(year: int, parsed: list[NoticeDay], actor: User | None) -> list[date]:
+    """Replace `year` with what the notice says; returns the days whose meaning changed."""
+    before = days.special_days(year)
+    db.session.execute(delete(CalendarDay).where(CalendarDay.year == year))
+    after = {d.day: (d.kind, d.name) for d in parsed}
+    _insert(year, after, "notice", actor)
+    changed = _changed(before, after)
+    audit.record(actor, "calendar_import", "calendar", year,
+                 {"days": len(before)}, {"days": len(after), "changed": len(changed)})
+    return _committed(changed)
+
+
+def set_day(day: date, kind: str | None, name: str, actor: User) -> list[date]:
+    """Make `day` a holiday, a make-up workday, or (kind None) an ordinary day again."""
+    before = days.special_days(day.year)
+    _hold(day.year, actor)
+    row = db.session.get(CalendarDay, day)
+    old = {"kind": row.kind, "name": row.name} if row else {"kind": None}
+    if kind is None:
+        if row is not None:
+            db.session.delete(row)
+    else:
+        row = row or CalendarDay(day=day, year=day.year)
+        row.kind, row.name, row.source, row.updated_by_id = kind, name, "admin", actor.id
+        db.session.add(row)
+    after = {d: v for d, v in before.items() if d != day} | ({day: (kind, name)} if kind else {})
+    audit.record(actor, "calendar_day", "calendar", day.year, {"day": day.isoformat(), **old},
+                 {"day": day.isoformat(), "kind": kind, "name": name})
+    return _committed(_changed(before, after))
+
+
+def _changed(before: dict, after: dict) -> list[date]:
+    """Days that are a working day under one and not the other (a renamed holiday is not)."""
+    def working(d, special):
+        return special[d][0] == days.WORKDAY if d in special else d.weekday() < 5
+    return sorted(d for d in before.keys() | after.keys() if working(d, before) != working(d, after))
+
+
+def _committed(changed: list[date]) -> list[date]:
+    db.session.commit()
+    days.forget()
+    if changed:  # after the commit: the task reads the new calendar
+        enqueue(RECOMPUTE_TASK, [d.isoformat() for d in changed])
+    return changed
