@@ -181,19 +181,23 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from crm import choices, regions
-    from crm.formatting import local_time, wan
+    from crm import branding, choices, regions
+    from crm.formatting import area, area_range, local_time, wan
     from crm.i18n import ui_language
 
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["wan"] = wan
+    app.jinja_env.filters["area"] = area
+    app.jinja_env.globals["area_range"] = area_range
+    from crm.intake.spam import describe as spam_reasons
+    app.jinja_env.filters["spam_reasons"] = spam_reasons
 
     @app.context_processor
     def inject():
         locale = ui_language()
         return {"choices": choices, "current_locale": locale,
                 "region_name": lambda code: regions.full_name(code, locale),
-                "calendar_missing": _calendar_missing}
+                "calendar_missing": _calendar_missing, "branding": branding.current}
 
 
 def _calendar_missing() -> list[int]:

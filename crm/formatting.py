@@ -23,3 +23,34 @@ def wan(value: Decimal | float | None) -> str:
         return ""
     text = f"{Decimal(value):,.2f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def area(sqm: Decimal | float | None, unit: str = "sqm") -> str:
+    """An area as people in the trade say it: land in 亩 with ㎡ beside it, buildings in ㎡."""
+    if sqm is None:
+        return ""
+    if unit == "mu":
+        return f"{_mu(sqm)} 亩（{_whole(sqm)} ㎡）"
+    return f"{wan(sqm)} ㎡"
+
+
+def _mu(sqm) -> str:
+    from crm.choices import SQM_PER_MU
+    return wan((Decimal(sqm) / Decimal(str(SQM_PER_MU))).quantize(Decimal("0.01")))
+
+
+def _whole(sqm) -> str:
+    return wan(Decimal(sqm).quantize(Decimal(1)))
+
+
+def area_range(low: Decimal | float | None, high: Decimal | float | None, unit: str = "sqm") -> str:
+    """2,000–4,000 ㎡; ≥ 30 亩（20,000 ㎡）; one end may be missing."""
+    if low is not None and high is not None and low != high:
+        if unit == "mu":
+            return f"{_mu(low)}–{_mu(high)} 亩（{_whole(low)}–{_whole(high)} ㎡）"
+        return f"{wan(low)}–{wan(high)} ㎡"
+    if low is not None and high is not None:
+        return area(low, unit)
+    if low is not None:
+        return "≥ " + area(low, unit)
+    return "≤ " + area(high, unit) if high is not None else ""

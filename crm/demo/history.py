@@ -83,7 +83,7 @@ LEAD_COLUMNS = ["id", "reference", "created_at", "channel", "deal_type", "proper
                 "contact_name", "mobile_e164", "mobile_display", "mobile_note",
                 "contact_preference", "wechat_id", "email", "message", "consent", "consent_at",
                 "consent_version", "status", "lost_reason", "stage_rank", "team_id",
-                "assigned_to_id", "assigned_at", "routed_at", "sla_half_at", "sla_due_at",
+                "assigned_to_id", "assigned_at", "routed_at", "sla_started_at", "sla_half_at", "sla_due_at",
                 "first_contact_at", "page_url",
                 "referrer", "utm_source", "utm_medium", "utm_campaign"]
 STAGE_COLUMNS = ["lead_id", "stage", "reached_at"]
@@ -220,7 +220,7 @@ class _Generator:
             "email": "", "message": "", "consent": True, "consent_at": created,
             "consent_version": "2026-11", "status": "new", "lost_reason": "", "stage_rank": 0,
             "team_id": None, "assigned_to_id": None, "assigned_at": None, "routed_at": None,
-            "sla_half_at": None, "sla_due_at": None,
+            "sla_half_at": None, "sla_due_at": None, "sla_started_at": None, "sla_provisional": False,
             "first_contact_at": None, "page_url": page, "referrer": "",
             "utm_source": utm_source, "utm_medium": utm_medium, "utm_campaign": campaign,
         }

@@ -1,4 +1,5 @@
 """Demo data drawn from the places and industries of the trade (DOMAIN.md)."""
+import math
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -111,6 +112,45 @@ def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
 LOST_REASONS = ["选择了其他园区", "租金/价格超预算", "税收达不到园区要求", "面积不匹配"]
 
 
+def _spread_in_time(rng: random.Random, ids: list[int], now) -> None:
+    """The services above stamp everything "now"; a history happens over days. Each lead's
+    assignment follows its arrival by seconds, the first call by minutes to hours, and each
+    later step by days, never past now; stage rows and deadlines follow their activities,
+    so the ranking and the funnel by month show what a real month would."""
+    from crm.leads.followup import CONTACT_KINDS
+    from crm.models import Activity, LeadStage
+    for lead in db.session.scalars(select(Lead).where(Lead.id.in_(ids))):
+        room = (now - lead.created_at).total_seconds()
+        cursor = lead.created_at + timedelta(seconds=min(rng.uniform(1, 20), room / 100))
+        if lead.routed_at is not None:
+            lead.routed_at = lead.assigned_at = cursor
+            minutes = engine.lead_sla_minutes(lead)
+            for name, value in engine.sla_deadlines(cursor, minutes, lead.team).items():
+                setattr(lead, name, value)
+        reached = {}
+        steps = list(db.session.scalars(select(Activity).where(Activity.lead_id == lead.id)
+                                        .order_by(Activity.id)))
+        contacted = False
+        for step in steps:
+            if step.kind == "assignment":
+                step.created_at = lead.assigned_at or cursor
+                continue
+            gap = (rng.lognormvariate(math.log(25), 1) * 60 if not contacted
+                   else rng.lognormvariate(math.log(3), .6) * 86400)
+            left = (now - cursor).total_seconds()
+            cursor += timedelta(seconds=min(gap, left * rng.uniform(.2, .6)))
+            step.created_at = cursor
+            if step.kind in CONTACT_KINDS and not contacted:
+                contacted = True
+                lead.first_contact_at = cursor
+            if step.to_status:
+                reached.setdefault(step.to_status, cursor)
+        for row in db.session.scalars(select(LeadStage).where(LeadStage.lead_id == lead.id)):
+            row.reached_at = lead.created_at if row.stage == "new" else reached.get(
+                row.stage, row.reached_at)
+    db.session.commit()
+
+
 def seed(n_leads: int, seed_value: int = 7) -> str:
     rng = random.Random(seed_value)
     ensure_demo_users()
@@ -127,6 +167,7 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
     for lead_id in ids:
         engine.route_lead(lead_id)
     _work_some_leads(rng, ids)
+    _spread_in_time(rng, ids, utcnow())
     _seed_listings()
     from crm.leads import scoring
     for lead in db.session.scalars(select(Lead).where(Lead.id.in_(ids))):

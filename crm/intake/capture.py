@@ -20,6 +20,7 @@ from crm.i18n import default_locale
 from crm.intake import reference, repeats, spam
 from crm.jobs import enqueue
 from crm.leads import followup, scoring, stages
+from crm.listings import inventory
 from crm.models import Activity, Lead, User
 from crm.models.types import utcnow
 from crm.observability import metrics
@@ -35,6 +36,19 @@ class Outcome:
     lead_id: int           # the lead; for a repeat, the first lead it is linked to
     repeat_id: int | None = None
     original_reference: str | None = None  # a repeat's first lead, for staff only
+
+
+def understood(form) -> dict:
+    """The numbers as the CRM took them (area in ㎡, money in 万元), so the prospect or the
+    API client sees that "30亩" became 20,000 ㎡ and "500万元" 500 万元, not the other way."""
+    unit = form.area_unit.data or "sqm"
+    values = {"area_min_sqm": to_sqm(form.area_min.data, unit),
+              "area_max_sqm": to_sqm(form.area_max.data, unit),
+              "annual_tax_wan": form.annual_tax_wan.data, "investment_wan": form.investment_wan.data}
+    found = {name: float(value) for name, value in values.items() if value is not None}
+    if "area_min_sqm" in found or "area_max_sqm" in found:
+        found["area_unit"] = unit
+    return found
 
 
 def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lead:
@@ -104,8 +118,11 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
     IntegrityError from them propagates after a rollback.
     """
     reasons = spam.judge(form, bot_traps=bot_traps) if check_spam else []
+    asked_about = inventory.offered(form.listing)
     for _attempt in range(reference.ATTEMPTS):
         lead = lead_from_form(form, channel, source_site_id)
+        if asked_about is not None:
+            inventory.fill_need_from(lead, asked_about)
         if prepare is not None:
             prepare(lead)
         try:
@@ -132,12 +149,13 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
 def _save(lead: Lead, spam_reasons: list[str],
           before_commit: Callable[[Outcome], None] | None) -> tuple[Outcome, bool]:
     """One transaction: the lead (or the repeat), committed. Returns (outcome, auto-reply?)."""
-    if spam_reasons:
+    if spam_reasons and not spam.only_haste(spam_reasons):
         lead.status = "spam"
         lead.spam_reasons = ",".join(spam_reasons)[:300]
         _add(lead)
         outcome = Outcome("spam", lead.reference, lead.id)
     else:
+        lead.spam_reasons = ",".join(spam_reasons)  # a haste flag the lead page shows
         _serialise_same_prospect(lead)
         original = repeats.find_original(lead)
         if original is not None:

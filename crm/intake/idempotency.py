@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from crm.extensions import db
-from crm.intake.capture import capture_inquiry
+from crm.intake.capture import capture_inquiry, understood
 from crm.models import ApiIdempotencyKey
 from crm.models.types import utcnow
 
@@ -77,11 +77,11 @@ def submit(site_id: int, key: str | None, request_hash: str, form=None,
 
     try:
         if errors is None:
+            taken = understood(form)
             outcome = capture_inquiry(
                 form, channel="api", source_site_id=site_id,
-                before_commit=lambda o: remember(201, {"reference": o.reference,
-                                                       "status": o.status}))
-            return Answer(201, {"reference": outcome.reference, "status": outcome.status})
+                before_commit=lambda o: remember(201, _created(o, taken)))
+            return Answer(201, _created(outcome, taken))
         return Answer(422, errors)
     except IntegrityError:
         # A concurrent retry with the same key committed first: give its answer.
@@ -90,6 +90,13 @@ def submit(site_id: int, key: str | None, request_hash: str, form=None,
         if stored is None:
             raise
         return _replay_of(stored, request_hash)
+
+
+def _created(outcome, taken: dict) -> dict:
+    body = {"reference": outcome.reference, "status": outcome.status}
+    if taken:
+        body["understood"] = taken
+    return body
 
 
 def purge_expired(now: datetime | None = None) -> int:

@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import literal, select, union_all, update
+from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy.orm import joinedload
 
 from crm import choices
 from crm.extensions import db
@@ -67,6 +68,27 @@ def repeat_from(lead: Lead, original: Original) -> InquiryRepeat:
         message=lead.message, details=_details(lead), page_url=lead.page_url,
         referrer=lead.referrer, utm_source=lead.utm_source, utm_medium=lead.utm_medium,
         utm_campaign=lead.utm_campaign)
+
+
+class RepeatPage(NamedTuple):
+    rows: list[InquiryRepeat]
+    total: int
+    older: int | None      # pass as `before` for the next page; None: this is the last
+
+
+def history(lead: Lead, before: int | None = None, size: int = 20) -> RepeatPage:
+    """A lead's repeat inquiries, newest first, a page at a time (keyset on id): a lead
+    asked about a thousand times must not render a thousand rows."""
+    total = db.session.scalar(select(func.count()).select_from(InquiryRepeat)
+                              .where(InquiryRepeat.original_lead_id == lead.id)) or 0
+    if not total:
+        return RepeatPage([], 0, None)
+    stmt = (select(InquiryRepeat).options(joinedload(InquiryRepeat.source_site))
+            .where(InquiryRepeat.original_lead_id == lead.id))
+    if before is not None:
+        stmt = stmt.where(InquiryRepeat.id < before)
+    rows = list(db.session.scalars(stmt.order_by(InquiryRepeat.id.desc()).limit(size + 1)))
+    return RepeatPage(rows[:size], total, rows[size - 1].id if len(rows) > size else None)
 
 
 def other_leads_of(lead: Lead, limit: int = 20) -> list[Lead]:

@@ -7,6 +7,7 @@ import re
 import time
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, TimestampSigner
 
 from crm.inputs.text import search_key
@@ -58,7 +59,7 @@ def bot_trap_reasons(form) -> list[str]:
         if seconds is None:
             reasons.append("no_fill_token")
         elif seconds < minimum:
-            reasons.append("too_fast")
+            reasons.append(f"too_fast:{max(seconds, 0):.0f}")
     return reasons
 
 
@@ -73,9 +74,37 @@ def content_reasons(*texts: str) -> list[str]:
     return reasons
 
 
+def only_haste(reasons: list[str]) -> bool:
+    """Sent faster than the time trap allows, and nothing else looks like spam: a browser's
+    autofill does that for a real person. Such a lead is routed with a visible flag rather
+    than hidden as spam while the prospect is promised a call."""
+    return len(reasons) == 1 and reasons[0].startswith("too_fast")
+
+
 def judge(form, bot_traps: bool) -> list[str]:
     """Reasons this submission looks like spam; empty when it does not."""
     reasons = bot_trap_reasons(form) if bot_traps else []
     reasons += content_reasons(form.contact_name.data, form.company.data, form.usage.data,
                                form.region_text.data, form.wechat_id.data, form.message.data)
     return reasons
+
+
+REASONS = {
+    "honeypot": _l("a hidden field only robots see was filled in"),
+    "no_fill_token": _l("sent without loading the form"),
+    "too_fast": _l("sent faster than a person types"),
+    "link": _l("contains a web link"),
+    "words": _l("advertising words"),
+}
+
+
+def describe(stored: str) -> list[str]:
+    """A lead's stored reasons ("too_fast:2,words:代开|发票") in words a manager reads."""
+    out = []
+    for reason in filter(None, (stored or "").split(",")):
+        code, _sep, detail = reason.partition(":")
+        label = str(REASONS.get(code, code))
+        if code == "too_fast" and detail:
+            detail = str(_l("sent %(n)s s after the form opened", n=detail))
+        out.append(f"{label}（{detail.replace('|', '、')}）" if detail else label)
+    return out

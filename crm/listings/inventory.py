@@ -13,6 +13,22 @@ FIELDS = ("title", "property_type", "deal_type", "region_code", "park", "floors"
           "price_negotiable", "available_from", "status", "description")
 
 
+def offered(listing_id: int | None) -> Listing | None:
+    """A listing a prospect may ask about (not let or sold), or None."""
+    listing = db.session.get(Listing, listing_id) if listing_id is not None else None
+    return listing if listing is not None and listing.status != "let_or_sold" else None
+
+
+def fill_need_from(lead: Lead, listing: Listing) -> None:
+    """A prospect who asked from a listing's page wants that kind of space, there: what
+    they left blank of the need is taken from the listing (what they typed wins)."""
+    lead.deal_type = lead.deal_type or listing.deal_type
+    lead.property_type = lead.property_type or listing.property_type
+    if not lead.region_code and not lead.region_text:
+        lead.region_code = listing.region_code
+        lead.region_text = listing.park or ""
+
+
 def save(listing: Listing, form, actor: User) -> Listing:
     values = {name: getattr(form, name).data for name in FIELDS}
     values["region_code"] = values["region_code"] or None

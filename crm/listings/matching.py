@@ -110,4 +110,10 @@ def rank(lead: Lead, limit: int = 5, minimum: int = 30, include_blocked: bool = 
     matches = [score_listing(lead, listing) for listing in db.session.scalars(stmt.limit(2000))]
     matches = [m for m in matches if m.score >= minimum and (include_blocked or not m.blocked)]
     matches.sort(key=lambda m: (-m.score, m.listing.id))
+    asked = db.session.get(Listing, lead.listing_id) if lead.listing_id else None
+    if asked is not None and asked.status == "available":
+        # The listing the prospect asked from comes first, whatever its score.
+        first = next((m for m in matches if m.listing.id == asked.id), None) or score_listing(lead, asked)
+        first.reasons.insert(0, gettext("The prospect asked from this listing's page"))
+        matches = [first] + [m for m in matches if m.listing.id != asked.id]
     return matches[:limit]

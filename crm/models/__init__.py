@@ -12,11 +12,12 @@ from crm.models.lost_reason import LostReason
 from crm.models.notification import Notification, NotificationAttempt, NotificationChannel
 from crm.models.repeat import InquiryRepeat, repeat_window
 from crm.models.routing_rule import RoutingRule
+from crm.models.setting import Setting
 from crm.models.source_site import SourceSite
 from crm.models.team import Team
 from crm.models.user import Role, User
 
 __all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "ImportJob", "ImportRow", "InquiryRepeat",
            "Lead", "LeadListing", "Listing", "LostReason", "Notification", "NotificationAttempt",
-           "NotificationChannel", "Role", "RoutingRule", "SourceSite", "Team", "User",
+           "NotificationChannel", "Role", "RoutingRule", "Setting", "SourceSite", "Team", "User",
            "repeat_window"]

@@ -3,6 +3,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 
 from crm.extensions import db
 from crm.models import AuditLog, User
@@ -72,3 +73,69 @@ def diff(obj, fields, new_values: dict) -> tuple[dict, dict]:
         if before != after:
             old[name], new[name] = before, after
     return old, new
+
+
+# --- what a person reads in the audit log ------------------------------------------------
+# Every action and entity the code records, in words; the log page and its filter use these.
+ACTIONS = {
+    "status_change": _l("Stage changed"), "reopen": _l("Lead reopened"),
+    "reassign": _l("Lead reassigned"), "lead_edit": _l("Lead edited"), "merge": _l("Leads merged"),
+    "reveal_contact": _l("Contact details revealed"), "export": _l("List exported"),
+    "pipl_lookup": _l("Personal data looked up"), "pipl_export": _l("Personal data exported"),
+    "pipl_erase": _l("Personal data erased"), "retention_erase": _l("Erased after retention period"),
+    "user_create": _l("User created"), "user_edit": _l("User edited"),
+    "team_create": _l("Team created"), "team_edit": _l("Team edited"),
+    "password_reset": _l("Password reset by an admin"), "password_change": _l("Password changed"),
+    "rule_create": _l("Routing rule created"), "rule_edit": _l("Routing rule edited"),
+    "rule_delete": _l("Routing rule deleted"),
+    "lost_reason_create": _l("Lost reason created"), "lost_reason_edit": _l("Lost reason edited"),
+    "lost_reason_delete": _l("Lost reason deleted"),
+    "listing_create": _l("Listing created"), "listing_edit": _l("Listing edited"),
+    "listing_delete": _l("Listing deleted"),
+    "calendar_seed": _l("Calendar copied from chinese-calendar"),
+    "calendar_import": _l("Holiday notice imported"), "calendar_day": _l("Calendar day changed"),
+    "branding_edit": _l("Public contact details changed"),
+}
+ENTITIES = {
+    "lead": _l("Lead"), "lead_queue": _l("Lead list"), "person": _l("Person"), "user": _l("User"),
+    "team": _l("Team"), "routing_rule": _l("Routing rule"), "lost_reason": _l("Lost reason"),
+    "listing": _l("Listing"), "calendar": _l("Working calendar"),
+    "branding": _l("Public contact details"),
+}
+FIELDS = {
+    "status": _l("Stage"), "lost_reason": _l("Lost reason"), "note": _l("Note"),
+    "assigned_to_id": _l("Agent"), "team_id": _l("Team"), "name": _l("Name"), "email": _l("Email"),
+    "role": _l("Role"), "active": _l("Active"), "password": _l("Password"),
+    "is_default": _l("Default team"), "contact_name": _l("Contact"), "mobile_e164": _l("Mobile"),
+    "mobile_display": _l("Mobile"), "wechat_id": _l("WeChat"), "company": _l("Company"),
+    "message": _l("Message"), "leads": _l("Leads"), "count": _l("Count"), "q": _l("Search"),
+    "tab": _l("Tab"), "format": _l("Format"), "title": _l("Title"), "day": _l("Date"),
+    "kind": _l("Kind"), "days": _l("Days"), "changed": _l("Changed"), "years": _l("Years"),
+    "reason": _l("Reason"), "region_code": _l("Region"), "industry": _l("Industry"),
+    "deal_type": _l("Deal"), "property_type": _l("Property type"), "area_min_sqm": _l("Area from"),
+    "area_max_sqm": _l("Area to"), "annual_tax_wan": _l("Annual tax"),
+    "investment_wan": _l("Investment"), "work_start": _l("Working day starts"),
+    "work_end": _l("Working day ends"), "lunch_start": _l("Lunch break from"),
+    "lunch_end": _l("Lunch break until"), "weekends_too": _l("Also works on weekends and holidays"),
+    "brand_name": _l("Business name"), "hotline": _l("Hotline"), "wechat": _l("WeChat"),
+}
+
+
+def readable(values: dict | None) -> list[tuple[str, str]]:
+    """An entry's old or new values as (label, text) pairs for people, not JSON."""
+    if not values:
+        return []
+    out = []
+    for key, value in values.items():
+        if isinstance(value, bool):
+            text = str(_l("yes") if value else _l("no"))
+        elif isinstance(value, (list, tuple)):
+            text = "、".join(map(str, value))
+        elif value is None or value == "":
+            text = "—"
+        elif isinstance(value, dict):
+            text = "; ".join(f"{k}: {v}" for k, v in value.items())
+        else:
+            text = str(value)
+        out.append((str(FIELDS.get(key, key)), text))
+    return out

@@ -4,6 +4,11 @@ Intake (POSTs to the form, the embed and the API): IntakeLimiter counts every wi
 request (per address or per API key, and per mobile) in one Redis round trip, with
 Flask-Limiter's keys, fixed windows, order, 429 and headers. Login: Flask-Limiter.
 
+Every attempt counts per client (a flood is a flood, valid or not). Per mobile only
+inquiries that were accepted count: the window is read before the view, and counted after
+a 201 or a redirect to the thank-you page, so a prospect who corrects a typo three times
+is not locked out of sending the inquiry.
+
 One limiter of each per app (not module globals): each keeps settings and "storage is
 dead" state on the instance, which must not leak between apps (tests, workers).
 
@@ -97,16 +102,23 @@ def init_limiter(app: Flask) -> Limiter:
 # Fixed windows, as Flask-Limiter's default strategy (limits' incr_expire.lua): add one,
 # start the window's expiry on the first hit. In order, stopping after the first counter
 # that goes over, as Flask-Limiter does; returns count and seconds left per counter hit.
+# ARGV per key: limit, expiry, and 1 to count the hit or 0 only to look (a peek reports
+# the count the hit would make, so the same "over the limit" test applies).
 _HIT_ALL = """
 local out = {}
 for i, key in ipairs(KEYS) do
-    local count = redis.call('INCRBY', key, 1)
-    if count == 1 then
-        redis.call('EXPIRE', key, ARGV[2 * i])
+    local count
+    if ARGV[3 * i] == '1' then
+        count = redis.call('INCRBY', key, 1)
+        if count == 1 then
+            redis.call('EXPIRE', key, ARGV[3 * i - 1])
+        end
+    else
+        count = (tonumber(redis.call('GET', key)) or 0) + 1
     end
     out[#out + 1] = count
     out[#out + 1] = redis.call('TTL', key)
-    if count > tonumber(ARGV[2 * i - 1]) then
+    if count > tonumber(ARGV[3 * i - 2]) then
         break
     end
 end
@@ -114,6 +126,13 @@ return out
 """
 
 INTAKE_BLUEPRINTS = ("public", "api")
+
+
+@dataclass
+class Window:
+    item: RateLimitItem
+    key: str
+    counts_now: bool = True   # False: looked at before the view, counted only on success
 
 
 @dataclass
@@ -152,8 +171,8 @@ class IntakeLimiter:
         self.failures = 0
         self.retry_redis_at = 0.0
 
-    def windows(self) -> list[tuple[RateLimitItem, str]]:
-        """(limit, key) of every window this request counts against, in Flask-Limiter's order."""
+    def windows(self) -> list[Window]:
+        """Every window this request counts against, in Flask-Limiter's order."""
         config = current_app.config
         if request.blueprint == "api":
             pairs = [(config["CRM_RATELIMIT_PER_API_KEY"], api_client_key(), "intake-api")]
@@ -162,9 +181,10 @@ class IntakeLimiter:
         mobile = mobile_key()
         if mobile:
             pairs.append((config["CRM_RATELIMIT_PER_MOBILE"], mobile, "intake-mobile"))
-        found = [(item, item.key_for(*([self.prefix] if self.prefix else []), who, scope))
+        found = [Window(item, item.key_for(*([self.prefix] if self.prefix else []), who, scope),
+                        scope != "intake-mobile")
                  for text, who, scope in pairs if who for item in _parse(text)]
-        return sorted(found, key=lambda pair: pair[0].GRANULARITY.seconds)
+        return sorted(found, key=lambda window: window.item.GRANULARITY.seconds)
 
     def check(self) -> None:
         if (not self.enabled or request.method != "POST" or request.endpoint is None
@@ -176,12 +196,17 @@ class IntakeLimiter:
         counted = self._count(windows)
         breached = next((c for c in counted if c.breached), None)
         g.intake_limit = breached or counted[0]
+        g.intake_later = [w for w in windows if not w.counts_now]
         if breached is not None:
             log.info("ratelimit %s (%s) exceeded at endpoint: %s", breached.item,
                      loggable_key(breached.key), request.endpoint)
-            raise TooManyRequests()
+            g.intake_later = []
+            raise TooManyRequests(retry_after=max(1, int(breached.reset_at - time.time()) + 1))
 
     def add_headers(self, response):
+        later = g.pop("intake_later", None)
+        if later and _accepted(response):
+            self._count([Window(w.item, w.key) for w in later])
         counted = g.pop("intake_limit", None)
         if counted is not None and self.headers:
             reset_at = int(counted.reset_at + 1)
@@ -191,7 +216,7 @@ class IntakeLimiter:
             response.headers.set("Retry-After", str(int(reset_at - time.time())))
         return response
 
-    def _count(self, windows: list[tuple[RateLimitItem, str]]) -> list[Counted]:
+    def _count(self, windows: list[Window]) -> list[Counted]:
         if self.redis is not None and time.time() >= self.retry_redis_at:
             try:
                 counted = self._count_in_redis(windows)
@@ -207,24 +232,33 @@ class IntakeLimiter:
                 self.failures += 1
         return self._count_in_memory(windows)
 
-    def _count_in_redis(self, windows) -> list[Counted]:
+    def _count_in_redis(self, windows: list[Window]) -> list[Counted]:
         args = []
-        for item, _key in windows:
-            args += [item.amount, item.get_expiry()]
+        for w in windows:
+            args += [w.item.amount, w.item.get_expiry(), int(w.counts_now)]
         # limits' RedisStorage puts "LIMITS:" before each key: the same counters as before.
-        values = self.hit_all(keys=[f"LIMITS:{key}" for _item, key in windows], args=args)
+        values = self.hit_all(keys=[f"LIMITS:{w.key}" for w in windows], args=args)
         now = time.time()
-        return [Counted(item, key, int(values[2 * i]), now + max(int(values[2 * i + 1]), 0))
-                for i, (item, key) in enumerate(windows[:len(values) // 2])]
+        return [Counted(w.item, w.key, int(values[2 * i]), now + max(int(values[2 * i + 1]), 0))
+                for i, w in enumerate(windows[:len(values) // 2])]
 
-    def _count_in_memory(self, windows) -> list[Counted]:
+    def _count_in_memory(self, windows: list[Window]) -> list[Counted]:
         counted = []
-        for item, key in windows:
-            count = self.memory.incr(key, item.get_expiry())
-            counted.append(Counted(item, key, count, self.memory.get_expiry(key)))
+        for w in windows:
+            if w.counts_now:
+                count = self.memory.incr(w.key, w.item.get_expiry())
+            else:
+                count = self.memory.get(w.key) + 1
+            counted.append(Counted(w.item, w.key, count, self.memory.get_expiry(w.key)))
             if counted[-1].breached:
                 break
         return counted
+
+
+def _accepted(response) -> bool:
+    """An inquiry taken in: the API's 201, or the form's redirect to its thank-you page."""
+    return response.status_code == 201 or (
+        response.status_code == 302 and "/thanks" in response.headers.get("Location", ""))
 
 
 @lru_cache(maxsize=64)

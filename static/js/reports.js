@@ -6,9 +6,18 @@
   var locale = document.documentElement.lang === "en" ? "EN" : "ZH";
   var charts = [];
 
+  // Labels that fit: a page address loses its scheme and keeps its host and the end of
+  // its path ("zj.example.cn…/changxing-factory"), other text is cut at the end.
   function shorten(text, max) {
-    text = String(text);
-    return text.length > max ? text.slice(0, max - 1) + "…" : text;
+    text = String(text).replace(/^https?:\/\/(www\.)?/, "");
+    if (text.length <= max) { return text; }
+    var slash = text.indexOf("/");
+    if (slash > 0 && slash < text.length - 1) {
+      var host = text.slice(0, slash), tail = text.slice(text.lastIndexOf("/"));
+      if (tail.length > max / 2) { tail = "…" + tail.slice(tail.length - Math.floor(max / 2)); }
+      return host + "…" + tail;
+    }
+    return text.slice(0, max - 1) + "…";
   }
 
   function funnelOption(spec) {
@@ -32,9 +41,11 @@
     return {
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
       legend: { type: "scroll", bottom: 0 },
+      // Labels only where there is room; the legend and the table name every slice.
       series: [{ type: "pie", radius: narrow ? ["30%", "60%"] : ["35%", "68%"],
-                 center: ["50%", "45%"], data: data,
-                 label: { formatter: function (p) { return shorten(p.name, 10); } } }]
+                 center: ["50%", "45%"], data: data, avoidLabelOverlap: true,
+                 labelLayout: { hideOverlap: true }, minShowLabelAngle: 8,
+                 label: { show: !narrow, formatter: function (p) { return shorten(p.name, 10); } } }]
     };
   }
 

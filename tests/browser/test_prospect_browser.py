@@ -171,6 +171,7 @@ def test_prospect_corrects_a_hotline_number_and_gets_a_reference(prospect_app, l
     assert page.locator("p.error.summary").is_visible()
     # The only refusal is the number: nothing else the prospect typed is lost.
     assert page.locator(".has-error").count() == 1
+    assert page.evaluate("document.activeElement.id") == "mobile"   # the cursor is in the field
     assert mobile.input_value() == "400 0123 021"
     assert page.get_by_role("textbox", name="联系人", exact=True).input_value() == "刘先生"
     assert page.get_by_label("企业", exact=True).input_value() == "湖州新能源汽车零部件有限公司"
@@ -269,3 +270,21 @@ def test_embed_refuses_to_be_framed_by_a_page_the_site_does_not_list(prospect_ap
     assert [f.url for f in page.frames[1:]] == ["chrome-error://chromewebdata/"]
     assert len(problems) == 1 and "frame-ancestors https://js.example.cn" in problems[0], problems
     shoot(page, "14-embed-refused-on-unlisted-page-phone", full_page=False)
+
+
+def test_a_missing_consent_is_shown_and_focused_on_a_phone(prospect_app, live_server, phone):
+    """The consent box sits at the bottom of a long form: a refusal that concerns only it
+    must bring it into view, focus it, and tie the message to it for screen readers."""
+    page = phone
+    page.goto(f"{live_server}/inquiry")
+    _fill_inquiry(page, "139 1234 5678")
+    page.locator("#consent").uncheck()
+    page.get_by_role("button", name="提交咨询").tap()
+    page.wait_for_selector("#consent-error")
+    consent = page.locator("#consent")
+    assert consent.get_attribute("aria-invalid") == "true"
+    assert consent.get_attribute("aria-describedby") == "consent-error"
+    assert page.evaluate("document.activeElement.id") == "consent"
+    box = page.locator("#consent-error").bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 812   # on screen, not below it
+    assert page.get_by_role("textbox", name="联系人", exact=True).input_value() == "刘先生"

@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from config import Config
-from crm import create_app
+from crm import branding, create_app
 from crm.extensions import db as _db
 from crm.workdays import days
 from tests.conftest import FreshContextClient
@@ -95,6 +95,7 @@ def pg_app(migrated, monkeypatch):
         monkeypatch.setenv(key, value)
     app = make_test_app()
     days.forget()
+    branding.forget()
     with app.app_context():
         yield app
         _db.session.remove()

@@ -8,11 +8,12 @@ from wtforms import (
     StringField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, Optional
+from wtforms.validators import DataRequired, Email, Optional, Regexp
 
 from crm import choices
 from crm.inputs.fields import clean, max_length, options
 from crm.inputs.forms import Form
+from crm.privacy import audit
 from crm.web.auth.forms import StrongPassword
 
 
@@ -60,8 +61,8 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    action = StringField(_l("Action"), filters=[clean], validators=[max_length(40)])
-    entity = StringField(_l("Entity"), filters=[clean], validators=[max_length(40)])
+    action = SelectField(_l("Action"), default="", validate_choice=False, validators=[max_length(40)])
+    entity = SelectField(_l("Entity"), default="", validate_choice=False, validators=[max_length(40)])
     entity_id = StringField(_l("Entity id"), filters=[clean], validators=[max_length(12)])
     actor_id = SelectField(_l("Who"), coerce=int, default=0)
     date_from = DateField(_l("From"), validators=[Optional()])
@@ -70,8 +71,24 @@ class AuditFilterForm(Form):
     def __init__(self, users, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor_id.choices = options([(0, _l("(any)"))] + [(u.id, u.name) for u in users])
+        self.action.choices = options([("", _l("(any)"))] + list(audit.ACTIONS.items()))
+        self.entity.choices = options([("", _l("(any)"))] + list(audit.ENTITIES.items()))
 
 
 class PersonForm(Form):
     mobile = StringField(_l("Mobile"), filters=[clean], validators=[
         DataRequired(_l("Please enter a mobile number."))])
+
+
+_HOTLINE = r"^\+?[0-9][0-9 \-()]{5,22}(转[0-9]{1,6})?$"
+
+
+class BrandingForm(Form):
+    brand_name = StringField(_l("Business name"), filters=[clean], validators=[max_length(40)],
+                             description=_l("Shown to prospects on the form, the thank-you page "
+                                            "and the auto-reply, e.g. 长三角厂房网."))
+    hotline = StringField(_l("Hotline"), filters=[clean], validators=[
+        max_length(30), Optional(),
+        Regexp(_HOTLINE, message=_l("A phone number, e.g. 400-800-1234 or 0572-1234567."))])
+    wechat = StringField(_l("WeChat"), filters=[clean], validators=[max_length(40)],
+                         description=_l("A WeChat ID or official account prospects can add."))

@@ -19,14 +19,21 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from crm import people
+from crm import branding, people
 from crm.access import Role, role_required
 from crm.extensions import db
 from crm.inputs.fields import database_id
 from crm.inputs.phone import PhoneError, parse_mobile
 from crm.models import AuditLog, Team, User
 from crm.privacy import audit, rights
-from crm.web.admin.forms import AuditFilterForm, PasswordResetForm, PersonForm, TeamForm, UserForm
+from crm.web.admin.forms import (
+    AuditFilterForm,
+    BrandingForm,
+    PasswordResetForm,
+    PersonForm,
+    TeamForm,
+    UserForm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -115,6 +122,19 @@ def edit_team(team_id: int | None = None):
     return render_template("admin/team_form.html", form=form, team=team), status
 
 
+@bp.route("/branding", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def branding_settings():
+    form = BrandingForm(obj=branding.current())
+    if form.validate_on_submit():
+        branding.save({name: getattr(form, name).data for name in
+                       ("brand_name", "hotline", "wechat")}, current_user)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.branding_settings"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/branding.html", form=form), status
+
+
 @bp.route("/audit")
 @role_required(Role.ADMIN)
 def audit_log():
@@ -143,7 +163,8 @@ def audit_log():
     rows = list(db.session.scalars(stmt.order_by(AuditLog.id.desc()).limit(101)))
     more = rows[99].id if len(rows) > 100 else None
     args = {k: v for k, v in request.args.items() if k != "before" and v}
-    return render_template("admin/audit.html", form=form, entries=rows[:100], more=more, args=args)
+    return render_template("admin/audit.html", form=form, entries=rows[:100], more=more, args=args,
+                           actions=audit.ACTIONS, entities=audit.ENTITIES, readable=audit.readable)
 
 
 def _person_mobile(form: PersonForm) -> str | None:

@@ -25,7 +25,7 @@ from crm.intake import repeats
 from crm.intake.capture import capture_by_agent
 from crm.leads import edit, export, followup, merge, queue, scoring, stages
 from crm.listings import inventory, matching
-from crm.models import Activity, InquiryRepeat, Lead, Listing, LostReason, Role, Team, User
+from crm.models import Activity, Lead, Listing, LostReason, Role, Team, User
 from crm.models.types import utcnow
 from crm.privacy import audit
 from crm.routing import engine
@@ -106,7 +106,12 @@ def poll():
     except (ValueError, OverflowError, OSError):
         since = utcnow() - timedelta(minutes=1)
     fresh = queue.new_assignments(current_user, since)
+    # New leads change the tab badges too: sent along (htmx out-of-band), for the same
+    # filters as the page the agent is looking at.
+    _form, _tab, filters = _filter_form()
     return render_template("agent/_poll.html", fresh=fresh, since=int(since.timestamp()),
+                           counts=queue.tab_counts(current_user, filters) if fresh else {},
+                           count_cap=queue.COUNT_CAP, query_args=_query_args(exclude=("since", "after")),
                            poll_seconds=current_app.config["CRM_QUEUE_POLL_SECONDS"])
 
 
@@ -193,7 +198,6 @@ def new_lead():
 def _load(lead_id: int) -> Lead:
     lead = db.session.get(Lead, lead_id, options=[
         selectinload(Lead.activities).joinedload(Activity.author), joinedload(Lead.assigned_to),
-        selectinload(Lead.repeats).joinedload(InquiryRepeat.source_site),
         joinedload(Lead.source_site)])
     if lead is None:
         abort(404)
@@ -226,8 +230,10 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "reassign_form": (forms.get("reassign_form") or ReassignForm(_scope_agents()))
         if access.manages_lead(current_user, lead) else None,
         "score": scoring.compute(lead), "repeats": repeats.other_leads_of(lead),
+        "asked_again": repeats.history(lead, database_id(request.args.get("repeats_before", ""))),
         "matches": matching.rank(lead) if can_work and lead.is_open else [],
         "links": inventory.links_of_lead(lead),
+        "asked_listing": db.session.get(Listing, lead.listing_id) if lead.listing_id else None,
     }
     context["recorded"] = {(link.listing_id, link.kind) for link in context["links"]}
     return render_template("agent/lead.html", **context), status

@@ -83,6 +83,18 @@ def openapi_document() -> dict:
                                    "description": "new: routed to an agent; duplicate: linked "
                                                   "to the prospect's recent lead, whose owner "
                                                   "is told; spam: kept for review, not routed"},
+                        "understood": {
+                            "type": "object", "additionalProperties": False,
+                            "description": "the numbers as stored, to check what was meant: "
+                                           "areas in ㎡ (\"30亩\" → 20000.01), money in 万元 "
+                                           "(\"500万元\" → 500); only the fields sent",
+                            "properties": {
+                                "area_min_sqm": {"type": "number"},
+                                "area_max_sqm": {"type": "number"},
+                                "area_unit": {"type": "string", "enum": ["sqm", "mu"],
+                                              "description": "the unit the areas were given in"},
+                                "annual_tax_wan": {"type": "number"},
+                                "investment_wan": {"type": "number"}}},
                     },
                 },
                 "ValidationErrors": {

@@ -88,10 +88,19 @@ def paste_notice():
         form.confirm.data = "yes"
         replaced = len(days.special_days(form.year.data))
         return render_template("calendar/confirm.html", form=form, parsed=parsed,
-                               replaced=replaced, source=days.source_of(form.year.data))
+                               holidays=_by_holiday(parsed), replaced=replaced)
     changed = edit.import_notice(form.year.data, parsed, current_user)
     _flash_saved(changed)
     return redirect(url_for("calendar.index", year=form.year.data))
+
+
+def _by_holiday(parsed: list[notice.NoticeDay]) -> list[dict]:
+    """One row per holiday, as the notice reads: its days off and its make-up workdays."""
+    rows: dict[str, dict] = {}
+    for d in parsed:
+        row = rows.setdefault(d.name, {"name": d.name, "holiday": [], "workday": []})
+        row[d.kind].append(d.day)
+    return list(rows.values())
 
 
 def _flash_saved(changed: list[date]) -> None:

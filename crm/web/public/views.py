@@ -9,12 +9,14 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from crm.extensions import csrf
 from crm.intake import sites, spam
-from crm.intake.capture import capture_inquiry
+from crm.intake.capture import capture_inquiry, understood
 from crm.intake.forms import InquiryForm
+from crm.listings import inventory
 from crm.observability import metrics
 from crm.web.security import allow_framing_by, local_target
 
@@ -23,12 +25,32 @@ bp = Blueprint("public", __name__)
 _ATTRIBUTION = ("utm_source", "utm_medium", "utm_campaign")
 
 
+@bp.errorhandler(429)
+def too_many(error):
+    """The rate limit stopped a submission: the form comes back with what was typed and
+    says when to try again, instead of a bare error page."""
+    headers = {k: v for k, v in error.get_headers() if k == "Retry-After"}
+    minutes = max(1, -(-int(headers.get("Retry-After", "60")) // 60))
+    limited = ngettext("Several inquiries were sent from here in a short time. Please try "
+                       "again in %(num)d minute; what you typed is kept below.",
+                       "Several inquiries were sent from here in a short time. Please try "
+                       "again in %(num)d minutes; what you typed is kept below.", minutes)
+    if request.endpoint == "public.inquiry":
+        return render_template("public/inquiry.html", form=InquiryForm(),
+                               limited=limited), 429, headers
+    if request.endpoint == "public.embed_inquiry":
+        site = _embed_site()
+        return render_template("public/embed.html", form=InquiryForm(meta={"csrf": False}),
+                               site=site, limited=limited), 429, headers
+    return render_template("error.html", code=429), 429, headers
+
+
 @bp.route("/")
 def index():
     return redirect(url_for("public.inquiry"))
 
 
-def _prefill(form: InquiryForm) -> None:
+def _prefill(form: InquiryForm):
     """Attribution comes with the link (or the embed snippet) that opened the form."""
     form.page_url.data = request.args.get("page") or request.referrer or ""
     form.referrer.data = request.args.get("ref") or request.referrer or ""
@@ -38,23 +60,34 @@ def _prefill(form: InquiryForm) -> None:
     # Only a well-formed id: a hidden field the prospect cannot correct must not fail.
     form.listing_id.data = listing if listing.isascii() and listing.isdigit() and len(listing) < 10 else ""
     form.started.data = spam.new_fill_token()
+    asked = inventory.offered(int(form.listing_id.data)) if form.listing_id.data else None
+    if asked is not None:  # the need is that listing's, until the prospect says otherwise
+        form.deal_type.data = asked.deal_type
+        form.property_type.data = asked.property_type
+        form.region_code.data = asked.region_code
+    return asked
+
+
+def _asked_about(form: InquiryForm):
+    """The listing a refused form was about, to name it again above the form."""
+    return inventory.offered(form.listing) if form.listing else None
 
 
 @bp.route("/inquiry", methods=["GET", "POST"])
 def inquiry():
     form = InquiryForm()
-    if request.method == "GET":
-        _prefill(form)
+    asked = _prefill(form) if request.method == "GET" else None
     if form.validate_on_submit():
         outcome = capture_inquiry(form, channel="web", bot_traps=True)
         # The thank-you page is keyed by a signed session value, not a guessable URL.
         session["last_reference"] = outcome.reference
+        session["last_understood"] = understood(form)
         return redirect(url_for("public.thanks"))
     if request.method == "POST":
         for name in form.errors:
             metrics.REJECTIONS.labels(field=name).inc()
-        return render_template("public/inquiry.html", form=form), 422
-    return render_template("public/inquiry.html", form=form)
+        return render_template("public/inquiry.html", form=form, listing=_asked_about(form)), 422
+    return render_template("public/inquiry.html", form=form, listing=asked)
 
 
 @bp.route("/inquiry/thanks")
@@ -64,6 +97,7 @@ def thanks():
     if not reference:
         return redirect(url_for("public.inquiry"))
     return render_template("public/thanks.html", reference=reference,
+                           understood=session.get("last_understood") or {},
                            sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
 
 
@@ -87,25 +121,27 @@ def _embed_site():
 def embed_inquiry():
     site = _embed_site()
     form = InquiryForm(meta={"csrf": False})
-    if request.method == "GET":
-        _prefill(form)
+    asked = _prefill(form) if request.method == "GET" else None
     if form.validate_on_submit():
         outcome = capture_inquiry(form, channel="web", source_site_id=site.id, bot_traps=True)
         return redirect(url_for("public.embed_thanks", site=site.public_key,
-                                t=_thanks_signer().dumps(outcome.reference),
+                                t=_thanks_signer().dumps([outcome.reference, understood(form)]),
                                 lang=request.args.get("lang")))
     status = 422 if request.method == "POST" else 200
-    return render_template("public/embed.html", form=form, site=site), status
+    return render_template("public/embed.html", form=form, site=site,
+                           listing=asked or _asked_about(form)), status
 
 
 @bp.route("/embed/thanks")
 def embed_thanks():
     site = _embed_site()
     try:
-        reference = _thanks_signer().loads(request.args.get("t", ""), max_age=3600)
+        signed = _thanks_signer().loads(request.args.get("t", ""), max_age=3600)
     except BadSignature:
         return redirect(url_for("public.embed_inquiry", site=site.public_key))
+    reference, taken = signed if isinstance(signed, list) else (signed, {})
     return render_template("public/embed_thanks.html", reference=reference, site=site,
+                           understood=taken,
                            sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
 
 

@@ -31,6 +31,7 @@ MINIMUM_ROLE = {
     "manage.site_rotate_key": "admin",
     "auth.logout": "agent",
     "auth.change_password": "agent",
+    "admin.branding_settings": "admin",
     "calendar.index": "admin",
     "calendar.set_day": "admin",
     "calendar.paste_notice": "admin",

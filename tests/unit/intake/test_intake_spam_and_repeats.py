@@ -61,14 +61,28 @@ def test_ordinary_messages_are_not_spam(client, db, message):
     assert leads(db)[0].status == "new"
 
 
-def test_a_form_sent_too_fast_or_without_its_token_is_spam(app, client, db):
+def test_a_form_without_its_token_is_spam_and_a_fast_one_is_flagged_not_hidden(app, client,
+                                                                              auth, db):
+    """Issue 15: an autofilled form sent in 2 s by a person was silently spam while the
+    page promised a call. Haste alone routes the lead with a visible flag."""
+    agent = UserFactory(email="me@example.com")
+    db.session.commit()
     app.config["CRM_SPAM_MIN_FILL_SECONDS"] = 60  # far above how long the test takes
     token = form_token(client)
     client.post("/inquiry", data={**GOOD, "started": token})
     client.post("/inquiry", data={**GOOD, "mobile": "13800138000"})  # no token: a bot's direct post
     client.post("/inquiry", data={**GOOD, "mobile": "13900139000", "started": token + "x"})
-    assert [(l.status, l.spam_reasons) for l in leads(db)] == [
-        ("spam", "too_fast"), ("spam", "no_fill_token"), ("spam", "no_fill_token")]
+    client.post("/inquiry", data={**GOOD, "mobile": "13700137000", "started": token,
+                                  "message": "代开发票"})              # haste and spam words
+    got = [(l.status, l.spam_reasons) for l in leads(db)]
+    assert got[0][0] == "new" and got[0][1].startswith("too_fast:")
+    assert got[1:3] == [("spam", "no_fill_token"), ("spam", "no_fill_token")]
+    assert got[3][0] == "spam"
+    hasty = leads(db)[0]
+    assert hasty.assigned_to_id == agent.id                    # routed like any lead
+    auth.login("me@example.com")
+    page = client.get(f"/agent/leads/{hasty.id}").get_data(as_text=True)
+    assert "提交速度快于真人填写（打开表单后 " in page and "需要处理" in page
 
 
 def test_a_form_filled_at_human_speed_is_not_spam(app, client, db):
@@ -88,7 +102,8 @@ def test_manager_reviews_spam_and_releases_it_into_routing(client, auth, db):
     lead = leads(db)[0]
     auth.login("boss@example.com")
     page = client.get("/manage/spam").get_data(as_text=True)
-    assert lead.reference in page and "link" in page
+    assert lead.reference in page and "含网址链接" in page and "含广告词（博彩）" in page
+    assert ">link<" not in page and "words:" not in page    # no internal codes
     assert client.post(f"/manage/spam/{lead.id}/release").status_code == 302
     db.session.refresh(lead)
     assert lead.status == "new" and lead.assigned_to_id == agent.id

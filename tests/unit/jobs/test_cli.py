@@ -5,18 +5,20 @@ from crm.models import Lead, Team, User
 
 def test_create_user_makes_a_team_and_a_hashed_password(runner, db):
     result = runner.invoke(args=["crm", "create-user", "--email", "li@example.com", "--name", "李",
-                                 "--role", "agent", "--team", "一组", "--password", "longenough"])
+                                 "--role", "agent", "--team", "一组", "--password", "kiln-harbor-velvet"])
     assert result.exit_code == 0, result.output
     user = db.session.scalars(select(User)).one()
     assert user.team.name == "一组" and user.team.is_default
-    assert user.password_hash != "longenough" and user.check_password("longenough")
+    assert user.password_hash != "kiln-harbor-velvet" and user.check_password("kiln-harbor-velvet")
 
 
 def test_create_user_refuses_short_passwords_and_duplicates(runner, db):
     args = ["crm", "create-user", "--email", "li@example.com", "--name", "李"]
     assert runner.invoke(args=args + ["--password", "short"]).exit_code != 0
-    assert runner.invoke(args=args + ["--password", "longenough"]).exit_code == 0
-    assert runner.invoke(args=args + ["--password", "longenough"]).exit_code != 0
+    weak = runner.invoke(args=args + ["--password", "password1234"])
+    assert weak.exit_code != 0 and "容易猜到" in weak.output
+    assert runner.invoke(args=args + ["--password", "kiln-harbor-velvet"]).exit_code == 0
+    assert runner.invoke(args=args + ["--password", "kiln-harbor-velvet"]).exit_code != 0
 
 
 def test_seed_demo_creates_routed_leads(runner, db):
@@ -52,3 +54,24 @@ def test_create_site_prints_keys_and_stores_only_the_hash(runner, db):
     assert site.api_key_hash == hash_api_key(api_key)
     bad = runner.invoke(args=["crm", "create-site", "--name", "x", "--origin", "zj.example.cn"])
     assert bad.exit_code != 0 and "not an origin" in bad.output
+
+
+def test_the_small_demo_is_a_plausible_history(runner, db):
+    """Issue 15: every stage move of the demo happened on the seed day (the month's ranking
+    showed 4 site visits for 1 lead)."""
+    from crm.models import Activity, LeadStage
+    from crm.models.types import utcnow
+    assert runner.invoke(args=["crm", "seed-demo", "--leads", "40"]).exit_code == 0
+    now = utcnow()
+    leads = {lead.id: lead for lead in db.session.scalars(select(Lead))}
+    moved = [row for row in db.session.scalars(select(LeadStage)) if row.stage != "new"]
+    assert moved and len({row.reached_at.date() for row in moved}) > 5
+    for row in moved:
+        assert leads[row.lead_id].created_at <= row.reached_at <= now
+    for lead in leads.values():
+        steps = list(db.session.scalars(select(Activity).where(Activity.lead_id == lead.id)
+                                        .order_by(Activity.id)))
+        times = [a.created_at for a in steps]
+        assert times == sorted(times) and all(lead.created_at <= t <= now for t in times)
+        if lead.first_contact_at is not None:
+            assert lead.assigned_at < lead.first_contact_at

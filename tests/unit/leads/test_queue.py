@@ -104,7 +104,7 @@ def test_tab_badges_stop_counting_at_the_cap(client, auth, db, monkeypatch):
         LeadFactory(assigned_to=me)
     auth.login("me@example.com")
     html = client.get("/agent/leads").get_data(as_text=True)
-    assert re.search(r'id="tab-mine">[^<]*<span class="count">2\+<', html)
+    assert re.search(r'id="tab-mine">[^<]*<span class="count" id="count-mine">2\+<', html)
     assert len(_refs(html)) == 3
 
 
@@ -117,7 +117,7 @@ def test_tabs_and_their_counts(client, auth, db):
     LeadFactory(assigned_to=UserFactory(team=team))  # a colleague's
     auth.login("me@example.com")
     html = client.get("/agent/leads").get_data(as_text=True)
-    counts = dict(re.findall(r'id="tab-(\w+)">[^<]*<span class="count">(\d+)<', html))
+    counts = dict(re.findall(r'id="tab-(\w+)">[^<]*<span class="count" id="count-\w+">(\d+)<', html))
     assert counts == {"mine": "2", "pool": "1", "due": "1"}  # no "all" for an agent
     pool = client.get("/agent/leads?tab=pool").get_data(as_text=True)
     assert "池中" in pool and "Take it" in client.get("/agent/leads?tab=pool&lang=en").get_data(as_text=True)
@@ -219,6 +219,10 @@ def test_new_assignments_poll_fragment(client, auth, db):
     lead = LeadFactory(assigned_to=me, assigned_at=utcnow() + timedelta(seconds=2))
     fresh = client.get(f"/agent/leads/poll?since={since}").get_data(as_text=True)
     assert lead.reference in fresh and 'hx-get="/agent/leads/poll' in fresh
+    # Issue 15: the tab badge follows a lead that arrives while the queue is open.
+    assert 'id="count-mine" hx-swap-oob="true">1</span>' in fresh
+    assert "hx-swap-oob" not in empty
+    assert 'id="count-mine">' in page
     assert client.get("/agent/leads/poll?since=garbage").status_code == 200
 
 

@@ -57,7 +57,9 @@ def test_per_ip_limit_gives_a_clear_429_page(make_app):
         assert client.post("/inquiry", data=form(f"1380013800{i}")).status_code == 302
     response = client.post("/inquiry?lang=en", data=form("13800138009"))
     assert response.status_code == 429 and "Retry-After" in response.headers
-    assert "Too many requests. Please wait a moment and try again." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Please try again in 1 minute; what you typed is kept below." in page
+    assert 'value="13800138009"' in page and 'value="刘先生"' in page   # the form, as typed
     assert count() == 2
     # Another address is not affected, and reading the form is never limited.
     other = client.post("/inquiry", data=form("13800138009"),
@@ -136,3 +138,18 @@ def test_the_mobile_limit_counts_api_bodies_whatever_their_label(make_app, caplo
                     headers={"X-Api-Key": key})
     text = caplog.text
     assert "exceeded" in text and "13800138000" not in text and "mobile:#" in text
+
+
+def test_refused_forms_do_not_use_up_the_mobile_limit(make_app):
+    """Issue 15: a prospect who corrects mistakes is not locked out; the 429 keeps the form."""
+    app = make_app(CRM_RATELIMIT_PER_IP="100 per minute", CRM_RATELIMIT_PER_MOBILE="2 per minute")
+    client = app.test_client()
+    unconsented = {"contact_name": "刘先生", "mobile": "13391219793"}
+    assert [client.post("/inquiry", data=unconsented).status_code for _ in range(3)] == [422] * 3
+    assert client.post("/inquiry", data=form("13391219793")).status_code == 302
+    assert client.post("/inquiry", data=form("133 9121 9793")).status_code == 302
+    third = client.post("/inquiry", data={**form("13391219793"), "company": "湖州新材料有限公司"})
+    assert third.status_code == 429 and int(third.headers["Retry-After"]) <= 61
+    page = third.get_data(as_text=True)
+    assert "请在 1 分钟后再试" in page and 'value="湖州新材料有限公司"' in page
+    assert count() == 1   # the second was a repeat of the first, the third was refused

@@ -51,7 +51,9 @@ def test_2027_without_data_then_with_the_pasted_notice(client, auth, db):
         preview = client.post("/admin/calendar/notice", data={"year": 2027, "text": NOTICE_2027})
         assert preview.status_code == 200
         text = preview.get_data(as_text=True)
-        assert "2027-02-08" in text and "春节" in text and "2027-02-14" in text
+        spring = text.split("<th scope=\"row\">春节</th>")[1].split("</tr>")[0]
+        assert 'datetime="2027-02-05"' in spring and 'datetime="2027-02-13"' in spring
+        assert "共 9 天" in spring and 'datetime="2027-02-14"' in spring
         assert db.session.scalar(select(CalendarDay).limit(1)) is None    # nothing saved yet
         saved = client.post("/admin/calendar/notice",
                             data={"year": 2027, "text": NOTICE_2027, "confirm": "yes"})
