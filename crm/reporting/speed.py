@@ -91,12 +91,12 @@ class SpeedReport:
                 cols += [Column("assign_p50", _l("Assignment, median (min)"), "minutes"),
                          Column("assign_p90", _l("Assignment, p90 (min)"), "minutes")]
             if times:
-                cols += [Column("contact_p50", _l("First contact, median (min)"), "minutes"),
-                         Column("contact_p90", _l("First contact, p90 (min)"), "minutes")]
+                cols += [Column("contact_p50", _l("First contact, median (clock min)"), "minutes"),
+                         Column("contact_p90", _l("First contact, p90 (clock min)"), "minutes")]
             return cols
         total = self.overall.as_dict() | {"key": _l("Total")}
         return [
-            Table("overall", _l("Speed to lead"), columns(""), [total]),
+            Table("overall", _l("Speed to lead"), columns(_l("Summary")), [total]),
             Table("by_agent", _l("SLA breaches by agent"), columns(_l("Agent"), assignment=False),
                   [r.as_dict() for r in self.by_agent]),
             Table("by_team", _l("SLA breaches by team"), columns(_l("Team"), assignment=False),
