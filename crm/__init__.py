@@ -203,10 +203,16 @@ def register_template_helpers(app: Flask) -> None:
 def _calendar_missing() -> list[int]:
     """Years whose holidays an admin must enter (banner on every page, admins only)."""
     from flask_login import current_user
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from crm.extensions import db
     from crm.formatting import today_local
     from crm.models import Role
     from crm.workdays import days
-    if not current_user.is_authenticated or current_user.role != Role.ADMIN:
+    try:
+        if not current_user.is_authenticated or current_user.role != Role.ADMIN:
+            return []
+        return days.missing_years(today_local())
+    except SQLAlchemyError:  # the database is away: the 503 page needs no banner
+        db.session.rollback()
         return []
-    return days.missing_years(today_local())

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 from flask import has_app_context
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm.extensions import db
 from crm.models import Setting
@@ -31,8 +32,13 @@ def current() -> Branding:
         return Branding()
     cached = _cached
     if cached is None or time.monotonic() - cached[0] > REFRESH_SECONDS:
-        rows = dict(db.session.execute(select(Setting.key, Setting.value).where(
-            Setting.key.in_(Branding.__dataclass_fields__))).all())
+        try:
+            rows = dict(db.session.execute(select(Setting.key, Setting.value).where(
+                Setting.key.in_(Branding.__dataclass_fields__))).all())
+        except SQLAlchemyError:
+            # The database is away (the 503 page is being drawn): the last known, or none.
+            db.session.rollback()
+            return cached[1] if cached else Branding()
         cached = (time.monotonic(), Branding(**rows))
         with _lock:
             _cached = cached

@@ -150,3 +150,14 @@ def seed_calendar():
     from crm.workdays import edit
     years = edit.seed_from_package()
     click.echo(f"seeded {len(years)} year(s)" + (f": {years[0]}–{years[-1]}" if years else ""))
+
+
+@crm_cli.command("parse-message")
+def parse_message():
+    """Read a prospect's message (WeChat, SMS, a call note) on standard input; print one JSON
+    object with the inquiry API's field names, only the fields found. Saves nothing."""
+    import json
+    import sys
+
+    from crm.intake import message
+    click.echo(json.dumps(message.as_fields(message.read(sys.stdin.read())), ensure_ascii=False))

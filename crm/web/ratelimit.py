@@ -5,9 +5,9 @@ request (per address or per API key, and per mobile) in one Redis round trip, wi
 Flask-Limiter's keys, fixed windows, order, 429 and headers. Login: Flask-Limiter.
 
 Every attempt counts per client (a flood is a flood, valid or not). Per mobile only
-inquiries that were accepted count: the window is read before the view, and counted after
-a 201 or a redirect to the thank-you page, so a prospect who corrects a typo three times
-is not locked out of sending the inquiry.
+inquiries that were accepted count: the mobile's windows are counted with the rest (one
+round trip) and given back when the answer is not a 201 or a redirect to the thank-you
+page, so a prospect who corrects a typo three times is not locked out.
 
 One limiter of each per app (not module globals): each keeps settings and "storage is
 dead" state on the instance, which must not leak between apps (tests, workers).
@@ -102,23 +102,16 @@ def init_limiter(app: Flask) -> Limiter:
 # Fixed windows, as Flask-Limiter's default strategy (limits' incr_expire.lua): add one,
 # start the window's expiry on the first hit. In order, stopping after the first counter
 # that goes over, as Flask-Limiter does; returns count and seconds left per counter hit.
-# ARGV per key: limit, expiry, and 1 to count the hit or 0 only to look (a peek reports
-# the count the hit would make, so the same "over the limit" test applies).
 _HIT_ALL = """
 local out = {}
 for i, key in ipairs(KEYS) do
-    local count
-    if ARGV[3 * i] == '1' then
-        count = redis.call('INCRBY', key, 1)
-        if count == 1 then
-            redis.call('EXPIRE', key, ARGV[3 * i - 1])
-        end
-    else
-        count = (tonumber(redis.call('GET', key)) or 0) + 1
+    local count = redis.call('INCRBY', key, 1)
+    if count == 1 then
+        redis.call('EXPIRE', key, ARGV[2 * i])
     end
     out[#out + 1] = count
     out[#out + 1] = redis.call('TTL', key)
-    if count > tonumber(ARGV[3 * i - 2]) then
+    if count > tonumber(ARGV[2 * i - 1]) then
         break
     end
 end
@@ -132,7 +125,7 @@ INTAKE_BLUEPRINTS = ("public", "api")
 class Window:
     item: RateLimitItem
     key: str
-    counts_now: bool = True   # False: looked at before the view, counted only on success
+    kept_on_refusal: bool = True   # False: given back unless the inquiry was accepted
 
 
 @dataclass
@@ -196,17 +189,17 @@ class IntakeLimiter:
         counted = self._count(windows)
         breached = next((c for c in counted if c.breached), None)
         g.intake_limit = breached or counted[0]
-        g.intake_later = [w for w in windows if not w.counts_now]
+        returnable = {w.key for w in windows if not w.kept_on_refusal}
+        g.intake_refund = [c for c in counted if c.key in returnable]
         if breached is not None:
             log.info("ratelimit %s (%s) exceeded at endpoint: %s", breached.item,
                      loggable_key(breached.key), request.endpoint)
-            g.intake_later = []
             raise TooManyRequests(retry_after=max(1, int(breached.reset_at - time.time()) + 1))
 
     def add_headers(self, response):
-        later = g.pop("intake_later", None)
-        if later and _accepted(response):
-            self._count([Window(w.item, w.key) for w in later])
+        refund = g.pop("intake_refund", None)
+        if refund and not _accepted(response):
+            self._refund(refund)
         counted = g.pop("intake_limit", None)
         if counted is not None and self.headers:
             reset_at = int(counted.reset_at + 1)
@@ -215,6 +208,21 @@ class IntakeLimiter:
             response.headers.add("X-RateLimit-Reset", str(reset_at))
             response.headers.set("Retry-After", str(int(reset_at - time.time())))
         return response
+
+    def _refund(self, counted: list[Counted]) -> None:
+        """Give back what a refused inquiry counted in the mobile's windows."""
+        try:
+            if self.redis is not None and time.time() >= self.retry_redis_at:
+                with self.redis.pipeline(transaction=False) as pipe:
+                    for c in counted:
+                        pipe.decr(f"LIMITS:{c.key}")
+                    pipe.execute()
+                return
+        except Exception as exc:  # noqa: BLE001 - a refund is a courtesy; never fail the answer
+            log.warning("Rate limit refund failed (%s)", exc)
+            return
+        for c in counted:
+            self.memory.incr(c.key, c.item.get_expiry(), amount=-1)
 
     def _count(self, windows: list[Window]) -> list[Counted]:
         if self.redis is not None and time.time() >= self.retry_redis_at:
@@ -235,7 +243,7 @@ class IntakeLimiter:
     def _count_in_redis(self, windows: list[Window]) -> list[Counted]:
         args = []
         for w in windows:
-            args += [w.item.amount, w.item.get_expiry(), int(w.counts_now)]
+            args += [w.item.amount, w.item.get_expiry()]
         # limits' RedisStorage puts "LIMITS:" before each key: the same counters as before.
         values = self.hit_all(keys=[f"LIMITS:{w.key}" for w in windows], args=args)
         now = time.time()
@@ -245,10 +253,7 @@ class IntakeLimiter:
     def _count_in_memory(self, windows: list[Window]) -> list[Counted]:
         counted = []
         for w in windows:
-            if w.counts_now:
-                count = self.memory.incr(w.key, w.item.get_expiry())
-            else:
-                count = self.memory.get(w.key) + 1
+            count = self.memory.incr(w.key, w.item.get_expiry())
             counted.append(Counted(w.item, w.key, count, self.memory.get_expiry(w.key)))
             if counted[-1].breached:
                 break

@@ -45,13 +45,17 @@ def agent_day(live_app):
         return {"lead_id": lead.id, "listing_id": listing.id}
 
 
-def test_agent_works_a_new_lead_on_a_phone(live_server, live_app, phone, agent_day):
-    page = phone
+def _log_in(page, live_server):
     page.goto(f"{live_server}/login")
     page.fill("input[name=email]", "li@example.com")
     page.fill("input[name=password]", "secret-pass")
     page.click("button[type=submit]")
     page.wait_for_url("**/agent/leads")
+
+
+def test_agent_works_a_new_lead_on_a_phone(live_server, live_app, phone, agent_day):
+    page = phone
+    _log_in(page, live_server)
     assert page.locator("#queue .lead-item").count() == 2
     # The lead about to breach its first-contact time comes first.
     assert "CF261123-A001" in page.locator("#queue .lead-item").first.inner_text()
@@ -133,3 +137,41 @@ def test_manager_bulk_reassigns_on_a_phone(live_server, live_app, phone, agent_d
     with live_app.app_context():
         owners = set(db.session.scalars(select(Lead.assigned_to_id)))
         assert owners == {db.session.scalars(select(User.id).where(User.email == "zhang@example.com")).one()}
+
+
+PASTED = ("你好，我们是做新能源汽车零部件的，想在嘉兴或者湖州长兴租个单层厂房，3000-5000平，"
+          "层高8米以上，需要环评，年税收大概300万，投资5000万左右。苏州某某精密机械有限公司 "
+          "王经理 139 1234 5678 微信同号")
+
+
+def test_agent_pastes_a_wechat_message_on_a_phone(live_server, live_app, phone, agent_day):
+    """Issue 17: paste the message, see the fields filled and the words they came from,
+    correct one, save, and find the lead in the agent's own queue."""
+    page = phone
+    _log_in(page, live_server)
+    page.goto(f"{live_server}/agent/leads/new")
+    page.fill("#pasted", PASTED)
+    page.get_by_role("button", name="识别消息").click()
+    page.wait_for_selector("#pasted-message mark")
+    marks = page.locator("#pasted-message mark").all_inner_texts()
+    assert "年税收大概300万" in marks and "139 1234 5678" in marks
+    assert page.locator("#contact_name").input_value() == "王经理"
+    assert page.locator("#mobile").input_value() == "13912345678"
+    assert page.locator("#company").input_value() == "苏州某某精密机械有限公司"
+    assert page.locator("#area_min").input_value() == "3000" and page.locator(
+        "#area_max").input_value() == "5000"
+    assert page.get_by_label("租赁", exact=True).is_checked()
+    assert "来自：“3000-5000平”" in page.locator(".field", has=page.locator("#area_min")).inner_text()
+    shoot(page, "20-paste-message-phone")
+    # The region read is the common one (浙江); the agent knows it is 长兴 and corrects it.
+    page.get_by_label("地区", exact=True).select_option("zj.huzhou.changxing")
+    page.locator("#consent").check()   # the agent confirms the prospect agreed (never parsed)
+    page.get_by_role("button", name="保存线索").click()
+    page.wait_for_load_state()
+    assert page.locator(".has-error").all_inner_texts() == []
+    with live_app.app_context():
+        lead = db.session.scalars(select(Lead).where(Lead.company == "苏州某某精密机械有限公司")).one()
+        assert lead.region_code == "zj.huzhou.changxing" and lead.annual_tax_wan == 300
+        assert lead.assigned_to.email == "li@example.com"
+    page.goto(f"{live_server}/agent/leads")
+    assert page.locator("#queue .lead-item", has_text="苏州某某精密机械有限公司").count() == 1

@@ -208,13 +208,16 @@ def test_all_limits_of_a_submission_cost_one_redis_round_trip(migrated, monkeypa
     client = app.test_client()
     store = redis.Redis.from_url(migrated["REDIS_URL"])
     try:
-        answers = []
+        answers, trips = [], []
         for mobile in ("13700000001", "137 0000 0001", "+86 137-0000-0001", "13700000002",
                        "13700000003"):
             sent.clear()
             answers.append(client.post("/api/v1/inquiries", headers={"X-Api-Key": key}, json={
                 "contact_name": "刘", "consent": True, "mobile": mobile}))
-            assert len(sent) == 1  # four windows (key: minute, day; mobile: 10 min, day)
+            trips.append(len(sent))
+        # Four windows (key: minute, day; mobile: 10 min, day) in one round trip; an inquiry
+        # the mobile's window refused costs one more, to give that count back.
+        assert trips == [1, 1, 2, 1, 1]
         assert [a.status_code for a in answers] == [201, 201, 429, 201, 429]
         # Headers as Flask-Limiter gave them: the smallest window, or the one that refused.
         first, _second, third, fourth, fifth = answers

@@ -21,7 +21,7 @@ from crm import access
 from crm.access import role_required
 from crm.extensions import db
 from crm.inputs.fields import database_id
-from crm.intake import repeats
+from crm.intake import message, repeats
 from crm.intake.capture import capture_by_agent
 from crm.leads import edit, export, followup, merge, queue, scoring, stages
 from crm.listings import inventory, matching
@@ -191,6 +191,20 @@ def new_lead():
         return redirect(url_for("agent.my_leads"))
     return render_template("agent/new_lead.html", form=form), (
         422 if request.method == "POST" else 200)
+
+
+@bp.route("/leads/new/paste", methods=["POST"])
+@login_required
+def paste_message():
+    """An agent pastes a WeChat message, an SMS or a call note: the entry form comes back
+    filled, each field with the words it came from. Nothing is saved until they check it."""
+    pasted = (request.form.get("pasted") or "")[:5000]
+    form = AgentInquiryForm(formdata=None)
+    words = message.fill_form(form, pasted) if pasted.strip() else {}
+    if not words:
+        flash(_("Nothing could be read from the pasted text; please fill in the form."), "error")
+    return render_template("agent/new_lead.html", form=form, pasted=pasted, source_words=words,
+                           marked=message.highlighted(pasted, words))
 
 
 # --- one lead --------------------------------------------------------------------------

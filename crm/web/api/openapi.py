@@ -3,7 +3,7 @@ from flask import current_app, request
 
 from crm.inputs.phone import mobile_pattern
 from crm.intake.forms import InquiryForm
-from crm.web.api.fields import FIELDS
+from crm.web.api.fields import FIELDS, SOMETHING_TO_READ
 
 _TYPES = {
     "text": {"type": "string"},
@@ -110,6 +110,41 @@ def openapi_document() -> dict:
         },
         "security": [{"ApiKey": []}],
         "paths": {
+            "/parse": {
+                "post": {
+                    "summary": "Read an inquiry out of a pasted message (stores nothing)",
+                    "description": "A WeChat message, an SMS or a call note in; the inquiry "
+                                   "fields it supports out, with the words each came from. "
+                                   "Send the fields on to /inquiries after a person checked them.",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["text"],
+                                   "properties": {"text": {"type": "string", "minLength": 1,
+                                                           "maxLength": 5000,
+                                                           "pattern": SOMETHING_TO_READ}}},
+                        "example": {"text": "求租松江厂房2000平左右 张先生 13800138000"}}}},
+                    "responses": {
+                        "200": {"description": "what was read", "content": {"application/json": {
+                            "schema": {"type": "object", "required": ["fields", "sources"],
+                                       "properties": {
+                                           "fields": {"type": "object", "description":
+                                                      "inquiry fields (names as in Inquiry)"},
+                                           "sources": {"type": "object", "description":
+                                                       "for each field, the words it came from",
+                                                       "additionalProperties": {"type": "string"}}}}}}},
+                        "401": _error("missing or wrong X-Api-Key"),
+                        "413": _error("body too large"),
+                        "422": {"description": "no text to read", "content": {
+                            "application/json": {"schema": {
+                                "$ref": "#/components/schemas/ValidationErrors"}}}},
+                        "405": {**_error("only POST is allowed"), "headers": {"Allow": {
+                            "description": "the allowed methods", "schema": {"type": "string"}}}},
+                        "429": {**_error("rate-limited (per API key)"),
+                                "headers": {**_limit_headers(), "Retry-After": {
+                                    "description": "seconds to wait before trying again",
+                                    "schema": {"type": "integer"}}}},
+                    },
+                },
+            },
             "/inquiries": {
                 "post": {
                     "summary": "Submit an inquiry",

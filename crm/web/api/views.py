@@ -1,16 +1,17 @@
-"""JSON API for partner sites and mini-programs: POST /api/v1/inquiries.
+"""JSON API for partner sites and mini-programs: POST /api/v1/inquiries, POST /api/v1/parse.
 
 Authenticated by the source site's key (X-Api-Key), so it is exempt from CSRF.
 """
 import json
+import re
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from crm.extensions import csrf
-from crm.intake import idempotency, sites
+from crm.intake import idempotency, message, sites
 from crm.intake.forms import InquiryForm
-from crm.web.api.fields import form_errors, to_formdata
+from crm.web.api.fields import SOMETHING_TO_READ, form_errors, to_formdata
 from crm.web.api.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -73,6 +74,28 @@ def create_inquiry():
             if messages := form_errors(form, payload):
                 errors = {"errors": messages}
     return _answer(idempotency.submit(site_id, key, request_hash, form, errors))
+
+
+PARSE_MAX_CHARS = 5000
+
+
+@bp.post("/parse")
+def parse_message():
+    """A partner tool's pasted message, read into inquiry fields; nothing is stored. Same
+    key as the inquiries API; the rate limits of intake apply."""
+    if sites.site_id_for_api_key(request.headers.get("X-Api-Key")) is None:
+        return _answer(idempotency.Answer(
+            401, {"error": _("A valid X-Api-Key header is required.")}))
+    if (request.content_length or 0) > current_app.config["CRM_API_MAX_BODY_BYTES"]:
+        abort(413)
+    payload = _parse(request.get_data(cache=True))
+    text = payload.get("text") if isinstance(payload, dict) else None
+    if (not isinstance(text, str) or len(text) > PARSE_MAX_CHARS
+            or not re.search(SOMETHING_TO_READ, text)):
+        return _answer(idempotency.Answer(422, {"errors": {"text": [
+            _("Send the message as {\"text\": \"...\"}.")]}}))
+    found = message.read(text)
+    return jsonify(fields=message.as_fields(found), sources=message.sources(found, text))
 
 
 @bp.get("/openapi.json")

@@ -31,6 +31,8 @@ MINIMUM_ROLE = {
     "manage.site_rotate_key": "admin",
     "auth.logout": "agent",
     "auth.change_password": "agent",
+    "agent.paste_message": "agent",
+    "api.parse_message": "own",
     "admin.branding_settings": "admin",
     "calendar.index": "admin",
     "calendar.set_day": "admin",

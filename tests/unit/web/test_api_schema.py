@@ -24,7 +24,8 @@ def test_the_api_keeps_its_openapi_promises(app, db, mode):
     db.session.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {(op.method.upper(), op.path) for op in operations} == {("POST", "/inquiries")}
+    assert {(op.method.upper(), op.path) for op in operations} == {("POST", "/inquiries"),
+                                                                   ("POST", "/parse")}
 
     for operation in operations:
         @given(case=operation.as_strategy(generation_mode=mode))

@@ -1,0 +1,425 @@
+"""Read an inquiry out of free text: a WeChat message, an SMS, a note from a call.
+
+    你好，我们是做新能源汽车零部件的，想在嘉兴或者湖州长兴租个单层厂房，3000-5000平，
+    需要环评，年税收大概300万，投资5000万左右。苏州某某精密机械有限公司 王经理
+    139 1234 5678 微信同号
+
+Each field found keeps the words it came from (`Found.start/end` index the original text),
+so the agent sees why a field was filled. Nothing is guessed: a field the text does not
+clearly support stays empty, because a wrong value is worse than none (the corpus in
+tests/fixtures/messages.jsonl measures precision and recall). The result uses the JSON API's
+field names; the agent's form and the API validate it like any other inquiry.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from crm.choices import SQM_PER_MU
+from crm.inputs.numbers import NumberError
+from crm.inputs.numbers import parse as parse_number
+from crm.inputs.phone import PhoneError, parse_mobile
+from crm.inputs.text import to_simplified
+from crm.regions import REGIONS
+
+
+@dataclass(frozen=True)
+class Found:
+    value: object
+    start: int
+    end: int
+
+
+CJK = "\u4e00-\u9fff"
+_NUM = r"(?:\d+(?:\.\d+)?(?:[万千])?|[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]*)"
+_AREA_UNIT = r"(?:平方米|平方|平米|平|㎡|m²|m2|亩)"
+_RANGE = r"\s*(?:-|—|–|~|～|到|至)\s*"
+_AREA = re.compile(
+    rf"(?P<pre>约|大概|大约|至少|最少|不少于|不低于|最多|不超过|不大于)?\s*(?P<a>{_NUM})\s*"
+    rf"(?P<ua>{_AREA_UNIT})?(?:{_RANGE}(?P<b>{_NUM})\s*)?(?P<unit>{_AREA_UNIT})"
+    r"(?P<post>左右|上下|以上|以下|以内|起|多)?")
+_MONEY = rf"(?P<num>{_NUM})\s*(?:个)?\s*(?P<unit>亿元|亿|千万|万元|万|元)"
+_TAX = re.compile(r"(?P<kind>亩均税收|亩均纳税|亩均税|(?:年)?(?:税收|纳税|缴税|税额)(?:贡献)?)"
+                  rf"[^，,。；;\n{CJK}\d]{{0,3}}(?:[{CJK}]{{0,6}}?)\s*" + _MONEY)
+_INVEST = re.compile(r"(?:总投资|固定资产投资|投资总额|投资额|投资)"
+                     r"[^，,。；;\n\d]{0,8}?\s*" + _MONEY)
+_MOBILE = re.compile(r"(?<![\d])(?:\+?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8})(?![\d])")
+_SAME_WECHAT = re.compile(r"微信同号|同微信|微信同手机|微信也是这个|vx同号|v信同号|微信号同手机")
+_WECHAT = re.compile(r"(?:微信号|微信|vx|v信|wx|weixin|wechat)\s*(?:号)?\s*[:：是为]?\s*"
+                     r"(?P<id>[a-zA-Z][-_a-zA-Z0-9]{5,19}|1[3-9]\d{9})(?![-_a-zA-Z0-9])",
+                     re.IGNORECASE)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_COMPANY_END = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团)")
+_COMPANY_CHARS = re.compile(rf"[{CJK}A-Za-z0-9（）()·&]")
+_COMPANY_LEAD = re.compile(r"^.*(?:我们是|我是|我们|我司|来自|这边是|这里是|公司名称|公司名|单位|"
+                           r"企业名称|您好|你好|是)")
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+             "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
+             "毛郝龚邵万钱严覃武戴莫孔向汤")
+_TITLED = re.compile(rf"([{_SURNAMES}](?:经理|总监|总|先生|女士|小姐|工|老板|主任|部长|老师|董|博士))"
+                     r"(?!您好|你好|好[，,！!\s])")
+_NAMED = re.compile(rf"(?:联系人|姓名|我叫|本人)\s*[:：是]?\s*([{_SURNAMES}][{CJK}]{{1,2}}?)"
+                    rf"(?=[\s，,。；;:：\d]|$|经理|先生|女士|小姐|总|博士)")
+_EIA_NO = re.compile(r"(?:不需要|无需|不用|不要|不需|没有|不做|不涉及)(?:做|办)?环评")
+_EIA_YES = re.compile(r"(?:需要|要求|要|需|能|可以|可|必须|得|有)(?:做|办|过|通过)?环评|"
+                      r"环评(?:需要|要求|必须|要能)")
+_USAGE = re.compile(rf"(?:是|我们|我司|公司)?(?:做|生产|从事|加工(?!区|园|厂)|主营|经营)(?P<u>[{CJK}A-Za-z0-9]{{1,16}}?)"
+                    r"(?:的|，|,|。|；|\s|用|$)|用途\s*[:：是为]?\s*(?P<v>[^，,。；;\s]{2,16})|"
+                    rf"用于(?P<w>[{CJK}A-Za-z0-9]{{2,16}}?)(?:[，,。；\s]|$)")
+_SPACE_TYPES = r"(?:厂房|厂|仓库|仓|冷库|库|办公|写字楼|车间|地|土地)"
+_ALONE = r"(?:^|(?<=[\s，,。；;：:!！?？]))"   # a word standing on its own: "厂房 租 电话"
+_RENT = re.compile(r"求租|急租|租赁|承租|想租|要租|租个|租一|租用|出租|租下|来租|租的|整租|能租|可租|"
+                   rf"租{_SPACE_TYPES}|(?:厂房|仓库|冷库|办公室|车间)租|{_ALONE}租(?=[\s，,。；;！!]|$)")
+_BUY = re.compile(r"求购|购买|想买|要买|买个|买一|买块|收购|购置|拿地|买地|买厂|买仓|出售|能买|可以买|"
+                  r"买下|产权|独立产证|买断|卖吗|卖么|有地卖|有卖|"
+                  rf"买{_SPACE_TYPES}|{_ALONE}买(?=[\s，,。；;！!]|$)")
+_TYPES = (("factory", re.compile(r"厂房|车间|标准厂房|独栋|厂区|生产基地")),
+          ("warehouse", re.compile(r"仓库|仓储|冷库|库房|物流园|物流仓|物流(?!设备)")),
+          ("land", re.compile(r"工业用地|土地|地块|用地|拿地|买地|工业地|块地|亩地")),
+          ("office", re.compile(r"写字楼|办公楼|办公室|办公")))
+_INDUSTRIES = (
+    ("nev", r"新能源汽车|新能源车|汽车零部件|汽车配件|汽配|电动车|锂电|动力电池|电池|充电桩|电机电控"),
+    ("ic", r"芯片|半导体|集成电路|晶圆|封装测试|封测"),
+    ("biomedicine", r"生物医药|医药|医疗器械|制药|生物技术|原料药"),
+    ("equipment", r"数控|机床|机器人|自动化设备|装备制造|精密机械|机械加工|机械|模具|设备制造"),
+    ("materials", r"新材料|复合材料|高分子|碳纤维|化工材料|涂料|胶粘剂"),
+    ("electronics_3c", r"3c|消费电子|电子产品|手机配件|结构件|电子元器件"),
+    ("ai", r"人工智能|机器视觉"),
+    ("green", r"节能环保|环保设备|光伏|储能|风电"),
+    ("cosmetics", r"化妆品|美妆|日化"),
+    ("logistics_equipment", r"物流设备|智能仓储设备|输送线|叉车"),
+    ("xinchuang", r"信创"),
+)
+_PARK = re.compile(rf"[{CJK}]{{2,8}}?(?:经济技术开发区|经济开发区|高新技术产业开发区|高新区|经开区|开发区|"
+                   r"工业园区|高科技园区|科技园区|产业园|工业园|科技园|新区)")
+_CITY = re.compile(rf"(?:在|到|去)([{CJK}]{{2,3}}?)(?:市|县|区)(?![{CJK}]*公司)")
+
+
+def _aliases() -> list[tuple[str, str]]:
+    out = []
+    for code, region in REGIONS.items():
+        names = {region.zh}
+        stripped = re.sub(r"(新片区|新区|区|市|县|省|农场)$", "", region.zh)
+        if len(stripped) >= 2:
+            names.add(stripped)
+        out += [(name, code) for name in names]
+    return sorted(out, key=lambda pair: -len(pair[0]))
+
+
+_REGION_ALIASES = _aliases()
+
+
+def normalise(text: str) -> str:
+    """Full-width → ASCII and traditional → simplified, one character for one, so that
+    positions in the result are positions in what was pasted."""
+    chars = []
+    for ch in text:
+        folded = unicodedata.normalize("NFKC", ch)
+        chars.append(folded if len(folded) == 1 else ch)
+    plain = "".join(chars)
+    simple = to_simplified(plain)
+    if len(simple) != len(plain):
+        simple = "".join(c if len(s := to_simplified(c)) != 1 else s for c in plain)
+    return simple
+
+
+class _Reader:
+    def __init__(self, text: str):
+        self.text = normalise(text)
+        self.found: dict[str, Found] = {}
+        self.taken: list[tuple[int, int]] = []   # spans no other field may reuse
+
+    def free(self, start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in self.taken)
+
+    def put(self, name: str, value, start: int, end: int, take: bool = True) -> None:
+        if name not in self.found and value not in (None, ""):
+            self.found[name] = Found(value, start, end)
+            if take:
+                self.taken.append((start, end))
+
+
+def read(text: str) -> dict[str, Found]:
+    """Every field the text supports, with where it was said."""
+    r = _Reader(text or "")
+    _email(r)
+    _mobile_and_wechat(r)
+    _company(r)
+    _contact(r)
+    _money(r)
+    _area(r)
+    _eia(r)
+    _deal_and_type(r)
+    _region(r)
+    _industry_and_usage(r)
+    return r.found
+
+
+def as_fields(found: dict[str, Found]) -> dict:
+    """The JSON API's field names and plain JSON values."""
+    out = {}
+    for name, f in found.items():
+        out[name] = float(f.value) if isinstance(f.value, Decimal) else f.value
+    return out
+
+
+def sources(found: dict[str, Found], text: str) -> dict[str, str]:
+    return {name: text[f.start:f.end] for name, f in found.items()}
+
+
+def _email(r: _Reader) -> None:
+    for m in _EMAIL.finditer(r.text):
+        r.put("email", m.group(0), m.start(), m.end())
+        return
+
+
+def _mobile_and_wechat(r: _Reader) -> None:
+    for m in _MOBILE.finditer(r.text):
+        if not r.free(m.start(), m.end()):
+            continue
+        digits = re.sub(r"\D", "", m.group(1))
+        try:
+            parse_mobile(digits)
+        except PhoneError:
+            continue
+        r.put("mobile", digits, m.start(1), m.end(1))
+        break
+    same = _SAME_WECHAT.search(r.text)
+    if same and "mobile" in r.found:
+        r.put("wechat", r.found["mobile"].value, same.start(), same.end())
+        return
+    for m in _WECHAT.finditer(r.text):
+        if r.free(m.start("id"), m.end("id")):
+            r.put("wechat", m.group("id"), m.start("id"), m.end("id"))
+            return
+
+
+def _company(r: _Reader) -> None:
+    for m in _COMPANY_END.finditer(r.text):
+        start = m.start()
+        while start > 0 and start > m.start() - 30 and _COMPANY_CHARS.match(r.text[start - 1]):
+            start -= 1
+        name = r.text[start:m.end()]
+        lead = _COMPANY_LEAD.match(name[:-len(m.group(0))])
+        if lead:
+            start += lead.end()
+            name = r.text[start:m.end()]
+        if len(name) - len(m.group(0)) >= 2 and r.free(start, m.end()):
+            r.put("company", name, start, m.end())
+            return
+
+
+def _contact(r: _Reader) -> None:
+    for pattern in (_NAMED, _TITLED):
+        for m in pattern.finditer(r.text):
+            before = r.text[max(0, m.start(1) - 1):m.start(1)]
+            if m.group(1)[0] == "万" and re.match(r"[\d零一二两三四五六七八九十百千]", before or " "):
+                continue  # "5000万总投资": an amount, not 万总
+            if r.free(m.start(1), m.end(1)):
+                r.put("contact_name", m.group(1), m.start(1), m.end(1))
+                return
+
+
+def _money_value(num: str, unit: str) -> Decimal | None:
+    try:
+        value, _unit = parse_number(num.replace("个", "") + unit, "money")
+    except NumberError:
+        return None
+    return value
+
+
+def _money(r: _Reader) -> None:
+    per_mu = None
+    for m in _TAX.finditer(r.text):
+        value = _money_value(m.group("num"), m.group("unit"))
+        if value is None or not r.free(m.start("num"), m.end("unit")):
+            continue
+        if m.group("kind").startswith("亩均"):
+            per_mu = (value, m.start(), m.end("unit"))
+        else:
+            r.put("annual_tax_wan", value, m.start(), m.end("unit"))
+        break
+    for m in _INVEST.finditer(r.text):
+        value = _money_value(m.group("num"), m.group("unit"))
+        if value is not None and r.free(m.start("num"), m.end("unit")):
+            r.put("investment_wan", value, m.start(), m.end("unit"))
+            break
+    r.per_mu = per_mu
+
+
+def _area(r: _Reader) -> None:
+    for m in _AREA.finditer(r.text):
+        if not r.free(m.start("a"), m.end()):
+            continue
+        unit_word = m.group("unit")
+        if m.group("ua") and m.group("b") is None:
+            continue  # "3000平 5000平" is two figures, not a range
+        if re.search(r"[钱每元价]$", r.text[max(0, m.start() - 1):m.start()]) or re.match(
+                r"多少|价|单价|租金|\d", r.text[m.end():m.end() + 2]):
+            continue  # a price per unit ("多少钱一亩", "每平"), not the size wanted
+        try:
+            low, unit = parse_number(m.group("a") + unit_word, "area")
+            high = parse_number(m.group("b") + unit_word, "area")[0] if m.group("b") else None
+        except NumberError:
+            continue
+        if low is None or low <= 0:
+            continue
+        unit = unit or "sqm"
+        qualifier = (m.group("pre") or "") + (m.group("post") or "")
+        if high is not None:
+            if high < low:
+                continue
+            values = {"area_min": low, "area_max": high}
+        elif re.search(r"以上|起|至少|最少|不少于|不低于|多", qualifier):
+            values = {"area_min": low}
+        elif re.search(r"以下|以内|最多|不超过|不大于", qualifier):
+            values = {"area_max": low}
+        else:
+            values = {"area_min": low, "area_max": low}
+        start = m.start("pre") if m.group("pre") else m.start("a")
+        for name, value in values.items():
+            r.put(name, value, start, m.end(), take=False)
+        r.put("area_unit", unit, start, m.end(), take=False)
+        break
+    per_mu = getattr(r, "per_mu", None)
+    if per_mu and "annual_tax_wan" not in r.found:
+        low, high = r.found.get("area_min"), r.found.get("area_max")
+        if low and high and low.value == high.value and r.found["area_unit"].value == "mu":
+            r.put("annual_tax_wan", per_mu[0] * low.value, per_mu[1], per_mu[2])
+
+
+def _eia(r: _Reader) -> None:
+    no, yes = _EIA_NO.search(r.text), _EIA_YES.search(r.text)
+    if no:
+        r.put("needs_eia", False, no.start(), no.end())
+    elif yes:
+        r.put("needs_eia", True, yes.start(), yes.end())
+
+
+def _first(r: _Reader, pattern: re.Pattern):
+    return next((m for m in pattern.finditer(r.text) if r.free(m.start(), m.end())), None)
+
+
+def _deal_and_type(r: _Reader) -> None:
+    rent, buy = _first(r, _RENT), _first(r, _BUY)
+    if rent and not buy:
+        r.put("deal_type", "rent", rent.start(), rent.end(), take=False)
+    elif buy and not rent:
+        r.put("deal_type", "buy", buy.start(), buy.end(), take=False)
+    mentions = sorted((m.start(), kind, m) for kind, pattern in _TYPES
+                      if (m := _first(r, pattern)) is not None)
+    kinds = [kind for _pos, kind, _m in mentions]
+    if not mentions:
+        return
+    # An office is often part of the need ("厂房带办公"): another type wins over it.
+    pick = next((entry for entry in mentions if entry[1] != "office"), mentions[0])
+    if len({k for k in kinds if k != "office"}) <= 1:
+        r.put("property_type", pick[1], pick[2].start(), pick[2].end(), take=False)
+
+
+def _region(r: _Reader) -> None:
+    hits = []
+    text = r.text
+    for name, code in _REGION_ALIASES:
+        for m in re.finditer(re.escape(name), text):
+            if r.free(m.start(), m.end()) and not any(
+                    s <= m.start() and m.end() <= e for s, e, _c in hits):
+                hits.append((m.start(), m.end(), code))
+    codes = {code for _s, _e, code in hits}
+    codes = {c for c in codes if not any(o != c and o.startswith(c + ".") for o in codes)}
+    park = _first(r, _PARK)
+    if codes:
+        common = _common_ancestor(sorted(codes))
+        if common:
+            spans = [(s, e) for s, e, c in hits if c.startswith(common)]
+            r.put("region", common, min(s for s, _e in spans), max(e for _s, e in spans),
+                  take=False)
+            return
+    if park:
+        # The park's own name, without the words before it ("想在…", "找个…").
+        lead = re.match(r"^.*(?:在|到|去|于|想|要|找|个|的|是|近)", park.group(0))
+        start = park.start() + (lead.end() if lead else 0)
+        if park.end() - start >= 4:
+            r.put("region", text[start:park.end()], start, park.end(), take=False)
+            return
+    city = _CITY.search(text)
+    if city and r.free(city.start(1), city.end(1)):
+        r.put("region", city.group(1), city.start(1), city.end(1), take=False)
+
+
+def _common_ancestor(codes: list[str]) -> str:
+    parts = [c.split(".") for c in codes]
+    common = []
+    for level in zip(*parts):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return ".".join(common)
+
+
+def _industry_and_usage(r: _Reader) -> None:
+    best = None
+    for code, words in _INDUSTRIES:
+        for m in re.finditer(words, r.text, re.IGNORECASE):
+            if r.free(m.start(), m.end()) and (best is None or m.start() < best[1].start()):
+                best = (code, m)
+            break
+    if best:
+        r.put("industry", best[0], best[1].start(), best[1].end(), take=False)
+    for m in _USAGE.finditer(r.text):
+        name = next(g for g in ("u", "v", "w") if m.group(g))
+        words = m.group(name)
+        if not r.free(m.start(name), m.end(name)) or re.search(
+                r"厂房|仓库|土地|办公|这个|什么|环评|生意|项目", words):
+            continue
+        r.put("usage", words, m.start(name), m.end(name), take=False)
+        return
+
+
+def area_in_mu(sqm: Decimal) -> Decimal:
+    return (sqm / Decimal(str(SQM_PER_MU))).quantize(Decimal("0.01"))
+
+
+# --- onto the inquiry form --------------------------------------------------------------
+# API name → InquiryForm field; "region" goes to the code when it is one, else to the text.
+_FORM_FIELD = {"wechat": "wechat_id", "needs_eia": "needs_eia"}
+
+
+def fill_form(form, text: str) -> dict[str, str]:
+    """Put what `text` says into an (unsubmitted) InquiryForm; returns {form field: the
+    words it came from} for the page to show beside each field. The form is then checked
+    like any other submission when the agent saves it."""
+    found = read(text)
+    words = {}
+    for name, f in found.items():
+        value = f.value
+        if name == "region":
+            field = "region_code" if value in REGIONS else "region_text"
+        elif name == "needs_eia":
+            field, value = "needs_eia", "yes" if value else "no"
+        else:
+            field = _FORM_FIELD.get(name, name)
+        if not hasattr(form, field):
+            continue
+        getattr(form, field).data = value
+        if isinstance(value, Decimal):  # shown as said: 3000, not 3000.00
+            getattr(form, field).raw_data = [format(value.normalize(), "f")]
+        words[field] = text[f.start:f.end]
+    if not form.message.data:
+        form.message.data = text.strip()[:2000]
+    return words
+
+
+def highlighted(text: str, found_words: dict[str, str]):
+    """The pasted text with every span a field came from marked (<mark>), escaped."""
+    from markupsafe import Markup, escape
+    spans = sorted({(f.start, f.end) for f in read(text).values()})
+    out, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue
+        out.append(escape(text[at:start]))
+        out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        at = end
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
