@@ -21,11 +21,12 @@ from crm.models.types import utcnow
 class Original(NamedTuple):
     id: int
     reference: str
-    matched_on: str      # "mobile" | "company"
+    matched_on: str      # "mobile" | "wechat" | "company"
 
 
 def find_original(lead: Lead) -> Original | None:
-    """The newest non-spam lead in the window with the same mobile, else company + contact."""
+    """The newest non-spam lead in the window with the same mobile, else the same WeChat ID,
+    else company + contact."""
     since = lead.created_at - repeat_window()
 
     def newest(matched_on: str, *conditions):
@@ -33,16 +34,18 @@ def find_original(lead: Lead) -> Original | None:
                 .where(Lead.created_at >= since, Lead.status != "spam", *conditions)
                 .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1).subquery())
 
-    # One round trip, two branches, each served by its own index (ix_lead_mobile_created,
-    # ix_lead_company_contact_created); an OR would defeat both. Only the id and reference:
+    # One round trip, a branch per key, each served by its own index (ix_lead_mobile_created,
+    # ix_lead_wechat_created, ix_lead_company_contact_created); an OR would defeat them. Only the id and reference:
     # the whole row is not needed to link a repeat.
     branches = [newest("mobile", Lead.mobile_e164 == lead.mobile_e164)]
+    if lead.wechat_id:
+        branches.append(newest("wechat", Lead.wechat_id == lead.wechat_id))
     if lead.company and lead.contact_name:
         branches.append(newest("company", Lead.company == lead.company,
                                Lead.contact_name == lead.contact_name))
     rows = db.session.execute(union_all(*(select(branch) for branch in branches))).all()
     matches = {row.matched_on: Original(row.id, row.reference, row.matched_on) for row in rows}
-    return matches.get("mobile") or matches.get("company")
+    return matches.get("mobile") or matches.get("wechat") or matches.get("company")
 
 
 def _details(lead: Lead) -> dict:

@@ -156,6 +156,8 @@ class Lead(db.Model):
         Index("ix_lead_mobile_created", "mobile_e164", "created_at"),
         # Duplicate lookup by company + contact person when the mobile differs.
         Index("ix_lead_company_contact_created", "company", "contact_name", "created_at"),
+        # A prospect known by WeChat only is found again by it (repeat inquiries, 撞单).
+        Index("ix_lead_wechat_created", "wechat_id", "created_at"),
         # The sweeper's scan: only unrouted rows are in this partial index.
         Index("ix_lead_unrouted", "created_at",
               postgresql_where=text("routed_at IS NULL"),

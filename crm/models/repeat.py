@@ -27,7 +27,7 @@ class InquiryRepeat(db.Model):
     # Its own reference, shaped like a lead's: answering with the first lead's would tell
     # anyone who types a mobile whether, and when, that number inquired before.
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
-    matched_on: Mapped[str] = mapped_column(String(10))  # mobile | company
+    matched_on: Mapped[str] = mapped_column(String(10))  # mobile | wechat | company
     channel: Mapped[str] = mapped_column(String(10), default="web")
     source_site_id: Mapped[int | None] = mapped_column(
         ForeignKey("source_site.id", ondelete="SET NULL"))

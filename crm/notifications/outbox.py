@@ -121,6 +121,8 @@ _EVENT_SUBJECTS = {
                                        agent=lead.assigned_to.name if lead.assigned_to else "—"),
     "reassigned": lambda lead: gettext("Lead %(ref)s reassigned to you", ref=lead.reference),
     "follow_up_due": lambda lead: gettext("Follow-up due today: %(ref)s", ref=lead.reference),
+    "caller_waiting": lambda lead: gettext("Your prospect %(ref)s called a colleague: please "
+                                           "call back", ref=lead.reference),
 }
 
 

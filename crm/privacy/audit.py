@@ -95,6 +95,8 @@ ACTIONS = {
     "calendar_seed": _l("Calendar copied from chinese-calendar"),
     "calendar_import": _l("Holiday notice imported"), "calendar_day": _l("Calendar day changed"),
     "branding_edit": _l("Public contact details changed"),
+    "lookup_card": _l("Lead card looked up by reference"),
+    "tell_owner": _l("Owner told of a call"),
 }
 ENTITIES = {
     "lead": _l("Lead"), "lead_queue": _l("Lead list"), "person": _l("Person"), "user": _l("User"),

@@ -7,3 +7,12 @@ document.addEventListener("change", function (event) {
     item.checked = box.checked;
   });
 });
+
+// One tap copies a revealed mobile or WeChat ID (to paste into WeChat's "add friend").
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("button[data-copy]") : null;
+  if (!button || !navigator.clipboard) return;
+  navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+    button.textContent = button.getAttribute("data-done");
+  });
+});

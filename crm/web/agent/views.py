@@ -21,7 +21,7 @@ from crm import access
 from crm.access import role_required
 from crm.extensions import db
 from crm.inputs.fields import database_id
-from crm.intake import message, repeats
+from crm.intake import lookup, message, repeats
 from crm.intake.capture import capture_by_agent
 from crm.leads import edit, export, followup, merge, queue, scoring, stages
 from crm.listings import inventory, matching
@@ -180,8 +180,16 @@ def new_lead():
         routed = form.to_routing.data
         outcome = capture_by_agent(form, current_user, to_routing=routed)
         if outcome.status == "duplicate":
-            flash(_("This prospect asked before: recorded as a repeat inquiry on lead %(ref)s, "
-                    "and its owner is told.", ref=outcome.original_reference), "success")
+            # 撞单: the prospect is someone's already; say whose instead of a second lead.
+            owner = db.session.get(Lead, outcome.lead_id).assigned_to
+            if owner is not None and owner.id != current_user.id:
+                flash(_("%(owner)s already works with this prospect (lead %(ref)s): recorded as "
+                        "a repeat inquiry there, and %(owner)s is told.", owner=owner.name,
+                        ref=outcome.original_reference), "error")
+            else:
+                flash(_("This prospect asked before: recorded as a repeat inquiry on lead "
+                        "%(ref)s, and its owner is told.", ref=outcome.original_reference),
+                      "success")
         elif routed:
             flash(_("Lead %(ref)s saved and sent to routing.", ref=outcome.reference), "success")
         else:
@@ -205,6 +213,34 @@ def paste_message():
         flash(_("Nothing could be read from the pasted text; please fill in the form."), "error")
     return render_template("agent/new_lead.html", form=form, pasted=pasted, source_words=words,
                            marked=message.highlighted(pasted, words))
+
+
+@bp.route("/lookup")
+@login_required
+def lookup_reference():
+    """A prospect on the phone quotes their reference: the lead if the user may see it,
+    otherwise a card without contact details and a button to tell the owner."""
+    typed = (request.args.get("ref") or "")[:40]
+    lead = lookup.by_reference(typed) if typed else None
+    if lead is not None and access.can_view(current_user, lead):
+        return redirect(url_for("agent.lead_detail", lead_id=lead.id))
+    if lead is not None:
+        audit.record_access(current_user, "lookup_card", "lead", lead.id)
+    return render_template("agent/lookup.html", typed=typed, lead=lead,
+                           asked_listing=None), 200 if lead is not None or not typed else 404
+
+
+@bp.route("/lookup/<int:lead_id>/tell-owner", methods=["POST"])
+@login_required
+def tell_owner(lead_id: int):
+    lead = db.session.get(Lead, lead_id) or abort(404)
+    if lead.erased_at is not None:
+        abort(404)
+    if lookup.tell_owner(lead, current_user):
+        flash(_("The owner was told to call the prospect back."), "success")
+    else:
+        flash(_("Nobody holds this lead yet; it is waiting for routing."), "error")
+    return redirect(url_for("agent.my_leads"))
 
 
 # --- one lead --------------------------------------------------------------------------
