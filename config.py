@@ -84,6 +84,9 @@ class Config:
             "CRM_RATELIMIT_PER_MOBILE", "3 per 10 minutes;10 per day")
         # A partner server posts for many prospects, so the API is limited per key, not per IP.
         self.CRM_RATELIMIT_LOGIN = os.environ.get("CRM_RATELIMIT_LOGIN", "10 per minute;50 per hour")
+        # "Tell the owner" from the reference card, per user.
+        self.CRM_RATELIMIT_TELL_OWNER = os.environ.get("CRM_RATELIMIT_TELL_OWNER",
+                                                       "10 per minute;60 per day")
         self.CRM_HSTS = _bool("CRM_HSTS")
         self.CRM_RATELIMIT_PER_API_KEY = os.environ.get(
             "CRM_RATELIMIT_PER_API_KEY", "60 per minute;2000 per day")

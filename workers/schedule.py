@@ -9,8 +9,9 @@ BEAT_SCHEDULE = {
     "follow-up-reminders": {"task": "workers.tasks.follow_up_reminders", "schedule": 3600.0},
     # PIPL Art. 19: anonymise leads closed longer than CRM_RETENTION_DAYS.
     "retention-sweep": {"task": "workers.tasks.retention_sweep", "schedule": 86400.0},
-    # First-contact deadlines computed while a year's holidays were missing, redone once
-    # they are entered (the task after each calendar edit does it at once; this catches a lost one).
+    # First-contact deadlines still ahead, and those computed while a year's holidays were
+    # missing, checked against the calendar (the task after each edit does it at once; this
+    # catches one whose enqueue was lost).
     "recompute-provisional-deadlines": {"task": "workers.tasks.recompute_sla_deadlines",
                                         "schedule": 3600.0},
     # Forget API Idempotency-Key answers older than CRM_IDEMPOTENCY_DAYS.

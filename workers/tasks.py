@@ -49,8 +49,8 @@ def sla_sweep() -> dict:
 @shared_task(name="workers.tasks.recompute_sla_deadlines", autoretry_for=(OperationalError,),
              retry_backoff=True, retry_backoff_max=60, max_retries=8)
 def recompute_sla_deadlines(changed: list[str] | None = None) -> int:
-    # Also run daily with no days: deadlines computed while a year was missing follow its
-    # holidays once they are entered, even if the enqueue after the edit was lost.
+    # Also run hourly by beat with no days: provisional deadlines follow a year's holidays
+    # once entered, and a change whose task was lost (broker down) is caught.
     return sla.recompute_deadlines([date.fromisoformat(d) for d in changed] if changed else None)
 
 

@@ -3,6 +3,7 @@ within the repeat window (CRM_REPEAT_WINDOW_DAYS). A repeat is not a second lead
 InquiryRepeat row on the first lead, whose owner is told (an activity, once) and whose score
 counts it. Every channel (form, embed, API, agent entry, import) asks find_original().
 """
+import re
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -16,6 +17,10 @@ from crm.i18n import default_locale
 from crm.leads import scoring
 from crm.models import Activity, InquiryRepeat, Lead, repeat_window
 from crm.models.types import utcnow
+
+# What people type in the WeChat box that is not an ID ("同手机号", "同上", "无", "-") must
+# not make two prospects one: only a real WeChat ID, or a mobile number, identifies someone.
+WECHAT_ID = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}|1[3-9]\d{9}")
 
 
 class Original(NamedTuple):
@@ -38,7 +43,7 @@ def find_original(lead: Lead) -> Original | None:
     # ix_lead_wechat_created, ix_lead_company_contact_created); an OR would defeat them. Only the id and reference:
     # the whole row is not needed to link a repeat.
     branches = [newest("mobile", Lead.mobile_e164 == lead.mobile_e164)]
-    if lead.wechat_id:
+    if lead.wechat_id and WECHAT_ID.fullmatch(lead.wechat_id):
         branches.append(newest("wechat", Lead.wechat_id == lead.wechat_id))
     if lead.company and lead.contact_name:
         branches.append(newest("company", Lead.company == lead.company,

@@ -91,11 +91,18 @@ def remind_follow_ups(today: date | None = None) -> int:
     return len(ids)
 
 
+_DEADLINE = ("sla_half_at", "sla_due_at", "sla_provisional")
+
+
 def recompute_deadlines(changed: list[date] | None = None, now: datetime | None = None) -> int:
-    """The working calendar changed (`changed`: the days whose meaning changed; None: only
-    re-check provisional deadlines). Leads still waiting for their first contact whose
-    deadline window touches a changed day, or whose deadline was provisional, get deadlines
-    recomputed from the same start. Idempotent; contacted or closed leads are never touched."""
+    """The working calendar changed (`changed`: the days whose meaning changed). Leads still
+    waiting for their first contact whose deadline window touches a changed day, or whose
+    deadline was provisional, get deadlines recomputed from the same start.
+
+    With no days (the hourly beat run) every deadline still ahead and every provisional one
+    is checked, so a change whose task was lost (broker down) is caught within the hour.
+    Idempotent: a lead whose deadlines come out the same is not written; contacted or
+    closed leads are never touched."""
     days.forget()  # this process may hold an older copy of the calendar
     now = now or utcnow()
     tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
@@ -105,38 +112,49 @@ def recompute_deadlines(changed: list[date] | None = None, now: datetime | None 
         lo = datetime.combine(min(changed), time.min, tz)
         hi = datetime.combine(max(changed) + timedelta(days=1), time.min, tz)
         touched = or_(touched, and_(Lead.sla_due_at >= lo, started < hi))
-    rows = db.session.execute(_uncontacted().add_columns(Lead.sla_due_at, Lead.sla_provisional)
-                              .where(touched).order_by(Lead.id)).all()
-    # A provisional deadline whose year is still missing would come out the same: skip it.
-    ids = [row.id for row in rows if changed or not row.sla_provisional
-           or days.source_of(row.sla_due_at.astimezone(tz).year) != "weekdays"]
+    else:
+        touched = or_(touched, Lead.sla_due_at >= now)
+    ids = list(db.session.scalars(_uncontacted().where(touched).order_by(Lead.id)))
     moved = 0
     for lead_id in ids:
+        if not _differs(db.session.get(Lead, lead_id)):
+            continue  # read without a lock; most leads come out the same
         lead = _locked(lead_id)
         if lead is None or lead.first_contact_at is not None or lead.sla_due_at is None:
             db.session.rollback()
             continue
-        start = lead.sla_started_at or lead.assigned_at or lead.created_at
-        new = engine.sla_deadlines(start, engine.lead_sla_minutes(lead), lead.team)
-        if all(getattr(lead, name) == value for name, value in new.items()):
-            db.session.rollback()
-            continue
+        new = _deadlines(lead)
         old_due = lead.sla_due_at
-        for name, value in new.items():
-            setattr(lead, name, value)
+        lead.sla_started_at = lead.sla_started_at or new["sla_started_at"]
+        for name in _DEADLINE:
+            setattr(lead, name, new[name])
         if lead.sla_breached_at is not None and new["sla_due_at"] > now:
             lead.sla_breached_at = None   # the breach was counted on a holiday that was not
         if lead.sla_reminded_at is not None and new["sla_half_at"] > now:
             lead.sla_reminded_at = None
-        with default_locale():
-            note = gettext("Working calendar changed: first-contact deadline moved from "
-                           "%(old)s to %(new)s.", old=_local(old_due, tz), new=_local(new["sla_due_at"], tz))
-        db.session.add(Activity(lead_id=lead.id, kind="note", body=note, created_at=now))
+        if new["sla_due_at"] != old_due:
+            with default_locale():
+                note = gettext("Working calendar changed: first-contact deadline moved from "
+                               "%(old)s to %(new)s.", old=_local(old_due, tz),
+                               new=_local(new["sla_due_at"], tz))
+            db.session.add(Activity(lead_id=lead.id, kind="note", body=note, created_at=now))
         db.session.commit()
         moved += 1
     if moved:
-        log.info("calendar change moved %d first-contact deadlines", moved)
+        log.info("calendar check moved %d first-contact deadlines", moved)
     return moved
+
+
+def _deadlines(lead: Lead) -> dict:
+    start = lead.sla_started_at or lead.assigned_at or lead.created_at
+    return engine.sla_deadlines(start, engine.lead_sla_minutes(lead), lead.team)
+
+
+def _differs(lead: Lead | None) -> bool:
+    if lead is None or lead.sla_due_at is None:
+        return False
+    new = _deadlines(lead)
+    return any(getattr(lead, name) != new[name] for name in _DEADLINE)
 
 
 def _local(at: datetime, tz) -> str:

@@ -89,6 +89,13 @@ def init_limiter(app: Flask) -> Limiter:
     login_view = limiter.limit(lambda: current_app.config["CRM_RATELIMIT_LOGIN"], methods=["POST"],
                                scope="login-account", key_func=login_account_key)(login_view)
     app.view_functions["auth.login"] = login_view
+    # Guessing the current password from a session left open, and notifying owners in bulk
+    # from the reference card: per user, as login is limited.
+    for endpoint, setting in (("auth.change_password", "CRM_RATELIMIT_LOGIN"),
+                              ("agent.tell_owner", "CRM_RATELIMIT_TELL_OWNER")):
+        app.view_functions[endpoint] = limiter.limit(
+            lambda setting=setting: current_app.config[setting], methods=["POST"],
+            scope=endpoint, key_func=user_key)(app.view_functions[endpoint])
     app.extensions["crm_limiter"] = limiter
     intake = IntakeLimiter(app)
     app.before_request(intake.check)
@@ -118,6 +125,17 @@ end
 return out
 """
 
+# One less in each window that still exists (DECR on an expired key would make a -1
+# without a TTL, which never expires).
+_REFUND_ALL = """
+for _, key in ipairs(KEYS) do
+    if redis.call('EXISTS', key) == 1 then
+        redis.call('DECR', key)
+    end
+end
+return 0
+"""
+
 INTAKE_BLUEPRINTS = ("public", "api")
 
 
@@ -134,6 +152,7 @@ class Counted:
     key: str
     count: int
     reset_at: float
+    in_redis: bool = False
 
     @property
     def breached(self) -> bool:
@@ -160,6 +179,7 @@ class IntakeLimiter:
         if uri.startswith(("redis://", "rediss://", "unix://")):
             self.redis = redis.Redis.from_url(uri, **config.get("RATELIMIT_STORAGE_OPTIONS", {}))
             self.hit_all = self.redis.register_script(_HIT_ALL)
+            self.refund_all = self.redis.register_script(_REFUND_ALL)
         self.memory = MemoryStorage()
         self.failures = 0
         self.retry_redis_at = 0.0
@@ -210,19 +230,17 @@ class IntakeLimiter:
         return response
 
     def _refund(self, counted: list[Counted]) -> None:
-        """Give back what a refused inquiry counted in the mobile's windows."""
-        try:
-            if self.redis is not None and time.time() >= self.retry_redis_at:
-                with self.redis.pipeline(transaction=False) as pipe:
-                    for c in counted:
-                        pipe.decr(f"LIMITS:{c.key}")
-                    pipe.execute()
-                return
-        except Exception as exc:  # noqa: BLE001 - a refund is a courtesy; never fail the answer
-            log.warning("Rate limit refund failed (%s)", exc)
-            return
+        """Give back what a refused inquiry counted in the mobile's windows, in the store it
+        was counted in; a window that expired meanwhile is left alone."""
+        in_redis = [c for c in counted if c.in_redis]
+        if in_redis:
+            try:
+                self.refund_all(keys=[f"LIMITS:{c.key}" for c in in_redis])
+            except Exception as exc:  # noqa: BLE001 - a refund is a courtesy; never fail the answer
+                log.warning("Rate limit refund failed (%s)", exc)
         for c in counted:
-            self.memory.incr(c.key, c.item.get_expiry(), amount=-1)
+            if not c.in_redis and self.memory.get(c.key) > 0:
+                self.memory.incr(c.key, c.item.get_expiry(), amount=-1)
 
     def _count(self, windows: list[Window]) -> list[Counted]:
         if self.redis is not None and time.time() >= self.retry_redis_at:
@@ -247,7 +265,8 @@ class IntakeLimiter:
         # limits' RedisStorage puts "LIMITS:" before each key: the same counters as before.
         values = self.hit_all(keys=[f"LIMITS:{w.key}" for w in windows], args=args)
         now = time.time()
-        return [Counted(w.item, w.key, int(values[2 * i]), now + max(int(values[2 * i + 1]), 0))
+        return [Counted(w.item, w.key, int(values[2 * i]), now + max(int(values[2 * i + 1]), 0),
+                        in_redis=True)
                 for i, w in enumerate(windows[:len(values) // 2])]
 
     def _count_in_memory(self, windows: list[Window]) -> list[Counted]:
@@ -269,6 +288,11 @@ def _accepted(response) -> bool:
 @lru_cache(maxsize=64)
 def _parse(text: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(text))
+
+
+def user_key() -> str:
+    from flask_login import current_user
+    return f"user:{current_user.get_id() if current_user.is_authenticated else get_remote_address()}"
 
 
 def login_account_key() -> str:

@@ -1,10 +1,12 @@
 """Is a day a working day? One answer for routing, SLA and reports.
 
-Per year, the first source that holds it decides:
-1. the `calendar_day` table (what admins entered or pasted, or seeded from the package);
+A day the `calendar_day` table holds is what the table says. Otherwise, per year, the first
+source that holds the year decides:
+1. the table, once a notice was imported for it or the package's data copied into it;
 2. the `chinese-calendar` package (2004 up to its last release's year);
 3. Monday–Friday, *provisional*: nobody has entered that year's holidays yet, so deadlines
-   computed with it are marked and admins see a banner (see `missing_years`).
+   computed with it are marked and admins see a banner (see `missing_years`). A few days an
+   admin changed by hand do not make a year entered.
 
 The table is read into memory and re-read at most every REFRESH_SECONDS, so a change made in
 another process (an admin's edit seen by a worker) takes effect within that time; writers
@@ -51,9 +53,11 @@ def _table() -> _Snapshot:
     key = str(db.engine.url)
     snapshot = _snapshots.get(key)
     if snapshot is None or time.monotonic() - snapshot.loaded > REFRESH_SECONDS:
-        rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name)).all()
+        rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name,
+                                         CalendarDay.source)).all()
         snapshot = _Snapshot({r.day: (r.kind, r.name) for r in rows},
-                             frozenset(r.day.year for r in rows), time.monotonic())
+                             frozenset(r.day.year for r in rows if r.source != "admin"),
+                             time.monotonic())
         with _lock:
             _snapshots[key] = snapshot
     return snapshot
@@ -74,9 +78,11 @@ def source_of(year: int) -> str:
 
 def is_workday(day: date) -> bool:
     snapshot = _table()
+    entry = snapshot.days.get(day)
+    if entry is not None:
+        return entry[0] == WORKDAY
     if day.year in snapshot.years:
-        entry = snapshot.days.get(day)
-        return entry[0] == WORKDAY if entry else day.weekday() < 5
+        return day.weekday() < 5
     if day.year in PACKAGE_YEARS:
         return chinese_calendar.is_workday(day)
     return day.weekday() < 5
@@ -91,11 +97,8 @@ def special_days(year: int) -> dict[date, tuple[str, str]]:
     """The year's holidays and make-up workdays, {day: (kind, name)}, from whichever source
     decides the year (empty for a provisional year)."""
     source = source_of(year)
-    if source == "table":
-        return {d: v for d, v in _table().days.items() if d.year == year}
-    if source == "package":
-        return package_days(year)
-    return {}
+    held = {d: v for d, v in _table().days.items() if d.year == year}
+    return package_days(year) | held if source == "package" else held
 
 
 def package_days(year: int) -> dict[date, tuple[str, str]]:

@@ -20,7 +20,8 @@ RECOMPUTE_TASK = "workers.tasks.recompute_sla_deadlines"
 def seed_from_package(actor: User | None = None) -> list[int]:
     """Copy every year the chinese-calendar package knows and the table does not hold;
     returns the years copied. Safe to run again (a year the table holds is left alone)."""
-    held = set(db.session.scalars(select(CalendarDay.year).distinct()))
+    held = set(db.session.scalars(select(CalendarDay.year).where(CalendarDay.source != "admin")
+                                  .distinct()))
     years = sorted(days.PACKAGE_YEARS - held)
     for year in years:
         _insert(year, days.package_days(year), "package", actor)
@@ -38,14 +39,19 @@ def _insert(year: int, special: dict, source: str, actor: User | None) -> None:
 
 
 def _hold(year: int, actor: User | None) -> None:
-    """Before a year is edited in the table, the table takes over what the package said."""
-    if days.source_of(year) == "package":
-        _insert(year, days.package_days(year), "package", actor)
+    """Before a year is edited in the table, the table takes over what the package said
+    (asked of the table itself: another process may have done it a moment ago)."""
+    copied = db.session.scalars(select(CalendarDay.day).where(
+        CalendarDay.year == year, CalendarDay.source != "admin").limit(1)).first()
+    if copied is None and year in days.PACKAGE_YEARS:
+        _insert(year, {d: v for d, v in days.package_days(year).items()
+                       if db.session.get(CalendarDay, d) is None}, "package", actor)
         db.session.flush()
 
 
 def import_notice(year: int, parsed: list[NoticeDay], actor: User | None) -> list[date]:
     """Replace `year` with what the notice says; returns the days whose meaning changed."""
+    days.forget()  # this process's copy may be older than another's edit
     before = days.special_days(year)
     db.session.execute(delete(CalendarDay).where(CalendarDay.year == year))
     after = {d.day: (d.kind, d.name) for d in parsed}
@@ -58,6 +64,7 @@ def import_notice(year: int, parsed: list[NoticeDay], actor: User | None) -> lis
 
 def set_day(day: date, kind: str | None, name: str, actor: User) -> list[date]:
     """Make `day` a holiday, a make-up workday, or (kind None) an ordinary day again."""
+    days.forget()
     before = days.special_days(day.year)
     _hold(day.year, actor)
     row = db.session.get(CalendarDay, day)

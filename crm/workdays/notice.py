@@ -6,7 +6,7 @@ Each holiday is one numbered section, e.g.
     1月26日（周日）、2月8日（周六）上班。
 
 A 放假 sentence gives a range (or one day) off, weekends inside it included; a 上班 sentence
-lists make-up workdays. Parenthesised remarks (weekdays, lunar dates) are dropped first, which
+lists make-up workdays. Only the notice's own year is kept. Parenthesised remarks (weekdays, lunar dates) are dropped first, which
 also drops the date in "安排职工在除夕（2月9日）休息", a recommendation, not a day off.
 """
 import re
@@ -41,7 +41,10 @@ def _when(year: int, y: str | None, m: str | None, d: str, month: int | None) ->
     month = int(m) if m else month
     if month is None:
         raise NoticeError(f"no month before {d}日")
-    return date(int(y) if y else year, month, int(d))
+    try:
+        return date(int(y) if y else year, month, int(d))
+    except ValueError:
+        raise NoticeError(f"{month}月{d}日") from None
 
 
 def _sentences(body: str):
@@ -75,6 +78,9 @@ def parse(text: str, year: int) -> list[NoticeDay]:
                     day = _when(year, y, m, d, month)
                     month = day.month
                     found[day] = NoticeDay(day, WORKDAY, name)
+    # A range may start in December of the year before ("2022年12月31日至2023年1月2日"):
+    # those days belong to that year's calendar, which its own notice set.
+    found = {day: entry for day, entry in found.items() if day.year == year}
     if not found:
         raise NoticeError("no holiday found")
     return sorted(found.values(), key=lambda d: d.day)

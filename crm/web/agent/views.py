@@ -230,12 +230,12 @@ def lookup_reference():
                            asked_listing=None), 200 if lead is not None or not typed else 404
 
 
-@bp.route("/lookup/<int:lead_id>/tell-owner", methods=["POST"])
+@bp.route("/lookup/tell-owner", methods=["POST"])
 @login_required
-def tell_owner(lead_id: int):
-    lead = db.session.get(Lead, lead_id) or abort(404)
-    if lead.erased_at is not None:
-        abort(404)
+def tell_owner():
+    """From the card: the reference again (not a bare id), so nobody can notify the owners
+    of leads by counting through ids; limited per user (crm.web.ratelimit)."""
+    lead = lookup.by_reference(request.form.get("ref", "")) or abort(404)
     if lookup.tell_owner(lead, current_user):
         flash(_("The owner was told to call the prospect back."), "success")
     else:

@@ -150,9 +150,8 @@ def test_role_matrix(client, auth, world, endpoint, rule, method):
 def test_an_agent_cannot_touch_another_agents_lead(client, auth, world):
     UserFactory(email="other@example.com")  # another team, another agent
     auth.login("other@example.com")
-    # Claiming a pool lead and telling a lead's owner of a call are open to any agent by design.
     lead_routes = [(rule, method) for endpoint, rule, method in ROUTES
-                   if "<int:lead_id>" in rule and endpoint not in ("agent.claim", "agent.tell_owner")]
+                   if "<int:lead_id>" in rule and endpoint != "agent.claim"]
     assert len(lead_routes) >= 8
     for rule, method in lead_routes:
         response = client.open(_url(rule, world), method=method, data={})

@@ -27,7 +27,8 @@ def test_any_agent_finds_a_card_by_the_exact_reference_and_tells_the_owner(clien
     assert 'id="lead-card"' in client.get("/agent/lookup?ref=CF261202-7K4QX").get_data(as_text=True)
     assert client.get(f"/agent/lookup?ref={lead.reference[:-1]}").status_code == 404
 
-    assert client.post(f"/agent/lookup/{lead.id}/tell-owner").status_code == 302
+    assert client.post("/agent/lookup/tell-owner", data={"ref": str(lead.id)}).status_code == 404
+    assert client.post("/agent/lookup/tell-owner", data={"ref": lead.reference}).status_code == 302
     note = db.session.scalars(select(Activity).where(Activity.lead_id == lead.id,
                                                      Activity.kind == "note")).one()
     assert "王接线" in note.body and lead.reference in note.body
@@ -73,3 +74,12 @@ def test_another_agent_entering_someone_elses_prospect_is_told_who_owns_it(clien
     assert db.session.scalar(select(func.count()).select_from(Lead)) == 1
     repeat = db.session.scalars(select(InquiryRepeat)).one()
     assert repeat.original_lead_id == first.id and repeat.matched_on == "wechat"
+
+
+def test_what_people_type_in_the_wechat_box_does_not_join_two_prospects(client, db):
+    from crm.models import Lead
+    LeadFactory(wechat_id="同手机号", mobile_e164="+8613912345678")
+    db.session.commit()
+    client.post("/inquiry", data={"contact_name": "陈女士", "mobile": "138 0013 8000",
+                                  "wechat_id": "同手机号", "consent": "y"})
+    assert db.session.scalar(select(func.count()).select_from(Lead)) == 2

@@ -52,3 +52,13 @@ def test_the_agent_pastes_a_message_and_gets_the_form_filled(client, auth, db):
     assert "<mark" in html and "年税收大概300万" in html        # the words each field came from
     assert "来自：“3000-5000平”" in html
     assert db.session.scalar(select(func.count()).select_from(Lead)) == 0   # nothing saved yet
+
+
+def test_a_number_labelled_wechat_is_not_taken_for_the_mobile():
+    from crm.intake import message
+    fields = message.as_fields(message.read("微信：13912345678 电话13812345678"))
+    assert fields == {"mobile": "13812345678", "wechat": "13912345678"}
+    both = message.as_fields(message.read("手机同微信：13866661234"))
+    assert both == {"mobile": "13866661234", "wechat": "13866661234"}
+    # A run of thousands of digits reads as nothing (and, bench-side, quickly).
+    assert message.as_fields(message.read("1" * 5000)) == {}

@@ -153,3 +153,17 @@ def test_refused_forms_do_not_use_up_the_mobile_limit(make_app):
     page = third.get_data(as_text=True)
     assert "请在 1 分钟后再试" in page and 'value="湖州新材料有限公司"' in page
     assert count() == 1   # the second was a repeat of the first, the third was refused
+
+
+def test_guessing_the_current_password_is_limited_per_user(make_app):
+    """Review: /account/password let a session left open guess the current password."""
+    from tests.factories import UserFactory
+    app = make_app(CRM_RATELIMIT_LOGIN="2 per minute")
+    UserFactory(email="me@example.com")
+    _db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": "me@example.com", "password": "secret-pass"})
+    codes = [client.post("/account/password", data={
+        "current": f"guess-{i}", "password": "kiln-harbor-velvet",
+        "confirm": "kiln-harbor-velvet"}).status_code for i in range(3)]
+    assert codes == [422, 422, 429]

@@ -127,3 +127,17 @@ def test_team_hours_with_lunch_shape_deadlines_and_duty(app, db):
     assert not deadlines["sla_provisional"]
     assert engine.availability(agent, LeadFactory(), datetime(2026, 11, 23, 12, 30, tzinfo=SH), 0)
     assert engine.availability(agent, LeadFactory(), datetime(2026, 11, 23, 13, 30, tzinfo=SH), 0) is None
+
+
+def test_a_few_days_edited_by_hand_do_not_make_a_missing_year_entered(client, auth, db):
+    UserFactory(email="root@example.com", role="admin")
+    db.session.commit()
+    auth.login("root@example.com")
+    assert client.post("/admin/calendar/day", data={"day": "2031-10-01", "kind": "holiday",
+                                                     "name": "国庆节"}).status_code == 302
+    assert not days.is_workday(date(2031, 10, 1))          # the edit counts
+    assert days.is_provisional(date(2031, 10, 8))          # the year is still not entered
+    assert days.missing_years(date(2031, 11, 5)) == [2031, 2032]
+    bad = client.post("/admin/calendar/notice", data={"year": 2031,
+                                                      "text": "二、春节：2月31日至3月2日放假。"})
+    assert bad.status_code == 422

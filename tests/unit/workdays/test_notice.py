@@ -58,3 +58,11 @@ def test_cli_import_notice_saves(app, runner, db):
     assert not days.is_workday(date(2027, 2, 8)) and days.is_workday(date(2027, 2, 14))
     bad = runner.invoke(args=["crm", "calendar", "import-notice", "--year", "2027"], input="你好")
     assert bad.exit_code != 0 and "could not read the notice" in bad.output
+
+
+def test_a_range_from_december_keeps_only_the_notices_year_and_a_bad_date_is_refused():
+    """Review: older notices start 元旦 in December of the year before; 2月31日 crashed."""
+    parsed = notice.parse("一、元旦：2022年12月31日至2023年1月2日放假调休，共3天。", 2023)
+    assert [d.day for d in parsed] == [date(2023, 1, 1), date(2023, 1, 2)]
+    with pytest.raises(notice.NoticeError):
+        notice.parse("二、春节：2月31日至3月2日放假调休，共3天。", 2027)
