@@ -1,4 +1,7 @@
 """Listings (对接资源): save them, and record what was shown to which lead."""
+from dataclasses import dataclass
+from decimal import Decimal
+
 from sqlalchemy import select
 
 from crm.choices import LISTING_LINK_KINDS, to_sqm
@@ -11,6 +14,40 @@ from crm.privacy import audit
 FIELDS = ("title", "property_type", "deal_type", "region_code", "park", "floors",
           "ceiling_height_m", "floor_load_t", "power_kva", "eia_possible", "divisible", "price",
           "price_negotiable", "available_from", "status", "description")
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a visitor of the public list filters by (areas in ㎡)."""
+    property_type: str = ""
+    deal_type: str = ""
+    region: str = ""
+    area_min: Decimal | None = None
+    area_max: Decimal | None = None
+
+
+PAGE_SIZE = 20
+
+
+def available(wanted: Wanted, before: int | None = None) -> tuple[list[Listing], int | None]:
+    """A page of available listings, newest first (keyset on id), and the id to pass as
+    `before` for the next page (None: last page)."""
+    stmt = select(Listing).where(Listing.status == "available")
+    if wanted.property_type:
+        stmt = stmt.where(Listing.property_type == wanted.property_type)
+    if wanted.deal_type:
+        stmt = stmt.where(Listing.deal_type == wanted.deal_type)
+    if wanted.region:
+        stmt = stmt.where((Listing.region_code == wanted.region)
+                          | Listing.region_code.startswith(wanted.region + "."))
+    if wanted.area_min is not None:  # a divisible listing may be bigger than the need
+        stmt = stmt.where((Listing.area_sqm >= wanted.area_min))
+    if wanted.area_max is not None:
+        stmt = stmt.where((Listing.area_sqm <= wanted.area_max) | Listing.divisible.is_(True))
+    if before is not None:
+        stmt = stmt.where(Listing.id < before)
+    rows = list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
 
 
 def offered(listing_id: int | None) -> Listing | None:

@@ -70,3 +70,19 @@ class ListingForm(Form):
         if field.data is not None and self.deal_type.data == "rent" and field.data > 1000:
             # Rent is quoted per ㎡ per day; a four-figure figure is a monthly or total price.
             raise ValidationError(_l("Rent is in yuan per ㎡ per day; please check the figure."))
+
+
+class PublicListingFilter(Form):
+    """The public list's filters (GET; no CSRF: nothing changes)."""
+    class Meta:
+        csrf = False
+
+    property_type = SelectField(_l("Property type"), choices=options(choices.PROPERTY_TYPES, blank=_l("(any)")),
+                                default="", validate_choice=False)
+    deal_type = SelectField(_l("Rent or buy"), choices=options(choices.DEAL_TYPES, blank=_l("(any)")),
+                            default="", validate_choice=False)
+    region = RegionField(_l("Region"), validators=[Optional()])
+    area_min = LooseDecimalField(_l("Area from (㎡)"), maximum=Decimal("100000000"), kind="area",
+                                 in_sqm=True, validators=[Optional()])
+    area_max = LooseDecimalField(_l("Area to (㎡)"), maximum=Decimal("100000000"), kind="area",
+                                 in_sqm=True, validators=[Optional()])

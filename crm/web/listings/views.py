@@ -1,17 +1,23 @@
 """Listings (对接资源): staff CRUD, the leads each was shown to, and a public page."""
 from decimal import Decimal
+from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm import access, choices
+from crm import access, choices, regions
 from crm.access import Role, role_required
 from crm.extensions import db
+from crm.inputs.fields import database_id
+from crm.intake import sites, spam
+from crm.intake.forms import InquiryForm
 from crm.listings import inventory
 from crm.models import Listing
-from crm.web.listings.forms import ListingForm
+from crm.web.listings.forms import ListingForm, PublicListingFilter
+from crm.web.qr import svg_response
+from crm.web.security import allow_framing_by
 
 bp = Blueprint("listings", __name__)
 
@@ -57,12 +63,76 @@ def detail(listing_id: int):
     return render_template("listings/detail.html", listing=listing, links=links)
 
 
-@bp.route("/listings/<int:listing_id>")
-def public(listing_id: int):
+def _public_listing(listing_id: int) -> Listing:
     listing = db.session.get(Listing, listing_id)
     if listing is None or listing.status == "let_or_sold":
         abort(404)
-    return render_template("listings/public.html", listing=listing)
+    return listing
+
+
+@bp.route("/listings/<int:listing_id>")
+def public(listing_id: int):
+    """The page a prospect opens from a WeChat post or a QR code: the specs, a map link, and
+    the inquiry form already about this listing (attribution carried in the link)."""
+    listing = _public_listing(listing_id)
+    form = InquiryForm()
+    form.listing_id.data = str(listing.id)
+    form.deal_type.data, form.property_type.data = listing.deal_type, listing.property_type
+    form.region_code.data = listing.region_code
+    form.page_url.data = request.url[:1000]
+    form.referrer.data = (request.referrer or "")[:1000]
+    for name in ("utm_source", "utm_medium", "utm_campaign"):
+        getattr(form, name).data = request.args.get(name, "")[:100]
+    form.started.data = spam.new_fill_token()
+    place = " ".join(filter(None, [regions.full_name(listing.region_code).replace(" / ", ""),
+                                   listing.park]))
+    return render_template("listings/public.html", listing=listing, form=form, place=place,
+                           map_url=map_link(place))
+
+
+def map_link(place: str) -> str | None:
+    """A plain link to a map site's search (no map API is called from this server)."""
+    return f"https://uri.amap.com/search?keyword={quote(place)}&callnative=0" if place else None
+
+
+@bp.route("/listings/<int:listing_id>/qr.svg")
+def qr(listing_id: int):
+    """For print and WeChat posts; the source rides in the link (?source=展会易拉宝 …)."""
+    listing = _public_listing(listing_id)
+    source = (request.args.get("source") or "qr")[:60]
+    url = url_for("listings.public", listing_id=listing.id, utm_source=source,
+                  utm_medium="qr", _external=True)
+    return svg_response(url, f"listing-{listing.id}.svg")
+
+
+def _wanted(form: PublicListingFilter) -> inventory.Wanted:
+    if not form.validate():
+        return inventory.Wanted()
+    return inventory.Wanted(form.property_type.data or "", form.deal_type.data or "",
+                            form.region.data or "", form.area_min.data, form.area_max.data)
+
+
+@bp.route("/listings/")
+def public_list():
+    """Available listings anyone may browse: a site's listing section."""
+    form = PublicListingFilter(formdata=request.args)
+    rows, older = inventory.available(_wanted(form), database_id(request.args.get("before", "")))
+    return render_template("listings/public_list.html", form=form, listings=rows, older=older,
+                           args={k: v for k, v in request.args.items() if k != "before" and v},
+                           embed=None)
+
+
+@bp.route("/embed/listings")
+def embed_list():
+    """The same list inside a source site's page (framed only by that site's origins);
+    each listing opens in a new tab with the site as its source."""
+    site = sites.site_for_public_key(request.args.get("site")) or abort(404)
+    allow_framing_by(site.origin_list)
+    form = PublicListingFilter(formdata=request.args)
+    rows, older = inventory.available(_wanted(form), database_id(request.args.get("before", "")))
+    return render_template("listings/public_list.html", form=form, listings=rows, older=older,
+                           args={k: v for k, v in request.args.items() if k != "before" and v},
+                           embed=site)
 
 
 @bp.route("/agent/listings/<int:listing_id>/delete", methods=["POST"])

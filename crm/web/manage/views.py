@@ -10,6 +10,7 @@ from crm.inputs.fields import database_id
 from crm.intake import capture, sites
 from crm.models import Lead, SourceSite
 from crm.web.manage.forms import ConfirmForm, SourceSiteForm
+from crm.web.qr import svg_response
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -67,6 +68,14 @@ def site_edit(site_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("manage.site_edit", site_id=site.id))
     return _site_page(site, form, status=422)
+
+
+@bp.route("/sites/<int:site_id>/qr.svg")
+@role_required(Role.ADMIN)
+def site_qr(site_id: int):
+    site = _site_or_404(site_id)
+    url = url_for("public.inquiry", utm_source=site.name, utm_medium="qr", _external=True)
+    return svg_response(url, f"site-{site.id}.svg")
 
 
 @bp.route("/sites/<int:site_id>/rotate-key", methods=["POST"])
