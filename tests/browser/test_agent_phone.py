@@ -105,9 +105,13 @@ def test_agent_works_a_new_lead_on_a_phone(live_server, live_app, phone, agent_d
 
 
 def test_listing_page_on_a_phone(live_server, phone, agent_day):
-    phone.goto(f"{live_server}/listings/{agent_day['listing_id']}")
-    assert phone.locator("a", has_text="").filter(
-        has=phone.locator(f"xpath=self::*[contains(@href, 'listing={agent_day['listing_id']}')]")).count() == 1
+    phone.goto(f"{live_server}/listings/{agent_day['listing_id']}?utm_source=wechat")
+    # The inquiry form is on the page, about this listing, with the link's source.
+    assert phone.locator("#ask input[name=listing_id]").input_value() == str(agent_day["listing_id"])
+    assert phone.locator("#ask input[name=utm_source]").input_value() == "wechat"
+    assert phone.get_by_label("厂房", exact=True).is_checked()
+    assert phone.locator("#map-link").get_attribute("href").startswith("https://uri.amap.com/")
+    assert phone.locator("figure.qr img").evaluate("img => img.naturalWidth") > 0  # the QR drew
     shoot(phone, "05-public-listing-phone")
 
 
