@@ -116,7 +116,11 @@ def can_see_mobile(user: User, lead: Lead) -> bool:
 
 
 def mobile_for(user: User, lead: Lead) -> str:
-    return lead.mobile_display if can_see_mobile(user, lead) else lead.masked_mobile
+    """The number as the queue shows it; for a WeChat-only prospect, their WeChat ID."""
+    full = can_see_mobile(user, lead)
+    if not lead.mobile_e164:
+        return lead.wechat_id if full else mask_text(lead.wechat_id)
+    return lead.mobile_display if full else lead.masked_mobile
 
 
 def mask_mobile(e164: str) -> str:

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from config import TestConfig
 from crm import branding, create_app
 from crm.extensions import db as _db
+from crm.intake import policy
 from crm.workdays import days
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ def app(tmp_path):
     app.test_client_class = FreshContextClient
     days.forget()  # the calendar's in-memory copy belongs to the last test's database
     branding.forget()
+    policy.forget()
     with app.app_context():
         _db.create_all()  # tests only: the real schema comes from migrations (tested apart)
         yield app

@@ -169,6 +169,7 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
     _work_some_leads(rng, ids)
     _spread_in_time(rng, ids, utcnow())
     _seed_listings()
+    _seed_agents_own_clients()
     from crm.leads import scoring
     for lead in db.session.scalars(select(Lead).where(Lead.id.in_(ids))):
         scoring.refresh(lead)
@@ -176,6 +177,31 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
     logins = ", ".join(email for email, _, _ in DEMO_USERS)
     return (f"seeded {n_leads} leads and the source site {site_name}; "
             f"demo logins: {logins} (password {DEMO_PASSWORD})")
+
+
+# Prospects an agent brought in themselves (客户保护期), one known only by WeChat.
+OWN_CLIENTS = [
+    {"contact_name": "周总", "wechat_id": "zhou_nev2026", "company": "宁波某某汽配有限公司",
+     "message": "朋友介绍，只加了微信", "channel": "wechat", "property_type": "factory",
+     "deal_type": "rent", "area_min": "3000", "area_max": "5000"},
+    {"contact_name": "吴经理", "mobile": "139 1234 5678", "wechat_id": "同手机号",
+     "company": "合肥某某新材料有限公司", "channel": "phone", "property_type": "land",
+     "deal_type": "buy", "area_min": "30", "area_unit": "mu"},
+]
+
+
+def _seed_agents_own_clients() -> None:
+    """Through agent entry, as 李招商 typing in two of their own contacts."""
+    from werkzeug.datastructures import MultiDict
+
+    from crm.intake.capture import capture_by_agent
+    from crm.web.agent.forms import AgentInquiryForm
+    agent = db.session.scalars(select(User).where(User.email == "agent1@example.com")).one()
+    for client in OWN_CLIENTS:
+        form = AgentInquiryForm(formdata=MultiDict({**client, "consent": "y"}),
+                                meta={"csrf": False})
+        if form.validate():
+            capture_by_agent(form, agent)
 
 
 DEMO_LISTINGS = [

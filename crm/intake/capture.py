@@ -75,10 +75,10 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
         credit_code=form.credit_code.data or None,
         credit_code_valid=form.credit_code_valid,
         contact_name=form.contact_name.data,
-        mobile_e164=mobile.e164,
-        mobile_display=mobile.display,
-        mobile_note=mobile.note,
-        contact_preference="wechat" if mobile.prefers_wechat else "phone",
+        mobile_e164=mobile.e164 if mobile else None,
+        mobile_display=mobile.display if mobile else "",
+        mobile_note=mobile.note if mobile else "",
+        contact_preference="wechat" if mobile is None or mobile.prefers_wechat else "phone",
         wechat_id=form.wechat_id.data or "",
         email=form.email.data or "",
         message=form.message.data or "",
@@ -99,9 +99,11 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
 
 
 def _serialise_same_prospect(lead: Lead) -> None:
-    """On PostgreSQL, two submissions for one mobile take turns, so both cannot be 'first'."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(lead.mobile_e164))))
+    """On PostgreSQL, two submissions for one mobile (or, without one, one WeChat ID) take
+    turns, so both cannot be 'first'."""
+    key = lead.mobile_e164 or (f"wechat:{lead.wechat_id}" if lead.wechat_id else None)
+    if key and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
 
 
 def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = None,
@@ -198,6 +200,7 @@ def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
 
     def keep(lead: Lead) -> None:
         lead.assigned_to_id, lead.team_id = agent.id, agent.team_id
+        lead.sourced_by_id = agent.id  # protected for them (crm.intake.policy)
         lead.assigned_at = lead.routed_at = lead.created_at
         minutes = current_app.config["SLA_FIRST_CONTACT_MINUTES"]
         for name, value in engine.sla_deadlines(lead.created_at, minutes, agent.team).items():

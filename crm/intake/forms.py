@@ -20,6 +20,8 @@ from crm.inputs.fields import (
 )
 from crm.inputs.forms import Form
 from crm.inputs.phone import PhoneError, parse_mobile
+from crm.inputs.wechat import is_wechat_id
+from crm.intake import policy
 
 
 class InquiryForm(Form):
@@ -62,9 +64,9 @@ class InquiryForm(Form):
     contact_name = StringField(_l("Contact person"), filters=[clean],
                                render_kw={"autocomplete": "name"}, validators=[
         DataRequired(_l("Please tell us who to contact.")), max_length(60)])
+    # Required or not per form: see __init__ and crm.intake.policy.
     mobile = StringField(_l("Mobile"), filters=[clean], widget=TelInput(),
-                         render_kw={"autocomplete": "tel", "inputmode": "tel"}, validators=[
-        DataRequired(_l("Please enter a mobile number."))])
+                         render_kw={"autocomplete": "tel", "inputmode": "tel"})
     wechat_id = StringField(_l("WeChat ID"), filters=[clean], validators=[max_length(60)])
     email = StringField(_l("Email"), filters=[clean], render_kw={"autocomplete": "email",
                                                                    "inputmode": "email"}, validators=[
@@ -86,12 +88,23 @@ class InquiryForm(Form):
     website = StringField(_l("Leave this empty"), filters=[clean])
     started = HiddenField(filters=[clean])
 
-    # Set by validation, read by the intake service.
+    # Set by validation, read by the intake service (None: no mobile, a WeChat-only prospect).
     parsed_mobile = None
     credit_code_valid = None
     listing = None
 
+    def __init__(self, *args, mobile_required: bool | None = None, **kwargs):
+        """`mobile_required`: None follows the admin's rule for the public form; agent entry,
+        the API and the importer pass False and take a mobile or a WeChat ID."""
+        super().__init__(*args, **kwargs)
+        if mobile_required is None:
+            mobile_required = policy.current().public_mobile_required
+        self.mobile_required = mobile_required
+        self.mobile.flags.required = mobile_required
+
     def validate_mobile(self, field):
+        if not field.data:
+            return
         try:
             self.parsed_mobile = parse_mobile(field.data)
         except PhoneError as exc:
@@ -115,6 +128,8 @@ class InquiryForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        if not self.mobile.data:
+            valid = self._without_mobile() and valid
         settle_area_unit(self.area_unit, self.area_min, self.area_max,
                          land=self.property_type.data == "land")
         low, high = self.area_min.data, self.area_max.data
@@ -123,3 +138,19 @@ class InquiryForm(Form):
                                     _l("The upper bound is smaller than the lower bound.")]
             valid = False
         return valid
+
+    def _without_mobile(self) -> bool:
+        if self.mobile_required:
+            self.mobile.errors = [*self.mobile.errors, _l("Please enter a mobile number.")]
+            return False
+        if not self.wechat_id.data:
+            self.mobile.errors = [*self.mobile.errors,
+                                  _l("Please give a mobile number or a WeChat ID.")]
+            return False
+        if not is_wechat_id(self.wechat_id.data):
+            # Without a mobile, the WeChat ID is how the prospect is reached and found again.
+            self.wechat_id.errors = [*self.wechat_id.errors, _l(
+                "A WeChat ID has 6 to 20 letters, digits, - or _ and starts with a letter; "
+                "without a mobile number we need the real ID.")]
+            return False
+        return True

@@ -229,7 +229,8 @@ def formdata_for(row: list[str], mapping: dict[str, int]) -> MultiDict:
 
 def validate_row(row: list[str], mapping: dict[str, int]):
     from crm.intake.forms import InquiryForm
-    form = InquiryForm(formdata=formdata_for(row, mapping), meta={"csrf": False})
+    form = InquiryForm(formdata=formdata_for(row, mapping), meta={"csrf": False},
+                       mobile_required=False)
     form.validate()
     return form
 

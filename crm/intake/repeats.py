@@ -3,24 +3,22 @@ within the repeat window (CRM_REPEAT_WINDOW_DAYS). A repeat is not a second lead
 InquiryRepeat row on the first lead, whose owner is told (an activity, once) and whose score
 counts it. Every channel (form, embed, API, agent entry, import) asks find_original().
 """
-import re
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy import func, literal, or_, select, union_all, update
 from sqlalchemy.orm import joinedload
 
 from crm import choices
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.inputs.wechat import is_wechat_id
+from crm.intake import policy
 from crm.leads import scoring
 from crm.models import Activity, InquiryRepeat, Lead, repeat_window
 from crm.models.types import utcnow
-
-# What people type in the WeChat box that is not an ID ("同手机号", "同上", "无", "-") must
-# not make two prospects one: only a real WeChat ID, or a mobile number, identifies someone.
-WECHAT_ID = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}|1[3-9]\d{9}")
 
 
 class Original(NamedTuple):
@@ -31,26 +29,48 @@ class Original(NamedTuple):
 
 def find_original(lead: Lead) -> Original | None:
     """The newest non-spam lead in the window with the same mobile, else the same WeChat ID,
-    else company + contact."""
-    since = lead.created_at - repeat_window()
+    else company + contact. A lead an agent brought in is found for longer: its client
+    protection period (客户保护期, crm.intake.policy), whatever the repeat window."""
+    repeat_since = lead.created_at - repeat_window()
+    protected_since = lead.created_at - policy.current().protection
+    since = min(repeat_since, protected_since)
 
     def newest(matched_on: str, *conditions):
+        # The protection only ever lengthens the window, and only for leads an agent brought in.
+        in_window = Lead.created_at >= repeat_since
+        if protected_since < repeat_since:
+            in_window = or_(in_window, Lead.sourced_by_id.is_not(None))
         return (select(Lead.id, Lead.reference, literal(matched_on).label("matched_on"))
-                .where(Lead.created_at >= since, Lead.status != "spam", *conditions)
+                .where(Lead.created_at >= since, in_window, Lead.status != "spam", *conditions)
                 .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1).subquery())
 
     # One round trip, a branch per key, each served by its own index (ix_lead_mobile_created,
-    # ix_lead_wechat_created, ix_lead_company_contact_created); an OR would defeat them. Only the id and reference:
-    # the whole row is not needed to link a repeat.
-    branches = [newest("mobile", Lead.mobile_e164 == lead.mobile_e164)]
-    if lead.wechat_id and WECHAT_ID.fullmatch(lead.wechat_id):
+    # ix_lead_wechat_created, ix_lead_company_contact_created) on the widest window, the rest
+    # a filter; an OR of keys would defeat them. Only the id and reference: the whole row is
+    # not needed to link a repeat.
+    branches = []
+    if lead.mobile_e164:
+        branches.append(newest("mobile", Lead.mobile_e164 == lead.mobile_e164))
+    if is_wechat_id(lead.wechat_id):
         branches.append(newest("wechat", Lead.wechat_id == lead.wechat_id))
     if lead.company and lead.contact_name:
         branches.append(newest("company", Lead.company == lead.company,
                                Lead.contact_name == lead.contact_name))
+    if not branches:
+        return None
     rows = db.session.execute(union_all(*(select(branch) for branch in branches))).all()
     matches = {row.matched_on: Original(row.id, row.reference, row.matched_on) for row in rows}
     return matches.get("mobile") or matches.get("wechat") or matches.get("company")
+
+
+def protected_until(lead: Lead) -> datetime | None:
+    """Until when a lead an agent brought in stays theirs (客户保护期); None if it is not
+    protected (routed, protection off, or run out)."""
+    days = policy.current().protection_days
+    if lead.sourced_by_id is None or not days:
+        return None
+    until = lead.created_at + timedelta(days=days)
+    return until if until > utcnow() else None
 
 
 def _details(lead: Lead) -> dict:
@@ -72,7 +92,7 @@ def repeat_from(lead: Lead, original: Original) -> InquiryRepeat:
     return InquiryRepeat(
         original_lead_id=original.id, created_at=lead.created_at, matched_on=original.matched_on,
         channel=lead.channel, source_site_id=lead.source_site_id, listing_id=lead.listing_id,
-        contact_name=lead.contact_name, mobile_e164=lead.mobile_e164, company=lead.company,
+        contact_name=lead.contact_name, mobile_e164=lead.mobile_e164 or "", company=lead.company,
         message=lead.message, details=_details(lead), page_url=lead.page_url,
         referrer=lead.referrer, utm_source=lead.utm_source, utm_medium=lead.utm_medium,
         utm_campaign=lead.utm_campaign)
@@ -100,13 +120,20 @@ def history(lead: Lead, before: int | None = None, size: int = 20) -> RepeatPage
 
 
 def other_leads_of(lead: Lead, limit: int = 20) -> list[Lead]:
-    """Other leads from this lead's mobile within the window, newest first (the lead page)."""
+    """Other leads from this lead's mobile (else its WeChat ID) within the window, newest
+    first (the lead page)."""
     if lead.erased_at is not None:
+        return []
+    if lead.mobile_e164:
+        same = Lead.mobile_e164 == lead.mobile_e164
+    elif is_wechat_id(lead.wechat_id):
+        same = Lead.wechat_id == lead.wechat_id
+    else:
         return []
     since = utcnow() - repeat_window()
     return list(db.session.scalars(
-        select(Lead).where(Lead.mobile_e164 == lead.mobile_e164, Lead.id != lead.id,
-                           Lead.created_at >= since).order_by(Lead.created_at.desc()).limit(limit)))
+        select(Lead).where(same, Lead.id != lead.id, Lead.created_at >= since)
+        .order_by(Lead.created_at.desc()).limit(limit)))
 
 
 def notify_repeat(original_id: int, repeat_id: int) -> bool:

@@ -47,9 +47,9 @@ def values_from_form(form) -> dict:
         "needs_eia": _EIA.get(form.needs_eia.data), "annual_tax_wan": form.annual_tax_wan.data,
         "investment_wan": form.investment_wan.data, "company": form.company.data or "",
         "credit_code": form.credit_code.data or None, "credit_code_valid": form.credit_code_valid,
-        "contact_name": form.contact_name.data, "mobile_e164": mobile.e164,
-        "mobile_display": mobile.display, "mobile_note": mobile.note,
-        "contact_preference": "wechat" if mobile.prefers_wechat else "phone",
+        "contact_name": form.contact_name.data, "mobile_e164": mobile.e164 if mobile else None,
+        "mobile_display": mobile.display if mobile else "", "mobile_note": mobile.note if mobile else "",
+        "contact_preference": "wechat" if mobile is None or mobile.prefers_wechat else "phone",
         "wechat_id": form.wechat_id.data or "", "email": form.email.data or "",
         "message": form.message.data or "",
     }

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as gettext  # reasons are rendered only when shown
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from crm.choices import SQM_PER_MU
 from crm.extensions import db
@@ -53,11 +53,12 @@ def repeat_count(lead: Lead) -> int:
     """How often the prospect asked again within the repeat window: the repeat inquiries
     linked to this lead, and any other lead from the same mobile (spam and merged aside)."""
     since = utcnow() - repeat_window()
+    # A WeChat-only prospect has no mobile: `= NULL` would count every other one of them.
+    same = Lead.mobile_e164 == lead.mobile_e164 if lead.mobile_e164 else false()
     others = select(func.count()).select_from(Lead).where(
-        Lead.mobile_e164 == lead.mobile_e164, Lead.created_at >= since,
-        Lead.status.not_in(("merged", "spam")))
+        same, Lead.created_at >= since, Lead.status.not_in(("merged", "spam")))
     if lead.id is None:
-        return db.session.scalar(others) or 0
+        return (db.session.scalar(others) or 0) if lead.mobile_e164 else 0
     linked = select(func.count()).select_from(InquiryRepeat).where(
         InquiryRepeat.original_lead_id == lead.id, InquiryRepeat.created_at >= since)
     return db.session.scalar(select(others.where(Lead.id != lead.id).scalar_subquery()

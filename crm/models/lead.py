@@ -61,8 +61,10 @@ class Lead(db.Model):
 
     # Contact person (联系人) and mobile (手机号)
     contact_name: Mapped[str] = mapped_column(String(60))
-    mobile_e164: Mapped[str] = mapped_column(String(16))
-    mobile_display: Mapped[str] = mapped_column(String(20))
+    # NULL for a prospect known only by WeChat (agent entry, the API; the public form when an
+    # admin allows it: crm.intake.policy). NULL never equals NULL, so they are not one person.
+    mobile_e164: Mapped[str | None] = mapped_column(String(16))
+    mobile_display: Mapped[str] = mapped_column(String(20), default="")
     mobile_note: Mapped[str] = mapped_column(String(60), default="")  # e.g. 仅微信
     contact_preference: Mapped[str] = mapped_column(String(10), default="phone")
     wechat_id: Mapped[str] = mapped_column(String(60), default="")
@@ -88,6 +90,9 @@ class Lead(db.Model):
     # Personal fields anonymised (PIPL erase request or retention); counts stay.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    # The agent who brought the prospect in themselves (agent entry, kept): the lead is
+    # protected for them (客户保护期, crm.intake.policy) and never routed away.
+    sourced_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # NULL until routing has run once; the routing task only acts on NULL (idempotence).
@@ -128,6 +133,7 @@ class Lead(db.Model):
 
     assigned_to: Mapped["User | None"] = relationship(foreign_keys=[assigned_to_id])  # noqa: F821
     escalated_to: Mapped["User | None"] = relationship(foreign_keys=[escalated_to_id])  # noqa: F821
+    sourced_by: Mapped["User | None"] = relationship(foreign_keys=[sourced_by_id])  # noqa: F821
     team: Mapped["Team | None"] = relationship()  # noqa: F821
     rule: Mapped["RoutingRule | None"] = relationship()  # noqa: F821
     source_site: Mapped["SourceSite | None"] = relationship()  # noqa: F821
@@ -193,6 +199,8 @@ class Lead(db.Model):
 
     @property
     def masked_mobile(self) -> str:
+        if not self.mobile_e164:
+            return ""
         digits = self.mobile_e164.removeprefix("+86")
         return f"{digits[:3]}****{digits[-4:]}" if len(digits) == 11 else "****"
 

@@ -95,6 +95,7 @@ ACTIONS = {
     "calendar_seed": _l("Calendar copied from chinese-calendar"),
     "calendar_import": _l("Holiday notice imported"), "calendar_day": _l("Calendar day changed"),
     "branding_edit": _l("Public contact details changed"),
+    "intake_policy_edit": _l("Intake rules changed"),
     "lookup_card": _l("Lead card looked up by reference"),
     "tell_owner": _l("Owner told of a call"),
 }
@@ -102,7 +103,7 @@ ENTITIES = {
     "lead": _l("Lead"), "lead_queue": _l("Lead list"), "person": _l("Person"), "user": _l("User"),
     "team": _l("Team"), "routing_rule": _l("Routing rule"), "lost_reason": _l("Lost reason"),
     "listing": _l("Listing"), "calendar": _l("Working calendar"),
-    "branding": _l("Public contact details"),
+    "branding": _l("Public contact details"), "intake_policy": _l("Intake rules"),
 }
 FIELDS = {
     "status": _l("Stage"), "lost_reason": _l("Lost reason"), "note": _l("Note"),
@@ -120,6 +121,8 @@ FIELDS = {
     "work_end": _l("Working day ends"), "lunch_start": _l("Lunch break from"),
     "lunch_end": _l("Lunch break until"), "weekends_too": _l("Also works on weekends and holidays"),
     "brand_name": _l("Business name"), "hotline": _l("Hotline"), "wechat": _l("WeChat"),
+    "public_mobile_required": _l("Public form requires a mobile"),
+    "protection_days": _l("Client protection (days)"), "sourced_by_id": _l("Brought in by"),
 }
 
 

@@ -19,6 +19,8 @@ from crm import choices, regions
 from crm.extensions import db
 from crm.formatting import local_time
 from crm.i18n import default_locale
+from crm.inputs.phone import PhoneError, parse_mobile
+from crm.inputs.wechat import is_wechat_id
 from crm.models import (
     Activity,
     ApiIdempotencyKey,
@@ -37,9 +39,23 @@ ERASED_NAME = "已删除"
 CLOSED = ("won", "lost")
 
 
-def leads_of(mobile_e164: str) -> list[Lead]:
-    return list(db.session.scalars(
-        select(Lead).where(Lead.mobile_e164 == mobile_e164).order_by(Lead.created_at)))
+def person_key(typed: str) -> str | None:
+    """How a person is named in a PIPL request: their mobile (+86…) or, for someone known
+    only by WeChat, their WeChat ID; None if the text is neither."""
+    try:
+        return parse_mobile(typed).e164
+    except PhoneError:
+        return typed if is_wechat_id(typed) else None
+
+
+def _is_mobile(person: str) -> bool:
+    return person.startswith("+")
+
+
+def leads_of(person: str) -> list[Lead]:
+    """The person's leads: by mobile, or by WeChat ID (+86… or an ID, see person_key)."""
+    same = Lead.mobile_e164 == person if _is_mobile(person) else Lead.wechat_id == person
+    return list(db.session.scalars(select(Lead).where(same).order_by(Lead.created_at)))
 
 
 # The copy a person receives (PIPL Art. 45) is for them to read: labelled in the app's
@@ -77,8 +93,8 @@ def _readable(name: str, value):
     return str(value) if isinstance(value, Decimal) else value
 
 
-def export_person(mobile_e164: str, actor: User) -> dict:
-    leads = leads_of(mobile_e164)
+def export_person(person: str, actor: User) -> dict:
+    leads = leads_of(person)
     with default_locale():
         inquiries = []
         for lead in leads:
@@ -96,7 +112,8 @@ def export_person(mobile_e164: str, actor: User) -> dict:
                 for link in db.session.scalars(select(LeadListing)
                                                .where(LeadListing.lead_id == lead.id))]
             inquiries.append(item)
-        data = {str(_l("Mobile")): mobile_e164.removeprefix("+86"),
+        data = {(str(_l("Mobile")) if _is_mobile(person) else str(_l("WeChat ID"))):
+                person.removeprefix("+86"),
                 str(_l("Copy made at")): local_time(utcnow()),
                 str(_l("Inquiries")): inquiries}
     audit.record(actor, "pipl_export", "person", None, None,
@@ -106,7 +123,7 @@ def export_person(mobile_e164: str, actor: User) -> dict:
 
 
 def _anonymise(lead: Lead, now) -> None:
-    mobile = lead.mobile_e164
+    mobile, wechat = lead.mobile_e164, lead.wechat_id
     lead.contact_name = ERASED_NAME
     # A placeholder, not a hash: a hash of an 11-digit number is trivially reversed.
     lead.mobile_e164 = f"erased:{lead.id}"[:16]
@@ -128,9 +145,12 @@ def _anonymise(lead: Lead, now) -> None:
     db.session.execute(update(Notification).where(Notification.lead_id == lead.id)
                        .values(body="", subject="").execution_options(synchronize_session=False))
     _erase_repeats(or_(InquiryRepeat.original_lead_id == lead.id,
-                       InquiryRepeat.mobile_e164 == mobile))
+                       InquiryRepeat.mobile_e164 == mobile) if mobile
+                   else InquiryRepeat.original_lead_id == lead.id)
     _forget_api_answers([lead.reference])
-    _erase_import_rows(mobile)
+    for person in (mobile, wechat):
+        if person:
+            _erase_import_rows(person)
 
 
 def _forget_api_answers(references: list[str]) -> None:
@@ -150,20 +170,27 @@ def _erase_repeats(condition) -> None:
     _forget_api_answers([r.reference for r in repeats if r.reference])
 
 
-def _erase_import_rows(mobile: str) -> None:
-    """Rows of imports not yet run that carry the number (finished imports keep none)."""
-    digits = mobile.removeprefix("+86")
+def _erase_import_rows(person: str) -> None:
+    """Rows of imports not yet run that carry the number or the WeChat ID (finished imports
+    keep none)."""
+    if _is_mobile(person):
+        digits = person.removeprefix("+86")
+
+        def carries(cell) -> bool:
+            return digits in re.sub(r"\D", "", str(cell))
+    else:
+        def carries(cell) -> bool:
+            return str(cell).strip() == person
     for job in db.session.scalars(select(ImportJob).where(ImportJob.status != "done")):
-        kept = [row for row in job.rows
-                if not any(digits in re.sub(r"\D", "", str(cell)) for cell in row)]
+        kept = [row for row in job.rows if not any(carries(cell) for cell in row)]
         if len(kept) != len(job.rows):
             job.rows = kept
             job.total = len(kept)
 
 
-def erase_preview(mobile_e164: str) -> dict:
+def erase_preview(person: str) -> dict:
     """What an erase of this person would remove, for the confirmation step."""
-    leads = [lead for lead in leads_of(mobile_e164) if lead.erased_at is None]
+    leads = [lead for lead in leads_of(person) if lead.erased_at is None]
     ids = [lead.id for lead in leads]
 
     def count(model, *where) -> int:
@@ -171,7 +198,7 @@ def erase_preview(mobile_e164: str) -> dict:
     return {
         "leads": leads,
         "names": sorted({lead.contact_name for lead in leads}),
-        "repeats": count(InquiryRepeat, or_(InquiryRepeat.mobile_e164 == mobile_e164,
+        "repeats": count(InquiryRepeat, or_(InquiryRepeat.mobile_e164 == person,
                                             InquiryRepeat.original_lead_id.in_(ids))),
         "notes": count(Activity, Activity.lead_id.in_(ids), Activity.kind != "assignment",
                        Activity.body != ""),
@@ -179,15 +206,17 @@ def erase_preview(mobile_e164: str) -> dict:
     }
 
 
-def erase_person(mobile_e164: str, actor: User | None, reason: str = "request") -> int:
+def erase_person(person: str, actor: User | None, reason: str = "request") -> int:
+    """Erase everything of the person named by mobile or WeChat ID (see person_key)."""
     now = utcnow()
-    leads = [lead for lead in leads_of(mobile_e164) if lead.erased_at is None]
+    leads = [lead for lead in leads_of(person) if lead.erased_at is None]
     for lead in leads:
         _anonymise(lead, now)
     # The person may also be in repeats of someone else's lead (matched on the company) and
     # in rows of an import that has not run yet.
-    _erase_repeats(InquiryRepeat.mobile_e164 == mobile_e164)
-    _erase_import_rows(mobile_e164)
+    if _is_mobile(person):
+        _erase_repeats(InquiryRepeat.mobile_e164 == person)
+    _erase_import_rows(person)
     if leads:
         audit.record(actor, "pipl_erase", "person", None, {"leads": [lead.id for lead in leads]},
                      {"reason": reason})

@@ -34,6 +34,7 @@ from limits.storage import MemoryStorage
 from werkzeug.exceptions import TooManyRequests
 
 from crm.inputs.phone import PhoneError, parse_mobile
+from crm.inputs.wechat import is_wechat_id
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,14 @@ def loggable_key(key: str) -> str:
     secret = current_app.config["SECRET_KEY"].encode()
 
     def tag(match: re.Match) -> str:
-        return "mobile:#" + hmac.new(secret, match.group(0).encode(), hashlib.sha256).hexdigest()[:12]
-    return re.sub(r"mobile:\+?\d+", tag, str(key))
+        digest = hmac.new(secret, match.group(0).encode(), hashlib.sha256).hexdigest()[:12]
+        return f"{match.group(1)}:#{digest}"
+    return re.sub(r"(mobile|wechat):(\+?\d+|[-_A-Za-z0-9]+)", tag, str(key))
 
 
 def mobile_key() -> str:
-    """The submitted mobile, normalised, so 133-9121-9793 and +86 13391219793 share a bucket."""
+    """The submitted mobile, normalised, so 133-9121-9793 and +86 13391219793 share a bucket;
+    without a mobile, the WeChat ID of a WeChat-only prospect (the same limit per person)."""
     if "ratelimit_mobile" not in g:
         g.ratelimit_mobile = ""
         try:
@@ -60,11 +63,14 @@ def mobile_key() -> str:
                     body = json.loads(request.get_data(cache=True))
                 except (ValueError, RecursionError):
                     body = None
-                raw = body.get("mobile") if isinstance(body, dict) else None
+                body = body if isinstance(body, dict) else {}
+                raw, wechat = body.get("mobile"), body.get("wechat")
             else:
-                raw = request.form.get("mobile")
-            if isinstance(raw, str) and raw:
+                raw, wechat = request.form.get("mobile"), request.form.get("wechat_id")
+            if isinstance(raw, str) and raw.strip():
                 g.ratelimit_mobile = "mobile:" + parse_mobile(raw).e164
+            elif isinstance(wechat, str) and is_wechat_id(wechat.strip()):
+                g.ratelimit_mobile = "wechat:" + wechat.strip()
         except PhoneError:
             pass  # the form says what is wrong with it; nothing to count
         except Exception:  # noqa: BLE001 - e.g. 413 on an oversized body: the view answers that

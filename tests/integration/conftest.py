@@ -14,6 +14,7 @@ import redis
 from config import Config
 from crm import branding, create_app
 from crm.extensions import db as _db
+from crm.intake import policy
 from crm.workdays import days
 from tests.conftest import FreshContextClient
 
@@ -96,6 +97,7 @@ def pg_app(migrated, monkeypatch):
     app = make_test_app()
     days.forget()
     branding.forget()
+    policy.forget()
     with app.app_context():
         yield app
         _db.session.remove()

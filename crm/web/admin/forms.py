@@ -3,16 +3,18 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional, Regexp
 
 from crm import choices
 from crm.inputs.fields import clean, max_length, options
 from crm.inputs.forms import Form
+from crm.intake.policy import MAX_PROTECTION_DAYS
 from crm.privacy import audit
 from crm.web.auth.forms import StrongPassword
 
@@ -76,8 +78,9 @@ class AuditFilterForm(Form):
 
 
 class PersonForm(Form):
-    mobile = StringField(_l("Mobile"), filters=[clean], validators=[
-        DataRequired(_l("Please enter a mobile number."))])
+    # A person is found by their mobile, or by their WeChat ID when that is all they gave.
+    mobile = StringField(_l("Mobile or WeChat ID"), filters=[clean], validators=[
+        DataRequired(_l("Please enter a mobile number or a WeChat ID."))])
 
 
 _HOTLINE = r"^\+?[0-9][0-9 \-()]{5,22}(转[0-9]{1,6})?$"
@@ -92,3 +95,20 @@ class BrandingForm(Form):
         Regexp(_HOTLINE, message=_l("A phone number, e.g. 400-800-1234 or 0572-1234567."))])
     wechat = StringField(_l("WeChat"), filters=[clean], validators=[max_length(40)],
                          description=_l("A WeChat ID or official account prospects can add."))
+
+
+class IntakePolicyForm(Form):
+    public_mobile_required = BooleanField(
+        _l("The public form requires a mobile number"),
+        description=_l("Recommended: the hotline calls back by mobile within the SLA, and the "
+                       "limit per mobile keeps one person from flooding the queue. Turned off, "
+                       "a WeChat ID alone is accepted. Agent entry and the API always take a "
+                       "mobile or a WeChat ID."))
+    protection_days = IntegerField(
+        _l("Client protection (days)"),
+        description=_l("A lead an agent brought in stays theirs this long: whoever enters or "
+                       "sends the same mobile or WeChat ID is linked to it and told who owns it. "
+                       "0 turns protection off (the repeat window still applies)."),
+        validators=[InputRequired(_l("Please enter a number of days.")),
+                    NumberRange(0, MAX_PROTECTION_DAYS, _l(
+                        "Please enter a number between 0 and %(max)d.", max=MAX_PROTECTION_DAYS))])

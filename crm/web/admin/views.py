@@ -23,12 +23,13 @@ from crm import branding, people
 from crm.access import Role, role_required
 from crm.extensions import db
 from crm.inputs.fields import database_id
-from crm.inputs.phone import PhoneError, parse_mobile
+from crm.intake import policy
 from crm.models import AuditLog, Team, User
 from crm.privacy import audit, rights
 from crm.web.admin.forms import (
     AuditFilterForm,
     BrandingForm,
+    IntakePolicyForm,
     PasswordResetForm,
     PersonForm,
     TeamForm,
@@ -135,6 +136,19 @@ def branding_settings():
     return render_template("admin/branding.html", form=form), status
 
 
+@bp.route("/intake", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def intake_policy():
+    form = IntakePolicyForm(obj=policy.current())
+    if form.validate_on_submit():
+        policy.save(policy.IntakePolicy(public_mobile_required=form.public_mobile_required.data,
+                                        protection_days=form.protection_days.data), current_user)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.intake_policy"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/intake_policy.html", form=form), status
+
+
 @bp.route("/audit")
 @role_required(Role.ADMIN)
 def audit_log():
@@ -170,11 +184,10 @@ def audit_log():
 def _person_mobile(form: PersonForm) -> str | None:
     if not form.validate_on_submit():
         return None
-    try:
-        return parse_mobile(form.mobile.data).e164
-    except PhoneError as exc:
-        form.mobile.errors = [exc.message]
-        return None
+    key = rights.person_key(form.mobile.data)
+    if key is None:
+        form.mobile.errors = [_("Please enter a mobile number or a WeChat ID.")]
+    return key
 
 
 @bp.route("/privacy", methods=["GET", "POST"])

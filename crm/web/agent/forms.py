@@ -55,6 +55,10 @@ class AgentInquiryForm(InquiryForm):
                          validators=[InputRequired(_l("Please say how the lead came in."))])
     to_routing = BooleanField(_l("Hand it to routing (another agent may get it)"), default=False)
 
+    def __init__(self, *args, **kwargs):
+        # A WeChat contact may have given only their WeChat ID.
+        super().__init__(*args, mobile_required=False, **kwargs)
+
 
 class QueueFilterForm(Form):
     """The queue's filters: a GET form, so links and exports carry them."""
@@ -113,6 +117,9 @@ class LeadEditForm(InquiryForm):
     utm_source = None
     utm_medium = None
     utm_campaign = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, mobile_required=False, **kwargs)
 
 
 def lead_edit_data(lead) -> dict:

@@ -227,6 +227,7 @@ def lookup_reference():
     if lead is not None:
         audit.record_access(current_user, "lookup_card", "lead", lead.id)
     return render_template("agent/lookup.html", typed=typed, lead=lead,
+                           masked_wechat=access.mask_text(lead.wechat_id) if lead else "",
                            asked_listing=None), 200 if lead is not None or not typed else 404
 
 
@@ -280,6 +281,7 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "reassign_form": (forms.get("reassign_form") or ReassignForm(_scope_agents()))
         if access.manages_lead(current_user, lead) else None,
         "score": scoring.compute(lead), "repeats": repeats.other_leads_of(lead),
+        "protected_until": repeats.protected_until(lead),
         "asked_again": repeats.history(lead, database_id(request.args.get("repeats_before", ""))),
         "matches": matching.rank(lead) if can_work and lead.is_open else [],
         "links": inventory.links_of_lead(lead),

@@ -55,8 +55,11 @@ FIELDS: dict[str, Field] = {
     "contact_name": Field("text", "contact_name", "contact person", max_length=60, required=True,
                           pattern=SOMETHING_TO_READ),
     "mobile": Field("text", "mobile", "mainland mobile; +86/0086, spaces, full-width digits and a "
-                    "trailing note such as 仅微信 are accepted", max_length=80, required=True),
-    "wechat": Field("text", "wechat_id", "WeChat ID", max_length=60),
+                    "trailing note such as 仅微信 are accepted. Give a mobile or a WeChat ID "
+                    "(at least one)", max_length=80),
+    "wechat": Field("text", "wechat_id", "WeChat ID (6-20 letters, digits, - or _, starting with "
+                    "a letter, or a mobile number); required when there is no mobile",
+                    max_length=60),
     "email": Field("text", "email", "email address (gets an auto-reply)", max_length=254,
                    format="email"),
     "message": Field("text", "message", "anything else", max_length=2000),

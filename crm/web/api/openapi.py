@@ -70,6 +70,8 @@ def openapi_document() -> dict:
                     "type": "object",
                     "additionalProperties": False,
                     "required": [n for n, f in FIELDS.items() if f.required],
+                    # A mobile, or a WeChat ID for a prospect known only by WeChat.
+                    "anyOf": [{"required": ["mobile"]}, {"required": ["wechat"]}],
                     "properties": {n: _schema(n, f) for n, f in FIELDS.items()},
                 },
                 "Created": {

@@ -69,7 +69,7 @@ def create_inquiry():
         if type_errors:
             errors = {"errors": type_errors}
         else:
-            form = InquiryForm(formdata=formdata, meta={"csrf": False})
+            form = InquiryForm(formdata=formdata, meta={"csrf": False}, mobile_required=False)
             form.validate()
             if messages := form_errors(form, payload):
                 errors = {"errors": messages}

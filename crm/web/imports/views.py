@@ -107,8 +107,9 @@ def mapping(job_id: int):
         form.route.data = job.route
     if form.validate_on_submit():
         chosen = form.mapping()
-        if "contact_name" not in chosen or "mobile" not in chosen:
-            flash(_("Please pick the columns for the contact person and the mobile."), "error")
+        if "contact_name" not in chosen or not {"mobile", "wechat_id"} & set(chosen):
+            flash(_("Please pick the columns for the contact person and the mobile or the "
+                    "WeChat ID."), "error")
         else:
             importer.save_mapping(job, chosen, form.duplicates.data, form.route.data)
             return redirect(url_for("imports.dry_run", job_id=job.id))

@@ -36,6 +36,7 @@ MINIMUM_ROLE = {
     "agent.tell_owner": "agent",
     "api.parse_message": "own",
     "admin.branding_settings": "admin",
+    "admin.intake_policy": "admin",
     "manage.site_qr": "admin",
     "listings.qr": "public",
     "listings.public_list": "public",

@@ -52,6 +52,10 @@ def test_history_seed_on_sqlite(runner, db):
 def test_small_default_still_routes_through_the_routing_service(runner, db):
     result = runner.invoke(args=["crm", "seed-demo"])
     assert result.exit_code == 0, result.output
-    check_history(db, 40)
+    # 40 routed, and two prospects 李招商 typed in (one known only by WeChat), kept by them.
+    check_history(db, 42)
     assert db.session.scalar(select(func.count()).select_from(Activity)
-                             .where(Activity.kind == "assignment")) == 40
+                             .where(Activity.kind == "assignment")) == 42
+    own = db.session.scalars(select(Lead).where(Lead.sourced_by_id.is_not(None))).all()
+    assert {lead.sourced_by.name for lead in own} == {"李招商"}
+    assert sorted(lead.mobile_e164 is None for lead in own) == [False, True]

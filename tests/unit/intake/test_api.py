@@ -236,7 +236,8 @@ def test_openapi_document_lists_exactly_the_api_fields(client):
     assert doc["openapi"].startswith("3.")
     schema = doc["components"]["schemas"]["Inquiry"]
     assert set(schema["properties"]) == set(FIELDS) == set(ISSUE_FIELDS.split())
-    assert schema["required"] == ["contact_name", "mobile", "consent"]
+    assert schema["required"] == ["contact_name", "consent"]
+    assert schema["anyOf"] == [{"required": ["mobile"]}, {"required": ["wechat"]}]
     post_op = doc["paths"]["/inquiries"]["post"]
     assert set(post_op["responses"]) == {"201", "401", "405", "413", "422", "429"}
     assert post_op["parameters"][0]["name"] == "Idempotency-Key"
