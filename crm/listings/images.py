@@ -78,8 +78,10 @@ class Refused(ValueError):
 def _open(data: bytes) -> Image.Image:
     """Open with the pixel limit; a DecompressionBombWarning is an error here, not a log line."""
     max_pixels = current_app.config["CRM_IMAGE_MAX_PIXELS"]
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    Image.MAX_IMAGE_PIXELS = max_pixels  # Pillow warns above it, refuses above twice it
     try:
+        # catch_warnings is process-wide, not per thread: the explicit count below holds
+        # the limit even when another thread's exit restored the filters at the wrong time.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))

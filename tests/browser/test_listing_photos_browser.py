@@ -15,8 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def listing_id(live_app, tmp_path):
-    live_app.config["CRM_MEDIA_DIR"] = str(tmp_path / "media")
+def listing_id(live_app):
     with live_app.app_context():
         team = Team(name="长三角招商一组", is_default=True)
         agent = User(email="li@example.com", name="李招商", role="agent", team=team)

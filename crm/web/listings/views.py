@@ -29,8 +29,9 @@ def index():
     stmt = select(Listing).order_by(Listing.updated_at.desc(), Listing.id.desc()).limit(500)
     if status in choices.LISTING_STATUSES:
         stmt = stmt.where(Listing.status == status)
-    return render_template("listings/index.html", listings=list(db.session.scalars(stmt)),
-                           status=status)
+    listings = list(db.session.scalars(stmt))
+    return render_template("listings/index.html", listings=listings, status=status,
+                           covers=images.covers([listing.id for listing in listings]))
 
 
 @bp.route("/agent/listings/new", methods=["GET", "POST"])

@@ -21,10 +21,8 @@ RED, BLUE = (220, 20, 20), (20, 40, 220)
 
 
 @pytest.fixture
-def media(app, tmp_path) -> Path:
-    root = tmp_path / "media"
-    app.config["CRM_MEDIA_DIR"] = str(root)
-    return root
+def media(app) -> Path:
+    return Path(app.config["CRM_MEDIA_DIR"])  # a temporary folder (tests/conftest.py)
 
 
 @pytest.fixture
@@ -318,6 +316,9 @@ def test_public_pages_show_the_gallery_cover_first(client, auth, db, media, peop
         listed = client.get(url).get_data(as_text=True)
         assert f"/media/listings/{b.id}/{b.thumb_key.rsplit('/', 1)[-1]}" in listed
         assert a.thumb_key.rsplit("/", 1)[-1] not in listed
+    auth.login("other@example.com")  # the staff list shows the cover's thumbnail too
+    staff_list = client.get("/agent/listings").get_data(as_text=True)
+    assert f"/media/listings/{b.id}/{b.thumb_key.rsplit('/', 1)[-1]}" in staff_list
 
 
 def test_the_task_is_idempotent_and_the_sweeper_catches_lost_ones(app, db, media, people):
