@@ -368,3 +368,17 @@ def test_demo_listings_get_photos(app, db, media):
     assert {row.listing_id for row in rows} == {listing.id for listing in listings}
     assert all(row.status == "ready" for row in rows)
     assert photos.seed_photos(db.session.scalars(select(Listing)).first().created_by) == 0
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_an_animated_image_keeps_its_first_frame(client, auth, db, media, people, fmt):
+    listing = _listing(db, people["owner"])
+    auth.login("owner@example.com")
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (320, 240), RED), Image.new("RGB", (320, 240), BLUE)
+    first.save(out, fmt, save_all=True, append_images=[second], duration=200, loop=0)
+    assert Image.open(io.BytesIO(out.getvalue())).n_frames == 2
+    assert _upload(client, listing, (f"moving.{fmt.lower()}", out.getvalue())).status_code == 302
+    (image,) = _images(db, listing)
+    web = Image.open(media / image.web_key)
+    assert getattr(web, "n_frames", 1) == 1 and _near(web.convert("RGB").getpixel((160, 120)), RED)
