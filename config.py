@@ -122,6 +122,23 @@ class Config:
         self.CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
         self.CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", "5000"))
         self.CRM_QUEUE_POLL_SECONDS = int(os.environ.get("CRM_QUEUE_POLL_SECONDS", "20"))
+        # Listing photos (crm/listings/images.py): where the files live (None: instance/media;
+        # several web machines share it, see docs/deploy.md), the most one upload may weigh and
+        # hold in pixels (a decompression bomb is refused), how many one listing may have and
+        # one request may carry, and how long an upload may wait before the sweeper retries it.
+        self.CRM_MEDIA_DIR = os.environ.get("CRM_MEDIA_DIR") or None
+        self.CRM_IMAGE_MAX_BYTES = int(os.environ.get("CRM_IMAGE_MAX_BYTES", str(15 * 1024 * 1024)))
+        self.CRM_IMAGE_MAX_PIXELS = int(os.environ.get("CRM_IMAGE_MAX_PIXELS", "50000000"))
+        self.CRM_IMAGE_MAX_PER_LISTING = int(os.environ.get("CRM_IMAGE_MAX_PER_LISTING", "30"))
+        self.CRM_IMAGE_MAX_PER_UPLOAD = int(os.environ.get("CRM_IMAGE_MAX_PER_UPLOAD", "10"))
+        # The body of one upload request (the global MAX_CONTENT_LENGTH is for forms).
+        self.CRM_IMAGE_UPLOAD_MAX_BYTES = int(os.environ.get(
+            "CRM_IMAGE_UPLOAD_MAX_BYTES",
+            str(self.CRM_IMAGE_MAX_BYTES * self.CRM_IMAGE_MAX_PER_UPLOAD + 1024 * 1024)))
+        self.CRM_IMAGE_SWEEP_AFTER_SECONDS = int(os.environ.get("CRM_IMAGE_SWEEP_AFTER_SECONDS",
+                                                                "120"))
+        # nginx serves the files itself when set (X-Accel-Redirect to this internal prefix).
+        self.CRM_MEDIA_ACCEL_PREFIX = os.environ.get("CRM_MEDIA_ACCEL_PREFIX") or None
 
 
 class TestConfig(Config):

@@ -23,7 +23,7 @@ __all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scop
            "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text",
            "contact_for",
            "can_manage_user", "can_edit_rule", "managed_users_clause", "managed_user_ids", "visible_teams",
-           "owns_job", "distinct_from"]
+           "owns_job", "distinct_from", "can_edit_listing"]
 
 _RANK = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
 
@@ -196,3 +196,15 @@ def visible_teams(user: User) -> list[Team]:
 def owns_job(user: User, owner_id: int | None) -> bool:
     """An import or export job: its creator and admins may follow and download it."""
     return user.role == Role.ADMIN or (owner_id is not None and owner_id == user.id)
+
+
+# --- listings ----------------------------------------------------------------------------
+
+def can_edit_listing(user: User, listing) -> bool:
+    """Change a listing's specs and its photos: managers and admins every listing; an agent
+    the listings they entered (a new listing is theirs). Everyone on staff may look."""
+    if not has_role(user, Role.AGENT):
+        return False
+    if user.is_manager:
+        return True
+    return listing.id is None or listing.created_by_id == user.id

@@ -54,3 +54,8 @@ def area_range(low: Decimal | float | None, high: Decimal | float | None, unit: 
     if low is not None:
         return "≥ " + area(low, unit)
     return "≤ " + area(high, unit) if high is not None else ""
+
+
+def megabytes(size: int) -> str:
+    """A byte count as MB for a limit shown to people: 15728640 → "15", 52428 → "0.05"."""
+    return f"{size / (1024 * 1024):.3g}"

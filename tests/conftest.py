@@ -41,6 +41,7 @@ def app(tmp_path):
     # A file, not :memory:, so the test's session and each request's session have
     # their own connections, as they would in production.
     config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    config.CRM_MEDIA_DIR = str(tmp_path / "media")  # listing photos, never in instance/
     app = create_app(config)
     app.test_client_class = FreshContextClient
     days.forget()  # the calendar's in-memory copy belongs to the last test's database

@@ -16,4 +16,6 @@ BEAT_SCHEDULE = {
                                         "schedule": 3600.0},
     # Forget API Idempotency-Key answers older than CRM_IDEMPOTENCY_DAYS.
     "idempotency-purge": {"task": "workers.tasks.purge_idempotency_keys", "schedule": 86400.0},
+    # Listing photos whose processing task was lost (broker down at upload, worker killed).
+    "sweep-pending-images": {"task": "workers.tasks.sweep_pending_images", "schedule": 120.0},
 }

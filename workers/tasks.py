@@ -111,3 +111,23 @@ def retention_sweep() -> int:
 def purge_idempotency_keys() -> int:
     from crm.intake import idempotency
     return idempotency.purge_expired()
+
+
+@shared_task(name="workers.tasks.process_listing_image", bind=True,
+             autoretry_for=(OperationalError, OSError), retry_backoff=True,
+             retry_backoff_max=60, max_retries=5)
+def process_listing_image(self, image_id: int) -> str:
+    # Idempotent: a second run finds the image ready (or gone) and changes nothing.
+    from crm.listings import images  # imported here: only workers that make photos need Pillow
+    return images.process(image_id)
+
+
+@shared_task(name="workers.tasks.sweep_pending_images")
+def sweep_pending_images() -> int:
+    from crm.listings import images
+    ids = images.stuck_ids(current_app.config["CRM_IMAGE_SWEEP_AFTER_SECONDS"])
+    for image_id in ids:
+        enqueue("workers.tasks.process_listing_image", image_id)
+    if ids:
+        log.info("sweeper re-enqueued %d pending listing images", len(ids))
+    return len(ids)

@@ -219,8 +219,16 @@ def _seed_listings() -> None:
     from crm.models import Listing
     if db.session.scalars(select(Listing.id).limit(1)).first() is not None:
         return
-    for title, kind, deal, region, park, area, price, eia, divisible in DEMO_LISTINGS:
+    # Entered by an agent (who may edit them, with their photos) or the manager.
+    owners = [db.session.scalars(select(User.id).where(User.email == email)).one()
+              for email in ("agent1@example.com", "manager@example.com")]
+    for n, (title, kind, deal, region, park, area, price, eia, divisible) in enumerate(
+            DEMO_LISTINGS):
         db.session.add(Listing(title=title, property_type=kind, deal_type=deal, region_code=region,
                                park=park, area_sqm=Decimal(str(area)), price=Decimal(price),
-                               eia_possible=eia, divisible=divisible))
+                               eia_possible=eia, divisible=divisible,
+                               created_by_id=owners[n % 2]))
     db.session.commit()
+    from crm.demo.photos import seed_photos
+    admin = db.session.scalars(select(User).where(User.email == DEMO_USERS[0][0])).one()
+    seed_photos(admin)

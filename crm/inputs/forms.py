@@ -2,7 +2,7 @@
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 
@@ -27,7 +27,7 @@ class Form(FlaskForm):
             if data is None or formdata is not _Auto or not has_request_context() \
                     or not request.files:
                 return data
-            files = {f.name for f in form if isinstance(f, FileField)}
+            files = {f.name for f in form if isinstance(f, (FileField, MultipleFileField))}
             form._file_parts = {k for k in request.files if k not in files}
             kept = MultiDict([(k, v) for k, v in request.files.items(multi=True) if k in files])
             text = MultiDict([(k, v) for k, v in data.items(multi=True)

@@ -50,10 +50,15 @@ def available(wanted: Wanted, before: int | None = None) -> tuple[list[Listing],
     return rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
 
 
+def is_offered(listing: Listing | None) -> bool:
+    """Shown on the public pages (its page, its photos): not let or sold."""
+    return listing is not None and listing.status != "let_or_sold"
+
+
 def offered(listing_id: int | None) -> Listing | None:
     """A listing a prospect may ask about (not let or sold), or None."""
     listing = db.session.get(Listing, listing_id) if listing_id is not None else None
-    return listing if listing is not None and listing.status != "let_or_sold" else None
+    return listing if is_offered(listing) else None
 
 
 def fill_need_from(lead: Lead, listing: Listing) -> None:
@@ -122,6 +127,9 @@ def links_of_listing(listing: Listing) -> list[LeadListing]:
 
 
 def delete(listing: Listing, actor: User) -> None:
+    from crm.listings import images  # images reads is_offered from here
     audit.record(actor, "listing_delete", "listing", listing.id, {"title": listing.title}, None)
-    db.session.delete(listing)
+    files = images.keys_of_listing(listing.id)
+    db.session.delete(listing)  # its images go with it (ON DELETE CASCADE)
     db.session.commit()
+    images.delete_files(files)  # after the commit: a rolled-back delete keeps its photos

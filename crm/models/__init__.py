@@ -8,6 +8,7 @@ from crm.models.import_job import ImportJob, ImportRow
 from crm.models.lead import Lead
 from crm.models.lead_stage import LeadStage  # noqa: F401  (for Alembic)
 from crm.models.listing import LeadListing, Listing
+from crm.models.listing_image import ListingImage
 from crm.models.lost_reason import LostReason
 from crm.models.notification import Notification, NotificationAttempt, NotificationChannel
 from crm.models.repeat import InquiryRepeat, repeat_window
@@ -18,6 +19,6 @@ from crm.models.team import Team
 from crm.models.user import Role, User
 
 __all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "ImportJob", "ImportRow", "InquiryRepeat",
-           "Lead", "LeadListing", "Listing", "LostReason", "Notification", "NotificationAttempt",
+           "Lead", "LeadListing", "Listing", "ListingImage", "LostReason", "Notification", "NotificationAttempt",
            "NotificationChannel", "Role", "RoutingRule", "Setting", "SourceSite", "Team", "User",
            "repeat_window"]

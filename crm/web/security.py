@@ -6,7 +6,8 @@ inline scripts or styles anywhere, so the CSP can forbid them.
 """
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, current_app, g
+from flask import Request as FlaskRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm.inputs.origins import normalise_origin
@@ -36,7 +37,31 @@ def frame_ancestors_value() -> str:
     return "frame-ancestors " + (" ".join(ancestors) if ancestors else "'none'")
 
 
+def larger_body(setting: str):
+    """Mark a view whose requests may be larger than MAX_CONTENT_LENGTH (uploads): up to the
+    setting's number of bytes. Known before anything reads the body, the CSRF check included."""
+    def decorator(view):
+        view.max_body_setting = setting
+        return view
+    return decorator
+
+
+class Request(FlaskRequest):
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is not None:
+            return self._max_content_length
+        view = current_app.view_functions.get(self.endpoint) if self.url_rule else None
+        setting = getattr(view, "max_body_setting", None)
+        return current_app.config[setting] if setting else super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+
 def init_security(app: Flask) -> None:
+    app.request_class = Request
     proxies = app.config.get("CRM_PROXY_COUNT", 0)
     if proxies:
         # The client's address (rate limits) comes from X-Forwarded-For set by our proxies.

@@ -32,6 +32,7 @@ def _unavailable(message: str):
 def live_app(tmp_path):
     config = TestConfig()
     config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    config.CRM_MEDIA_DIR = str(tmp_path / "media")  # listing photos, never in instance/
     config.WTF_CSRF_ENABLED = True  # a real browser posts real forms
     app = create_app(config)
     with app.app_context():

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
@@ -86,3 +87,13 @@ class PublicListingFilter(Form):
                                  in_sqm=True, validators=[Optional()])
     area_max = LooseDecimalField(_l("Area to (㎡)"), maximum=Decimal("100000000"), kind="area",
                                  in_sqm=True, validators=[Optional()])
+
+
+class PhotoUploadForm(Form):
+    # image/* lets a phone offer its camera and its gallery; the content is checked anyway.
+    photos = MultipleFileField(_l("Photos and floor plans"),
+                               render_kw={"accept": "image/*", "multiple": True})
+
+
+class CaptionForm(Form):
+    caption = StringField(_l("Caption"), filters=[clean], validators=[max_length(200)])

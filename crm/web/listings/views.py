@@ -13,7 +13,7 @@ from crm.extensions import db
 from crm.inputs.fields import database_id
 from crm.intake import sites, spam
 from crm.intake.forms import InquiryForm
-from crm.listings import inventory
+from crm.listings import images, inventory
 from crm.models import Listing
 from crm.web.listings.forms import ListingForm, PublicListingFilter
 from crm.web.qr import svg_response
@@ -29,8 +29,9 @@ def index():
     stmt = select(Listing).order_by(Listing.updated_at.desc(), Listing.id.desc()).limit(500)
     if status in choices.LISTING_STATUSES:
         stmt = stmt.where(Listing.status == status)
-    return render_template("listings/index.html", listings=list(db.session.scalars(stmt)),
-                           status=status)
+    listings = list(db.session.scalars(stmt))
+    return render_template("listings/index.html", listings=listings, status=status,
+                           covers=images.covers([listing.id for listing in listings]))
 
 
 @bp.route("/agent/listings/new", methods=["GET", "POST"])
@@ -40,6 +41,8 @@ def edit(listing_id: int | None = None):
     listing = db.session.get(Listing, listing_id) if listing_id else Listing()
     if listing is None:
         abort(404)
+    if not access.can_edit_listing(current_user, listing):
+        abort(403)
     form = ListingForm(obj=listing if listing_id else None)
     if request.method == "GET" and listing_id:
         # Shown in the unit it was entered in.
@@ -57,15 +60,20 @@ def edit(listing_id: int | None = None):
 @login_required
 def detail(listing_id: int):
     listing = db.session.get(Listing, listing_id) or abort(404)
+    return render_template("listings/detail.html", **detail_context(listing),
+                           **photos.panel(listing))
+
+
+def detail_context(listing: Listing) -> dict:
     # Only the leads this user may see are listed.
     links = [link for link in inventory.links_of_listing(listing)
              if access.can_view(current_user, link.lead)]
-    return render_template("listings/detail.html", listing=listing, links=links)
+    return {"listing": listing, "links": links}
 
 
 def _public_listing(listing_id: int) -> Listing:
     listing = db.session.get(Listing, listing_id)
-    if listing is None or listing.status == "let_or_sold":
+    if not inventory.is_offered(listing):
         abort(404)
     return listing
 
@@ -87,7 +95,7 @@ def public(listing_id: int):
     place = " ".join(filter(None, [regions.full_name(listing.region_code).replace(" / ", ""),
                                    listing.park]))
     return render_template("listings/public.html", listing=listing, form=form, place=place,
-                           map_url=map_link(place))
+                           map_url=map_link(place), gallery=images.gallery(listing))
 
 
 def map_link(place: str) -> str | None:
@@ -118,6 +126,7 @@ def public_list():
     form = PublicListingFilter(formdata=request.args)
     rows, older = inventory.available(_wanted(form), database_id(request.args.get("before", "")))
     return render_template("listings/public_list.html", form=form, listings=rows, older=older,
+                           covers=images.covers([row.id for row in rows]),
                            args={k: v for k, v in request.args.items() if k != "before" and v},
                            embed=None)
 
@@ -131,6 +140,7 @@ def embed_list():
     form = PublicListingFilter(formdata=request.args)
     rows, older = inventory.available(_wanted(form), database_id(request.args.get("before", "")))
     return render_template("listings/public_list.html", form=form, listings=rows, older=older,
+                           covers=images.covers([row.id for row in rows]),
                            args={k: v for k, v in request.args.items() if k != "before" and v},
                            embed=site)
 
@@ -142,3 +152,6 @@ def delete(listing_id: int):
     inventory.delete(listing, current_user)
     flash(_("Listing deleted."), "success")
     return redirect(url_for("listings.index"))
+
+
+from crm.web.listings import photos  # noqa: E402  (its routes join this blueprint)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import ImportJob, Listing, LostReason, NotificationChannel
+from crm.models import ImportJob, Listing, ListingImage, LostReason, NotificationChannel
 from tests.factories import LeadFactory, RuleFactory, TeamFactory, UserFactory
 
 # Routes anyone may open, logged in or not.
@@ -51,6 +51,11 @@ MINIMUM_ROLE = {
     "agent.reassign": "manager", "agent.bulk_reassign": "manager",
     "listings.index": "agent", "listings.detail": "agent", "listings.edit": "agent",
     "listings.delete": "manager",
+    # Photos: who may edit the listing (the world's listing was entered by its agent).
+    "listings.photo_upload": "agent", "listings.photo_panel": "agent",
+    "listings.photo_move": "agent", "listings.photo_cover": "agent",
+    "listings.photo_caption": "agent", "listings.photo_delete": "agent",
+    "listings.media": "own",
     "lost_reasons.index": "manager", "lost_reasons.edit": "manager", "lost_reasons.delete": "manager",
     "imports.upload": "manager", "imports.mapping": "manager", "imports.dry_run": "manager",
     "imports.progress_page": "manager", "imports.progress": "manager",
@@ -95,7 +100,7 @@ def world(db):
     admin = UserFactory(team=team, email="admin@example.com", role="admin")
     lead = LeadFactory(assigned_to=agent, team=team)
     listing = Listing(title="松江厂房", property_type="factory", deal_type="rent",
-                      area_sqm=Decimal("1000"), price=Decimal("1.2"))
+                      area_sqm=Decimal("1000"), price=Decimal("1.2"), created_by_id=agent.id)
     reason = LostReason(name="价格")
     job = ImportJob(created_by_id=manager.id, filename="a.csv", headers=["联系人", "手机"],
                     rows=[["刘先生", "13391219793"]], mapping={"contact_name": 0, "mobile": 1},
@@ -104,12 +109,16 @@ def world(db):
     db.session.add_all([listing, reason, job, channel])
     db.session.commit()
     rule = RuleFactory(team=team)
+    image = ListingImage(listing_id=listing.id, content_type="image/jpeg", bytes=1,
+                         sha256="0" * 64, raw_key="uploads/1/x")
+    db.session.add(image)
+    db.session.commit()
     from tests.factories import make_site
     site, _key = make_site()
     return {"site_id": site.id, "name": "funnel", "job_id": 1,"lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
             "job_id": job.id, "user_id": agent.id, "team_id": team.id, "rule_id": rule.id,
             "channel_id": channel.id, "kind": "recommended", "fmt": "csv", "code": "en",
-            "action": "disable", "filename": "css/app.css"}
+            "action": "disable", "filename": "css/app.css", "image_id": image.id}
 
 
 def _url(rule: str, values: dict) -> str:

@@ -1,0 +1,413 @@
+"""Photos and floor plans of listings: checked by their content, kept privately until a task
+has made clean copies, served by whether the listing is public.
+
+- An upload is judged by what Pillow reads in it, never by its name or claimed type: JPEG,
+  PNG, WebP and HEIC/HEIF (iPhones, through pillow-heif). It may weigh CRM_IMAGE_MAX_BYTES
+  and hold CRM_IMAGE_MAX_PIXELS pixels; more (a decompression bomb) is refused, Pillow's
+  DecompressionBombWarning included. The same photo twice on one listing is refused (sha256).
+- The upload is stored under "uploads/" (never served) and `process()` (the Celery task
+  workers.tasks.process_listing_image, enqueued after the commit) turns it upright
+  (EXIF orientation), into sRGB, and writes a web copy (at most WEB_MAX px) and a 4:3
+  thumbnail as JPEG built from the pixels alone: no EXIF, GPS, XMP or comment survives.
+  Then the upload is deleted. An animated image (WebP, APNG) is taken by its first frame.
+- Anyone may load the copies of a listing the public pages show (`inventory.is_offered`);
+  the rest only staff. Keys carry the content hash, so the files are cached for a year.
+"""
+import hashlib
+import io
+import logging
+import uuid
+import warnings
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from crm.extensions import db
+from crm.formatting import megabytes
+from crm.listings import inventory
+from crm.listings.storage import storage
+from crm.models import Listing, ListingImage, User
+from crm.models.types import utcnow
+
+try:  # HEIC from iPhones; without the package such an upload is refused as unreadable
+    from pillow_heif import register_heif_opener
+    register_heif_opener()
+except ImportError:  # pragma: no cover
+    pass
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
+                 "HEIF": "image/heic"}
+WEB_MAX = 1600  # px, the longer side of the copy shown on the listing page
+THUMB_SIZE = (400, 300)  # px, the cover in lists (cropped to 4:3)
+QUALITY = 82
+CAPTION_MAX = 200
+
+REFUSALS = {
+    "not_image": _l("“%(name)s” is not a photo: please choose a JPEG, PNG, WebP or HEIC image."),
+    "too_big": _l("“%(name)s” is larger than %(mb)s MB."),
+    "too_many_pixels": _l("“%(name)s” has too many pixels (at most %(mp)s million)."),
+    "duplicate": _l("“%(name)s” is already on this listing."),
+    "too_many": _l("A listing holds at most %(n)s photos; “%(name)s” was not added."),
+    "empty": _l("Please choose one or more photos."),
+}
+
+
+class Refused(ValueError):
+    def __init__(self, reason: str, name: str = "") -> None:
+        super().__init__(reason)
+        self.reason, self.name = reason, name
+
+    def message(self) -> str:
+        config = current_app.config
+        return str(REFUSALS[self.reason] % {
+            "name": self.name, "mb": megabytes(config["CRM_IMAGE_MAX_BYTES"]),
+            "mp": f"{config['CRM_IMAGE_MAX_PIXELS'] / 1_000_000:.3g}",
+            "n": config["CRM_IMAGE_MAX_PER_LISTING"]})
+
+
+# --- reading an image safely ---------------------------------------------------------------
+
+def _open(data: bytes) -> Image.Image:
+    """Open with the pixel limit; a DecompressionBombWarning is an error here, not a log line."""
+    max_pixels = current_app.config["CRM_IMAGE_MAX_PIXELS"]
+    Image.MAX_IMAGE_PIXELS = max_pixels  # Pillow warns above it, refuses above twice it
+    try:
+        # catch_warnings is process-wide, not per thread: the explicit count below holds
+        # the limit even when another thread's exit restored the filters at the wrong time.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Refused("too_many_pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise Refused("not_image") from None
+    if image.format not in CONTENT_TYPES:
+        raise Refused("not_image")
+    if image.width * image.height > max_pixels:
+        raise Refused("too_many_pixels")
+    return image
+
+
+def inspect(data: bytes) -> str:
+    """The content type of an acceptable image; Refused otherwise."""
+    if len(data) > current_app.config["CRM_IMAGE_MAX_BYTES"]:
+        raise Refused("too_big")
+    image = _open(data)
+    try:
+        image.verify()  # checksums and structure, without decoding every pixel
+    except Exception:  # noqa: BLE001 - whatever a broken file raises, it is not a photo
+        raise Refused("not_image") from None
+    return CONTENT_TYPES[image.format]
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Phones shoot in Display P3: convert to sRGB, as the ICC profile is dropped."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
+                                         outputMode=image.mode) or image
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB for JPEG: transparency (a PNG floor plan) on white."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    # Built again from the pixels alone: nothing of the upload's metadata can ride along.
+    clean = Image.frombytes("RGB", image.size, image.tobytes())
+    out = io.BytesIO()
+    clean.save(out, "JPEG", quality=QUALITY, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    web: bytes
+    web_size: tuple[int, int]
+    thumb: bytes
+    thumb_size: tuple[int, int]
+
+
+def render(data: bytes) -> Rendered:
+    """The web copy and the thumbnail of an upload: upright, sRGB, first frame, no metadata."""
+    image = _open(data)
+    image.seek(0)  # an animated image: its first frame
+    if image.format == "JPEG":
+        image.draft("RGB", (WEB_MAX, WEB_MAX))  # decode a 48 MP photo at a fraction of the cost
+    image.load()
+    upright = ImageOps.exif_transpose(image)
+    rgb = _flatten(_to_srgb(upright))
+    web = rgb.copy()
+    web.thumbnail((WEB_MAX, WEB_MAX), Image.Resampling.LANCZOS)
+    thumb = ImageOps.fit(rgb, THUMB_SIZE, Image.Resampling.LANCZOS)
+    return Rendered(_jpeg(web), web.size, _jpeg(thumb), thumb.size)
+
+
+# --- upload ----------------------------------------------------------------------------------
+
+def _read_limited(stream: BinaryIO) -> bytes:
+    limit = current_app.config["CRM_IMAGE_MAX_BYTES"]
+    data = stream.read(limit + 1)
+    return data
+
+
+def add(listing: Listing, uploads: list[tuple[str, BinaryIO]], actor: User
+        ) -> tuple[list[ListingImage], list[str]]:
+    """Check and keep the uploads (name, stream); returns the images added and one message
+    per refused file. The images are processed by a task after the commit."""
+    if not uploads:
+        return [], [Refused("empty").message()]
+    store = storage()
+    existing = list(db.session.execute(
+        select(ListingImage.sha256, ListingImage.position).where(
+            ListingImage.listing_id == listing.id)))
+    seen = {sha for sha, _ in existing}
+    position = max((pos for _, pos in existing), default=-1) + 1
+    has_cover = db.session.scalar(select(ListingImage.id).where(
+        ListingImage.listing_id == listing.id, ListingImage.is_cover.is_(True)).limit(1))
+    room = current_app.config["CRM_IMAGE_MAX_PER_LISTING"] - len(existing)
+    added, errors, saved = [], [], []
+    try:
+        for name, stream in uploads:
+            name = (name or "").rsplit("/", 1)[-1][:80] or "?"
+            try:
+                if len(added) >= room:
+                    raise Refused("too_many")
+                data = _read_limited(stream)
+                content_type = inspect(data)
+                digest = hashlib.sha256(data).hexdigest()
+                if digest in seen:
+                    raise Refused("duplicate")
+            except Refused as refused:
+                refused.name = name
+                errors.append(refused.message())
+                continue
+            seen.add(digest)
+            raw_key = f"uploads/{listing.id}/{uuid.uuid4().hex}"
+            store.save(raw_key, data)
+            saved.append(raw_key)
+            image = ListingImage(listing_id=listing.id, position=position, raw_key=raw_key,
+                                 is_cover=not has_cover and not added, caption="",
+                                 status="pending", content_type=content_type, bytes=len(data),
+                                 sha256=digest, created_by_id=actor.id, created_at=utcnow())
+            position += 1
+            db.session.add(image)
+            added.append(image)
+        db.session.commit()
+    except IntegrityError:
+        # The same photo sent twice at once (a double tap): the first one is kept.
+        db.session.rollback()
+        _delete_keys(saved)
+        return [], [Refused("duplicate", uploads[0][0]).message()]
+    except BaseException:
+        db.session.rollback()
+        _delete_keys(saved)
+        raise
+    return added, errors
+
+
+def enqueue_processing(images: list[ListingImage]) -> None:
+    from crm.jobs import enqueue
+    for image in images:
+        enqueue("workers.tasks.process_listing_image", image.id)
+
+
+# --- processing (the Celery task's body) -------------------------------------------------------
+
+def process(image_id: int) -> str:
+    """Make the copies of a pending upload; safe to run twice or at once on two workers (the
+    copies' keys follow from their content, and only one run moves the row to ready)."""
+    image = db.session.get(ListingImage, image_id)
+    if image is None:
+        return "gone"
+    store = storage()
+    if image.status != "pending":
+        if image.raw_key:  # a run that died between its commit and the clean-up
+            store.delete(image.raw_key)
+            image.raw_key = None
+            db.session.commit()
+        return image.status
+    if not image.raw_key or not store.exists(image.raw_key):
+        return _fail(image, "the upload is missing")
+    with store.open(image.raw_key) as raw:
+        data = raw.read()  # a storage error propagates: the task is retried
+    try:
+        rendered = render(data)
+    except Exception as exc:  # noqa: BLE001 - a file Pillow cannot decode is failed, not retried
+        return _fail(image, repr(exc))
+    stem = f"listings/{image.listing_id}/{image.id}"
+    web_key = f"{stem}-{hashlib.sha256(rendered.web).hexdigest()[:20]}.jpg"
+    thumb_key = f"{stem}-{hashlib.sha256(rendered.thumb).hexdigest()[:20]}-t.jpg"
+    store.save(web_key, rendered.web)
+    store.save(thumb_key, rendered.thumb)
+    raw_key = image.raw_key
+    done = db.session.execute(
+        update(ListingImage).where(ListingImage.id == image.id, ListingImage.status == "pending")
+        .values(status="ready", web_key=web_key, thumb_key=thumb_key, raw_key=None,
+                width=rendered.web_size[0], height=rendered.web_size[1],
+                thumb_width=rendered.thumb_size[0], thumb_height=rendered.thumb_size[1])
+    ).rowcount
+    db.session.commit()
+    if not done and db.session.get(ListingImage, image_id) is None:
+        _delete_keys([web_key, thumb_key])  # deleted while we worked: nobody points at them
+    store.delete(raw_key)
+    return "ready"
+
+
+def _fail(image: ListingImage, why: str) -> str:
+    log.warning("listing image %s could not be processed: %s", image.id, why)
+    raw_key, image.status, image.raw_key = image.raw_key, "failed", None
+    db.session.commit()
+    if raw_key:
+        storage().delete(raw_key)
+    return "failed"
+
+
+def stuck_ids(after_seconds: int) -> list[int]:
+    """Uploads still pending after a while (their task was lost): for the sweeper."""
+    return list(db.session.scalars(select(ListingImage.id).where(
+        ListingImage.status == "pending",
+        ListingImage.created_at < utcnow() - timedelta(seconds=after_seconds))
+        .order_by(ListingImage.created_at).limit(500)))
+
+
+# --- looking at them -------------------------------------------------------------------------
+
+def _display_order():
+    return (ListingImage.is_cover.desc(), ListingImage.position, ListingImage.id)
+
+
+def of_listing(listing: Listing) -> list[ListingImage]:
+    """Every image of a listing, the cover first, then in the order staff chose."""
+    return list(db.session.scalars(select(ListingImage).where(
+        ListingImage.listing_id == listing.id).order_by(*_display_order())))
+
+
+def gallery(listing: Listing) -> list[ListingImage]:
+    """What the public page shows: ready photos, and placeholders for those on their way."""
+    return [image for image in of_listing(listing) if image.status != "failed"]
+
+
+def covers(listing_ids: list[int]) -> dict[int, ListingImage]:
+    """The cover thumbnail of each listing that has a ready one (one query for a page)."""
+    if not listing_ids:
+        return {}
+    found: dict[int, ListingImage] = {}
+    for image in db.session.scalars(select(ListingImage).where(
+            ListingImage.listing_id.in_(listing_ids), ListingImage.status == "ready")
+            .order_by(ListingImage.listing_id, *_display_order())):
+        found.setdefault(image.listing_id, image)
+    return found
+
+
+def cover(listing: Listing) -> ListingImage | None:
+    return covers([listing.id]).get(listing.id)
+
+
+def file_of(image_id: int, name: str) -> tuple[ListingImage, str] | None:
+    """The image and the storage key that a served file name stands for (ready copies only;
+    the upload is never served)."""
+    image = db.session.get(ListingImage, image_id)
+    if image is None or image.status != "ready":
+        return None
+    for key in (image.web_key, image.thumb_key):
+        if key and key.rsplit("/", 1)[-1] == name:
+            return image, key
+    return None
+
+
+def is_public(image: ListingImage) -> bool:
+    return inventory.is_offered(db.session.get(Listing, image.listing_id))
+
+
+def count_pending(listing: Listing) -> int:
+    return db.session.scalar(select(func.count(ListingImage.id)).where(
+        ListingImage.listing_id == listing.id, ListingImage.status == "pending")) or 0
+
+
+# --- staff changes ---------------------------------------------------------------------------
+
+def _renumber(ordered: list[ListingImage]) -> None:
+    for position, image in enumerate(ordered):
+        image.position = position
+
+
+def move(image: ListingImage, step: int) -> bool:
+    """One place earlier (-1) or later (+1) among the listing's photos; the cover stays first."""
+    ordered = of_listing(db.session.get(Listing, image.listing_id))
+    index = ordered.index(image)
+    other = index + step
+    if image.is_cover or not 0 <= other < len(ordered) or ordered[other].is_cover:
+        return False
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    _renumber(ordered)
+    db.session.commit()
+    return True
+
+
+def set_cover(image: ListingImage) -> None:
+    db.session.execute(update(ListingImage).where(
+        ListingImage.listing_id == image.listing_id, ListingImage.id != image.id)
+        .values(is_cover=False))
+    image.is_cover = True
+    db.session.commit()
+
+
+def set_caption(image: ListingImage, caption: str) -> None:
+    image.caption = " ".join((caption or "").split())[:CAPTION_MAX]
+    db.session.commit()
+
+
+def remove(image: ListingImage) -> None:
+    """Delete a photo; its files go after the commit. The next photo becomes the cover."""
+    keys = [key for key in (image.raw_key, image.web_key, image.thumb_key) if key]
+    listing = db.session.get(Listing, image.listing_id)
+    db.session.delete(image)
+    db.session.flush()
+    rest = of_listing(listing)
+    if rest and not any(other.is_cover for other in rest):
+        rest[0].is_cover = True
+    _renumber(sorted(rest, key=lambda other: (not other.is_cover, other.position, other.id)))
+    db.session.commit()
+    _delete_keys(keys)
+
+
+def keys_of_listing(listing_id: int) -> list[str]:
+    """Every file of a listing's images, to delete once the listing's deletion commits."""
+    keys: list[str] = []
+    for row in db.session.execute(select(ListingImage.raw_key, ListingImage.web_key,
+                                         ListingImage.thumb_key)
+                                  .where(ListingImage.listing_id == listing_id)):
+        keys.extend(key for key in row if key)
+    return keys
+
+
+def _delete_keys(keys: list[str]) -> None:
+    store = storage()
+    for key in keys:
+        try:
+            store.delete(key)
+        except OSError:  # the row is gone already; a leftover file harms nobody
+            log.warning("could not delete media file %s", key, exc_info=True)
+
+
+delete_files = _delete_keys
