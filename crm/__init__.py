@@ -192,6 +192,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["megabytes"] = megabytes
     from crm.intake.spam import describe as spam_reasons
     app.jinja_env.filters["spam_reasons"] = spam_reasons
+    from crm.access import mask_text
+    app.jinja_env.filters["mask_text"] = mask_text
 
     @app.context_processor
     def inject():

@@ -4,6 +4,7 @@ not an ID ("同手机号", "同上", "无", "-") must not make two prospects one
 import re
 
 WECHAT_ID = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}|1[3-9]\d{9}")
+MOBILE_SHAPED = re.compile(r"1[3-9]\d{9}")
 
 
 def is_wechat_id(text: str | None) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.choices import to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.inputs.wechat import is_wechat_id
 from crm.intake import reference, repeats, spam
 from crm.jobs import enqueue
 from crm.leads import followup, scoring, stages
@@ -99,11 +100,14 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
 
 
 def _serialise_same_prospect(lead: Lead) -> None:
-    """On PostgreSQL, two submissions for one mobile (or, without one, one WeChat ID) take
-    turns, so both cannot be 'first'."""
-    key = lead.mobile_e164 or (f"wechat:{lead.wechat_id}" if lead.wechat_id else None)
-    if key and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+    """On PostgreSQL, two submissions for one mobile or one WeChat ID take turns, so both
+    cannot be 'first'. Both keys, in one order for everyone (no deadlock), in one statement:
+    a mobile + WeChat submission and a WeChat-only one with that ID meet on the second."""
+    keys = sorted({lead.mobile_e164 or "", f"wechat:{lead.wechat_id}"
+                   if is_wechat_id(lead.wechat_id) else ""} - {""})
+    if keys and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(*(func.pg_advisory_xact_lock(func.hashtext(key))
+                                    for key in keys)))
 
 
 def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = None,

@@ -20,7 +20,7 @@ from crm.inputs.fields import (
 )
 from crm.inputs.forms import Form
 from crm.inputs.phone import PhoneError, parse_mobile
-from crm.inputs.wechat import is_wechat_id
+from crm.inputs.wechat import MOBILE_SHAPED, is_wechat_id
 from crm.intake import policy
 
 
@@ -147,6 +147,11 @@ class InquiryForm(Form):
             self.mobile.errors = [*self.mobile.errors,
                                   _l("Please give a mobile number or a WeChat ID.")]
             return False
+        if MOBILE_SHAPED.fullmatch(self.wechat_id.data):
+            # A WeChat ID that is a mobile number (微信同号) is the mobile: the prospect is found
+            # again, limited and erased by it like anyone who typed it in the mobile box.
+            self.parsed_mobile = parse_mobile(self.wechat_id.data)
+            return True
         if not is_wechat_id(self.wechat_id.data):
             # Without a mobile, the WeChat ID is how the prospect is reached and found again.
             self.wechat_id.errors = [*self.wechat_id.errors, _l(

@@ -36,11 +36,13 @@ def find_original(lead: Lead) -> Original | None:
     since = min(repeat_since, protected_since)
 
     def newest(matched_on: str, *conditions):
-        # The protection only ever lengthens the window, and only for leads an agent brought in.
+        # The protection only ever lengthens the window, only for leads an agent brought in,
+        # and only by the prospect's own mobile or WeChat ID (not a company + contact match).
         in_window = Lead.created_at >= repeat_since
-        if protected_since < repeat_since:
+        if protected_since < repeat_since and matched_on != "company":
             in_window = or_(in_window, Lead.sourced_by_id.is_not(None))
-        return (select(Lead.id, Lead.reference, literal(matched_on).label("matched_on"))
+        return (select(Lead.id, Lead.reference, Lead.merged_into_id,
+                       literal(matched_on).label("matched_on"))
                 .where(Lead.created_at >= since, in_window, Lead.status != "spam", *conditions)
                 .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1).subquery())
 
@@ -59,8 +61,17 @@ def find_original(lead: Lead) -> Original | None:
     if not branches:
         return None
     rows = db.session.execute(union_all(*(select(branch) for branch in branches))).all()
-    matches = {row.matched_on: Original(row.id, row.reference, row.matched_on) for row in rows}
-    return matches.get("mobile") or matches.get("wechat") or matches.get("company")
+    by_key = {row.matched_on: row for row in rows}
+    row = by_key.get("mobile") or by_key.get("wechat") or by_key.get("company")
+    if row is None:
+        return None
+    if row.merged_into_id is not None:
+        # Folded into another lead: the prospect asked again about that one (rare: one more read).
+        survivor = db.session.execute(select(Lead.id, Lead.reference).where(
+            Lead.id == row.merged_into_id)).first()
+        if survivor is not None:
+            return Original(survivor.id, survivor.reference, row.matched_on)
+    return Original(row.id, row.reference, row.matched_on)
 
 
 def protected_until(lead: Lead) -> datetime | None:

@@ -29,6 +29,11 @@ def merge(survivor: Lead, duplicate: Lead, actor: User) -> Lead:
         raise MergeError(_l("One of these leads has already been merged."))
     now = utcnow()
     filled = {}
+    if not survivor.mobile_e164 and duplicate.mobile_e164:
+        # A WeChat-only survivor takes the duplicate's number, whole: callable, found again by it.
+        for name in ("mobile_e164", "mobile_display", "mobile_note", "contact_preference"):
+            filled[name] = getattr(duplicate, name)
+            setattr(survivor, name, filled[name])
     for name in FILLABLE:
         if getattr(survivor, name) in (None, "") and getattr(duplicate, name) not in (None, ""):
             filled[name] = getattr(duplicate, name)

@@ -116,7 +116,7 @@ def compute(lead: Lead, repeats: int | None = None) -> Score:
     add(Factor("repeat", w if repeats else 0, w,
                gettext("Asked %(n)d more time(s) in %(days)d days", n=repeats,
                        days=repeat_window().days) if repeats
-               else gettext("First inquiry from this mobile")))
+               else gettext("First inquiry from this prospect")))
     return score
 
 

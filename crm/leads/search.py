@@ -5,6 +5,7 @@ from functools import lru_cache
 from sqlalchemy import false, or_, select
 
 from crm.inputs.text import clean_text, search_key, to_halfwidth
+from crm.inputs.wechat import is_wechat_id
 from crm.models import InquiryRepeat, Lead
 
 
@@ -42,7 +43,14 @@ def lead_search_clause(raw: str):
     # search_text holds contact, company, usage, region text and message, simplified and
     # lower-cased at intake (and filled for older rows by its migration).
     return or_(Lead.search_text.like(_like(search_key(raw)), escape="\\"),
-               Lead.reference.ilike(_like(query), escape="\\"), _repeat_reference(query))
+               Lead.reference.ilike(_like(query), escape="\\"), _repeat_reference(query),
+               _wechat(raw))
+
+
+def _wechat(raw: str):
+    """A WeChat ID typed whole finds its prospect (WeChat-only ones have no number to search)."""
+    typed = clean_text(raw or "", max_length=100).strip()
+    return Lead.wechat_id == typed if is_wechat_id(typed) else false()
 
 
 def _repeat_reference(query: str):

@@ -43,8 +43,11 @@ except ImportError:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
-                 "HEIF": "image/heic"}
+# Pillow names what it read; MPO is a JPEG with more images after the first (Android Ultra
+# HDR / JPEG_R and HDR gain maps from many phones): a JPEG, of which the first frame is shown.
+CONTENT_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png",
+                 "WEBP": "image/webp", "HEIF": "image/heic"}
+DECODERS = ["JPEG", "PNG", "WEBP", "HEIF"]  # Pillow's JPEG decoder also opens MPO
 WEB_MAX = 1600  # px, the longer side of the copy shown on the listing page
 THUMB_SIZE = (400, 300)  # px, the cover in lists (cropped to 4:3)
 QUALITY = 82
@@ -84,7 +87,8 @@ def _open(data: bytes) -> Image.Image:
         # the limit even when another thread's exit restored the filters at the wrong time.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            # Only these decoders are ever tried on an upload.
+            image = Image.open(io.BytesIO(data), formats=DECODERS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise Refused("too_many_pixels") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -151,7 +155,7 @@ def render(data: bytes) -> Rendered:
     """The web copy and the thumbnail of an upload: upright, sRGB, first frame, no metadata."""
     image = _open(data)
     image.seek(0)  # an animated image: its first frame
-    if image.format == "JPEG":
+    if image.format in ("JPEG", "MPO"):
         image.draft("RGB", (WEB_MAX, WEB_MAX))  # decode a 48 MP photo at a fraction of the cost
     image.load()
     upright = ImageOps.exif_transpose(image)
@@ -274,9 +278,18 @@ def process(image_id: int) -> str:
 
 
 def _fail(image: ListingImage, why: str) -> str:
-    log.warning("listing image %s could not be processed: %s", image.id, why)
-    raw_key, image.status, image.raw_key = image.raw_key, "failed", None
+    """Guarded like the success path: a late duplicate run (the sweeper re-enqueues what is
+    still pending) finds the upload gone because the first run finished, and must not turn
+    that ready photo into a failed one."""
+    raw_key, image_id = image.raw_key, image.id
+    failed = db.session.execute(
+        update(ListingImage).where(ListingImage.id == image_id, ListingImage.status == "pending")
+        .values(status="failed", raw_key=None).execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
+    if not failed:
+        return "done elsewhere"
+    log.warning("listing image %s could not be processed: %s", image_id, why)
     if raw_key:
         storage().delete(raw_key)
     return "failed"

@@ -20,7 +20,7 @@ from crm.extensions import db
 from crm.formatting import local_time
 from crm.i18n import default_locale
 from crm.inputs.phone import PhoneError, parse_mobile
-from crm.inputs.wechat import is_wechat_id
+from crm.inputs.wechat import MOBILE_SHAPED, is_wechat_id
 from crm.models import (
     Activity,
     ApiIdempotencyKey,
@@ -53,9 +53,20 @@ def _is_mobile(person: str) -> bool:
 
 
 def leads_of(person: str) -> list[Lead]:
-    """The person's leads: by mobile, or by WeChat ID (+86… or an ID, see person_key)."""
-    same = Lead.mobile_e164 == person if _is_mobile(person) else Lead.wechat_id == person
+    """The person's leads: by mobile (also a WeChat-only lead whose WeChat ID is that
+    number), or by WeChat ID (+86… or an ID, see person_key)."""
+    if _is_mobile(person):
+        same = or_(Lead.mobile_e164 == person, Lead.wechat_id == person.removeprefix("+86"))
+    else:
+        same = Lead.wechat_id == person
     return list(db.session.scalars(select(Lead).where(same).order_by(Lead.created_at)))
+
+
+def _repeats_of(person: str):
+    """The person's repeat inquiries on any lead (matched on the company they may be on
+    someone else's): by their number, or by the WeChat ID they gave."""
+    by_wechat = InquiryRepeat.details["wechat_id"].as_string() == person.removeprefix("+86")
+    return or_(InquiryRepeat.mobile_e164 == person, by_wechat) if _is_mobile(person) else by_wechat
 
 
 # The copy a person receives (PIPL Art. 45) is for them to read: labelled in the app's
@@ -148,9 +159,12 @@ def _anonymise(lead: Lead, now) -> None:
                        InquiryRepeat.mobile_e164 == mobile) if mobile
                    else InquiryRepeat.original_lead_id == lead.id)
     _forget_api_answers([lead.reference])
-    for person in (mobile, wechat):
-        if person:
-            _erase_import_rows(person)
+    if mobile and not mobile.startswith("erased:"):
+        _erase_import_rows(mobile)
+    # Only a real WeChat ID names a person: "无" or "-" in the box must not take other
+    # people's rows out of an import.
+    if is_wechat_id(wechat):
+        _erase_import_rows("+86" + wechat if MOBILE_SHAPED.fullmatch(wechat) else wechat)
 
 
 def _forget_api_answers(references: list[str]) -> None:
@@ -198,7 +212,7 @@ def erase_preview(person: str) -> dict:
     return {
         "leads": leads,
         "names": sorted({lead.contact_name for lead in leads}),
-        "repeats": count(InquiryRepeat, or_(InquiryRepeat.mobile_e164 == person,
+        "repeats": count(InquiryRepeat, or_(_repeats_of(person),
                                             InquiryRepeat.original_lead_id.in_(ids))),
         "notes": count(Activity, Activity.lead_id.in_(ids), Activity.kind != "assignment",
                        Activity.body != ""),
@@ -214,8 +228,7 @@ def erase_person(person: str, actor: User | None, reason: str = "request") -> in
         _anonymise(lead, now)
     # The person may also be in repeats of someone else's lead (matched on the company) and
     # in rows of an import that has not run yet.
-    if _is_mobile(person):
-        _erase_repeats(InquiryRepeat.mobile_e164 == person)
+    _erase_repeats(_repeats_of(person))
     _erase_import_rows(person)
     if leads:
         audit.record(actor, "pipl_erase", "person", None, {"leads": [lead.id for lead in leads]},

@@ -33,8 +33,9 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from werkzeug.exceptions import TooManyRequests
 
+from crm.inputs.fields import clean
 from crm.inputs.phone import PhoneError, parse_mobile
-from crm.inputs.wechat import is_wechat_id
+from crm.inputs.wechat import MOBILE_SHAPED, is_wechat_id
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +68,13 @@ def mobile_key() -> str:
                 raw, wechat = body.get("mobile"), body.get("wechat")
             else:
                 raw, wechat = request.form.get("mobile"), request.form.get("wechat_id")
+            wechat = clean(wechat) if isinstance(wechat, str) else ""  # as the form reads it
             if isinstance(raw, str) and raw.strip():
                 g.ratelimit_mobile = "mobile:" + parse_mobile(raw).e164
-            elif isinstance(wechat, str) and is_wechat_id(wechat.strip()):
-                g.ratelimit_mobile = "wechat:" + wechat.strip()
+            elif MOBILE_SHAPED.fullmatch(wechat):  # the form takes it as the mobile
+                g.ratelimit_mobile = "mobile:" + parse_mobile(wechat).e164
+            elif is_wechat_id(wechat):
+                g.ratelimit_mobile = "wechat:" + wechat
         except PhoneError:
             pass  # the form says what is wrong with it; nothing to count
         except Exception:  # noqa: BLE001 - e.g. 413 on an oversized body: the view answers that

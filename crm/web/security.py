@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g
 from flask import Request as FlaskRequest
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm.inputs.origins import normalise_origin
@@ -53,7 +54,12 @@ class Request(FlaskRequest):
             return self._max_content_length
         view = current_app.view_functions.get(self.endpoint) if self.url_rule else None
         setting = getattr(view, "max_body_setting", None)
-        return current_app.config[setting] if setting else super().max_content_length
+        # Only for someone logged in (the session cookie, not the body, says so): the CSRF
+        # check reads the body before the view's login check, and an anonymous client must
+        # not get 150 MB spooled to disk.
+        if setting and current_user.is_authenticated:
+            return current_app.config[setting]
+        return super().max_content_length
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:

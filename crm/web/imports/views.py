@@ -35,7 +35,7 @@ class UploadForm(Form):
 
 
 class MappingForm(Form):
-    duplicates = RadioField(_l("A mobile seen in the last 90 days"), default="skip", choices=options({
+    duplicates = RadioField(_l("A prospect already in the CRM (same mobile or WeChat ID)"), default="skip", choices=options({
         "skip": _l("Skip the row"), "link": _l("Import it and link it to the earlier lead")}))
     route = BooleanField(_l("Route the imported leads to agents (else they wait in my team's pool)"),
                          default=True)

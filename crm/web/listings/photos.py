@@ -13,7 +13,7 @@ from crm.web.listings.forms import CaptionForm, PhotoUploadForm
 from crm.web.listings.views import bp, detail_context
 from crm.web.security import larger_body
 
-YEAR = 365 * 24 * 3600
+PUBLIC_CACHE_SECONDS = 24 * 3600
 
 
 def _editable(listing_id: int) -> Listing:
@@ -142,14 +142,17 @@ def media(image_id: int, name: str):
     else:
         try:
             response = send_file(storage().open(key), mimetype="image/jpeg", etag=name,
-                                 conditional=True)
+                                 conditional=True,
+                                 max_age=PUBLIC_CACHE_SECONDS if public else 3600)
         except FileNotFoundError:
             abort(404)
     if public:
+        # A day, not a year: the name never changes (content hash), but the listing may be let
+        # or sold, and then its photos must leave shared caches soon (they answer 404 here).
         response.cache_control.public = True
-        response.cache_control.max_age = YEAR
-        response.cache_control.immutable = True
+        response.cache_control.max_age = PUBLIC_CACHE_SECONDS
     else:
+        response.cache_control.public = False
         response.cache_control.private = True
         response.cache_control.max_age = 3600
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -25,7 +25,8 @@ def test_seed_demo_creates_routed_leads(runner, db):
     result = runner.invoke(args=["crm", "seed-demo", "--leads", "12"])
     assert result.exit_code == 0, result.output
     assert "manager@example.com" in result.output
-    assert db.session.scalar(select(func.count()).select_from(Lead)) == 12
+    # 12 routed, and the two prospects an agent typed in (crm.demo.seed.OWN_CLIENTS).
+    assert db.session.scalar(select(func.count()).select_from(Lead)) == 14
     assert db.session.scalar(select(func.count()).select_from(Lead)
                              .where(Lead.assigned_to_id.is_(None))) == 0
     assert db.session.scalar(select(func.count()).select_from(Team)) == 1
