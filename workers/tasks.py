@@ -59,6 +59,14 @@ def follow_up_reminders() -> int:
     return sla.remind_follow_ups()
 
 
+@shared_task(name="workers.tasks.visit_reminders")
+def visit_reminders() -> dict:
+    # Site visits starting soon, and follow-ups with a time of day: claimed per row, so a
+    # second run (or a second beat) sends nothing twice.
+    from crm.leads import visits
+    return {"visits": visits.send_reminders(), "follow_ups": visits.remind_follow_ups()}
+
+
 @shared_task(name="workers.tasks.deliver_notification", bind=True, max_retries=5)
 def deliver_notification(self, notification_id: int) -> bool:
     # In-process (eager) mode tries once: a dead webhook must not hold up a web request.

@@ -125,3 +125,18 @@ def delete(listing: Listing, actor: User) -> None:
     audit.record(actor, "listing_delete", "listing", listing.id, {"title": listing.title}, None)
     db.session.delete(listing)
     db.session.commit()
+
+
+def search(text: str, limit: int = 10) -> list[Listing]:
+    """Listings an agent may send, by id ("12", "#12") or by words of the title or park."""
+    text = (text or "").strip()[:60]
+    if not text:
+        return []
+    stmt = select(Listing).where(Listing.status != "let_or_sold")
+    number = text.lstrip("#")
+    if number.isdigit() and len(number) < 10:
+        stmt = stmt.where(Listing.id == int(number))
+    else:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(Listing.title.ilike(like, escape="\\") | Listing.park.ilike(like, escape="\\"))
+    return list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(limit)))

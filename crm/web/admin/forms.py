@@ -13,11 +13,12 @@ from wtforms.validators import DataRequired, Email, Optional, Regexp
 from crm import choices
 from crm.inputs.fields import clean, max_length, options
 from crm.inputs.forms import Form
+from crm.web.visits.forms import AccountForm
 from crm.privacy import audit
 from crm.web.auth.forms import StrongPassword
 
 
-class UserForm(Form):
+class UserForm(AccountForm):
     email = EmailField(_l("Email"), filters=[clean], validators=[
         DataRequired(_l("Please enter an email.")),
         Email(_l("Please enter a valid email address."), check_deliverability=False), max_length(254)])
