@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.formatting import today_local
-from crm.inputs.fields import clean, clean_multiline, max_length
+from crm.inputs.fields import clean, clean_multiline, max_length, options
 from crm.inputs.forms import Form
 
 DURATIONS = [(30, _l("30 minutes")), (60, _l("1 hour")), (90, _l("1½ hours")),
@@ -54,7 +54,8 @@ class VisitRequestForm(Form):
 class SiteVisitForm(Form):
     day = DateField(_l("Day"), validators=[DataRequired(_l("Please pick a day."))])
     start = TimeField(_l("Time"), validators=[DataRequired(_l("Please pick a time."))])
-    duration = SelectField(_l("Duration"), coerce=int, choices=DURATIONS, default=90)
+    duration = SelectField(_l("Duration"), coerce=int, choices=options(DURATIONS),
+                           default=90)
     meeting_point = StringField(_l("Meeting point"), filters=[clean],
                                 validators=[DataRequired(_l("Please say where to meet.")),
                                             max_length(200)],
@@ -91,7 +92,7 @@ def feedback_form(stops, formdata=None):
         pass
     for stop in stops:
         setattr(FeedbackForm, f"liked_{stop.listing_id}",
-                RadioField(stop.listing.title, choices=VERDICTS, default="",
+                RadioField(stop.listing.title, choices=options(VERDICTS), default="",
                            validators=[Optional()]))
         setattr(FeedbackForm, f"reason_{stop.listing_id}",
                 StringField(_l("Why"), filters=[clean], validators=[max_length(300)]))

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from crm import access, regions
 from crm.extensions import db
 from crm.formatting import from_local, local_time, today_local
-from crm.inputs.fields import database_id
+from crm.inputs.fields import database_id, options
 from crm.leads import agenda as agenda_service
 from crm.leads import recommend, visits
 from crm.listings import inventory, matching
@@ -111,7 +111,7 @@ def _visit_form(lead: Lead, formdata=None) -> SiteVisitForm:
         seen.setdefault(link.listing_id, link.listing)
     for m in matching.rank(lead)[:5] if lead.is_open else []:
         seen.setdefault(m.listing.id, m.listing)
-    form.listing_ids.choices = [(x.id, f"#{x.id} {x.title}") for x in seen.values()]
+    form.listing_ids.choices = options((x.id, f"#{x.id} {x.title}") for x in seen.values())
     team_ids = {lead.team_id, current_user.team_id, lead.assigned_to.team_id
                 if lead.assigned_to else None} - {None}
     people = list(db.session.scalars(
@@ -120,7 +120,7 @@ def _visit_form(lead: Lead, formdata=None) -> SiteVisitForm:
     for user in (current_user._get_current_object(), lead.assigned_to):
         if user is not None and user not in people:
             people.insert(0, user)
-    form.attendee_ids.choices = [(u.id, u.name) for u in people]
+    form.attendee_ids.choices = options((u.id, u.name) for u in people)
     return form
 
 
@@ -144,7 +144,7 @@ def new_visit(lead_id: int):
             form.listing_ids.data = [x.id for x in asked.listings]
             form.request_id.data = str(asked.id)
         else:
-            form.listing_ids.data = [c[0] for c in form.listing_ids.choices[:3]]
+            form.listing_ids.data = [c.value for c in form.listing_ids.choices[:3]]
     if form.validate_on_submit():
         chosen = {x.id: x for x in db.session.scalars(
             select(Listing).where(Listing.id.in_(form.listing_ids.data)))}
@@ -293,7 +293,7 @@ def too_many(error):
 
 def _request_form(rec: Recommendation, formdata=None) -> VisitRequestForm:
     form = VisitRequestForm(formdata=formdata) if formdata is not None else VisitRequestForm()
-    form.listing_ids.choices = [(x.id, x.title) for x in rec.listings]
+    form.listing_ids.choices = options((x.id, x.title) for x in rec.listings)
     return form
 
 
