@@ -14,6 +14,7 @@ from crm.inputs.fields import database_id
 from crm.intake import sites, spam
 from crm.intake.forms import InquiryForm
 from crm.listings import inventory
+from crm.reporting import listing_stats
 from crm.models import Listing
 from crm.web.listings.forms import ListingForm, PublicListingFilter
 from crm.web.qr import svg_response
@@ -60,7 +61,9 @@ def detail(listing_id: int):
     # Only the leads this user may see are listed.
     links = [link for link in inventory.links_of_listing(listing)
              if access.can_view(current_user, link.lead)]
-    return render_template("listings/detail.html", listing=listing, links=links)
+    numbers = listing_stats.stats(current_user, [listing.id])
+    return render_template("listings/detail.html", listing=listing, links=links,
+                           stats=numbers.get(listing.id))
 
 
 def _public_listing(listing_id: int) -> Listing:

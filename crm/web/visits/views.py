@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm import access, regions
+from crm.access import role_required
 from crm.extensions import db
 from crm.formatting import from_local, local_time, today_local
 from crm.inputs.fields import database_id, options
@@ -32,6 +33,7 @@ from crm.leads import recommend, visits
 from crm.listings import inventory, matching
 from crm.models import Lead, Listing, Recommendation, Role, SiteVisit, User, VisitRequest
 from crm.models.types import utcnow
+from crm.reporting import listing_stats as listing_stats_service
 from crm.people import update_contact
 from crm.web.listings.views import map_link
 from crm.web.qr import svg_response
@@ -200,6 +202,12 @@ def cancel_visit(visit_id: int):
     if visits.cancel(visit, current_user):
         flash(_("Site visit cancelled."), "success")
     return redirect(_back(visit.lead_id, f"visit-{visit.id}"))
+
+
+@bp.route("/agent/listings/stats")
+@role_required(Role.MANAGER)
+def listing_stats():
+    return render_template("visits/listing_stats.html", rows=listing_stats_service.ranked(current_user))
 
 
 # --- agenda, account, feed ---------------------------------------------------------------

@@ -227,3 +227,41 @@ def test_the_account_page_edits_the_contact_prospects_see(client, auth, db):
     client.post("/account", data={"contact_phone": "0572-6000000", "contact_wechat": "wang_2"})
     db.session.refresh(agent)
     assert (agent.contact_phone, agent.contact_wechat) == ("0572-6000000", "wang_2")
+
+
+def test_per_listing_numbers_sent_opened_asked_visited_liked_in_scope(app, client, auth, db):
+    from crm.reporting import listing_stats
+    with time_machine.travel(NOW, tick=False):
+        team, agent, lead = lead_with_agent()
+        second = LeadFactory(assigned_to=agent, team=team)
+        outsider_team = TeamFactory()
+        outsider = UserFactory(team=outsider_team, email="out@example.com")
+        foreign = LeadFactory(assigned_to=outsider, team=outsider_team)
+        a, b = listing(db), listing(db, title="嘉兴单层仓库")
+        first = recommend.send(lead, agent, [a, b])
+        recommend.send(second, agent, [a])
+        recommend.send(foreign, outsider, [a])  # another team's: not in the manager's numbers
+        recommend.record_open(first)
+        recommend.record_open(first)  # the same page opened twice counts once per listing
+        recommend.request_visit(first, NOW + timedelta(days=2), [a], "")
+        visit = visits.schedule(lead, agent, visits.Plan(NOW, 60, "北门", "", [a, b], [agent]))
+        visits.record_feedback(visit, agent, {a.id: (True, ""), b.id: (False, "远")})
+        visits.schedule(second, agent, visits.Plan(NOW, 60, "北门", "", [a], [agent]))  # not done
+        boss = UserFactory(team=team, email="boss@example.com", role="manager")
+        numbers = listing_stats.stats(boss)
+        assert (numbers[a.id].sent, numbers[a.id].opened, numbers[a.id].requested,
+                numbers[a.id].visited, numbers[a.id].liked) == (2, 1, 1, 1, 1)
+        assert (numbers[b.id].sent, numbers[b.id].opened, numbers[b.id].requested,
+                numbers[b.id].visited, numbers[b.id].liked) == (1, 1, 0, 1, 0)
+        admin = UserFactory(team=team, email="root@example.com", role="admin")
+        assert listing_stats.stats(admin)[a.id].sent == 3
+        assert listing_stats.stats(agent) == {}  # an agent does not see the report
+        auth.login("boss@example.com")
+        page = client.get(f"/agent/listings/{a.id}").get_data(as_text=True)
+        assert '<dd class="stat-sent">2</dd>' in page and '<dd class="stat-liked">1</dd>' in page
+        assert "嘉兴单层仓库" in client.get("/agent/listings/stats").get_data(as_text=True)
+        auth.logout()
+        auth.login("me@example.com")
+        assert client.get("/agent/listings/stats").status_code == 403
+        assert 'id="listing-stats"' not in client.get(f"/agent/listings/{a.id}").get_data(
+            as_text=True)
