@@ -6,7 +6,15 @@ from sqlalchemy import func, select
 
 from crm import access
 from crm.extensions import db
-from crm.models import Lead, Listing, Recommendation, SiteVisit, SiteVisitListing, User, VisitRequest
+from crm.models import (
+    Lead,
+    Listing,
+    Recommendation,
+    SiteVisit,
+    SiteVisitListing,
+    User,
+    VisitRequest,
+)
 from crm.models.visit import recommendation_listing, visit_request_listing
 
 

@@ -9,7 +9,6 @@ Create Date: 2026-12-02 05:40:00
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'e3f1a6c2b9d4'
 down_revision = 'd7b3e1f04a96'

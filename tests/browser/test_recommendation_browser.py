@@ -12,7 +12,7 @@ from icalendar import Calendar
 from crm.extensions import db
 from crm.models import Lead, Listing, Team, User
 from crm.models.types import utcnow
-from tests.browser.conftest import CHROMIUM_ARGS, shoot, watch_console  # noqa: F401
+from tests.browser.conftest import shoot, watch_console
 
 pytestmark = pytest.mark.browser
 

@@ -13,9 +13,9 @@ from wtforms.validators import DataRequired, Email, Optional, Regexp
 from crm import choices
 from crm.inputs.fields import clean, max_length, options
 from crm.inputs.forms import Form
-from crm.web.visits.forms import AccountForm
 from crm.privacy import audit
 from crm.web.auth.forms import StrongPassword
+from crm.web.visits.forms import AccountForm
 
 
 class UserForm(AccountForm):

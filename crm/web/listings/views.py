@@ -14,8 +14,8 @@ from crm.inputs.fields import database_id
 from crm.intake import sites, spam
 from crm.intake.forms import InquiryForm
 from crm.listings import inventory
-from crm.reporting import listing_stats
 from crm.models import Listing
+from crm.reporting import listing_stats
 from crm.web.listings.forms import ListingForm, PublicListingFilter
 from crm.web.qr import svg_response
 from crm.web.security import allow_framing_by

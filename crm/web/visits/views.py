@@ -33,8 +33,8 @@ from crm.leads import recommend, visits
 from crm.listings import inventory, matching
 from crm.models import Lead, Listing, Recommendation, Role, SiteVisit, User, VisitRequest
 from crm.models.types import utcnow
-from crm.reporting import listing_stats as listing_stats_service
 from crm.people import update_contact
+from crm.reporting import listing_stats as listing_stats_service
 from crm.web.listings.views import map_link
 from crm.web.qr import svg_response
 from crm.web.visits.forms import AccountForm, SiteVisitForm, VisitRequestForm, feedback_form

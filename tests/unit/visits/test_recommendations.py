@@ -8,13 +8,7 @@ import time_machine
 from sqlalchemy import select
 
 from crm.leads import recommend, scoring
-from crm.models import (
-    Activity,
-    LeadListing,
-    Notification,
-    Recommendation,
-    VisitRequest,
-)
+from crm.models import Activity, LeadListing, Notification, Recommendation, VisitRequest
 from tests.conftest import errors_in
 from tests.factories import ChannelFactory, TeamFactory, UserFactory
 from tests.unit.visits.support import NOW, lead_with_agent, listing

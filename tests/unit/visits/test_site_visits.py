@@ -151,7 +151,7 @@ def test_a_follow_up_takes_a_time_of_day_in_shanghai(client, auth, db):
 def test_the_agenda_lists_today_and_the_week_in_time_order(client, auth, db):
     with time_machine.travel(NOW, tick=False):
         team, agent, lead = lead_with_agent()
-        other = LeadFactory(assigned_to=agent, team=team, company="嘉兴物流有限公司",
+        LeadFactory(assigned_to=agent, team=team, company="嘉兴物流有限公司",
                             next_follow_up_on=date(2026, 12, 2))
         timed = LeadFactory(assigned_to=agent, team=team, company="苏州精密机械有限公司",
                             next_follow_up_on=date(2026, 12, 2),
