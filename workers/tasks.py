@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from crm.intake import repeats
 from crm.jobs import enqueue
+from crm.leads import visits
 from crm.notifications import mail, outbox
 from crm.routing import engine, sla
 
@@ -63,7 +64,6 @@ def follow_up_reminders() -> int:
 def visit_reminders() -> dict:
     # Site visits starting soon, and follow-ups with a time of day: claimed per row, so a
     # second run (or a second beat) sends nothing twice.
-    from crm.leads import visits
     return {"visits": visits.send_reminders(), "follow_ups": visits.remind_follow_ups()}
 
 
