@@ -191,3 +191,14 @@ def test_visit_requests_are_rate_limited_like_the_public_form(app, client, db):
         assert codes[:2] == [422, 422] and codes[2] == 429
         limited = client.post(f"/r/{rec.token}/visit", data=data)
         assert limited.status_code == 429 and "第三次" in limited.get_data(as_text=True)
+
+
+def test_erasing_the_prospect_ends_their_pages_and_forgets_what_they_typed(client, db):
+    from crm.privacy import rights
+    with time_machine.travel(NOW, tick=False):
+        _team, agent, lead = lead_with_agent()
+        rec = recommend.send(lead, agent, [listing(db)])
+        recommend.request_visit(rec, NOW + timedelta(days=1), list(rec.listings), "我叫刘强 手机尾号9793")
+        rights.erase_person(lead.mobile_e164, None)
+        assert db.session.scalar(select(VisitRequest.note)) == ""
+        assert client.get(f"/r/{rec.token}").status_code == 410
