@@ -12,7 +12,7 @@ from icalendar import Calendar
 from crm.extensions import db
 from crm.models import Lead, Listing, Team, User
 from crm.models.types import utcnow
-from tests.browser.conftest import shoot, watch_console
+from tests.browser.conftest import shoot, shoot_path, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +72,11 @@ def test_send_open_book_schedule_agenda_and_feed(live_server, live_app, browser,
     page.click("#send-form button[type=submit]")
     link = page.locator(".rec .share-link").first.input_value()
     assert "/r/" in link
+    page.click(".rec .qr-toggle summary")  # the QR code to show the prospect
+    page.wait_for_function(
+        "() => document.querySelector('.rec .qr-toggle img').naturalWidth > 0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.locator("#send").screenshot(path=str(shoot_path("lead-send-375")))
 
     # The prospect: a fresh browser, nobody logged in.
     prospect_context = browser.new_context(viewport={"width": 375, "height": 812},

@@ -146,7 +146,12 @@ def new_visit(lead_id: int):
             form.listing_ids.data = [x.id for x in asked.listings]
             form.request_id.data = str(asked.id)
         else:
-            form.listing_ids.data = [c.value for c in form.listing_ids.choices[:3]]
+            picked = inventory.offered(database_id(request.args.get("listing", "")))
+            known = {c.value for c in form.listing_ids.choices}
+            if picked is not None and picked.id not in known:
+                form.listing_ids.choices[:0] = options([(picked.id, f"#{picked.id} {picked.title}")])
+            form.listing_ids.data = [picked.id] if picked is not None else \
+                [c.value for c in form.listing_ids.choices[:3]]
     if form.validate_on_submit():
         chosen = {x.id: x for x in db.session.scalars(
             select(Listing).where(Listing.id.in_(form.listing_ids.data)))}

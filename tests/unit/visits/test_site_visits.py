@@ -33,6 +33,10 @@ def test_scheduling_a_visit_moves_the_stage_and_validates(client, auth, db):
         auth.login("me@example.com")
         form = client.get(f"/agent/leads/{lead.id}/visits/new").get_data(as_text=True)
         assert "嘉兴单层仓库" in form and "李顾问" in form
+        # From a listing's "book a site visit" tap: that listing is ticked.
+        one = client.get(f"/agent/leads/{lead.id}/visits/new?listing={b.id}").get_data(as_text=True)
+        assert re.findall(r'<input checked[^>]*name="listing_ids"[^>]*value="(\d+)"', one) == [
+            str(b.id)]
         bad = _schedule(client, lead, [], [], meeting_point="", map_url="javascript:alert(1)")
         assert bad.status_code == 422
         assert set(errors_in(bad.get_data(as_text=True))) >= {
