@@ -139,6 +139,16 @@ class Config:
                                                                 "120"))
         # nginx serves the files itself when set (X-Accel-Redirect to this internal prefix).
         self.CRM_MEDIA_ACCEL_PREFIX = os.environ.get("CRM_MEDIA_ACCEL_PREFIX") or None
+        # Recommendation pages (/r/<token>): how long a link lives, and how long one browser's
+        # opens count once.
+        self.CRM_RECOMMENDATION_DAYS = int(os.environ.get("CRM_RECOMMENDATION_DAYS", "30"))
+        self.CRM_RECOMMENDATION_OPEN_WINDOW_MINUTES = int(os.environ.get(
+            "CRM_RECOMMENDATION_OPEN_WINDOW_MINUTES", "30"))
+        # Reminders to the agents going on a site visit, this long before it; and before a
+        # follow-up with a time of day.
+        self.CRM_VISIT_REMINDER_MINUTES = int(os.environ.get("CRM_VISIT_REMINDER_MINUTES", "60"))
+        self.CRM_FOLLOW_UP_REMINDER_MINUTES = int(os.environ.get(
+            "CRM_FOLLOW_UP_REMINDER_MINUTES", "15"))
 
 
 class TestConfig(Config):
@@ -201,7 +211,7 @@ def celery_settings(redis_url: str | None, queue: str) -> dict:
 # Points each factor can give; they add up to 100. CRM_SCORE_WEIGHTS overrides some,
 # e.g. "tax=30,investment=20".
 DEFAULT_SCORE_WEIGHTS = {"tax": 25, "investment": 20, "tax_per_mu": 15, "completeness": 20,
-                         "industry_fit": 15, "repeat": 5}
+                         "industry_fit": 15, "repeat": 5, "engagement": 15}
 
 
 def _weights(text: str) -> dict[str, int]:

@@ -118,6 +118,8 @@ def register_blueprints(app: Flask) -> None:
     from crm.web.public.views import bp as public_bp
     from crm.web.reports.views import bp as reports_bp
     from crm.web.routing_admin.views import bp as routing_admin_bp
+    from crm.web.visits.views import bp as visits_bp
+    from crm.web.visits.views import share as share_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(public_bp)
@@ -126,7 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(routing_admin_bp)
     app.register_blueprint(calendar_bp)
-    for workspace_bp in (listings_bp, lost_reasons_bp, imports_bp, admin_bp):
+    for workspace_bp in (listings_bp, lost_reasons_bp, imports_bp, admin_bp, visits_bp, share_bp):
         app.register_blueprint(workspace_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(manage_bp)

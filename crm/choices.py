@@ -56,7 +56,13 @@ FOLLOW_UP_KINDS = {"call": _l("Call"), "wechat": _l("WeChat"),
 ACTIVITY_KINDS = {**FOLLOW_UP_KINDS, "status_change": _l("Status change"),
                   "assignment": _l("Assignment"), "listing": _l("Listing"),
                   "merge": _l("Merge"), "edit": _l("Edit"),
-                  "repeat_inquiry": _l("Repeat inquiry")}
+                  "repeat_inquiry": _l("Repeat inquiry"),
+                  "recommendation": _l("Recommendation page"),
+                  "recommendation_open": _l("Prospect opened the listings"),
+                  "visit_request": _l("Visit requested"),
+                  "visit_scheduled": _l("Site visit scheduled"),
+                  "visit_feedback": _l("Site visit feedback")}
+VISIT_STATUSES = {"scheduled": _l("Scheduled"), "done": _l("Done"), "cancelled": _l("Cancelled")}
 CONTACT_KINDS = ("call", "wechat", "site_visit", "meeting")  # these count as contacting the prospect
 # What came of a contact attempt; only "reached" and the like count as first contact.
 OUTCOMES = {"reached": _l("Reached"), "no_answer": _l("No answer"),

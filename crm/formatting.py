@@ -1,5 +1,5 @@
 """Jinja filters for times and money, in the CRM's time zone."""
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,17 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(ZoneInfo(current_app.config["CRM_TIMEZONE"])).strftime(fmt)
+
+
+def local_date(value: datetime) -> date:
+    """The CRM time zone's calendar day of an aware datetime."""
+    return value.astimezone(ZoneInfo(current_app.config["CRM_TIMEZONE"])).date()
+
+
+def from_local(day: date, clock: time) -> datetime:
+    """A day and a time of day as typed (Asia/Shanghai) → an aware UTC datetime."""
+    tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
+    return datetime.combine(day, clock, tz).astimezone(timezone.utc)
 
 
 def today_local() -> date:

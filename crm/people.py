@@ -64,6 +64,17 @@ def save_user(user: User | None, values: dict, password: str | None, actor: User
     return _saved(user, "user", creating, actor, old, new)
 
 
+def update_contact(user: User, actor: User, phone: str, wechat: str) -> None:
+    """The phone and WeChat ID prospects see on the recommendation pages an agent sends."""
+    values = {"contact_phone": phone.strip()[:30], "contact_wechat": wechat.strip()[:60]}
+    old, new = audit.diff(user, list(values), values)
+    for name, value in values.items():
+        setattr(user, name, value)
+    if new:
+        audit.record(actor, "user_edit", "user", user.id, old, new)
+    db.session.commit()
+
+
 def reset_password(user: User, password: str, actor: User) -> None:
     """An admin sets a password for someone who lost theirs; they choose their own at the
     next login, so the admin does not keep knowing it."""

@@ -7,6 +7,8 @@ BEAT_SCHEDULE = {
     # Notifications whose delivery task never ran (broker down when they were queued).
     "deliver-pending-notifications": {"task": "workers.tasks.deliver_pending", "schedule": 60.0},
     "follow-up-reminders": {"task": "workers.tasks.follow_up_reminders", "schedule": 3600.0},
+    # Site visits within CRM_VISIT_REMINDER_MINUTES and timed follow-ups: each once.
+    "visit-reminders": {"task": "workers.tasks.visit_reminders", "schedule": 300.0},
     # PIPL Art. 19: anonymise leads closed longer than CRM_RETENTION_DAYS.
     "retention-sweep": {"task": "workers.tasks.retention_sweep", "schedule": 86400.0},
     # First-contact deadlines still ahead, and those computed while a year's holidays were

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from crm.intake import repeats
 from crm.jobs import enqueue
+from crm.leads import visits
 from crm.notifications import mail, outbox
 from crm.routing import engine, sla
 
@@ -57,6 +58,13 @@ def recompute_sla_deadlines(changed: list[str] | None = None) -> int:
 @shared_task(name="workers.tasks.follow_up_reminders")
 def follow_up_reminders() -> int:
     return sla.remind_follow_ups()
+
+
+@shared_task(name="workers.tasks.visit_reminders")
+def visit_reminders() -> dict:
+    # Site visits starting soon, and follow-ups with a time of day: claimed per row, so a
+    # second run (or a second beat) sends nothing twice.
+    return {"visits": visits.send_reminders(), "follow_ups": visits.remind_follow_ups()}
 
 
 @shared_task(name="workers.tasks.deliver_notification", bind=True, max_retries=5)

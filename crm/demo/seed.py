@@ -47,6 +47,9 @@ def ensure_demo_users() -> Team:
     for email, name, role in DEMO_USERS:
         if db.session.scalars(select(User).where(User.email == email)).first() is None:
             user = User(email=email, name=name, role=role, team=None if role == "admin" else team)
+            # What prospects see on the pages of listings sent to them (demo numbers).
+            user.contact_phone = f"0572-60{len(email):02d}{len(name):04d}"
+            user.contact_wechat = email.split("@")[0] + "_changfang"
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)
     db.session.commit()

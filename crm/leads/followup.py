@@ -1,11 +1,12 @@
 """What agents do to a lead: log a follow-up, move its stage."""
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from crm.choices import CONTACT_KINDS, UNREACHED_OUTCOMES
 from crm.extensions import db
+from crm.formatting import local_date
 from crm.i18n import default_locale
 from crm.leads import scoring, stages
 from crm.models import Activity, Lead, LostReason, User
@@ -20,13 +21,20 @@ class StageError(ValueError):
 
 
 def log_follow_up(lead: Lead, author: User, kind: str, body: str,
-                  next_follow_up: date | None = None, outcome: str | None = None) -> Activity:
+                  next_follow_up: date | None = None, outcome: str | None = None,
+                  next_follow_up_at: datetime | None = None) -> Activity:
+    """`next_follow_up` is the local day of the next follow-up; `next_follow_up_at` its
+    moment, when a time of day was given (the day is then taken from it)."""
     now = utcnow()
+    if next_follow_up_at is not None:
+        next_follow_up = local_date(next_follow_up_at)
     activity = Activity(lead_id=lead.id, kind=kind, author_id=author.id, body=body,
-                        outcome=outcome or None, next_follow_up=next_follow_up, created_at=now)
+                        outcome=outcome or None, next_follow_up=next_follow_up,
+                        next_follow_up_at=next_follow_up_at, created_at=now)
     db.session.add(activity)
     if next_follow_up is not None:
         lead.next_follow_up_on = next_follow_up
+        lead.next_follow_up_at = next_follow_up_at
     if kind in CONTACT_KINDS and lead.first_contact_at is None:
         # The first-contact clock measures the agent's reaction, so an attempt counts.
         lead.first_contact_at = now
@@ -66,6 +74,18 @@ def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | 
                  {"status": new_status, "lost_reason_id": lead.lost_reason_id})
     scoring.refresh(lead)
     db.session.commit()
+
+
+def advance(lead: Lead, author: User, new_status: str, when: datetime, body: str = "") -> bool:
+    """Move the lead to `new_status` if the stage rules allow it from where it is (a visit
+    scheduled, a listing liked); otherwise leave it. The caller commits."""
+    if lead.status == new_status or not stages.can_move(lead.status, new_status):
+        return False
+    old = lead.status
+    _record_status(lead, author, new_status, when, body=body)
+    audit.record(author, "status_change", "lead", lead.id, {"status": old},
+                 {"status": new_status})
+    return True
 
 
 def _record_status(lead: Lead, author: User, new_status: str, when, body: str = "") -> None:

@@ -40,7 +40,7 @@ def needs_attention(user: User, limit: int = 20) -> list[Lead]:
         select(Lead).options(joinedload(Lead.assigned_to))
         .where(mine, urgent, Lead.status.in_(OPEN_STATUSES))
         .order_by(Lead.sla_due_at.asc().nulls_last(), Lead.next_follow_up_on.asc().nulls_last(),
-                  Lead.id)
+                  Lead.next_follow_up_at.asc().nulls_last(), Lead.id)
         .limit(limit)))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import false, func, select
 
 from crm.choices import SQM_PER_MU
 from crm.extensions import db
-from crm.models import InquiryRepeat, Lead, repeat_window
+from crm.models import InquiryRepeat, Lead, Recommendation, VisitRequest, repeat_window
 from crm.models.types import utcnow
 
 # (threshold in 万元, share of the factor's weight); the first threshold reached counts.
@@ -117,7 +117,32 @@ def compute(lead: Lead, repeats: int | None = None) -> Score:
                gettext("Asked %(n)d more time(s) in %(days)d days", n=repeats,
                        days=repeat_window().days) if repeats
                else gettext("First inquiry from this prospect")))
+
+    # Only once listings were sent: a lead nobody sent anything to is not marked down.
+    w = weights["engagement"]
+    sent, opened, asked = engagement(lead)
+    if sent and w:
+        if asked:
+            add(Factor("engagement", w, w, gettext("Asked to visit a listing sent")))
+        elif opened:
+            add(Factor("engagement", w * 0.6, w, gettext("Opened the listings sent")))
+        else:
+            add(Factor("engagement", 0, w, gettext("Has not opened the listings sent yet")))
     return score
+
+
+def engagement(lead: Lead) -> tuple[int, int, int]:
+    """Pages sent to the lead, pages opened, visit requests: one round trip."""
+    if lead.id is None:
+        return 0, 0, 0
+    of_lead = Recommendation.lead_id == lead.id
+    row = db.session.execute(select(
+        select(func.count()).select_from(Recommendation).where(of_lead).scalar_subquery(),
+        select(func.count()).select_from(Recommendation)
+        .where(of_lead, Recommendation.open_count > 0).scalar_subquery(),
+        select(func.count()).select_from(VisitRequest)
+        .where(VisitRequest.lead_id == lead.id).scalar_subquery())).one()
+    return row[0] or 0, row[1] or 0, row[2] or 0
 
 
 def _filled(lead: Lead, name: str) -> bool:

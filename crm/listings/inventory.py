@@ -133,3 +133,18 @@ def delete(listing: Listing, actor: User) -> None:
     db.session.delete(listing)  # its images go with it (ON DELETE CASCADE)
     db.session.commit()
     images.delete_files(files)  # after the commit: a rolled-back delete keeps its photos
+
+
+def search(text: str, limit: int = 10) -> list[Listing]:
+    """Listings an agent may send, by id ("12", "#12") or by words of the title or park."""
+    text = (text or "").strip()[:60]
+    if not text:
+        return []
+    stmt = select(Listing).where(Listing.status != "let_or_sold")
+    number = text.lstrip("#")
+    if number.isdigit() and len(number) < 10:
+        stmt = stmt.where(Listing.id == int(number))
+    else:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(Listing.title.ilike(like, escape="\\") | Listing.park.ilike(like, escape="\\"))
+    return list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(limit)))

@@ -17,8 +17,10 @@ from crm.models.setting import Setting
 from crm.models.source_site import SourceSite
 from crm.models.team import Team
 from crm.models.user import Role, User
+from crm.models.visit import Recommendation, SiteVisit, SiteVisitListing, VisitRequest
 
 __all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "ImportJob", "ImportRow", "InquiryRepeat",
-           "Lead", "LeadListing", "Listing", "ListingImage", "LostReason", "Notification", "NotificationAttempt",
-           "NotificationChannel", "Role", "RoutingRule", "Setting", "SourceSite", "Team", "User",
+           "Lead", "LeadListing", "Listing", "ListingImage", "LostReason", "Notification",
+           "NotificationAttempt", "NotificationChannel", "Recommendation", "Role", "RoutingRule",
+           "Setting", "SiteVisit", "SiteVisitListing", "SourceSite", "Team", "User", "VisitRequest",
            "repeat_window"]

@@ -18,6 +18,7 @@ class Activity(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     next_follow_up: Mapped[date | None] = mapped_column(Date)
+    next_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # with a time of day
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped["User | None"] = relationship()  # noqa: F821

@@ -112,6 +112,8 @@ class Lead(db.Model):
     escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # Latest "next follow-up" date an agent set, for the queue and the reminder.
     next_follow_up_on: Mapped[date | None] = mapped_column(Date)
+    # Its time of day, when one was given (the date above stays the local day of it).
+    next_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Attribution
     page_url: Mapped[str] = mapped_column(String(1000), default="")

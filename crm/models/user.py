@@ -53,6 +53,11 @@ class User(UserMixin, db.Model):
     # at the next login before doing anything else.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How prospects reach the agent: shown on the recommendation pages sent to them.
+    contact_phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    contact_wechat: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # The private calendar feed's token, stored as its SHA-256 (NULL: no feed).
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     team: Mapped["Team | None"] = relationship(back_populates="members")  # noqa: F821
 

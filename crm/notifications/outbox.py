@@ -123,6 +123,10 @@ _EVENT_SUBJECTS = {
     "follow_up_due": lambda lead: gettext("Follow-up due today: %(ref)s", ref=lead.reference),
     "caller_waiting": lambda lead: gettext("Your prospect %(ref)s called a colleague: please "
                                            "call back", ref=lead.reference),
+    "recommendation_opened": lambda lead: gettext("%(ref)s opened the listings you sent",
+                                                  ref=lead.reference),
+    "visit_requested": lambda lead: gettext("%(ref)s asks to visit (看厂)", ref=lead.reference),
+    "visit_reminder": lambda lead: gettext("Site visit soon: %(ref)s", ref=lead.reference),
 }
 
 

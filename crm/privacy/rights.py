@@ -29,7 +29,11 @@ from crm.models import (
     Lead,
     LeadListing,
     Notification,
+    Recommendation,
+    SiteVisit,
+    SiteVisitListing,
     User,
+    VisitRequest,
 )
 from crm.models.types import utcnow
 from crm.privacy import audit
@@ -158,6 +162,16 @@ def _anonymise(lead: Lead, now) -> None:
     _erase_repeats(or_(InquiryRepeat.original_lead_id == lead.id,
                        InquiryRepeat.mobile_e164 == mobile) if mobile
                    else InquiryRepeat.original_lead_id == lead.id)
+    # What the prospect typed when booking a visit and the verdicts quoted after it; the
+    # pages sent to them stop opening.
+    db.session.execute(update(VisitRequest).where(VisitRequest.lead_id == lead.id)
+                       .values(note="").execution_options(synchronize_session=False))
+    db.session.execute(update(SiteVisitListing).where(SiteVisitListing.site_visit_id.in_(
+        select(SiteVisit.id).where(SiteVisit.lead_id == lead.id)))
+        .values(reason="").execution_options(synchronize_session=False))
+    db.session.execute(update(Recommendation).where(Recommendation.lead_id == lead.id,
+                                                    Recommendation.revoked_at.is_(None))
+                       .values(revoked_at=now).execution_options(synchronize_session=False))
     _forget_api_answers([lead.reference])
     if mobile and not mobile.startswith("erased:"):
         _erase_import_rows(mobile)

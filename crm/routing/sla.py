@@ -81,7 +81,9 @@ def remind_follow_ups(today: date | None = None) -> int:
     today = today or utcnow().astimezone(tz).date()
     leads = list(db.session.scalars(
         select(Lead).where(Lead.next_follow_up_on <= today, Lead.status.in_(OPEN_STATUSES),
-                           Lead.assigned_to_id.is_not(None)).limit(1000)))
+                           Lead.assigned_to_id.is_not(None),
+                           # one with a time of day is reminded before it (crm.leads.visits)
+                           Lead.next_follow_up_at.is_(None)).limit(1000)))
     ids = []
     for lead in leads:
         ids += outbox.queue_event(lead, "follow_up_due", [lead.assigned_to],

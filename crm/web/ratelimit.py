@@ -146,7 +146,7 @@ end
 return 0
 """
 
-INTAKE_BLUEPRINTS = ("public", "api")
+INTAKE_BLUEPRINTS = ("public", "api", "share")  # share: visit requests from /r/<token>
 
 
 @dataclass

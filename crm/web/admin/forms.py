@@ -17,9 +17,10 @@ from crm.inputs.forms import Form
 from crm.intake.policy import MAX_PROTECTION_DAYS
 from crm.privacy import audit
 from crm.web.auth.forms import StrongPassword
+from crm.web.visits.forms import AccountForm
 
 
-class UserForm(Form):
+class UserForm(AccountForm):
     email = EmailField(_l("Email"), filters=[clean], validators=[
         DataRequired(_l("Please enter an email.")),
         Email(_l("Please enter a valid email address."), check_deliverability=False), max_length(254)])

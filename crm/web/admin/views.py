@@ -69,7 +69,9 @@ def edit_user(user_id: int | None = None):
         form.team_id.data = user.team_id or 0
     if form.validate_on_submit():
         values = {"email": form.email.data, "name": form.name.data, "role": form.role.data,
-                  "team_id": form.team_id.data or None, "active": form.active.data}
+                  "team_id": form.team_id.data or None, "active": form.active.data,
+                  "contact_phone": form.contact_phone.data or "",
+                  "contact_wechat": form.contact_wechat.data or ""}
         try:
             people.save_user(user if user_id else None, values, form.password.data or None,
                              current_user)

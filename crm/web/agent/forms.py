@@ -10,6 +10,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
@@ -29,6 +30,12 @@ class FollowUpForm(Form):
     body = TextAreaField(_l("What happened"), filters=[clean_multiline],
                          render_kw={"rows": 2}, validators=[max_length(2000)])
     next_follow_up = DateField(_l("Next follow-up"), validators=[Optional()])
+    # Optional: a follow-up at a time of day (Asia/Shanghai) is reminded before it.
+    next_follow_up_time = TimeField(_l("At (time, optional)"), validators=[Optional()])
+
+    def validate_next_follow_up_time(self, field):
+        if field.data is not None and self.next_follow_up.data is None:
+            raise ValidationError(_l("Please pick the day of the follow-up too."))
 
     def validate_body(self, field):
         # Two taps are enough: a kind and an outcome. Without an outcome, say what happened.

@@ -20,10 +20,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm import access
 from crm.access import role_required
 from crm.extensions import db
+from crm.formatting import from_local
 from crm.inputs.fields import database_id
 from crm.intake import lookup, message, repeats
 from crm.intake.capture import capture_by_agent
-from crm.leads import edit, export, followup, merge, queue, scoring, stages
+from crm.leads import edit, export, followup, merge, queue, recommend, scoring, stages, visits
 from crm.listings import inventory, matching
 from crm.models import Activity, Lead, Listing, LostReason, Role, Team, User
 from crm.models.types import utcnow
@@ -286,7 +287,12 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "matches": matching.rank(lead) if can_work and lead.is_open else [],
         "links": inventory.links_of_lead(lead),
         "asked_listing": db.session.get(Listing, lead.listing_id) if lead.listing_id else None,
+        "recommendations": recommend.of_lead(lead), "visit_requests": recommend.open_requests(lead),
+        "site_visits": visits.of_lead(lead), "now": utcnow(),
     }
+    hits = inventory.search(request.args.get("listing_q", "")) if can_work else []
+    context["send_choices"] = [(x, None, True) for x in hits] + [
+        (m.listing, m.score, False) for m in context["matches"] if m.listing not in hits]
     context["recorded"] = {(link.listing_id, link.kind) for link in context["links"]}
     return render_template("agent/lead.html", **context), status
 
@@ -316,8 +322,11 @@ def add_follow_up(lead_id: int):
     lead = _lead_for_current_user(lead_id)
     form = FollowUpForm()
     if form.validate_on_submit():
+        at = (from_local(form.next_follow_up.data, form.next_follow_up_time.data)
+              if form.next_follow_up_time.data is not None else None)
         followup.log_follow_up(lead, current_user, form.kind.data, form.body.data or "",
-                               form.next_follow_up.data, form.outcome.data or None)
+                               form.next_follow_up.data, form.outcome.data or None,
+                               next_follow_up_at=at)
         flash(_("Follow-up saved."), "success")
         return redirect(url_for("agent.lead_detail", lead_id=lead.id))
     return _render_lead(lead, 422, follow_up_form=form)

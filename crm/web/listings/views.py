@@ -15,6 +15,7 @@ from crm.intake import sites, spam
 from crm.intake.forms import InquiryForm
 from crm.listings import images, inventory
 from crm.models import Listing
+from crm.reporting import listing_stats
 from crm.web.listings.forms import ListingForm, PublicListingFilter
 from crm.web.qr import svg_response
 from crm.web.security import allow_framing_by
@@ -68,7 +69,8 @@ def detail_context(listing: Listing) -> dict:
     # Only the leads this user may see are listed.
     links = [link for link in inventory.links_of_listing(listing)
              if access.can_view(current_user, link.lead)]
-    return {"listing": listing, "links": links}
+    numbers = listing_stats.stats(current_user, [listing.id])
+    return {"listing": listing, "links": links, "stats": numbers.get(listing.id)}
 
 
 def _public_listing(listing_id: int) -> Listing:

@@ -67,6 +67,13 @@ MINIMUM_ROLE = {
     "admin.index": "admin", "admin.users": "admin", "admin.edit_user": "admin", "admin.reset_password": "admin",
     "admin.teams": "admin", "admin.edit_team": "admin", "admin.audit_log": "admin",
     "admin.privacy_requests": "admin", "admin.privacy_export": "admin", "admin.privacy_erase": "admin",
+    # Recommendations, site visits, agenda (crm/web/visits): the lead's workers; the
+    # prospect's page and the calendar feed open by their token.
+    "visits.send": "agent", "visits.revoke": "agent", "visits.qr": "agent",
+    "visits.new_visit": "agent", "visits.visit_detail": "agent", "visits.cancel_visit": "agent",
+    "visits.agenda": "agent", "visits.account": "agent", "visits.calendar_token": "agent",
+    "visits.listing_stats": "manager",
+    "share.page": "public", "share.request_visit": "own", "share.calendar_feed": "own",
 }
 RANK = {"public": -1, "anonymous": -1, "agent": 0, "manager": 1, "admin": 2}
 # GET pages that answer with a redirect by design.
@@ -115,7 +122,11 @@ def world(db):
     db.session.commit()
     from tests.factories import make_site
     site, _key = make_site()
-    return {"site_id": site.id, "name": "funnel", "job_id": 1,"lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
+    from crm.leads import recommend, visits
+    from crm.models.types import utcnow
+    rec = recommend.send(lead, agent, [listing])
+    visit = visits.schedule(lead, agent, visits.Plan(utcnow(), 60, "北门", "", [listing], [agent]))
+    return {"rec_id": rec.id, "visit_id": visit.id, "token": rec.token, "site_id": site.id, "name": "funnel", "job_id": 1,"lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
             "job_id": job.id, "user_id": agent.id, "team_id": team.id, "rule_id": rule.id,
             "channel_id": channel.id, "kind": "recommended", "fmt": "csv", "code": "en",
             "action": "disable", "filename": "css/app.css", "image_id": image.id}

@@ -1,0 +1,186 @@
+"""Site visits (看厂): schedule one, remind the agents going, take the prospect's verdict.
+
+Scheduling moves the lead to the site_visit stage when the stage rules allow it; feedback
+marks the visit done, records each listing as visited, and moves the lead on to
+negotiating when something was liked. Every step lands on the lead's timeline.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from crm.choices import OPEN_STATUSES
+from crm.extensions import db
+from crm.formatting import local_date, local_time
+from crm.i18n import default_locale
+from crm.leads import followup, scoring
+from crm.models import (
+    Activity,
+    Lead,
+    LeadListing,
+    Listing,
+    SiteVisit,
+    SiteVisitListing,
+    User,
+    VisitRequest,
+)
+from crm.models.types import utcnow
+from crm.notifications import outbox
+
+
+@dataclass
+class Plan:
+    starts_at: datetime
+    duration_minutes: int
+    meeting_point: str
+    map_url: str
+    listings: list[Listing]
+    attendees: list[User]
+
+
+def _titles(listings) -> str:
+    return "; ".join(f"#{x.id} {x.title}" for x in listings)
+
+
+def schedule(lead: Lead, author: User, plan: Plan,
+             request: VisitRequest | None = None) -> SiteVisit:
+    now = utcnow()
+    visit = SiteVisit(lead_id=lead.id, starts_at=plan.starts_at,
+                      duration_minutes=plan.duration_minutes,
+                      meeting_point=plan.meeting_point.strip()[:200],
+                      map_url=plan.map_url.strip()[:500], created_by_id=author.id,
+                      created_at=now, attendees=list(dict.fromkeys(plan.attendees)))
+    visit.stops = [SiteVisitListing(listing_id=x.id, position=i)
+                   for i, x in enumerate(dict.fromkeys(plan.listings))]
+    db.session.add(visit)
+    db.session.flush()
+    if request is not None:
+        request.site_visit_id = visit.id
+    with default_locale():
+        body = gettext("Site visit on %(when)s, meet at %(where)s: %(titles)s",
+                       when=local_time(visit.starts_at), where=visit.meeting_point or "—",
+                       titles=_titles(plan.listings))
+    db.session.add(Activity(lead_id=lead.id, kind="visit_scheduled", author_id=author.id,
+                            body=body, created_at=now))
+    followup.advance(lead, author, "site_visit", now)
+    scoring.refresh(lead)
+    db.session.commit()
+    return visit
+
+
+def cancel(visit: SiteVisit, author: User) -> bool:
+    if visit.status != "scheduled":
+        return False
+    visit.status = "cancelled"
+    with default_locale():
+        body = gettext("Site visit of %(when)s cancelled", when=local_time(visit.starts_at))
+    db.session.add(Activity(lead_id=visit.lead_id, kind="visit_scheduled", author_id=author.id,
+                            body=body, created_at=utcnow()))
+    db.session.commit()
+    return True
+
+
+def record_feedback(visit: SiteVisit, author: User,
+                    verdicts: dict[int, tuple[bool, str]]) -> bool:
+    """The prospect's verdict per listing seen (liked or not, and why): the visit is done,
+    the listings count as visited, and a liked one moves the lead on to negotiating."""
+    if visit.status == "cancelled":
+        return False
+    now = utcnow()
+    lead = visit.lead
+    lines = []
+    for stop in visit.stops:
+        liked, reason = verdicts.get(stop.listing_id, (None, ""))
+        stop.liked, stop.reason = liked, (reason or "").strip()[:300]
+        with default_locale():
+            verdict = gettext("liked") if liked else (
+                gettext("not liked") if liked is False else gettext("no verdict"))
+        lines.append(f"#{stop.listing_id} {stop.listing.title}: {verdict}"
+                     + (f" ({stop.reason})" if stop.reason else ""))
+    visit.status, visit.feedback_at = "done", now
+    dialect = db.session.get_bind().dialect.name
+    insert_once = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if visit.stops:
+        db.session.execute(
+            insert_once(LeadListing).values([
+                {"lead_id": lead.id, "listing_id": s.listing_id, "kind": "site_visit",
+                 "author_id": author.id, "created_at": now} for s in visit.stops])
+            .on_conflict_do_nothing(index_elements=["lead_id", "listing_id", "kind"]))
+    with default_locale():
+        body = gettext("Site visit of %(when)s done", when=local_time(visit.starts_at))
+    db.session.add(Activity(lead_id=lead.id, kind="visit_feedback", author_id=author.id,
+                            body="\n".join([body, *lines]), created_at=now))
+    if any(s.liked for s in visit.stops):
+        followup.advance(lead, author, "negotiating", now)
+    scoring.refresh(lead)
+    db.session.commit()
+    return True
+
+
+def of_lead(lead: Lead) -> list[SiteVisit]:
+    return list(db.session.scalars(
+        select(SiteVisit).options(selectinload(SiteVisit.stops).joinedload(SiteVisitListing.listing),
+                                  selectinload(SiteVisit.attendees))
+        .where(SiteVisit.lead_id == lead.id).order_by(SiteVisit.starts_at.desc())))
+
+
+# --- reminders (beat) --------------------------------------------------------------------
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Remind the agents going on each visit starting within CRM_VISIT_REMINDER_MINUTES.
+    Each visit is claimed with one conditional UPDATE (reminder_sent_at IS NULL), so two
+    beat runs or two workers never remind twice."""
+    now = now or utcnow()
+    ahead = now + timedelta(minutes=current_app.config["CRM_VISIT_REMINDER_MINUTES"])
+    ids = list(db.session.scalars(
+        select(SiteVisit.id).where(SiteVisit.reminder_sent_at.is_(None),
+                                   SiteVisit.status == "scheduled",
+                                   SiteVisit.starts_at <= ahead, SiteVisit.starts_at > now)
+        .order_by(SiteVisit.starts_at).limit(500)))
+    done = 0
+    for visit_id in ids:
+        claimed = db.session.execute(
+            update(SiteVisit).where(SiteVisit.id == visit_id, SiteVisit.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now).execution_options(synchronize_session=False)).rowcount
+        if not claimed:
+            db.session.rollback()
+            continue
+        visit = db.session.get(SiteVisit, visit_id)
+        lead = visit.lead
+        people = visit.attendees or [u for u in (lead.assigned_to,) if u is not None]
+        with default_locale():
+            extra = gettext("Site visit at %(when)s, meet at %(where)s: %(titles)s",
+                            when=local_time(visit.starts_at, "%m-%d %H:%M"),
+                            where=visit.meeting_point or "—",
+                            titles=_titles(s.listing for s in visit.stops))
+        notes = outbox.queue_event(lead, "visit_reminder", [u for u in people if u.active],
+                                   extra=extra, key=str(visit.id))
+        db.session.commit()
+        outbox.send_soon(notes)
+        done += 1
+    return done
+
+
+def remind_follow_ups(now: datetime | None = None) -> int:
+    """Follow-ups with a time of day: the owner is told CRM_FOLLOW_UP_REMINDER_MINUTES
+    before (once per moment set). Date-only follow-ups keep their morning reminder."""
+    now = now or utcnow()
+    ahead = now + timedelta(minutes=current_app.config["CRM_FOLLOW_UP_REMINDER_MINUTES"])
+    leads = list(db.session.scalars(
+        select(Lead).where(Lead.next_follow_up_on <= local_date(ahead),
+                           Lead.next_follow_up_at <= ahead,
+                           Lead.status.in_(OPEN_STATUSES), Lead.assigned_to_id.is_not(None))
+        .limit(1000)))
+    ids = []
+    for lead in leads:
+        with default_locale():
+            extra = gettext("Follow-up at %(when)s", when=local_time(lead.next_follow_up_at))
+        ids += outbox.queue_event(lead, "follow_up_due", [lead.assigned_to], extra=extra,
+                                  key=lead.next_follow_up_at.isoformat())
+    db.session.commit()
+    outbox.send_soon(ids)
+    return len(ids)

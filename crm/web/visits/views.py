@@ -1,0 +1,358 @@
+"""Recommendations sent to a prospect, site visits (看厂), the agenda and the calendar feed.
+
+Two blueprints: `bp` for staff (every view asks crm.access), `share` for what a prospect
+or a calendar app opens by token (no login, nothing personal, rate-limited POSTs).
+"""
+from datetime import timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from crm import access, regions
+from crm.access import role_required
+from crm.extensions import db
+from crm.formatting import from_local, local_time, today_local
+from crm.inputs.fields import database_id, options
+from crm.leads import agenda as agenda_service
+from crm.leads import recommend, visits
+from crm.listings import inventory, matching
+from crm.models import Lead, Listing, Recommendation, Role, SiteVisit, User, VisitRequest
+from crm.models.types import utcnow
+from crm.people import update_contact
+from crm.reporting import listing_stats as listing_stats_service
+from crm.web.listings.views import map_link
+from crm.web.qr import svg_response
+from crm.web.visits.forms import AccountForm, SiteVisitForm, VisitRequestForm, feedback_form
+
+bp = Blueprint("visits", __name__)
+share = Blueprint("share", __name__)
+
+
+def _workable_lead(lead_id: int) -> Lead:
+    lead = db.session.get(Lead, lead_id) or abort(404)
+    if not access.can_work(current_user, lead):
+        abort(403)
+    return lead
+
+
+def _back(lead_id: int, anchor: str = "send") -> str:
+    return url_for("agent.lead_detail", lead_id=lead_id) + f"#{anchor}"
+
+
+# --- sending ----------------------------------------------------------------------------
+
+@bp.route("/agent/leads/<int:lead_id>/recommendations", methods=["POST"])
+@login_required
+def send(lead_id: int):
+    lead = _workable_lead(lead_id)
+    ids = [i for v in request.form.getlist("listing_ids") if (i := database_id(v)) is not None]
+    listings = []
+    if ids:
+        found = {x.id: x for x in db.session.scalars(
+            select(Listing).where(Listing.id.in_(ids[:recommend.MAX_LISTINGS * 2]),
+                                  Listing.status != "let_or_sold"))}
+        listings = [found[i] for i in dict.fromkeys(ids) if i in found]
+    if not listings:
+        flash(_("Please tick the listings to send."), "error")
+        return redirect(_back(lead.id))
+    rec = recommend.send(lead, current_user, listings)
+    flash(ngettext("%(num)d listing sent: copy the link or show the QR code to the prospect.",
+                   "%(num)d listings sent: copy the link or show the QR code to the prospect.",
+                   len(rec.listings)), "success")
+    return redirect(_back(lead.id, f"rec-{rec.id}"))
+
+
+def _own_recommendation(rec_id: int) -> Recommendation:
+    rec = db.session.get(Recommendation, rec_id) or abort(404)
+    if not access.can_work(current_user, rec.lead):
+        abort(403)
+    return rec
+
+
+@bp.route("/agent/recommendations/<int:rec_id>/revoke", methods=["POST"])
+@login_required
+def revoke(rec_id: int):
+    rec = _own_recommendation(rec_id)
+    if recommend.revoke(rec, current_user):
+        flash(_("The link no longer opens."), "success")
+    return redirect(_back(rec.lead_id))
+
+
+@bp.route("/agent/recommendations/<int:rec_id>/qr.svg")
+@login_required
+def qr(rec_id: int):
+    rec = _own_recommendation(rec_id)
+    return svg_response(url_for("share.page", token=rec.token, _external=True),
+                        f"recommendation-{rec.id}.svg")
+
+
+# --- site visits ----------------------------------------------------------------------
+
+def _visit_form(lead: Lead, formdata=None) -> SiteVisitForm:
+    form = SiteVisitForm(formdata=formdata) if formdata is not None else SiteVisitForm()
+    seen: dict[int, Listing] = {}
+    for rec in recommend.of_lead(lead):
+        for x in rec.listings:
+            seen.setdefault(x.id, x)
+    for link in inventory.links_of_lead(lead):
+        seen.setdefault(link.listing_id, link.listing)
+    for m in matching.rank(lead)[:5] if lead.is_open else []:
+        seen.setdefault(m.listing.id, m.listing)
+    form.listing_ids.choices = options((x.id, f"#{x.id} {x.title}") for x in seen.values())
+    team_ids = {lead.team_id, current_user.team_id, lead.assigned_to.team_id
+                if lead.assigned_to else None} - {None}
+    people = list(db.session.scalars(
+        select(User).where(User.active.is_(True), User.team_id.in_(team_ids),
+                           User.role.in_((Role.AGENT, Role.MANAGER))).order_by(User.name)))
+    for user in (current_user._get_current_object(), lead.assigned_to):
+        if user is not None and user not in people:
+            people.insert(0, user)
+    form.attendee_ids.choices = options((u.id, u.name) for u in people)
+    return form
+
+
+@bp.route("/agent/leads/<int:lead_id>/visits/new", methods=["GET", "POST"])
+@login_required
+def new_visit(lead_id: int):
+    lead = _workable_lead(lead_id)
+    form = _visit_form(lead, request.form if request.method == "POST" else None)
+    asked = None
+    request_id = database_id(request.values.get("request_id") or request.args.get("request", ""))
+    if request_id is not None:
+        asked = db.session.get(VisitRequest, request_id)
+        if asked is None or asked.lead_id != lead.id:
+            asked = None
+    if request.method == "GET":
+        form.attendee_ids.data = [lead.assigned_to_id or current_user.id]
+        form.duration.data = 90
+        if asked is not None:  # prefilled from what the prospect asked for
+            local = asked.preferred_at.astimezone(ZoneInfo(current_app.config["CRM_TIMEZONE"]))
+            form.day.data, form.start.data = local.date(), local.time().replace(second=0)
+            form.listing_ids.data = [x.id for x in asked.listings]
+            form.request_id.data = str(asked.id)
+        else:
+            picked = inventory.offered(database_id(request.args.get("listing", "")))
+            known = {c.value for c in form.listing_ids.choices}
+            if picked is not None and picked.id not in known:
+                form.listing_ids.choices[:0] = options([(picked.id, f"#{picked.id} {picked.title}")])
+            form.listing_ids.data = [picked.id] if picked is not None else \
+                [c.value for c in form.listing_ids.choices[:3]]
+    if form.validate_on_submit():
+        chosen = {x.id: x for x in db.session.scalars(
+            select(Listing).where(Listing.id.in_(form.listing_ids.data)))}
+        people = {u.id: u for u in db.session.scalars(
+            select(User).where(User.id.in_(form.attendee_ids.data)))}
+        plan = visits.Plan(starts_at=from_local(form.day.data, form.start.data),
+                           duration_minutes=form.duration.data,
+                           meeting_point=form.meeting_point.data, map_url=form.map_url.data or "",
+                           listings=[chosen[i] for i in form.listing_ids.data if i in chosen],
+                           attendees=[people[i] for i in form.attendee_ids.data if i in people])
+        visit = visits.schedule(lead, current_user, plan, request=asked)
+        flash(_("Site visit scheduled for %(when)s.", when=local_time(visit.starts_at)), "success")
+        return redirect(_back(lead.id, f"visit-{visit.id}"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("visits/visit_form.html", lead=lead, form=form, asked=asked), status
+
+
+def _workable_visit(visit_id: int) -> SiteVisit:
+    visit = db.session.get(SiteVisit, visit_id) or abort(404)
+    if not access.can_work(current_user, visit.lead):
+        abort(403)
+    return visit
+
+
+@bp.route("/agent/visits/<int:visit_id>", methods=["GET", "POST"])
+@login_required
+def visit_detail(visit_id: int):
+    """The visit, and after it the prospect's verdict on each listing seen."""
+    visit = _workable_visit(visit_id)
+    form = feedback_form(visit.stops, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate_on_submit():
+        verdicts = {}
+        for stop in visit.stops:
+            value = getattr(form, f"liked_{stop.listing_id}").data
+            verdicts[stop.listing_id] = ({"1": True, "0": False}.get(value),
+                                         getattr(form, f"reason_{stop.listing_id}").data or "")
+        if visits.record_feedback(visit, current_user, verdicts):
+            flash(_("Feedback saved; the visit is done."), "success")
+        return redirect(_back(visit.lead_id, f"visit-{visit.id}"))
+    if request.method == "GET":
+        for stop in visit.stops:
+            if stop.liked is not None:
+                getattr(form, f"liked_{stop.listing_id}").data = "1" if stop.liked else "0"
+            getattr(form, f"reason_{stop.listing_id}").data = stop.reason
+    status = 422 if request.method == "POST" else 200
+    return render_template("visits/visit.html", visit=visit, form=form), status
+
+
+@bp.route("/agent/visits/<int:visit_id>/cancel", methods=["POST"])
+@login_required
+def cancel_visit(visit_id: int):
+    visit = _workable_visit(visit_id)
+    if visits.cancel(visit, current_user):
+        flash(_("Site visit cancelled."), "success")
+    return redirect(_back(visit.lead_id, f"visit-{visit.id}"))
+
+
+@bp.route("/agent/listings/stats")
+@role_required(Role.MANAGER)
+def listing_stats():
+    return render_template("visits/listing_stats.html", rows=listing_stats_service.ranked(current_user))
+
+
+# --- agenda, account, feed ---------------------------------------------------------------
+
+@bp.route("/agent/agenda")
+@login_required
+def agenda():
+    today = today_local()
+    week = request.args.get("view") == "week"
+    days = agenda_service.agenda(current_user, today, 7 if week else 1)
+    return render_template("visits/agenda.html", days=days, week=week, today=today,
+                           team=current_user.is_manager, now=utcnow())
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = AccountForm(obj=current_user if request.method == "GET" else None)
+    if form.validate_on_submit():
+        update_contact(current_user, current_user, form.contact_phone.data or "",
+                       form.contact_wechat.data or "")
+        flash(_("Saved."), "success")
+        return redirect(url_for("visits.account"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("visits/account.html", form=form, feed_url=None), status
+
+
+@bp.route("/account/calendar", methods=["POST"])
+@login_required
+def calendar_token():
+    """Make a new feed URL (the old one stops working), or turn the feed off."""
+    if request.form.get("action") == "revoke":
+        agenda_service.revoke_feed_token(current_user)
+        flash(_("Calendar feed turned off; its link no longer works."), "success")
+        return redirect(url_for("visits.account"))
+    token = agenda_service.regenerate_feed_token(current_user)
+    feed_url = url_for("share.calendar_feed", token=token, _external=True)
+    return render_template("visits/account.html", form=AccountForm(obj=current_user),
+                           feed_url=feed_url)
+
+
+@share.route("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    user = agenda_service.user_for_feed(token) or abort(404)
+    body = agenda_service.feed(user, urlsplit(current_app.config["BASE_URL"]).hostname or "crm")
+    return Response(body, mimetype="text/calendar", headers={
+        "Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer",
+        "Content-Disposition": 'inline; filename="changfang.ics"'})
+
+
+# --- the prospect's page ------------------------------------------------------------------
+
+def _seen_cookie(rec: Recommendation) -> str:
+    return f"cf_seen_{rec.id}"
+
+
+def _live(token: str) -> Recommendation:
+    rec = recommend.by_token(token)
+    if rec is None:
+        abort(404)
+    if not rec.is_live():
+        abort(410)
+    return rec
+
+
+def _private(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@share.errorhandler(410)
+def gone(_error):
+    return _private(Response(render_template("visits/gone.html"), status=410))
+
+
+@share.errorhandler(429)
+def too_many(error):
+    headers = {k: v for k, v in error.get_headers() if k == "Retry-After"}
+    rec = recommend.by_token(request.view_args.get("token", "")) if request.view_args else None
+    if rec is None or not rec.is_live():
+        return render_template("error.html", code=429), 429, headers
+    form = _request_form(rec)
+    response = _render_share(rec, form, 429, limited=_("Several requests were sent from here "
+                                                       "in a short time. Please try again in a "
+                                                       "few minutes; what you typed is kept."))
+    response.headers.update(headers)
+    return response
+
+
+def _request_form(rec: Recommendation, formdata=None) -> VisitRequestForm:
+    form = VisitRequestForm(formdata=formdata) if formdata is not None else VisitRequestForm()
+    form.listing_ids.choices = options((x.id, x.title) for x in rec.listings)
+    return form
+
+
+def _place(listing: Listing) -> str:
+    return " ".join(filter(None, [regions.full_name(listing.region_code).replace(" / ", ""),
+                                  listing.park]))
+
+
+def _render_share(rec: Recommendation, form: VisitRequestForm, status: int = 200, **extra):
+    cards = [{"listing": x, "place": _place(x), "map_url": map_link(_place(x))}
+             for x in rec.listings if x.status != "let_or_sold"]
+    html = render_template("visits/share.html", rec=rec, agent=rec.agent, cards=cards, form=form,
+                           open_booking=status != 200 or request.args.get("book") == "1",
+                           requested=request.args.get("requested") == "1", **extra)
+    return _private(Response(html, status=status))
+
+
+@share.route("/r/<token>")
+def page(token: str):
+    rec = _live(token)
+    form = _request_form(rec)
+    form.listing_ids.data = [x.id for x in rec.listings]
+    response = _render_share(rec, form)
+    cookie = _seen_cookie(rec)
+    # Staff looking at the page (a preview) is not the prospect opening it; one browser
+    # counts once per window: a cookie that holds only when it was counted, nothing about who.
+    window = timedelta(minutes=current_app.config["CRM_RECOMMENDATION_OPEN_WINDOW_MINUTES"])
+    now = utcnow()
+    seen = request.cookies.get(cookie, "")
+    recent = seen.isdigit() and now.timestamp() - int(seen) < window.total_seconds()
+    if not current_user.is_authenticated and not recent and recommend.record_open(rec, now):
+        response.set_cookie(cookie, str(int(now.timestamp())),
+                            max_age=int(window.total_seconds()), path=f"/r/{token}",
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+
+
+@share.route("/r/<token>/visit", methods=["POST"])
+def request_visit(token: str):
+    rec = _live(token)
+    form = _request_form(rec, request.form)
+    if form.validate_on_submit():
+        chosen = {x.id: x for x in rec.listings}
+        recommend.request_visit(rec, from_local(form.preferred_date.data, form.preferred_time.data),
+                                [chosen[i] for i in form.listing_ids.data if i in chosen],
+                                form.note.data or "")
+        return redirect(url_for("share.page", token=token, requested=1) + "#book")
+    return _render_share(rec, form, 422)
