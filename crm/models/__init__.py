@@ -9,6 +9,7 @@ from crm.models.lead import Lead
 from crm.models.lead_stage import LeadStage  # noqa: F401  (for Alembic)
 from crm.models.listing import LeadListing, Listing
 from crm.models.lost_reason import LostReason
+from crm.models.park import Park
 from crm.models.notification import Notification, NotificationAttempt, NotificationChannel
 from crm.models.repeat import InquiryRepeat, repeat_window
 from crm.models.routing_rule import RoutingRule
@@ -19,5 +20,5 @@ from crm.models.user import Role, User
 
 __all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "ImportJob", "ImportRow", "InquiryRepeat",
            "Lead", "LeadListing", "Listing", "LostReason", "Notification", "NotificationAttempt",
-           "NotificationChannel", "Role", "RoutingRule", "Setting", "SourceSite", "Team", "User",
+           "NotificationChannel", "Park", "Role", "RoutingRule", "Setting", "SourceSite", "Team", "User",
            "repeat_window"]

@@ -97,12 +97,13 @@ ACTIONS = {
     "branding_edit": _l("Public contact details changed"),
     "lookup_card": _l("Lead card looked up by reference"),
     "tell_owner": _l("Owner told of a call"),
+    "park_create": _l("Park created"), "park_edit": _l("Park edited"),
 }
 ENTITIES = {
     "lead": _l("Lead"), "lead_queue": _l("Lead list"), "person": _l("Person"), "user": _l("User"),
     "team": _l("Team"), "routing_rule": _l("Routing rule"), "lost_reason": _l("Lost reason"),
     "listing": _l("Listing"), "calendar": _l("Working calendar"),
-    "branding": _l("Public contact details"),
+    "branding": _l("Public contact details"), "park": _l("Park"),
 }
 FIELDS = {
     "status": _l("Stage"), "lost_reason": _l("Lost reason"), "note": _l("Note"),
@@ -120,6 +121,7 @@ FIELDS = {
     "work_end": _l("Working day ends"), "lunch_start": _l("Lunch break from"),
     "lunch_end": _l("Lunch break until"), "weekends_too": _l("Also works on weekends and holidays"),
     "brand_name": _l("Business name"), "hotline": _l("Hotline"), "wechat": _l("WeChat"),
+    "code": _l("Code"), "aliases": _l("Other names"), "name_en": _l("English name"),
 }
 
 

@@ -16,7 +16,7 @@ def test_cli_prints_the_api_fields_found(runner):
     assert result.exit_code == 0, result.output
     fields = json.loads(result.output)
     assert fields == {
-        "usage": "新能源汽车零部件", "industry": "nev", "region": "zj", "deal_type": "rent",
+        "usage": "新能源汽车零部件", "industry": "nev", "region": "33", "deal_type": "rent",
         "property_type": "factory", "area_min": 3000.0, "area_max": 5000.0, "area_unit": "sqm",
         "needs_eia": True, "annual_tax_wan": 300.0, "investment_wan": 5000.0,
         "company": "苏州某某精密机械有限公司", "contact_name": "王经理",
