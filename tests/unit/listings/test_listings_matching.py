@@ -59,7 +59,8 @@ def test_listing_form_validates_like_the_inquiry_form(client, auth, db):
     errors = errors_in(bad.get_data(as_text=True))
     for message in ("Please give the listing a title.", "Please enter a number, e.g. 5000.",
                     "Please enter a whole number.", "Please enter a price, or tick negotiable.",
-                    "Please pick a region from the list."):
+                    "No place called “mars”: type a city or county name (e.g. 昆山) and pick it"
+                    " from the suggestions."):
         assert message in errors, message
     rent = client.post("/agent/listings/new?lang=en", data={
         "title": "x", "property_type": "factory", "deal_type": "rent", "area": "1000",
