@@ -91,11 +91,13 @@ def lookup_name(text: str) -> str | None:
     if not q:
         return None
     places = regions.all_regions()
-    if "/" in text:                     # the full path the picker shows
+    if "/" in text:                     # the full path the picker shows, in either language
         last = _query(text.rsplit("/", 1)[1])
         for region in places.values():
-            if region.label == last and _query(regions.full_name(region.code)) == q:
-                return region.code
+            for locale in ("zh_CN", "en"):
+                if (_query(region.name(locale)) == last
+                        and _query(regions.full_name(region.code, locale)) == q):
+                    return region.code
     exact = [e.code for e in _index() if q in e.names and e.code in places]
     return exact[0] if len(exact) == 1 else None
 

@@ -49,6 +49,8 @@ class ParkForm(Form):
         self._park = park
 
     def validate_parent(self, field):
+        if field.errors:   # a name that is no place: said already
+            return
         if self._park is None and not field.data:
             raise ValidationError(_l("Please pick the county the park lies in."))
         if field.data and not parks.can_hold_parks(field.data):

@@ -56,6 +56,17 @@ def test_201_with_reference_and_status_and_the_lead_is_structured(client, db, si
     assert lead.assigned_to_id == agent.id  # routed like a form lead
 
 
+@pytest.mark.parametrize("sent, stored", [("zj.huzhou.changxing", "330522"),
+                                           ("sh.songjiang.g60", "310117P01"), ("3101", "31")])
+def test_a_partner_may_still_send_an_old_region_code_and_the_new_one_is_stored(
+        client, db, site_key, sent, stored):
+    from crm import parks
+    parks.seed_defaults()
+    assert post(client, {**GOOD, "region": sent}, site_key).status_code == 201
+    lead = db.session.scalars(select(Lead)).one()
+    assert lead.region_code == stored and lead.region_text == ""
+
+
 def test_free_text_region_and_unknown_eia(client, db, site_key):
     post(client, {**GOOD, "region": "長興經濟開發區", "needs_eia": None}, site_key)
     lead = db.session.scalars(select(Lead)).one()
