@@ -168,7 +168,7 @@ def test_agent_pastes_a_wechat_message_on_a_phone(live_server, live_app, phone, 
     assert "来自：“3000-5000平”" in page.locator(".field", has=page.locator("#area_min")).inner_text()
     shoot(page, "20-paste-message-phone")
     # The region read is the common one (浙江); the agent knows it is 长兴 and corrects it.
-    page.get_by_label("地区", exact=True).select_option("330522")
+    page.get_by_label("地区", exact=True).fill("浙江 / 湖州 / 长兴县")
     page.locator("#consent").check()   # the agent confirms the prospect agreed (never parsed)
     page.get_by_role("button", name="保存线索").click()
     page.wait_for_load_state()
