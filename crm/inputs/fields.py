@@ -110,6 +110,7 @@ class RegionField(StringField):
         render_kw = {"autocomplete": "off", "data-region-picker": "", "maxlength": 120,
                      "placeholder": _l("Type a place: 昆山, 嘉兴, ks …"),
                      "data-found": _l("{n} places found"), "data-none": _l("No place found"),
+                     "data-suggestions": _l("suggestions"),
                      **(kwargs.pop("render_kw", None) or {})}
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
         self.typed = ""

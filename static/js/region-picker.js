@@ -20,7 +20,8 @@
     list.id = id + "-listbox";
     list.className = "region-options";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", input.labels && input.labels[0] ? input.labels[0].textContent : "");
+    var label = input.labels && input.labels[0] ? input.labels[0].textContent.replace("*", "").trim() : "";
+    list.setAttribute("aria-label", label + " · " + (input.dataset.suggestions || ""));
     list.hidden = true;
     wrap.appendChild(list);
     var status = document.createElement("div");
