@@ -20,7 +20,14 @@ from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from crm.demo.seed import (
-    COMPANIES, DEMO_PASSWORD, DEMO_REGIONS, NAMES, USAGES, ensure_demo_users, seed_parks)
+    COMPANIES,
+    DEMO_PASSWORD,
+    DEMO_REGIONS,
+    NAMES,
+    USAGES,
+    ensure_demo_users,
+    seed_parks,
+)
 from crm.extensions import db
 from crm.intake.reference import ALPHABET
 from crm.leads.stages import PIPELINE

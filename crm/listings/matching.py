@@ -5,10 +5,9 @@ from decimal import Decimal
 from flask_babel import gettext
 from sqlalchemy import select
 
+from crm import regions
 from crm.extensions import db
 from crm.models import Lead, Listing
-from crm import regions
-from crm.regions import within
 
 # Points out of 100.
 TYPE_POINTS, DEAL_POINTS, REGION_POINTS, AREA_POINTS, EIA_POINTS = 30, 20, 25, 20, 5
@@ -29,7 +28,7 @@ def _region_points(lead: Lead, listing: Listing) -> tuple[int, str | None]:
         return 5, None
     if not listing.region_code:
         return 0, None
-    if within(listing.region_code, lead.region_code):
+    if regions.within(listing.region_code, lead.region_code):
         return REGION_POINTS, gettext("In the wanted region")
     # Share the city, then the province: near is better than far.
     lead_places = {r.code for r in regions.ancestors(lead.region_code)}

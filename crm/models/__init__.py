@@ -9,8 +9,8 @@ from crm.models.lead import Lead
 from crm.models.lead_stage import LeadStage  # noqa: F401  (for Alembic)
 from crm.models.listing import LeadListing, Listing
 from crm.models.lost_reason import LostReason
-from crm.models.park import Park
 from crm.models.notification import Notification, NotificationAttempt, NotificationChannel
+from crm.models.park import Park
 from crm.models.repeat import InquiryRepeat, repeat_window
 from crm.models.routing_rule import RoutingRule
 from crm.models.setting import Setting
