@@ -156,9 +156,12 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
     ensure_demo_users()
     site_name = ensure_demo_site()
     now = utcnow()
+    seed_parks()
     ids = []
-    for _ in range(n_leads):
+    for i in range(n_leads):
         lead = _random_lead(rng, now - timedelta(minutes=rng.randrange(0, 60 * 24 * 30)))
+        if i < len(BEYOND_THE_OLD_TREE):   # places the hand-written tree had no room for
+            lead.region_code = BEYOND_THE_OLD_TREE[i]
         db.session.add(lead)
         db.session.flush()
         stages.record_created(lead)
@@ -168,7 +171,6 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
         engine.route_lead(lead_id)
     _work_some_leads(rng, ids)
     _spread_in_time(rng, ids, utcnow())
-    seed_parks()
     _seed_listings()
     from crm.leads import scoring
     for lead in db.session.scalars(select(Lead).where(Lead.id.in_(ids))):
@@ -201,6 +203,10 @@ DEMO_REGIONS = [
     "3307", "330782", "3306", "3308", "3205", "320576", "320581", "3204", "320481", "3202",
     "320282", "3401", "3402", "3418", "341882", "341821", "320583", "3302", "330206", "340177",
 ]
+
+
+# The first demo leads: 昆山市, 宁波 / 北仑区, 合肥经开区.
+BEYOND_THE_OLD_TREE = ("320583", "330206", "340177")
 
 
 def _seed_listings() -> None:
