@@ -26,7 +26,6 @@ from crm.regions.legacy import LEGACY_CODES
 DATA = Path(__file__).resolve().parent.parent / "data" / "divisions" / "pca-code.json"
 PARK_TTL = 60
 _HIDDEN = re.compile(r"^(市辖区|县|省直辖县级行政区划|自治区直辖县级行政区划)$")
-_PARK_CODE = re.compile(r"^(\d{2}|\d{4}|\d{6})P\d{2,3}$")
 _SHORT_SUFFIX = re.compile(
     r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市|"
     r"(?<=..)(?:土家族苗族|苗族侗族|布依族苗族|哈尼族彝族|壮族苗族|傣族景颇族|藏族羌族|"
@@ -199,10 +198,6 @@ def depth(code: str) -> int:
     return region.depth if region else 0
 
 
-def province_of(code: str | None) -> str | None:
-    return code[:2] if code and len(code) >= 2 and code[:2].isdigit() else None
-
-
 def full_name(code: str | None, locale: str = "zh_CN") -> str:
     """'浙江 / 湖州 / 长兴县' for a county code; '' for unknown codes."""
     chain = ancestors(code) if code else []
@@ -212,10 +207,6 @@ def full_name(code: str | None, locale: str = "zh_CN") -> str:
 def within(code: str | None, ancestor: str | None) -> bool:
     """`code` is `ancestor` or lies under it (codes are hierarchical by prefix)."""
     return bool(code and ancestor) and code.startswith(ancestor)
-
-
-def is_park_code(code: str) -> bool:
-    return bool(_PARK_CODE.match(code or ""))
 
 
 def choices(locale: str = "zh_CN", max_depth: int = 2) -> list[tuple[str, str]]:
