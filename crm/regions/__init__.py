@@ -153,9 +153,17 @@ def forget() -> None:
     _park_cache.update(at=0.0, key=None, parks={})
 
 
+_merged: dict = {"parks": None, "all": None}
+
+
 def all_regions() -> dict[str, Region]:
+    """Every place by code; the same dict until the parks change (cheap to call per row)."""
     parks = _load_parks()
-    return {**_national(), **parks} if parks else _national()
+    if not parks:
+        return _national()
+    if _merged["parks"] is not parks:
+        _merged.update(parks=parks, all={**_national(), **parks})
+    return _merged["all"]
 
 
 # --- lookups -------------------------------------------------------------------------------------
