@@ -42,14 +42,34 @@ def _insert(conn, table: sa.Table, **values):
     conn.execute(table.insert().values(**row, **values))
 
 
-def _flask(env: dict, *args: str) -> None:
-    result = run_flask(env, "db", *args)
-    assert result.returncode == 0, result.stderr
+def in_subprocess(url: str):
+    """`flask db upgrade|downgrade REV` in a process of its own, as an operator runs it."""
+    def run(command: str, revision: str) -> None:
+        result = run_flask({"DATABASE_URL": url}, "db", command, revision)
+        assert result.returncode == 0, result.stderr
+    return run
 
 
-def check(url: str) -> None:
-    env = {"DATABASE_URL": url}
-    _flask(env, "upgrade", BEFORE)
+def in_process(url: str):
+    """The same commands through Flask-Migrate's API in this process (no subprocess: the unit
+    tests also run under libfaketime, where a child's timed wait fails)."""
+    import flask_migrate
+
+    from config import TestConfig
+    from crm import create_app
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = url
+    app = create_app(config)
+
+    def run(command: str, revision: str) -> None:
+        with app.app_context():
+            getattr(flask_migrate, command)(revision=revision)
+    return run
+
+
+def check(url: str, run=None) -> None:
+    run = run or in_subprocess(url)
+    run("upgrade", BEFORE)
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     meta = sa.MetaData()
     meta.reflect(engine, only=["team", "user", "lead", "listing", "routing_rule"])
@@ -68,7 +88,7 @@ def check(url: str) -> None:
         _insert(conn, t["lead"], id=999, reference="R00999", region_code=None, team_id=1,
                 assigned_to_id=None)
 
-    _flask(env, "upgrade", REVISION)
+    run("upgrade", REVISION)
     with engine.begin() as conn:
         for table in ("lead", "listing", "routing_rule"):
             got = dict(conn.execute(sa.select(t[table].c.id, t[table].c.region_code)).all())
@@ -84,7 +104,7 @@ def check(url: str) -> None:
         # A place the old tree lacked, stored after the upgrade: 昆山市 (江苏 / 苏州).
         conn.execute(t["lead"].update().where(t["lead"].c.id == 999).values(region_code="320583"))
 
-    _flask(env, "downgrade", BEFORE)
+    run("downgrade", BEFORE)
     with engine.begin() as conn:
         for table in ("lead", "listing", "routing_rule"):
             got = dict(conn.execute(sa.select(t[table].c.id, t[table].c.region_code)).all())

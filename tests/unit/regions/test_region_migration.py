@@ -5,4 +5,5 @@ from tests.support import region_migration
 
 
 def test_every_old_code_is_recoded_and_restored_on_sqlite(tmp_path):
-    region_migration.check(f"sqlite:///{tmp_path / 'regions.sqlite3'}")
+    url = f"sqlite:///{tmp_path / 'regions.sqlite3'}"
+    region_migration.check(url, region_migration.in_process(url))
