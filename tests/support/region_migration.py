@@ -2,6 +2,8 @@
 region code are written at the revision before it, then upgraded and downgraded with
 `flask db`, exactly as in production. Used by the SQLite unit test and the PostgreSQL
 integration test."""
+import logging
+from contextlib import contextmanager
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
@@ -62,9 +64,33 @@ def in_process(url: str):
     app = create_app(config)
 
     def run(command: str, revision: str) -> None:
-        with app.app_context():
+        with app.app_context(), _logging_kept():
             getattr(flask_migrate, command)(revision=revision)
     return run
+
+
+@contextmanager
+def _logging_kept():
+    """migrations/env.py applies alembic.ini's logging (fileConfig disables every existing
+    logger): put this process's logging back as it was for the tests that follow."""
+    root = logging.getLogger()
+    saved_root = (root.level, list(root.handlers))
+    saved = {name: (lg.disabled, lg.level, list(lg.handlers), lg.propagate)
+             for name, lg in logging.Logger.manager.loggerDict.items()
+             if isinstance(lg, logging.Logger)}
+    try:
+        yield
+    finally:
+        root.setLevel(saved_root[0])
+        root.handlers[:] = saved_root[1]
+        for name, lg in logging.Logger.manager.loggerDict.items():
+            if not isinstance(lg, logging.Logger):
+                continue
+            if name in saved:
+                lg.disabled, lg.level, handlers, lg.propagate = saved[name]
+                lg.handlers[:] = handlers
+            else:
+                lg.disabled = False
 
 
 def check(url: str, run=None) -> None:
