@@ -134,7 +134,7 @@ def _names() -> tuple[dict[str, tuple[str, ...]], int]:
     parks = regions.all_regions()
     extra: dict[str, list[str]] = {}
     for code, region in parks.items():
-        if region.park:
+        if region.park and region.active:
             for name in _place_names(region):
                 extra.setdefault(name, list(table.get(name, ()))).append(code)
     if not extra:

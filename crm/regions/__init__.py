@@ -42,6 +42,7 @@ class Region:
     park: bool = False
     en_name: str = ""        # parks: as the admin wrote it; divisions: from pinyin
     aliases: tuple[str, ...] = field(default=())
+    active: bool = True      # a retired park still names the rows that hold it, nothing new
 
     @property
     def parent_code(self) -> str | None:
@@ -130,16 +131,16 @@ def _load_parks() -> dict[str, Region]:
               column("name_en"), column("aliases"), column("active"))
     try:
         rows = db.session.execute(select(t.c.code, t.c.parent_code, t.c.name, t.c.name_en,
-                                         t.c.aliases).where(t.c.active.is_(True))).all()
+                                         t.c.aliases, t.c.active)).all()
     except SQLAlchemyError:   # a database not migrated yet
         db.session.rollback()
         rows = []
     national = _national()
     parks = {}
-    for code, parent, name, name_en, aliases in rows:
+    for code, parent, name, name_en, aliases, active in rows:
         if parent in national:
             parks[code] = Region(code, name, parent, 4, park=True, en_name=name_en or "",
-                                 aliases=split_aliases(aliases))
+                                 aliases=split_aliases(aliases), active=bool(active))
     _park_cache.update(at=now, key=key, parks=parks)
     return parks
 

@@ -38,7 +38,8 @@ _park_index: dict = {"parks": None, "entries": ()}
 def _index() -> tuple[_Entry, ...]:
     parks = regions._load_parks()
     if _park_index["parks"] is not parks:
-        _park_index.update(parks=parks, entries=tuple(_entry(r) for r in parks.values()))
+        _park_index.update(parks=parks, entries=tuple(_entry(r) for r in parks.values()
+                                                      if r.active))
     return _national_index() + _park_index["entries"]
 
 

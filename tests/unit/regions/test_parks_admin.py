@@ -45,8 +45,10 @@ def test_an_edit_is_audited_and_a_retired_park_leaves_the_picker(client, db, adm
     assert park.active is False and park.aliases == "G60"
     entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "park_edit")).one()
     assert entry.old["active"] is True and entry.new["active"] is False
-    assert regions.get(park.code) is None
+    # Leads that hold it still read its name; nobody can pick it or be read into it.
+    assert regions.full_name(park.code) == "上海 / 松江区 / G60科创走廊"
     assert park.code not in [r.code for r in search.search("G60")]
+    assert "region" not in message.as_fields(message.read("G60科创走廊找厂房"))
 
 
 def test_bad_input_is_refused_next_to_the_field_and_kept(client, db, admin):
