@@ -84,6 +84,9 @@ class Config:
             "CRM_RATELIMIT_PER_MOBILE", "3 per 10 minutes;10 per day")
         # A partner server posts for many prospects, so the API is limited per key, not per IP.
         self.CRM_RATELIMIT_LOGIN = os.environ.get("CRM_RATELIMIT_LOGIN", "10 per minute;50 per hour")
+        # The region picker asks once per keystroke pause: generous, but not a scraping API.
+        self.CRM_RATELIMIT_REGION_SEARCH = os.environ.get("CRM_RATELIMIT_REGION_SEARCH",
+                                                          "120 per minute;3000 per hour")
         # "Tell the owner" from the reference card, per user.
         self.CRM_RATELIMIT_TELL_OWNER = os.environ.get("CRM_RATELIMIT_TELL_OWNER",
                                                        "10 per minute;60 per day")

@@ -129,7 +129,7 @@ def recreate_database(admin, name: str) -> None:
     admin.execute(f'CREATE DATABASE "{name}"')
 
 
-TEAMS = [("上海招商组", "sh"), ("浙江招商组", "zj"), ("江苏招商组", "js"), ("安徽招商组", "ah")]
+TEAMS = [("上海招商组", "31"), ("浙江招商组", "33"), ("江苏招商组", "32"), ("安徽招商组", "34")]
 
 
 def seed_ours(env: dict):

@@ -88,7 +88,7 @@ def summarise(label: str, entries: list[str]) -> None:
 def api_post(client, api_key: str, i: int) -> None:
     response = client.post("/api/v1/inquiries", headers={"X-Api-Key": api_key}, json={
         "contact_name": "刘先生", "mobile": f"1339{i:07d}", "consent": True,
-        "deal_type": "rent", "property_type": "factory", "region": "js.suzhou.sip",
+        "deal_type": "rent", "property_type": "factory", "region": "320576",
         "area_min": 2000, "area_max": 3000, "annual_tax_wan": 300,
         "company": f"苏州精密机械{i}有限公司", "email": f"b{i}@example.cn",
         "message": "希望尽快看厂", "page_url": "https://www.changfang.example.cn/listing/1"})
@@ -100,7 +100,7 @@ def form_post(browser, tokens: tuple[str, str], i: int) -> None:
     response = browser.post("/inquiry", data={
         "csrf_token": csrf, "started": started, "website": "", "consent": "y",
         "contact_name": "王女士", "mobile": f"1381{i:07d}", "deal_type": "buy",
-        "property_type": "land", "region_code": "zj.huzhou.changxing", "area_min": "30",
+        "property_type": "land", "region_code": "330522", "area_min": "30",
         "area_unit": "mu", "industry": "nev", "company": f"湖州新能源{i}科技有限公司"})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 

@@ -116,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.web.manage.views import bp as manage_bp
     from crm.web.ops.views import bp as ops_bp
     from crm.web.public.views import bp as public_bp
+    from crm.web.regions.views import bp as regions_bp
     from crm.web.reports.views import bp as reports_bp
     from crm.web.routing_admin.views import bp as routing_admin_bp
     from crm.web.visits.views import bp as visits_bp
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(regions_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
     app.register_blueprint(reports_bp)

@@ -7,7 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from config import TestConfig
-from crm import branding, create_app
+from crm import branding, create_app, regions
 from crm.extensions import db as _db
 from crm.intake import policy
 from crm.workdays import days
@@ -47,6 +47,7 @@ def app(tmp_path):
     days.forget()  # the calendar's in-memory copy belongs to the last test's database
     branding.forget()
     policy.forget()
+    regions.forget()  # the parks belong to the last test's database
     with app.app_context():
         _db.create_all()  # tests only: the real schema comes from migrations (tested apart)
         yield app

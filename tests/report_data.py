@@ -63,17 +63,17 @@ def build() -> dict:
     page_a, page_b = "https://zj.example.cn/a", "https://zj.example.cn/b"
     # L1: 00:30 on Nov 1 in Shanghai (Oct 31 in UTC), contacted in 10 min, won on Nov 10.
     c1 = utc(2026, 10, 31, 16, 30)
-    _lead(1, c1, team=t1, agent=a, assign_s=60, contact_s=600, region="zj.huzhou.changxing",
+    _lead(1, c1, team=t1, agent=a, assign_s=60, contact_s=600, region="330522",
           page=page_a, investment=5000, tax=100, area=2000, status="won",
           stages=[("contacted", c1 + timedelta(minutes=10)), ("qualified", utc(2026, 11, 2)),
                   ("site_visit", utc(2026, 11, 5)), ("won", utc(2026, 11, 10))])
     # L2: contacted after 45 min (a breach), lost.
     c2 = utc(2026, 11, 2, 2, 0)
-    _lead(2, c2, team=t1, agent=a, assign_s=120, contact_s=2700, region="zj.jiaxing", page=page_a,
+    _lead(2, c2, team=t1, agent=a, assign_s=120, contact_s=2700, region="3304", page=page_a,
           status="lost", lost_reason="价格太高",
           stages=[("contacted", c2 + timedelta(minutes=45)), ("lost", utc(2026, 11, 3))])
     # L3: never contacted, long overdue (a breach).
-    _lead(3, utc(2026, 11, 2, 3, 0), team=t1, agent=b, assign_s=30, region="sh.songjiang",
+    _lead(3, utc(2026, 11, 2, 3, 0), team=t1, agent=b, assign_s=30, region="310117",
           page=page_b, investment=2000)
     # L4: qualified on the first call (jumped new → qualified: contacted is implied).
     c4 = utc(2026, 11, 5, 6, 0)
@@ -81,7 +81,7 @@ def build() -> dict:
           investment=3000, tax=50, area=1000, stages=[("qualified", c4 + timedelta(minutes=20))])
     # L5: lost, reopened (contacted again: no new row), then on to a site visit.
     c5 = utc(2026, 11, 6, 1, 0)
-    _lead(5, c5, team=t2, agent=c, assign_s=10, contact_s=300, region="js.suzhou.sip",
+    _lead(5, c5, team=t2, agent=c, assign_s=10, contact_s=300, region="320576",
           page=page_a, status="site_visit", investment=10000, tax=300, area=5000,
           stages=[("contacted", c5 + timedelta(minutes=5)), ("lost", utc(2026, 11, 7)),
                   ("contacted", utc(2026, 11, 15)), ("qualified", utc(2026, 11, 16)),
@@ -98,6 +98,6 @@ def build() -> dict:
     # L8: 00:00 on Dec 1 in Shanghai: outside November.
     _lead(8, utc(2026, 11, 30, 16, 0), team=t1, agent=a, assign_s=5)
     # L9: 23:59:59 on Nov 30 in Shanghai: inside; 10 minutes old at NOW, so pending, no breach.
-    _lead(9, utc(2026, 11, 30, 15, 59, 59), team=t1, agent=b, assign_s=5, region="zj")
+    _lead(9, utc(2026, 11, 30, 15, 59, 59), team=t1, agent=b, assign_s=5, region="33")
     db.session.commit()
     return {**people, "t1": t1, "t2": t2}

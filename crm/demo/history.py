@@ -19,13 +19,20 @@ from flask import current_app
 from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
-from crm.demo.seed import COMPANIES, DEMO_PASSWORD, NAMES, USAGES, ensure_demo_users
+from crm.demo.seed import (
+    COMPANIES,
+    DEMO_PASSWORD,
+    DEMO_REGIONS,
+    NAMES,
+    USAGES,
+    ensure_demo_users,
+    seed_parks,
+)
 from crm.extensions import db
 from crm.intake.reference import ALPHABET
 from crm.leads.stages import PIPELINE
 from crm.models import Activity, Lead, LeadStage, Role, Team, User
 from crm.models.types import utcnow
-from crm.regions import REGIONS
 from crm.routing.engine import sla_deadlines
 
 UTC = timezone.utc
@@ -34,10 +41,10 @@ CHUNK = 20_000
 
 # (slug, team name, province it serves or None, industry tracks it owns)
 TEAMS = [
-    ("sh", "上海招商组", "sh", ()),
-    ("sn", "苏南招商组", "js", ()),
-    ("zj", "浙江招商组", "zj", ()),
-    ("ah", "安徽招商组", "ah", ()),
+    ("sh", "上海招商组", "31", ()),
+    ("sn", "苏南招商组", "32", ()),
+    ("zj", "浙江招商组", "33", ()),
+    ("ah", "安徽招商组", "34", ()),
     ("nev", "新能源汽车赛道组", None, ("nev",)),
     ("ic", "集成电路与信创赛道组", None, ("ic", "ai", "xinchuang")),
     ("bio", "生物医药赛道组", None, ("biomedicine", "cosmetics")),
@@ -47,7 +54,7 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚",
          "婷", "宇", "浩", "晨", "佳怡", "子涵", "欣然", "俊杰", "思远", "雨桐", "志强", "海燕"]
 
-SITES = {"sh": "sh", "js": "js", "zj": "zj", "ah": "ah"}
+SITES = {"31": "sh", "32": "js", "33": "zj", "34": "ah"}   # province code → site host
 ARTICLES = ["factory-for-rent", "warehouse-lease", "land-transfer", "park-policy", "g60-corridor",
             "standard-factory", "single-building", "eia-approved-plant", "logistics-park",
             "new-energy-base", "ic-industrial-park", "biomedicine-park", "tax-incentives",
@@ -171,7 +178,7 @@ class _Generator:
         self.properties = _weighted(PROPERTY_WEIGHTS)
         self.utm = _weighted([((s, m), w) for s, m, w in UTM])
         self.hours = _weighted(list(enumerate(HOUR_WEIGHTS)))
-        self.regions = [code for code in REGIONS if "." in code]
+        self.regions = DEMO_REGIONS
         self.track_team = {track: slug for slug, _n, _p, tracks in TEAMS for track in tracks}
         self.province_team = {p: slug for slug, _n, p, _t in TEAMS if p}
         self.pages = {site: [f"https://{site}.example-changfang.cn/news/{a}" for a in ARTICLES]
@@ -187,7 +194,7 @@ class _Generator:
         industry = self.pick(self.industries)
         property_type = self.pick(self.properties)
         region = rng.choice(self.regions) if rng.random() > .08 else None
-        province = region.split(".")[0] if region else rng.choice(list(SITES))
+        province = region[:2] if region else rng.choice(list(SITES))
         unit = "mu" if property_type == "land" else "sqm"
         if unit == "mu":
             low_sqm = int(rng.choice((10, 20, 30, 50, 80, 120)) * 666.67)
@@ -230,7 +237,7 @@ class _Generator:
             return row, stages, activities
         # Routing: the industry track first, then the province, else the default team.
         slug = self.track_team.get(industry) if rng.random() < .7 else None
-        slug = slug or (self.province_team.get(region.split(".")[0]) if region else None) or "default"
+        slug = slug or (self.province_team.get(region[:2]) if region else None) or "default"
         agent = rng.choice(self.agents[slug]) if self.agents[slug] else None
         row["team_id"] = self.team_ids[slug]
         row["routed_at"] = created + timedelta(seconds=rng.uniform(.3, 4))
@@ -352,6 +359,7 @@ def seed_history(n_leads: int, seed_value: int = 7,
     rng = random.Random(seed_value)
     tz = ZoneInfo("Asia/Shanghai")
     team_ids, agents = ensure_teams(rng)
+    seed_parks()   # the demo leads name parks too
     now = utcnow()
     today = now.astimezone(tz).date()
     days = [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]

@@ -13,7 +13,7 @@ from crm.intake.reference import new_reference
 from crm.leads import stages
 from crm.models import Lead, LostReason, Team, User
 from crm.models.types import utcnow
-from crm.regions import REGIONS
+from crm.parks import seed_defaults as seed_parks
 from crm.routing import engine
 
 DEMO_PASSWORD = "demo1234"
@@ -79,7 +79,7 @@ def _random_lead(rng: random.Random, created) -> Lead:
         channel=rng.choice(["web", "web", "web", "api", "phone", "wechat"]),
         deal_type="buy" if property_type == "land" else rng.choice(["rent", "rent", "buy"]),
         property_type=property_type,
-        region_code=rng.choice([c for c in REGIONS if c.count(".") >= 1]),
+        region_code=rng.choice(DEMO_REGIONS),
         area_min_sqm=to_sqm(low, unit), area_max_sqm=to_sqm(low * 2, unit), area_unit=unit,
         industry=industry, usage=USAGES[industry], needs_eia=rng.choice([True, False, None]),
         annual_tax_wan=Decimal(rng.choice([50, 100, 300, 800, 2000])),
@@ -159,9 +159,12 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
     ensure_demo_users()
     site_name = ensure_demo_site()
     now = utcnow()
+    seed_parks()
     ids = []
-    for _ in range(n_leads):
+    for i in range(n_leads):
         lead = _random_lead(rng, now - timedelta(minutes=rng.randrange(0, 60 * 24 * 30)))
+        if i < len(BEYOND_THE_OLD_TREE):   # places the hand-written tree had no room for
+            lead.region_code = BEYOND_THE_OLD_TREE[i]
         db.session.add(lead)
         db.session.flush()
         stages.record_created(lead)
@@ -209,13 +212,30 @@ def _seed_agents_own_clients() -> None:
 
 DEMO_LISTINGS = [
     # (title, type, deal, region, park, ㎡, price, eia, divisible)
-    ("长兴经济开发区独栋厂房", "factory", "rent", "zj.huzhou.changxing", "长兴经济开发区", 3000, "0.85", True, True),
-    ("松江G60标准厂房", "factory", "rent", "sh.songjiang.g60", "G60科创走廊", 1000, "1.6", False, True),
-    ("嘉兴高标仓库", "warehouse", "rent", "zj.jiaxing", "", 8000, "1.1", False, True),
-    ("南太湖新区工业用地", "land", "buy", "zj.huzhou.nantaihu", "南太湖新区", 11875.3, "1104", True, False),
-    ("苏州工业园区研发办公", "office", "rent", "js.suzhou.sip", "苏州工业园区", 600, "3.2", False, False),
-    ("宣城广德厂房出售", "factory", "buy", "ah.xuancheng.guangde", "广德经开区", 5000, "2600", True, False),
+    ("长兴经济开发区独栋厂房", "factory", "rent", "330522", "长兴经济开发区", 3000, "0.85", True, True),
+    ("松江G60标准厂房", "factory", "rent", "310117P01", "G60科创走廊", 1000, "1.6", False, True),
+    ("嘉兴高标仓库", "warehouse", "rent", "3304", "", 8000, "1.1", False, True),
+    ("南太湖新区工业用地", "land", "buy", "330502P01", "南太湖新区", 11875.3, "1104", True, False),
+    ("苏州工业园区研发办公", "office", "rent", "320576", "苏州工业园区", 600, "3.2", False, False),
+    ("宣城广德厂房出售", "factory", "buy", "341882", "广德经开区", 5000, "2600", True, False),
+    ("昆山高新区标准厂房", "factory", "rent", "320583", "昆山高新区", 2400, "1.2", True, True),
+    ("宁波北仑保税区仓库", "warehouse", "rent", "330206", "宁波保税区", 6000, "0.95", False, True),
+    ("合肥经开区工业用地", "land", "buy", "340177", "合肥经开区", 20000, "1800", True, False),
 ]
+
+
+# Where demo leads want to be: cities, counties and parks of the Yangtze River Delta
+# (every place of the old hand-written tree, and 昆山, 宁波, 合肥经开区 beyond it).
+DEMO_REGIONS = [
+    "310117", "310117P01", "310117P02", "310117P03", "310117P04", "310117P05", "310117P06",
+    "310115P01", "31P01", "3305", "330522", "330523", "330502", "330502P01", "3304", "3301",
+    "3307", "330782", "3306", "3308", "3205", "320576", "320581", "3204", "320481", "3202",
+    "320282", "3401", "3402", "3418", "341882", "341821", "320583", "3302", "330206", "340177",
+]
+
+
+# The first demo leads: 昆山市, 宁波 / 北仑区, 合肥经开区.
+BEYOND_THE_OLD_TREE = ("320583", "330206", "340177")
 
 
 def _seed_listings() -> None:

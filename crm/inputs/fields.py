@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SelectField
+from wtforms import DecimalField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
@@ -100,20 +100,47 @@ def options(pairs, blank=None) -> list[SelectChoice]:
     return head + [SelectChoice(code, label) for code, label in items]
 
 
-class RegionField(SelectField):
-    """A region of crm.regions (hierarchical codes), its options in the UI language; a code
-    not in the list is refused next to the field."""
+class RegionField(StringField):
+    """A place of crm.regions: a text box that takes a code, an old dotted code, the path the
+    picker shows ("浙江 / 湖州 / 长兴县") or a name that means one place ("昆山"); static/js/
+    region-picker.js makes it a combobox over every place. `data` is the code; what was typed
+    stays in the box when it is refused, with the reason next to it."""
 
     def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"autocomplete": "off", "data-region-picker": "", "maxlength": 120,
+                     "placeholder": _l("Type a place: 昆山, 嘉兴, ks …"),
+                     "data-found": _l("{n} places found"), "data-none": _l("No place found"),
+                     "data-suggestions": _l("suggestions"),
+                     **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.typed = ""
+
+    def process_formdata(self, valuelist):
+        from crm import regions
+        self.typed = clean(valuelist[0]) if valuelist and valuelist[0] else ""
+        self.data = regions.resolve(self.typed) if self.typed else None
+
+    def _value(self):
         from crm import regions
         from crm.i18n import ui_language
-        super().__init__(label, validators, validate_choice=False,
-                         choices=lambda: options(regions.choices(ui_language()), blank="—"),
-                         **kwargs)
+        if self.typed and not self.data:
+            return self.typed
+        return regions.full_name(self.data, ui_language()) or (self.data or "")
 
     def pre_validate(self, form):
         from crm import regions
-        if self.data and self.data not in regions.REGIONS:
+        if self.typed and not self.data:
+            from crm.regions.search import search
+            hits = search(self.typed, limit=4)
+            if len(hits) > 1:
+                raise ValidationError(_l(
+                    "“%(typed)s” could be several places: please pick one from the suggestions"
+                    " or type the city too (e.g. %(example)s).", typed=self.typed[:40],
+                    example=regions.full_name(hits[0].code)))
+            raise ValidationError(_l("No place called “%(typed)s”: type a city or county name"
+                                     " (e.g. 昆山) and pick it from the suggestions.",
+                                     typed=self.typed[:40]))
+        if self.data and not regions.is_valid(self.data):
             raise ValidationError(_l("Please pick a region from the list."))
 
 

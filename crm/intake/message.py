@@ -14,13 +14,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
+from crm import regions
 from crm.choices import SQM_PER_MU
 from crm.inputs.numbers import NumberError
 from crm.inputs.numbers import parse as parse_number
 from crm.inputs.phone import PhoneError, parse_mobile
 from crm.inputs.text import to_simplified
-from crm.regions import REGIONS
 
 
 @dataclass(frozen=True)
@@ -99,18 +100,46 @@ _PARK = re.compile(rf"[{CJK}]{{2,8}}?(?:经济技术开发区|经济开发区|�
 _CITY = re.compile(rf"(?:在|到|去)([{CJK}]{{2,3}}?)(?:市|县|区)(?![{CJK}]*公司)")
 
 
-def _aliases() -> list[tuple[str, str]]:
-    out = []
-    for code, region in REGIONS.items():
-        names = {region.zh}
-        stripped = re.sub(r"(新片区|新区|区|市|县|省|农场)$", "", region.zh)
-        if len(stripped) >= 2:
-            names.add(stripped)
-        out += [(name, code) for name in names]
-    return sorted(out, key=lambda pair: -len(pair[0]))
+# Short names (suffix dropped) that are everyday words in an inquiry, not the place:
+# 新建厂房 (南昌新建区), 吉利 (洛阳吉利区, a car maker), 合作 (合作市), 阿里 (阿里地区) ...
+_COMMON_WORDS = frozenset(
+    "新建 吉利 合作 阿里 通道 互助 新兴 兴业 港口 光明 安居 平安 和平 新华 城区 郊区 矿区 "
+    "市中 城中 城关 红旗 向阳 东方 永安 太平 大方 平和 共和 富民 博爱 汇川 海港 中山 新城 "
+    "古城 上街 长顺 正安 宁安 安宁 白云 开发 高新 东区 西区 南区 北区 中区 万年 清河 长安 "
+    "双桥 东港 沙市 义马 永和 民和 开阳 华安 新市 江北 江南 河东 河西 城北 城南 城东 城西 "
+    "市北 市南 大同 金山 宝山 青山 东山 西山 南山 北山 鼓楼 普陀 和田 长宁 新区 "
+    "铁山 钢城 石油 海城 工农 先锋 建华 友谊 东风 胜利 前进 繁荣 高台 大通 清新 港北 港南".split())
 
 
-_REGION_ALIASES = _aliases()
+@cache
+def _name_table() -> tuple[dict[str, tuple[str, ...]], int]:
+    """Every name a place goes by → the codes it may mean, for the national divisions.
+    Parks are added per call (they change); see _names()."""
+    table: dict[str, list[str]] = {}
+    for code, region in regions._national().items():
+        for name in _place_names(region):
+            table.setdefault(name, []).append(code)
+    return {k: tuple(v) for k, v in table.items()}, max(map(len, table))
+
+
+def _place_names(region: regions.Region) -> set[str]:
+    names = {region.zh, *region.aliases}
+    if region.short != region.zh and len(region.short) >= 2 and region.short not in _COMMON_WORDS:
+        names.add(region.short)
+    return {n for n in names if len(n) >= 2}
+
+
+def _names() -> tuple[dict[str, tuple[str, ...]], int]:
+    table, longest = _name_table()
+    parks = regions.all_regions()
+    extra: dict[str, list[str]] = {}
+    for code, region in parks.items():
+        if region.park and region.active:
+            for name in _place_names(region):
+                extra.setdefault(name, list(table.get(name, ()))).append(code)
+    if not extra:
+        return table, longest
+    return {**table, **{k: tuple(v) for k, v in extra.items()}}, max(longest, *map(len, extra))
 
 
 def normalise(text: str) -> str:
@@ -328,20 +357,38 @@ def _deal_and_type(r: _Reader) -> None:
 
 
 def _region(r: _Reader) -> None:
-    hits = []
+    """Every place named, down to county and park: the longest name at each position; a name
+    several places share (朝阳区, 鼓楼区) counts only beside its city or province; the places
+    found are summed up by their nearest common ancestor (嘉兴 + 长兴 → 浙江)."""
     text = r.text
-    for name, code in _REGION_ALIASES:
-        for m in re.finditer(re.escape(name), text):
-            if r.free(m.start(), m.end()) and not any(
-                    s <= m.start() and m.end() <= e for s, e, _c in hits):
-                hits.append((m.start(), m.end(), code))
-    codes = {code for _s, _e, code in hits}
-    codes = {c for c in codes if not any(o != c and o.startswith(c + ".") for o in codes)}
+    table, longest = _names()
+    hits = []   # (start, end, candidate codes)
+    i = 0
+    while i < len(text):
+        for size in range(min(longest, len(text) - i), 1, -1):
+            codes = table.get(text[i:i + size])
+            if codes and r.free(i, i + size):
+                hits.append((i, i + size, codes))
+                i += size
+                break
+        else:
+            i += 1
+    sure = {_shallowest(codes) for _s, _e, codes in hits if _shallowest(codes)}
+    found = []
+    for start, end, codes in hits:
+        code = _shallowest(codes)
+        if code is None:   # shared by unrelated places: the one beside its city or province
+            near = [c for c in codes if any(c != o and regions.within(c, o) for o in sure)]
+            code = near[0] if len(near) == 1 else None
+        if code:
+            found.append((start, end, code))
+    codes = {code for _s, _e, code in found}
+    codes = {c for c in codes if not any(o != c and regions.within(o, c) for o in codes)}
     park = _first(r, _PARK)
     if codes:
         common = _common_ancestor(sorted(codes))
         if common:
-            spans = [(s, e) for s, e, c in hits if c.startswith(common)]
+            spans = [(s, e) for s, e, c in found if regions.within(c, common)]
             r.put("region", common, min(s for s, _e in spans), max(e for _s, e in spans),
                   take=False)
             return
@@ -357,14 +404,21 @@ def _region(r: _Reader) -> None:
         r.put("region", city.group(1), city.start(1), city.end(1), take=False)
 
 
+def _shallowest(codes: tuple[str, ...]) -> str | None:
+    """The one place a name means: the only candidate, or the one the others lie under
+    (吉林 the province over 吉林 the city; 新乡 the city over 新乡县)."""
+    top = min(codes, key=len)
+    return top if all(regions.within(c, top) for c in codes) else None
+
+
 def _common_ancestor(codes: list[str]) -> str:
-    parts = [c.split(".") for c in codes]
-    common = []
-    for level in zip(*parts):
+    chains = [[a.code for a in regions.ancestors(c)] for c in codes]
+    common = ""
+    for level in zip(*chains):
         if len(set(level)) != 1:
             break
-        common.append(level[0])
-    return ".".join(common)
+        common = level[0]
+    return common
 
 
 def _industry_and_usage(r: _Reader) -> None:
@@ -404,7 +458,7 @@ def fill_form(form, text: str) -> dict[str, str]:
     for name, f in found.items():
         value = f.value
         if name == "region":
-            field = "region_code" if value in REGIONS else "region_text"
+            field = "region_code" if regions.is_valid(value) else "region_text"
         elif name == "needs_eia":
             field, value = "needs_eia", "yes" if value else "no"
         else:

@@ -121,8 +121,8 @@ def filter_clauses(filters: Filters, user: User) -> list:
     if filters.deal:
         out.append(Lead.deal_type == filters.deal)
     if filters.region:
-        out.append(or_(Lead.region_code == filters.region,
-                       Lead.region_code.like(filters.region + ".%")))
+        # Codes are hierarchical by prefix (crm/regions): the region and all under it.
+        out.append(Lead.region_code.startswith(filters.region, autoescape=True))
     if filters.industry:
         out.append(Lead.industry == filters.industry)
     if filters.source:

@@ -38,8 +38,7 @@ def available(wanted: Wanted, before: int | None = None) -> tuple[list[Listing],
     if wanted.deal_type:
         stmt = stmt.where(Listing.deal_type == wanted.deal_type)
     if wanted.region:
-        stmt = stmt.where((Listing.region_code == wanted.region)
-                          | Listing.region_code.startswith(wanted.region + "."))
+        stmt = stmt.where(Listing.region_code.startswith(wanted.region, autoescape=True))
     if wanted.area_min is not None:  # a divisible listing may be bigger than the need
         stmt = stmt.where((Listing.area_sqm >= wanted.area_min))
     if wanted.area_max is not None:

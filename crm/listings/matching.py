@@ -5,9 +5,9 @@ from decimal import Decimal
 from flask_babel import gettext
 from sqlalchemy import select
 
+from crm import regions
 from crm.extensions import db
 from crm.models import Lead, Listing
-from crm.regions import within
 
 # Points out of 100.
 TYPE_POINTS, DEAL_POINTS, REGION_POINTS, AREA_POINTS, EIA_POINTS = 30, 20, 25, 20, 5
@@ -28,18 +28,14 @@ def _region_points(lead: Lead, listing: Listing) -> tuple[int, str | None]:
         return 5, None
     if not listing.region_code:
         return 0, None
-    if within(listing.region_code, lead.region_code):
+    if regions.within(listing.region_code, lead.region_code):
         return REGION_POINTS, gettext("In the wanted region")
     # Share the city, then the province: near is better than far.
-    lead_parts, listing_parts = lead.region_code.split("."), listing.region_code.split(".")
-    shared = 0
-    for a, b in zip(lead_parts, listing_parts):
-        if a != b:
-            break
-        shared += 1
-    if shared >= 2:
+    lead_places = {r.code for r in regions.ancestors(lead.region_code)}
+    shared = [r for r in regions.ancestors(listing.region_code) if r.code in lead_places]
+    if shared and shared[-1].depth >= 2:
         return 18, gettext("Same city")
-    if shared == 1:
+    if shared or lead.region_code[:2] == listing.region_code[:2]:
         return 10, gettext("Same province")
     return 0, None
 

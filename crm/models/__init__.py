@@ -11,6 +11,7 @@ from crm.models.listing import LeadListing, Listing
 from crm.models.listing_image import ListingImage
 from crm.models.lost_reason import LostReason
 from crm.models.notification import Notification, NotificationAttempt, NotificationChannel
+from crm.models.park import Park
 from crm.models.repeat import InquiryRepeat, repeat_window
 from crm.models.routing_rule import RoutingRule
 from crm.models.setting import Setting
@@ -21,6 +22,7 @@ from crm.models.visit import Recommendation, SiteVisit, SiteVisitListing, VisitR
 
 __all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "ImportJob", "ImportRow", "InquiryRepeat",
            "Lead", "LeadListing", "Listing", "ListingImage", "LostReason", "Notification",
-           "NotificationAttempt", "NotificationChannel", "Recommendation", "Role", "RoutingRule",
-           "Setting", "SiteVisit", "SiteVisitListing", "SourceSite", "Team", "User", "VisitRequest",
+           "NotificationAttempt", "NotificationChannel", "Park", "Recommendation", "Role",
+           "RoutingRule", "Setting", "SiteVisit", "SiteVisitListing", "SourceSite", "Team", "User",
+           "VisitRequest",
            "repeat_window"]

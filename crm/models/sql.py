@@ -141,7 +141,7 @@ def local_hour(value, tz: str) -> datetime:
 
 
 class region_top(FunctionElement):
-    """The province of a hierarchical region code: 'zj.huzhou.changxing' → 'zj'."""
+    """The province of a GB/T 2260 region code: its first two digits ('330522' → '33')."""
     type = String()
     inherit_cache = True
     name = "region_top"
@@ -149,13 +149,12 @@ class region_top(FunctionElement):
 
 @compiles(region_top, "postgresql")
 def _region_pg(element, compiler, **kw):
-    return f"NULLIF(split_part({_arg(element, compiler, **kw)}, '.', 1), '')"
+    return f"NULLIF(substr({_arg(element, compiler, **kw)}, 1, 2), '')"
 
 
 @compiles(region_top, "sqlite")
 def _region_sqlite(element, compiler, **kw):
-    col = _arg(element, compiler, **kw)
-    return f"(CASE WHEN instr({col}, '.') > 0 THEN substr({col}, 1, instr({col}, '.') - 1) ELSE {col} END)"
+    return f"NULLIF(substr({_arg(element, compiler, **kw)}, 1, 2), '')"
 
 
 def percent_key(p: float) -> str:

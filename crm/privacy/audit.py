@@ -98,12 +98,14 @@ ACTIONS = {
     "intake_policy_edit": _l("Intake rules changed"),
     "lookup_card": _l("Lead card looked up by reference"),
     "tell_owner": _l("Owner told of a call"),
+    "park_create": _l("Park created"), "park_edit": _l("Park edited"),
 }
 ENTITIES = {
     "lead": _l("Lead"), "lead_queue": _l("Lead list"), "person": _l("Person"), "user": _l("User"),
     "team": _l("Team"), "routing_rule": _l("Routing rule"), "lost_reason": _l("Lost reason"),
     "listing": _l("Listing"), "calendar": _l("Working calendar"),
     "branding": _l("Public contact details"), "intake_policy": _l("Intake rules"),
+    "park": _l("Park"),
 }
 FIELDS = {
     "status": _l("Stage"), "lost_reason": _l("Lost reason"), "note": _l("Note"),
@@ -123,6 +125,7 @@ FIELDS = {
     "brand_name": _l("Business name"), "hotline": _l("Hotline"), "wechat": _l("WeChat"),
     "public_mobile_required": _l("Public form requires a mobile"),
     "protection_days": _l("Client protection (days)"), "sourced_by_id": _l("Brought in by"),
+    "code": _l("Code"), "aliases": _l("Other names"), "name_en": _l("English name"),
 }
 
 

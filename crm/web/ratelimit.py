@@ -106,6 +106,10 @@ def init_limiter(app: Flask) -> Limiter:
         app.view_functions[endpoint] = limiter.limit(
             lambda setting=setting: current_app.config[setting], methods=["POST"],
             scope=endpoint, key_func=user_key)(app.view_functions[endpoint])
+    # The region picker's search is public (the inquiry form and its embed): per address.
+    app.view_functions["regions.region_search"] = limiter.limit(
+        lambda: current_app.config["CRM_RATELIMIT_REGION_SEARCH"],
+        scope="region-search")(app.view_functions["regions.region_search"])
     app.extensions["crm_limiter"] = limiter
     intake = IntakeLimiter(app)
     app.before_request(intake.check)

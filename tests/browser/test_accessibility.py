@@ -35,7 +35,7 @@ def office(live_app):
         lead = Lead(reference="CF261123-A001", created_at=now - timedelta(minutes=20),
                     contact_name="刘先生", mobile_e164="+8613391219793",
                     mobile_display="133 9121 9793", company="湖州新能源汽车零部件有限公司",
-                    deal_type="rent", property_type="factory", region_code="zj.huzhou.changxing",
+                    deal_type="rent", property_type="factory", region_code="330522",
                     area_min_sqm=Decimal("2000"), area_max_sqm=Decimal("4000"), consent=True,
                     team=team, assigned_to=agent, assigned_at=now, routed_at=now,
                     sla_due_at=now + timedelta(minutes=10), first_contact_at=None, score=70)

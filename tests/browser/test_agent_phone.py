@@ -24,7 +24,7 @@ def agent_day(live_app):
         lead = Lead(reference="CF261123-A001", created_at=now - timedelta(minutes=20),
                     contact_name="刘先生", mobile_e164="+8613391219793", mobile_display="133 9121 9793",
                     company="湖州新能源汽车零部件有限公司", deal_type="rent", property_type="factory",
-                    region_code="zj.huzhou.changxing", area_min_sqm=Decimal("2000"),
+                    region_code="330522", area_min_sqm=Decimal("2000"),
                     area_max_sqm=Decimal("4000"), industry="nev", usage="动力电池PACK组装",
                     needs_eia=True, annual_tax_wan=Decimal("300"), investment_wan=Decimal("8000"),
                     message="希望月底前看厂，要能做环评", page_url="https://zj.example-changfang.cn/news/changxing",
@@ -37,7 +37,7 @@ def agent_day(live_app):
                      property_type="warehouse", deal_type="rent", status="contacted", team=team,
                      assigned_to=agent, consent=True, score=40)
         listing = Listing(title="长兴经济开发区独栋厂房 3000㎡", property_type="factory", deal_type="rent",
-                          region_code="zj.huzhou.changxing", park="长兴经济开发区", area_sqm=Decimal("3000"),
+                          region_code="330522", park="长兴经济开发区", area_sqm=Decimal("3000"),
                           ceiling_height_m=Decimal("9"), floor_load_t=Decimal("3"), power_kva=800,
                           eia_possible=True, divisible=True, price=Decimal("0.85"))
         db.session.add_all([team, agent, lead, older, listing])
@@ -168,14 +168,14 @@ def test_agent_pastes_a_wechat_message_on_a_phone(live_server, live_app, phone, 
     assert "来自：“3000-5000平”" in page.locator(".field", has=page.locator("#area_min")).inner_text()
     shoot(page, "20-paste-message-phone")
     # The region read is the common one (浙江); the agent knows it is 长兴 and corrects it.
-    page.get_by_label("地区", exact=True).select_option("zj.huzhou.changxing")
+    page.get_by_label("地区", exact=True).fill("浙江 / 湖州 / 长兴县")
     page.locator("#consent").check()   # the agent confirms the prospect agreed (never parsed)
     page.get_by_role("button", name="保存线索").click()
     page.wait_for_load_state()
     assert page.locator(".has-error").all_inner_texts() == []
     with live_app.app_context():
         lead = db.session.scalars(select(Lead).where(Lead.company == "苏州某某精密机械有限公司")).one()
-        assert lead.region_code == "zj.huzhou.changxing" and lead.annual_tax_wan == 300
+        assert lead.region_code == "330522" and lead.annual_tax_wan == 300
         assert lead.assigned_to.email == "li@example.com"
     page.goto(f"{live_server}/agent/leads")
     assert page.locator("#queue .lead-item", has_text="苏州某某精密机械有限公司").count() == 1

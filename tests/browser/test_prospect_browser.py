@@ -80,7 +80,7 @@ def _fill_inquiry(scope, mobile: str) -> None:
     scope.get_by_label("微信号", exact=True).fill("liu_pack2026")
     scope.get_by_label("租赁", exact=True).check()
     scope.get_by_label("厂房", exact=True).check()
-    scope.get_by_label("地区", exact=True).select_option("zj.huzhou.changxing")
+    scope.get_by_label("地区", exact=True).fill("浙江 / 湖州 / 长兴县")   # as the picker puts it
     scope.get_by_label("具体地点或园区（自由填写）").fill("长兴经济开发区")
     scope.get_by_label("最小面积", exact=True).fill("2000")
     scope.get_by_label("最大面积", exact=True).fill("4,000平")
@@ -136,7 +136,7 @@ def _assert_typed_lead(lead: Lead) -> None:
     assert (lead.mobile_note, lead.contact_preference) == ("仅微信", "wechat")
     assert (lead.contact_name, lead.company) == ("刘先生", "湖州新能源汽车零部件有限公司")
     assert (lead.deal_type, lead.property_type, lead.region_code, lead.industry) == (
-        "rent", "factory", "zj.huzhou.changxing", "nev")
+        "rent", "factory", "330522", "nev")
     assert (lead.area_min_sqm, lead.area_max_sqm) == (Decimal("2000"), Decimal("4000"))
     assert lead.needs_eia is True and lead.consent is True
     assert lead.channel == "web"
@@ -175,7 +175,7 @@ def test_prospect_corrects_a_hotline_number_and_gets_a_reference(prospect_app, l
     assert mobile.input_value() == "400 0123 021"
     assert page.get_by_role("textbox", name="联系人", exact=True).input_value() == "刘先生"
     assert page.get_by_label("企业", exact=True).input_value() == "湖州新能源汽车零部件有限公司"
-    assert page.get_by_label("地区", exact=True).input_value() == "zj.huzhou.changxing"
+    assert page.get_by_label("地区", exact=True).input_value() == "浙江 / 湖州 / 长兴县"
     assert page.get_by_label("行业", exact=True).input_value() == "nev"
     assert page.get_by_label("最大面积", exact=True).input_value() == "4,000平"
     assert page.get_by_label("其他补充说明").input_value() == "希望月底前看厂，要能做环评"

@@ -28,7 +28,7 @@ def test_submitted_lead_is_routed_by_a_real_worker_and_worked_by_the_agent(pg_ap
 
     response = client.post("/inquiry", headers={"X-Request-Id": "trace-7f3a"}, data={
         "contact_name": "刘先生", "mobile": "+86 133-9121-9793", "consent": "y",
-        "property_type": "factory", "deal_type": "rent", "region_code": "sh.songjiang.g60",
+        "property_type": "factory", "deal_type": "rent", "region_code": "310117P01",
         "area_min": "2000", "area_max": "3000", "company": "上海精密机械有限公司"})
     assert response.status_code == 302
     lead_id = db.session.scalars(select(Lead.id)).one()

@@ -14,9 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from crm import choices, regions
-from crm.i18n import ui_language
-from crm.inputs.fields import clean, clean_multiline, max_length, options
+from crm import choices
+from crm.inputs.fields import RegionField, clean, clean_multiline, max_length, options
 from crm.inputs.forms import Form
 from crm.intake.forms import InquiryForm
 
@@ -79,7 +78,7 @@ class QueueFilterForm(Form):
     status = SelectField(_l("Status"), choices=options(choices.STATUSES, blank=ANY), default="")
     need = SelectField(_l("Property type"), choices=options(choices.PROPERTY_TYPES, blank=ANY), default="")
     deal = SelectField(_l("Rent or buy"), choices=options(choices.DEAL_TYPES, blank=ANY), default="")
-    region = SelectField(_l("Region"), default="")
+    region = RegionField(_l("Region"), validators=[Optional()])
     industry = SelectField(_l("Industry"), choices=options(choices.INDUSTRIES, blank=ANY), default="")
     source = StringField(_l("Source (channel, utm_source or page)"), filters=[clean],
                          validators=[max_length(100)])
@@ -92,13 +91,8 @@ class QueueFilterForm(Form):
 
     def __init__(self, agents=(), teams=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region.choices = options(regions.choices(ui_language()), blank=ANY)
         self.agent_id.choices = options([(0, ANY)] + [(u.id, u.name) for u in agents])
         self.team_id.choices = options([(0, ANY)] + [(t.id, t.name) for t in teams])
-
-    def validate_region(self, field):
-        if field.data and field.data not in regions.REGIONS:
-            raise ValidationError(_l("Please pick a region from the list."))
 
 
 class ReassignForm(Form):

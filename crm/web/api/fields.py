@@ -35,7 +35,9 @@ FIELDS: dict[str, Field] = {
     "property_type": Field("text", "property_type", "what kind of space",
                            enum=tuple(choices.PROPERTY_TYPES)),
     "region": Field("region", "region_code",
-                    "a region code (e.g. zj.huzhou.changxing) or free text such as a park's name",
+                    "a GB/T 2260 region code (e.g. 330522 for 长兴县, 3305 for 湖州) or a park's code "
+                    "(310117P01); an old dotted code (zj.huzhou.changxing) is still accepted; "
+                    "else free text such as a park's name",
                     max_length=120),
     "area_min": Field("number", "area_min", "smallest area, in area_unit (a unit written in the "
                       "text wins: \"30亩\"); land defaults to mu"),
@@ -101,8 +103,8 @@ def to_formdata(body: dict) -> tuple[MultiDict, dict[str, list[str]]]:
         if kind in ("text", "region"):
             if not isinstance(value, str):
                 errors[name] = [str(_l("Must be a string."))]
-            elif kind == "region" and value.strip() in regions.REGIONS:
-                data["region_code"] = value.strip()
+            elif kind == "region" and regions.canonical(value):
+                data["region_code"] = regions.canonical(value)   # an old dotted code too
             elif kind == "region":
                 data["region_text"] = value
             else:

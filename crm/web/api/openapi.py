@@ -164,7 +164,7 @@ def openapi_document() -> dict:
                         "schema": {"$ref": "#/components/schemas/Inquiry"},
                         "example": {"contact_name": "刘先生", "mobile": "133 9121 9793",
                                     "consent": True, "deal_type": "rent",
-                                    "property_type": "factory", "region": "sh.songjiang",
+                                    "property_type": "factory", "region": "310117",
                                     "area_min": 2000, "area_max": 3000, "area_unit": "sqm",
                                     "annual_tax_wan": 300, "company": "上海精密机械有限公司",
                                     "page_url": "https://zj.example.cn/news/1"}}}},

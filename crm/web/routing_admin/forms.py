@@ -15,7 +15,7 @@ from wtforms.validators import URL, DataRequired, Email, NumberRange, Optional, 
 from crm import choices, regions
 from crm.i18n import ui_language
 from crm.inputs import webhooks
-from crm.inputs.fields import LooseDecimalField, clean, max_length, options
+from crm.inputs.fields import LooseDecimalField, RegionField, clean, max_length, options
 from crm.inputs.forms import Form
 from crm.models.notification import CHANNEL_KINDS
 from crm.models.routing_rule import STRATEGIES
@@ -36,7 +36,7 @@ class RuleForm(Form):
     active = BooleanField(_l("Active"), default=True)
     deal_type = SelectField(_l("Rent or buy"), choices=options(choices.DEAL_TYPES, blank=ANY), default="")
     property_type = SelectField(_l("Property type"), choices=options(choices.PROPERTY_TYPES, blank=ANY), default="")
-    region_code = SelectField(_l("Region (and everything under it)"), default="")
+    region_code = RegionField(_l("Region (and everything under it)"), validators=[Optional()])
     industry = SelectField(_l("Industry"), choices=options(choices.INDUSTRIES, blank=ANY), default="")
     channel = SelectField(_l("Channel"), choices=options(choices.CHANNELS, blank=ANY), default="")
     source_site_id = SelectField(_l("Source site"), coerce=int, default=0)
@@ -58,7 +58,6 @@ class RuleForm(Form):
 
     def __init__(self, teams, agents, sites, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region_code.choices = options(regions.choices(ui_language()), blank=ANY)
         self.source_site_id.choices = options([(0, ANY)] + [(s.id, s.name) for s in sites])
         self.team_id.choices = options([(0, "—")] + [(t.id, t.name) for t in teams])
         self.agent_id.choices = options([(0, "—")] + [(u.id, u.name) for u in agents])
@@ -90,7 +89,15 @@ class AgentSettingsForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.covers_regions.choices = options(regions.choices(ui_language()))
+        self.covers_regions.choices = self._region_choices
+
+    def _region_choices(self):
+        """Provinces and cities (a few hundred), and a county or park the agent already covers."""
+        offered = regions.choices(ui_language(), max_depth=2)
+        known = {code for code, _label in offered}
+        offered += [(code, regions.full_name(code, ui_language()) or code)
+                    for code in (self.covers_regions.data or []) if code not in known]
+        return options(offered)
 
     def validate_work_end(self, field):
         if bool(field.data) != bool(self.work_start.data):

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import ImportJob, Listing, ListingImage, LostReason, NotificationChannel
+from crm.models import ImportJob, Listing, ListingImage, LostReason, NotificationChannel, Park
 from tests.factories import LeadFactory, RuleFactory, TeamFactory, UserFactory
 
 # Routes anyone may open, logged in or not.
 PUBLIC = {"static", "public.index", "public.inquiry", "public.thanks", "public.privacy",
           "public.set_language", "listings.public", "auth.login", "api.openapi",
-          "ops.healthz", "ops.readyz", "ops.prometheus"}
+          "ops.healthz", "ops.readyz", "ops.prometheus", "regions.region_search"}
 # Routes with their own gate, tested in their own modules: the API's key (401), the embed's
 # site key, and export jobs that belong to the user who started them. Here: never a 500.
 OWN_GATE = {"api.create_inquiry", "public.embed_inquiry", "public.embed_thanks",
@@ -74,6 +74,7 @@ MINIMUM_ROLE = {
     "visits.agenda": "agent", "visits.account": "agent", "visits.calendar_token": "agent",
     "visits.listing_stats": "manager",
     "share.page": "public", "share.request_visit": "own", "share.calendar_feed": "own",
+    "regions.park_list": "admin", "regions.park_edit": "admin",
 }
 RANK = {"public": -1, "anonymous": -1, "agent": 0, "manager": 1, "admin": 2}
 # GET pages that answer with a redirect by design.
@@ -113,7 +114,8 @@ def world(db):
                     rows=[["刘先生", "13391219793"]], mapping={"contact_name": 0, "mobile": 1},
                     total=1)
     channel = NotificationChannel(kind="webhook", target="http://127.0.0.1:9/x", team_id=team.id)
-    db.session.add_all([listing, reason, job, channel])
+    park = Park(code="310117P09", parent_code="310117", name="测试园区")
+    db.session.add_all([listing, reason, job, channel, park])
     db.session.commit()
     rule = RuleFactory(team=team)
     image = ListingImage(listing_id=listing.id, content_type="image/jpeg", bytes=1,
@@ -128,8 +130,8 @@ def world(db):
     visit = visits.schedule(lead, agent, visits.Plan(utcnow(), 60, "北门", "", [listing], [agent]))
     return {"rec_id": rec.id, "visit_id": visit.id, "token": rec.token, "site_id": site.id, "name": "funnel", "job_id": 1,"lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
             "job_id": job.id, "user_id": agent.id, "team_id": team.id, "rule_id": rule.id,
-            "channel_id": channel.id, "kind": "recommended", "fmt": "csv", "code": "en",
-            "action": "disable", "filename": "css/app.css", "image_id": image.id}
+            "channel_id": channel.id, "park_id": park.id, "kind": "recommended", "fmt": "csv",
+            "code": "en", "action": "disable", "filename": "css/app.css", "image_id": image.id}
 
 
 def _url(rule: str, values: dict) -> str:

@@ -59,3 +59,15 @@ def test_small_default_still_routes_through_the_routing_service(runner, db):
     own = db.session.scalars(select(Lead).where(Lead.sourced_by_id.is_not(None))).all()
     assert {lead.sourced_by.name for lead in own} == {"李招商"}
     assert sorted(lead.mobile_e164 is None for lead in own) == [False, True]
+
+
+def test_demo_leads_use_the_national_codes_and_reach_beyond_the_old_tree(runner, db):
+    from crm import regions
+    from crm.models import Lead, Listing, Park
+    assert runner.invoke(args=["crm", "seed-demo"]).exit_code == 0
+    codes = set(db.session.scalars(select(Lead.region_code)))
+    codes |= set(db.session.scalars(select(Listing.region_code)))
+    assert {"320583", "330206", "340177"} <= codes          # 昆山, 宁波 / 北仑, 合肥经开区
+    assert all(regions.is_valid(code) for code in codes if code)
+    assert db.session.scalar(select(func.count()).select_from(Park)) == 9
+    assert regions.full_name("310117P01") == "上海 / 松江区 / G60科创走廊"

@@ -34,7 +34,7 @@ def count(db, model=Lead):
 
 def test_201_with_reference_and_status_and_the_lead_is_structured(client, db, site_key):
     agent = UserFactory()
-    body = {**GOOD, "deal_type": "buy", "property_type": "land", "region": "zj.huzhou.changxing",
+    body = {**GOOD, "deal_type": "buy", "property_type": "land", "region": "330522",
             "area_min": 30, "area_max": "50亩", "area_unit": "mu", "industry": "nev",
             "usage": "动力电池PACK", "needs_eia": True, "annual_tax_wan": 1200.5,
             "investment_wan": "30,000", "company": "湖州某某科技有限公司",
@@ -50,10 +50,21 @@ def test_201_with_reference_and_status_and_the_lead_is_structured(client, db, si
         "area_min_sqm": 20000.1, "area_max_sqm": 33333.5, "area_unit": "mu",
         "annual_tax_wan": 1200.5, "investment_wan": 30000.0}}
     assert lead.channel == "api" and lead.source_site.name == "浙江站"
-    assert lead.region_code == "zj.huzhou.changxing" and lead.needs_eia is True
+    assert lead.region_code == "330522" and lead.needs_eia is True
     assert str(lead.area_min_sqm) == "20000.10" and str(lead.annual_tax_wan) == "1200.50"
     assert lead.wechat_id == "liu_wx" and lead.listing_id == 42 and lead.credit_code_valid
     assert lead.assigned_to_id == agent.id  # routed like a form lead
+
+
+@pytest.mark.parametrize("sent, stored", [("zj.huzhou.changxing", "330522"),
+                                           ("sh.songjiang.g60", "310117P01"), ("3101", "31")])
+def test_a_partner_may_still_send_an_old_region_code_and_the_new_one_is_stored(
+        client, db, site_key, sent, stored):
+    from crm import parks
+    parks.seed_defaults()
+    assert post(client, {**GOOD, "region": sent}, site_key).status_code == 201
+    lead = db.session.scalars(select(Lead)).one()
+    assert lead.region_code == stored and lead.region_text == ""
 
 
 def test_free_text_region_and_unknown_eia(client, db, site_key):

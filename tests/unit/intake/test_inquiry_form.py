@@ -38,7 +38,7 @@ def test_minimal_inquiry_is_saved_and_thanked_with_a_reference(client, db):
 
 
 def test_full_inquiry_is_structured(client, db):
-    data = {**GOOD, "deal_type": "buy", "property_type": "land", "region_code": "zj.huzhou.changxing",
+    data = {**GOOD, "deal_type": "buy", "property_type": "land", "region_code": "330522",
             "region_text": "长兴经济开发区", "area_min": "３０", "area_max": "50亩", "area_unit": "mu",
             "industry": "nev", "usage": "动力电池PACK", "needs_eia": "yes",
             "annual_tax_wan": "1,200", "investment_wan": "30000万", "company": " 湖州某某科技有限公司 ",
@@ -138,8 +138,26 @@ def test_a_region_code_not_in_the_list_is_refused_next_to_the_field(client, db):
     response = client.post("/inquiry", data={**GOOD, "region_code": "zj.atlantis"})
     assert response.status_code == 422 and lead_count(db) == 0
     html = response.get_data(as_text=True)
-    assert errors_in(html) == ["请从列表中选择地区。"]
-    assert 'id="region_code-error"' in html or 'aria-invalid="true"' in html
-    ok = client.post("/inquiry", data={**GOOD, "region_code": "zj.huzhou.changxing"})
+    assert errors_in(html) == ["没有叫“zj.atlantis”的地方：请输入城市或区县名称（如 昆山）并从提示中选择。"]
+    assert 'id="region_code-error"' in html and 'value="zj.atlantis"' in html  # kept as typed
+    ok = client.post("/inquiry", data={**GOOD, "region_code": "330522"})
     assert ok.status_code == 302
-    assert db.session.scalars(select(Lead)).one().region_code == "zj.huzhou.changxing"
+    assert db.session.scalars(select(Lead)).one().region_code == "330522"
+
+
+@pytest.mark.parametrize("typed, code", [
+    ("浙江 / 湖州 / 长兴县", "330522"),   # the path the picker puts in the box
+    ("昆山", "320583"), ("崑山市", "320583"),  # a name, simplified or traditional
+    ("zj.huzhou.changxing", "330522"),     # an old code
+    ("3101", "31"),                        # 上海's 市辖区 is 上海
+])
+def test_the_region_box_takes_a_path_a_name_or_a_code(client, db, typed, code):
+    assert client.post("/inquiry", data={**GOOD, "region_code": typed}).status_code == 302
+    assert db.session.scalars(select(Lead)).one().region_code == code
+
+
+def test_a_name_several_places_share_asks_for_the_city(client, db):
+    response = client.post("/inquiry", data={**GOOD, "region_code": "朝阳区"})
+    assert response.status_code == 422 and lead_count(db) == 0
+    [error] = errors_in(response.get_data(as_text=True))
+    assert "朝阳区" in error and "北京 / 朝阳区" in error

@@ -32,7 +32,7 @@ messy_text = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=200),
     st.sampled_from(["", " ", "\u200b", "\x00", "廠房", MARKUP, "1,000亩", "３０", "-5", "1e9",
-                     "NaN", "91110000600037341L", "zj.huzhou", "yes", "mu", "y", "<b>x</b>"]),
+                     "NaN", "91110000600037341L", "3305", "yes", "mu", "y", "<b>x</b>"]),
     st.builds(lambda s, n: s * n, st.sampled_from(["厂", "a", MARKUP, "9"]),
               st.integers(100, 20000)),  # huge strings
 )

@@ -146,9 +146,9 @@ def test_manager_all_tab_is_the_team_admin_sees_everything(client, auth, db):
 
 def test_filters(client, auth, db):
     me = UserFactory(email="me@example.com")
-    a = LeadFactory(assigned_to=me, property_type="land", region_code="zj.huzhou.changxing",
+    a = LeadFactory(assigned_to=me, property_type="land", region_code="330522",
                     industry="nev", channel="phone", score=80, utm_source="baidu")
-    b = LeadFactory(assigned_to=me, property_type="factory", region_code="sh.songjiang",
+    b = LeadFactory(assigned_to=me, property_type="factory", region_code="310117",
                     industry="ic", channel="web", score=20, page_url="https://zj.example.cn/a")
     auth.login("me@example.com")
 

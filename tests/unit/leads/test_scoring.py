@@ -6,7 +6,7 @@ from crm.leads import scoring
 from crm.models.types import utcnow
 from tests.factories import LeadFactory, UserFactory
 
-FULL = dict(deal_type="buy", property_type="land", region_code="zj.huzhou", area_min_sqm=Decimal("20000"),
+FULL = dict(deal_type="buy", property_type="land", region_code="3305", area_min_sqm=Decimal("20000"),
             area_max_sqm=Decimal("20000"), industry="nev", usage="电池", annual_tax_wan=Decimal("1500"),
             investment_wan=Decimal("300000"), company="湖州某公司", credit_code="91110000600037341L",
             credit_code_valid=True)

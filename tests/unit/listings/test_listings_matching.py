@@ -10,7 +10,7 @@ from tests.factories import LeadFactory, UserFactory
 
 
 def _listing(db, **kwargs):
-    values = dict(title="厂房", property_type="factory", deal_type="rent", region_code="zj.huzhou",
+    values = dict(title="厂房", property_type="factory", deal_type="rent", region_code="3305",
                   area_sqm=Decimal("3000"), price=Decimal("0.8"), status="available")
     values.update(kwargs)
     listing = Listing(**values)
@@ -20,10 +20,10 @@ def _listing(db, **kwargs):
 
 
 def test_ranking_by_fit_with_reasons(app, db):
-    lead = LeadFactory(property_type="factory", deal_type="rent", region_code="zj.huzhou",
+    lead = LeadFactory(property_type="factory", deal_type="rent", region_code="3305",
                        area_min_sqm=Decimal("2000"), area_max_sqm=Decimal("4000"), needs_eia=True)
-    best = _listing(db, title="长兴独栋", region_code="zj.huzhou.changxing", eia_possible=True)
-    near = _listing(db, title="嘉兴厂房", region_code="zj.jiaxing", eia_possible=True)
+    best = _listing(db, title="长兴独栋", region_code="330522", eia_possible=True)
+    near = _listing(db, title="嘉兴厂房", region_code="3304", eia_possible=True)
     big = _listing(db, title="大厂房可分", area_sqm=Decimal("9000"), divisible=True, eia_possible=True)
     no_eia = _listing(db, title="不能环评", eia_possible=False)
     sale = _listing(db, title="出售厂房", deal_type="buy", eia_possible=True)
@@ -59,14 +59,15 @@ def test_listing_form_validates_like_the_inquiry_form(client, auth, db):
     errors = errors_in(bad.get_data(as_text=True))
     for message in ("Please give the listing a title.", "Please enter a number, e.g. 5000.",
                     "Please enter a whole number.", "Please enter a price, or tick negotiable.",
-                    "Please pick a region from the list."):
+                    "No place called “mars”: type a city or county name (e.g. 昆山) and pick it"
+                    " from the suggestions."):
         assert message in errors, message
     rent = client.post("/agent/listings/new?lang=en", data={
         "title": "x", "property_type": "factory", "deal_type": "rent", "area": "1000",
         "price": "35000"})
     assert "Rent is in yuan per ㎡ per day; please check the figure." in errors_in(rent.get_data(as_text=True))
     ok = client.post("/agent/listings/new", data={
-        "title": "长兴土地", "property_type": "land", "deal_type": "buy", "region_code": "zj.huzhou.changxing",
+        "title": "长兴土地", "property_type": "land", "deal_type": "buy", "region_code": "330522",
         "area": "１７.８亩", "area_unit": "mu", "price": "1,104万", "eia_possible": "y",
         "floors": "", "status": "available"})
     assert ok.status_code == 302
@@ -84,7 +85,7 @@ def test_listing_form_validates_like_the_inquiry_form(client, auth, db):
 def test_recommend_and_site_visit_show_on_both_pages(client, auth, db):
     me = UserFactory(email="me@example.com")
     lead = LeadFactory(assigned_to=me, property_type="factory", deal_type="rent",
-                       region_code="zj.huzhou", area_min_sqm=Decimal("2000"), area_max_sqm=Decimal("4000"))
+                       region_code="3305", area_min_sqm=Decimal("2000"), area_max_sqm=Decimal("4000"))
     listing = _listing(db, title="长兴独栋厂房")
     auth.login("me@example.com")
     page = client.get(f"/agent/leads/{lead.id}").get_data(as_text=True)
@@ -118,7 +119,7 @@ def test_the_recommend_button_says_what_it_will_do_until_it_is_done(client, auth
     """Issue 15: the button read "Recommended" (已推荐) before it was pressed."""
     me = UserFactory(email="me@example.com")
     lead = LeadFactory(assigned_to=me, property_type="factory", deal_type="rent",
-                       region_code="zj.huzhou", area_min_sqm=Decimal("2000"), area_max_sqm=Decimal("4000"))
+                       region_code="3305", area_min_sqm=Decimal("2000"), area_max_sqm=Decimal("4000"))
     listing = _listing(db, title="长兴独栋厂房")
     auth.login("me@example.com")
     before = client.get(f"/agent/leads/{lead.id}?lang=en").get_data(as_text=True)

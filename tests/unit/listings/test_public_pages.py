@@ -10,7 +10,7 @@ from tests.factories import UserFactory, make_site
 
 def _listing(db, **kwargs):
     values = dict(title="长兴独栋厂房 3000㎡", property_type="factory", deal_type="rent",
-                  region_code="zj.huzhou.changxing", park="长兴经济开发区",
+                  region_code="330522", park="长兴经济开发区",
                   area_sqm=Decimal("3000"), status="available", eia_possible=True)
     listing = Listing(**{**values, **kwargs})
     db.session.add(listing)
@@ -22,7 +22,7 @@ def test_the_listing_page_is_a_card_a_map_link_and_the_form(client, db):
     UserFactory()
     listing = _listing(db)
     land = _listing(db, title="南太湖工业用地", property_type="land", deal_type="buy",
-                    area_sqm=Decimal("20000.10"), area_unit="mu", region_code="zj.huzhou.nantaihu")
+                    area_sqm=Decimal("20000.10"), area_unit="mu", region_code="330502P01")
     page = client.get(f"/listings/{listing.id}?utm_source=wechat_post").get_data(as_text=True)
     assert '<meta property="og:title" content="长兴独栋厂房 3000㎡">' in page
     assert 'href="https://uri.amap.com/search?keyword=' in page
@@ -60,7 +60,7 @@ def test_qr_codes_carry_their_source(client, auth, db):
 
 def test_the_public_list_filters_and_frames_only_for_its_site(client, db):
     _listing(db)
-    _listing(db, title="嘉兴仓库", property_type="warehouse", region_code="zj.jiaxing",
+    _listing(db, title="嘉兴仓库", property_type="warehouse", region_code="3304",
              area_sqm=Decimal("8000"))
     _listing(db, title="已出租", status="let_or_sold")
     page = client.get("/listings/").get_data(as_text=True)

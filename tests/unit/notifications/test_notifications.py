@@ -40,7 +40,7 @@ def smtp(app):
 
 
 def lead_for_routing():
-    return LeadFactory(company="湖州新能源科技有限公司", region_code="zj.huzhou.changxing",
+    return LeadFactory(company="湖州新能源科技有限公司", region_code="330522",
                        property_type="factory", deal_type="rent", mobile_e164="+8613391219793",
                        mobile_display="133 9121 9793", area_min_sqm=Decimal(2000),
                        area_max_sqm=Decimal(3000))

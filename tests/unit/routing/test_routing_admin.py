@@ -36,16 +36,16 @@ def test_manager_creates_a_rule_that_then_routes(client, auth, db):
     zj_agent = UserFactory(team=zj_team)
     auth.login("m@example.com")
     response = client.post("/manage/routing/rules/new", data={
-        "name": "浙江厂房", "position": "10", "active": "y", "region_code": "zj",
+        "name": "浙江厂房", "position": "10", "active": "y", "region_code": "33",
         "property_type": "factory", "team_id": str(zj_team.id), "agent_id": "0",
         "strategy": "least_loaded", "sla_minutes": "20", "area_min_sqm": "1,000"})
     assert response.status_code == 302
     rule = db.session.scalars(select(RoutingRule)).one()
-    assert (rule.region_code, rule.team_id, rule.strategy, rule.sla_minutes) == ("zj", zj_team.id, "least_loaded", 20)
+    assert (rule.region_code, rule.team_id, rule.strategy, rule.sla_minutes) == ("33", zj_team.id, "least_loaded", 20)
     assert rule.deal_type is None and rule.area_min_sqm == 1000
     assert "浙江厂房" in client.get("/manage/routing/rules").get_data(as_text=True)
     from crm.routing import engine
-    lead = LeadFactory(region_code="zj.huzhou", property_type="factory", area_max_sqm=2000)
+    lead = LeadFactory(region_code="3305", property_type="factory", area_max_sqm=2000)
     assert engine.route_lead(lead.id) == zj_agent.id
     assert manager  # the manager is not a routing candidate
 
@@ -67,8 +67,8 @@ def test_preview_shows_rule_and_agent_without_assigning(client, auth, db):
     team = TeamFactory(is_default=False)
     UserFactory(email="m@example.com", role="manager", team=team)
     agent = UserFactory(team=team, name="预览顾问")
-    RuleFactory(team=team, name="合肥规则", region_code="ah.hefei")
-    lead = LeadFactory(region_code="ah.hefei", team=team)
+    RuleFactory(team=team, name="合肥规则", region_code="3401")
+    lead = LeadFactory(region_code="3401", team=team)
     auth.login("m@example.com")
     html = client.get(f"/manage/routing/preview?reference={lead.reference.lower()}").get_data(as_text=True)
     assert "合肥规则" in html and "预览顾问" in html
@@ -83,12 +83,12 @@ def test_manager_sets_an_agents_availability(client, auth, db):
     auth.login("m@example.com")
     response = client.post(f"/manage/routing/agents/{agent.id}", data={
         "active": "y", "on_leave": "y", "capacity": "15", "weight": "2", "work_start": "09:00",
-        "work_end": "18:00", "covers_regions": ["zj", "sh.songjiang"], "covers_industries": ["nev"]})
+        "work_end": "18:00", "covers_regions": ["33", "310117"], "covers_industries": ["nev"]})
     assert response.status_code == 302
     db.session.expire_all()
     agent = db.session.get(User, agent.id)
     assert agent.on_leave and agent.capacity == 15 and agent.weight == 2
-    assert agent.region_list == ["zj", "sh.songjiang"] and agent.industry_list == ["nev"]
+    assert agent.region_list == ["33", "310117"] and agent.industry_list == ["nev"]
 
 
 def test_manager_cannot_edit_another_teams_agent(client, auth):

@@ -24,11 +24,11 @@ def owner(db, lead):
     ({"deal_type": "buy"}, {"deal_type": "buy"}, True),
     ({"deal_type": "buy"}, {"deal_type": "rent"}, False),
     ({"property_type": "land"}, {"property_type": "factory"}, False),
-    ({"region_code": "zj"}, {"region_code": "zj.huzhou.changxing"}, True),  # sub-region
-    ({"region_code": "zj.huzhou"}, {"region_code": "zj.huzhou"}, True),
-    ({"region_code": "zj.huzhou"}, {"region_code": "zj.hangzhou"}, False),
-    ({"region_code": "sh.songjiang"}, {"region_code": "sh.songjiang2"}, False),  # prefix, not string
-    ({"region_code": "zj"}, {"region_code": None}, False),
+    ({"region_code": "33"}, {"region_code": "330522"}, True),  # sub-region
+    ({"region_code": "3305"}, {"region_code": "3305"}, True),
+    ({"region_code": "3305"}, {"region_code": "3301"}, False),
+    ({"region_code": "330522"}, {"region_code": "3305"}, False),  # the city is wider than the rule
+    ({"region_code": "33"}, {"region_code": None}, False),
     ({"industry": "nev"}, {"industry": "nev"}, True),
     ({"industry": "nev"}, {"industry": "ic"}, False),
     ({"channel": "api"}, {"channel": "web"}, False),
@@ -52,12 +52,12 @@ def test_first_matching_rule_wins_and_inactive_rules_are_ignored(db):
     land_team, zj_team, rest = TeamFactory(is_default=False), TeamFactory(is_default=False), TeamFactory()
     land_agent, zj_agent, rest_agent = UserFactory(team=land_team), UserFactory(team=zj_team), UserFactory(team=rest)
     RuleFactory(position=1, team=land_team, property_type="land", active=False)
-    RuleFactory(position=2, team=zj_team, region_code="zj")
+    RuleFactory(position=2, team=zj_team, region_code="33")
     RuleFactory(position=3, team=land_team, property_type="land")
     RuleFactory(position=99, team=rest, name="兜底")
-    zj_land = LeadFactory(property_type="land", region_code="zj.huzhou")
-    sh_land = LeadFactory(property_type="land", region_code="sh.lingang")
-    other = LeadFactory(property_type="office", region_code="ah.hefei")
+    zj_land = LeadFactory(property_type="land", region_code="3305")
+    sh_land = LeadFactory(property_type="land", region_code="310115P01")
+    other = LeadFactory(property_type="office", region_code="3401")
     for lead in (zj_land, sh_land, other):
         engine.route_lead(lead.id)
     assert owner(db, zj_land) == zj_agent.id
@@ -136,11 +136,11 @@ def test_nobody_on_duty_on_a_holiday_then_assigned_when_someone_comes_on(db):
 
 def test_coverage_of_regions_and_industries(db):
     team = TeamFactory()
-    UserFactory(team=team, covers_regions="sh", name="上海的")
-    zj = UserFactory(team=team, covers_regions="zj,js.suzhou", covers_industries="nev,ic")
-    assert engine.route_lead(LeadFactory(region_code="zj.huzhou.anji", industry="nev").id) == zj.id
-    assert engine.route_lead(LeadFactory(region_code="js.suzhou.sip", industry="ic").id) == zj.id
-    assert engine.route_lead(LeadFactory(region_code="zj.huzhou", industry="cosmetics").id) is None
+    UserFactory(team=team, covers_regions="31", name="上海的")
+    zj = UserFactory(team=team, covers_regions="33,3205", covers_industries="nev,ic")
+    assert engine.route_lead(LeadFactory(region_code="330523", industry="nev").id) == zj.id
+    assert engine.route_lead(LeadFactory(region_code="320576", industry="ic").id) == zj.id
+    assert engine.route_lead(LeadFactory(region_code="3305", industry="cosmetics").id) is None
 
 
 def test_named_agent_target_and_fallback_to_their_team(db):
@@ -173,8 +173,8 @@ def test_big_projects_escalate_to_the_senior(db):
 def test_preview_explains_without_writing(db):
     team = TeamFactory()
     agent = UserFactory(team=team, weight=3, name="预览对象")
-    RuleFactory(team=team, strategy="weighted", region_code="zj", name="浙江规则")
-    lead = LeadFactory(region_code="zj.jiaxing")
+    RuleFactory(team=team, strategy="weighted", region_code="33", name="浙江规则")
+    lead = LeadFactory(region_code="3304")
     decision = engine.preview(lead)
     assert decision.agent.id == agent.id and decision.rule.name == "浙江规则"
     assert any("浙江规则" in line for line in decision.reasons)

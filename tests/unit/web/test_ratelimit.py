@@ -171,3 +171,10 @@ def test_guessing_the_current_password_is_limited_per_user(make_app):
         "current": f"guess-{i}", "password": "kiln-harbor-velvet",
         "confirm": "kiln-harbor-velvet"}).status_code for i in range(3)]
     assert codes == [422, 422, 429]
+
+
+def test_the_public_region_search_is_limited_per_address(make_app):
+    app = make_app(CRM_RATELIMIT_REGION_SEARCH="3 per minute")
+    client = app.test_client()
+    codes = [client.get(f"/regions/search?q={q}").status_code for q in ("ks", "jx", "nb", "hf")]
+    assert codes == [200, 200, 200, 429]

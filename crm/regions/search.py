@@ -1,0 +1,108 @@
+"""Type-to-search over every place: simplified or traditional characters, full pinyin and
+pinyin initials ("ks" → 昆山市, "hfjk" → 合肥经开区, "jiaxing" → 嘉兴市).
+
+The index of the national divisions is built once per process; parks are added from the
+(cached) park list, so an admin's new park is found within PARK_TTL seconds.
+"""
+from dataclasses import dataclass
+from functools import cache
+
+from crm import regions
+from crm.inputs.text import to_simplified
+
+
+@dataclass(frozen=True)
+class _Entry:
+    code: str
+    names: tuple[str, ...]      # Chinese names: official, short, aliases
+    spellings: tuple[str, ...]  # full pinyin and initials of each name
+
+
+def _entry(region: regions.Region) -> _Entry:
+    names = tuple(dict.fromkeys(n for n in (region.zh, region.short, *region.aliases) if n))
+    spellings = []
+    for name in names:
+        syllables = [s.lower() for s in regions.pinyin(name) if s.strip()]
+        spellings += ["".join(syllables), "".join(s[0] for s in syllables if s)]
+    return _Entry(region.code, names, tuple(dict.fromkeys(s for s in spellings if s)))
+
+
+@cache
+def _national_index() -> tuple[_Entry, ...]:
+    return tuple(_entry(r) for r in regions._national().values())
+
+
+_park_index: dict = {"parks": None, "entries": ()}
+
+
+def _index() -> tuple[_Entry, ...]:
+    parks = regions._load_parks()
+    if _park_index["parks"] is not parks:
+        _park_index.update(parks=parks, entries=tuple(_entry(r) for r in parks.values()
+                                                      if r.active))
+    return _national_index() + _park_index["entries"]
+
+
+def _query(text: str) -> str:
+    return "".join(to_simplified(text or "").lower().split()).replace("/", "")
+
+
+def _score(entry: _Entry, q: str) -> int | None:
+    """Lower is better; None: no match."""
+    best = None
+    for name in entry.names:
+        if name == q:
+            return 0
+        if name.startswith(q):
+            best = min(best or 9, 1)
+        elif q in name:
+            best = min(best or 9, 3)
+    if q.isascii() and q.isalnum():
+        for spelling in entry.spellings:
+            if spelling == q:
+                best = min(best or 9, 1)
+            elif spelling.startswith(q):
+                best = min(best or 9, 2)
+    return best
+
+
+def search(text: str, limit: int = 20) -> list[regions.Region]:
+    """The places `text` may mean, best first: exact names, then names and spellings that start
+    with it, then names that contain it; bigger places before smaller ones."""
+    q = _query(text)
+    if not q:
+        return []
+    places = regions.all_regions()
+    if q in places:
+        return [places[q]]
+    hits = []
+    for entry in _index():
+        score = _score(entry, q)
+        if score is not None and entry.code in places:
+            region = places[entry.code]
+            hits.append((score, region.depth, region.code, region))
+    hits.sort(key=lambda h: h[:3])
+    return [h[3] for h in hits[:limit]]
+
+
+def lookup_name(text: str) -> str | None:
+    """A code for a name someone typed: the picker's full path ("浙江 / 湖州 / 长兴县"), or a name
+    or alias that means exactly one place. None when unknown or ambiguous (朝阳区)."""
+    q = _query(text)
+    if not q:
+        return None
+    places = regions.all_regions()
+    if "/" in text:                     # the full path the picker shows, in either language
+        last = _query(text.rsplit("/", 1)[1])
+        for region in places.values():
+            for locale in ("zh_CN", "en"):
+                if (_query(region.name(locale)) == last
+                        and _query(regions.full_name(region.code, locale)) == q):
+                    return region.code
+    exact = [e.code for e in _index() if q in e.names and e.code in places]
+    return exact[0] if len(exact) == 1 else None
+
+
+def as_json(region: regions.Region, locale: str) -> dict:
+    return {"code": region.code, "name": region.name(locale),
+            "path": regions.full_name(region.code, locale), "depth": region.depth}
