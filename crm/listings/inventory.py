@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from crm import regions
 from crm.choices import LISTING_LINK_KINDS, to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
@@ -52,6 +53,17 @@ def available(wanted: Wanted, before: int | None = None) -> tuple[list[Listing],
 def is_offered(listing: Listing | None) -> bool:
     """Shown on the public pages (its page, its photos): not let or sold."""
     return listing is not None and listing.status != "let_or_sold"
+
+
+def place(listing: Listing, locale: str = "zh_CN") -> tuple[str, str]:
+    """Where a listing is, twice: the nearest name and the park, as people read it on its
+    page and cards (长兴县 雉城工业园), and the whole path run together, as a map site's
+    search wants it (浙江湖州长兴县 雉城工业园)."""
+    chain = regions.ancestors(listing.region_code) if listing.region_code else []
+    nearest = chain[-1].name(locale) if chain else ""
+    label = " ".join(filter(None, [nearest, listing.park if listing.park != nearest else ""]))
+    query = " ".join(filter(None, ["".join(r.name("zh_CN") for r in chain), listing.park]))
+    return label, query
 
 
 def offered(listing_id: int | None) -> Listing | None:

@@ -23,7 +23,7 @@ def listing_id(live_app):
         db.session.add_all([team, agent])
         db.session.flush()
         listing = Listing(title="长兴经济开发区独栋厂房 3000㎡", property_type="factory",
-                          deal_type="rent", region_code="zj.huzhou.changxing", park="长兴经济开发区",
+                          deal_type="rent", region_code="330522", park="长兴经济开发区",
                           area_sqm=Decimal("3000"), price=Decimal("0.85"), created_by_id=agent.id)
         db.session.add(listing)
         db.session.commit()

@@ -28,18 +28,18 @@ def listings_to_send(live_app):
         lead = Lead(reference="CF261202-V001", created_at=now - timedelta(hours=2),
                     contact_name="刘先生", mobile_e164="+8613391219793",
                     mobile_display="133 9121 9793", company="湖州新能源汽车零部件有限公司",
-                    deal_type="rent", property_type="factory", region_code="zj.huzhou.changxing",
+                    deal_type="rent", property_type="factory", region_code="330522",
                     area_min_sqm=Decimal("2000"), area_max_sqm=Decimal("4000"), industry="nev",
                     needs_eia=True, consent=True, consent_version="2026-11", status="contacted",
                     team=team, assigned_to=agent, assigned_at=now - timedelta(hours=2),
                     routed_at=now - timedelta(hours=2), first_contact_at=now - timedelta(hours=1))
         factory = Listing(title="长兴经济开发区独栋厂房 3000㎡", property_type="factory",
-                          deal_type="rent", region_code="zj.huzhou.changxing", park="长兴经济开发区",
+                          deal_type="rent", region_code="330522", park="长兴经济开发区",
                           area_sqm=Decimal("3000"), ceiling_height_m=Decimal("9"),
                           floor_load_t=Decimal("3"), power_kva=800, eia_possible=True,
                           divisible=True, price=Decimal("0.85"))
         second = Listing(title="长兴雉城双层厂房 2600㎡", property_type="factory", deal_type="rent",
-                         region_code="zj.huzhou.changxing", park="雉城工业园",
+                         region_code="330522", park="雉城工业园",
                          area_sqm=Decimal("2600"), ceiling_height_m=Decimal("7.5"),
                          floor_load_t=Decimal("1.5"), power_kva=400, eia_possible=False,
                          price_negotiable=True)

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm import access, choices, regions
+from crm import access, choices
 from crm.access import Role, role_required
 from crm.extensions import db
+from crm.i18n import ui_language
 from crm.inputs.fields import database_id
 from crm.intake import sites, spam
 from crm.intake.forms import InquiryForm
@@ -94,10 +95,9 @@ def public(listing_id: int):
     for name in ("utm_source", "utm_medium", "utm_campaign"):
         getattr(form, name).data = request.args.get(name, "")[:100]
     form.started.data = spam.new_fill_token()
-    place = " ".join(filter(None, [regions.full_name(listing.region_code).replace(" / ", ""),
-                                   listing.park]))
-    return render_template("listings/public.html", listing=listing, form=form, place=place,
-                           map_url=map_link(place), gallery=images.gallery(listing))
+    label, query = inventory.place(listing, ui_language())
+    return render_template("listings/public.html", listing=listing, form=form, place=label,
+                           map_url=map_link(query), gallery=images.gallery(listing))
 
 
 def map_link(place: str) -> str | None:

@@ -23,14 +23,15 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm import access, regions
+from crm import access
 from crm.access import role_required
 from crm.extensions import db
 from crm.formatting import from_local, local_time, today_local
+from crm.i18n import ui_language
 from crm.inputs.fields import database_id, options
 from crm.leads import agenda as agenda_service
 from crm.leads import recommend, visits
-from crm.listings import inventory, matching
+from crm.listings import images, inventory, matching
 from crm.models import Lead, Listing, Recommendation, Role, SiteVisit, User, VisitRequest
 from crm.models.types import utcnow
 from crm.people import update_contact
@@ -310,14 +311,14 @@ def _request_form(rec: Recommendation, formdata=None) -> VisitRequestForm:
     return form
 
 
-def _place(listing: Listing) -> str:
-    return " ".join(filter(None, [regions.full_name(listing.region_code).replace(" / ", ""),
-                                  listing.park]))
-
-
 def _render_share(rec: Recommendation, form: VisitRequestForm, status: int = 200, **extra):
-    cards = [{"listing": x, "place": _place(x), "map_url": map_link(_place(x))}
-             for x in rec.listings if x.status != "let_or_sold"]
+    shown = [x for x in rec.listings if inventory.is_offered(x)]
+    covers = images.covers([x.id for x in shown])
+    cards = []
+    for x in shown:
+        label, query = inventory.place(x, ui_language())
+        cards.append({"listing": x, "place": label, "map_url": map_link(query),
+                      "cover": covers.get(x.id)})
     html = render_template("visits/share.html", rec=rec, agent=rec.agent, cards=cards, form=form,
                            open_booking=status != 200 or request.args.get("book") == "1",
                            requested=request.args.get("requested") == "1", **extra)

@@ -34,7 +34,7 @@ def people(db):
 
 def _listing(db, owner, **kwargs):
     values = dict(title="长兴独栋厂房", property_type="factory", deal_type="rent",
-                  region_code="zj.huzhou.changxing", area_sqm=Decimal("3000"), status="available",
+                  region_code="330522", area_sqm=Decimal("3000"), status="available",
                   created_by_id=owner.id)
     listing = Listing(**{**values, **kwargs})
     db.session.add(listing)

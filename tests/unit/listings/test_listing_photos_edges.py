@@ -19,7 +19,7 @@ def test_a_phone_jpeg_with_a_gain_map_mpo_is_accepted(app):
 def test_a_late_duplicate_task_does_not_turn_a_ready_photo_into_failed(app, db):
     owner = UserFactory()
     listing = Listing(title="厂房", property_type="factory", deal_type="rent",
-                      region_code="zj.huzhou.changxing", status="available", created_by_id=owner.id,
+                      region_code="330522", status="available", created_by_id=owner.id,
                       area_sqm=3000)
     db.session.add(listing)
     db.session.commit()

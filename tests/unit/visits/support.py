@@ -10,7 +10,7 @@ NOW = datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai, a W
 
 def listing(db, **kwargs) -> Listing:
     values = dict(title="长兴独栋厂房 3000㎡", property_type="factory", deal_type="rent",
-                  region_code="zj.huzhou.changxing", park="长兴经济开发区",
+                  region_code="330522", park="长兴经济开发区",
                   area_sqm=Decimal("3000"), status="available", eia_possible=True,
                   ceiling_height_m=Decimal("9.5"), floor_load_t=Decimal("3"), power_kva=800,
                   price=Decimal("0.9"))

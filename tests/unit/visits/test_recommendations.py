@@ -202,3 +202,23 @@ def test_erasing_the_prospect_ends_their_pages_and_forgets_what_they_typed(clien
         rights.erase_person(lead.mobile_e164, None)
         assert db.session.scalar(select(VisitRequest.note)) == ""
         assert client.get(f"/r/{rec.token}").status_code == 410
+
+
+def test_the_share_page_shows_each_listings_cover_photo_and_where_it_is(client, db):
+    from crm.models import ListingImage
+    _team, agent, lead = lead_with_agent()
+    shown, bare = listing(db), listing(db, title="嘉兴仓库", region_code="3304", park="")
+    db.session.add(ListingImage(listing_id=shown.id, position=0, is_cover=True, status="ready",
+                                sha256="a" * 64, content_type="image/jpeg", bytes=1000,
+                                web_key=f"listings/{shown.id}/1-w.jpg",
+                                thumb_key=f"listings/{shown.id}/1-t.jpg", width=1600,
+                                height=1200, thumb_width=400, thumb_height=300))
+    db.session.commit()
+    rec = recommend.send(lead, agent, [shown, bare])
+    html = client.get(f"/r/{rec.token}").get_data(as_text=True)
+    cards = html.split('class="card listing-card"')[1:]
+    assert 'class="list-cover"' in cards[0] and "1-t.jpg" in cards[0]
+    assert 'class="list-cover"' not in cards[1]
+    # The nearest place and the park as people read them; the map gets the whole path.
+    assert "长兴县 长兴经济开发区" in cards[0] and "· 嘉兴</p>" in cards[1]
+    assert "keyword=%E6%B5%99%E6%B1%9F" in cards[0]   # 浙江… run together for the map search
