@@ -161,6 +161,8 @@ class _Reader:
         self.text = normalise(text)
         self.found: dict[str, Found] = {}
         self.taken: list[tuple[int, int]] = []   # spans no other field may reuse
+        # 亩均税收 seen (tax per mu, its span), turned into annual tax once the area is known.
+        self.per_mu: tuple[Decimal, int, int] | None = None
 
     def free(self, start: int, end: int) -> bool:
         return all(end <= a or start >= b for a, b in self.taken)
@@ -320,7 +322,7 @@ def _area(r: _Reader) -> None:
             r.put(name, value, start, m.end(), take=False)
         r.put("area_unit", unit, start, m.end(), take=False)
         break
-    per_mu = getattr(r, "per_mu", None)
+    per_mu = r.per_mu
     if per_mu and "annual_tax_wan" not in r.found:
         low, high = r.found.get("area_min"), r.found.get("area_max")
         if low and high and low.value == high.value and r.found["area_unit"].value == "mu":
@@ -449,11 +451,11 @@ def area_in_mu(sqm: Decimal) -> Decimal:
 _FORM_FIELD = {"wechat": "wechat_id", "needs_eia": "needs_eia"}
 
 
-def fill_form(form, text: str) -> dict[str, str]:
-    """Put what `text` says into an (unsubmitted) InquiryForm; returns {form field: the
-    words it came from} for the page to show beside each field. The form is then checked
-    like any other submission when the agent saves it."""
-    found = read(text)
+def fill_form(form, text: str, found: dict[str, Found] | None = None) -> dict[str, str]:
+    """Put what `text` says (`found`, if the caller has read it already) into an unsubmitted
+    InquiryForm; returns {form field: the words it came from} for the page to show beside
+    each field. The form is then checked like any other submission when the agent saves it."""
+    found = read(text) if found is None else found
     words = {}
     for name, f in found.items():
         value = f.value
@@ -474,10 +476,10 @@ def fill_form(form, text: str) -> dict[str, str]:
     return words
 
 
-def highlighted(text: str, found_words: dict[str, str]):
-    """The pasted text with every span a field came from marked (<mark>), escaped."""
+def highlighted(text: str, found: dict[str, Found]):
+    """The pasted text with every span a field came from (`read(text)`) marked, escaped."""
     from markupsafe import Markup, escape
-    spans = sorted({(f.start, f.end) for f in read(text).values()})
+    spans = sorted({(f.start, f.end) for f in found.values()})
     out, at = [], 0
     for start, end in spans:
         if start < at:

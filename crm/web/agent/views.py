@@ -209,11 +209,12 @@ def paste_message():
     filled, each field with the words it came from. Nothing is saved until they check it."""
     pasted = (request.form.get("pasted") or "")[:5000]
     form = AgentInquiryForm(formdata=None)
-    words = message.fill_form(form, pasted) if pasted.strip() else {}
+    found = message.read(pasted) if pasted.strip() else {}
+    words = message.fill_form(form, pasted, found) if found else {}
     if not words:
         flash(_("Nothing could be read from the pasted text; please fill in the form."), "error")
     return render_template("agent/new_lead.html", form=form, pasted=pasted, source_words=words,
-                           marked=message.highlighted(pasted, words))
+                           marked=message.highlighted(pasted, found))
 
 
 @bp.route("/lookup")

@@ -125,12 +125,7 @@ def _wanted(form: PublicListingFilter) -> inventory.Wanted:
 @bp.route("/listings/")
 def public_list():
     """Available listings anyone may browse: a site's listing section."""
-    form = PublicListingFilter(formdata=request.args)
-    rows, older = inventory.available(_wanted(form), database_id(request.args.get("before", "")))
-    return render_template("listings/public_list.html", form=form, listings=rows, older=older,
-                           covers=images.covers([row.id for row in rows]),
-                           args={k: v for k, v in request.args.items() if k != "before" and v},
-                           embed=None)
+    return _render_public_list(embed=None)
 
 
 @bp.route("/embed/listings")
@@ -139,12 +134,16 @@ def embed_list():
     each listing opens in a new tab with the site as its source."""
     site = sites.site_for_public_key(request.args.get("site")) or abort(404)
     allow_framing_by(site.origin_list)
+    return _render_public_list(embed=site)
+
+
+def _render_public_list(embed):
     form = PublicListingFilter(formdata=request.args)
     rows, older = inventory.available(_wanted(form), database_id(request.args.get("before", "")))
     return render_template("listings/public_list.html", form=form, listings=rows, older=older,
                            covers=images.covers([row.id for row in rows]),
                            args={k: v for k, v in request.args.items() if k != "before" and v},
-                           embed=site)
+                           embed=embed)
 
 
 @bp.route("/agent/listings/<int:listing_id>/delete", methods=["POST"])
