@@ -27,12 +27,17 @@ def can_hold_parks(parent_code: str) -> bool:
     return region is not None and not region.park
 
 
-def next_code(parent_code: str) -> str:
+# Two digits, always: a P100 would lie "under" P10 by prefix, and routing matches by prefix.
+MAX_PER_PLACE = 99
+
+
+def next_code(parent_code: str) -> str | None:
+    """The next free code under the place; None when it holds MAX_PER_PLACE parks."""
     taken = set(db.session.scalars(select(Park.code).where(Park.parent_code == parent_code)))
-    number = 1
-    while f"{parent_code}P{number:02d}" in taken:
-        number += 1
-    return f"{parent_code}P{number:02d}"
+    for number in range(1, MAX_PER_PLACE + 1):
+        if f"{parent_code}P{number:02d}" not in taken:
+            return f"{parent_code}P{number:02d}"
+    return None
 
 
 def clean_aliases(text: str) -> str:

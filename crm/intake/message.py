@@ -108,7 +108,19 @@ _COMMON_WORDS = frozenset(
     "古城 上街 长顺 正安 宁安 安宁 白云 开发 高新 东区 西区 南区 北区 中区 万年 清河 长安 "
     "双桥 东港 沙市 义马 永和 民和 开阳 华安 新市 江北 江南 河东 河西 城北 城南 城东 城西 "
     "市北 市南 大同 金山 宝山 青山 东山 西山 南山 北山 鼓楼 普陀 和田 长宁 新区 "
-    "铁山 钢城 石油 海城 工农 先锋 建华 友谊 东风 胜利 前进 繁荣 高台 大通 清新 港北 港南".split())
+    "铁山 钢城 石油 海城 工农 先锋 建华 友谊 东风 胜利 前进 繁荣 高台 大通 清新 港北 港南 "
+    "福田".split())
+
+
+@cache
+def _guarded_table() -> dict[str, tuple[str, ...]]:
+    """Those everyday short names → the places they may be; read as a place only beside its
+    city or province (上海金山 is 金山区, 做福田汽车配套 names a truck maker)."""
+    table: dict[str, list[str]] = {}
+    for code, region in regions._national().items():
+        if region.short != region.zh and region.short in _COMMON_WORDS:
+            table.setdefault(region.short, []).append(code)
+    return {k: tuple(v) for k, v in table.items()}
 
 
 @cache
@@ -364,21 +376,27 @@ def _region(r: _Reader) -> None:
     found are summed up by their nearest common ancestor (嘉兴 + 长兴 → 浙江)."""
     text = r.text
     table, longest = _names()
-    hits = []   # (start, end, candidate codes)
+    guarded = _guarded_table()
+    hits = []   # (start, end, candidate codes, guarded)
     i = 0
     while i < len(text):
         for size in range(min(longest, len(text) - i), 1, -1):
             codes = table.get(text[i:i + size])
             if codes and r.free(i, i + size):
-                hits.append((i, i + size, codes))
+                hits.append((i, i + size, codes, False))
                 i += size
                 break
         else:
-            i += 1
-    sure = {_shallowest(codes) for _s, _e, codes in hits if _shallowest(codes)}
+            codes = guarded.get(text[i:i + 2])
+            if codes and r.free(i, i + 2):
+                hits.append((i, i + 2, codes, True))
+                i += 2
+            else:
+                i += 1
+    sure = {_shallowest(codes) for _s, _e, codes, weak in hits if not weak and _shallowest(codes)}
     found = []
-    for start, end, codes in hits:
-        code = _shallowest(codes)
+    for start, end, codes, weak in hits:
+        code = None if weak else _shallowest(codes)
         if code is None:   # shared by unrelated places: the one beside its city or province
             near = [c for c in codes if any(c != o and regions.within(c, o) for o in sure)]
             code = near[0] if len(near) == 1 else None

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from crm.extensions import db
 from crm.i18n import default_locale
 from crm.leads import scoring
-from crm.models import Activity, Lead, LeadListing, User
+from crm.models import Activity, Lead, LeadListing, Recommendation, SiteVisit, User, VisitRequest
 from crm.models.types import utcnow
 from crm.privacy import audit
 
@@ -49,6 +49,11 @@ def merge(survivor: Lead, duplicate: Lead, actor: User) -> Lead:
             db.session.delete(link)
         else:
             link.lead_id = survivor.id
+    # What was sent to the prospect, what they asked for and the visits planned follow them:
+    # a page opened or booked after the merge lands on the lead that is worked.
+    for model in (Recommendation, VisitRequest, SiteVisit):
+        db.session.execute(update(model).where(model.lead_id == duplicate.id)
+                           .values(lead_id=survivor.id).execution_options(synchronize_session=False))
     old_status = duplicate.status
     duplicate.status = "merged"
     duplicate.merged_into_id = survivor.id

@@ -129,8 +129,10 @@ def record_open(rec: Recommendation, now: datetime | None = None) -> bool:
     db.session.add(Activity(lead_id=lead.id, kind="recommendation_open", body=body,
                             created_at=now))
     scoring.refresh(lead)
+    # The agent hears of the first open only: the open that made the count 1 (two first opens
+    # at once are serialised by the UPDATE above, so only one of them is it).
     notes = outbox.queue_event(lead, "recommendation_opened", _agents(rec, lead),
-                               key=str(rec.id))
+                               key=str(rec.id)) if rec.open_count == 1 else []
     db.session.commit()
     outbox.send_soon(notes)
     return True

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
-from crm.formatting import local_date, local_time
+from crm.formatting import local_time
 from crm.i18n import default_locale
 from crm.leads import followup, scoring
 from crm.models import (
@@ -88,9 +88,9 @@ def record_feedback(visit: SiteVisit, author: User,
                     verdicts: dict[int, tuple[bool, str]]) -> bool:
     """The prospect's verdict per listing seen (liked or not, and why): the visit is done,
     the listings count as visited, and a liked one moves the lead on to negotiating."""
-    if visit.status == "cancelled":
-        return False
     now = utcnow()
+    if visit.status == "cancelled" or visit.starts_at > now:   # nobody has seen anything yet
+        return False
     lead = visit.lead
     lines = []
     for stop in visit.stops:
@@ -170,11 +170,13 @@ def remind_follow_ups(now: datetime | None = None) -> int:
     before (once per moment set). Date-only follow-ups keep their morning reminder."""
     now = now or utcnow()
     ahead = now + timedelta(minutes=current_app.config["CRM_FOLLOW_UP_REMINDER_MINUTES"])
+    # Only what comes due now: follow-ups long overdue are in the queue's overdue tab, and
+    # without a lower bound they would fill every run's batch and starve the new ones.
+    since = now - timedelta(hours=1)
     leads = list(db.session.scalars(
-        select(Lead).where(Lead.next_follow_up_on <= local_date(ahead),
-                           Lead.next_follow_up_at <= ahead,
+        select(Lead).where(Lead.next_follow_up_at > since, Lead.next_follow_up_at <= ahead,
                            Lead.status.in_(OPEN_STATUSES), Lead.assigned_to_id.is_not(None))
-        .limit(1000)))
+        .order_by(Lead.next_follow_up_at).limit(1000)))
     ids = []
     for lead in leads:
         with default_locale():

@@ -187,6 +187,10 @@ class Lead(db.Model):
         Index("ix_lead_follow_up", "next_follow_up_on",
               postgresql_where=text("next_follow_up_on IS NOT NULL"),
               sqlite_where=text("next_follow_up_on IS NOT NULL")),
+        # Timed follow-ups coming due (the reminder's range scan).
+        Index("ix_lead_follow_up_at", "next_follow_up_at",
+              postgresql_where=text("next_follow_up_at IS NOT NULL"),
+              sqlite_where=text("next_follow_up_at IS NOT NULL")),
         # The workspace queue: a team's leads by status, newest first (keyset).
         Index("ix_lead_team_status_created", "team_id", "status", "created_at", "id",
               postgresql_include=URGENCY_COLUMNS),

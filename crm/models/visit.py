@@ -80,7 +80,9 @@ class VisitRequest(db.Model):
     listings: Mapped[list["Listing"]] = relationship(  # noqa: F821
         secondary=visit_request_listing, order_by="Listing.id")
 
-    __table_args__ = (Index("ix_visit_request_lead_created", "lead_id", "created_at"),)
+    __table_args__ = (Index("ix_visit_request_lead_created", "lead_id", "created_at"),
+                      Index("ix_visit_request_recommendation", "recommendation_id"),
+                      Index("ix_visit_request_site_visit", "site_visit_id"))
 
 
 class SiteVisit(db.Model):

@@ -175,6 +175,14 @@ def canonical(code: str | None) -> str | None:
         return None
     code = code.strip()
     code = LEGACY_CODES.get(code, code)
+    # The full six digits of GB/T 2260 as partners send them: 330500 is 湖州 (3305),
+    # 330000 浙江 (33).
+    if len(code) == 6 and code.isdigit():
+        for short in (code[:4] if code.endswith("00") else None,
+                      code[:2] if code.endswith("0000") else None):
+            if short and code not in all_regions() and (
+                    short in all_regions() or short in _hidden_codes()):
+                code = short
     code = _hidden_codes().get(code, code)
     return code if code in all_regions() else None
 

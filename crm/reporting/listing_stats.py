@@ -2,7 +2,7 @@
 liked, counted in SQL over the leads a manager may report on (crm.access.lead_scope)."""
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 
 from crm import access
 from crm.extensions import db
@@ -16,6 +16,7 @@ from crm.models import (
     VisitRequest,
 )
 from crm.models.visit import recommendation_listing, visit_request_listing
+from crm.reporting.scope import JUNK_STATUSES
 
 
 @dataclass
@@ -29,13 +30,17 @@ class ListingStats:
 
 
 def _scoped(stmt, user: User):
+    """The user's leads, real ones only (no spam, no lead merged into another)."""
+    stmt = stmt.where(Lead.status.not_in(JUNK_STATUSES))
     scope = access.lead_scope(user)
     return stmt if scope is None else stmt.where(scope)
 
 
 def stats(user: User, listing_ids: list[int] | None = None) -> dict[int, ListingStats]:
     """{listing id: counts} for the listings given (all when None); a page sent to one
-    lead counts once per listing, an open once per page however often it was opened."""
+    lead counts once per listing, an open once per page however often it was opened, a
+    request once per page however often the prospect asked, a visit and a like once per
+    lead however often they went."""
     if not access.has_role(user, access.Role.MANAGER):
         return {}
     rl = recommendation_listing.c
@@ -45,12 +50,12 @@ def stats(user: User, listing_ids: list[int] | None = None) -> dict[int, Listing
         .join(Lead, Lead.id == Recommendation.lead_id).group_by(rl.listing_id), user)
     vl = visit_request_listing.c
     requested = _scoped(
-        select(vl.listing_id, func.count())
+        select(vl.listing_id, func.count(distinct(VisitRequest.recommendation_id)))
         .join(VisitRequest, VisitRequest.id == vl.visit_request_id)
         .join(Lead, Lead.id == VisitRequest.lead_id).group_by(vl.listing_id), user)
     visited = _scoped(
-        select(SiteVisitListing.listing_id, func.count(),
-               func.count().filter(SiteVisitListing.liked.is_(True)))
+        select(SiteVisitListing.listing_id, func.count(distinct(SiteVisit.lead_id)),
+               func.count(distinct(SiteVisit.lead_id)).filter(SiteVisitListing.liked.is_(True)))
         .join(SiteVisit, SiteVisit.id == SiteVisitListing.site_visit_id)
         .join(Lead, Lead.id == SiteVisit.lead_id)
         .where(SiteVisit.status == "done").group_by(SiteVisitListing.listing_id), user)

@@ -66,7 +66,13 @@ def _old(code):
     return None
 
 
-def _recode(mapping):
+# The old schema has no code for a place outside its tree (北京, 深圳 …). A rule or an agent's
+# coverage for such a place must not become "everywhere" (NULL / empty means every region):
+# it gets a code no lead carries, so it matches nothing until someone sets it again.
+NOWHERE = "unmapped"
+
+
+def _recode(mapping, keep_narrow=False):
     conn = op.get_bind()
     for table, column in CODE_COLUMNS:
         t = sa.table(table, sa.column("id"), sa.column(column))
@@ -76,6 +82,8 @@ def _recode(mapping):
             by_value.setdefault(value, []).append(row_id)
         for value, ids in by_value.items():
             new = mapping(value)
+            if new is None and keep_narrow and table == "routing_rule":
+                new = NOWHERE
             if new != value:
                 for chunk in range(0, len(ids), 500):
                     conn.execute(t.update().where(t.c.id.in_(ids[chunk:chunk + 500]))
@@ -83,7 +91,7 @@ def _recode(mapping):
     users = sa.table("user", sa.column("id"), sa.column("covers_regions"))
     for user_id, covers in conn.execute(sa.select(users.c.id, users.c.covers_regions)
                                         .where(users.c.covers_regions != "")).all():
-        codes = [mapping(c) for c in covers.split(",") if c]
+        codes = [mapping(c) or (NOWHERE if keep_narrow else None) for c in covers.split(",") if c]
         new = ",".join(dict.fromkeys(c for c in codes if c))
         if new != covers:
             conn.execute(users.update().where(users.c.id == user_id).values(covers_regions=new))
@@ -114,5 +122,5 @@ def upgrade():
 
 
 def downgrade():
-    _recode(lambda value: value if value in OLD_TO_NEW else _old(value))
+    _recode(lambda value: value if value in OLD_TO_NEW else _old(value), keep_narrow=True)
     op.drop_table('region_park')

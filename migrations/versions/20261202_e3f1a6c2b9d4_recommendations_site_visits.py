@@ -107,6 +107,8 @@ def upgrade():
     )
     with op.batch_alter_table('visit_request', schema=None) as batch_op:
         batch_op.create_index('ix_visit_request_lead_created', ['lead_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_visit_request_recommendation', ['recommendation_id'], unique=False)
+        batch_op.create_index('ix_visit_request_site_visit', ['site_visit_id'], unique=False)
 
     op.create_table('visit_request_listing',
     sa.Column('visit_request_id', sa.Integer(), nullable=False),
@@ -123,6 +125,9 @@ def upgrade():
 
     with op.batch_alter_table('lead', schema=None) as batch_op:
         batch_op.add_column(sa.Column('next_follow_up_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_lead_follow_up_at', ['next_follow_up_at'], unique=False,
+                              postgresql_where=sa.text('next_follow_up_at IS NOT NULL'),
+                              sqlite_where=sa.text('next_follow_up_at IS NOT NULL'))
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('contact_phone', sa.String(length=30), server_default='', nullable=False))
@@ -142,6 +147,7 @@ def downgrade():
         batch_op.drop_column('contact_phone')
 
     with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.drop_index('ix_lead_follow_up_at')
         batch_op.drop_column('next_follow_up_at')
 
     with op.batch_alter_table('activity', schema=None) as batch_op:

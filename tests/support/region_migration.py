@@ -129,15 +129,26 @@ def check(url: str, run=None) -> None:
                 assert new in parks and new.startswith(parks[new]), new
         # A place the old tree lacked, stored after the upgrade: 昆山市 (江苏 / 苏州).
         conn.execute(t["lead"].update().where(t["lead"].c.id == 999).values(region_code="320583"))
+        # Places it had no ancestor of: a rule for 北京 and an agent covering 深圳 and 湖州.
+        conn.execute(t["routing_rule"].update().where(t["routing_rule"].c.id == 1)
+                     .values(region_code="11"))
+        conn.execute(t["user"].update().where(t["user"].c.id == 1)
+                     .values(covers_regions="440305,3305"))
 
     run("downgrade", BEFORE)
     with engine.begin() as conn:
         for table in ("lead", "listing", "routing_rule"):
             got = dict(conn.execute(sa.select(t[table].c.id, t[table].c.region_code)).all())
             for i, code in enumerate(OLD_CODES, start=1):
-                assert got[i] == code, (table, code, got[i])
+                if (table, i) != ("routing_rule", 1):
+                    assert got[i] == code, (table, code, got[i])
         assert conn.scalar(sa.select(t["lead"].c.region_code)
                            .where(t["lead"].c.id == 999)) == "js.suzhou"
+        # NULL or "" would mean every region: the rule and the coverage stay narrow.
+        assert conn.scalar(sa.select(t["routing_rule"].c.region_code)
+                           .where(t["routing_rule"].c.id == 1)) == "unmapped"
+        assert conn.scalar(sa.select(t["user"].c.covers_regions)
+                           .where(t["user"].c.id == 1)) == "unmapped,zj.huzhou"
         covers = conn.scalar(sa.select(t["user"].c.covers_regions).where(t["user"].c.id == 2))
         assert covers == "zj,sh.songjiang.g60,js.suzhou.sip"
         assert "region_park" not in sa.inspect(conn).get_table_names()

@@ -23,7 +23,7 @@ SEARCH_LIMIT = 12
 
 @bp.route("/regions/search")
 def region_search():
-    """?q=ks → [{code, name, path, depth}], best first. Cached by browsers for a day: the
+    """?q=ks → [{code, name, path, depth}], best first. Cached by browsers for an hour: the
     divisions change yearly and a new park shows up after the cache expires."""
     q = (request.args.get("q") or "")[:40]
     locale = ui_language()
@@ -55,6 +55,9 @@ class ParkForm(Form):
             raise ValidationError(_l("Please pick the county the park lies in."))
         if field.data and not parks.can_hold_parks(field.data):
             raise ValidationError(_l("A park lies in a county, city or province, not in another park."))
+        if self._park is None and field.data and parks.next_code(field.data) is None:
+            raise ValidationError(_l("This place holds %(n)d parks, the most it can.",
+                                     n=parks.MAX_PER_PLACE))
 
     def validate_name(self, field):
         parent = self._park.parent_code if self._park else self.parent.data

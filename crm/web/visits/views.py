@@ -191,6 +191,8 @@ def visit_detail(visit_id: int):
                                          getattr(form, f"reason_{stop.listing_id}").data or "")
         if visits.record_feedback(visit, current_user, verdicts):
             flash(_("Feedback saved; the visit is done."), "success")
+        else:
+            flash(_("Feedback is for a visit that has taken place."), "error")
         return redirect(_back(visit.lead_id, f"visit-{visit.id}"))
     if request.method == "GET":
         for stop in visit.stops:
@@ -307,12 +309,17 @@ def too_many(error):
 
 def _request_form(rec: Recommendation, formdata=None) -> VisitRequestForm:
     form = VisitRequestForm(formdata=formdata) if formdata is not None else VisitRequestForm()
-    form.listing_ids.choices = options((x.id, x.title) for x in rec.listings)
+    form.listing_ids.choices = options((x.id, x.title) for x in _offered(rec))
     return form
 
 
+def _offered(rec: Recommendation) -> list[Listing]:
+    """What the page still shows and may be booked: not what was let or sold since."""
+    return [x for x in rec.listings if inventory.is_offered(x)]
+
+
 def _render_share(rec: Recommendation, form: VisitRequestForm, status: int = 200, **extra):
-    shown = [x for x in rec.listings if inventory.is_offered(x)]
+    shown = _offered(rec)
     covers = images.covers([x.id for x in shown])
     cards = []
     for x in shown:
@@ -329,7 +336,7 @@ def _render_share(rec: Recommendation, form: VisitRequestForm, status: int = 200
 def page(token: str):
     rec = _live(token)
     form = _request_form(rec)
-    form.listing_ids.data = [x.id for x in rec.listings]
+    form.listing_ids.data = [x.id for x in _offered(rec)]
     response = _render_share(rec, form)
     cookie = _seen_cookie(rec)
     # Staff looking at the page (a preview) is not the prospect opening it; one browser
@@ -338,7 +345,9 @@ def page(token: str):
     now = utcnow()
     seen = request.cookies.get(cookie, "")
     recent = seen.isdigit() and now.timestamp() - int(seen) < window.total_seconds()
-    if not current_user.is_authenticated and not recent and recommend.record_open(rec, now):
+    # A HEAD (a link preview's probe) is not someone reading the page.
+    if (request.method == "GET" and not current_user.is_authenticated and not recent
+            and recommend.record_open(rec, now)):
         response.set_cookie(cookie, str(int(now.timestamp())),
                             max_age=int(window.total_seconds()), path=f"/r/{token}",
                             httponly=True, samesite="Lax",
@@ -351,7 +360,7 @@ def request_visit(token: str):
     rec = _live(token)
     form = _request_form(rec, request.form)
     if form.validate_on_submit():
-        chosen = {x.id: x for x in rec.listings}
+        chosen = {x.id: x for x in _offered(rec)}
         recommend.request_visit(rec, from_local(form.preferred_date.data, form.preferred_time.data),
                                 [chosen[i] for i in form.listing_ids.data if i in chosen],
                                 form.note.data or "")
