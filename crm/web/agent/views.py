@@ -247,9 +247,12 @@ def tell_owner():
 # --- one lead --------------------------------------------------------------------------
 
 def _load(lead_id: int) -> Lead:
+    # Everything the page shows about the lead in two statements (the lead with its people,
+    # rule and reason; its timeline with authors), whatever is in the identity map already.
     lead = db.session.get(Lead, lead_id, options=[
         selectinload(Lead.activities).joinedload(Activity.author), joinedload(Lead.assigned_to),
-        joinedload(Lead.source_site)])
+        joinedload(Lead.escalated_to), joinedload(Lead.sourced_by), joinedload(Lead.rule),
+        joinedload(Lead.lost_reason_ref), joinedload(Lead.source_site)])
     if lead is None:
         abort(404)
     return lead
