@@ -28,6 +28,19 @@ REPORT_COLUMNS = ["status", "stage_rank", "team_id", "assigned_to_id", "assigned
                   "area_min_sqm", "area_max_sqm"]
 
 
+def postgresql_only(index: Index) -> Index:
+    """An index that exists on PostgreSQL only (e.g. pg_trgm's GIN): create_all skips it on
+    SQLite, and migrations/env.py leaves it out of the SQLite comparison."""
+    index.info["postgresql_only"] = True
+    return index.ddl_if(dialect="postgresql")
+
+
+# Free-text search in the queue (crm.leads.search): LIKE '%…%' on these columns is answered
+# by pg_trgm's GIN indexes for patterns of three characters or more.
+TRIGRAM_COLUMNS = {"ix_lead_search_trgm": "search_text", "ix_lead_reference_trgm": "reference",
+                   "ix_lead_mobile_trgm": "mobile_e164"}
+
+
 class Lead(db.Model):
     """One inquiry: the six things of the contact block, attribution and its progress."""
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,6 +203,11 @@ class Lead(db.Model):
               postgresql_include=URGENCY_COLUMNS),
         Index("ix_lead_status_created", "status", "created_at", "id",
               postgresql_include=URGENCY_COLUMNS),
+        # Search: contact, company, usage, region and message; a reference; a mobile's
+        # last four digits.
+        *(postgresql_only(Index(name, column, postgresql_using="gin",
+                                postgresql_ops={column: "gin_trgm_ops"}))
+          for name, column in TRIGRAM_COLUMNS.items()),
     )
 
     @property
