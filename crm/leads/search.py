@@ -6,6 +6,10 @@ from sqlalchemy import false, or_, select
 
 from crm.inputs.text import clean_text, search_key, to_halfwidth
 from crm.models import InquiryRepeat, Lead
+from crm.models.sql import contains_short
+
+TRIGRAM = 3  # pg_trgm finds a LIKE '%…%' pattern by its index from three characters on
+REFERENCE_PART = re.compile(r"[0-9a-z\-]+")
 
 
 @lru_cache(maxsize=2)
@@ -40,9 +44,17 @@ def lead_search_clause(raw: str):
     if compact.isdigit():
         return _digits_clause(compact)
     # search_text holds contact, company, usage, region text and message, simplified and
-    # lower-cased at intake (and filled for older rows by its migration).
-    return or_(Lead.search_text.like(_like(search_key(raw)), escape="\\"),
-               Lead.reference.ilike(_like(query), escape="\\"), _repeat_reference(query))
+    # lower-cased at intake (and filled for older rows by its migration). On PostgreSQL a
+    # pattern of three characters or more is looked up in its trigram index; one or two
+    # characters (a surname, a place) in the index of its characters.
+    key = search_key(raw)
+    text = (contains_short(Lead.search_text, key) if len(key) < TRIGRAM
+            else Lead.search_text.like(_like(key), escape="\\"))
+    # A reference is CF, six digits, a dash and five letters or digits: a query with any
+    # other character cannot be part of one (and would make PostgreSQL scan every row).
+    if not REFERENCE_PART.fullmatch(query):
+        return text
+    return or_(text, Lead.reference.ilike(_like(query), escape="\\"), _repeat_reference(query))
 
 
 def _repeat_reference(query: str):

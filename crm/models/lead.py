@@ -208,6 +208,10 @@ class Lead(db.Model):
         *(postgresql_only(Index(name, column, postgresql_using="gin",
                                 postgresql_ops={column: "gin_trgm_ops"}))
           for name, column in TRIGRAM_COLUMNS.items()),
+        # Search for one or two characters (a surname, a place): the characters of
+        # search_text (crm.models.sql.contains_short).
+        postgresql_only(Index("ix_lead_search_chars", text("string_to_array(search_text, NULL)"),
+                              postgresql_using="gin")),
     )
 
     @property
