@@ -19,6 +19,8 @@ from crm.extensions import db
 from crm.models.types import UTCDateTime, utcnow
 
 MONEY = Numeric(14, 2)
+# What the lost-reasons report reads of a lost lead (the reason picked, else the note).
+LOST_COLUMNS = ["lost_reason", "lost_reason_id", "team_id", "assigned_to_id"]
 # What the report aggregates read besides created_at (see the report indexes below).
 # What the workspace queue's urgency bucket reads (queue.urgency): the queue's indexes carry
 # them on PostgreSQL, so a page is ranked from the index before any row is fetched.
@@ -169,7 +171,7 @@ class Lead(db.Model):
               postgresql_include=[c for c in REPORT_COLUMNS if c != "team_id"]),
         # Lost reasons of a range: only lost leads, index-only on PostgreSQL.
         Index("ix_lead_lost", "created_at",
-              postgresql_include=["lost_reason", "team_id", "assigned_to_id"],
+              postgresql_include=LOST_COLUMNS,
               postgresql_where=text("status = 'lost'"), sqlite_where=text("status = 'lost'")),
         # Duplicate lookup by mobile within a time window.
         Index("ix_lead_mobile_created", "mobile_e164", "created_at"),

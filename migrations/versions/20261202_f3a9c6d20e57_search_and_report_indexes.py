@@ -5,6 +5,8 @@
   is an index lookup on PostgreSQL. PostgreSQL only: SQLite keeps scanning (small data).
 - A GIN index on the characters of lead.search_text (`string_to_array(search_text, NULL)`)
   for queries of one or two characters (a surname, a place), which trigrams cannot answer.
+- ix_lead_lost INCLUDEs lost_reason_id too, so the lost reasons of a long range are an
+  index-only scan (they read the reason picked; 709,000 heap fetches over 18 months).
 
 Revision ID: f3a9c6d20e57
 Revises: e8c4f2a61d93
@@ -18,6 +20,9 @@ down_revision = 'e8c4f2a61d93'
 branch_labels = None
 depends_on = None
 
+LOST = sa.text("status = 'lost'")
+LOST_BEFORE = ['lost_reason', 'team_id', 'assigned_to_id']
+LOST_AFTER = ['lost_reason', 'lost_reason_id', 'team_id', 'assigned_to_id']
 TRIGRAM_INDEXES = {'ix_lead_search_trgm': 'search_text', 'ix_lead_reference_trgm': 'reference',
                    'ix_lead_mobile_trgm': 'mobile_e164'}
 
@@ -26,8 +31,15 @@ def _postgresql() -> bool:
     return op.get_context().dialect.name == 'postgresql'
 
 
+def _lost_index(include: list[str]) -> None:
+    op.drop_index('ix_lead_lost', table_name='lead', postgresql_where=LOST)
+    op.create_index('ix_lead_lost', 'lead', ['created_at'], unique=False,
+                    postgresql_include=include, postgresql_where=LOST)
+
+
 def upgrade():
     if _postgresql():
+        _lost_index(LOST_AFTER)
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
         # GIN builds over a million rows go several times faster with room to sort in.
         op.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -41,6 +53,7 @@ def upgrade():
 
 def downgrade():
     if _postgresql():
+        _lost_index(LOST_BEFORE)
         op.drop_index('ix_lead_search_chars', table_name='lead', postgresql_using='gin')
         for name in TRIGRAM_INDEXES:
             op.drop_index(name, table_name='lead', postgresql_using='gin')
