@@ -271,7 +271,7 @@ def capture(app, db, event, client, path) -> list:
     seen = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and " lead" in statement:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and " lead" in statement:
             seen.append((statement, parameters))
     with app.app_context():
         engine = db.engine

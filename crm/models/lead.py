@@ -37,6 +37,10 @@ def postgresql_only(index: Index) -> Index:
     return index.ddl_if(dialect="postgresql")
 
 
+# Must name crm.choices.OPEN_STATUSES as queue.urgency() does, or PostgreSQL cannot use it.
+AWAITING_CONTACT = ("status IN ('new', 'contacted', 'qualified', 'site_visit', 'negotiating')"
+                    " AND first_contact_at IS NULL AND sla_half_at IS NOT NULL")
+
 # Free-text search in the queue (crm.leads.search): LIKE '%…%' on these columns is answered
 # by pg_trgm's GIN indexes for patterns of three characters or more.
 TRIGRAM_COLUMNS = {"ix_lead_search_trgm": "search_text", "ix_lead_reference_trgm": "reference",
@@ -210,6 +214,12 @@ class Lead(db.Model):
         *(postgresql_only(Index(name, column, postgresql_using="gin",
                                 postgresql_ops={column: "gin_trgm_ops"}))
           for name, column in TRIGRAM_COLUMNS.items()),
+        # Leads waiting for their first contact under a deadline: the queue's most urgent
+        # bucket (queue.urgency), listed whole when searching. Few (a few thousand at a
+        # million leads) and left as soon as someone calls.
+        Index("ix_lead_awaiting_contact", "created_at",
+              postgresql_include=["team_id", "assigned_to_id", "escalated_to_id", "sla_half_at"],
+              postgresql_where=text(AWAITING_CONTACT), sqlite_where=text(AWAITING_CONTACT)),
         # Search for one or two characters (a surname, a place): the characters of
         # search_text (crm.models.sql.contains_short).
         postgresql_only(Index("ix_lead_search_chars", text("string_to_array(search_text, NULL)"),

@@ -110,6 +110,26 @@ def _arg(element, compiler, **kw):
     return compiler.process(list(element.clauses)[0], **kw)
 
 
+class contains_text(FunctionElement):
+    """True where a text column contains a string, as LIKE '%s%' would say, in a form no
+    index answers: strpos() on PostgreSQL, instr() on SQLite."""
+    type = Boolean()
+    inherit_cache = True
+    name = "contains_text"
+
+
+@compiles(contains_text, "postgresql")
+def _contains_text_pg(element, compiler, **kw):
+    column, part = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(strpos({column}, {part}) > 0)"
+
+
+@compiles(contains_text, "sqlite")
+def _contains_text_sqlite(element, compiler, **kw):
+    column, part = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(instr({column}, {part}) > 0)"
+
+
 class contains_short(FunctionElement):
     """True where a text column contains a string of one or two characters.
 
