@@ -197,8 +197,8 @@ def main() -> None:
 
 
 def today() -> date:
-    from zoneinfo import ZoneInfo
     from datetime import datetime
+    from zoneinfo import ZoneInfo
     return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 

@@ -1,8 +1,7 @@
 """Free-text search over leads: one place, so it can move to Lead.search_text later."""
 import re
-from functools import lru_cache
-
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import false, func, or_, select
 
