@@ -554,7 +554,7 @@ def report(args, paths, results, windows, accepted_ours, receipts, app, sampler,
         print(f"{mode:6} ours/baseline throughput: {ratio:.0%}{target}")
 
     with psycopg.connect(db_url(DB_OURS), autocommit=True) as conn:
-        print(f"\nsubmit → assigned under load (lead.created_at → assigned_at, leads of the timed runs)")
+        print("\nsubmit → assigned under load (lead.created_at → assigned_at, leads of the timed runs)")
         print(f"{'path':16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
         for mode in [m for m in (*paths, "api-paced") if m in windows]:
             t0, t1 = windows[mode]

@@ -29,6 +29,7 @@ from crm.demo.seed import (
     seed_parks,
 )
 from crm.extensions import db
+from crm.inputs.text import search_key
 from crm.intake.reference import ALPHABET
 from crm.leads.stages import PIPELINE
 from crm.models import Activity, Lead, LeadStage, Role, Team, User
@@ -92,7 +93,7 @@ LEAD_COLUMNS = ["id", "reference", "created_at", "channel", "deal_type", "proper
                 "consent_version", "status", "lost_reason", "stage_rank", "team_id",
                 "assigned_to_id", "assigned_at", "routed_at", "sla_started_at", "sla_half_at", "sla_due_at",
                 "first_contact_at", "page_url",
-                "referrer", "utm_source", "utm_medium", "utm_campaign"]
+                "referrer", "utm_source", "utm_medium", "utm_campaign", "search_text"]
 STAGE_COLUMNS = ["lead_id", "stage", "reached_at"]
 ACTIVITY_COLUMNS = ["lead_id", "kind", "author_id", "body", "from_status", "to_status",
                     "next_follow_up", "created_at"]
@@ -231,6 +232,9 @@ class _Generator:
             "first_contact_at": None, "page_url": page, "referrer": "",
             "utm_source": utm_source, "utm_medium": utm_medium, "utm_campaign": campaign,
         }
+        # What the ORM's hook would store (COPY bypasses it): the queue's search reads it.
+        row["search_text"] = search_key(row["contact_name"], row["company"], row["usage"],
+                                        row["region_text"], row["message"])
         stages, activities = [], []
         if web and rng.random() < .04:  # caught by the spam filter: never a lead
             row["status"] = "spam"

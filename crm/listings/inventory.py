@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from crm import regions
 from crm.choices import LISTING_LINK_KINDS, to_sqm
@@ -126,15 +127,21 @@ def record_link(lead: Lead, listing: Listing, kind: str, author: User) -> bool:
 
 
 def links_of_lead(lead: Lead) -> list[LeadListing]:
+    """With each link's listing and author (the lead page shows both): one statement."""
     return list(db.session.scalars(
-        select(LeadListing).where(LeadListing.lead_id == lead.id)
-        .order_by(LeadListing.created_at.desc())))
+        select(LeadListing).options(joinedload(LeadListing.listing),
+                                    joinedload(LeadListing.author))
+        .where(LeadListing.lead_id == lead.id)
+        .order_by(LeadListing.created_at.desc(), LeadListing.id.desc())))
 
 
 def links_of_listing(listing: Listing) -> list[LeadListing]:
+    """With each link's lead (and its owner, which access checks read) and author."""
     return list(db.session.scalars(
-        select(LeadListing).where(LeadListing.listing_id == listing.id)
-        .order_by(LeadListing.created_at.desc())))
+        select(LeadListing).options(joinedload(LeadListing.lead).joinedload(Lead.assigned_to),
+                                    joinedload(LeadListing.author))
+        .where(LeadListing.listing_id == listing.id)
+        .order_by(LeadListing.created_at.desc(), LeadListing.id.desc())))
 
 
 def delete(listing: Listing, actor: User) -> None:

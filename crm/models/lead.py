@@ -19,6 +19,8 @@ from crm.extensions import db
 from crm.models.types import UTCDateTime, utcnow
 
 MONEY = Numeric(14, 2)
+# What the lost-reasons report reads of a lost lead (the reason picked, else the note).
+LOST_COLUMNS = ["lost_reason", "lost_reason_id", "team_id", "assigned_to_id"]
 # What the report aggregates read besides created_at (see the report indexes below).
 # What the workspace queue's urgency bucket reads (queue.urgency): the queue's indexes carry
 # them on PostgreSQL, so a page is ranked from the index before any row is fetched.
@@ -26,6 +28,23 @@ URGENCY_COLUMNS = ["first_contact_at", "sla_half_at", "next_follow_up_on"]
 REPORT_COLUMNS = ["status", "stage_rank", "team_id", "assigned_to_id", "assigned_at",
                   "first_contact_at", "sla_due_at", "investment_wan", "annual_tax_wan",
                   "area_min_sqm", "area_max_sqm"]
+
+
+def postgresql_only(index: Index) -> Index:
+    """An index that exists on PostgreSQL only (e.g. pg_trgm's GIN): create_all skips it on
+    SQLite, and migrations/env.py leaves it out of the SQLite comparison."""
+    index.info["postgresql_only"] = True
+    return index.ddl_if(dialect="postgresql")
+
+
+# Must name crm.choices.OPEN_STATUSES as queue.urgency() does, or PostgreSQL cannot use it.
+AWAITING_CONTACT = ("status IN ('new', 'contacted', 'qualified', 'site_visit', 'negotiating')"
+                    " AND first_contact_at IS NULL AND sla_half_at IS NOT NULL")
+
+# Free-text search in the queue (crm.leads.search): LIKE '%…%' on these columns is answered
+# by pg_trgm's GIN indexes for patterns of three characters or more.
+TRIGRAM_COLUMNS = {"ix_lead_search_trgm": "search_text", "ix_lead_reference_trgm": "reference",
+                   "ix_lead_mobile_trgm": "mobile_e164"}
 
 
 class Lead(db.Model):
@@ -158,7 +177,7 @@ class Lead(db.Model):
               postgresql_include=[c for c in REPORT_COLUMNS if c != "team_id"]),
         # Lost reasons of a range: only lost leads, index-only on PostgreSQL.
         Index("ix_lead_lost", "created_at",
-              postgresql_include=["lost_reason", "team_id", "assigned_to_id"],
+              postgresql_include=LOST_COLUMNS,
               postgresql_where=text("status = 'lost'"), sqlite_where=text("status = 'lost'")),
         # Duplicate lookup by mobile within a time window.
         Index("ix_lead_mobile_created", "mobile_e164", "created_at"),
@@ -196,6 +215,21 @@ class Lead(db.Model):
               postgresql_include=URGENCY_COLUMNS),
         Index("ix_lead_status_created", "status", "created_at", "id",
               postgresql_include=URGENCY_COLUMNS),
+        # Search: contact, company, usage, region and message; a reference; a mobile's
+        # last four digits.
+        *(postgresql_only(Index(name, column, postgresql_using="gin",
+                                postgresql_ops={column: "gin_trgm_ops"}))
+          for name, column in TRIGRAM_COLUMNS.items()),
+        # Leads waiting for their first contact under a deadline: the queue's most urgent
+        # bucket (queue.urgency), listed whole when searching. Few (a few thousand at a
+        # million leads) and left as soon as someone calls.
+        Index("ix_lead_awaiting_contact", "created_at",
+              postgresql_include=["team_id", "assigned_to_id", "escalated_to_id", "sla_half_at"],
+              postgresql_where=text(AWAITING_CONTACT), sqlite_where=text(AWAITING_CONTACT)),
+        # Search for one or two characters (a surname, a place): the characters of
+        # search_text (crm.models.sql.contains_short).
+        postgresql_only(Index("ix_lead_search_chars", text("string_to_array(search_text, NULL)"),
+                              postgresql_using="gin")),
     )
 
     @property

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select, text
 
 from crm.extensions import db
 from crm.models import Lead
@@ -37,6 +37,7 @@ from crm.reporting.tables import Column, Table, minutes
 WEEKDAYS = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"),
             5: _l("Friday"), 6: _l("Saturday"), 7: _l("Sunday")}
 PS = (0.5, 0.9)
+SORT_MEMORY = "64MB"
 
 
 @dataclass
@@ -168,7 +169,15 @@ def _keyed(rows, key) -> list[SpeedRow]:
                   key=lambda r: (-r.breached, r.label))
 
 
+def room_to_sort() -> None:
+    """Percentiles sort every duration of the range: PostgreSQL's default work_mem (4 MB)
+    sends a year's (900,000 values) to disk. More for this transaction only."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+
+
 def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> SpeedReport:
+    room_to_sort()
     keys = [k for k in ("agent", "team") if k in parts]
     # The total, per agent and per team from one scan of the range (grouping sets).
     total, *keyed = grouped_stats_sets(db.session, _source(scope, sla_minutes),

@@ -88,7 +88,7 @@ def my_leads():
     first_page = not after
     return render_template(
         "agent/leads.html", leads=result.leads, next_cursor=result.next_cursor, tab=tab,
-        form=form, counts=queue.tab_counts(current_user, filters), count_cap=queue.COUNT_CAP,
+        form=form, counts=queue.tab_counts(current_user, filters), count_cap=queue.count_cap(filters),
         query_args=_query_args(),
         attention=queue.needs_attention(current_user) if first_page and tab == "mine" else [],
         pool=queue.team_pool(current_user, limit=5) if first_page and tab == "mine" else [],
@@ -112,7 +112,8 @@ def poll():
     _form, _tab, filters = _filter_form()
     return render_template("agent/_poll.html", fresh=fresh, since=int(since.timestamp()),
                            counts=queue.tab_counts(current_user, filters) if fresh else {},
-                           count_cap=queue.COUNT_CAP, query_args=_query_args(exclude=("since", "after")),
+                           count_cap=queue.count_cap(filters),
+                           query_args=_query_args(exclude=("since", "after")),
                            poll_seconds=current_app.config["CRM_QUEUE_POLL_SECONDS"])
 
 
@@ -249,9 +250,12 @@ def tell_owner():
 # --- one lead --------------------------------------------------------------------------
 
 def _load(lead_id: int) -> Lead:
+    # Everything the page shows about the lead in two statements (the lead with its people,
+    # rule and reason; its timeline with authors), whatever is in the identity map already.
     lead = db.session.get(Lead, lead_id, options=[
         selectinload(Lead.activities).joinedload(Activity.author), joinedload(Lead.assigned_to),
-        joinedload(Lead.source_site)])
+        joinedload(Lead.escalated_to), joinedload(Lead.sourced_by), joinedload(Lead.rule),
+        joinedload(Lead.lost_reason_ref), joinedload(Lead.source_site)])
     if lead is None:
         abort(404)
     return lead

@@ -1,0 +1,129 @@
+"""The lead page and a listing's page run a fixed number of SQL statements, however long
+the history behind them: no statement per activity, repeat, linked listing or author."""
+from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import event
+
+from crm.leads import stages
+from crm.models import Activity, InquiryRepeat, LeadListing, Listing
+from crm.models.types import utcnow
+from tests.factories import LeadFactory, TeamFactory, UserFactory, make_site
+
+# What one GET of each page may run, whatever the history (login, the lead, its history in
+# one statement per kind, suggestions, forms' choices, ...).
+LEAD_PAGE_BOUND = 12  # 10 for the owner, 11 for a manager today
+LISTING_PAGE_BOUND = 5  # 4 today
+
+
+@contextmanager
+def counting(db):
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _listing(db, n: int, author) -> Listing:
+    listing = Listing(title=f"长兴单层厂房{n}号", property_type="factory", deal_type="rent",
+                      region_code="zj.huzhou.changxing", area_sqm=Decimal(3000 + n),
+                      price=Decimal("0.8"), status="available", created_by=author)
+    db.session.add(listing)
+    db.session.flush()
+    return listing
+
+
+def _lead_with_history(db, team, owner, colleagues, size: int, listings: list[Listing]):
+    """A lead and `size` of everything: activities by several authors, repeat inquiries
+    from several sites, other leads from the same mobile, stage rows, linked listings."""
+    now = utcnow()
+    sites = [make_site(f"站点{size}-{i}", (f"https://s{size}{i}.example.cn",))[0]
+             for i in range(min(size, 3))]
+    mobile = f"+86139{size:08d}"
+    lead = LeadFactory(team=team, assigned_to=owner, escalated_to=colleagues[0],
+                       sourced_by=owner, mobile_e164=mobile, status="negotiating",
+                       created_at=now - timedelta(days=3), annual_tax_wan=Decimal("300"),
+                       listing_id=listings[0].id, property_type="factory")
+    for i in range(size):
+        LeadFactory(team=team, assigned_to=colleagues[i % len(colleagues)], mobile_e164=mobile,
+                    created_at=now - timedelta(days=4, minutes=i))
+        author = (owner, *colleagues)[i % (1 + len(colleagues))]
+        db.session.add(Activity(lead_id=lead.id, kind="call", author_id=author.id,
+                                outcome="reached", body=f"第{i}次电话",
+                                created_at=now - timedelta(hours=i)))
+        db.session.add(InquiryRepeat(original_lead_id=lead.id, matched_on="mobile",
+                                     source_site_id=sites[i % len(sites)].id,
+                                     message=f"第{i}次询问", created_at=now - timedelta(hours=i)))
+    for stage in stages.RECORDED[:min(size, len(stages.RECORDED))]:
+        stages.record(lead, stage, now - timedelta(days=2))
+    for i, listing in enumerate(listings[:size]):
+        db.session.add(LeadListing(lead_id=lead.id, listing_id=listing.id, kind="recommended",
+                                   author_id=(owner, *colleagues)[i % 3].id))
+    db.session.commit()
+    return lead
+
+
+def test_the_lead_page_runs_as_many_statements_for_a_long_history_as_for_a_short_one(
+        client, auth, db):
+    team = TeamFactory()
+    owner = UserFactory(team=team, email="owner@example.com")
+    colleagues = [UserFactory(team=team) for _ in range(4)]
+    UserFactory(team=team, email="boss@example.com", role="manager")
+    listings = [_listing(db, n, owner) for n in range(12)]
+    short = _lead_with_history(db, team, owner, colleagues, 1, listings)
+    long = _lead_with_history(db, team, owner, colleagues, 40, listings)
+    counts = {}
+    for email in ("owner@example.com", "boss@example.com"):
+        auth.login(email)
+        for name, lead in (("short", short), ("long", long)):
+            client.get(f"/agent/leads/{lead.id}")  # warm the caches (settings, policy)
+            with counting(db) as statements:
+                html = client.get(f"/agent/leads/{lead.id}").get_data(as_text=True)
+            assert lead.reference in html
+            counts[email, name] = len(statements)
+        # Everything of the long history is on the page, read without a query per row.
+        assert "第39次电话" in html and "第39次询问" in html and listings[11].title in html
+        assert html.count('class="kind-call"') == 40
+        auth.logout()
+    for email in ("owner@example.com", "boss@example.com"):
+        assert counts[email, "long"] == counts[email, "short"] <= LEAD_PAGE_BOUND, counts
+
+
+def test_a_listing_page_runs_as_many_statements_for_many_linked_leads_as_for_one(
+        client, auth, db):
+    team = TeamFactory()
+    owner = UserFactory(team=team, email="owner@example.com")
+    colleagues = [UserFactory(team=team) for _ in range(4)]
+    UserFactory(team=team, email="boss@example.com", role="manager")
+    one, many = _listing(db, 1, owner), _listing(db, 2, owner)
+    for i in range(30):
+        lead = LeadFactory(team=team, assigned_to=(owner, *colleagues)[i % 5],
+                           company=f"第{i}机械有限公司")
+        for listing in ([one, many] if i == 0 else [many]):
+            db.session.add(LeadListing(lead_id=lead.id, listing_id=listing.id, kind="site_visit",
+                                       author_id=colleagues[i % 4].id))
+    db.session.commit()
+    auth.login("boss@example.com")
+    counts = {}
+    for listing in (one, many):
+        client.get(f"/agent/listings/{listing.id}")
+        with counting(db) as statements:
+            html = client.get(f"/agent/listings/{listing.id}").get_data(as_text=True)
+        counts[listing.id] = len(statements)
+    assert "第29机械有限公司" in html and html.count("/agent/leads/") >= 30
+    assert counts[one.id] == counts[many.id] <= LISTING_PAGE_BOUND, counts
+    # An agent sees only the leads they may see, still in a fixed number of statements.
+    auth.logout()
+    auth.login("owner@example.com")
+    with counting(db) as statements:
+        html = client.get(f"/agent/listings/{many.id}").get_data(as_text=True)
+    assert "第0机械有限公司" in html and "第5机械有限公司" in html
+    assert "第1机械有限公司" not in html and "第29机械有限公司" not in html
+    assert len(statements) <= LISTING_PAGE_BOUND
