@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -44,7 +45,8 @@ def test_recommendations_visits_and_numbers_on_postgresql(pg_app):
     assert db.session.get(Lead, lead.id).status == "site_visit"
     assert visits.send_reminders() == 1 and visits.send_reminders() == 0
     assert db.session.get(SiteVisit, visit.id).reminder_sent_at is not None
-    visits.record_feedback(visit, agent, {a.id: (True, "层高够"), b.id: (False, "")})
+    with time_machine.travel(now + timedelta(hours=2), tick=False):   # after the visit
+        assert visits.record_feedback(visit, agent, {a.id: (True, "层高够"), b.id: (False, "")})
     assert db.session.get(Lead, lead.id).status == "negotiating"
     numbers = listing_stats.stats(boss, [a.id, b.id])
     assert (numbers[a.id].sent, numbers[a.id].opened, numbers[a.id].visited,
