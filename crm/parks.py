@@ -79,7 +79,8 @@ def update(park: Park, values: dict, actor: User) -> None:
 
 def seed_defaults() -> int:
     """The parks of the old hand-written tree (the migration seeds the same); returns how
-    many were added. Used by the demo data and by tests on a schema made by create_all()."""
+    many were added. Used by the demo data, and by unit tests whose schema was not made by
+    the migrations."""
     have = set(db.session.scalars(select(Park.code)))
     added = 0
     for code, name, name_en, aliases in SEED_PARKS:
