@@ -98,7 +98,7 @@ local function inquiry(i)
    if i % 4 ~= 3 then table.insert(f, {"annual_tax_wan", "annual_tax_wan", tostring(20 + (i * 41) % 1200)}) end
    if i % 2 == 0 then table.insert(f, {"investment_wan", "investment_wan", tostring(500 + (i * 43) % 60000)}) end
    if i % 4 == 1 then table.insert(f, {"email", "email", "buyer" .. i .. "@example.cn"}) end
-   if i % 5 == 2 then table.insert(f, {"wechat", "wechat_id", "wx_" .. digits:sub(4)}) end
+   if i % 5 == 2 then table.insert(f, {"wechat", "wechat_id", "wx_" .. digits}) end
    if i % 3 ~= 2 then table.insert(f, {"message", "message", pick(D.messages, i * 31)}) end
    return f
 end
