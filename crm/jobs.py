@@ -9,7 +9,9 @@ them by name and does not import them; only the in-process mode (no broker: demo
 tests) loads them, because there the task runs right here.
 """
 import logging
+from functools import lru_cache
 
+import redis
 from celery import Celery, Task
 from flask import Flask, current_app
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -58,3 +60,55 @@ def enqueue(task_name: str, *args) -> bool:
         log.warning("could not enqueue %s%r; the sweeper will pick it up", task_name, args,
                     exc_info=True)
         return False
+
+
+# --- routing: one waiting task serves a burst ---------------------------------------------
+ROUTE_TASK = "workers.tasks.route_lead"
+# How long a "routing task waiting" mark may outlive a task that never ran (its message
+# lost with Redis): leads committed meanwhile are routed by the next inquiry's task or
+# by the sweeper (SWEEP_AFTER_SECONDS).
+ROUTING_MARK_SECONDS = 10
+
+
+@lru_cache(maxsize=4)
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+
+
+def _routing_mark() -> tuple[redis.Redis, str] | None:
+    config = current_app.config
+    if config["CELERY"].get("task_always_eager") or config["CRM_ROUTING_BATCH"] <= 1:
+        return None  # in-process: each lead is routed right here, as it is committed
+    return _redis(config["REDIS_URL"]), f"{config['CELERY']['task_default_queue']}:routing-waiting"
+
+
+def enqueue_routing(lead_id: int) -> bool:
+    """Hand a committed lead to routing, publishing only when no routing task is waiting.
+
+    A routing task takes the oldest unrouted leads along (engine.route_batch), and clears
+    the mark *before* it looks for them (routing_task_started). So if the mark is already
+    set when this lead has been committed, the task that set it has not looked yet and will
+    find this lead: a burst costs one publish instead of one per lead. If Redis cannot
+    say, publish (and if the broker is down too, the sweeper routes the lead later).
+    """
+    mark = _routing_mark()
+    if mark is not None:
+        client, key = mark
+        try:
+            if not client.set(key, lead_id, nx=True, ex=ROUTING_MARK_SECONDS):
+                return True
+        except redis.RedisError:
+            pass
+    return enqueue(ROUTE_TASK, lead_id)
+
+
+def routing_task_started() -> None:
+    """Called by a routing task before it picks its batch: leads committed from now on
+    may not be in it, so the next one publishes a task again."""
+    mark = _routing_mark()
+    if mark is not None:
+        client, key = mark
+        try:
+            client.delete(key)
+        except redis.RedisError:
+            pass  # the mark expires on its own; the sweeper covers the gap

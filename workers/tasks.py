@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from crm.intake import repeats
-from crm.jobs import enqueue
+from crm.jobs import ROUTE_TASK, enqueue, enqueue_routing, routing_task_started
 from crm.leads import visits
 from crm.notifications import mail, outbox
 from crm.routing import engine, sla
@@ -20,9 +20,15 @@ log = logging.getLogger(__name__)
              autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60,
              max_retries=8)
 def route_lead(self, lead_id: int) -> int | None:
-    # This lead, and the backlog behind it when a burst outruns the workers.
+    # This lead, and the backlog behind it when a burst outruns the workers: the inquiries
+    # that found this task waiting did not publish their own (crm.jobs.enqueue_routing).
+    routing_task_started()
     more = current_app.config["CRM_ROUTING_BATCH"] - 1
-    return engine.route_batch(lead_id, more=more).get(lead_id)
+    routed = engine.route_batch(lead_id, more=more)
+    if more and len(routed) >= more:
+        # A full batch (its own lead may have been routed already): more may wait behind it.
+        enqueue_routing(lead_id)
+    return routed.get(lead_id)
 
 
 @shared_task(name="workers.tasks.run_export", autoretry_for=(OperationalError,),
@@ -36,7 +42,7 @@ def run_export(job_id: int) -> str | None:
 def sweep_unrouted() -> int:
     ids = engine.unrouted_lead_ids(current_app.config["SWEEP_AFTER_SECONDS"])
     for lead_id in ids:
-        enqueue("workers.tasks.route_lead", lead_id)
+        enqueue(ROUTE_TASK, lead_id)
     if ids:
         log.info("sweeper re-enqueued %d unrouted leads", len(ids))
     return len(ids)

@@ -7,11 +7,12 @@ Three outcomes, and none of them drops what the prospect sent:
   the first lead (InquiryRepeat) and the owner is told, instead of routing a second lead.
 """
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from crm.choices import to_sqm
@@ -19,7 +20,7 @@ from crm.extensions import db
 from crm.i18n import default_locale
 from crm.inputs.wechat import is_wechat_id
 from crm.intake import reference, repeats, spam
-from crm.jobs import enqueue
+from crm.jobs import enqueue, enqueue_routing
 from crm.leads import followup, scoring, stages
 from crm.listings import inventory
 from crm.models import Activity, Lead, User
@@ -106,8 +107,15 @@ def _serialise_same_prospect(lead: Lead) -> None:
     keys = sorted({lead.mobile_e164 or "", f"wechat:{lead.wechat_id}"
                    if is_wechat_id(lead.wechat_id) else ""} - {""})
     if keys and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(*(func.pg_advisory_xact_lock(func.hashtext(key))
-                                    for key in keys)))
+        db.session.execute(_advisory_locks(len(keys)),
+                           {f"key{i}": key for i, key in enumerate(keys)})
+
+
+@lru_cache(maxsize=2)
+def _advisory_locks(count: int):
+    # Built once per process: it runs on every inquiry.
+    return select(*(func.pg_advisory_xact_lock(func.hashtext(bindparam(f"key{i}", type_=String)))
+                    for i in range(count)))
 
 
 def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = None,
@@ -144,7 +152,7 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
     metrics.SUBMISSIONS.labels(channel=channel, outcome=outcome.status).inc()
     if outcome.status == "new":
         if route:
-            enqueue("workers.tasks.route_lead", outcome.lead_id)
+            enqueue_routing(outcome.lead_id)
         if auto_reply and has_email and current_app.config.get("MAIL_SERVER"):
             enqueue("workers.tasks.send_auto_reply", outcome.lead_id)
     elif outcome.status == "duplicate":
@@ -173,9 +181,10 @@ def _save(lead: Lead, spam_reasons: list[str],
             outcome = Outcome("duplicate", repeat.reference, original.id, repeat.id,
                               original.reference)
         else:
-            # Scored before the INSERT, so the score is in it (no UPDATE); the lead is not in
-            # the database yet, so the repeat count is the same as after.
-            scoring.refresh(lead)
+            # Scored before the INSERT, so the score is in it (no UPDATE). No repeats to
+            # count: find_original just found no lead of this mobile in a window at least
+            # as wide as the score's (spam aside; merged ones would have been followed).
+            scoring.refresh(lead, repeats=0)
             _add(lead)
             stages.record_created(lead)
             outcome = Outcome("new", lead.reference, lead.id)

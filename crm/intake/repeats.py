@@ -5,10 +5,11 @@ counts it. Every channel (form, embed, API, agent entry, import) asks find_origi
 """
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import func, literal, or_, select, union_all, update
+from sqlalchemy import bindparam, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import joinedload
 
 from crm import choices
@@ -33,34 +34,15 @@ def find_original(lead: Lead) -> Original | None:
     protection period (客户保护期, crm.intake.policy), whatever the repeat window."""
     repeat_since = lead.created_at - repeat_window()
     protected_since = lead.created_at - policy.current().protection
-    since = min(repeat_since, protected_since)
-
-    def newest(matched_on: str, *conditions):
-        # The protection only ever lengthens the window, only for leads an agent brought in,
-        # and only by the prospect's own mobile or WeChat ID (not a company + contact match).
-        in_window = Lead.created_at >= repeat_since
-        if protected_since < repeat_since and matched_on != "company":
-            in_window = or_(in_window, Lead.sourced_by_id.is_not(None))
-        return (select(Lead.id, Lead.reference, Lead.merged_into_id,
-                       literal(matched_on).label("matched_on"))
-                .where(Lead.created_at >= since, in_window, Lead.status != "spam", *conditions)
-                .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1).subquery())
-
-    # One round trip, a branch per key, each served by its own index (ix_lead_mobile_created,
-    # ix_lead_wechat_created, ix_lead_company_contact_created) on the widest window, the rest
-    # a filter; an OR of keys would defeat them. Only the id and reference: the whole row is
-    # not needed to link a repeat.
-    branches = []
-    if lead.mobile_e164:
-        branches.append(newest("mobile", Lead.mobile_e164 == lead.mobile_e164))
-    if is_wechat_id(lead.wechat_id):
-        branches.append(newest("wechat", Lead.wechat_id == lead.wechat_id))
-    if lead.company and lead.contact_name:
-        branches.append(newest("company", Lead.company == lead.company,
-                               Lead.contact_name == lead.contact_name))
-    if not branches:
+    keys = (bool(lead.mobile_e164), is_wechat_id(lead.wechat_id),
+            bool(lead.company and lead.contact_name))
+    if not any(keys):
         return None
-    rows = db.session.execute(union_all(*(select(branch) for branch in branches))).all()
+    stmt = _lookup(*keys, protected_longer=protected_since < repeat_since)
+    rows = db.session.execute(stmt, {
+        "since": min(repeat_since, protected_since), "repeat_since": repeat_since,
+        "mobile": lead.mobile_e164, "wechat": lead.wechat_id, "company": lead.company,
+        "contact": lead.contact_name}).all()
     by_key = {row.matched_on: row for row in rows}
     row = by_key.get("mobile") or by_key.get("wechat") or by_key.get("company")
     if row is None:
@@ -72,6 +54,38 @@ def find_original(lead: Lead) -> Original | None:
         if survivor is not None:
             return Original(survivor.id, survivor.reference, row.matched_on)
     return Original(row.id, row.reference, row.matched_on)
+
+
+@lru_cache(maxsize=16)
+def _lookup(mobile: bool, wechat: bool, company: bool, protected_longer: bool):
+    """find_original's statement for one combination of keys, built once per process (it
+    runs on every inquiry) with its values as parameters.
+
+    One round trip, a branch per key, each served by its own index (ix_lead_mobile_created,
+    ix_lead_wechat_created, ix_lead_company_contact_created) on the widest window, the rest
+    a filter; an OR of keys would defeat them. Only the id and reference: the whole row is
+    not needed to link a repeat."""
+    def newest(matched_on: str, *conditions):
+        # The protection only ever lengthens the window, only for leads an agent brought in,
+        # and only by the prospect's own mobile or WeChat ID (not a company + contact match).
+        in_window = Lead.created_at >= bindparam("repeat_since")
+        if protected_longer and matched_on != "company":
+            in_window = or_(in_window, Lead.sourced_by_id.is_not(None))
+        return (select(Lead.id, Lead.reference, Lead.merged_into_id,
+                       literal(matched_on).label("matched_on"))
+                .where(Lead.created_at >= bindparam("since"), in_window, Lead.status != "spam",
+                       *conditions)
+                .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1).subquery())
+
+    branches = []
+    if mobile:
+        branches.append(newest("mobile", Lead.mobile_e164 == bindparam("mobile")))
+    if wechat:
+        branches.append(newest("wechat", Lead.wechat_id == bindparam("wechat")))
+    if company:
+        branches.append(newest("company", Lead.company == bindparam("company"),
+                               Lead.contact_name == bindparam("contact")))
+    return union_all(*(select(branch) for branch in branches))
 
 
 def protected_until(lead: Lead) -> datetime | None:

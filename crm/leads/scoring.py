@@ -154,7 +154,7 @@ def _filled(lead: Lead, name: str) -> bool:
     return value not in (None, "")
 
 
-def refresh(lead: Lead) -> int:
-    """Store the score on the lead (the caller commits)."""
-    lead.score = compute(lead).value
+def refresh(lead: Lead, repeats: int | None = None) -> int:
+    """Store the score on the lead (the caller commits); `repeats` when the caller knows it."""
+    lead.score = compute(lead, repeats).value
     return lead.score

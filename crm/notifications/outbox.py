@@ -101,14 +101,29 @@ def _stamp(lead: Lead) -> int:
     return int(lead.assigned_at.timestamp()) if lead.assigned_at else 0
 
 
-def queue_assignment(lead: Lead, agent: User, team: Team | None, senior: User | None) -> list[int]:
+def queue_assignment(lead: Lead, agent: User, team: Team | None, senior: User | None,
+                     channels_seen: dict | None = None) -> list[int]:
+    """Notices of a new assignment. A routing batch passes `channels_seen`, so the channels of
+    an agent and team are read once per batch, not once per lead."""
+    def channels(users: list[User], of_team: Team | None) -> list[NotificationChannel]:
+        if channels_seen is None:
+            return _channels(users, of_team)
+        key = (tuple(u.id for u in users), of_team.id if of_team else None)
+        if key not in channels_seen:
+            channels_seen[key] = _channels(users, of_team)
+        return channels_seen[key]
+
+    to_agent = channels([agent], team)
+    to_senior = channels([senior], None) if senior is not None else []
+    if not to_agent and not to_senior:
+        return []  # nobody set up a channel: nothing to word
     with default_locale():
         text = summary(lead)
-        ids = _queue(lead, f"assigned:{_stamp(lead)}", _channels([agent], team),
+        ids = _queue(lead, f"assigned:{_stamp(lead)}", to_agent,
                      gettext("New lead %(ref)s for %(agent)s", ref=lead.reference, agent=agent.name),
                      text)
-        if senior is not None:
-            ids += _queue(lead, "escalation", _channels([senior], None),
+        if to_senior:
+            ids += _queue(lead, "escalation", to_senior,
                           gettext("Big project %(ref)s: escalated to you", ref=lead.reference), text)
     return ids
 

@@ -418,7 +418,8 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
             log.error("routing batch of %d found a lead already routed; rolled back", len(updates))
             db.session.rollback()
             return {}
-        note_ids = [i for args in notes for i in outbox.queue_assignment(*args)]
+        seen: dict = {}
+        note_ids = [i for args in notes for i in outbox.queue_assignment(*args, channels_seen=seen)]
     db.session.commit()
     outbox.send_soon(note_ids)
     for line in lines:

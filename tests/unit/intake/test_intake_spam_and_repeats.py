@@ -204,3 +204,18 @@ def test_listing_and_attribution_are_captured_from_the_link(client, db):
     # A malformed listing in the link is dropped, not shown as an error the prospect can't fix.
     assert 'name="listing_id" type="hidden" value=""' in client.get(
         "/inquiry?listing=abc").get_data(as_text=True)
+
+
+def test_a_new_lead_is_scored_without_a_second_look_for_repeats(client, db, monkeypatch):
+    """find_original has just looked: a new lead has no repeats to count (one statement less
+    on every inquiry); the stored score is the one a full count gives."""
+    from crm.leads import scoring
+    monkeypatch.setattr(scoring, "repeat_count",
+                        lambda lead: pytest.fail("counted repeats of a brand-new lead"))
+    response = client.post("/inquiry", data={"contact_name": "刘先生", "mobile": "13391219793",
+                                             "consent": "y", "annual_tax_wan": "300",
+                                             "company": "湖州某某科技有限公司"})
+    assert response.status_code == 302
+    monkeypatch.undo()
+    lead = db.session.scalars(select(Lead)).one()
+    assert lead.score == scoring.compute(lead).value > 0

@@ -100,3 +100,29 @@ def test_a_batch_is_bounded(db):
     leads = [LeadFactory() for _ in range(6)]
     assert len(engine.route_batch(leads[5].id, more=2)) == 3
     assert owners(db, leads).count(None) == 3
+
+
+def test_a_batch_reads_an_agents_channels_once_and_notifies_every_lead(db, monkeypatch):
+    from crm.models import Notification, NotificationChannel
+    from crm.notifications import outbox
+    monkeypatch.setattr(outbox, "send_soon", lambda ids: None)  # queued is what is tested
+    team = TeamFactory()
+    agent = UserFactory(team=team)
+    db.session.add(NotificationChannel(kind="email", target="a@example.cn", user_id=agent.id))
+    db.session.commit()
+    reads = []
+    original = outbox._channels
+    monkeypatch.setattr(outbox, "_channels", lambda *a: reads.append(a) or original(*a))
+    leads = [LeadFactory() for _ in range(5)]
+    engine.route_batch(leads[0].id, more=10)
+    assert len(reads) == 1  # not one per lead
+    notified = db.session.scalars(select(Notification.lead_id)).all()
+    assert sorted(notified) == sorted(lead.id for lead in leads)
+
+
+def test_a_batch_with_no_channels_words_no_notice(db, monkeypatch):
+    from crm.notifications import outbox
+    monkeypatch.setattr(outbox, "summary", lambda lead: pytest.fail("worded for nobody"))
+    UserFactory()
+    leads = [LeadFactory() for _ in range(3)]
+    assert len(engine.route_batch(leads[0].id, more=10)) == 3
