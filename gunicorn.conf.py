@@ -15,6 +15,10 @@ keepalive = 5
 max_requests = 5000          # recycle workers now and then: bounded memory
 max_requests_jitter = 500
 accesslog = "-"
+# CRM_WEB_PRELOAD=1 loads the app once in the master and forks the workers from it: they share
+# its pages instead of each importing everything (bench/README.md, "Load": PSS). Then a new
+# release needs a restart: a HUP re-forks the old code.
+preload_app = os.environ.get("CRM_WEB_PRELOAD") == "1"
 forwarded_allow_ips = os.environ.get("CRM_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
@@ -23,3 +27,13 @@ def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_fork(server, worker):
+    if preload_app:
+        # Connections the master may have opened while loading the app must not be shared
+        # by the forked workers (SQLAlchemy: "Using Connection Pools with Multiprocessing").
+        from crm.extensions import db
+        with server.app.wsgi().app_context():
+            for engine in db.engines.values():
+                engine.dispose(close=False)

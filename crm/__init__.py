@@ -48,11 +48,16 @@ def _finish_config(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from crm import models  # noqa: F401  (registers every model with the metadata)
-    from crm.extensions import babel, csrf, db, login_manager, migrate
+    from crm.extensions import babel, csrf, db, login_manager
     from crm.jobs import init_celery
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    if os.environ.get("FLASK_RUN_FROM_CLI") == "true" or app.testing:
+        # Only `flask db …` and the tests migrate. Flask-Migrate brings Alembic and Mako
+        # (about 15 MiB in every process): gunicorn and Celery never load them.
+        from flask_migrate import Migrate
+        Migrate(app, db, directory=os.path.join(app.root_path, "..", "migrations"),
+                render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_selected_locale,
                    default_translation_directories="translations")

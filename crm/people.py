@@ -2,7 +2,6 @@
 the password rules."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from zxcvbn import zxcvbn
 
 from crm.extensions import db
 from crm.models import Role, Team, User
@@ -32,6 +31,7 @@ def password_weakness(password: str, *known: str):
         return _l("At most %(n)d characters, please.", n=MAX_PASSWORD_LENGTH)
     hints = [word for value in known if value for word in (value, *value.split("@"))]
     # zxcvbn's cost grows with length; the first 64 characters decide any real password.
+    from zxcvbn import zxcvbn  # its word lists are ~10 MiB: loaded when a password is set
     if zxcvbn(password[:64], user_inputs=hints)["score"] < MIN_PASSWORD_SCORE:
         return _l("This password is easy to guess (a common word, a pattern, or your name "
                   "or email). Use a few unrelated words or a longer phrase.")

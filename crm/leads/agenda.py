@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
-from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -120,6 +119,7 @@ def user_for_feed(token: str) -> User | None:
 
 def feed(user: User, host: str) -> bytes:
     """The user's visits (from 30 days ago on) and timed follow-ups as iCalendar."""
+    from icalendar import Calendar, Event  # only for a calendar app fetching the feed
     now = utcnow()
     tz = _tz()
     cal = Calendar()

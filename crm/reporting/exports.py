@@ -18,9 +18,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -156,6 +153,8 @@ def _width(column: Column) -> int:
 
 class _XlsxWriter:
     def __init__(self):
+        # openpyxl (~6 MiB) only in the process that writes a workbook, not in every worker.
+        from openpyxl import Workbook
         self.book = Workbook(write_only=True)
         self.sheet = None
         self.titles = set()
@@ -166,12 +165,14 @@ class _XlsxWriter:
             name = name[:26] + f"_{len(self.titles)}"
         self.titles.add(name)
         self.sheet = self.book.create_sheet(name)
+        from openpyxl.utils import get_column_letter
         # Widths before the first row (a write-only sheet cannot change them later).
         for i, column in enumerate(columns, start=1):
             self.sheet.column_dimensions[get_column_letter(i)].width = _width(column)
         self.sheet.append([_header(c) for c in columns])
 
     def row(self, values):
+        from openpyxl.cell import WriteOnlyCell
         cells = []
         for v in values:
             if isinstance(v, str):
