@@ -4,7 +4,7 @@ name (crm.leads.search._reference_start_clause), in the queue's order, whichever
 queue_search picks. tests/integration/test_queue_search_pg.py runs check_reference_starts
 on PostgreSQL."""
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 import time_machine
