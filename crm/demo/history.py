@@ -384,7 +384,10 @@ def seed_history(n_leads: int, seed_value: int = 7,
         for counter, offset in enumerate(offsets):
             created = (start + timedelta(seconds=offset)).astimezone(UTC)
             if created >= now:
-                created = now - timedelta(seconds=rng.uniform(60, 3600 * 6))
+                # Earlier today, never yesterday: the reference carries today's date
+                # (the queue finds a reference's start by the days of created_at).
+                back = timedelta(seconds=rng.uniform(60, 3600 * 6))
+                created = now - min(back, (now - start) / 2)
             reference = _reference(day, counter)
             if reference in taken:
                 reference = _reference(day, counter + 31 ** 4)

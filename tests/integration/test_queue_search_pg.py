@@ -2,10 +2,14 @@
 of search_text, the awaiting-contact index): the same leads, in the same order, as the
 unsearched queue, whichever plan queue_search picks (tests/unit/leads/test_queue_search_plans.py)."""
 import pytest
-from sqlalchemy import text
+import time_machine
+from sqlalchemy import select, text
 
 from crm.extensions import db
+from crm.leads.search import lead_search_clause
+from crm.models import Lead
 from tests.unit.leads.test_queue_search_plans import check_plans
+from tests.unit.leads.test_reference_search import NOW, check_reference_starts
 
 pytestmark = pytest.mark.integration
 
@@ -28,3 +32,28 @@ def test_search_indexes_exist_and_answer_short_and_long_queries(pg_app):
         plan = "\n".join(db.session.scalars(text(f"EXPLAIN SELECT id FROM lead WHERE {clause}")))
         assert index in plan, plan
     db.session.rollback()
+
+
+@pytest.mark.parametrize("few", [2000, 0], ids=["from-ids", "index-free"])
+def test_a_reference_start_finds_the_references_starting_with_it_on_postgresql(pg_app,
+                                                                                monkeypatch, few):
+    with time_machine.travel(NOW, tick=False):
+        check_reference_starts(pg_app, pg_app.test_client(), db, monkeypatch, few)
+
+
+def test_a_reference_start_is_walked_as_a_created_at_range(pg_app):
+    """CF2512 newest first: a backward walk of a created_at index within December 2025's
+    Shanghai days, not the trigram index (bench/README.md has the plans at a million
+    leads: the walk stops after a page)."""
+    stmt = (select(Lead.id).where(lead_search_clause("CF2512", indexed=False))
+            .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(51))
+    compiled = stmt.compile(dialect=db.engine.dialect)
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    db.session.execute(text("SET LOCAL TimeZone = 'UTC'"))  # how the plan prints the bounds
+    plan = "\n".join(row[0] for row in db.session.connection().exec_driver_sql(
+        "EXPLAIN " + str(compiled), compiled.params))
+    db.session.rollback()
+    assert "Index Scan Backward using ix_lead_created_report" in plan, plan
+    assert "created_at >= '2025-11-30 16:00:00+00'" in plan, plan
+    assert "created_at < '2025-12-31 16:00:00+00'" in plan, plan
+    assert "trgm" not in plan, plan

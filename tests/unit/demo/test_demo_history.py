@@ -1,4 +1,8 @@
 """`flask crm seed-demo` at scale: 18 months of consistent history, bulk-loaded."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import time_machine
 from sqlalchemy import func, select
 
 from crm.leads.stages import PIPELINE
@@ -14,7 +18,10 @@ def check_history(db, n):
     by_lead = {}
     for row in rows:
         by_lead.setdefault(row.lead_id, {})[row.stage] = row.reached_at
+    shanghai = ZoneInfo("Asia/Shanghai")
     for lead in leads.values():
+        # A reference carries its lead's day (the queue searches its start by created_at).
+        assert lead.reference[2:8] == f"{lead.created_at.astimezone(shanghai):%y%m%d}", lead.reference
         got = by_lead.get(lead.id, {})
         if lead.status == "spam":
             assert got == {} and lead.assigned_to_id is None
@@ -47,6 +54,14 @@ def test_history_seed_on_sqlite(runner, db):
     assert db.session.scalar(select(func.count()).select_from(Team)) == 8
     assert db.session.scalars(select(User).where(User.email == "admin@example.com")).one().role == "admin"
     assert len({lead.reference for lead in leads.values()}) == 1200
+
+
+def test_history_seeded_just_after_midnight_keeps_references_on_their_day(runner, db):
+    """Today's leads drawn later than now are moved earlier: never into yesterday."""
+    with time_machine.travel(datetime(2026, 12, 1, 17, 30, tzinfo=timezone.utc), tick=False):
+        result = runner.invoke(args=["crm", "seed-demo", "--leads", "3000"])  # 01:30 Shanghai
+    assert result.exit_code == 0, result.output
+    check_history(db, 3000)
 
 
 def test_small_default_still_routes_through_the_routing_service(runner, db):
