@@ -1,6 +1,7 @@
 """Thin task wrappers: they take ids and call services; every one is safe to run twice."""
 import logging
 import smtplib
+import time
 from datetime import date
 
 from celery import shared_task
@@ -21,9 +22,12 @@ log = logging.getLogger(__name__)
              max_retries=8)
 def route_lead(self, lead_id: int) -> int | None:
     # This lead, and the backlog behind it when a burst outruns the workers: the inquiries
-    # that found this task waiting did not publish their own (crm.jobs.enqueue_routing).
-    routing_task_started()
+    # that found this task waiting (its mark stays set while it lingers) did not publish
+    # their own (crm.jobs.enqueue_routing).
     more = current_app.config["CRM_ROUTING_BATCH"] - 1
+    if more and not self.request.is_eager:
+        time.sleep(current_app.config["CRM_ROUTING_LINGER_SECONDS"])
+    routing_task_started()
     routed = engine.route_batch(lead_id, more=more)
     if more and len(routed) >= more:
         # A full batch (its own lead may have been routed already): more may wait behind it.
