@@ -1,4 +1,5 @@
 """gunicorn settings for Changfang CRM: `gunicorn -c gunicorn.conf.py 'crm:create_app()'`."""
+import gc
 import multiprocessing
 import os
 
@@ -29,6 +30,13 @@ def child_exit(server, worker):
         multiprocess.mark_process_dead(worker.pid)
 
 
+def pre_fork(server, worker):
+    if preload_app:
+        # Keep the loaded app's objects out of the collector's reach, so that a collection
+        # in a worker does not write to (and so copy) every page it shares with the master.
+        gc.freeze()
+
+
 def post_fork(server, worker):
     if preload_app:
         # Connections the master may have opened while loading the app must not be shared
@@ -37,3 +45,4 @@ def post_fork(server, worker):
         with server.app.wsgi().app_context():
             for engine in db.engines.values():
                 engine.dispose(close=False)
+        server.log.info("Worker %s forked from the preloaded app", worker.pid)

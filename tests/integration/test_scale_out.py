@@ -71,3 +71,22 @@ def test_two_web_instances_and_two_workers_route_every_lead_once_and_fairly(pg_a
     finally:
         for service in services:
             service.stop()
+
+
+def test_a_preloaded_web_serves_from_workers_forked_after_loading(pg_app, migrated):
+    """CRM_WEB_PRELOAD=1 (the small server's setting): the workers are forked from a master
+    that loaded the app; each must use its own database connections, not the master's."""
+    _site, api_key = make_site()
+    env = {**migrated, "CRM_RATELIMIT_PER_API_KEY": "100000 per minute", "CRM_WEB_PRELOAD": "1"}
+    web = Gunicorn(env, "preloaded", workers=2)
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(lambda i: post_inquiry(web.url, api_key, i, f"pre-{i}"),
+                                    range(20)))
+        assert [a.status for a in answers] == [201] * 20
+        audit = audit_leads(migrated["DATABASE_URL"])
+        assert audit.leads == 20 and audit.references == {a.json()["reference"] for a in answers}
+        # Loaded once, in the master: each worker came from it, its pool reset (post_fork).
+        assert web.output().count("forked from the preloaded app") == 2
+    finally:
+        web.stop()
