@@ -9,6 +9,7 @@ them by name and does not import them; only the in-process mode (no broker: demo
 tests) loads them, because there the task runs right here.
 """
 import logging
+import uuid
 from functools import lru_cache
 
 import redis
@@ -75,11 +76,17 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
 
-def _routing_mark() -> tuple[redis.Redis, str] | None:
+def _routing_mark(publishing: bool = True) -> tuple[redis.Redis, str] | None:
     config = current_app.config
-    if config["CELERY"].get("task_always_eager") or config["CRM_ROUTING_BATCH"] <= 1:
+    if config["CELERY"].get("task_always_eager"):
         return None  # in-process: each lead is routed right here, as it is committed
+    if publishing and config["CRM_ROUTING_BATCH"] <= 1:
+        return None  # a task routes only its own lead: every lead needs its own task
     return _redis(config["REDIS_URL"]), f"{config['CELERY']['task_default_queue']}:routing-waiting"
+
+
+# Delete the mark only if it is still the one this inquiry set.
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 def enqueue_routing(lead_id: int) -> bool:
@@ -89,23 +96,34 @@ def enqueue_routing(lead_id: int) -> bool:
     the mark *before* it looks for them (routing_task_started). So if the mark is already
     set when this lead has been committed, the task that set it has not looked yet and will
     find this lead: a burst costs one publish instead of one per lead. If Redis cannot
-    say, publish (and if the broker is down too, the sweeper routes the lead later).
+    say, publish (and if the broker is down too, the sweeper routes the lead later); if
+    the publish fails, the mark goes, so the next inquiry tries again.
     """
     mark = _routing_mark()
+    token = None
     if mark is not None:
         client, key = mark
+        token = uuid.uuid4().hex
         try:
-            if not client.set(key, lead_id, nx=True, ex=ROUTING_MARK_SECONDS):
+            if not client.set(key, token, nx=True, ex=ROUTING_MARK_SECONDS):
                 return True
         except redis.RedisError:
-            pass
-    return enqueue(ROUTE_TASK, lead_id)
+            token = None
+    if enqueue(ROUTE_TASK, lead_id):
+        return True
+    if token is not None:
+        try:
+            client.eval(_RELEASE, 1, key, token)
+        except redis.RedisError:
+            pass  # it expires within ROUTING_MARK_SECONDS; the sweeper covers the gap
+    return False
 
 
 def routing_task_started() -> None:
     """Called by a routing task before it picks its batch: leads committed from now on
-    may not be in it, so the next one publishes a task again."""
-    mark = _routing_mark()
+    may not be in it, so the next one publishes a task again. (Whatever this worker's
+    batch size: a web process with another setting may have set the mark.)"""
+    mark = _routing_mark(publishing=False)
     if mark is not None:
         client, key = mark
         try:

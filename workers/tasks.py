@@ -29,9 +29,12 @@ def route_lead(self, lead_id: int) -> int | None:
         time.sleep(current_app.config["CRM_ROUTING_LINGER_SECONDS"])
     routing_task_started()
     routed = engine.route_batch(lead_id, more=more)
-    if more and len(routed) >= more:
-        # A full batch (its own lead may have been routed already): more may wait behind it.
-        enqueue_routing(lead_id)
+    if more and routed.others_taken >= more:
+        enqueue_routing(lead_id)  # a full batch: more may wait behind it
+    if not routed.own_taken and not self.request.is_eager and engine.still_waiting(lead_id):
+        # Its row was locked by another transaction (SKIP LOCKED passed it by): look again
+        # soon rather than leave it to the sweeper.
+        raise self.retry(countdown=1)
     return routed.get(lead_id)
 
 

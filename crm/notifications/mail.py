@@ -6,7 +6,7 @@ from email.utils import formataddr, make_msgid
 
 from flask import current_app, render_template
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.i18n import default_locale
@@ -32,10 +32,16 @@ def _message(lead: Lead) -> EmailMessage:
 
 
 def send_auto_reply(lead_id: int) -> bool:
-    """Send once per lead. The row is locked while sending, so two runs cannot both send;
-    a crash between sending and committing may send it again (at-least-once)."""
+    """Send once per lead. Two runs take turns on a lock of this lead's auto-reply, so they
+    cannot both send; a crash between sending and committing may send it again
+    (at-least-once). Not the lead's row lock: sending can take seconds, and routing passes
+    a locked lead by (SKIP LOCKED), which would leave it to the sweeper."""
     config = current_app.config
-    lead = db.session.scalars(select(Lead).where(Lead.id == lead_id).with_for_update()).first()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(
+            func.hashtext(f"auto-reply:{lead_id}"))))
+    lead = db.session.scalars(select(Lead).where(Lead.id == lead_id)
+                              .execution_options(populate_existing=True)).first()
     if (lead is None or lead.auto_reply_sent_at is not None or not lead.email
             or lead.status == "spam" or not config.get("MAIL_SERVER")):
         db.session.rollback()

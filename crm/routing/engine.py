@@ -337,6 +337,20 @@ def route_lead(lead_id: int) -> int | None:
     return route_batch(lead_id).get(lead_id)
 
 
+class Routed(dict):
+    """{lead id: agent id, or None when it waits in a pool} for the leads a batch routed;
+    `own_taken` and `others_taken` say what it locked: a batch that took `more` others may
+    have left more behind it, and a task whose own lead was not taken may need to look again."""
+    own_taken: bool = False
+    others_taken: int = 0
+
+
+def still_waiting(lead_id: int) -> bool:
+    """Is this lead still new and unrouted (e.g. another transaction held its row)?"""
+    return db.session.scalar(select(Lead.id).where(
+        Lead.id == lead_id, Lead.routed_at.is_(None), Lead.status == "new")) is not None
+
+
 def _lock_batch(lead_id: int, more: int) -> list[Lead]:
     """Lock this lead and up to `more` other fresh unrouted ones (SKIP LOCKED: a lead
     another worker holds is left to it). Leads waiting in a team's pool (team_id set)
@@ -354,7 +368,7 @@ def _lock_batch(lead_id: int, more: int) -> list[Lead]:
     return leads
 
 
-def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
+def route_batch(lead_id: int, more: int = 0) -> Routed:
     """Route this lead and up to `more` other unrouted ones, in one transaction.
 
     Under a burst, each routing task clears the backlog behind it: the rules, agents and
@@ -362,9 +376,12 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
     id or None} for the leads this call routed (or left in a pool).
     """
     leads = _lock_batch(lead_id, more)
+    routed = Routed()
+    routed.own_taken = any(lead.id == lead_id for lead in leads)
+    routed.others_taken = len(leads) - routed.own_taken
     if not leads:
         db.session.rollback()
-        return {}
+        return routed
     with default_locale():
         rules = active_rules()  # once: the rule picks the team whose lock is taken next
         roster = Roster()        # agents and counts are read from it after the team locks
@@ -378,14 +395,13 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
             plan.append((lead, rule, team))
         if not plan:
             db.session.rollback()
-            return {}
+            return routed
         _lock_teams(sorted({team.id for _, _, team in plan}))
         # The round-robin stamps are taken under the lock: a clock read before it could
         # be older than the stamp another worker wrote meanwhile, and the same agent would
         # come up twice. Within a batch each lead gets its own later stamp, so the
         # round-robin turns as it would one lead at a time.
         start = utcnow()
-        routed: dict[int, int | None] = {}
         updates, notes, lines = [], [], []
         for i, (lead, rule, _team) in enumerate(plan):
             now = start + timedelta(microseconds=i)
@@ -417,7 +433,7 @@ def route_batch(lead_id: int, more: int = 0) -> dict[int, int | None]:
             # Cannot happen while the rows are locked; if it ever does, write nothing.
             log.error("routing batch of %d found a lead already routed; rolled back", len(updates))
             db.session.rollback()
-            return {}
+            return Routed()
         seen: dict = {}
         note_ids = [i for args in notes for i in outbox.queue_assignment(*args, channels_seen=seen)]
     db.session.commit()
