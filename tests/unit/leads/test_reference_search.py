@@ -3,7 +3,6 @@ references starting with it, through a created_at range of the Shanghai days its
 name (crm.leads.search._reference_start_clause), in the queue's order, whichever plan
 queue_search picks. tests/integration/test_queue_search_pg.py runs check_reference_starts
 on PostgreSQL."""
-import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -13,6 +12,7 @@ from crm.leads import search
 from crm.models import InquiryRepeat
 from tests.conftest import Auth
 from tests.factories import LeadFactory, TeamFactory, UserFactory
+from tests.unit.leads.test_queue_search_plans import _walk
 
 NOW = datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc)
 
@@ -47,23 +47,6 @@ def test_the_span_is_made_of_shanghai_days():
     assert search.reference_span("2513", "Asia/Shanghai") is None
 
 
-def _refs(html: str) -> list[str]:
-    section = html[html.index('id="queue"'):] if 'id="queue"' in html else ""
-    return re.findall(r'class="ref">(CF[^<]+)<', section)
-
-
-def _walk(client, **params) -> list[str]:
-    seen, query = [], dict(params)
-    for _ in range(20):
-        html = client.get("/agent/leads", query_string=query).get_data(as_text=True)
-        seen += _refs(html)
-        nxt = re.search(r'href="/agent/leads\?[^"]*after=([^"&]+)', html)
-        if not nxt:
-            return seen
-        query = {**params, "after": nxt.group(1)}
-    raise AssertionError(f"the pages never end: {seen}")
-
-
 def _utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
@@ -94,11 +77,11 @@ def check_reference_starts(app, client, db, monkeypatch, few: int):
 
     auth = Auth(client)
     auth.login("boss@example.com")
-    unsearched = _walk(client, tab="all")
+    unsearched = _walk(client, "/agent/leads", tab="all")
     assert len(unsearched) == 11
 
     def found(q):
-        result = _walk(client, tab="all", q=q)
+        result = _walk(client, "/agent/leads", tab="all", q=q)
         assert result == [ref for ref in unsearched if ref in result], q  # the queue's order
         return set(result)
     year_2025 = {late, *december, june, original}
