@@ -1,5 +1,7 @@
 """Every Flask extension, created unbound; create_app() binds them."""
-from flask_babel import Babel
+from functools import cached_property
+
+import flask_babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -23,4 +25,28 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+class _RequestDomain(flask_babel.Domain):
+    """The request's catalog, looked up once. Stock Flask-Babel resolves the locale and its
+    catalog again for every string (a queue page translates about 250): a fifth of the page's
+    time. The memo is the context's `babel_translations`, which Flask-Babel's own
+    force_locale() and refresh() reset whenever the locale changes."""
+
+    def get_translations(self):
+        ctx = flask_babel._get_current_context()
+        if ctx is None:
+            return super().get_translations()
+        translations = getattr(ctx, "babel_translations", None)
+        if translations is None:
+            translations = ctx.babel_translations = super().get_translations()
+        return translations
+
+
+class Babel(flask_babel.Babel):
+    @cached_property
+    def domain_instance(self):
+        return _RequestDomain(domain=self.domain)
+
+
 babel = Babel()
