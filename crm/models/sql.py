@@ -264,7 +264,10 @@ def grouped_stats_sets(session, source: Select, sets: Sequence[Sequence[str]],
     if session.get_bind().dialect.name != "postgresql":
         return [list(session.execute(grouped_stats("sqlite", source, keys, aggregates,
                                                    measures))) for keys in sets]
-    sub = source.subquery("src")
+    # OFFSET 0 keeps the source a subquery of its own: flattened, PostgreSQL read a long
+    # range through the (agent, team) index for the sort order, a heap fetch per row (3.9 s
+    # against 2.0 s over 18 months at a million leads).
+    sub = source.offset(0).subquery("src")
     keys = list(dict.fromkeys(k for s in sets for k in s))
     columns = [sub.c[k] for k in keys]
     # grouping(a, b, …): a bit per key, most significant first, set when the key is NOT
