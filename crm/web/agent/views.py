@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -47,12 +48,16 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 # --- the queue -------------------------------------------------------------------------
 
 def _scope_agents() -> list[User]:
-    """Active agents and managers the current user manages (reassign targets, filters)."""
+    """Active agents and managers the current user manages (reassign targets, filters);
+    read once per request (the queue's filter and reassign forms both list them)."""
     if not current_user.is_manager:
         return []
-    return list(db.session.scalars(
-        select(User).where(User.role.in_((Role.AGENT, Role.MANAGER)), User.active.is_(True),
-                           access.managed_users_clause(current_user)).order_by(User.name)))
+    if "scope_agents" not in g:
+        g.scope_agents = list(db.session.scalars(
+            select(User).where(User.role.in_((Role.AGENT, Role.MANAGER)),
+                               User.active.is_(True), access.managed_users_clause(current_user))
+            .order_by(User.name)))
+    return g.scope_agents
 
 
 def _filter_form() -> tuple[QueueFilterForm, str, queue.Filters]:

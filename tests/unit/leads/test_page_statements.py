@@ -18,6 +18,9 @@ from tests.factories import LeadFactory, TeamFactory, UserFactory, make_site
 LEAD_PAGE_BOUND = 16
 # 10 today: the listing and its linked leads, its photos, and its sent / asked / visited numbers.
 LISTING_PAGE_BOUND = 11
+# 13 today for a manager's queue (tab "all"): login, the page of leads with their owners,
+# the tab badges, the members for the forms, settings.
+QUEUE_PAGE_BOUND = 16
 
 
 @contextmanager
@@ -130,3 +133,33 @@ def test_a_listing_page_runs_as_many_statements_for_many_linked_leads_as_for_one
     assert "第0机械有限公司" in html and "第5机械有限公司" in html
     assert "第1机械有限公司" not in html and "第29机械有限公司" not in html
     assert len(statements) <= LISTING_PAGE_BOUND
+
+
+def test_a_managers_queue_page_runs_as_many_statements_for_many_leads_as_for_few(
+        client, auth, db):
+    team = TeamFactory()
+    agents = [UserFactory(team=team) for _ in range(5)]
+    UserFactory(team=team, email="boss@example.com", role="manager")
+    now = utcnow()
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            LeadFactory(team=team, assigned_to=agents[i % len(agents)],
+                        company=f"第{i}精密机械有限公司", created_at=now - timedelta(hours=i))
+        db.session.commit()
+
+    auth.login("boss@example.com")
+    counts = {}
+    for label, n, start in (("few", 2, 0), ("many", 40, 2)):
+        add(n, start)
+        client.get("/agent/leads?tab=all")  # warm the caches (settings, policy)
+        with counting(db) as statements:
+            html = client.get("/agent/leads?tab=all").get_data(as_text=True)
+        counts[label] = statements
+    assert "第41精密机械有限公司" in html and html.count('name="lead_ids"') == 42
+    # Who owns each lead is shown without a query per row; the manager's members (filter
+    # and reassign forms) are read once.
+    assert len(counts["many"]) == len(counts["few"]) <= QUEUE_PAGE_BOUND, counts
+    members = [s for s in counts["many"]
+               if s.rstrip().endswith(("ORDER BY user.name", 'ORDER BY "user".name'))]
+    assert len(members) == 1, members
