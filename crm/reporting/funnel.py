@@ -113,10 +113,9 @@ def overall(scope: Scope) -> FunnelRow:
 
 
 def funnel(scope: Scope, dimension_key: str | None = None, limit: int | None = 50) -> FunnelReport:
-    report = FunnelReport(overall(scope))
     dim = dimensions.get(dimension_key)
     if dim is None:
-        return report
+        return FunnelReport(overall(scope))
     expr = dim.expression().label("key")
     stmt = (select(expr, *stage_counts()).where(*scope.leads())
             .group_by(expr).order_by(func.count().desc(), expr))
@@ -124,11 +123,14 @@ def funnel(scope: Scope, dimension_key: str | None = None, limit: int | None = 5
         stmt = stmt.limit(limit)
     rows = list(db.session.execute(stmt))
     names = dim.display([r.key for r in rows])
-    report.dimension = dim
-    report.rows = [_row(r.key, names[r.key], r._mapping) for r in rows]
-    if limit and len(rows) == limit:
+    shown = [_row(r.key, names[r.key], r._mapping) for r in rows]
+    complete = not limit or len(rows) < limit
+    # Every group is shown (the empty key is a group too): the totals are their sums, and
+    # the range is read once, not twice (the funnel by region over 18 months: two scans of
+    # 970,000 leads before).
+    report = FunnelReport(_sum(shown) if complete else overall(scope), dim, shown)
+    if not complete:
         # Everything past the top N, by difference from the totals (still no lead loaded).
-        shown = report.rows
         counts = [report.overall.counts[i] - sum(r.counts[i] for r in shown)
                   for i in range(len(PIPELINE))]
         if counts[0] > 0:
@@ -136,3 +138,8 @@ def funnel(scope: Scope, dimension_key: str | None = None, limit: int | None = 5
                                       report.overall.lost - sum(r.lost for r in shown),
                                       report.overall.open - sum(r.open for r in shown))
     return report
+
+
+def _sum(rows: list[FunnelRow]) -> FunnelRow:
+    return FunnelRow(None, "", [sum(r.counts[i] for r in rows) for i in range(len(PIPELINE))],
+                     sum(r.lost for r in rows), sum(r.open for r in rows))

@@ -43,6 +43,34 @@ def test_funnel_breakdowns(data):
     assert by_agent == {"乙": 3, "甲": 2, "丙": 1}
 
 
+def test_a_breakdowns_totals_are_the_funnels_and_a_whole_one_reads_the_range_once(data):
+    from sqlalchemy import event
+
+    plain = funnel.funnel(Scope(**NOV)).overall
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+    event.listen(_db.engine, "before_cursor_execute", keep)
+    try:
+        whole = funnel.funnel(Scope(**NOV), "region")   # 4 groups, under the top 50
+        statements_whole = len([s for s in statements if "FROM lead" in s])
+        statements.clear()
+        cut = funnel.funnel(Scope(**NOV), "region", limit=2)  # the top 2 and "(others)"
+        statements_cut = len([s for s in statements if "FROM lead" in s])
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", keep)
+    for report in (whole, cut):
+        assert (report.overall.counts, report.overall.lost, report.overall.open) == \
+            (plain.counts, plain.lost, plain.open)
+    assert whole.others is None and len(whole.rows) == 4
+    assert statements_whole == 1 and statements_cut == 2
+    assert len(cut.rows) == 2 and cut.rows[0].key == "33"  # ties: NULLs sort apart by dialect
+    shown = [sum(r.counts[i] for r in cut.rows) for i in range(len(plain.counts))]
+    assert [a + b for a, b in zip(shown, cut.others.counts)] == plain.counts
+    assert cut.others.counts[0] == 2
+
+
 def test_speed_to_lead(data):
     report = speed.speed(Scope(**NOV), sla_minutes=30)
     o = report.overall
