@@ -194,13 +194,12 @@ def _slices(user: User, tab: str, today: date) -> list:
             return [true()]
         if len(parts) == 1:  # a manager who manages nothing
             return parts
-        team, strays = parts
-        # Members' leads filed under another team are rare; the planner cannot know that
-        # (it guesses a hundred thousand), so they are looked up first, by their index;
-        # none (the usual case), no second slice (its five bucket queries and its count
-        # would find nothing, a millisecond each).
-        ids = list(db.session.scalars(select(Lead.id).where(strays)))
-        return [team, Lead.id.in_(ids)] if ids else [team]
+        # No strays (the usual case): no second slice (its five bucket queries and its
+        # count would find nothing, a millisecond each).
+        ids = access.stray_lead_ids(user)
+        if ids == []:
+            return [parts[0]]
+        return [parts[0], parts[1] if ids is None else Lead.id.in_(ids)]
     return [tab_clause(user, tab, today)]
 
 

@@ -49,7 +49,10 @@ class Scope:
     team_ids: tuple[int, ...] | None = None  # None: every team
     agent_id: int | None = None
     now: datetime = field(default_factory=utcnow)
-    member_ids: tuple[int, ...] = ()  # with team_ids: also the leads these users hold
+    # With team_ids, also the leads the teams' members hold under another team: by id when
+    # few (access.stray_lead_ids), else as every lead these members hold.
+    stray_ids: tuple[int, ...] = ()
+    member_ids: tuple[int, ...] = ()
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
@@ -60,8 +63,11 @@ class Scope:
         conditions = []
         if self.team_ids is not None:
             team = Lead.team_id.in_(self.team_ids) if self.team_ids else false()
-            conditions.append(or_(team, Lead.assigned_to_id.in_(self.member_ids))
-                              if self.member_ids else team)
+            if self.stray_ids:
+                team = or_(team, Lead.id.in_(self.stray_ids))
+            if self.member_ids:
+                team = or_(team, Lead.assigned_to_id.in_(self.member_ids))
+            conditions.append(team)
         if self.agent_id is not None:
             conditions.append(Lead.assigned_to_id == self.agent_id)
         return conditions
@@ -75,7 +81,8 @@ class Scope:
         return conditions
 
     def with_range(self, start: date, end: date) -> "Scope":
-        return Scope(start, end, self.tz, self.team_ids, self.agent_id, self.now, self.member_ids)
+        return Scope(start, end, self.tz, self.team_ids, self.agent_id, self.now,
+                     self.stray_ids, self.member_ids)
 
 
 def scope_for(user: User, start: date, end: date, tz: str, team_id: int | None = None,
@@ -85,8 +92,14 @@ def scope_for(user: User, start: date, end: date, tz: str, team_id: int | None =
         return Scope(start, end, tz, (team_id,) if team_id else None, agent_id, now)
     if user.is_manager:
         # What access.lead_scope() lets the manager see; an agent filter narrows it further.
+        # The team's leads walk the team's report index; its members' leads elsewhere are
+        # looked up apart (an OR of team and owner made every report read the whole range).
         teams = (user.team_id,) if user.team_id else ()
-        return Scope(start, end, tz, teams, agent_id, now, tuple(access.managed_user_ids(user)))
+        ids = access.stray_lead_ids(user)
+        if ids is None:
+            return Scope(start, end, tz, teams, agent_id, now,
+                         member_ids=tuple(access.managed_user_ids(user)))
+        return Scope(start, end, tz, teams, agent_id, now, stray_ids=tuple(ids))
     return Scope(start, end, tz, None, user.id, now)
 
 

@@ -2,6 +2,7 @@
 
 The data set is tests/report_data.py (its comments say what each lead is for).
 """
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -217,6 +218,37 @@ def test_scopes_narrow_the_figures(data):
     assert total(data["m2"]) == 1
     assert total(data["a"]) == 2
     assert total(data["a"], agent_id=data["b"].id, team_id=data["t2"].id) == 2
+
+
+def test_a_managers_scope_is_the_team_plus_members_leads_filed_elsewhere(data, monkeypatch):
+    from crm import access
+
+    def scope(user, **kw):
+        return scope_for(user, NOV["start"], NOV["end"], TZ, now=NOW, **kw)
+
+    def where(s) -> str:
+        return " AND ".join(str(c.compile(compile_kwargs={"literal_binds": True}))
+                            for c in s.who())
+    # No member holds a lead under another team: the team alone, which a report reads on
+    # the team's index (an OR with the owner column read the whole range).
+    assert "assigned_to_id" not in where(scope(data["m1"]))
+    assert funnel.funnel(scope(data["m1"])).overall.total == 5
+    # 甲 (team 一组) holds L1, now filed under 二组: both managers see it.
+    stray = _db.session.scalar(select(Lead).where(Lead.assigned_to_id == data["a"].id)
+                               .order_by(Lead.created_at))
+    stray.team_id = data["t2"].id
+    _db.session.commit()
+    assert scope(data["m1"]).stray_ids == (stray.id,)
+    assert funnel.funnel(scope(data["m1"])).overall.total == 5
+    assert funnel.funnel(scope(data["m2"])).overall.total == 2
+    assert funnel.funnel(scope(data["m1"], agent_id=data["a"].id)).overall.total == 2
+    # Many strays: named by their owners instead of listed one by one; the same figures.
+    monkeypatch.setattr(access, "STRAYS_LISTED", 0)
+    many = scope(data["m1"])
+    assert many.stray_ids == () and data["a"].id in many.member_ids
+    assert funnel.funnel(many).overall.total == 5
+    listed = dataclasses.replace(many, member_ids=(), stray_ids=(stray.id,))
+    assert dashboard.dashboard(many, 30).by_status == dashboard.dashboard(listed, 30).by_status
 
 
 def test_dashboard_agrees_with_the_reports(data):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from crm import access
 from crm.leads import queue
 from crm.models import Activity, AuditLog, Lead
 from crm.models.types import utcnow
@@ -66,7 +67,8 @@ def _walk(client, url: str) -> list[str]:
     return seen
 
 
-def test_pages_merge_owned_escalated_open_and_closed_leads_in_one_order(app, client, auth, db):
+def test_pages_merge_owned_escalated_open_and_closed_leads_in_one_order(app, client, auth, db,
+                                                                       monkeypatch):
     """The queue queries owned and escalated leads, open and closed ones, apart (each on its
     own index); the pages must still be one order: urgency, then newest first."""
     app.config["LEADS_PER_PAGE"] = 2
@@ -94,6 +96,9 @@ def test_pages_merge_owned_escalated_open_and_closed_leads_in_one_order(app, cli
                                              escalated_won, lost, stray]
     auth.logout()
     auth.login("boss@example.com")
+    assert _walk(client, "/agent/leads?tab=all") == [due, new, won, qualified, lost, stray]
+    # Too many strays to list by id: the same queue from their clause.
+    monkeypatch.setattr(access, "STRAYS_LISTED", 0)
     assert _walk(client, "/agent/leads?tab=all") == [due, new, won, qualified, lost, stray]
 
 
