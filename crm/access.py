@@ -81,16 +81,16 @@ def lead_scope_parts(user: User) -> list | None:
 STRAYS_LISTED = 1000
 
 
-def stray_lead_ids(user: User) -> list[int] | None:
+def stray_lead_ids(user: User, parts: list | None = None) -> list[int] | None:
     """The ids of a manager's members' leads filed under another team (an agent moved teams,
     a lead routed by another team's rule); [] when none, None when more than STRAYS_LISTED
-    (the caller then uses lead_scope_parts()'s clause).
+    (the caller then uses lead_scope_parts()'s clause, which it may pass in as `parts`).
 
     Few by nature, but no planner can know it (it guesses a hundred thousand): looked up
     first on ix_lead_owner_team (0.1 ms at a million leads), the rest of a query walks one
     team's index instead of an OR of two columns that walks none.
     """
-    parts = lead_scope_parts(user)
+    parts = lead_scope_parts(user) if parts is None else parts
     if parts is None or len(parts) < 2:
         return []
     # No LIMIT: with one, PostgreSQL expects to stop early (it guesses a hundred thousand

@@ -196,7 +196,7 @@ def _slices(user: User, tab: str, today: date) -> list:
             return parts
         # No strays (the usual case): no second slice (its five bucket queries and its
         # count would find nothing, a millisecond each).
-        ids = access.stray_lead_ids(user)
+        ids = access.stray_lead_ids(user, parts)
         if ids == []:
             return [parts[0]]
         return [parts[0], parts[1] if ids is None else Lead.id.in_(ids)]

@@ -242,7 +242,10 @@ def test_a_managers_scope_is_the_team_plus_members_leads_filed_elsewhere(data, m
     assert funnel.funnel(scope(data["m1"])).overall.total == 5
     assert funnel.funnel(scope(data["m2"])).overall.total == 2
     assert funnel.funnel(scope(data["m1"], agent_id=data["a"].id)).overall.total == 2
-    # Many strays: named by their owners instead of listed one by one; the same figures.
+    # As many strays as may be listed: listed; one more: named by their owners instead of
+    # one by one, with the same figures.
+    monkeypatch.setattr(access, "STRAYS_LISTED", 1)
+    assert scope(data["m1"]).stray_ids == (stray.id,)
     monkeypatch.setattr(access, "STRAYS_LISTED", 0)
     many = scope(data["m1"])
     assert many.stray_ids == () and data["a"].id in many.member_ids
