@@ -77,7 +77,8 @@ def main() -> None:
                         help="planner setting for the database (1.1: data in RAM or on SSD; "
                              "PostgreSQL's default is 4)")
     parser.add_argument("--no-explain", action="store_true")
-    parser.add_argument("--only", help="comma-separated parts of case labels to run")
+    parser.add_argument("--only", help="comma-separated parts of case labels to run "
+                        "('floors': the long-range floors)")
     args = parser.parse_args()
 
     url = ensure_database(args.admin_url, args.db)
@@ -191,6 +192,8 @@ def main() -> None:
         if target is not None:
             statements[label] = capture(app, db, event, clients[who], path)
 
+    if not only or "floors" in only:
+        floors(app, db, args.runs)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     if not args.no_explain:
         explain(app, db, statements)
@@ -207,6 +210,43 @@ def months_ago(months: int) -> date:
 
 
 BENCH_LISTING = "bench: 长兴单层厂房 (200 linked leads)"
+
+
+def floors(app, db, runs: int) -> None:
+    """What exact figures cost over a long range before any page work: one statement each,
+    timed in the database session (no request, no rendering). The exact percentiles are
+    the floor of the dashboard and of speed to lead: no rewrite of the pages can go under it
+    while the median and p90 are exact (percentile_cont sorts every duration of the range)."""
+    from datetime import datetime
+
+    from sqlalchemy import func, select
+
+    from crm.models.sql import grouped_stats
+    from crm.reporting import speed
+    from crm.reporting.scope import Scope
+
+    print("\nfloors: one statement each, admin, no page around it")
+    for months in (18, 24):
+        scope = Scope(months_ago(months), today(), now=datetime.now().astimezone())
+        statements = {
+            "read the range once: count(*)": select(func.count()).where(*scope.leads()),
+            "exact percentiles (assignment, contact)": grouped_stats(
+                "postgresql", speed._source(scope, 30), [], lambda c: [],
+                {"assign_s": speed.PS, "contact_s": speed.PS}),
+        }
+        for name, statement in statements.items():
+            times = []
+            with app.app_context():
+                for i in range(runs + 2):
+                    speed.room_to_sort()
+                    started = time.perf_counter()
+                    db.session.execute(statement).all()
+                    if i >= 2:  # two warm-up runs
+                        times.append((time.perf_counter() - started) * 1000)
+                    db.session.rollback()
+            label = f"{name}, {months} months"
+            print(f"{label:<49} {statistics.median(times):8.1f} {p95(times):8.1f} "
+                  f"{max(times):8.1f}", flush=True)
 
 
 def page_fixtures(db) -> tuple[int, int]:

@@ -31,6 +31,7 @@ from crm.models.sql import (
 )
 from crm.models.types import UTCDateTime
 from crm.reporting import dimensions
+from crm.reporting.overlap import beside
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table, minutes
 
@@ -177,6 +178,9 @@ def room_to_sort() -> None:
 
 
 def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> SpeedReport:
+    # The hours' counts run beside the percentiles (crm.reporting.overlap); their rows are
+    # labelled here, in the request's language.
+    hour_rows = beside(lambda: _hour_rows(scope, sla_minutes)) if "hour" in parts else None
     room_to_sort()
     keys = [k for k in ("agent", "team") if k in parts]
     # The total, per agent and per team from one scan of the range (grouping sets).
@@ -187,9 +191,8 @@ def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> Sp
                          else SpeedRow(None, ""))
     for key, rows in zip(keys, keyed):
         setattr(report, f"by_{key}", _keyed(rows, key))
-    if "hour" in parts:
-        report.by_hour, report.by_weekday, report.heatmap = _by_hour_and_weekday(scope,
-                                                                              sla_minutes)
+    if hour_rows is not None:
+        report.by_hour, report.by_weekday, report.heatmap = _by_hour_and_weekday(hour_rows())
     return report
 
 
@@ -210,14 +213,19 @@ def hour_and_weekday_rows(cells) -> tuple[list[SpeedRow], list[SpeedRow]]:
     return list(hours.values()), list(days.values())
 
 
-def _by_hour_and_weekday(scope: Scope, sla_minutes: int):
-    """One GROUP BY hour (at most 24 groups a day); the hour-of-day and weekday totals are
-    sums of those groups, in local time."""
+def _hour_rows(scope: Scope, sla_minutes: int) -> list[tuple]:
+    """One GROUP BY hour (at most 24 groups a day): (local hour start, leads, assigned,
+    contacted, within, breached) rows."""
     src = _source(scope, sla_minutes, times=False, local=True).subquery()
     rows = db.session.execute(select(src.c.hour_start, *_aggregates(src.c))
                               .group_by(src.c.hour_start))
-    cells = hour_cells(((local_hour(r.hour_start, scope.tz), r.leads, r.assigned, r.contacted,
-                         r.within, r.breached) for r in rows))
+    return [(local_hour(r.hour_start, scope.tz), r.leads, r.assigned, r.contacted, r.within,
+             r.breached) for r in rows]
+
+
+def _by_hour_and_weekday(rows: list[tuple]):
+    """The hour-of-day and weekday totals: sums of the hours' rows, in local time."""
+    cells = hour_cells(rows)
     hours, days = hour_and_weekday_rows((h, d, *v) for (h, d), v in cells.items())
     return hours, days, [(h, d, v[0], v[3], v[4]) for (h, d), v in sorted(cells.items())]
 
