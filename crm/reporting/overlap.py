@@ -12,6 +12,7 @@ report), so reading some of them on another connection changes nothing the figur
 promise. SQLite (the embedded default and the unit tests' in-memory databases, which
 another connection would not see) runs the work in place.
 """
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -22,9 +23,10 @@ from crm.extensions import db
 
 T = TypeVar("T")
 
-# Two threads per process: a report starts one side statement, and a sync worker serves
-# one request at a time. Threads start on first use, so a forked worker makes its own.
-_SIDE = ThreadPoolExecutor(max_workers=2, thread_name_prefix="report-side")
+# Two threads per process: a report starts one side statement, and the server has two
+# cores. Threads start on first use, so a forked worker makes its own.
+_PREFIX = "report-side"
+_SIDE = ThreadPoolExecutor(max_workers=2, thread_name_prefix=_PREFIX)
 
 
 def beside(work: Callable[[], T]) -> Callable[[], T]:
@@ -32,7 +34,10 @@ def beside(work: Callable[[], T]) -> Callable[[], T]:
     for its result. On PostgreSQL it runs in another thread, in an app context and
     session of its own, released when it ends; an exception is raised by the waiter."""
     if (db.session.get_bind().dialect.name != "postgresql"
-            or not current_app.config.get("CRM_REPORT_OVERLAP", True)):
+            or not current_app.config.get("CRM_REPORT_OVERLAP", True)
+            # Work beside never waits for more work beside (two threads could wait on
+            # each other's queue): nested, it runs in place.
+            or threading.current_thread().name.startswith(_PREFIX)):
         result = work()
         return lambda: result
     app = current_app._get_current_object()

@@ -85,3 +85,13 @@ def test_an_error_beside_reaches_the_request_and_no_connection_stays_out(data):
         waiter()
     assert beside(lambda: threading.current_thread().name)().startswith("report-side")
     assert _db.engine.pool.checkedout() == out
+
+
+def test_work_beside_that_asks_for_more_runs_it_in_place(data):
+    """Two side threads each waiting for work queued behind the other would wait forever."""
+    def outer():
+        inner = beside(lambda: threading.current_thread().name)
+        return threading.current_thread().name, inner()
+
+    mine, nested = beside(outer)()
+    assert mine.startswith("report-side") and nested == mine
