@@ -8,6 +8,9 @@ concurrency, so the figures are the code's own:
 
 1. CPU and wall time per request of --timed API posts and --timed form posts, then per lead
    of engine.route_lead run in-process on those leads (what the Celery task calls).
+   Beside the API: the same SQL statements and two Redis round trips replayed at the
+   driver level (no Flask, no form, no ORM), and the bare baseline app in-process: what
+   the required work costs, and what load_bench.py divides by.
 2. Round trips of one more API post, form post and routing: what goes to PostgreSQL (each
    statement, the BEGIN psycopg sends before the first one, COMMIT, the pool's pre-ping) and
    every Redis command sent, listed (BENCH_VERBOSE=1: the PostgreSQL exchanges too).
@@ -105,6 +108,78 @@ def form_post(browser, tokens: tuple[str, str], i: int) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
+def floors(app, env: dict, client, api_key: str, n: int) -> None:
+    """Where an API inquiry's CPU goes, by what is left when layers are taken away:
+
+    - the bare baseline (bench/baseline_app.py: Flask, Flask-SQLAlchemy, one INSERT and a
+      commit), in-process on the same database: what load_bench.py divides by;
+    - the same statements ours sends (advisory lock, duplicate lookup, the lead, its stage
+      row, with their parameters, new mobile and reference each time) and two Redis round
+      trips (ours: the limiter's EVALSHA and the routing mark's SET), at the driver level,
+      no Flask, no form, no ORM: what the work costs with no Python application around it.
+    """
+    from sqlalchemy import event
+
+    from crm.extensions import db
+
+    seen: list = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, dict(parameters or {})))
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    api_post(client, api_key, 7_500_000)
+    event.remove(engine, "before_cursor_execute", keep)
+    assert [s.split()[0] for s, _ in seen] == ["SELECT", "SELECT", "INSERT", "INSERT"], seen
+
+    def fresh(i: int, parameters: dict) -> dict:
+        out = dict(parameters)
+        for key, value in parameters.items():
+            if isinstance(value, str) and "13397500000" in value:
+                out[key] = value.replace("13397500000", f"1339{7_600_000 + i:07d}")
+            if key == "reference":
+                out[key] = f"FLOOR{i:09d}"
+        return out
+
+    store = redis.Redis.from_url(env["REDIS_URL"])
+    with engine.connect() as conn:
+        def replay(i: int) -> None:
+            store.set(f"floor:{i % 50}", 1, ex=60)
+            lead_id = None
+            for statement, parameters in seen:
+                values = fresh(i, parameters)
+                if "lead_stage" in statement:
+                    values["lead_id"] = lead_id
+                result = conn.exec_driver_sql(statement, values)
+                if statement.startswith("INSERT INTO lead "):
+                    lead_id = result.scalar()
+            conn.commit()
+            store.set(f"floor-mark:{i % 50}", 1, nx=True, ex=60)
+        timed("  the same SQL + 2 Redis, no app", n, replay)
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import baseline_app
+    load_bench.seed_baseline(env["DATABASE_URL"].replace("+psycopg", ""))
+    os.environ["DATABASE_URL"], saved = env["DATABASE_URL"], os.environ.get("DATABASE_URL")
+    try:
+        bare = baseline_app.create_app()
+    finally:
+        if saved is None:
+            os.environ.pop("DATABASE_URL")
+        else:
+            os.environ["DATABASE_URL"] = saved
+    bare_client = bare.test_client()
+
+    def bare_post(i: int) -> None:
+        response = bare_client.post("/api/v1/inquiries", json={"mobile": f"1339{i:07d}",
+                                                               "contact_name": "刘先生"})
+        assert response.status_code == 201
+    for i in range(10):
+        bare_post(i)
+    timed("  the bare baseline (one INSERT)", n, bare_post)
+
+
 def timed(label: str, n: int, call) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     for i in range(n):
@@ -154,6 +229,7 @@ def main() -> None:
 
         print(f"\n{'in-process, one at a time':34} {'n':>5} {'CPU ms':>8} {'wall ms':>8}")
         timed("API POST /api/v1/inquiries", args.timed, lambda i: api_post(client, api_key, i))
+        floors(app, env, client, api_key, args.timed)
         timed("form POST /inquiry", args.timed, lambda i: form_post(browser, tokens, i))
         with app.app_context():
             unrouted = list(db.session.scalars(select(Lead.id).where(Lead.routed_at.is_(None))
