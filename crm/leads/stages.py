@@ -55,9 +55,20 @@ RECORDED = (*PIPELINE, "lost")
 RANK = {stage: i for i, stage in enumerate(PIPELINE)}
 
 
+def reached(lead: Lead, stage: str) -> bool:
+    """Whether `stage` is one the history records; if so, the lead's furthest pipeline stage
+    (stage_rank) takes it into account. The caller writes the LeadStage row."""
+    if stage not in RECORDED:
+        return False
+    rank = RANK.get(stage)
+    if rank is not None and rank > (lead.stage_rank or 0):
+        lead.stage_rank = rank
+    return True
+
+
 def record(lead: Lead, stage: str, when: datetime) -> None:
     """Note that `lead` is at `stage` as of `when` (a no-op if it was there before)."""
-    if stage not in RECORDED:
+    if not reached(lead, stage):
         return
     if lead.id is None:
         db.session.flush()
@@ -67,11 +78,9 @@ def record(lead: Lead, stage: str, when: datetime) -> None:
     db.session.execute(
         insert(LeadStage).values(lead_id=lead.id, stage=stage, reached_at=when)
         .on_conflict_do_nothing(index_elements=["lead_id", "stage"]))
-    rank = RANK.get(stage)
-    if rank is not None and rank > (lead.stage_rank or 0):
-        lead.stage_rank = rank
 
 
 def record_created(lead: Lead) -> None:
-    """A lead just captured is at its first stage (usually "new") since it was created."""
+    """A lead just captured is at its first stage (usually "new") since it was created.
+    (Intake writes this row in the lead's own INSERT: crm.intake.capture.)"""
     record(lead, lead.status or "new", lead.created_at)

@@ -248,11 +248,16 @@ class Lead(db.Model):
         return f"<Lead {self.reference}>"
 
 
-@event.listens_for(Lead, "before_insert")
-@event.listens_for(Lead, "before_update")
-def _refresh_search_text(_mapper, _connection, lead: Lead) -> None:
-    # One place keeps search_text in step with the fields it is made of, whoever writes them
-    # (intake, edits, imports, merges, erasure).
+def refresh_search_text(lead: Lead) -> None:
+    """One place keeps search_text in step with the fields it is made of, whoever writes
+    them: the ORM calls it on every insert and update (intake, edits, imports, merges,
+    erasure); intake's Core INSERT calls it itself."""
     from crm.inputs.text import search_key
     lead.search_text = search_key(lead.contact_name, lead.company, lead.usage, lead.region_text,
                                   lead.message)
+
+
+@event.listens_for(Lead, "before_insert")
+@event.listens_for(Lead, "before_update")
+def _refresh_search_text(_mapper, _connection, lead: Lead) -> None:
+    refresh_search_text(lead)
