@@ -16,6 +16,10 @@ from crm.routing import engine, sla
 
 log = logging.getLogger(__name__)
 
+# Full batches one routing task takes in a row before it hands over to the next task (about
+# a second of work at 50 leads a batch).
+DRAIN_BATCHES = 20
+
 
 @shared_task(name="workers.tasks.route_lead", bind=True,
              autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60,
@@ -29,8 +33,18 @@ def route_lead(self, lead_id: int) -> int | None:
         time.sleep(current_app.config["CRM_ROUTING_LINGER_SECONDS"])
     routing_task_started()
     routed = engine.route_batch(lead_id, more=more)
-    if more and routed.others_taken >= more:
-        enqueue_routing(lead_id)  # a full batch: more may wait behind it
+    full, progress = more and routed.others_taken >= more, len(routed) > 0
+    # A full batch: more wait behind it, so there is nothing to linger for. The next
+    # batches are taken at once, a transaction each, while they come full and route
+    # something (a lingering task per batch capped routing at one batch per linger).
+    for _ in range(DRAIN_BATCHES):
+        if not (full and progress):
+            break
+        routing_task_started()
+        following = engine.route_batch(lead_id, more=more)
+        full, progress = following.others_taken >= more, len(following) > 0
+    if full:
+        enqueue_routing(lead_id)  # still full: the next task takes over
     if not routed.own_taken and not self.request.is_eager and engine.still_waiting(lead_id):
         # Its row was locked by another transaction (SKIP LOCKED passed it by): look again
         # soon rather than leave it to the sweeper.

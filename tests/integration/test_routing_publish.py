@@ -42,6 +42,24 @@ def test_a_burst_publishes_one_task_and_every_lead_is_routed(pg_app, start_worke
                              .where(Lead.routed_at.is_(None))) == 0
 
 
+def test_a_full_batch_takes_the_backlog_behind_it_without_lingering(pg_app, monkeypatch):
+    """A task lingered before each batch of 50 and handed the next batch to a new task,
+    which lingered again: routing could not go faster than one batch per linger, and a
+    longer burst queued up behind it. Now one task takes the batches in a row."""
+    import workers.tasks as tasks
+    team = TeamFactory()
+    UserFactory(team=team, capacity=1000)
+    client = pg_app.test_client()
+    for i in range(260):
+        submit(client, i)
+    first = db.session.scalar(select(func.min(Lead.id)))
+    handed_on, slept = [], []
+    monkeypatch.setattr(tasks, "enqueue_routing", handed_on.append)
+    monkeypatch.setattr(tasks.time, "sleep", slept.append)
+    route_lead.apply(args=(first,), throw=True)
+    assert routed() == 260 and handed_on == [] and slept == []
+
+
 def test_after_a_task_starts_the_next_inquiry_publishes_again(pg_app):
     client = pg_app.test_client()
     submit(client, 1)
