@@ -228,6 +228,9 @@ def test_new_assignments_poll_fragment(client, auth, db):
     assert 'id="count-mine" hx-swap-oob="true">1</span>' in fresh
     assert "hx-swap-oob" not in empty
     assert 'id="count-mine">' in page
+    # The page itself has each badge once, in its tab: the poll's out-of-band copies were
+    # rendered too, loose under the tabs ("100" for counts 1, 0, 0).
+    assert page.count('id="count-mine"') == 1 and "hx-swap-oob" not in page
     assert client.get("/agent/leads/poll?since=garbage").status_code == 200
 
 
