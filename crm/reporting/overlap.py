@@ -34,7 +34,7 @@ def beside(work: Callable[[], T]) -> Callable[[], T]:
     for its result. On PostgreSQL it runs in another thread, in an app context and
     session of its own, released when it ends; an exception is raised by the waiter."""
     if (db.session.get_bind().dialect.name != "postgresql"
-            or not current_app.config.get("CRM_REPORT_OVERLAP", True)
+            or not current_app.config["CRM_REPORT_OVERLAP"]
             # Work beside never waits for more work beside (two threads could wait on
             # each other's queue): nested, it runs in place.
             or threading.current_thread().name.startswith(_PREFIX)):
