@@ -48,7 +48,7 @@ class Config:
                                                                "0.2"))
         # On PostgreSQL a report's slowest statement runs on a connection of its own beside
         # the others (crm.reporting.overlap): a report request then holds two connections.
-        self.CRM_REPORT_OVERLAP = os.environ.get("CRM_REPORT_OVERLAP", "1") != "0"
+        self.CRM_REPORT_OVERLAP = _bool("CRM_REPORT_OVERLAP", True)
         # Office hours that SLA deadlines count (working minutes on China's working days).
         self.WORKDAY_START = _clock(os.environ.get("CRM_WORKDAY_START", "09:00"))
         self.WORKDAY_END = _clock(os.environ.get("CRM_WORKDAY_END", "18:00"))

@@ -221,7 +221,8 @@ def _insert_new(lead: Lead) -> None:
     if staged and connection.dialect.name == "postgresql":
         lead.id = connection.execute(_lead_and_stage(frozenset(values)), values).scalar_one()
         return
-    lead.id = connection.execute(_lead_only(frozenset(values)), values).scalar_one()
+    # SQLite: the new id from the cursor (RETURNING would need SQLite 3.35).
+    lead.id = connection.execute(_lead_only(frozenset(values)), values).inserted_primary_key[0]
     if staged:  # SQLite: no INSERT inside a WITH
         connection.execute(_stage_row(), {"lead_id": lead.id, "status": lead.status,
                                           "created_at": lead.created_at})
@@ -236,14 +237,15 @@ _LEAD_COLUMNS = frozenset(Lead.__table__.columns.keys())
 @lru_cache(maxsize=32)
 def _lead_only(columns: frozenset):
     table = Lead.__table__
-    return (insert(table).values({table.c[c]: bindparam(c, type_=table.c[c].type)
-                                  for c in sorted(columns)})
-            .returning(table.c.id, table.c.created_at, table.c.status))
+    return insert(table).values({table.c[c]: bindparam(c, type_=table.c[c].type)
+                                 for c in sorted(columns)})
 
 
 @lru_cache(maxsize=32)
 def _lead_and_stage(columns: frozenset):
-    new = _lead_only(columns).cte("new_lead")
+    table = Lead.__table__
+    new = (_lead_only(columns).returning(table.c.id, table.c.created_at, table.c.status)
+           .cte("new_lead"))
     return (insert(LeadStage.__table__)
             .from_select(["lead_id", "stage", "reached_at"],
                          select(new.c.id, new.c.status, new.c.created_at))
