@@ -221,11 +221,11 @@ def _insert_new(lead: Lead) -> None:
     if staged and connection.dialect.name == "postgresql":
         lead.id = connection.execute(_lead_and_stage(frozenset(values)), values).scalar_one()
         return
-    # SQLite: the new id from the cursor (RETURNING would need SQLite 3.35).
+    # SQLite: the new id from the cursor (RETURNING would need SQLite 3.35), and the stage
+    # row apart (no INSERT inside a WITH).
     lead.id = connection.execute(_lead_only(frozenset(values)), values).inserted_primary_key[0]
-    if staged:  # SQLite: no INSERT inside a WITH
-        connection.execute(_stage_row(), {"lead_id": lead.id, "status": lead.status,
-                                          "created_at": lead.created_at})
+    if staged:
+        stages.record_created(lead)
 
 
 _LEAD_COLUMNS = frozenset(Lead.__table__.columns.keys())
@@ -250,13 +250,6 @@ def _lead_and_stage(columns: frozenset):
             .from_select(["lead_id", "stage", "reached_at"],
                          select(new.c.id, new.c.status, new.c.created_at))
             .returning(LeadStage.__table__.c.lead_id))
-
-
-@lru_cache(maxsize=1)
-def _stage_row():
-    table = LeadStage.__table__
-    return insert(table).values(lead_id=bindparam("lead_id"), stage=bindparam("status"),
-                                reached_at=bindparam("created_at", type_=table.c.reached_at.type))
 
 
 def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
