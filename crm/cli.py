@@ -114,9 +114,10 @@ def _read_notice(year: int):
     import json
     import sys
 
+    from crm.inputs.text import decode_text
     from crm.workdays import notice
     try:
-        parsed = notice.parse(sys.stdin.read(), year)
+        parsed = notice.parse(decode_text(sys.stdin.buffer.read()), year)
     except notice.NoticeError as exc:
         raise click.ClickException(f"could not read the notice: {exc}") from None
     for day in parsed:

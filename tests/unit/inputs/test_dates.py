@@ -158,3 +158,19 @@ def test_a_calendar_day_at_the_edge_of_time_does_not_stop_the_sla_task(db, day):
         db.session.commit()
         assert sla.recompute_deadlines([day, date(2026, 12, 7)]) >= 0
         assert sla.recompute_deadlines([day]) >= 0
+
+
+def test_a_follow_up_stored_at_the_end_of_time_keeps_the_calendar_feed(client, db):
+    from crm.leads import agenda
+    with time_machine.travel(NOW, tick=False):
+        agent = UserFactory(email="me@example.com")
+        LeadFactory(assigned_to=agent, next_follow_up_on=date(9999, 12, 31),
+                    next_follow_up_at=datetime(9999, 12, 31, 15, 59, tzinfo=timezone.utc))
+        soon = LeadFactory(assigned_to=agent, next_follow_up_on=date(2026, 12, 8),
+                           next_follow_up_at=datetime(2026, 12, 8, 2, tzinfo=timezone.utc))
+        db.session.commit()
+        token = agenda.regenerate_feed_token(agent)
+        response = client.get(f"/calendar/{token}.ics")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert f"follow-up-{soon.id}@" in body and "9999" not in body

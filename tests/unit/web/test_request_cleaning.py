@@ -89,3 +89,13 @@ def test_decode_text():
     assert decode_text("厂房".encode("utf-16-be").join([b"\xfe\xff", b""])) == "厂房"
     assert decode_text(b"\xff\xfe" + "仓库".encode("utf-16-le")) == "仓库"
     assert decode_text(b"\xef\xbb\xbfok") == "ok"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig"])
+def test_cli_parse_notice_reads_a_notice_saved_on_chinese_windows(app, runner, encoding):
+    from tests.unit.workdays.test_notice import NOTICES
+    result = runner.invoke(args=["crm", "calendar", "parse-notice", "--year", "2026"],
+                           input=(NOTICES / "2026.txt").read_text().encode(encoding))
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert {"date": "2026-02-21", "kind": "holiday", "name": "春节"} in lines
