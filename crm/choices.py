@@ -76,6 +76,8 @@ LISTING_LINK_KINDS = {"recommended": _l("Recommended"), "site_visit": _l("Site v
 # What the buttons say before they are pressed (the kinds above say what was done).
 LISTING_LINK_ACTIONS = {"recommended": _l("Recommend it"), "site_visit": _l("Book a site visit")}
 
+IMPORT_STATUSES = {"uploaded": _l("Uploaded"), "queued": _l("Queued"), "running": _l("Importing"),
+                   "done": _l("Done")}
 ROLES = {"agent": _l("Agent"), "manager": _l("Manager"), "admin": _l("Admin")}
 
 
