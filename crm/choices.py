@@ -20,6 +20,13 @@ def to_sqm(value: Decimal | None, unit: str) -> Decimal | None:
     return (value * Decimal(str(SQM_PER_MU)) if unit == "mu" else value).quantize(Decimal("0.01"))
 
 
+def per_mu(amount: Decimal | None, sqm: Decimal | None) -> Decimal | None:
+    """An amount for a piece of land per 亩 of it (a land price in 万元/亩), to the cent."""
+    if amount is None or not sqm:
+        return None
+    return (amount * Decimal(str(SQM_PER_MU)) / sqm).quantize(Decimal("0.01"))
+
+
 CHANNELS = {"web": _l("Web form"), "api": _l("API"), "phone": _l("Phone"),
             "wechat": _l("WeChat"), "import": _l("Import")}
 # What an agent may pick when typing a lead in by hand.

@@ -139,8 +139,10 @@ def embed_list():
 
 def _render_public_list(embed):
     form = PublicListingFilter(formdata=request.args)
-    rows, older = inventory.available(_wanted(form), database_id(request.args.get("before", "")))
+    wanted = _wanted(form)
+    rows, older = inventory.available(wanted, database_id(request.args.get("before", "")))
     return render_template("listings/public_list.html", form=form, listings=rows, older=older,
+                           total=inventory.count_available(wanted),
                            covers=images.covers([row.id for row in rows]),
                            args={k: v for k, v in request.args.items() if k != "before" and v},
                            embed=embed)
