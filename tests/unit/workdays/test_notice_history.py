@@ -158,3 +158,16 @@ def test_the_confirm_page_warns_of_a_wrong_weekday_and_still_saves(client, auth,
     saved = client.post("/admin/calendar/notice",
                         data={"year": 2027, "text": text, "confirm": "yes"})
     assert saved.status_code == 302 and days.is_workday(date(2027, 2, 28))
+
+
+def test_the_confirm_page_shows_the_december_days_with_their_year(client, auth, db):
+    from tests.factories import UserFactory
+    UserFactory(email="root@example.com", role="admin")
+    db.session.commit()
+    auth.login("root@example.com")
+    page = client.post("/admin/calendar/notice", data={
+        "year": 2019, "text": (NOTICES / "2019.txt").read_text()}).get_data(as_text=True)
+    new_year = page.split('<th scope="row">元旦</th>')[1].split("</tr>")[0]
+    assert '<time datetime="2018-12-30">2018/12/30</time>' in new_year
+    assert '<time datetime="2019-01-01">1/1</time>' in new_year and "共 3 天" in new_year
+    assert '<time datetime="2018-12-29">2018/12/29</time>' in new_year
