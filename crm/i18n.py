@@ -84,7 +84,7 @@ def _stored_phrases() -> tuple[dict[str, str], tuple[tuple[str, re.Pattern, dict
                     or not any(path.endswith(".py") for path, _line in message.locations)):
                 continue
             if not _PLACEHOLDER.search(message.string):
-                plain[message.string] = message.id
+                plain.setdefault(message.string, message.id)
                 continue
             pattern, kinds, at = [], {}, 0
             for found in _PLACEHOLDER.finditer(message.string):
@@ -97,8 +97,9 @@ def _stored_phrases() -> tuple[dict[str, str], tuple[tuple[str, re.Pattern, dict
             pattern.append(re.escape(message.string[at:]))
             start = message.string[:_PLACEHOLDER.search(message.string).start()]
             formatted.append((start, re.compile("".join(pattern)), (message.id, kinds)))
-    # Longer literal starts first: the most specific phrase wins.
-    return plain, tuple(sorted(formatted, key=lambda f: -len(f[0])))
+    # The most words besides its parameters first: "按%(strategy)s分配给 %(agent)s。" before
+    # "按%(dimension)s".
+    return plain, tuple(sorted(formatted, key=lambda f: -len(_PLACEHOLDER.sub("", f[1].pattern))))
 
 
 def in_ui_language(body: str) -> str:
@@ -117,7 +118,9 @@ def in_ui_language(body: str) -> str:
             for start, pattern, (msgid, kinds) in formatted:
                 found = line.startswith(start) and pattern.fullmatch(line)
                 if found:
-                    values = {k: int(v) if kinds[k] == "d" else v
+                    # A parameter may be a phrase itself (轮询 in "按轮询分配给 …").
+                    values = {k: int(v) if kinds[k] == "d" else
+                              flask_babel.gettext(plain[v]) if v in plain else v
                               for k, v in found.groupdict().items()}
                     line = flask_babel.gettext(msgid, **values)
                     break

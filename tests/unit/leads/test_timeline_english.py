@@ -34,5 +34,5 @@ def test_system_notes_in_english_and_typed_words_as_typed(client, auth, db):
 def test_each_line_on_its_own(app):
     from crm.i18n import force_locale, in_ui_language
     with app.test_request_context("/?lang=en"), force_locale("en"):
-        text = in_ui_language("由 甲 录入，归其跟进。\n随便写的一行")
-    assert text == "Entered by 甲, who keeps it.\n随便写的一行"
+        text = in_ui_language("由 甲 录入，归其跟进。\n随便写的一行\n按轮询分配给 顾问0。")
+    assert text == "Entered by 甲, who keeps it.\n随便写的一行\n顾问0 chosen by round-robin."
