@@ -111,18 +111,23 @@ def create_site(name, origins):
 
 
 def _read_notice(year: int):
+    import calendar
     import json
     import sys
 
     from crm.inputs.text import decode_text
     from crm.workdays import notice
     try:
-        parsed = notice.parse(decode_text(sys.stdin.buffer.read()), year)
+        reading = notice.read(decode_text(sys.stdin.buffer.read()), year)
     except notice.NoticeError as exc:
         raise click.ClickException(f"could not read the notice: {exc}") from None
-    for day in parsed:
+    for day in reading.days:
         click.echo(json.dumps(day.as_json(), ensure_ascii=False))
-    return parsed
+    names = calendar.day_name  # English, as the CLI's other output
+    for wrong in reading.mismatches:
+        click.echo(f"warning: {wrong.day.isoformat()} is a {names[wrong.day.weekday()]}; "
+                   f"the notice says {names[wrong.said]}", err=True)
+    return reading.days
 
 
 @calendar_cli.command("parse-notice")

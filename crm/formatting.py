@@ -21,6 +21,14 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return value.astimezone(timezone.utc).strftime(fmt) + " UTC"
 
 
+def days_overdue(due: datetime | None) -> int | None:
+    """None while `due` is ahead; else the whole days it has passed (0 on its first day)."""
+    if due is None:
+        return None
+    late = datetime.now(timezone.utc) - due
+    return late.days if late.total_seconds() > 0 else None
+
+
 def local_date(value: datetime) -> date:
     """The CRM time zone's calendar day of an aware datetime."""
     try:

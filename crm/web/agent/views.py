@@ -25,6 +25,7 @@ from crm.formatting import from_local
 from crm.inputs.fields import database_id
 from crm.intake import lookup, message, repeats
 from crm.intake.capture import capture_by_agent
+from crm.intake.channel import pasted_channel
 from crm.leads import edit, export, followup, merge, queue, recommend, scoring, stages, visits
 from crm.listings import inventory, matching
 from crm.models import Activity, Lead, Listing, LostReason, Role, Team, User
@@ -223,6 +224,7 @@ def paste_message():
     form = AgentInquiryForm(formdata=None)
     found = message.read(pasted) if pasted.strip() else {}
     words = message.fill_form(form, pasted, found) if found else {}
+    form.channel.data = pasted_channel(pasted)
     if not words:
         flash(_("Nothing could be read from the pasted text; please fill in the form."), "error")
     return render_template("agent/new_lead.html", form=form, pasted=pasted, source_words=words,

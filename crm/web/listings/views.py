@@ -143,6 +143,7 @@ def _render_public_list(embed):
     rows, older = inventory.available(wanted, database_id(request.args.get("before", ""))) \
         if wanted is not None else ([], None)
     return render_template("listings/public_list.html", form=form, listings=rows, older=older,
+                           total=inventory.count_available(wanted) if wanted is not None else 0,
                            covers=images.covers([row.id for row in rows]),
                            args={k: v for k, v in request.args.items() if k != "before" and v},
                            embed=embed), 200 if wanted is not None else 400
