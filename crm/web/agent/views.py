@@ -22,6 +22,7 @@ from crm import access
 from crm.access import role_required
 from crm.extensions import db
 from crm.formatting import from_local
+from crm.inputs import building
 from crm.inputs.fields import database_id
 from crm.intake import lookup, message, repeats
 from crm.intake.capture import capture_by_agent
@@ -295,6 +296,7 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "protected_until": repeats.protected_until(lead),
         "asked_again": repeats.history(lead, database_id(request.args.get("repeats_before", ""))),
         "matches": matching.rank(lead) if can_work and lead.is_open else [],
+        "requirements": building.stated(lead),
         "links": inventory.links_of_lead(lead),
         "asked_listing": db.session.get(Listing, lead.listing_id) if lead.listing_id else None,
         "recommendations": recommend.of_lead(lead), "visit_requests": recommend.open_requests(lead),

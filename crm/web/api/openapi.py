@@ -1,6 +1,7 @@
 """The OpenAPI 3 document for the intake API, built from the same field table the API uses."""
 from flask import current_app, request
 
+from crm.inputs import building
 from crm.inputs.phone import mobile_pattern
 from crm.intake.forms import InquiryForm
 from crm.web.api.fields import FIELDS, SOMETHING_TO_READ
@@ -14,6 +15,14 @@ _TYPES = {
                          {"type": "string", "description": "e.g. \"5,000\" or \"30亩\"",
                           "pattern": "^([0-9][0-9,]{0,11}(\\.[0-9]{1,2})?"
                                      "(万元|万|元|平方米|平米|平|㎡|亩)?)?$"}]},
+    # A figure in the field's unit, or a string with the unit written (crm.inputs.building).
+    "measure": {"nullable": True,
+                "oneOf": [{"type": "number"},
+                          {"type": "string", "description": "e.g. \"8米\", \"10T\", \"2MVA\"",
+                           "pattern": "^([0-9]{1,6}(\\.[0-9]{1,2})?"
+                                      "(米|m|cm|吨|t|T|kVA|KVA|kva|千伏安|MVA|吨/㎡|t/㎡|kg/㎡)?)?$"}]},
+    "storey": {"type": "boolean", "nullable": True},
+    "flag": {"type": "boolean", "nullable": True},
     "integer": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "nullable": True},
     "eia": {"type": "boolean", "nullable": True},
     "consent": {"type": "boolean", "enum": [True]},
@@ -35,6 +44,11 @@ def _schema(name: str, field) -> dict:
     if field.kind == "number":  # the form's own limit, so the two cannot drift
         maximum = int(getattr(InquiryForm, field.form).kwargs["maximum"])
         schema["oneOf"] = [{**schema["oneOf"][0], "maximum": maximum}, schema["oneOf"][1]]
+    if field.kind == "measure":  # the shared definition's bounds (kVA is whole)
+        measure = building.MEASURES[field.form]
+        step = 1 if measure.whole else 0.01
+        schema["oneOf"] = [{"type": "number", "minimum": step, "maximum": int(measure.maximum)},
+                           schema["oneOf"][1]]
     if field.enum:
         schema["enum"] = list(field.enum)
     return schema
@@ -96,7 +110,9 @@ def openapi_document() -> dict:
                                 "area_unit": {"type": "string", "enum": ["sqm", "mu"],
                                               "description": "the unit the areas were given in"},
                                 "annual_tax_wan": {"type": "number"},
-                                "investment_wan": {"type": "number"}}},
+                                "investment_wan": {"type": "number"},
+                                **{name: {"type": "number", "description": measure.unit}
+                                   for name, measure in building.MEASURES.items()}}},
                     },
                 },
                 "ValidationErrors": {

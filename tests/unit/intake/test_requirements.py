@@ -1,6 +1,9 @@
 """Issue 28: the building's requirements on the need (层高, 单层, 行车, 配电, 承重, 独门独院,
 可分割) through the public form, the embed, agent entry, lead edit, the API and the importer."""
+import json
 from decimal import Decimal
+
+import pytest
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -9,6 +12,7 @@ from sqlalchemy import select
 from crm.inputs import building
 from crm.models import Lead
 from tests.conftest import errors_in
+from tests.factories import LeadFactory, UserFactory, make_site
 
 GOOD = {"contact_name": "刘先生", "mobile": "133 9121 9793", "consent": "y"}
 REQUIREMENTS = {"ceiling_height_m": "8米以上", "single_storey": "single", "crane_t": "10T",
@@ -58,3 +62,159 @@ def test_odd_figures_are_refused_next_to_the_field_and_kept(client, db):
     # The group opens by itself when something in it is wrong.
     assert 'id="requirements" open' in html
     assert db.session.scalars(select(Lead)).all() == []
+
+
+def test_the_embed_and_agent_entry_take_them_too(client, auth, db):
+    site, _key = make_site()
+    html = client.get(f"/embed/inquiry?site={site.public_key}").get_data(as_text=True)
+    assert 'id="requirements"' in html
+    assert client.post(f"/embed/inquiry?site={site.public_key}",
+                       data={**GOOD, "power_kva": "500千伏安"}).status_code == 302
+    assert _lead(db).power_kva == 500
+    UserFactory(email="me@example.com")
+    auth.login("me@example.com")
+    assert 'id="requirements"' in client.get("/agent/leads/new").get_data(as_text=True)
+    response = client.post("/agent/leads/new", data={
+        "contact_name": "周女士", "mobile": "13800138000", "consent": "y", "channel": "phone",
+        "ceiling_height_m": "800cm", "needs_crane": "y", "single_storey": "any"})
+    assert response.status_code == 302
+    lead = db.session.scalars(select(Lead).where(Lead.contact_name == "周女士")).one()
+    assert lead.ceiling_height_m == Decimal("8") and lead.needs_crane is True
+    assert lead.crane_t is None and lead.single_storey is False
+
+
+def test_the_lead_edit_shows_changes_and_audits_them(client, auth, db):
+    me = UserFactory(email="me@example.com")
+    lead = LeadFactory(assigned_to=me, mobile_e164="+8613391219793",
+                       mobile_display="133 9121 9793", power_kva=630, standalone=True)
+    auth.login("me@example.com")
+    form = client.get(f"/agent/leads/{lead.id}/edit").get_data(as_text=True)
+    assert 'id="requirements" open' in form and 'value="630' in form
+    data = {"contact_name": lead.contact_name, "mobile": "133 9121 9793", "needs_eia": "unknown",
+            "power_kva": "1250kVA", "floor_load_t": "2吨", "standalone": "y"}
+    assert client.post(f"/agent/leads/{lead.id}/edit", data=data).status_code == 302
+    db.session.refresh(lead)
+    assert lead.power_kva == 1250 and lead.floor_load_t == Decimal("2") and lead.standalone
+    page = client.get(f"/agent/leads/{lead.id}?lang=en").get_data(as_text=True)
+    assert "Power at least (kVA): 1250 kVA" in page and "Floor load at least (t/㎡): 2 t/㎡" in page
+    assert "Standalone compound (独门独院)" in page
+
+
+# --- the API ------------------------------------------------------------------------------
+
+@pytest.fixture
+def api_key(app):
+    return make_site()[1]
+
+
+def _api(client, key, body):
+    return client.post("/api/v1/inquiries", data=json.dumps(body), headers={"X-Api-Key": key},
+                       content_type="application/json")
+
+
+def test_the_api_takes_and_echoes_the_requirements(client, db, api_key):
+    body = {"contact_name": "刘先生", "mobile": "13391219793", "consent": True,
+            "ceiling_height_m": 8, "single_storey": True, "crane_t": "10吨", "power_kva": "2MVA",
+            "floor_load_t": 3, "standalone": True, "divisible": False, "needs_crane": None}
+    response = _api(client, api_key, body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["understood"] == {
+        "ceiling_height_m": 8.0, "crane_t": 10.0, "power_kva": 2000.0, "floor_load_t": 3.0}
+    lead = _lead(db)
+    assert (lead.ceiling_height_m, lead.single_storey, lead.needs_crane, lead.crane_t) == (
+        Decimal("8"), True, True, Decimal("10"))
+    assert (lead.power_kva, lead.floor_load_t, lead.standalone, lead.divisible) == (
+        2000, Decimal("3"), True, None)
+
+
+def test_a_json_number_is_in_the_fields_unit_and_odd_ones_are_refused(client, db, api_key):
+    # 5 as a JSON number is 5 kVA (the field's unit); "5" as text could be MVA: refused.
+    ok = _api(client, api_key, {**GOOD, "consent": True, "power_kva": 5})
+    assert ok.status_code == 201 and _lead(db).power_kva == 5
+    bad = _api(client, api_key, {**GOOD, "consent": True, "mobile": "13800138000", "power_kva": "5",
+                        "ceiling_height_m": 80, "floor_load_t": "500kW", "single_storey": "yes",
+                        "standalone": 1})
+    assert bad.status_code == 422
+    errors = bad.get_json()["errors"]
+    assert set(errors) == {"single_storey", "standalone"}  # JSON types first
+    bad = _api(client, api_key, {**GOOD, "consent": True, "mobile": "13800138000", "power_kva": "5",
+                        "ceiling_height_m": 80, "floor_load_t": "20kN/㎡"})
+    assert set(bad.get_json()["errors"]) == {"power_kva", "ceiling_height_m", "floor_load_t"}
+
+
+def test_the_openapi_document_describes_them(client):
+    schema = client.get("/api/v1/openapi.json").get_json()
+    props = schema["components"]["schemas"]["Inquiry"]["properties"]
+    assert props["power_kva"]["oneOf"][0] == {"type": "number", "minimum": 1, "maximum": 200000}
+    assert props["ceiling_height_m"]["oneOf"][0]["maximum"] == 30
+    assert props["standalone"]["type"] == "boolean"
+    created = schema["components"]["schemas"]["Created"]["properties"]["understood"]
+    assert "power_kva" in created["properties"]
+
+
+# --- odd values: never a 500, never stored in the wrong unit -----------------------------
+
+_UNITS = {  # written unit → (field, factor to the stored unit)
+    "ceiling_height_m": {"": 1, "米": 1, "m": 1, "M": 1, "cm": Decimal("0.01"), "厘米": Decimal("0.01")},
+    "crane_t": {"": 1, "吨": 1, "t": 1, "T": 1},
+    "power_kva": {"kVA": 1, "KVA": 1, "千伏安": 1, "MVA": 1000, "兆伏安": 1000},
+    "floor_load_t": {"": 1, "吨": 1, "t/㎡": 1, "吨/平": 1, "kg/㎡": Decimal("0.001"),
+                     "公斤/平米": Decimal("0.001")},
+}
+
+figures = st.decimals(min_value=0, max_value=100000, places=2, allow_nan=False)
+measured = st.sampled_from(sorted(_UNITS)).flatmap(
+    lambda name: st.tuples(st.just(name), figures, st.sampled_from(sorted(_UNITS[name]))))
+odd_text = st.one_of(st.text(max_size=30), st.sampled_from(
+    ["80", "8,0", "８米", "十米", "1万", "1e3", "-8", "NaN", "Infinity", "8-10米", "8米 10米",
+     "500kW", "5", "0.001", "3000", "1.5MVA", "2万kVA", "二十吨", "\x00", "8平"]))
+
+REQ_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+                        suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                               HealthCheck.too_slow])
+
+
+@REQ_SETTINGS
+@given(case=measured)
+def test_a_figure_with_its_unit_is_stored_converted_or_refused(client, db, case):
+    name, figure, unit = case
+    db.session.query(Lead).delete()
+    db.session.commit()
+    response = client.post("/inquiry?lang=en", data={**GOOD, name: f"{figure}{unit}"})
+    assert response.status_code in (302, 422)
+    meant = figure * _UNITS[name][unit]
+    measure = building.MEASURES[name]
+    step = Decimal(1) if measure.whole else Decimal("0.01")
+    rounded = meant.quantize(step, rounding="ROUND_HALF_UP")
+    if response.status_code == 302:
+        assert getattr(_lead(db), name) == rounded
+    else:
+        assert not (0 < rounded <= measure.maximum), (name, figure, unit)
+        assert errors_in(response.get_data(as_text=True))
+
+
+@REQ_SETTINGS
+@given(values=st.dictionaries(st.sampled_from(sorted(building.MEASURES)), odd_text, min_size=1))
+def test_odd_text_never_fails_and_never_stores_out_of_bounds(client, db, values):
+    response = client.post("/inquiry", data={**GOOD, **values})
+    assert response.status_code in (302, 422)
+    for lead in db.session.scalars(select(Lead)):
+        for name, measure in building.MEASURES.items():
+            value = getattr(lead, name)
+            assert value is None or 0 < value <= measure.maximum
+
+
+@REQ_SETTINGS
+@given(body=st.dictionaries(
+    st.sampled_from(["ceiling_height_m", "single_storey", "needs_crane", "crane_t", "power_kva",
+                     "floor_load_t", "standalone", "divisible"]),
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), odd_text,
+              st.lists(st.integers(), max_size=2)), min_size=1))
+def test_the_api_never_fails_on_odd_requirements(client, db, api_key, body):
+    response = _api(client, api_key, {"contact_name": "刘先生", "mobile": "13391219793", "consent": True,
+                             **body})
+    assert response.status_code in (201, 422), response.get_data(as_text=True)[:300]
+    for lead in db.session.scalars(select(Lead)):
+        for name, measure in building.MEASURES.items():
+            value = getattr(lead, name)
+            assert value is None or 0 < value <= measure.maximum
