@@ -151,6 +151,7 @@ def describe(name: str, value) -> str:
 
 
 # --- the need's requirements: the lead's columns, from and back to the inquiry form ------
+STOREY_LABEL = _l("Storeys")
 STOREYS = {"single": _l("Single storey only"), "any": _l("Floors are fine too")}
 FLAGS = {"needs_crane": _l("Needs a crane (行车)"),
          "standalone": _l("Standalone compound (独门独院)"),

@@ -218,3 +218,37 @@ def test_the_api_never_fails_on_odd_requirements(client, db, api_key, body):
         for name, measure in building.MEASURES.items():
             value = getattr(lead, name)
             assert value is None or 0 < value <= measure.maximum
+
+
+# --- the importer ------------------------------------------------------------------------
+
+def test_the_importer_reads_the_requirement_columns_through_the_form(client, auth, db):
+    from crm.intake import importer
+    headers = ["联系人", "手机", "层高(米)", "单层/多层", "行车", "配电(kVA)", "承重", "独门独院", "可分割",
+               "备注"]
+    mapping = importer.guess_mapping(headers)
+    assert {k: mapping[k] for k in ("ceiling_height_m", "single_storey", "crane_t", "power_kva",
+                                    "floor_load_t", "standalone", "divisible")} == {
+        "ceiling_height_m": 2, "single_storey": 3, "crane_t": 4, "power_kva": 5,
+        "floor_load_t": 6, "standalone": 7, "divisible": 8}
+    boss = UserFactory(email="boss@example.com", role="manager")
+    csv = ("联系人,手机,层高(米),单层/多层,行车,配电(kVA),承重,独门独院,可分割,备注\n"
+           "刘先生,13391219793,8米,单层,10吨,2MVA,3吨/平,是,否,急\n"
+           "王女士,13391219794,80,多层也可,有,5,,否,是,\n"
+           "赵总,13391219795,,,不需要,500kW,20kN,,,\n")
+    job = importer.create_job("req.csv", csv.encode(), boss)
+    importer.save_mapping(job, mapping, "link", route=False)
+    assert importer.dry_run(job).errors == []   # an unread figure never fails the row
+    importer.start(job)
+    liu, wang, zhao = db.session.scalars(select(Lead).order_by(Lead.id)).all()
+    assert (liu.ceiling_height_m, liu.single_storey, liu.needs_crane, liu.crane_t,
+            liu.power_kva, liu.floor_load_t, liu.standalone, liu.divisible) == (
+        Decimal("8"), True, True, Decimal("10"), 2000, Decimal("3"), True, None)
+    assert liu.message == "急"
+    # 80 m and a bare 5 (kVA or MVA?) are not stored: kept as typed for the agent.
+    assert wang.ceiling_height_m is None and wang.power_kva is None
+    assert wang.needs_crane is True and wang.crane_t is None and wang.single_storey is False
+    assert wang.standalone is None and wang.divisible is True
+    assert "未能识别（按原文保留）：层高不低于（米）: 80; 配电不低于（kVA）: 5" in wang.message
+    assert zhao.needs_crane is None and zhao.power_kva is None and zhao.floor_load_t is None
+    assert "500kW" in zhao.message and "20kN" in zhao.message
