@@ -1,6 +1,7 @@
 """Issue 28: the building's requirements on the need (层高, 单层, 行车, 配电, 承重, 独门独院,
 可分割) through the public form, the embed, agent entry, lead edit, the API and the importer."""
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -252,3 +253,44 @@ def test_the_importer_reads_the_requirement_columns_through_the_form(client, aut
     assert "未能识别（按原文保留）：层高不低于（米）: 80; 配电不低于（kVA）: 5" in wang.message
     assert zhao.needs_crane is None and zhao.power_kva is None and zhao.floor_load_t is None
     assert "500kW" in zhao.message and "20kN" in zhao.message
+
+
+# --- the paste / message reader ----------------------------------------------------------
+
+def _read(text):
+    from crm.intake import message
+    return message.as_fields(message.read(text))
+
+
+def test_the_reader_finds_the_requirements_as_people_write_them(app):
+    got = _read("要10T行车，配电500kVA，承重3吨，层高8米以上，单层，独门独院，可分割")
+    assert {k: got[k] for k in ("crane_t", "needs_crane", "power_kva", "floor_load_t",
+                                "ceiling_height_m", "single_storey", "standalone",
+                                "divisible")} == {
+        "crane_t": 10, "needs_crane": True, "power_kva": 500, "floor_load_t": 3,
+        "ceiling_height_m": 8, "single_storey": True, "standalone": True, "divisible": True}
+    assert _read("配电500千伏安，8米层高，行车10吨")["power_kva"] == 500
+    assert _read("2MVA变压器")["power_kva"] == 2000
+    assert _read("单层多层都可以")["single_storey"] is False
+    assert _read("承重500公斤每平")["floor_load_t"] == 0.5
+
+
+def test_the_reader_leaves_what_the_form_would_refuse(app):
+    # 80 m is no clear height, kW is not kVA, a bare 5 could be MVA, a crane refused is none.
+    assert _read("层高80米 配电5 用电500kw 不需要行车") == {}
+    assert "power_kva" not in _read("配电一千千瓦")
+
+
+def test_the_paste_page_fills_the_requirement_fields(client, auth, db):
+    UserFactory(email="me@example.com")
+    auth.login("me@example.com")
+    text = "求租单层厂房，层高8米，10吨行车，配电630kVA，独门独院。王经理 13905721234"
+    page = client.post("/agent/leads/new/paste?lang=en", data={"pasted": text})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="requirements" open' in html
+    for name, value in (("ceiling_height_m", "8"), ("crane_t", "10"), ("power_kva", "630")):
+        assert re.search(rf'name="{name}"[^>]*value="{value}"', html), name
+    assert re.search(r'checked[^>]*value="single"|value="single"[^>]*checked', html)
+    assert re.search(r'checked[^>]*name="standalone"|name="standalone"[^>]*checked', html)
+    assert "from: “独门独院”" in html and "from: “层高8米”" in html
