@@ -30,6 +30,7 @@ class Measure:
     whole: bool = False
     # A bare figure below this could be in a larger unit (kVA or MVA): the unit must be written.
     bare_below: Decimal | None = None
+    noun: object = ""         # the attribute in a sentence: "Clear height 6 m, needs 8 m"
 
 
 _HEIGHT_UNITS = (("厘米", Decimal("0.01")), ("cm", Decimal("0.01")), ("公尺", Decimal(1)),
@@ -44,16 +45,17 @@ _POWER_UNITS = (("千伏安", Decimal(1)), ("kva", Decimal(1)), ("kv·a", Decima
 
 MEASURES: dict[str, Measure] = {m.name: m for m in (
     Measure("ceiling_height_m", _l("Ceiling height (m)"), _l("Clear height at least (m)"), "m",
-            _HEIGHT_UNITS, (), "", Decimal(30)),
+            _HEIGHT_UNITS, (), "", Decimal(30), noun=_l("Clear height")),
     Measure("crane_t", _l("Crane (t)"), _l("Crane of at least (t)"), "t", _TONNE_UNITS, (), "",
-            Decimal(500)),
+            Decimal(500), noun=_l("Crane")),
     Measure("power_kva", _l("Power (kVA)"), _l("Power at least (kVA)"), "kVA", _POWER_UNITS,
             ("kw", "千瓦", "kwh", "度", "w", "瓦"),
             _l("Please give the transformer capacity in kVA (e.g. 630kVA or 2MVA): kW is not the same."),
-            Decimal(200000), whole=True, bare_below=Decimal(10)),
+            Decimal(200000), whole=True, bare_below=Decimal(10), noun=_l("Power")),
     Measure("floor_load_t", _l("Floor load (t/㎡)"), _l("Floor load at least (t/㎡)"), "t/㎡",
             _LOAD_UNITS, ("kn/㎡", "kn/m2", "kn/m²", "kn", "千牛", "kpa"),
-            _l("Please give the floor load in t/㎡ (e.g. 3吨 or 3000kg/㎡)."), Decimal(20)),
+            _l("Please give the floor load in t/㎡ (e.g. 3吨 or 3000kg/㎡)."), Decimal(20),
+            noun=_l("Floor load")),
 )}
 
 # Words around a figure that do not change it ("8米以上" is at least 8 m for a need).
@@ -151,6 +153,7 @@ def describe(name: str, value) -> str:
 
 
 # --- the need's requirements: the lead's columns, from and back to the inquiry form ------
+YES_NO = {"yes": _l("Yes"), "no": _l("No")}
 STOREY_LABEL = _l("Storeys")
 STOREYS = {"single": _l("Single storey only"), "any": _l("Floors are fine too")}
 FLAGS = {"needs_crane": _l("Needs a crane (行车)"),
@@ -204,3 +207,15 @@ def stated(lead) -> list[str]:
             out.append(f"{MEASURES[name].need_label}: {describe(name, getattr(lead, name))}")
     out.extend(str(FLAGS[name]) for name in ("standalone", "divisible") if getattr(lead, name))
     return out
+
+
+def yes_no_code(value) -> str:
+    """A stored yes / no / not said (True, False, None) as a YES_NO radio's code, and a code
+    sent back as itself."""
+    if value is None or isinstance(value, bool):
+        return {True: "yes", False: "no"}.get(value, "")
+    return str(value)
+
+
+def yes_no_value(code) -> bool | None:
+    return {"yes": True, "no": False}.get(code)
