@@ -8,16 +8,11 @@ from sqlalchemy import select
 from crm.listings import matching
 from crm.models import Listing
 from tests.factories import LeadFactory, UserFactory
+from tests.unit.listings.test_listings_matching import _listing as listing_in
 
 
 def _listing(db, **kwargs):
-    values = dict(title="厂房", property_type="factory", deal_type="rent", region_code="330522",
-                  area_sqm=Decimal("3000"), price=Decimal("0.8"), status="available")
-    values.update(kwargs)
-    listing = Listing(**values)
-    db.session.add(listing)
-    db.session.commit()
-    return listing
+    return listing_in(db, **{"region_code": "330522", **kwargs})
 
 
 def _lead(**kwargs):
