@@ -294,3 +294,16 @@ def test_the_paste_page_fills_the_requirement_fields(client, auth, db):
     assert re.search(r'checked[^>]*value="single"|value="single"[^>]*checked', html)
     assert re.search(r'checked[^>]*name="standalone"|name="standalone"[^>]*checked', html)
     assert "from: “独门独院”" in html and "from: “层高8米”" in html
+
+
+def test_a_repeat_keeps_its_requirements_and_a_merge_fills_them(client, db):
+    from crm.leads import merge
+    from crm.models import InquiryRepeat
+    assert client.post("/inquiry", data=GOOD).status_code == 302
+    assert client.post("/inquiry", data={**GOOD, "crane_t": "10吨"}).status_code == 302
+    repeat = db.session.scalars(select(InquiryRepeat)).one()
+    assert repeat.details["crane_t"] == "10.00" and repeat.details["needs_crane"] is True
+    survivor = _lead(db)
+    duplicate = LeadFactory(power_kva=630, standalone=True, single_storey=False)
+    merge.merge(survivor, duplicate, UserFactory(role="manager"))
+    assert (survivor.power_kva, survivor.standalone, survivor.single_storey) == (630, True, False)
