@@ -50,7 +50,8 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
             Decimal(500), noun=_l("Crane")),
     Measure("power_kva", _l("Power (kVA)"), _l("Power at least (kVA)"), "kVA", _POWER_UNITS,
             ("kw", "千瓦", "kwh", "度", "w", "瓦"),
-            _l("Please give the transformer capacity in kVA (e.g. 630kVA or 2MVA): kW is not the same."),
+            _l("Please give the transformer capacity in kVA (e.g. 630kVA or 2MVA): kW is "
+               "not the same."),
             Decimal(200000), whole=True, bare_below=Decimal(10), noun=_l("Power")),
     Measure("floor_load_t", _l("Floor load (t/㎡)"), _l("Floor load at least (t/㎡)"), "t/㎡",
             _LOAD_UNITS, ("kn/㎡", "kn/m2", "kn/m²", "kn", "千牛", "kpa"),
@@ -88,7 +89,8 @@ def read(raw, name: str) -> Decimal | None:
     stored as meant."""
     measure = MEASURES[name]
     text = clean_text(raw or "", max_length=numbers.MAX_CHARS * 10) if isinstance(raw, str) else ""
-    text = _QUALIFIERS.sub("", to_halfwidth(text)).replace(" ", "").replace("：", "").replace(":", "")
+    text = _QUALIFIERS.sub("", to_halfwidth(text))
+    text = text.replace(" ", "").replace("：", "").replace(":", "")
     if not text:
         return None
     figure, factor, foreign = _split(text, measure)

@@ -53,8 +53,8 @@ class InquiryForm(Form):
                            choices=options(choices.EIA_CHOICES), default="unknown",
                            validators=[Optional()])
     # 更多要求 The building's requirements (crm.inputs.building), all optional.
-    ceiling_height_m = MeasureField(MEASURES["ceiling_height_m"].need_label, measure="ceiling_height_m",
-                                   validators=[Optional()])
+    ceiling_height_m = MeasureField(MEASURES["ceiling_height_m"].need_label,
+                                   measure="ceiling_height_m", validators=[Optional()])
     single_storey = RadioField(building.STOREY_LABEL, choices=options(building.STOREYS),
                                validators=[Optional()])
     needs_crane = BooleanField(building.FLAGS["needs_crane"])

@@ -16,7 +16,8 @@ from crm.inputs import building
 
 @dataclass(frozen=True)
 class Field:
-    kind: str                 # text | number | measure | integer | eia | storey | flag | consent | region
+    # text | number | measure | integer | eia | storey | flag | consent | region
+    kind: str
     form: str                 # the InquiryForm field it feeds
     description: str
     max_length: int | None = None

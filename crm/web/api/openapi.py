@@ -18,14 +18,21 @@ _TYPES = {
     # A figure in the field's unit, or a string with the unit written (crm.inputs.building).
     "measure": {"nullable": True,
                 "oneOf": [{"type": "number"},
-                          {"type": "string", "description": "e.g. \"8米\", \"10T\", \"2MVA\"",
-                           "pattern": "^([0-9]{1,6}(\\.[0-9]{1,2})?"
-                                      "(米|m|cm|吨|t|T|kVA|KVA|kva|千伏安|MVA|吨/㎡|t/㎡|kg/㎡)?)?$"}]},
+                          {"type": "string", "description": "e.g. \"8米\", \"10T\", \"2MVA\""}]},
     "storey": {"type": "boolean", "nullable": True},
     "flag": {"type": "boolean", "nullable": True},
     "integer": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "nullable": True},
     "eia": {"type": "boolean", "nullable": True},
     "consent": {"type": "boolean", "enum": [True]},
+}
+
+
+# Texts surely taken, within each measure's bounds (the form reads more: 800cm, 3000kg/㎡, 2MVA).
+_MEASURE_TEXT = {
+    "ceiling_height_m": "^((([1-9]|[12][0-9])(\\.[0-9]{1,2})?|30)(米|m)?)?$",
+    "crane_t": "^((([1-9][0-9]?|[1-4][0-9]{2})(\\.[0-9]{1,2})?|500)(吨|t)?)?$",
+    "power_kva": "^([1-9][0-9]{1,4}(kVA|千伏安)?|[1-9](kVA|千伏安))?$",
+    "floor_load_t": "^((([1-9]|1[0-9])(\\.[0-9]{1,2})?|20)(吨|t|吨/㎡|t/㎡)?)?$",
 }
 
 
@@ -48,7 +55,7 @@ def _schema(name: str, field) -> dict:
         measure = building.MEASURES[field.form]
         step = 1 if measure.whole else 0.01
         schema["oneOf"] = [{"type": "number", "minimum": step, "maximum": int(measure.maximum)},
-                           schema["oneOf"][1]]
+                           {**schema["oneOf"][1], "pattern": _MEASURE_TEXT[field.form]}]
     if field.enum:
         schema["enum"] = list(field.enum)
     return schema

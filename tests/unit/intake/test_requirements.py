@@ -156,7 +156,8 @@ def test_the_openapi_document_describes_them(client):
 # --- odd values: never a 500, never stored in the wrong unit -----------------------------
 
 _UNITS = {  # written unit → (field, factor to the stored unit)
-    "ceiling_height_m": {"": 1, "米": 1, "m": 1, "M": 1, "cm": Decimal("0.01"), "厘米": Decimal("0.01")},
+    "ceiling_height_m": {"": 1, "米": 1, "m": 1, "M": 1, "cm": Decimal("0.01"),
+                         "厘米": Decimal("0.01")},
     "crane_t": {"": 1, "吨": 1, "t": 1, "T": 1},
     "power_kva": {"kVA": 1, "KVA": 1, "千伏安": 1, "MVA": 1000, "兆伏安": 1000},
     "floor_load_t": {"": 1, "吨": 1, "t/㎡": 1, "吨/平": 1, "kg/㎡": Decimal("0.001"),
@@ -212,8 +213,8 @@ def test_odd_text_never_fails_and_never_stores_out_of_bounds(client, db, values)
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), odd_text,
               st.lists(st.integers(), max_size=2)), min_size=1))
 def test_the_api_never_fails_on_odd_requirements(client, db, api_key, body):
-    response = _api(client, api_key, {"contact_name": "刘先生", "mobile": "13391219793", "consent": True,
-                             **body})
+    response = _api(client, api_key, {"contact_name": "刘先生", "mobile": "13391219793",
+                                      "consent": True, **body})
     assert response.status_code in (201, 422), response.get_data(as_text=True)[:300]
     for lead in db.session.scalars(select(Lead)):
         for name, measure in building.MEASURES.items():
@@ -307,3 +308,18 @@ def test_a_repeat_keeps_its_requirements_and_a_merge_fills_them(client, db):
     duplicate = LeadFactory(power_kva=630, standalone=True, single_storey=False)
     merge.merge(survivor, duplicate, UserFactory(role="manager"))
     assert (survivor.power_kva, survivor.standalone, survivor.single_storey) == (630, True, False)
+
+
+@REQ_SETTINGS
+@given(data=st.data())
+def test_every_text_the_schema_promises_is_taken(app, data):
+    """The OpenAPI string patterns promise only what the form takes (Schemathesis's
+    positive data must never be refused)."""
+    from crm.web.api.openapi import _MEASURE_TEXT
+    name = data.draw(st.sampled_from(sorted(_MEASURE_TEXT)))
+    text = data.draw(st.from_regex(_MEASURE_TEXT[name], fullmatch=True))
+    try:
+        value = building.read(text, name)
+    except building.MeasureError as exc:
+        raise AssertionError((name, text, str(exc))) from None
+    assert value is None or 0 < value <= building.MEASURES[name].maximum
