@@ -60,7 +60,7 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
 )}
 
 # Words around a figure that do not change it ("8米以上" is at least 8 m for a need).
-_QUALIFIERS = re.compile(r"以上|及以上|左右|上下|起|至少|不低于|不少于|不小于|大于|≥|>=|>|\+|约|大概|净高|"
+_QUALIFIERS = re.compile(r"及以上|以上|左右|上下|起|至少|不低于|不少于|不小于|大于|≥|>=|>|\+|约|大概|净高|"
                          r"层高|行车|配电|承重|容量|变压器")
 
 
@@ -84,9 +84,9 @@ def _split(text: str, measure: Measure) -> tuple[str, Decimal | None, bool]:
     return text, None, False
 
 
-def read(raw, name: str) -> Decimal | None:
+def read(raw, name: str, allow_zero: bool = False) -> Decimal | None:
     """The figure in `name`'s stored unit, None for nothing; MeasureError when it cannot be
-    stored as meant."""
+    stored as meant. `allow_zero`: a listing's 0 says "none" (no crane)."""
     measure = MEASURES[name]
     text = clean_text(raw or "", max_length=numbers.MAX_CHARS * 10) if isinstance(raw, str) else ""
     text = _QUALIFIERS.sub("", to_halfwidth(text))
@@ -113,7 +113,7 @@ def read(raw, name: str) -> Decimal | None:
         raise MeasureError(_l("Please write the unit: %(example)s.", example=_EXAMPLES[name]))
     value = (value * (factor if factor is not None else Decimal(1))).quantize(
         Decimal(1) if measure.whole else Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if value <= 0:
+    if value < 0 or (value == 0 and not allow_zero):
         raise MeasureError(_l("Please enter a number greater than zero."))
     if value > measure.maximum:
         raise MeasureError(_l("This figure is too large for %(unit)s; please check it.",
@@ -128,8 +128,9 @@ _EXAMPLES = {"ceiling_height_m": "8米", "crane_t": "10吨", "power_kva": "630kV
 class MeasureField(LooseDecimalField):
     """A text box for one of MEASURES: the figure with its unit, or empty."""
 
-    def __init__(self, label=None, validators=None, *, measure: str, **kwargs):
-        self.measure = MEASURES[measure]
+    def __init__(self, label=None, validators=None, *, measure: str, allow_zero: bool = False,
+                 **kwargs):
+        self.measure, self.allow_zero = MEASURES[measure], allow_zero
         label = self.measure.need_label if label is None else label
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off",
                                         "placeholder": _EXAMPLES[measure]})
@@ -139,7 +140,7 @@ class MeasureField(LooseDecimalField):
         if not valuelist:
             return
         try:
-            self.data = read(valuelist[0], self.measure.name)
+            self.data = read(valuelist[0], self.measure.name, self.allow_zero)
         except MeasureError as exc:
             self.data = None
             raise ValueError(exc.message) from None

@@ -40,7 +40,9 @@ class ListingForm(Form):
                                 validators=[Optional()])
     power_kva = MeasureField(MEASURES["power_kva"].label, measure="power_kva",
                              validators=[Optional()])
-    crane_t = MeasureField(MEASURES["crane_t"].label, measure="crane_t", validators=[Optional()])
+    # 0: no crane (empty: not said).
+    crane_t = MeasureField(MEASURES["crane_t"].label, measure="crane_t", allow_zero=True,
+                           validators=[Optional()])
     # Yes, no or not said: only a "no" rules the listing out for a need that asks for it.
     standalone = RadioField(_l("Standalone compound (独门独院)"), choices=options(YES_NO),
                             coerce=yes_no_code, validators=[Optional()])

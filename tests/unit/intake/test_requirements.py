@@ -323,3 +323,17 @@ def test_every_text_the_schema_promises_is_taken(app, data):
     except building.MeasureError as exc:
         raise AssertionError((name, text, str(exc))) from None
     assert value is None or 0 < value <= building.MEASURES[name].maximum
+
+
+def test_qualifiers_and_units_read_in_the_field(app):
+    assert building.read("8米及以上", "ceiling_height_m") == Decimal("8.00")
+    assert building.read("层高 ８Ｍ", "ceiling_height_m") == Decimal("8.00")
+    assert building.read("1万千伏安", "power_kva") == Decimal("10000")
+    assert building.read("0", "crane_t", allow_zero=True) == 0
+    for text, name in (("0", "crane_t"), ("8平", "ceiling_height_m"), ("5", "power_kva"),
+                       ("3000", "floor_load_t"), ("20kN/㎡", "floor_load_t")):
+        try:
+            building.read(text, name)
+        except building.MeasureError:
+            continue
+        raise AssertionError((text, name))

@@ -108,6 +108,11 @@ def test_the_listing_form_takes_crane_and_standalone_in_the_shared_units(client,
     assert listing.crane_t == Decimal("16") and listing.standalone is False
     edit = client.get(f"/agent/listings/{listing.id}/edit").get_data(as_text=True)
     assert '<input checked id="standalone-1" name="standalone" type="radio" value="no">' in edit
+    none = client.post("/agent/listings/new", data={
+        "title": "无行车", "property_type": "factory", "deal_type": "rent", "area": "3000",
+        "price": "0.8", "crane_t": "0", "status": "available"})
+    assert none.status_code == 302
+    assert db.session.scalars(select(Listing).where(Listing.title == "无行车")).one().crane_t == 0
     bad = client.post("/agent/listings/new?lang=en", data={
         "title": "x", "property_type": "factory", "deal_type": "rent", "area": "3000",
         "price": "0.8", "ceiling_height_m": "80", "power_kva": "630kW"})
