@@ -239,6 +239,9 @@ def test_the_importer_reads_the_requirement_columns_through_the_form(client, aut
            "王女士,13391219794,80,多层也可,有,5,,否,是,\n"
            "赵总,13391219795,,,不需要,500kW,20kN,,,\n")
     job = importer.create_job("req.csv", csv.encode(), boss)
+    auth.login("boss@example.com")
+    page = client.get(f"/manage/import/{job.id}/mapping").get_data(as_text=True)
+    assert "层高不低于（米）" in page and "独门独院" in page   # the form's own labels
     importer.save_mapping(job, mapping, "link", route=False)
     assert importer.dry_run(job).errors == []   # an unread figure never fails the row
     importer.start(job)
