@@ -16,6 +16,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_url_converters(app)
     register_blueprints(app)
     register_security(app)
+    register_request_cleaning(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -44,6 +45,11 @@ def _finish_config(app: Flask) -> None:
     init_request_ids(app)
     # API answers carry Chinese messages: readable UTF-8, not \uXXXX escapes.
     app.json.ensure_ascii = False
+
+
+def register_request_cleaning(app: Flask) -> None:
+    from crm.web.cleaning import init_request_cleaning
+    init_request_cleaning(app)
 
 
 def register_extensions(app: Flask) -> None:

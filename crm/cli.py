@@ -114,9 +114,10 @@ def _read_notice(year: int):
     import json
     import sys
 
+    from crm.inputs.text import decode_text
     from crm.workdays import notice
     try:
-        parsed = notice.parse(sys.stdin.read(), year)
+        parsed = notice.parse(decode_text(sys.stdin.buffer.read()), year)
     except notice.NoticeError as exc:
         raise click.ClickException(f"could not read the notice: {exc}") from None
     for day in parsed:
@@ -154,10 +155,13 @@ def seed_calendar():
 
 @crm_cli.command("parse-message")
 def parse_message():
-    """Read a prospect's message (WeChat, SMS, a call note) on standard input; print one JSON
-    object with the inquiry API's field names, only the fields found. Saves nothing."""
+    """Read a prospect's message (WeChat, SMS, a call note) on standard input, in UTF-8
+    (with or without BOM), UTF-16 with BOM or GB18030/GBK; print one JSON object with the
+    inquiry API's field names, only the fields found. Saves nothing."""
     import json
     import sys
 
+    from crm.inputs.text import decode_text
     from crm.intake import message
-    click.echo(json.dumps(message.as_fields(message.read(sys.stdin.read())), ensure_ascii=False))
+    text = decode_text(sys.stdin.buffer.read())
+    click.echo(json.dumps(message.as_fields(message.read(text)), ensure_ascii=False))

@@ -149,7 +149,9 @@ def feed(user: User, host: str) -> bytes:
         timed = db.session.scalars(
             select(Lead).where(Lead.assigned_to_id.in_(_people(user)),
                                Lead.status.in_(OPEN_STATUSES),
-                               Lead.next_follow_up_at >= now - timedelta(days=7))
+                               Lead.next_follow_up_at >= now - timedelta(days=7),
+                               # the visits' horizon; also keeps a far-stored moment out
+                               Lead.next_follow_up_at < now + timedelta(days=366))
             .order_by(Lead.next_follow_up_at))
         for lead in timed:
             event = Event()
