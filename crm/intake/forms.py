@@ -8,6 +8,8 @@ from wtforms.widgets import TelInput
 
 from crm import choices
 from crm.i18n import CachedTranslationsMeta
+from crm.inputs import building
+from crm.inputs.building import MEASURES, MeasureField
 from crm.inputs.credit_code import normalise_credit_code
 from crm.inputs.fields import (
     LooseDecimalField,
@@ -50,6 +52,20 @@ class InquiryForm(Form):
     needs_eia = RadioField(_l("Needs environmental assessment (环评)"),
                            choices=options(choices.EIA_CHOICES), default="unknown",
                            validators=[Optional()])
+    # 更多要求 The building's requirements (crm.inputs.building), all optional.
+    ceiling_height_m = MeasureField(MEASURES["ceiling_height_m"].need_label,
+                                   measure="ceiling_height_m", validators=[Optional()])
+    single_storey = RadioField(building.STOREY_LABEL, choices=options(building.STOREYS),
+                               validators=[Optional()])
+    needs_crane = BooleanField(building.FLAGS["needs_crane"])
+    crane_t = MeasureField(MEASURES["crane_t"].need_label, measure="crane_t",
+                          validators=[Optional()])
+    power_kva = MeasureField(MEASURES["power_kva"].need_label, measure="power_kva",
+                            validators=[Optional()])
+    floor_load_t = MeasureField(MEASURES["floor_load_t"].need_label, measure="floor_load_t",
+                               validators=[Optional()])
+    standalone = BooleanField(building.FLAGS["standalone"])
+    divisible = BooleanField(building.FLAGS["divisible"])
     # 税收 Tax and investment
     # Beyond these a figure is a typo (元 typed as 万元): 100亿元 tax a year, 1万亿元 invested.
     annual_tax_wan = LooseDecimalField(_l("Expected annual tax (10k yuan)"), kind="money",

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
@@ -19,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from crm import choices
 from crm.extensions import db
 from crm.i18n import default_locale, force_locale
+from crm.inputs import building
 from crm.inputs.text import clean_text, to_halfwidth
 from crm.intake import capture, repeats
 from crm.intake.capture import lead_from_form
@@ -46,6 +48,14 @@ TARGETS = {
     "investment_wan": ("投资", "投资额", "总投资", "investment"),
     "wechat_id": ("微信", "wechat"),
     "email": ("邮箱", "email", "e-mail"),
+    # The building's requirements (crm.inputs.building), read by the form's own fields.
+    "ceiling_height_m": ("层高", "净高", "ceiling height", "clear height", "height"),
+    "single_storey": ("单层", "层数", "单层/多层", "storeys", "storey", "floors"),
+    "crane_t": ("行车", "吊车", "起重", "crane"),
+    "power_kva": ("配电", "用电", "电力", "变压器", "power", "kva"),
+    "floor_load_t": ("承重", "荷载", "floor load", "load"),
+    "standalone": ("独门独院", "独院", "standalone"),
+    "divisible": ("可分割", "分割", "divisible"),
 }
 _DEAL_WORDS = {"rent": ("租", "rent", "lease"), "buy": ("买", "购", "售", "buy", "sale", "purchase")}
 _TYPE_WORDS = {"factory": ("厂房", "廠房", "factory", "plant"), "warehouse": ("仓库", "倉庫", "warehouse"),
@@ -220,11 +230,58 @@ def formdata_for(row: list[str], mapping: dict[str, int]) -> MultiDict:
         parts = re.split(r"\s*[-~～至到]\s*", values["area_min"])
         if len(parts) == 2 and all(parts):
             data["area_min"], data["area_max"] = parts
+    _requirements(values, data)
     data["needs_eia"] = "unknown"
     # The prospect ticked no notice of ours: the form needs the box, the lead records
     # consent False (the broker's own basis for holding the data applies).
     data["consent"] = "y"
     return data
+
+
+_YES = re.compile(r"^(是|有|要|需要|必须|需|要求|y|yes|true|1|√|✓|✔)", re.IGNORECASE)
+_NO = re.compile(r"^(否|无|不|没|n|no|false|0|×|✗)", re.IGNORECASE)
+_STOREYS = {"single": re.compile(r"^(只要)?单层|^single|^1层?$|^一层"),
+            "any": re.compile(r"多层|不限|均可|都可|都行|^any|^multi")}
+
+
+def _requirements(values: dict[str, str], data: MultiDict) -> None:
+    """The requirement cells as the form's fields take them: a figure with its unit, 是/否
+    for a flag, 单层/多层 for storeys. A figure the form could not store as meant is not an
+    error of the row: it goes to the message as typed, marked for the agent."""
+    unread = []
+    for name in building.MEASURES:
+        value = values.get(name, "").strip()
+        if not value:
+            continue
+        if name == "crane_t" and _YES.match(value) and not re.search(r"\d", value):
+            data["needs_crane"] = "y"   # "有" / "需要": a crane, tonnage not said
+            data.pop(name, None)
+            continue
+        if _NO.match(value):
+            data.pop(name, None)
+            continue
+        try:
+            building.read(value, name)
+        except building.MeasureError:
+            data.pop(name, None)
+            unread.append((building.MEASURES[name].need_label, value))
+    for name in building.FLAGS:
+        if name in values:
+            yes = bool(_YES.match(values[name].strip())) and not _NO.match(values[name].strip())
+            data[name] = "y" if yes else ""
+    if "single_storey" in values:
+        text = values["single_storey"].strip().lower()
+        data["single_storey"] = next((code for code, words in _STOREYS.items()
+                                      if words.search(text)), "")
+        if text and not data["single_storey"]:
+            unread.append((building.STOREY_LABEL, values["single_storey"]))
+    if unread:
+        with default_locale():
+            note = gettext("Not read, as typed: %(values)s", values="; ".join(
+                f"{label}: {value}" for label, value in unread))
+        message = data.get("message", "")
+        if len(message) + len(note) < 1990:   # never past the form's limit: the row stays valid
+            data["message"] = f"{message}\n{note}".strip()
 
 
 def validate_row(row: list[str], mapping: dict[str, int]):

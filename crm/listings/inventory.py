@@ -8,13 +8,15 @@ from sqlalchemy.orm import joinedload
 from crm import regions
 from crm.choices import LISTING_LINK_KINDS, to_sqm
 from crm.extensions import db
+from crm.inputs.building import yes_no_value
 from crm.i18n import default_locale
 from crm.models import Activity, Lead, LeadListing, Listing, User
 from crm.models.types import utcnow
 from crm.privacy import audit
 
 FIELDS = ("title", "property_type", "deal_type", "region_code", "park", "floors",
-          "ceiling_height_m", "floor_load_t", "power_kva", "eia_possible", "divisible", "price",
+          "ceiling_height_m", "floor_load_t", "power_kva", "crane_t", "standalone", "eia_possible",
+          "divisible", "price",
           "price_negotiable", "available_from", "status", "description")
 
 
@@ -98,6 +100,7 @@ def save(listing: Listing, form, actor: User) -> Listing:
     values["region_code"] = values["region_code"] or None
     for name in ("floors", "power_kva"):
         values[name] = int(values[name]) if values[name] is not None else None
+    values["standalone"] = yes_no_value(values["standalone"])
     if values["price_negotiable"]:
         values["price"] = None
     values["area_unit"] = form.area_unit.data or "sqm"

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from crm import choices
+from crm.inputs.building import requirements_form_data
 from crm.inputs.dates import DayField
 from crm.inputs.fields import RegionField, clean, clean_multiline, max_length, options
 from crm.inputs.forms import Form
@@ -143,4 +144,5 @@ def lead_edit_data(lead) -> dict:
             "company": lead.company, "credit_code": lead.credit_code or "",
             "contact_name": lead.contact_name,
             "mobile": lead.mobile_display + (f" {lead.mobile_note}" if lead.mobile_note else ""),
-            "wechat_id": lead.wechat_id, "email": lead.email, "message": lead.message}
+            "wechat_id": lead.wechat_id, "email": lead.email, "message": lead.message,
+            **requirements_form_data(lead)}

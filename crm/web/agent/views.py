@@ -22,6 +22,7 @@ from crm import access
 from crm.access import role_required
 from crm.extensions import db
 from crm.formatting import from_local
+from crm.inputs import building
 from crm.inputs.fields import database_id
 from crm.intake import lookup, message, repeats
 from crm.intake.capture import capture_by_agent
@@ -287,6 +288,11 @@ def _lost_reasons() -> list[LostReason]:
                                    .order_by(LostReason.position, LostReason.name)))
 
 
+def _fit(lead: Lead, can_work: bool) -> dict:
+    matches, excluded = matching.fit(lead) if can_work and lead.is_open else ([], [])
+    return {"matches": matches, "excluded": excluded}
+
+
 def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms):
     can_work = access.can_work(current_user, lead)
     context = {
@@ -302,7 +308,8 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "score": scoring.compute(lead), "repeats": repeats.other_leads_of(lead),
         "protected_until": repeats.protected_until(lead),
         "asked_again": repeats.history(lead, database_id(request.args.get("repeats_before", ""))),
-        "matches": matching.rank(lead) if can_work and lead.is_open else [],
+        **_fit(lead, can_work),
+        "requirements": building.stated(lead),
         "links": inventory.links_of_lead(lead),
         "asked_listing": db.session.get(Listing, lead.listing_id) if lead.listing_id else None,
         "recommendations": recommend.of_lead(lead), "visit_requests": recommend.open_requests(lead),
