@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from crm import access
 from crm.extensions import db
 from crm.formatting import local_time
 from crm.i18n import default_locale
@@ -100,10 +101,11 @@ def revoke(rec: Recommendation, actor: User) -> bool:
 
 
 def _agents(rec: Recommendation, lead: Lead) -> list[User]:
-    """Who hears about it: whoever holds the lead now, and the agent who sent the page."""
+    """Who hears about it: whoever holds the lead now, and the agent who sent the page while
+    they may still work it (not after the lead moved to another team or agent)."""
     people = [lead.assigned_to, rec.agent]
     return [u for i, u in enumerate(people) if u is not None and u.active
-            and u not in people[:i]]
+            and u not in people[:i] and access.can_work(u, lead)]
 
 
 def record_open(rec: Recommendation, now: datetime | None = None) -> bool:
@@ -153,12 +155,13 @@ def request_visit(rec: Recommendation, preferred_at: datetime, listings: list[Li
         body = gettext("The prospect asks to visit on %(when)s: %(titles)s",
                        when=local_time(preferred_at),
                        titles="; ".join(f"#{x.id} {x.title}" for x in listings))
-        if request.note:
-            body += "\n" + request.note
-    db.session.add(Activity(lead_id=lead.id, kind="visit_request", body=body, created_at=now))
+    note_line = f"\n{request.note}" if request.note else ""
+    db.session.add(Activity(lead_id=lead.id, kind="visit_request", body=body + note_line,
+                            created_at=now))
     scoring.refresh(lead)
-    notes = outbox.queue_event(lead, "visit_requested", _agents(rec, lead), extra=body,
-                               key=str(request.id))
+    # Messages may reach a chat group: the prospect's note goes with its contacts masked.
+    notes = outbox.queue_event(lead, "visit_requested", _agents(rec, lead),
+                               extra=body + access.mask_note(note_line), key=str(request.id))
     db.session.commit()
     outbox.send_soon(notes)
     return request

@@ -222,3 +222,30 @@ def test_the_share_page_shows_each_listings_cover_photo_and_where_it_is(client, 
     # The nearest place and the park as people read them; the map gets the whole path.
     assert "长兴县 长兴经济开发区" in cards[0] and "· 嘉兴</p>" in cards[1]
     assert "keyword=%E6%B5%99%E6%B1%9F" in cards[0]   # 浙江… run together for the map search
+
+
+def test_after_a_transfer_only_who_may_work_the_lead_hears_and_the_note_is_masked(client, db):
+    """Issue 27: the agent who sent the page stops receiving the lead's data once the lead
+    moved to another team; the prospect's note reaches chat robots with its contacts masked."""
+    with time_machine.travel(NOW, tick=False):
+        _team, sender, lead = lead_with_agent()
+        ChannelFactory(user_id=sender.id, kind="wecom")
+        rec = recommend.send(lead, sender, [listing(db)])
+        other_team = TeamFactory()
+        new_owner = UserFactory(team=other_team, email="new@example.com")
+        ChannelFactory(user_id=new_owner.id, kind="wecom")
+        lead.assigned_to, lead.team = new_owner, other_team
+        db.session.commit()
+        assert recommend.record_open(rec)
+        recommend.request_visit(rec, NOW + timedelta(days=1), list(rec.listings),
+                                "请打 139 1234 5678 或 liu.qiang@example.cn")
+        notes = db.session.scalars(select(Notification)).all()
+        assert {n.channel.user_id for n in notes} == {new_owner.id}
+        assert len(notes) == 2  # the open and the visit request
+        visit = next(n for n in notes if n.event.startswith("visit_requested"))
+        assert "139****5678" in visit.body and "l***@example.cn" in visit.body
+        assert "1234" not in visit.body and "liu.qiang" not in visit.body
+        # The lead's own timeline keeps what the prospect typed.
+        activity = db.session.scalars(select(Activity).where(
+            Activity.kind == "visit_request")).one()
+        assert "139 1234 5678" in activity.body
