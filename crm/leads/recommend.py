@@ -3,8 +3,13 @@ take visit requests. Each counted open and each request lands on the lead's time
 raises its score and tells the agent (crm.notifications.outbox).
 
 The page names the listings and the agent, never the prospect: its token is the only key,
-unguessable (secrets.token_urlsafe) and ending at `expires_at` or when revoked.
+unguessable and ending at `expires_at` or when revoked. The token is not stored: the row
+keeps its SHA-256 (to find the page) and a random nonce; the token is the nonce's HMAC under
+the SECRET_KEY, so staff can copy the link again, and a copy of the database alone opens none.
 """
+import base64
+import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -18,6 +23,7 @@ from crm import access
 from crm.extensions import db
 from crm.formatting import local_time
 from crm.i18n import default_locale
+from crm.inputs import tokens
 from crm.leads import scoring
 from crm.models import Activity, Lead, LeadListing, Listing, Recommendation, User, VisitRequest
 from crm.models.types import utcnow
@@ -33,9 +39,20 @@ class RecommendError(ValueError):
         self.message = message
 
 
-def new_token() -> str:
-    """32 random bytes, URL-safe: not guessable, not derived from anything."""
-    return secrets.token_urlsafe(32)
+def _derive(nonce: str) -> str:
+    key = current_app.secret_key
+    key = key if isinstance(key, bytes) else str(key).encode()
+    mac = hmac.new(key, f"recommendation-link:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def link_token(rec: Recommendation) -> str | None:
+    """The token of the page's link, for staff to copy again; None for a link made before
+    tokens were hashed (shown once when sent) or under another SECRET_KEY."""
+    if not rec.token_nonce:
+        return None
+    token = _derive(rec.token_nonce)
+    return token if hmac.compare_digest(tokens.digest(token), rec.token_hash) else None
 
 
 def send(lead: Lead, agent: User, listings: list[Listing]) -> Recommendation:
@@ -45,7 +62,9 @@ def send(lead: Lead, agent: User, listings: list[Listing]) -> Recommendation:
         raise RecommendError(gettext("Please pick at least one listing."))
     now = utcnow()
     days = current_app.config["CRM_RECOMMENDATION_DAYS"]
-    rec = Recommendation(lead_id=lead.id, agent_id=agent.id, token=new_token(), created_at=now,
+    nonce = secrets.token_hex(16)
+    rec = Recommendation(lead_id=lead.id, agent_id=agent.id, token_nonce=nonce,
+                         token_hash=tokens.digest(_derive(nonce)), created_at=now,
                          expires_at=now + timedelta(days=days))
     db.session.add(rec)
     db.session.flush()
@@ -76,7 +95,7 @@ def by_token(token: str) -> Recommendation | None:
     return db.session.scalars(
         select(Recommendation).options(selectinload(Recommendation.listings),
                                        selectinload(Recommendation.agent))
-        .where(Recommendation.token == token)).first()
+        .where(Recommendation.token_hash == tokens.digest(token))).first()
 
 
 def of_lead(lead: Lead) -> list[Recommendation]:
