@@ -31,36 +31,37 @@ def problem(url: str, allow_local: bool = False, resolve: bool = False) -> str |
     return check(url, allow_local, resolve)[0]
 
 
-def check(url: str, allow_local: bool = False, resolve: bool = False) -> tuple[str | None, str | None]:
-    """(why refused, the address to connect to). With `resolve` the host is looked up once
-    and the address returned is the one that was checked: the caller connects to it, never
-    to the name again, so a second DNS answer (rebinding) cannot lead inside."""
+def check(url: str, allow_local: bool = False,
+          resolve: bool = False) -> tuple[str | None, list[str]]:
+    """(why refused, the addresses to connect to). With `resolve` the host is looked up once
+    and the addresses returned are the ones that were checked: the caller connects to them,
+    never to the name again, so a second DNS answer (rebinding) cannot lead inside."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     local = host in ("127.0.0.1", "localhost", "::1")
     if parts.username or parts.password:
-        return "credentials", None
+        return "credentials", []
     if parts.scheme != "https" and not (allow_local and local and parts.scheme == "http"):
-        return "scheme", None
+        return "scheme", []
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
         literal = None  # a name, not an address
     if allow_local and local:
-        return None, (str(literal) if literal else _first_answer(host, parts.port) if resolve else None)
+        return None, []  # the tests' own servers: connected to by name
     if literal is not None:
-        return (None, str(literal)) if _is_public(host) else ("private", None)
+        return (None, [str(literal)]) if _is_public(host) else ("private", [])
     if host.endswith((".local", ".internal", ".localhost", ".lan")) or "." not in host:
-        return "private", None
+        return "private", []
     if not resolve:
-        return None, None
+        return None, []
     try:
         answers = _answers(host, parts.port)
     except OSError:
-        return "unresolvable", None
+        return "unresolvable", []
     if not answers or not all(_is_public(a) for a in answers):
-        return "private", None
-    return None, answers[0]
+        return "private", []
+    return None, answers
 
 
 def _answers(host: str, port: int | None) -> list[str]:
@@ -69,10 +70,3 @@ def _answers(host: str, port: int | None) -> list[str]:
                                                                        type=socket.SOCK_STREAM)]
     return list(dict.fromkeys(found))
 
-
-def _first_answer(host: str, port: int | None) -> str | None:
-    try:
-        answers = _answers(host, port)
-    except OSError:
-        return None
-    return answers[0] if answers else None

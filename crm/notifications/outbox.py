@@ -226,20 +226,26 @@ def _post_json(url: str, payload: dict, headers: dict | None = None) -> dict:
 
 
 class _PinnedConnection:
-    """Connect to the address that was checked, whatever the name resolves to now; the
-    Host header, TLS SNI and the certificate check still use the name."""
+    """Connect to the addresses that were checked (the first that answers), whatever the name
+    resolves to now; the Host header, TLS SNI and the certificate check still use the name."""
 
-    def __init__(self, address: str):
-        self.address = address
+    def __init__(self, addresses: list[str]):
+        self.addresses = addresses
 
     def __call__(self, target, *args, **kwargs):
-        return socket.create_connection((self.address, target[1]), *args, **kwargs)
+        error: OSError | None = None
+        for address in self.addresses:
+            try:
+                return socket.create_connection((address, target[1]), *args, **kwargs)
+            except OSError as exc:
+                error = exc
+        raise error or OSError("no address to connect to")
 
 
 def _post(url: str, body: bytes, headers: dict) -> dict:
     # Checked here with the host's DNS answers (a name saved as public may since point
     # inside, the channel's URL may predate the check), then connected to that very address.
-    refused, address = webhooks.check(url, current_app.config["CRM_WEBHOOK_ALLOW_LOCAL"],
+    refused, addresses = webhooks.check(url, current_app.config["CRM_WEBHOOK_ALLOW_LOCAL"],
                                       resolve=True)
     if refused:
         raise DeliveryError(f"refused address ({refused})")
@@ -249,8 +255,8 @@ def _post(url: str, body: bytes, headers: dict) -> dict:
                                                  context=ssl.create_default_context())
     else:  # local http, allowed only by CRM_WEBHOOK_ALLOW_LOCAL
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-    if address:
-        connection._create_connection = _PinnedConnection(address)
+    if addresses:
+        connection._create_connection = _PinnedConnection(addresses)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         # http.client follows no redirect: a 3xx is an error like any other non-2xx, as
