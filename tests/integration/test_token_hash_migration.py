@@ -2,9 +2,12 @@
 import hashlib
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 
 from tests.support.stack import run_flask
+
+pytestmark = pytest.mark.integration
 
 SENT = "Q2hhbmdmYW5nLXJlY29tbWVuZGF0aW9uLXRva2VuLTEyMzQ"
 
@@ -21,9 +24,8 @@ def _insert(conn, table: sa.Table, **values):
     conn.execute(table.insert().values(**row))
 
 
-def test_existing_tokens_are_hashed_and_their_links_still_open(tmp_path):
-    url = f"sqlite:///{tmp_path / 'tokens.sqlite3'}"
-    env = {"DATABASE_URL": url}
+def _sent_links_survive(env_url: str, url: str):
+    env = {"DATABASE_URL": env_url}
     assert run_flask(env, "db", "upgrade", "f3a9c6d20e57").returncode == 0
     engine = sa.create_engine(url)
     meta = sa.MetaData()
@@ -58,3 +60,12 @@ def test_existing_tokens_are_hashed_and_their_links_still_open(tmp_path):
     assert app.test_client().get(f"/r/{SENT}").status_code == 200
     downgrade = run_flask(env, "db", "downgrade", "f3a9c6d20e57")
     assert downgrade.returncode == 0, downgrade.stderr
+
+
+def test_existing_tokens_are_hashed_and_their_links_still_open_on_sqlite(tmp_path):
+    url = f"sqlite:///{tmp_path / 'tokens.sqlite3'}"
+    _sent_links_survive(url, url)
+
+
+def test_existing_tokens_are_hashed_and_their_links_still_open_on_postgresql(pg_url):
+    _sent_links_survive(pg_url, pg_url.replace("postgresql://", "postgresql+psycopg://"))
