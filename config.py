@@ -66,6 +66,9 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # Remember-me is crm/web/auth/remember.py's own signed cookie; Flask-Login's is never
+        # set, and this name nobody uses keeps Flask-Login from reading ours.
+        self.REMEMBER_COOKIE_NAME = "flask_login_remember_unused"
         # A session ends after this long without a request, and this long after login
         # whatever happens (remember-me included: its cookie lasts no longer).
         self.CRM_SESSION_IDLE_MINUTES = int(os.environ.get("CRM_SESSION_IDLE_MINUTES", "480"))

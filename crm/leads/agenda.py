@@ -5,8 +5,6 @@ The feed names a lead by its reference and company, never the prospect's mobile 
 Its URL carries a random token; only the token's SHA-256 is stored, so a leaked database
 does not open anyone's feed, and regenerating it ends the old URL.
 """
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +18,7 @@ from crm import access
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.inputs import tokens
 from crm.models import Lead, Role, SiteVisit, SiteVisitListing, User
 from crm.models.types import utcnow
 from crm.models.visit import site_visit_attendee
@@ -93,14 +92,10 @@ def agenda(user: User, first: date, days: int) -> dict[date, list[Item]]:
 
 # --- the calendar feed -------------------------------------------------------------------
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def regenerate_feed_token(user: User) -> str:
     """A new feed URL token for `user` (the old one stops working); shown once."""
-    token = secrets.token_urlsafe(32)
-    user.calendar_token_hash = _hash(token)
+    token = tokens.new_token()
+    user.calendar_token_hash = tokens.digest(token)
     db.session.commit()
     return token
 
@@ -113,7 +108,7 @@ def revoke_feed_token(user: User) -> None:
 def user_for_feed(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
-    user = db.session.scalars(select(User).where(User.calendar_token_hash == _hash(token))).first()
+    user = db.session.scalars(select(User).where(User.calendar_token_hash == tokens.digest(token))).first()
     return user if user is not None and user.active else None
 
 

@@ -98,8 +98,15 @@ def revoke(rec_id: int):
 @login_required
 def qr(rec_id: int):
     rec = _own_recommendation(rec_id)
-    return svg_response(url_for("share.page", token=rec.token, _external=True),
+    token = recommend.link_token(rec) or abort(404)
+    return svg_response(url_for("share.page", token=token, _external=True),
                         f"recommendation-{rec.id}.svg")
+
+
+@bp.app_template_global()
+def recommendation_link(rec) -> str | None:
+    token = recommend.link_token(rec)
+    return url_for("share.page", token=token, _external=True) if token else None
 
 
 # --- site visits ----------------------------------------------------------------------
@@ -326,7 +333,8 @@ def _render_share(rec: Recommendation, form: VisitRequestForm, status: int = 200
         label, query = inventory.place(x, ui_language())
         cards.append({"listing": x, "place": label, "map_url": map_link(query),
                       "cover": covers.get(x.id)})
-    html = render_template("visits/share.html", rec=rec, agent=rec.agent, cards=cards, form=form,
+    html = render_template("visits/share.html", rec=rec, token=request.view_args["token"],
+                           agent=rec.agent, cards=cards, form=form,
                            open_booking=status != 200 or request.args.get("book") == "1",
                            requested=_requested(rec), **extra)
     return _private(Response(html, status=status))

@@ -128,7 +128,7 @@ def world(db):
     from crm.models.types import utcnow
     rec = recommend.send(lead, agent, [listing])
     visit = visits.schedule(lead, agent, visits.Plan(utcnow(), 60, "北门", "", [listing], [agent]))
-    return {"rec_id": rec.id, "visit_id": visit.id, "token": rec.token, "site_id": site.id, "name": "funnel", "job_id": 1,"lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
+    return {"rec_id": rec.id, "visit_id": visit.id, "token": recommend.link_token(rec), "site_id": site.id, "name": "funnel", "job_id": 1,"lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
             "job_id": job.id, "user_id": agent.id, "team_id": team.id, "rule_id": rule.id,
             "channel_id": channel.id, "park_id": park.id, "kind": "recommended", "fmt": "csv",
             "code": "en", "action": "disable", "filename": "css/app.css", "image_id": image.id}
