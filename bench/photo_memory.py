@@ -4,8 +4,8 @@
     .venv/bin/python bench/photo_memory.py --before /path/to/old/checkout
 
 Each measurement runs in a fresh process: the image file is made here, the child imports
-crm.listings.images from the given tree, then reports how far its peak RSS (ru_maxrss) rose
-during `images.inspect` (the upload request's check) or `images.render` (the task's web copy
+crm.listings.images from the given tree, then reports how far its peak RSS rose (VmHWM, reset
+through /proc/self/clear_refs just before) during `images.inspect` (the upload request's check) or `images.render` (the task's web copy
 and thumbnail), and the CPU seconds it took. Both trees get the same pixel cap (--cap) so the
 pipelines are compared on the same file; the default cap of each tree is what decides
 whether a file is accepted at all. Not a test: figures in bench/README.md.
@@ -22,23 +22,28 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
-import gc, json, resource, sys, time
+import gc, json, sys, time
 sys.path.insert(0, {root!r})
 from flask import Flask
 app = Flask("bench")
 app.config.update(CRM_IMAGE_MAX_PIXELS={cap}, CRM_IMAGE_MAX_BYTES=10**9)
 from crm.listings import images
 data = open({path!r}, "rb").read()
+def kib(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
 with app.app_context():
     gc.collect()
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    open("/proc/self/clear_refs", "w").write("5")  # the peak (VmHWM) starts again from now
+    base = kib("VmRSS")
     started = time.process_time()
     try:
         getattr(images, {step!r})(data)
         outcome = "ok"
     except images.Refused as refused:
         outcome = "refused: " + refused.reason
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = kib("VmHWM")
 print(json.dumps({{"mib": (peak - base) / 1024, "cpu": time.process_time() - started,
                   "outcome": outcome}}))
 """

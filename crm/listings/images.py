@@ -135,9 +135,9 @@ def _decoded(data: bytes) -> tuple[Image.Image, str]:
 
 
 def _reduced(image: Image.Image) -> Image.Image:
-    """Shrunk by a whole factor while the longer side stays at least twice WEB_MAX (what
-    the resampling for the copies wants), so nothing after this holds the full size."""
-    factor = max(image.size) // (2 * WEB_MAX)
+    """Shrunk by a whole factor (a box average) while the longer side stays at least
+    WEB_MAX, so none of the copies made after this holds the full size."""
+    factor = max(image.size) // WEB_MAX
     if factor < 2:
         return image
     if image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F", "CMYK", "YCbCr"):
@@ -193,11 +193,11 @@ class Rendered:
 
 def render(data: bytes) -> Rendered:
     """The web copy and the thumbnail of an upload: upright, sRGB, first frame, no metadata."""
-    upright = ImageOps.exif_transpose(_decoded(data)[0])
-    rgb = _flatten(_to_srgb(upright))
-    web = rgb.copy()
-    web.thumbnail((WEB_MAX, WEB_MAX), Image.Resampling.LANCZOS)
-    thumb = ImageOps.fit(rgb, THUMB_SIZE, Image.Resampling.LANCZOS)
+    upright = _decoded(data)[0]
+    ImageOps.exif_transpose(upright, in_place=True)  # ours to change: no copy
+    web = _flatten(_to_srgb(upright))
+    thumb = ImageOps.fit(web, THUMB_SIZE, Image.Resampling.LANCZOS)
+    web.thumbnail((WEB_MAX, WEB_MAX), Image.Resampling.LANCZOS)  # in place: after the thumb
     return Rendered(_jpeg(web), web.size, _jpeg(thumb), thumb.size)
 
 

@@ -100,8 +100,8 @@ def test_the_task_works_on_a_reduced_image(app, monkeypatch):
             rendered = images.render(_image_bytes((6400, 3600), fmt=fmt))
             assert rendered.web_size == (1600, 900) and rendered.thumb_size == (400, 300)
     png, jpeg = seen
-    assert png == (3200, 1800)      # reduced by 1/2 before any copy
-    assert jpeg == (3200, 1800)     # decoded at 1/2 scale
+    assert png == (1600, 900)      # reduced by 1/4 before any copy
+    assert jpeg == (1600, 900)     # decoded at 1/2 scale, then reduced by 1/2
     # Orientation survives the reduction (read from the EXIF the reduced copy keeps).
     from PIL import ExifTags
     exif = Image.Exif()
