@@ -8,7 +8,10 @@ import time
 import zipfile
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook
+from stdnum.cn import uscc
 from sqlalchemy import select
 
 from crm.intake import importer, sheets
@@ -120,6 +123,27 @@ def test_numbers_up_to_15_digits_are_read_as_typed(value, text):
 def test_longer_numbers_that_are_not_an_exact_credit_code_are_refused(value):
     with pytest.raises(sheets._LongNumber):
         sheets._cell(value)
+
+
+@given(st.integers(min_value=-(10**15 - 1), max_value=10**15 - 1))
+def test_any_whole_number_of_up_to_15_digits_is_exact(number):
+    assert sheets._cell(number) == sheets._cell(float(number)) == str(number)
+
+
+@given(st.floats(min_value=1e15, allow_infinity=False)
+       | st.floats(max_value=-1e15, allow_infinity=False))
+def test_a_floating_number_of_more_than_15_digits_is_never_kept(value):
+    with pytest.raises(sheets._LongNumber):
+        sheets._cell(value)
+
+
+@given(st.integers(min_value=10**15, max_value=10**19))
+def test_a_long_whole_number_is_kept_only_as_the_valid_credit_code_it_spells(number):
+    try:
+        text = sheets._cell(number)
+    except sheets._LongNumber:
+        return
+    assert text == str(number) and len(text) == 18 and uscc.is_valid(text)
 
 
 def test_the_sheet_is_read_by_what_it_holds_not_by_its_declared_dimension(boss):
