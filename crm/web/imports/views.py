@@ -1,5 +1,5 @@
 """Import leads from a spreadsheet: upload, map the columns, dry run, import with progress."""
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +12,7 @@ from crm.extensions import db
 from crm.i18n import ui_language
 from crm.inputs.fields import options
 from crm.inputs.forms import Form
-from crm.intake import importer
+from crm.intake import importer, sheets
 from crm.intake.forms import InquiryForm
 from crm.models import ImportJob
 from crm.web.security import larger_body
@@ -22,17 +22,20 @@ bp = Blueprint("imports", __name__, url_prefix="/manage/import")
 FILE_ERRORS = {
     "type": _l("Please upload a .csv or .xlsx file."),
     "empty": _l("The file has no rows."),
-    "too_many": _l("The file has too many rows for one import."),
+    "too_many": _l("The file has more than %(rows)s rows: please split it into several files."),
     "encoding": _l("The CSV file is neither UTF-8 nor GBK text."),
     "csv": _l("The CSV file cannot be read."),
     "xlsx": _l("The Excel file cannot be read."),
-    "too_wide": _l("The file has too many columns, or a cell far too long, for a lead list."),
+    "too_wide": _l("The file has more than %(columns)s columns, or a cell of more than %(chars)s "
+                   "characters: a lead list has neither."),
     "too_big": _l("The Excel file is too large once unpacked."),
 }
 
 
 def file_error(code: str) -> str:
-    return str(FILE_ERRORS.get(code, FILE_ERRORS["xlsx"]))
+    return str(FILE_ERRORS.get(code, FILE_ERRORS["xlsx"])) % {
+        "rows": current_app.config["CRM_IMPORT_MAX_ROWS"], "columns": sheets.MAX_COLUMNS,
+        "chars": sheets.MAX_CELL_CHARS}
 
 
 class UploadForm(Form):

@@ -181,7 +181,11 @@ def test_rows_and_columns_are_bounded_with_a_message(app, client, auth, boss):
     response = client.post("/manage/import/?lang=en", data={"file": (io.BytesIO(long), "long.xlsx")},
                            content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "The file has too many rows for one import." in response.get_data(as_text=True)
+    assert "The file has more than 3 rows: please split it into several files." in response.get_data(as_text=True)
+    response = client.post("/manage/import/?lang=en", data={"file": (io.BytesIO(wide), "wide.xlsx")},
+                           content_type="multipart/form-data")
+    assert ("The file has more than 100 columns, or a cell of more than 2000 characters: a lead "
+            "list has neither.") in response.get_data(as_text=True)
 
 
 def test_the_upload_request_only_keeps_the_file_and_the_task_reads_it(client, auth, boss,
