@@ -7,6 +7,7 @@ a repeat of a recent lead is linked to it, a new lead gets its score and stage h
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -170,6 +171,18 @@ def create_job(filename: str, data: bytes, user: User) -> ImportJob:
     enqueue(READ_TASK, job.id)
     db.session.expire(job)  # the task commits in its own session
     return job
+
+
+# A file still unread this long after its upload: its task was lost (broker down).
+READ_RETRY_AFTER = timedelta(minutes=1)
+
+
+def read_again_if_lost(job: ImportJob) -> None:
+    """The job's page asks for the read again when its task is overdue (reading twice is
+    harmless: `read` does nothing to a job read already)."""
+    if job.status == "reading" and job.created_at < utcnow() - READ_RETRY_AFTER:
+        enqueue(READ_TASK, job.id)
+        db.session.expire(job)
 
 
 def read(job_id: int) -> ImportJob | None:

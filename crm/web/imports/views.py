@@ -162,7 +162,9 @@ def _dry_run_context(job: ImportJob, ask: bool) -> dict:
 @bp.route("/<int:job_id>")
 @role_required(Role.MANAGER)
 def progress_page(job_id: int):
-    return render_template("imports/progress.html", job=_job(job_id), file_error=file_error)
+    job = _job(job_id)
+    importer.read_again_if_lost(job)  # the page, not its polls: a reload retries
+    return render_template("imports/progress.html", job=job, file_error=file_error)
 
 
 @bp.route("/<int:job_id>/progress")

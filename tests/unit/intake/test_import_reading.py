@@ -6,6 +6,7 @@ import io
 import re
 import time
 import zipfile
+from datetime import timedelta
 
 import pytest
 from hypothesis import given
@@ -204,6 +205,14 @@ def test_the_upload_request_only_keeps_the_file_and_the_task_reads_it(client, au
     page = client.get(f"/manage/import/{job.id}?lang=en").get_data(as_text=True)
     assert "Reading the file…" in page and "hx-get" in page
     assert client.get(f"/manage/import/{job.id}/mapping").status_code == 302  # not read yet
+
+    # A lost task (broker down): the page asks again once it is overdue, its polls never.
+    job.created_at = job.created_at - timedelta(minutes=2)
+    db.session.commit()
+    client.get(f"/manage/import/{job.id}/progress")
+    assert len(queued) == 1
+    client.get(f"/manage/import/{job.id}")
+    assert queued == [("workers.tasks.read_import", job.id)] * 2
 
     importer.read(job.id)  # the task
     db.session.expire_all()
