@@ -144,7 +144,9 @@ class Config:
         # one request may carry, and how long an upload may wait before the sweeper retries it.
         self.CRM_MEDIA_DIR = os.environ.get("CRM_MEDIA_DIR") or None
         self.CRM_IMAGE_MAX_BYTES = int(os.environ.get("CRM_IMAGE_MAX_BYTES", str(15 * 1024 * 1024)))
-        self.CRM_IMAGE_MAX_PIXELS = int(os.environ.get("CRM_IMAGE_MAX_PIXELS", "50000000"))
+        # 24 MP: a phone's full-size photo; decoding one takes about 100 MB of a worker
+        # (bench/photo_memory.py), twice that would not fit beside the others.
+        self.CRM_IMAGE_MAX_PIXELS = int(os.environ.get("CRM_IMAGE_MAX_PIXELS", "24000000"))
         self.CRM_IMAGE_MAX_PER_LISTING = int(os.environ.get("CRM_IMAGE_MAX_PER_LISTING", "30"))
         self.CRM_IMAGE_MAX_PER_UPLOAD = int(os.environ.get("CRM_IMAGE_MAX_PER_UPLOAD", "10"))
         # The body of one upload request (the global MAX_CONTENT_LENGTH is for forms).

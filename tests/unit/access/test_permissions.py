@@ -59,6 +59,7 @@ MINIMUM_ROLE = {
     "lost_reasons.index": "manager", "lost_reasons.edit": "manager", "lost_reasons.delete": "manager",
     "imports.upload": "manager", "imports.mapping": "manager", "imports.dry_run": "manager",
     "imports.progress_page": "manager", "imports.progress": "manager",
+    "imports.dry_run_result": "manager",
     "reports.index": "manager",
     "routing_admin.rules": "manager", "routing_admin.edit_rule": "manager",
     "routing_admin.delete_rule": "manager", "routing_admin.preview": "manager",
