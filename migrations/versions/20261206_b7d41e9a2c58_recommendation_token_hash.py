@@ -7,7 +7,7 @@ SECRET_KEY (crm.leads.recommend). Downgrade cannot bring the tokens back: it kee
 digests in the old column, so every link sent before it stops opening.
 
 Revision ID: b7d41e9a2c58
-Revises: f3a9c6d20e57
+Revises: 5b7e2c9d4a18
 Create Date: 2026-12-06 13:40:00
 """
 import hashlib
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 'b7d41e9a2c58'
-down_revision = 'f3a9c6d20e57'
+down_revision = '5b7e2c9d4a18'
 branch_labels = None
 depends_on = None
 

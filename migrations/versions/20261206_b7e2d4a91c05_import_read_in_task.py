@@ -2,14 +2,14 @@
 dry run's outcome.
 
 Revision ID: b7e2d4a91c05
-Revises: f3a9c6d20e57
+Revises: b7d41e9a2c58
 Create Date: 2026-12-06 13:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'b7e2d4a91c05'
-down_revision = 'f3a9c6d20e57'
+down_revision = 'b7d41e9a2c58'
 branch_labels = None
 depends_on = None
 
