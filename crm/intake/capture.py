@@ -60,6 +60,7 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
     now = utcnow()
     unit = form.area_unit.data or "sqm"
     mobile = form.parsed_mobile
+    agreed = form.consent.data is True
     lead = Lead(
         channel=channel,
         created_at=now,
@@ -86,9 +87,9 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
         wechat_id=form.wechat_id.data or "",
         email=form.email.data or "",
         message=form.message.data or "",
-        consent=bool(form.consent.data),
-        consent_at=now if form.consent.data else None,
-        consent_version=current_app.config["PRIVACY_POLICY_VERSION"] if form.consent.data else "",
+        consent=agreed,
+        consent_at=now if agreed else None,
+        consent_version=current_app.config["PRIVACY_POLICY_VERSION"] if agreed else "",
         page_url=(form.page_url.data or "")[:1000],
         referrer=(form.referrer.data or "")[:1000],
         utm_source=(form.utm_source.data or "")[:100],
@@ -133,6 +134,10 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
     to the same transaction (the API's idempotency record, the importer's row); an
     IntegrityError from them propagates after a rollback.
     """
+    if form.consent.data is not True:
+        # The form refuses it with a message (crm.inputs.fields.ConsentField); reaching here
+        # without it is a caller's bug, and nothing may be stored or routed.
+        raise ValueError("an inquiry without the prospect's consent")
     reasons = spam.judge(form, bot_traps=bot_traps) if check_spam else []
     asked_about = inventory.offered(form.listing)
     for _attempt in range(reference.ATTEMPTS):

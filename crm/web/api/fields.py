@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from crm import choices, regions
+from crm.inputs.readable import READABLE
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class Field:
     format: str | None = None
 
 
-# Letters, digits or Chinese characters: what is left once the form has cleaned the text.
-SOMETHING_TO_READ = "[A-Za-z0-9\u4e00-\u9fff]"
+# A letter or a digit (crm.inputs.text.READABLE), the form's own rule for names.
+SOMETHING_TO_READ = READABLE
 CREDIT_CODE = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}$"
 
 
