@@ -11,8 +11,10 @@ under this pytest), with a bounded, derandomized example count. One rule is left
 area_max must not be below area_min.
 """
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from schemathesis.checks import positive_data_acceptance
+
+from tests.support.api_fuzz import bounded
 
 OPERATIONS = {("POST", "/inquiries"), ("POST", "/parse")}
 
@@ -25,8 +27,7 @@ def keeps_its_promises(app, api_key: str, mode, max_examples: int = 60) -> None:
 
     for operation in operations:
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @bounded(max_examples)
         def check(case):
             case.call_and_validate(headers={"X-Api-Key": api_key},
                                    excluded_checks=[positive_data_acceptance])

@@ -128,8 +128,8 @@ def to_formdata(body: dict) -> tuple[MultiDict, dict[str, list[str]]]:
         elif kind == "consent":
             if not isinstance(value, bool):
                 errors[name] = [str(_l("Must be true or false."))]
-            elif value:
-                data[field.form] = "y"
+            else:  # the form's ConsentField judges it, as on every channel
+                data[field.form] = "true" if value else "false"
     return data, errors
 
 
