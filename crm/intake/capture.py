@@ -262,8 +262,19 @@ def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
     check). It stays with that agent, under the first-contact deadline like any assigned
     lead, unless they choose to hand it to routing (then someone else may get it)."""
     channel = form.channel.data
+
+    def attested(outcome: Outcome) -> None:
+        # The prospect agreed to the agent, not on our page: the lead says who vouched for it.
+        if outcome.status == "new":
+            with default_locale():
+                body = gettext("%(agent)s confirmed that the prospect agreed to the privacy "
+                               "notice (version %(version)s).", agent=agent.name,
+                               version=current_app.config["PRIVACY_POLICY_VERSION"])
+            db.session.add(Activity(lead_id=outcome.lead_id, kind="note", author_id=agent.id,
+                                    body=body, created_at=utcnow()))
+
     if to_routing:
-        return capture_inquiry(form, channel=channel, check_spam=False)
+        return capture_inquiry(form, channel=channel, check_spam=False, before_commit=attested)
 
     def keep(lead: Lead) -> None:
         lead.assigned_to_id, lead.team_id = agent.id, agent.team_id
@@ -279,6 +290,7 @@ def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
                 body = gettext("Entered by %(agent)s, who keeps it.", agent=agent.name)
             db.session.add(Activity(lead_id=outcome.lead_id, kind="assignment",
                                     author_id=agent.id, body=body, created_at=utcnow()))
+        attested(outcome)
 
     return capture_inquiry(form, channel=channel, check_spam=False, route=False, prepare=keep,
                            before_commit=note)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from crm.intake import capture
-from crm.models import InquiryRepeat, Lead
+from crm.models import Activity, InquiryRepeat, Lead
 from tests.conftest import errors_in
 from tests.factories import UserFactory, make_site
 
@@ -93,15 +93,20 @@ def test_a_ticked_box_is_recorded_with_the_notice_version(client, db, sent, cons
     assert lead.consent is True and lead.consent_at and lead.consent_version == "2026-11"
 
 
-def test_the_agent_s_confirmation_is_recorded_like_the_prospect_s(client, auth, db, sent):
-    UserFactory(email="me@example.com")
+@pytest.mark.parametrize("routed", [{}, {"to_routing": "y"}])
+def test_the_agent_s_confirmation_is_recorded_with_who_vouched(client, auth, db, sent, routed):
+    me = UserFactory(email="me@example.com", name="李招商")
     db.session.commit()
     auth.login("me@example.com")
-    page = client.get("/agent/leads/new").get_data(as_text=True)
-    assert 'name="consent"' in page
-    assert client.post("/agent/leads/new", data=_with("y", channel="wechat")).status_code == 302
+    assert 'name="consent"' in client.get("/agent/leads/new").get_data(as_text=True)
+    response = client.post("/agent/leads/new", data=_with("y", channel="wechat", **routed))
+    assert response.status_code == 302
     lead = db.session.scalars(select(Lead)).one()
     assert lead.consent is True and lead.consent_version == "2026-11" and lead.channel == "wechat"
+    notes = db.session.scalars(select(Activity).where(Activity.lead_id == lead.id,
+                                                      Activity.kind == "note")).all()
+    assert [(n.author_id, n.body) for n in notes] == [
+        (me.id, "李招商 确认客户已同意隐私声明（版本 2026-11）。")]
 
 
 def test_the_capture_service_itself_refuses_a_form_without_consent(app, db, sent):
