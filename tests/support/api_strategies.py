@@ -52,6 +52,9 @@ def _near_valid(name: str, surrogates: bool):
     dirty = st.builds(lambda a, b, c: a + b + c, PLAUSIBLE, _strange(surrogates), PLAUSIBLE)
     if field.enum:
         return st.one_of(st.none(), st.sampled_from(field.enum), dirty)
+    if name == "contact_name":  # no letter at all: emoji, symbols, punctuation
+        symbols = st.text(st.sampled_from("😀🙏★☆!?·-—… _"), min_size=1, max_size=6)
+        return st.one_of(symbols, PLAUSIBLE, dirty)
     if field.kind in ("text", "region"):
         sized = st.text(min_size=max(0, (field.max_length or 60) - 2),
                         max_size=(field.max_length or 60) + 2) if field.max_length else PLAUSIBLE
@@ -78,8 +81,10 @@ def inquiry_bodies(surrogates: bool = True):
     sendable = {"contact_name": st.one_of(st.just("刘先生"), _near_valid("contact_name", surrogates)),
                 "mobile": st.sampled_from(["13391219793", "+86 139 1234 5678", "１３８００１３８０００"]),
                 "consent": st.just(True)}
-    others = [name for name in _NAMES if name not in sendable]
-    near = st.builds(lambda a, b: {**a, **b}, st.fixed_dictionaries(sendable),
+    others = [name for name in _NAMES if name not in sendable and name != "listing_id"]
+    # Often a listing: a small id is one that may or may not exist.
+    sendable = st.fixed_dictionaries(sendable, optional={"listing_id": st.integers(1, 9)})
+    near = st.builds(lambda a, b: {**a, **b}, sendable,
                      st.lists(st.sampled_from(others), max_size=3, unique=True).flatmap(
                          lambda names: st.fixed_dictionaries(
                              {n: _near_valid(n, surrogates) for n in names})))
