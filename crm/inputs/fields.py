@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, StringField
+from wtforms import BooleanField, DecimalField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
@@ -84,6 +84,32 @@ def settle_area_unit(unit_field, *area_fields, land: bool = False) -> None:
         unit_field.data = unit
     elif land and not unit_field.raw_data:
         unit_field.data = "mu"
+
+
+# What a ticked box or a client may send for "yes" (a checkbox sends "y"). Anything else
+# ("false", "0", "off", "no", junk) is no, never a yes.
+_YES = frozenset({"y", "yes", "on", "true", "1"})
+
+
+def means_yes(value) -> bool:
+    return isinstance(value, str) and value.strip().lower() in _YES
+
+
+class ConsentField(BooleanField):
+    """The privacy notice's box: the one rule of consent for every channel (form, embed,
+    API, agent entry). Only an explicit yes counts; a missing box or any other value is
+    refused with `message` next to the box, so no lead is stored or routed without it."""
+
+    def __init__(self, label=None, *, message, **kwargs):
+        super().__init__(label, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        self.data = bool(valuelist) and means_yes(valuelist[0])
+
+    def pre_validate(self, form):
+        if self.data is not True:
+            raise ValidationError(self.message)
 
 
 def max_length(limit: int):

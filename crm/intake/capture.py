@@ -64,6 +64,7 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
     now = utcnow()
     unit = form.area_unit.data or "sqm"
     mobile = form.parsed_mobile
+    agreed = form.consent.data is True
     lead = Lead(
         channel=channel,
         created_at=now,
@@ -91,9 +92,9 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
         wechat_id=form.wechat_id.data or "",
         email=form.email.data or "",
         message=form.message.data or "",
-        consent=bool(form.consent.data),
-        consent_at=now if form.consent.data else None,
-        consent_version=current_app.config["PRIVACY_POLICY_VERSION"] if form.consent.data else "",
+        consent=agreed,
+        consent_at=now if agreed else None,
+        consent_version=current_app.config["PRIVACY_POLICY_VERSION"] if agreed else "",
         page_url=(form.page_url.data or "")[:1000],
         referrer=(form.referrer.data or "")[:1000],
         utm_source=(form.utm_source.data or "")[:100],
@@ -138,6 +139,10 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
     to the same transaction (the API's idempotency record, the importer's row); an
     IntegrityError from them propagates after a rollback.
     """
+    if form.consent.data is not True:
+        # The form refuses it with a message (crm.inputs.fields.ConsentField); reaching here
+        # without it is a caller's bug, and nothing may be stored or routed.
+        raise ValueError("an inquiry without the prospect's consent")
     reasons = spam.judge(form, bot_traps=bot_traps) if check_spam else []
     asked_about = inventory.offered(form.listing)
     for _attempt in range(reference.ATTEMPTS):
@@ -262,8 +267,19 @@ def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
     check). It stays with that agent, under the first-contact deadline like any assigned
     lead, unless they choose to hand it to routing (then someone else may get it)."""
     channel = form.channel.data
+
+    def attested(outcome: Outcome) -> None:
+        # The prospect agreed to the agent, not on our page: the lead says who vouched for it.
+        if outcome.status == "new":
+            with default_locale():
+                body = gettext("%(agent)s confirmed that the prospect agreed to the privacy "
+                               "notice (version %(version)s).", agent=agent.name,
+                               version=current_app.config["PRIVACY_POLICY_VERSION"])
+            db.session.add(Activity(lead_id=outcome.lead_id, kind="note", author_id=agent.id,
+                                    body=body, created_at=utcnow()))
+
     if to_routing:
-        return capture_inquiry(form, channel=channel, check_spam=False)
+        return capture_inquiry(form, channel=channel, check_spam=False, before_commit=attested)
 
     def keep(lead: Lead) -> None:
         lead.assigned_to_id, lead.team_id = agent.id, agent.team_id
@@ -279,6 +295,7 @@ def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
                 body = gettext("Entered by %(agent)s, who keeps it.", agent=agent.name)
             db.session.add(Activity(lead_id=outcome.lead_id, kind="assignment",
                                     author_id=agent.id, body=body, created_at=utcnow()))
+        attested(outcome)
 
     return capture_inquiry(form, channel=channel, check_spam=False, route=False, prepare=keep,
                            before_commit=note)

@@ -2,8 +2,15 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 from wtforms.widgets import TelInput
 
 from crm import choices
@@ -12,6 +19,7 @@ from crm.inputs import building
 from crm.inputs.building import MEASURES, MeasureField
 from crm.inputs.credit_code import normalise_credit_code
 from crm.inputs.fields import (
+    ConsentField,
     LooseDecimalField,
     RegionField,
     clean,
@@ -22,8 +30,10 @@ from crm.inputs.fields import (
 )
 from crm.inputs.forms import Form
 from crm.inputs.phone import PhoneError, asks_wechat_only, parse_mobile
+from crm.inputs.readable import has_something_to_read
 from crm.inputs.wechat import MOBILE_SHAPED, is_wechat_id
 from crm.intake import policy
+from crm.listings import inventory
 
 
 class InquiryForm(Form):
@@ -90,8 +100,8 @@ class InquiryForm(Form):
         max_length(254)])
     message = TextAreaField(_l("Anything else"), filters=[clean_multiline],
                             validators=[max_length(2000)])
-    consent = BooleanField(_l("I agree to the privacy notice"), validators=[
-        InputRequired(_l("Please agree to the privacy notice so we can contact you."))])
+    consent = ConsentField(_l("I agree to the privacy notice"), message=_l(
+        "Please agree to the privacy notice so we can contact you."))
     # Attribution, filled from the page that opened the form.
     page_url = HiddenField(filters=[clean])
     referrer = HiddenField(filters=[clean])
@@ -118,6 +128,10 @@ class InquiryForm(Form):
         self.mobile_required = mobile_required
         self.mobile.flags.required = mobile_required
 
+    def validate_contact_name(self, field):
+        if field.data and not has_something_to_read(field.data):
+            raise ValidationError(_l("Please write a name in letters or characters, e.g. 王经理."))
+
     def validate_mobile(self, field):
         if not field.data or asks_wechat_only(field.data):  # see validate()
             return
@@ -140,6 +154,12 @@ class InquiryForm(Form):
             return
         if not field.data.isascii() or not field.data.isdigit() or not 0 < int(field.data) < 2**31:
             raise ValidationError(_l("Please give the listing as a whole number."))
+        if not inventory.exists(int(field.data)):
+            # Never a dangling id. The box is emptied, so sending again (the prospect cannot
+            # edit this hidden field) sends the inquiry without it.
+            field.data = ""
+            raise ValidationError(_l("The listing you asked about is no longer on our site; "
+                                     "please send again to make your inquiry without it."))
         self.listing = int(field.data)
 
     def validate(self, extra_validators=None) -> bool:

@@ -79,6 +79,10 @@ def place(listing: Listing, locale: str = "zh_CN") -> tuple[str, str]:
     return label, query
 
 
+def exists(listing_id: int) -> bool:
+    return db.session.get(Listing, listing_id) is not None
+
+
 def offered(listing_id: int | None) -> Listing | None:
     """A listing a prospect may ask about (not let or sold), or None."""
     listing = db.session.get(Listing, listing_id) if listing_id is not None else None

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from crm import choices, regions
 from crm.inputs import building
+from crm.inputs.readable import READABLE
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,8 @@ class Field:
     format: str | None = None
 
 
-# Letters, digits or Chinese characters: what is left once the form has cleaned the text.
-SOMETHING_TO_READ = "[A-Za-z0-9\u4e00-\u9fff]"
+# A letter or a digit (crm.inputs.text.READABLE), the form's own rule for names.
+SOMETHING_TO_READ = READABLE
 CREDIT_CODE = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}$"
 
 
@@ -157,8 +158,8 @@ def to_formdata(body: dict) -> tuple[MultiDict, dict[str, list[str]]]:
         elif kind == "consent":
             if not isinstance(value, bool):
                 errors[name] = [str(_l("Must be true or false."))]
-            elif value:
-                data[field.form] = "y"
+            else:  # the form's ConsentField judges it, as on every channel
+                data[field.form] = "true" if value else "false"
     return data, errors
 
 

@@ -1,6 +1,9 @@
 """The OpenAPI 3 document for the intake API, built from the same field table the API uses."""
+from decimal import Decimal
+
 from flask import current_app, request
 
+from crm.choices import to_sqm
 from crm.inputs import building
 from crm.inputs.phone import mobile_pattern
 from crm.intake.forms import InquiryForm
@@ -58,6 +61,11 @@ def _schema(name: str, field) -> dict:
                            {**schema["oneOf"][1], "pattern": _MEASURE_TEXT[field.form]}]
     if field.enum:
         schema["enum"] = list(field.enum)
+    if field.kind in ("text", "region") and not field.required:
+        # null means "not given", as for the numbers (and as an omitted field).
+        schema["nullable"] = True
+        if field.enum:
+            schema["enum"].append(None)
     return schema
 
 
@@ -66,6 +74,11 @@ def _limit_headers() -> dict:
         ("X-RateLimit-Limit", "requests allowed in the current window"),
         ("X-RateLimit-Remaining", "requests left in the current window"),
         ("X-RateLimit-Reset", "when the window ends, Unix seconds"))}
+
+
+# What the server answers for "30亩" (the reader's figure and its rounding), so the
+# document's example cannot drift from it.
+_THIRTY_MU = float(to_sqm(Decimal(30), "mu"))
 
 
 def _error(description: str) -> dict:
@@ -81,7 +94,9 @@ def openapi_document() -> dict:
             "version": "1",
             "description": "Send inquiries (leads) from partner sites and mini-programs. "
                            "Validation is the same as the web form's; messages come in the "
-                           "language asked for with Accept-Language or ?lang=en (default zh_CN).",
+                           "language asked for with Accept-Language or ?lang=en (default zh_CN). "
+                           "An optional field sent as null is taken as not given; a required "
+                           "one (contact_name, consent) sent as null is refused.",
         },
         "servers": [{"url": request.host_url.rstrip("/") + "/api/v1"}],
         "components": {
@@ -109,8 +124,9 @@ def openapi_document() -> dict:
                         "understood": {
                             "type": "object", "additionalProperties": False,
                             "description": "the numbers as stored, to check what was meant: "
-                                           "areas in ㎡ (\"30亩\" → 20000.01), money in 万元 "
-                                           "(\"500万元\" → 500); only the fields sent",
+                                           f"areas in ㎡ to the cent (\"30亩\" → {_THIRTY_MU}), "
+                                           "money in 万元 (\"500万元\" → 500); only the fields "
+                                           "sent",
                             "properties": {
                                 "area_min_sqm": {"type": "number"},
                                 "area_max_sqm": {"type": "number"},

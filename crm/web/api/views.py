@@ -2,15 +2,15 @@
 
 Authenticated by the source site's key (X-Api-Key), so it is exempt from CSRF.
 """
-import re
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from crm.extensions import csrf
+from crm.inputs.readable import has_something_to_read
 from crm.intake import idempotency, message, sites
 from crm.intake.forms import InquiryForm
-from crm.web.api.fields import SOMETHING_TO_READ, form_errors, to_formdata
+from crm.web.api.fields import form_errors, to_formdata
 from crm.web.api.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -89,7 +89,7 @@ def parse_message():
     payload = _parse()
     text = payload.get("text") if isinstance(payload, dict) else None
     if (not isinstance(text, str) or len(text) > PARSE_MAX_CHARS
-            or not re.search(SOMETHING_TO_READ, text)):
+            or not has_something_to_read(text)):
         return _answer(idempotency.Answer(422, {"errors": {"text": [
             _("Send the message as {\"text\": \"...\"}.")]}}))
     found = message.read(text)

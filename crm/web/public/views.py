@@ -16,6 +16,7 @@ from crm.extensions import csrf
 from crm.inputs.phone import contact_preference
 from crm.intake import sites, spam
 from crm.intake.capture import capture_inquiry, understood
+from crm.inputs.fields import database_id
 from crm.intake.forms import InquiryForm
 from crm.listings import inventory
 from crm.observability import metrics
@@ -57,9 +58,9 @@ def _prefill(form: InquiryForm):
     form.referrer.data = request.args.get("ref") or request.referrer or ""
     for name in _ATTRIBUTION:
         getattr(form, name).data = request.args.get(name, "")
-    listing = request.args.get("listing", "")
-    # Only a well-formed id: a hidden field the prospect cannot correct must not fail.
-    form.listing_id.data = listing if listing.isascii() and listing.isdigit() and len(listing) < 10 else ""
+    # Only a listing that exists: a hidden field the prospect cannot correct must not fail.
+    listing = database_id(request.args.get("listing"))
+    form.listing_id.data = str(listing) if listing and inventory.exists(listing) else ""
     form.started.data = spam.new_fill_token()
     asked = inventory.offered(int(form.listing_id.data)) if form.listing_id.data else None
     if asked is not None:  # the need is that listing's, until the prospect says otherwise

@@ -70,8 +70,8 @@ def test_a_lead_an_agent_enters_stays_with_them_unless_they_hand_it_to_routing(c
     assert lead.routed_at is not None and lead.sla_due_at is not None
     assert response.headers["Location"].endswith(f"/agent/leads/{lead.id}")
     assert client.get(f"/agent/leads/{lead.id}").status_code == 200
-    assert db.session.scalars(select(Activity.kind).where(Activity.lead_id == lead.id)).all() \
-        == ["assignment"]
+    assert db.session.scalars(select(Activity.kind).where(Activity.lead_id == lead.id)
+                              .order_by(Activity.id)).all() == ["assignment", "note"]  # + consent
 
     client.post("/agent/leads/new", data={**GOOD, "mobile": "13900139000", "to_routing": "y"})
     handed = db.session.scalars(select(Lead).where(Lead.mobile_e164 == "+8613900139000")).one()

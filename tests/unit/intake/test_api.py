@@ -4,7 +4,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from crm.models import ApiIdempotencyKey, InquiryRepeat, Lead
+from crm.models import ApiIdempotencyKey, InquiryRepeat, Lead, Listing
 from crm.web.api.fields import FIELDS
 from tests.factories import UserFactory, make_site
 
@@ -37,6 +37,9 @@ def count(db, model=Lead):
 
 def test_201_with_reference_and_status_and_the_lead_is_structured(client, db, site_key):
     agent = UserFactory()
+    db.session.add(Listing(id=42, title="地块", property_type="land", deal_type="buy",
+                           status="available", area_sqm=20000))
+    db.session.commit()
     body = {**GOOD, "deal_type": "buy", "property_type": "land", "region": "330522",
             "area_min": 30, "area_max": "50亩", "area_unit": "mu", "industry": "nev",
             "usage": "动力电池PACK", "needs_eia": True, "annual_tax_wan": 1200.5,

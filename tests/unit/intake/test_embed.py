@@ -3,7 +3,7 @@ import re
 
 from sqlalchemy import select
 
-from crm.models import Lead
+from crm.models import Lead, Listing
 from tests.factories import make_site
 
 GOOD = {"contact_name": "刘先生", "mobile": "133 9121 9793", "consent": "y"}
@@ -51,6 +51,9 @@ def test_a_site_without_origins_cannot_be_framed_anywhere(client, db):
 def test_embedded_submission_works_without_session_or_csrf_and_records_the_site(app, client, db):
     app.config["WTF_CSRF_ENABLED"] = True  # as in production; a third-party iframe has no cookie
     site, _key = make_site()
+    db.session.add(Listing(id=88, title="独栋厂房", property_type="factory", deal_type="rent",
+                           status="available", area_sqm=1000))
+    db.session.commit()
     url = (f"/embed/inquiry?site={site.public_key}&page=https://zj.example.cn/news/7"
            "&ref=https://www.baidu.com/&utm_source=baidu&utm_campaign=g60&listing=88")
     html = client.get(url).get_data(as_text=True)

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from crm.models import Activity, InquiryRepeat, Lead
+from crm.models import Activity, InquiryRepeat, Lead, Listing
 from crm.models.types import utcnow
 from tests.factories import LeadFactory, UserFactory
 
@@ -196,6 +196,9 @@ def test_traditional_input_is_found_by_simplified_search(client, auth, db):
 
 
 def test_listing_and_attribution_are_captured_from_the_link(client, db):
+    db.session.add(Listing(id=42, title="独栋厂房", property_type="factory", deal_type="rent",
+                           status="available", area_sqm=1000))
+    db.session.commit()
     html = client.get("/inquiry?listing=42&page=https://zj.example.cn/l/42&utm_source=wx"
                       ).get_data(as_text=True)
     assert 'name="listing_id" type="hidden" value="42"' in html

@@ -1,41 +1,17 @@
-"""Schemathesis against the API's own OpenAPI document.
-
-Bodies and headers generated from the schema (valid ones, and ones the schema forbids):
-the API never answers 5xx, refuses what the schema forbids, and every answer matches
-what the document promises (status codes, content types, bodies, headers).
-
-Driven through Schemathesis' Python API under Hypothesis (its pytest plugin does not run
-under this pytest), with a bounded, derandomized example count. One rule is left out:
-"every schema-valid body is accepted" cannot hold, since a JSON schema cannot say that
-area_max must not be below area_min.
-"""
+"""Schemathesis against the API's own OpenAPI document (tests/support/api_schema.py; the
+same run on PostgreSQL is in tests/integration/test_fuzz_pg.py)."""
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import positive_data_acceptance
 
 from tests.factories import make_site
+from tests.support.api_schema import keeps_its_promises
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_the_api_keeps_its_openapi_promises(app, db, mode):
     _site, api_key = make_site()
     db.session.commit()
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert {(op.method.upper(), op.path) for op in operations} == {("POST", "/inquiries"),
-                                                                   ("POST", "/parse")}
-
-    for operation in operations:
-        @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def check(case):
-            case.call_and_validate(headers={"X-Api-Key": api_key},
-                                   excluded_checks=[positive_data_acceptance])
-
-        check()
+    keeps_its_promises(app, api_key, mode)
 
 
 def test_the_document_says_what_the_api_enforces(client):
