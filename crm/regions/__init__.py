@@ -264,3 +264,26 @@ def pinyin(text: str) -> list[str]:
 @cache
 def _pinyin_title(text: str) -> str:
     return "".join(pinyin(text)).capitalize() if re.search(r"[\u4e00-\u9fff]", text) else text
+
+
+def label(code: str | None, words: str | None = "", locale: str = "zh_CN") -> str:
+    """A place as pages show it: the path of `code` and the words kept beside it, without
+    the names the path says already (苏州工业园区 on 苏州工业园区's listing; 上海市浦东新区
+    张江镇 on 浦东新区 shows 张江镇)."""
+    path = full_name(code, locale) if code else ""
+    return " ".join(p for p in (path, _beyond(code, words)) if p)
+
+
+def names_again(code: str | None, words: str | None) -> bool:
+    """`words` only name `code` or a place above it (G60科创走廊 beside 310117P01)."""
+    return bool(code and (words or "").strip()) and not _beyond(code, words)
+
+
+def _beyond(code: str | None, words: str | None) -> str:
+    """What `words` say beyond the place `code` and the places above it."""
+    words = (words or "").strip()
+    if not code or not words:
+        return words
+    from crm.regions.reader import read_field
+    named = read_field(words)
+    return named.rest if named.code and within(code, named.code) else words

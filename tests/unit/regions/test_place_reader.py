@@ -1,0 +1,150 @@
+"""Issue 28: one place reader (crm.regions.reader) for every channel; a place it cannot read
+never refuses an inquiry, it is kept as typed and marked "place to confirm"."""
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from crm import parks, regions
+from crm.intake import importer, message
+from crm.models import Lead, Listing
+from crm.regions.reader import read_field
+from crm.regions.search import search
+from tests.factories import LeadFactory, TeamFactory, UserFactory, make_site
+
+# As people type them (the issue's list), and what each must be stored as: a code, and the
+# words kept beside it ("" when the words only name the place). None: kept, to confirm.
+SPELLINGS = [
+    ("浙江省湖州市长兴县", "330522", ""),
+    ("湖州市长兴县", "330522", ""),
+    ("湖州长兴", "330522", ""),
+    ("湖州 长兴县", "330522", ""),
+    ("长兴", "330522", ""),
+    ("长兴县", "330522", ""),
+    ("長興縣", "330522", ""),                                 # traditional characters
+    ("Huzhou Changxing", "330522", ""),                       # pinyin
+    ("上海市浦东新区张江镇", "310115", "上海市浦东新区张江镇"),   # no towns: the district, words kept
+    ("张江", None, "张江"),
+    ("火星开发区", None, "火星开发区"),                          # a made-up place
+    ("南京鼓楼", "320106", ""),                               # a shared name, told apart
+    ("福州市鼓楼区", "350102", ""),
+    ("海宁", "330481", ""),
+    ("桐乡", "330483", ""),
+    ("G60科创走廊", "310117P01", ""),                          # a park, by name
+    ("临港新区", "310115P01", ""),                             # a park, by alias
+]
+FORM = {"contact_name": "刘先生", "mobile": "133 9121 9793", "consent": "y"}
+
+
+@pytest.fixture
+def seeded(db):
+    parks.seed_defaults()
+    return db
+
+
+def _stored(db) -> Lead:
+    lead = db.session.scalars(select(Lead).order_by(Lead.id.desc())).first()
+    assert lead is not None
+    return lead
+
+
+def _check(lead: Lead, code, words) -> None:
+    assert (lead.region_code, lead.region_text) == (code, words)
+    assert lead.place_to_confirm is (code is None)
+
+
+@pytest.mark.parametrize("typed, code, words", SPELLINGS)
+def test_the_public_form_saves_every_spelling(client, seeded, typed, code, words):
+    response = client.post("/inquiry", data={**FORM, "region_code": typed})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    _check(_stored(seeded), code, words)
+
+
+@pytest.mark.parametrize("typed, code, words", SPELLINGS)
+def test_the_api_saves_every_spelling(client, seeded, typed, code, words):
+    _site, key = make_site()
+    response = client.post("/api/v1/inquiries", data=json.dumps(
+        {"contact_name": "刘先生", "mobile": "13391219793", "consent": True, "region": typed}),
+        headers={"X-Api-Key": key}, content_type="application/json")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    _check(_stored(seeded), code, words)
+
+
+def test_the_importer_maps_a_region_column_through_the_reader(seeded):
+    boss = UserFactory(team=TeamFactory(), email="boss@example.com", role="manager")
+    rows = "".join(f"客户{i},139{i:08d},{typed}\n" for i, (typed, _c, _w) in enumerate(SPELLINGS))
+    job = importer.create_job("a.csv", ("联系人,手机,区域\n" + rows).encode(), boss)
+    assert job.mapping["region_text"] == 2
+    importer.save_mapping(job, job.mapping, "link", route=False)
+    importer.run(job.id)
+    leads = {lead.contact_name: lead for lead in seeded.session.scalars(select(Lead))}
+    for i, (_typed, code, words) in enumerate(SPELLINGS):
+        _check(leads[f"客户{i}"], code, words)
+
+
+@pytest.mark.parametrize("typed, code, words", SPELLINGS)
+def test_the_message_reader_gives_the_same_answer_for_the_same_words(seeded, typed, code, words):
+    found = message.read(f"想在{typed}租3000平厂房").get("region")
+    assert read_field(typed).code == code
+    if code is None:
+        assert found is None or not regions.is_valid(found.value)
+    else:
+        assert found is not None and found.value == code
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from("浙江湖州长兴县市区张火星开发园 /-·朝阳鼓楼Ab1"), min_size=1,
+               max_size=20))
+def test_no_place_ever_refuses_an_inquiry(client, db, typed):
+    response = client.post("/inquiry", data={**FORM, "region_code": typed})
+    assert response.status_code == 302
+    lead = _stored(db)
+    assert lead.region_code is None or regions.is_valid(lead.region_code)
+    # Nothing typed is lost: a place not read keeps the words.
+    assert lead.region_code or lead.region_text == typed.strip() or not typed.strip()
+    db.session.delete(lead)
+    db.session.commit()
+
+
+def test_the_queue_filters_the_places_to_confirm_and_the_lead_page_marks_them(client, auth, db):
+    agent = UserFactory(email="me@example.com")
+    unread = LeadFactory(assigned_to=agent, region_code=None, region_text="火星开发区", company="甲")
+    LeadFactory(assigned_to=agent, region_code="330522", region_text="", company="乙")
+    auth.login("me@example.com")
+    html = client.get("/agent/leads?to_confirm=y").get_data(as_text=True)
+    assert unread.reference in html and "乙" not in html and "待确认地点" in html
+    page = client.get(f"/agent/leads/{unread.id}").get_data(as_text=True)
+    assert 'id="place-to-confirm"' in page and "火星开发区" in page and "选择地点" in page
+    # The agent picks the place: the mark goes, the words stay.
+    edit = client.get(f"/agent/leads/{unread.id}/edit").get_data(as_text=True)
+    assert 'name="region_code"' in edit
+
+
+def test_a_filter_still_refuses_a_place_it_cannot_read(client, auth, db):
+    UserFactory(email="me@example.com")
+    auth.login("me@example.com")
+    html = client.get("/agent/leads?region=上海市浦东新区张江镇").get_data(as_text=True)
+    assert 'id="region-error"' in html   # half read would widen the query to 浦东新区
+
+
+def test_a_listing_place_is_not_repeated(seeded):
+    assert regions.label("320576", "苏州工业园区") == "江苏 / 苏州 / 苏州工业园区"
+    assert regions.label("310117P01", "G60科创走廊") == "上海 / 松江区 / G60科创走廊"
+    assert regions.label("310115", "上海市浦东新区张江镇") == "上海 / 浦东新区 张江镇"
+    assert regions.label(None, "火星开发区") == "火星开发区"
+
+
+def test_listing_pages_name_the_park_once(client, seeded):
+    from crm.listings import inventory
+    listing = Listing(title="园区厂房", property_type="factory", deal_type="rent",
+                      region_code="320576", park="苏州工业园区", status="available")
+    assert inventory.place(listing) == ("苏州工业园区", "江苏苏州苏州工业园区")
+
+
+def test_suggestions_rank_the_same_province_first(seeded):
+    assert [r.code for r in search("鼓楼", near="350102")][0] == "350102"
+    assert [r.code for r in search("福州鼓楼")][0] == "350102"
+    assert all(r.code.startswith("32") for r in search("江苏开发区")[:5])
+    assert [r.code for r in search("浙江省湖州市长兴县")] == ["330522"]
