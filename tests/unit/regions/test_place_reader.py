@@ -148,3 +148,21 @@ def test_suggestions_rank_the_same_province_first(seeded):
     assert [r.code for r in search("福州鼓楼")][0] == "350102"
     assert all(r.code.startswith("32") for r in search("江苏开发区")[:5])
     assert [r.code for r in search("浙江省湖州市长兴县")] == ["330522"]
+
+
+def test_a_place_to_confirm_is_routed_by_its_other_fields_or_to_the_default_team(client, db):
+    from crm.routing import engine
+    from tests.factories import RuleFactory
+    zj_team, land_team, rest = (TeamFactory(is_default=False), TeamFactory(is_default=False),
+                                TeamFactory())
+    zj_agent, land_agent, rest_agent = (UserFactory(team=zj_team), UserFactory(team=land_team),
+                                        UserFactory(team=rest))
+    RuleFactory(team=zj_team, region_code="33", position=1)
+    RuleFactory(team=land_team, property_type="land", position=2)
+    client.post("/inquiry", data={**FORM, "region_code": "湖州长兴"})
+    client.post("/inquiry", data={**FORM, "mobile": "13912345670", "region_code": "火星开发区",
+                                  "property_type": "land"})
+    client.post("/inquiry", data={**FORM, "mobile": "13912345671", "region_code": "火星开发区"})
+    owners = [lead.assigned_to_id for lead in db.session.scalars(select(Lead).order_by(Lead.id))]
+    assert owners == [zj_agent.id, land_agent.id, rest_agent.id]
+    assert engine.default_team() == rest
