@@ -9,7 +9,8 @@ counties or a municipality, under the city or province) with a code that starts 
 
 The statistical "市辖区" / "县" / "省直辖县级行政区划" levels are not places anyone names: their
 counties hang directly under the province (上海 / 松江区), and their codes are read as the
-province's. Towns below a county (9-digit codes) are left out.
+province's. Towns below a county (9-digit codes) are left out of the tree; the place reader
+(crm/regions/reader.py, crm/data/divisions/towns.csv) reads their names as their county.
 
 Everything loads on first use and is cached per process (the worker imports this for free);
 parks are re-read from the database at most every PARK_TTL seconds or after `forget()`.

@@ -11,6 +11,7 @@ share counts only beside its city or province; the places found are summed up by
 nearest common ancestor (嘉兴 + 长兴 → 浙江). A place not found is never guessed: the caller
 keeps the words and flags them ("place to confirm").
 """
+import csv
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from crm import regions
 from crm.inputs.text import to_simplified
 
 CJK = "\u4e00-\u9fff"
+TOWNS = regions.DATA.parent / "towns.csv"
+_TOWN_SUFFIX = re.compile(r"(?:街道办事处|地区办事处|办事处|街道|镇|乡)$")
 
 # Short names (suffix dropped) that are everyday words in an inquiry, not the place:
 # 新建厂房 (南昌新建区), 吉利 (洛阳吉利区, a car maker), 合作 (合作市), 阿里 (阿里地区) ...
@@ -106,6 +109,42 @@ def _pinyin_table() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in table.items()}
 
 
+@cache
+def _town_table() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], int]:
+    """Towns and streets (张江镇, 洞泾镇, 张江高科技园区) by name, and apart by name without
+    镇/乡/街道 (张江) → the county each lies in: the smallest unit crm.regions knows, so the
+    words are kept beside it. A division's own name (长兴) never means a town."""
+    divisions, _longest = _name_table()
+    guarded = _guarded_table()
+    full: dict[str, set[str]] = {}
+    short: dict[str, set[str]] = {}
+    with TOWNS.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            county = regions.canonical(row["code"][:6])   # 东莞's towns hang under the city
+            if not county:
+                continue
+            name = row["name"]
+            stem = _TOWN_SUFFIX.sub("", name)
+            # A name without 镇/乡/街道 (化工园区, 张江高科技园区) may be a common noun: read
+            # like a short name, where a place stands.
+            for table, word in ((full, name), (short, stem)) if stem != name else ((short, name),):
+                if len(word) >= 2 and word not in divisions and word not in guarded \
+                        and word not in COMMON_WORDS:
+                    table.setdefault(word, set()).add(county)
+    for word in full:
+        short.pop(word, None)
+    return ({k: tuple(sorted(v)) for k, v in full.items()},
+            {k: tuple(sorted(v)) for k, v in short.items()},
+            max(max(map(len, full)), max(map(len, short))))
+
+
+# A town's name without 镇/街道 (张江) is a place only where a place stands: after 在/到 or
+# another place, before 租/附近 or the end; 火星 in 火星开发区 is another place's name.
+_BEFORE_TOWN = re.compile(r"(?:^|[\s,，、/|·:：(（]|在|到|去|于|近)$")
+_AFTER_TOWN = re.compile(r"^(?:$|[\s,，、。；;/|·!！?？)）]|附近|周边|一带|这边|那边|区域|范围|"
+                         r"租|买|找|有|的厂|的仓|的地|厂房|仓库|土地)")
+
+
 # --- reading -----------------------------------------------------------------------------------
 def fold(text: str) -> str:
     """Full-width → ASCII and traditional → simplified, one character for one, so that
@@ -121,51 +160,70 @@ def fold(text: str) -> str:
     return simple
 
 
-def _hits(text: str, free: Callable[[int, int], bool]) -> list[tuple[int, int, tuple, bool]]:
-    """(start, end, candidate codes, guarded) for each place name, longest first."""
+def _hits(text: str, free: Callable[[int, int], bool]) -> list[tuple[int, int, tuple, str]]:
+    """(start, end, candidate codes, kind) for each place name, longest first; kind is
+    "" (a division or park), "guarded" (an everyday word too) or "town"."""
     table, longest = _names()
+    towns, town_short, town_longest = _town_table()
     guarded = _guarded_table()
-    hits = []
+    hits: list[tuple[int, int, tuple, str]] = []
     i = 0
     while i < len(text):
-        for size in range(min(longest, len(text) - i), 1, -1):
-            codes = table.get(text[i:i + size])
+        for size in range(min(max(longest, town_longest), len(text) - i), 1, -1):
+            word = text[i:i + size]
+            codes, kind = table.get(word), ""
+            if not codes:
+                codes, kind = towns.get(word), "town"
+            if not codes and word in town_short and _stands_alone(text, i, i + size, hits):
+                codes = town_short[word]
             if codes and free(i, i + size):
-                hits.append((i, i + size, codes, False))
+                hits.append((i, i + size, codes, kind))
                 i += size
                 break
         else:
             codes = guarded.get(text[i:i + 2])
             if codes and free(i, i + 2):
-                hits.append((i, i + 2, codes, True))
+                hits.append((i, i + 2, codes, "guarded"))
                 i += 2
             else:
                 i += 1
     return hits
 
 
-def _latin_hits(text: str, free: Callable[[int, int], bool]) -> list[tuple[int, int, tuple, bool]]:
+def _stands_alone(text: str, start: int, end: int, hits: list) -> bool:
+    after_place = bool(hits) and hits[-1][1] == start
+    return ((after_place or bool(_BEFORE_TOWN.search(text[max(0, start - 1):start])))
+            and bool(_AFTER_TOWN.match(text[end:end + 2])))
+
+
+def _latin_hits(text: str, free: Callable[[int, int], bool]) -> list[tuple[int, int, tuple, str]]:
     """Pinyin words (Huzhou Changxing, huzhou-changxing) read like names: a whole word of
     two syllables or more, never part of a longer word or an ID (wx: changxing88)."""
     table = _pinyin_table()
-    return [(m.start(), m.end(), table[m.group(0).lower()], False)
+    return [(m.start(), m.end(), table[m.group(0).lower()], "")
             for m in re.finditer(r"(?<![A-Za-z0-9_-])[A-Za-z]{4,}(?![A-Za-z0-9_-])", text)
             if m.group(0).lower() in table and free(m.start(), m.end())]
 
 
-def _settle(hits, near: Iterable[str] = ()) -> list[tuple[int, int, str]]:
-    """One code per hit: its only place, or the one beside another place named (or `near`,
-    the places the page or the other fields already give)."""
-    sure = {_shallowest(codes) for _s, _e, codes, weak in hits if not weak and _shallowest(codes)}
+def _settle(hits, near: Iterable[str] = ()) -> list[tuple[int, int, str, bool]]:
+    """(start, end, code, town) per hit: its only place, or the one beside another place
+    named (or `near`, the places the page or the other fields already give). A town counts
+    only inside a division named beside it, or alone: a word that happens to be a town's
+    name somewhere else must not widen the place to the whole country."""
+    sure = {_shallowest(codes) for _s, _e, codes, kind in hits
+            if not kind and _shallowest(codes)}
     sure |= {c for c in near if c}
     found = []
-    for start, end, codes, weak in hits:
-        code = None if weak else _shallowest(codes)
+    for start, end, codes, kind in hits:
+        code = _shallowest(codes) if kind != "guarded" else None
         if code is None:   # shared by unrelated places: the one beside its city or province
             close = [c for c in codes if any(c != o and regions.within(c, o) for o in sure)]
             code = close[0] if len(close) == 1 else None
+        if code and kind == "town" and sure and not any(
+                regions.within(code, o) or regions.within(o, code) for o in sure):
+            continue
         if code:
-            found.append((start, end, code))
+            found.append((start, end, code, kind == "town"))
     return found
 
 
@@ -175,15 +233,15 @@ def find(text: str, free: Callable[[int, int], bool] = lambda s, e: True,
     names none. `free(start, end)`: whether a span is still unread (the message reader keeps
     the spans of other fields out); `shown`: the text as typed, for `rest`."""
     found = _settle(_hits(text, free) + _latin_hits(text, free), near)
-    codes = {code for _s, _e, code in found}
+    codes = {code for _s, _e, code, _town in found}
     codes = {c for c in codes if not any(o != c and regions.within(o, c) for o in codes)}
     if codes:
         common = _common_ancestor(sorted(codes))
         if common:
-            spans = [(s, e) for s, e, c in found if regions.within(c, common)]
+            spans = [(s, e) for s, e, c, _town in found if regions.within(c, common)]
             start, end = min(s for s, _e in spans), max(e for _s, e in spans)
-            named = [(s, e) for s, e, c in found
-                     if regions.within(c, common) or regions.within(common, c)]
+            named = [(s, e) for s, e, c, town in found if not town
+                     and (regions.within(c, common) or regions.within(common, c))]
             return Place(common, text[start:end], start, end, _rest(shown or text, named))
     park = next((m for m in PARK_WORDS.finditer(text) if free(m.start(), m.end())), None)
     if park:

@@ -25,9 +25,11 @@ SPELLINGS = [
     ("长兴县", "330522", ""),
     ("長興縣", "330522", ""),                                 # traditional characters
     ("Huzhou Changxing", "330522", ""),                       # pinyin
-    ("上海市浦东新区张江镇", "310115", "上海市浦东新区张江镇"),   # no towns: the district, words kept
-    ("张江", None, "张江"),
-    ("火星开发区", None, "火星开发区"),                          # a made-up place
+    ("上海市浦东新区张江镇", "310115", "上海市浦东新区张江镇"),   # a town: its district, words kept
+    ("张江", "310115", "张江"),
+    ("洞泾", "310117P03", ""),                                # a seeded park before the town
+    ("火星开发区", None, "火星开发区"),          # made up (火星 is a street of 长沙: not this)
+    ("城关镇", None, "城关镇"),                  # 88 towns of that name
     ("南京鼓楼", "320106", ""),                               # a shared name, told apart
     ("福州市鼓楼区", "350102", ""),
     ("海宁", "330481", ""),
@@ -166,3 +168,13 @@ def test_a_place_to_confirm_is_routed_by_its_other_fields_or_to_the_default_team
     owners = [lead.assigned_to_id for lead in db.session.scalars(select(Lead).order_by(Lead.id))]
     assert owners == [zj_agent.id, land_agent.id, rest_agent.id]
     assert engine.default_team() == rest
+
+
+def test_a_town_name_counts_only_where_a_place_stands(app):
+    from crm.regions.reader import Reading
+    # 化工园区 and 火星 are towns' names somewhere; here they are words of something else.
+    assert message.read("我们做化工材料，需要化工园区的土地，30亩").get("region") is None
+    assert read_field("火星开发区").code is None
+    assert read_field("上海浦东张江") == Reading("310115", "上海浦东张江", "张江")
+    # A town elsewhere never widens the place a division gives (嘉兴 stays 嘉兴).
+    assert message.read("想在嘉兴 张江租厂房").get("region").value == "3304"
