@@ -57,9 +57,19 @@ def _check(lead: Lead, code, words) -> None:
     assert lead.place_to_confirm is (code is None)
 
 
+@pytest.mark.parametrize("channel", ["form", "embed", "agent"])
 @pytest.mark.parametrize("typed, code, words", SPELLINGS)
-def test_the_public_form_saves_every_spelling(client, seeded, typed, code, words):
-    response = client.post("/inquiry", data={**FORM, "region_code": typed})
+def test_the_public_form_its_embed_and_agent_entry_save_every_spelling(
+        client, auth, seeded, channel, typed, code, words):
+    url = "/inquiry"
+    if channel == "embed":
+        site, _key = make_site()
+        url = f"/embed/inquiry?site={site.public_key}"
+    elif channel == "agent":
+        UserFactory(email="me@example.com")
+        auth.login("me@example.com")
+        url = "/agent/leads/new"
+    response = client.post(url, data={**FORM, "channel": "phone", "region_code": typed})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     _check(_stored(seeded), code, words)
 
