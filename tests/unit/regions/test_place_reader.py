@@ -188,3 +188,22 @@ def test_a_town_name_counts_only_where_a_place_stands(app):
     assert read_field("上海浦东张江") == Reading("310115", "上海浦东张江", "张江")
     # A town elsewhere never widens the place a division gives (嘉兴 stays 嘉兴).
     assert message.read("想在嘉兴 张江租厂房").get("region").value == "3304"
+
+
+def test_the_picker_sends_the_page_place_and_its_province_ranks_first(client, db):
+    def first(url):
+        return client.get(url).get_json()["results"][0]["code"]
+    assert first("/regions/search?q=鼓楼") == "320106"             # no context: code order
+    assert first("/regions/search?q=鼓楼&near=350102") == "350102"  # a Fuzhou listing's page
+    assert first("/regions/search?q=福州鼓楼") == "350102"          # the typed text says it
+    assert first("/regions/search?q=鼓楼&near=nonsense") == "320106"
+
+
+def test_a_listing_form_gives_the_picker_its_place(client, db):
+    from decimal import Decimal
+    listing = Listing(title="鼓楼厂房", property_type="factory", deal_type="rent",
+                      region_code="350102", park="", area_sqm=Decimal("1000"), status="available")
+    db.session.add(listing)
+    db.session.commit()
+    html = client.get(f"/inquiry?listing={listing.id}").get_data(as_text=True)
+    assert 'data-region-near="350102"' in html
