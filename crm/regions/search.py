@@ -84,7 +84,7 @@ def search(text: str, limit: int = 20, near: str | None = None) -> list[regions.
         near = code
         if rest and code not in {h[-1].code for h in hits}:
             hits = _hits(rest, places) or hits
-        if places.get(code) and not rest:
+        if places.get(code) and (not rest or not hits):   # 湖州长兴; 张江 (a town: its county)
             hits = [(-1, 0, code, places[code])] + [h for h in hits if h[2] != code]
     province = (near or "")[:2]
     hits.sort(key=lambda h: (h[0], not (province and h[2].startswith(province)), h[1], h[2]))
@@ -102,13 +102,13 @@ def _hits(q: str, places: dict) -> list:
 
 
 def _named_place(q: str) -> tuple[str, str] | None:
-    """(code, the words after it) when the text opens with place names: 湖州长兴 → (330522, ""),
-    江苏高新区 → (32, "高新区")."""
+    """(code, the words after it) when the text names a place: 湖州长兴 → (330522, ""),
+    江苏高新区 → (32, "高新区"), 张江 → (310115, "") (a town: the county it lies in)."""
     from crm.regions import reader
     place = reader.find(q)
-    if place is None or place.code is None or place.rest not in ("", q[place.end:]):
+    if place is None or place.code is None:
         return None
-    return place.code, place.rest
+    return place.code, place.rest if place.rest == q[place.end:] else ""
 
 
 def lookup_name(text: str) -> str | None:

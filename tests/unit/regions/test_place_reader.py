@@ -160,6 +160,7 @@ def test_suggestions_rank_the_same_province_first(seeded):
     assert [r.code for r in search("福州鼓楼")][0] == "350102"
     assert all(r.code.startswith("32") for r in search("江苏开发区")[:5])
     assert [r.code for r in search("浙江省湖州市长兴县")] == ["330522"]
+    assert [r.code for r in search("张江")] == ["310115"]      # a town: the district it lies in
 
 
 def test_a_place_to_confirm_is_routed_by_its_other_fields_or_to_the_default_team(client, db):
