@@ -137,7 +137,15 @@ def test_the_queue_filters_the_places_to_confirm_and_the_lead_page_marks_them(cl
     assert 'id="place-to-confirm"' in page and "火星开发区" in page and "选择地点" in page
     # The agent picks the place: the mark goes, the words stay.
     edit = client.get(f"/agent/leads/{unread.id}/edit").get_data(as_text=True)
-    assert 'name="region_code"' in edit
+    assert 'name="region_code"' in edit and "火星开发区" in edit
+    picked = client.post(f"/agent/leads/{unread.id}/edit", data={
+        "contact_name": "刘先生", "wechat_id": "liu_xiansheng", "needs_eia": "unknown",
+        "region_code": "湖南 / 长沙 / 芙蓉区", "region_text": "火星开发区"})
+    assert picked.status_code == 302
+    db.session.refresh(unread)
+    assert (unread.region_code, unread.region_text, unread.place_to_confirm) == \
+        ("430102", "火星开发区", False)
+    assert "待确认地点" not in client.get(f"/agent/leads/{unread.id}").get_data(as_text=True)
 
 
 def test_a_filter_still_refuses_a_place_it_cannot_read(client, auth, db):
