@@ -198,10 +198,11 @@ def _stands_alone(text: str, start: int, end: int, hits: list) -> bool:
 
 def _latin_hits(text: str, free: Callable[[int, int], bool]) -> list[tuple[int, int, tuple, str]]:
     """Pinyin words (Huzhou Changxing, huzhou-changxing) read like names: a whole word of
-    two syllables or more, never part of a longer word or an ID (wx: changxing88)."""
+    two syllables or more, never part of a longer word or an ID (changxing88; in a message
+    the WeChat ID's span is taken before places are read)."""
     table = _pinyin_table()
     return [(m.start(), m.end(), table[m.group(0).lower()], "")
-            for m in re.finditer(r"(?<![A-Za-z0-9_-])[A-Za-z]{4,}(?![A-Za-z0-9_-])", text)
+            for m in re.finditer(r"(?<![A-Za-z0-9_])[A-Za-z]{4,}(?![A-Za-z0-9_])", text)
             if m.group(0).lower() in table and free(m.start(), m.end())]
 
 

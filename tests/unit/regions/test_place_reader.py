@@ -222,3 +222,13 @@ def test_a_listing_form_gives_the_picker_its_place(client, db):
     db.session.commit()
     html = client.get(f"/inquiry?listing={listing.id}").get_data(as_text=True)
     assert 'data-region-near="350102"' in html
+
+
+@pytest.mark.parametrize("typed, code", [
+    ("湖州长兴区", "330522"), ("浙江湖州長興", "330522"), ("長興县", "330522"),   # any suffix, mixed
+    ("huzhou-changxing", "330522"), ("ＨＵＺＨＯＵ　ＣＨＡＮＧＸＩＮＧ", "330522"),    # full-width
+    ("浙江 / 湖州 / 长兴县", "330522"), ("330522", "330522"), ("zj.huzhou.changxing", "330522"),
+    ("北京朝阳", "110105"), ("长春朝阳区", "220104"), ("朝阳区", None),
+])
+def test_more_spellings_read_as_one_place(app, typed, code):
+    assert read_field(typed).code == code
