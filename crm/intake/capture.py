@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.choices import to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.inputs.phone import contact_preference
 from crm.inputs.wechat import is_wechat_id
 from crm.intake import reference, repeats, spam
 from crm.jobs import enqueue, enqueue_routing
@@ -82,7 +83,7 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
         mobile_e164=mobile.e164 if mobile else None,
         mobile_display=mobile.display if mobile else "",
         mobile_note=mobile.note if mobile else "",
-        contact_preference="wechat" if mobile is None or mobile.prefers_wechat else "phone",
+        contact_preference=contact_preference(mobile),
         wechat_id=form.wechat_id.data or "",
         email=form.email.data or "",
         message=form.message.data or "",

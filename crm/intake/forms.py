@@ -19,7 +19,7 @@ from crm.inputs.fields import (
     settle_area_unit,
 )
 from crm.inputs.forms import Form
-from crm.inputs.phone import PhoneError, parse_mobile
+from crm.inputs.phone import PhoneError, asks_wechat_only, parse_mobile
 from crm.inputs.wechat import MOBILE_SHAPED, is_wechat_id
 from crm.intake import policy
 from crm.regions.reader import read_field
@@ -105,7 +105,7 @@ class InquiryForm(Form):
         self.mobile.flags.required = mobile_required
 
     def validate_mobile(self, field):
-        if not field.data:
+        if not field.data or asks_wechat_only(field.data):  # see validate()
             return
         try:
             self.parsed_mobile = parse_mobile(field.data)
@@ -131,7 +131,7 @@ class InquiryForm(Form):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         self._settle_place()
-        if not self.mobile.data:
+        if not self.mobile.data or asks_wechat_only(self.mobile.data):
             valid = self._without_mobile() and valid
         settle_area_unit(self.area_unit, self.area_min, self.area_max,
                          land=self.property_type.data == "land")
@@ -155,7 +155,13 @@ class InquiryForm(Form):
 
     def _without_mobile(self) -> bool:
         if self.mobile_required:
-            self.mobile.errors = [*self.mobile.errors, _l("Please enter a mobile number.")]
+            self.mobile.errors = [*self.mobile.errors, _l(
+                "Please enter a mobile number; you may add “WeChat only” after it.")
+                if self.mobile.data else _l("Please enter a mobile number.")]
+            return False
+        if not self.wechat_id.data and self.mobile.data:  # "仅微信" typed in the mobile box
+            self.wechat_id.errors = [*self.wechat_id.errors,
+                                     _l("Please give your WeChat ID so we can add you.")]
             return False
         if not self.wechat_id.data:
             self.mobile.errors = [*self.mobile.errors,

@@ -238,12 +238,14 @@ def validate_row(row: list[str], mapping: dict[str, int]):
 @dataclass
 class DryRun:
     ok: int = 0
-    duplicates: int = 0
+    duplicates: int = 0     # repeat a prospect already in the CRM
+    in_file: int = 0        # repeat an earlier row of the file (same mobile or WeChat ID)
     errors: list[tuple[int, dict[str, list[str]]]] = field(default_factory=list)
 
 
 def dry_run(job: ImportJob) -> DryRun:
     result = DryRun()
+    seen: set[str] = set()
     for number, row in enumerate(job.rows, start=2):  # row 1 is the header
         form = validate_row(row, job.mapping)
         if form.errors:
@@ -251,8 +253,14 @@ def dry_run(job: ImportJob) -> DryRun:
                                            for name, errs in form.errors.items()}))
             continue
         result.ok += 1
+        # The import saves rows in order, so a later row with an earlier row's mobile
+        # becomes that lead's repeat: count it like one already in the CRM.
+        key = form.parsed_mobile.e164 if form.parsed_mobile else f"wx:{form.wechat_id.data}"
         if original_of(form) is not None:
             result.duplicates += 1
+        elif key in seen:
+            result.in_file += 1
+        seen.add(key)
     return result
 
 

@@ -117,9 +117,21 @@ def user_for_feed(token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
+# The feed's alarms: a visit needs the drive to the park, a follow-up a moment's notice.
+VISIT_REMINDER, FOLLOW_UP_REMINDER = timedelta(hours=1), timedelta(minutes=10)
+
+
 def feed(user: User, host: str) -> bytes:
     """The user's visits (from 30 days ago on) and timed follow-ups as iCalendar."""
-    from icalendar import Calendar, Event  # only for a calendar app fetching the feed
+    from icalendar import Alarm, Calendar, Event  # only for a calendar app fetching the feed
+
+    def remind(event: Event, before: timedelta, text: str) -> None:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", text)
+        alarm.add("trigger", -before)
+        event.add_component(alarm)
+
     now = utcnow()
     tz = _tz()
     cal = Calendar()
@@ -145,11 +157,14 @@ def feed(user: User, host: str) -> bytes:
             lines.append(f"{current_app.config['BASE_URL'].rstrip('/')}/agent/leads/{lead.id}")
             event.add("description", "\n".join(lines))
             event.add("status", "CONFIRMED")
+            remind(event, VISIT_REMINDER, str(event["summary"]))  # time to drive there
             cal.add_component(event)
         timed = db.session.scalars(
             select(Lead).where(Lead.assigned_to_id.in_(_people(user)),
                                Lead.status.in_(OPEN_STATUSES),
-                               Lead.next_follow_up_at >= now - timedelta(days=7))
+                               Lead.next_follow_up_at >= now - timedelta(days=7),
+                               # the visits' horizon; also keeps a far-stored moment out
+                               Lead.next_follow_up_at < now + timedelta(days=366))
             .order_by(Lead.next_follow_up_at))
         for lead in timed:
             event = Event()
@@ -162,6 +177,7 @@ def feed(user: User, host: str) -> bytes:
                                          company=lead.company or "—", ref=lead.reference))
             event.add("description",
                       f"{current_app.config['BASE_URL'].rstrip('/')}/agent/leads/{lead.id}")
+            remind(event, FOLLOW_UP_REMINDER, str(event["summary"]))
             cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

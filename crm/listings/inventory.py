@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from crm import regions
@@ -34,7 +34,20 @@ PAGE_SIZE = 20
 def available(wanted: Wanted, before: int | None = None) -> tuple[list[Listing], int | None]:
     """A page of available listings, newest first (keyset on id), and the id to pass as
     `before` for the next page (None: last page)."""
-    stmt = select(Listing).where(Listing.status == "available")
+    stmt = _matching(select(Listing), wanted)
+    if before is not None:
+        stmt = stmt.where(Listing.id < before)
+    rows = list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+
+
+def count_available(wanted: Wanted) -> int:
+    """How many available listings match, on every page together."""
+    return db.session.scalar(_matching(select(func.count()).select_from(Listing), wanted)) or 0
+
+
+def _matching(stmt, wanted: Wanted):
+    stmt = stmt.where(Listing.status == "available")
     if wanted.property_type:
         stmt = stmt.where(Listing.property_type == wanted.property_type)
     if wanted.deal_type:
@@ -45,10 +58,7 @@ def available(wanted: Wanted, before: int | None = None) -> tuple[list[Listing],
         stmt = stmt.where((Listing.area_sqm >= wanted.area_min))
     if wanted.area_max is not None:
         stmt = stmt.where((Listing.area_sqm <= wanted.area_max) | Listing.divisible.is_(True))
-    if before is not None:
-        stmt = stmt.where(Listing.id < before)
-    rows = list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(PAGE_SIZE + 1)))
-    return rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    return stmt
 
 
 def is_offered(listing: Listing | None) -> bool:

@@ -2,10 +2,11 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from crm import choices
+from crm.inputs.dates import DayField
 from crm.inputs.fields import (
     LooseDecimalField,
     RegionField,
@@ -43,7 +44,7 @@ class ListingForm(Form):
     # No Optional(): an empty price is an error unless the price is negotiable.
     price = LooseDecimalField(_l("Price"), maximum=Decimal("10000000"))
     price_negotiable = BooleanField(_l("Price negotiable"))
-    available_from = DateField(_l("Available from"), validators=[Optional()])
+    available_from = DayField(_l("Available from"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=options(choices.LISTING_STATUSES), default="available")
     description = TextAreaField(_l("Description"), filters=[clean_multiline],
                                 validators=[max_length(2000)])
