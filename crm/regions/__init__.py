@@ -268,23 +268,17 @@ def _pinyin_title(text: str) -> str:
 
 
 def label(code: str | None, words: str | None = "", locale: str = "zh_CN") -> str:
-    """A place as pages show it: the path of `code` and the words kept beside it, without
-    the names the path says already (苏州工业园区 on 苏州工业园区's listing; 上海市浦东新区
-    张江镇 on 浦东新区 shows 张江镇)."""
+    """A place as pages show it: the path of `code` and the words kept beside it as typed,
+    left out when they only name the place again (苏州工业园区 on 苏州工业园区's listing)."""
     path = full_name(code, locale) if code else ""
-    return " ".join(p for p in (path, _beyond(code, words)) if p)
+    words = "" if names_again(code, words) else (words or "").strip()
+    return " ".join(p for p in (path, words) if p)
 
 
 def names_again(code: str | None, words: str | None) -> bool:
     """`words` only name `code` or a place above it (G60科创走廊 beside 310117P01)."""
-    return bool(code and (words or "").strip()) and not _beyond(code, words)
-
-
-def _beyond(code: str | None, words: str | None) -> str:
-    """What `words` say beyond the place `code` and the places above it."""
-    words = (words or "").strip()
-    if not code or not words:
-        return words
+    if not code or not (words or "").strip():
+        return False
     from crm.regions.reader import read_field
     named = read_field(words)
-    return named.rest if named.code and within(code, named.code) else words
+    return bool(named.code) and not named.words and within(code, named.code)

@@ -158,7 +158,7 @@ def test_a_filter_still_refuses_a_place_it_cannot_read(client, auth, db):
 def test_a_listing_place_is_not_repeated(seeded):
     assert regions.label("320576", "苏州工业园区") == "江苏 / 苏州 / 苏州工业园区"
     assert regions.label("310117P01", "G60科创走廊") == "上海 / 松江区 / G60科创走廊"
-    assert regions.label("310115", "上海市浦东新区张江镇") == "上海 / 浦东新区 张江镇"
+    assert regions.label("310115", "张江镇") == "上海 / 浦东新区 张江镇"
     assert regions.label(None, "火星开发区") == "火星开发区"
 
 
@@ -232,3 +232,9 @@ def test_a_listing_form_gives_the_picker_its_place(client, db):
 ])
 def test_more_spellings_read_as_one_place(app, typed, code):
     assert read_field(typed).code == code
+
+
+def test_the_thank_you_page_names_the_place_once(client, seeded):
+    response = client.post("/inquiry", data={**FORM, "region_code": "G60科创走廊"})
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert html.count("G60科创走廊") == 1 and "上海 / 松江区 / G60科创走廊" in html
