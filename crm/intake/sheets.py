@@ -90,6 +90,8 @@ def _cell(value) -> str:
 
 def _number(value: int | float) -> str:
     if isinstance(value, float) and not value.is_integer():
+        if abs(value) >= 10 ** EXACT_DIGITS:  # 1e15 + 0.5: past what a double holds exactly
+            raise _LongNumber(str(value))
         return str(value)
     whole = int(value)  # 13391219793.0 from a spreadsheet is a phone number
     digits = str(abs(whole))

@@ -62,6 +62,7 @@ class Filters:
     need: str = ""          # property type
     deal: str = ""
     region: str = ""        # a region code: it and everything under it
+    to_confirm: bool = False  # only leads whose place is words no reader found
     industry: str = ""
     source: str = ""        # a channel code, or text found in utm_source / the page URL
     date_from: date | None = None
@@ -123,6 +124,8 @@ def filter_clauses(filters: Filters, user: User) -> list:
     if filters.region:
         # Codes are hierarchical by prefix (crm/regions): the region and all under it.
         out.append(Lead.region_code.startswith(filters.region, autoescape=True))
+    if filters.to_confirm:
+        out.append(Lead.place_to_confirm)
     if filters.industry:
         out.append(Lead.industry == filters.industry)
     if filters.source:

@@ -74,8 +74,9 @@ def place(listing: Listing, locale: str = "zh_CN") -> tuple[str, str]:
     search wants it (浙江湖州长兴县 雉城工业园)."""
     chain = regions.ancestors(listing.region_code) if listing.region_code else []
     nearest = chain[-1].name(locale) if chain else ""
-    label = " ".join(filter(None, [nearest, listing.park if listing.park != nearest else ""]))
-    query = " ".join(filter(None, ["".join(r.name("zh_CN") for r in chain), listing.park]))
+    park = "" if regions.names_again(listing.region_code, listing.park) else listing.park
+    label = " ".join(filter(None, [nearest, park if park != nearest else ""]))
+    query = " ".join(filter(None, ["".join(r.name("zh_CN") for r in chain), park]))
     return label, query
 
 

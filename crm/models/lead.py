@@ -9,10 +9,12 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    and_,
     event,
     false,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -247,6 +249,17 @@ class Lead(db.Model):
     def is_open(self) -> bool:
         from crm.choices import OPEN_STATUSES
         return self.status in OPEN_STATUSES
+
+    @hybrid_property
+    def place_to_confirm(self) -> bool:
+        """待确认地点: the prospect named a place no reader could find (crm.regions.reader),
+        so only the words are kept; the agent picks the place."""
+        return self.region_code is None and bool(self.region_text)
+
+    @place_to_confirm.inplace.expression
+    @classmethod
+    def _place_to_confirm(cls):
+        return and_(cls.region_code.is_(None), cls.region_text != "")
 
     @property
     def masked_mobile(self) -> str:

@@ -9,7 +9,8 @@ counties or a municipality, under the city or province) with a code that starts 
 
 The statistical "市辖区" / "县" / "省直辖县级行政区划" levels are not places anyone names: their
 counties hang directly under the province (上海 / 松江区), and their codes are read as the
-province's. Towns below a county (9-digit codes) are left out.
+province's. Towns below a county (9-digit codes) are left out of the tree; the place reader
+(crm/regions/reader.py, crm/data/divisions/towns.csv) reads their names as their county.
 
 Everything loads on first use and is cached per process (the worker imports this for free);
 parks are re-read from the database at most every PARK_TTL seconds or after `forget()`.
@@ -264,3 +265,20 @@ def pinyin(text: str) -> list[str]:
 @cache
 def _pinyin_title(text: str) -> str:
     return "".join(pinyin(text)).capitalize() if re.search(r"[\u4e00-\u9fff]", text) else text
+
+
+def label(code: str | None, words: str | None = "", locale: str = "zh_CN") -> str:
+    """A place as pages show it: the path of `code` and the words kept beside it as typed,
+    left out when they only name the place again (苏州工业园区 on 苏州工业园区's listing)."""
+    path = full_name(code, locale) if code else ""
+    words = "" if names_again(code, words) else (words or "").strip()
+    return " ".join(p for p in (path, words) if p)
+
+
+def names_again(code: str | None, words: str | None) -> bool:
+    """`words` only name `code` or a place above it (G60科创走廊 beside 310117P01)."""
+    if not code or not (words or "").strip():
+        return False
+    from crm.regions.reader import read_field
+    named = read_field(words)
+    return bool(named.code) and not named.words and within(code, named.code)

@@ -100,7 +100,9 @@
       if (!q || q.indexOf(" / ") > 0) { results = []; render(); return; }
       if (pending) { pending.abort(); }
       pending = new AbortController();
-      fetch(url + "?q=" + encodeURIComponent(q), {
+      // The page's own place (a listing's), so its province ranks first.
+      var near = input.dataset.regionNear ? "&near=" + encodeURIComponent(input.dataset.regionNear) : "";
+      fetch(url + "?q=" + encodeURIComponent(q) + near, {
         signal: pending.signal, credentials: "same-origin", headers: { Accept: "application/json" }
       }).then(function (r) { return r.ok ? r.json() : { results: [] }; })
         .then(function (data) { results = data.results || []; render(); })

@@ -80,6 +80,7 @@ class QueueFilterForm(Form):
     need = SelectField(_l("Property type"), choices=options(choices.PROPERTY_TYPES, blank=ANY), default="")
     deal = SelectField(_l("Rent or buy"), choices=options(choices.DEAL_TYPES, blank=ANY), default="")
     region = RegionField(_l("Region"), validators=[Optional()])
+    to_confirm = BooleanField(_l("Place to confirm"))
     industry = SelectField(_l("Industry"), choices=options(choices.INDUSTRIES, blank=ANY), default="")
     source = StringField(_l("Source (channel, utm_source or page)"), filters=[clean],
                          validators=[max_length(100)])

@@ -76,7 +76,8 @@ def _filter_form() -> tuple[QueueFilterForm, str, queue.Filters | None]:
         return form, tab, None
     return form, tab, queue.Filters(
         status=form.status.data or "", need=form.need.data or "", deal=form.deal.data or "",
-        region=form.region.data or "", industry=form.industry.data or "",
+        region=form.region.data or "", to_confirm=bool(form.to_confirm.data),
+        industry=form.industry.data or "",
         source=form.source.data or "", date_from=form.date_from.data,
         date_to=form.date_to.data, score_min=form.score_min.data, q=form.q.data or "",
         agent_id=form.agent_id.data or None, team_id=form.team_id.data or None)

@@ -40,7 +40,8 @@ FIELDS: dict[str, Field] = {
     "region": Field("region", "region_code",
                     "a GB/T 2260 region code (e.g. 330522 for 长兴县, 3305 for 湖州) or a park's code "
                     "(310117P01); an old dotted code (zj.huzhou.changxing) is still accepted; "
-                    "else free text such as a park's name",
+                    "else words (浙江省湖州市长兴县, 湖州长兴, a park's name), read as every channel "
+                    "reads a place; words naming no known place are kept, marked place to confirm",
                     max_length=120),
     "area_min": Field("number", "area_min", "smallest area, in area_unit (a unit written in the "
                       "text wins: \"30亩\"); land defaults to mu"),

@@ -67,6 +67,9 @@ def _prefill(form: InquiryForm):
         form.deal_type.data = asked.deal_type
         form.property_type.data = asked.property_type
         form.region_code.data = asked.region_code
+        if asked.region_code:   # the picker ranks the listing's province first
+            form.region_code.render_kw = {**form.region_code.render_kw,
+                                          "data-region-near": asked.region_code}
     return asked
 
 

@@ -26,8 +26,10 @@ def region_search():
     """?q=ks → [{code, name, path, depth}], best first. Cached by browsers for an hour: the
     divisions change yearly and a new park shows up after the cache expires."""
     q = (request.args.get("q") or "")[:40]
+    near = regions.canonical((request.args.get("near") or "")[:20])
     locale = ui_language()
-    response = jsonify(results=[as_json(r, locale) for r in search(q, limit=SEARCH_LIMIT)])
+    response = jsonify(results=[as_json(r, locale)
+                                for r in search(q, limit=SEARCH_LIMIT, near=near)])
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")

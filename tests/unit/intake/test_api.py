@@ -76,7 +76,8 @@ def test_a_partner_may_still_send_an_old_region_code_and_the_new_one_is_stored(
 def test_free_text_region_and_unknown_eia(client, db, site_key):
     post(client, {**GOOD, "region": "長興經濟開發區", "needs_eia": None}, site_key)
     lead = db.session.scalars(select(Lead)).one()
-    assert lead.region_code is None and lead.region_text == "長興經濟開發區"
+    # The county is read; the words beyond it are kept as typed (issue 28).
+    assert lead.region_code == "330522" and lead.region_text == "長興經濟開發區"
     assert lead.needs_eia is None and "长兴经济开发区" in lead.search_text
 
 

@@ -13,7 +13,6 @@ from werkzeug.datastructures import MultiDict
 
 from crm.intake import capture
 from crm.models import Activity, InquiryRepeat, Lead
-from tests.conftest import errors_in
 from tests.factories import UserFactory, make_site
 
 PERSON = {"contact_name": "刘先生", "mobile": "133 9121 9793"}

@@ -134,15 +134,12 @@ def test_csrf_is_enforced_when_enabled(app, client, db):
     assert lead_count(db) == 0
 
 
-def test_a_region_code_not_in_the_list_is_refused_next_to_the_field(client, db):
+def test_a_region_code_not_in_the_list_is_kept_as_typed_for_the_agent(client, db):
+    # Issue 28: a place no reader finds never refuses the inquiry.
     response = client.post("/inquiry", data={**GOOD, "region_code": "zj.atlantis"})
-    assert response.status_code == 422 and lead_count(db) == 0
-    html = response.get_data(as_text=True)
-    assert errors_in(html) == ["没有叫“zj.atlantis”的地方：请输入城市或区县名称（如 昆山）并从提示中选择。"]
-    assert 'id="region_code-error"' in html and 'value="zj.atlantis"' in html  # kept as typed
-    ok = client.post("/inquiry", data={**GOOD, "region_code": "330522"})
-    assert ok.status_code == 302
-    assert db.session.scalars(select(Lead)).one().region_code == "330522"
+    assert response.status_code == 302
+    lead = db.session.scalars(select(Lead)).one()
+    assert (lead.region_code, lead.region_text, lead.place_to_confirm) == (None, "zj.atlantis", True)
 
 
 @pytest.mark.parametrize("typed, code", [
@@ -156,8 +153,12 @@ def test_the_region_box_takes_a_path_a_name_or_a_code(client, db, typed, code):
     assert db.session.scalars(select(Lead)).one().region_code == code
 
 
-def test_a_name_several_places_share_asks_for_the_city(client, db):
-    response = client.post("/inquiry", data={**GOOD, "region_code": "朝阳区"})
-    assert response.status_code == 422 and lead_count(db) == 0
-    [error] = errors_in(response.get_data(as_text=True))
-    assert "朝阳区" in error and "北京 / 朝阳区" in error
+def test_a_name_several_places_share_is_kept_for_the_agent_to_pick(client, db):
+    assert client.post("/inquiry", data={**GOOD, "region_code": "朝阳区"}).status_code == 302
+    lead = db.session.scalars(select(Lead)).one()
+    assert (lead.region_code, lead.region_text, lead.place_to_confirm) == (None, "朝阳区", True)
+    # With its city, the same words are one place.
+    assert client.post("/inquiry", data={**GOOD, "mobile": "13912345679",
+                                         "region_code": "北京朝阳区"}).status_code == 302
+    assert db.session.scalars(select(Lead.region_code).order_by(Lead.id.desc())).first() == "110105"
+
