@@ -196,3 +196,16 @@ def whole_sqm(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     return Decimal(value).quantize(Decimal(1))
+
+
+# One figure inside free text, for the message reader: 3000, 1,200 (groups of three only),
+# 1.5万, 1万5, 2亿5千万, 一万二, 三千五百, 三四十. Every quantifier is bounded (the reader
+# runs it at every position of a pasted message). A figure never starts inside another one,
+# nor after "1," of a list such as 1,2,3 (a mobile followed by a comma is no list).
+_LEAD = r"(?<![\d.])(?<!(?<!\d{4})\d,)"
+_UNITS = "十百千万亿"
+FIGURE = (rf"(?:[一两二三四五六七八九][二三四五六七八九][{_UNITS}]{{1,2}}(?![{_DIGIT}{_UNITS}])"
+          rf"|(?:{_LEAD}(?:\d{{1,3}}(?:,\d{{3}}){{1,3}}(?![\d,])|\d{{1,9}})(?:\.\d{{1,4}})?(?![\d])"
+          rf"|十?[一两二三四五六七八九]|十)"
+          rf"(?:[{_UNITS}]{{1,2}}(?:零?(?:\d(?![\d.年月日天个号栋层楼期])|[一两二三四五六七八九]))?)"
+          r"{0,4})")

@@ -18,7 +18,7 @@ from functools import cache
 
 from crm import regions
 from crm.choices import SQM_PER_MU
-from crm.inputs.numbers import NumberError
+from crm.inputs.numbers import FIGURE, NumberError, parse_range, spoken_digits
 from crm.inputs.numbers import parse as parse_number
 from crm.inputs.phone import PhoneError, parse_mobile
 from crm.inputs.text import to_simplified
@@ -32,21 +32,22 @@ class Found:
 
 
 CJK = "\u4e00-\u9fff"
-# A figure starts where no digit is before it and has at most 9 digits: a run of thousands
-# of digits must not be tried from every position (that was 2 s of CPU per request).
-_NUM = (r"(?:(?<![\d.])\d{1,9}(?:\.\d{1,4})?(?![\d])(?:[万千])?"
-        r"|[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]{0,8})")
-_AREA_UNIT = r"(?:平方米|平方|平米|平|㎡|m²|m2|亩)"
-_RANGE = r"\s*(?:-|—|–|~|～|到|至)\s*"
+# Figures as people say them (crm.inputs.numbers.FIGURE: 1,200, 1万5, 2亿5千万, 一万二). Every
+# quantifier here is bounded: a message of thousands of spaces or digits must not be tried
+# from every position with an unbounded run each time (1.2 s a request before).
+_NUM = FIGURE
+_SP = r"\s{0,3}"
+_AREA_UNIT = r"(?:平方米|平方|平米|平|㎡|m²|m2|亩|方(?![便向案式面法面位针]))"
+_RANGE = rf"{_SP}(?:-|—|–|~|～|到|至){_SP}"
 _AREA = re.compile(
-    rf"(?P<pre>约|大概|大约|至少|最少|不少于|不低于|最多|不超过|不大于)?\s*(?P<a>{_NUM})\s*"
-    rf"(?P<ua>{_AREA_UNIT})?(?:{_RANGE}(?P<b>{_NUM})\s*)?(?P<unit>{_AREA_UNIT})"
+    rf"(?P<pre>约|大概|大约|至少|最少|不少于|不低于|最多|不超过|不大于)?{_SP}(?P<a>{_NUM}){_SP}"
+    rf"(?:(?P<ua>{_AREA_UNIT})?{_RANGE}(?P<b>{_NUM}){_SP})?(?P<unit>{_AREA_UNIT})"
     r"(?P<post>左右|上下|以上|以下|以内|起|多)?")
-_MONEY = rf"(?P<num>{_NUM})\s*(?:个)?\s*(?P<unit>亿元|亿|千万|万元|万|元)"
+_MONEY = rf"(?P<num>{_NUM}){_SP}(?:个)?{_SP}(?P<unit>亿元|亿|千万|万元|万|元)?"
 _TAX = re.compile(r"(?P<kind>亩均税收|亩均纳税|亩均税|(?:年)?(?:税收|纳税|缴税|税额)(?:贡献)?)"
-                  rf"[^，,。；;\n{CJK}\d]{{0,3}}(?:[{CJK}]{{0,6}}?)\s*" + _MONEY)
+                  rf"[^，,。；;\n{CJK}\d]{{0,3}}(?:[{CJK}]{{0,6}}?){_SP}" + _MONEY)
 _INVEST = re.compile(r"(?:总投资|固定资产投资|投资总额|投资额|投资)"
-                     r"[^，,。；;\n\d]{0,8}?\s*" + _MONEY)
+                     rf"[^，,。；;\n\d]{{0,8}}?{_SP}" + _MONEY)
 _MOBILE = re.compile(r"(?<![\d])(?:\+?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8})(?![\d])")
 _SAME_WECHAT = re.compile(r"微信同号|同微信|微信同手机|微信也是这个|vx同号|v信同号|微信号同手机")
 _WECHAT_LABEL = r"(?:微信号|微信|vx|v信|wx|weixin|wechat)\s*(?:号)?\s*[:：是为]?\s*"
@@ -273,9 +274,14 @@ def _contact(r: _Reader) -> None:
                 return
 
 
-def _money_value(num: str, unit: str) -> Decimal | None:
+def _money_value(num: str, unit: str | None) -> Decimal | None:
+    """A sum said with its magnitude (300万, 1亿5, 2亿5千万, 500元) in 万元; a bare figure
+    ("税收300") could be 元 or 万元 and is not read."""
+    text = num + (unit or "")
+    if not re.search("[万亿元]", text):
+        return None
     try:
-        value, _unit = parse_number(num.replace("个", "") + unit, "money")
+        value, _unit = parse_number(text, "money")
     except NumberError:
         return None
     return value
@@ -304,24 +310,18 @@ def _area(r: _Reader) -> None:
     for m in _AREA.finditer(r.text):
         if not r.free(m.start("a"), m.end()):
             continue
-        unit_word = m.group("unit")
-        if m.group("ua") and m.group("b") is None:
-            continue  # "3000平 5000平" is two figures, not a range
         if re.search(r"[钱每元价]$", r.text[max(0, m.start() - 1):m.start()]) or re.match(
                 r"多少|价|单价|租金|\d", r.text[m.end():m.end() + 2]):
             continue  # a price per unit ("多少钱一亩", "每平"), not the size wanted
-        try:
-            low, unit = parse_number(m.group("a") + unit_word, "area")
-            high = parse_number(m.group("b") + unit_word, "area")[0] if m.group("b") else None
+        try:   # the numbers module reads the span: 3-5千平, 三四十亩, 1万5平米
+            low, high, unit = parse_range(r.text[m.start("a"):m.end("unit")], "area")
         except NumberError:
             continue
         if low is None or low <= 0:
             continue
         unit = unit or "sqm"
         qualifier = (m.group("pre") or "") + (m.group("post") or "")
-        if high is not None:
-            if high < low:
-                continue
+        if high != low:
             values = {"area_min": low, "area_max": high}
         elif re.search(r"以上|起|至少|最少|不少于|不低于|多", qualifier):
             values = {"area_min": low}
