@@ -190,14 +190,6 @@ def spoken_digits(text: str) -> str | None:
     return "".join(_SPOKEN.get(ch, ch) for ch in text)
 
 
-def whole_sqm(value: Decimal | None) -> Decimal | None:
-    """An area in ㎡ as it is shown and exported: whole square metres (30 亩 is 20,000 ㎡,
-    not 20000.10; the stored cents come from 亩 × 666.67)."""
-    if value is None:
-        return None
-    return Decimal(value).quantize(Decimal(1))
-
-
 # One figure inside free text, for the message reader: 3000, 1,200 (groups of three only),
 # 1.5万, 1万5, 2亿5千万, 一万二, 三千五百, 三四十. Every quantifier is bounded (the reader
 # runs it at every position of a pasted message). A figure never starts inside another one,
