@@ -62,7 +62,9 @@ _WECHAT_LABEL = r"(?:微信号|微信|vx|v信|wx|weixin|wechat)\s{0,3}(?:号)?\s
 _WECHAT = re.compile(_WECHAT_LABEL +
                      r"(?P<id>[a-zA-Z][-_a-zA-Z0-9]{5,19}|1[3-9]\d{9})(?![-_a-zA-Z0-9])",
                      re.IGNORECASE)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Bounded and started only where a word starts: "aaaa…" (no @) was tried from every letter.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}"
+                    r"(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}")
 _COMPANY_END = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团)")
 _COMPANY_CHARS = re.compile(rf"[{CJK}A-Za-z0-9（）()·&]")
 _COMPANY_LEAD = re.compile(r"^.*(?:我们是|我是|我们|我司|来自|这边是|这里是|公司名称|公司名|单位|"
@@ -331,21 +333,26 @@ def _money_value(num: str, unit: str | None) -> Decimal | None:
     return value
 
 
+def _money_end(m: re.Match) -> int:
+    """Where the sum ends: its unit word, or the figure itself when it says 万/亿 (1亿5)."""
+    return m.end("unit") if m.group("unit") else m.end("num")
+
+
 def _money(r: _Reader) -> None:
     per_mu = None
     for m in _TAX.finditer(r.text):
-        value = _money_value(m.group("num"), m.group("unit"))
-        if value is None or not r.free(m.start("num"), m.end("unit")):
+        value, end = _money_value(m.group("num"), m.group("unit")), _money_end(m)
+        if value is None or not r.free(m.start("num"), end):
             continue
         if m.group("kind").startswith("亩均"):
-            per_mu = (value, m.start(), m.end("unit"))
+            per_mu = (value, m.start(), end)
         else:
-            r.put("annual_tax_wan", value, m.start(), m.end("unit"))
+            r.put("annual_tax_wan", value, m.start(), end)
         break
     for m in _INVEST.finditer(r.text):
-        value = _money_value(m.group("num"), m.group("unit"))
-        if value is not None and r.free(m.start("num"), m.end("unit")):
-            r.put("investment_wan", value, m.start(), m.end("unit"))
+        value, end = _money_value(m.group("num"), m.group("unit")), _money_end(m)
+        if value is not None and r.free(m.start("num"), end):
+            r.put("investment_wan", value, m.start(), end)
             break
     r.per_mu = per_mu
 
