@@ -43,7 +43,10 @@ _AREA = re.compile(
     rf"(?P<pre>约|大概|大约|至少|最少|不少于|不低于|最多|不超过|不大于)?{_SP}(?P<a>{_NUM}){_SP}"
     rf"(?:(?P<ua>{_AREA_UNIT})?{_RANGE}(?P<b>{_NUM}){_SP})?(?P<unit>{_AREA_UNIT})"
     r"(?P<post>左右|上下|以上|以下|以内|起|多)?")
-_MONEY = rf"(?P<num>{_NUM}){_SP}(?:个)?{_SP}(?P<unit>亿元|亿|千万|万元|万|元)?"
+# A sum says its magnitude: a unit word, or a figure that ends in 万/亿 or 1亿5's digit
+# (a bare "税收300" could be 元 or 万元; and the lazy words before the figure may grow).
+_MONEY = (rf"(?P<num>{_NUM})(?:{_SP}(?:个)?{_SP}(?P<unit>亿元|亿|千万|万元|万|元)"
+          r"|(?<=[万亿])|(?<=[万亿][\d一二两三四五六七八九]))")
 _TAX = re.compile(r"(?P<kind>亩均税收|亩均纳税|亩均税|(?:年)?(?:税收|纳税|缴税|税额)(?:贡献)?)"
                   rf"[^，,。；;\n{CJK}\d]{{0,3}}(?:[{CJK}]{{0,6}}?){_SP}" + _MONEY)
 _INVEST = re.compile(r"(?:总投资|固定资产投资|投资总额|投资额|投资)"
@@ -72,14 +75,20 @@ _COMPANY_LEAD = re.compile(r"^.*(?:我们是|我是|我们|我司|来自|这边�
 _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
              "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
              "毛郝龚邵万钱严覃武戴莫孔向汤")
-_TITLED = re.compile(rf"([{_SURNAMES}](?:经理|总监|总|先生|女士|小姐|工|老板|主任|部长|老师|董|博士|"
-                     # Cantonese 李生 (Mr Li), 何小姐; 生 only standing alone (not 生产, 生物)
+# Surnames that are also everyday characters (订单总额, 交易总量, 日常): a name only where
+# no other character comes before it, or after 是/叫/找 ("我是楼小姐").
+_WORDLIKE_SURNAMES = "常单易齐季楼曲符乔浦储葛祁伍殷阮闵毕甄冼霍颜穆蒲鲍翁施洪邬柯"
+_TITLES = r"(?:经理|总监|总|先生|女士|小姐|工|老板|主任|部长|老师|董|博士|"
+_TITLED = re.compile(rf"((?:[{_SURNAMES}]|(?:(?<![{CJK}])|(?<=[是叫找]))[{_WORDLIKE_SURNAMES}])"
+                     rf"{_TITLES}"
+                     # Cantonese 李生 (Mr Li); 生 only standing alone (not 生产, 生物)
                      rf"生(?![{CJK}])))(?!您好|你好|好[，,！!\s])")
-_NAMED = re.compile(rf"(?:联系人|姓名|我叫|本人)\s{{0,3}}[:：是]?\s{{0,3}}([{_SURNAMES}][{CJK}]{{1,2}}?)"
+_NAMED = re.compile(rf"(?:联系人|姓名|我叫|本人)\s{{0,3}}[:：是]?\s{{0,3}}([{_SURNAMES}{_WORDLIKE_SURNAMES}][{CJK}]{{1,2}}?)"
                     rf"(?=[\s，,。；;:：\d]|$|经理|先生|女士|小姐|总|博士)")
 # 我姓刘 / 联系人就是我，陈 …: the surname said on its own is the contact's name.
 _SURNAME_ONLY = re.compile(rf"(?:我姓|免贵姓|本人姓|联系人(?:就是我|是我本人|就我|是我)[，,\s]{{0,3}}(?:姓)?)"
-                           rf"([{_SURNAMES}][{CJK}]{{0,2}}?)(?=[\s，,。；;!！\d]|$)")
+                           rf"([{_SURNAMES}{_WORDLIKE_SURNAMES}][{CJK}]{{0,2}}?)"
+                           rf"(?=[\s，,。；;!！\d{SPOKEN_DIGITS}]|电话|手机|号码|微信|联系|$)")
 _EIA_NO = re.compile(r"(?:不需要|无需|不用|不要|不需|没有|不做|不涉及)(?:做|办)?环评")
 _EIA_YES = re.compile(r"(?:需要|要求|要|需|能|可以|可|必须|得|有)(?:做|办|过|通过)?环评|"
                       r"环评(?:需要|要求|必须|要能)")
