@@ -503,10 +503,20 @@ def _common_ancestor(codes: list[str]) -> str:
 
 def _industry_and_usage(r: _Reader) -> None:
     best = None
-    for code, words in _INDUSTRIES:
-        for m in re.finditer(words, r.text, re.IGNORECASE):
-            if r.free(m.start(), m.end()) and (best is None or m.start() < best[1].start()):
-                best = (code, m)
+    company = r.found.get("company")
+    for inside in (False, True):
+        # Said in the need first; else the company's own name (某某机器人科技有限公司).
+        for code, words in _INDUSTRIES:
+            for m in re.finditer(words, r.text, re.IGNORECASE):
+                where = (company is not None and company.start <= m.start() and m.end() <= company.end
+                         if inside else r.free(m.start(), m.end()))
+                if not where or (inside and m.group(0) == "机械"):
+                    # a later mention may be free; 机械 alone names no track in a company name
+                    continue
+                if best is None or m.start() < best[1].start():
+                    best = (code, m)
+                break
+        if best:
             break
     if best:
         r.put("industry", best[0], best[1].start(), best[1].end(), take=False)

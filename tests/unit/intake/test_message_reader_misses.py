@@ -17,6 +17,12 @@ def fields(text):
     ("半导体设备零部件企业，在无锡找5000平厂房，周总 13912345678", "ic"),
     ("信创项目落地，需要1500平办公，合肥高新区，曹先生 13612345678", "xinchuang"),
     ("新材料公司，做碳纤维复合材料，需要10亩地，宁波，林总 13512345678", "materials"),
+    # The industry said only in the company's name (missed before: the name's span is taken).
+    ("深圳某某机器人科技有限公司，找厂房3000平，罗先生 13712345601", "equipment"),
+    ("广州某某化妆品有限公司，需要2000平车间，何小姐 13812345678", "cosmetics"),
+    ("无锡某某半导体有限公司想租厂房5000平", "ic"),
+    ("合肥某某信创科技有限公司找办公1000平", "xinchuang"),
+    ("宁波某某新材料股份有限公司要买地30亩", "materials"),
 ])
 def test_industries(app, text, code):
     assert fields(text)["industry"] == code
