@@ -43,7 +43,7 @@ def area(sqm: Decimal | float | None, unit: str = "sqm") -> str:
         return ""
     if unit == "mu":
         return f"{_mu(sqm)} 亩（{_whole(sqm)} ㎡）"
-    return f"{wan(sqm)} ㎡"
+    return f"{_whole(sqm)} ㎡"
 
 
 def _mu(sqm) -> str:
@@ -68,7 +68,7 @@ def area_range(low: Decimal | float | None, high: Decimal | float | None, unit: 
     if low is not None and high is not None and low != high:
         if unit == "mu":
             return f"{_mu(low)}–{_mu(high)} 亩（{_whole(low)}–{_whole(high)} ㎡）"
-        return f"{wan(low)}–{wan(high)} ㎡"
+        return f"{_whole(low)}–{_whole(high)} ㎡"
     if low is not None and high is not None:
         return area(low, unit)
     if low is not None:

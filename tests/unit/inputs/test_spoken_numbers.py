@@ -160,6 +160,11 @@ def test_areas_are_exported_in_whole_square_metres_as_the_page_shows(client, aut
     assert len(rows[0]) == len(headers()) and rows[1][10] == "20000"   # Area from (㎡)
     from crm.reporting.exports import _cell
     assert _cell(20000.1, "sqm") == 20000
+    from crm.formatting import area, area_range
+    from crm.notifications.outbox import summary
+    assert area(lead.area_min_sqm) == "20,000 ㎡" and area(lead.area_min_sqm, "mu") == "30 亩（20,000 ㎡）"
+    assert area_range(Decimal("20000.10"), Decimal("33333.50")) == "20,000–33,334 ㎡"
+    assert "20,000–" in summary(lead) and "20000.1" not in summary(lead)
 
 
 # Property: a number said in any of the usual styles reads back as that number -----------
