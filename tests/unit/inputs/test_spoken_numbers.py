@@ -66,6 +66,12 @@ def test_spoken_mobiles():
 
 # Every channel ------------------------------------------------------------------------
 
+def test_a_spoken_mobile_typed_in_the_mobile_box_is_that_number(client, db):
+    data = {**GOOD, "mobile": "一八六九二三四零七一六 仅微信"}
+    assert client.post("/inquiry", data=data).status_code == 302
+    assert db.session.scalars(select(Lead)).one().mobile_e164 == "+8618692340716"
+
+
 def test_the_public_form_stores_what_was_meant(client, db):
     data = {**GOOD, "area_min": "一万五", "annual_tax_wan": "3万5", "investment_wan": "2亿5千万"}
     assert client.post("/inquiry", data=data).status_code == 302
