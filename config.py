@@ -66,6 +66,9 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # Remember-me is crm/web/auth/remember.py's own signed cookie; Flask-Login's is never
+        # set, and this name nobody uses keeps Flask-Login from reading ours.
+        self.REMEMBER_COOKIE_NAME = "flask_login_remember_unused"
         # A session ends after this long without a request, and this long after login
         # whatever happens (remember-me included: its cookie lasts no longer).
         self.CRM_SESSION_IDLE_MINUTES = int(os.environ.get("CRM_SESSION_IDLE_MINUTES", "480"))
@@ -144,7 +147,9 @@ class Config:
         # one request may carry, and how long an upload may wait before the sweeper retries it.
         self.CRM_MEDIA_DIR = os.environ.get("CRM_MEDIA_DIR") or None
         self.CRM_IMAGE_MAX_BYTES = int(os.environ.get("CRM_IMAGE_MAX_BYTES", str(15 * 1024 * 1024)))
-        self.CRM_IMAGE_MAX_PIXELS = int(os.environ.get("CRM_IMAGE_MAX_PIXELS", "50000000"))
+        # 24 MP: a phone's full-size photo; decoding one takes about 100 MB of a worker
+        # (bench/photo_memory.py), twice that would not fit beside the others.
+        self.CRM_IMAGE_MAX_PIXELS = int(os.environ.get("CRM_IMAGE_MAX_PIXELS", "24000000"))
         self.CRM_IMAGE_MAX_PER_LISTING = int(os.environ.get("CRM_IMAGE_MAX_PER_LISTING", "30"))
         self.CRM_IMAGE_MAX_PER_UPLOAD = int(os.environ.get("CRM_IMAGE_MAX_PER_UPLOAD", "10"))
         # The body of one upload request (the global MAX_CONTENT_LENGTH is for forms).

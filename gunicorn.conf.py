@@ -3,6 +3,10 @@ import gc
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from crm.observability.logs import MaskTokens, mask_tokens
+
 bind = os.environ.get("CRM_BIND", "0.0.0.0:8000")
 # cores + 1 sync workers. An intake request spends most of its time on the CPU, not waiting on
 # PostgreSQL (bench/load_bench.py: ~10 ms CPU of ~12 ms in the app), so more workers than
@@ -16,6 +20,24 @@ keepalive = 5
 max_requests = 5000          # recycle workers now and then: bounded memory
 max_requests_jitter = 500
 accesslog = "-"
+
+
+class TokenMaskingLogger(Logger):
+    """gunicorn's access log with the tokens of /r/<token> and /calendar/<token>.ics masked
+    in every atom (request line, path, referer…); its error log filtered the same way."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: mask_tokens(value) if isinstance(value, str) else value
+                for key, value in atoms.items()}
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers + self.access_log.handlers:
+            handler.addFilter(MaskTokens())
+
+
+logger_class = TokenMaskingLogger
 # CRM_WEB_PRELOAD=1 loads the app once in the master and forks the workers from it: they share
 # its pages instead of each importing everything (bench/README.md, "Load": PSS). Then a new
 # release needs a restart: a HUP re-forks the old code.

@@ -16,6 +16,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_url_converters(app)
     register_blueprints(app)
     register_security(app)
+    register_request_cleaning(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -44,6 +45,11 @@ def _finish_config(app: Flask) -> None:
     init_request_ids(app)
     # API answers carry Chinese messages: readable UTF-8, not \uXXXX escapes.
     app.json.ensure_ascii = False
+
+
+def register_request_cleaning(app: Flask) -> None:
+    from crm.web.cleaning import init_request_cleaning
+    init_request_cleaning(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -191,8 +197,16 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from crm import branding, choices, regions
-    from crm.formatting import area, area_range, local_time, megabytes, wan, whole_sqm
-    from crm.i18n import ui_language
+    from crm.formatting import (
+        area,
+        area_range,
+        days_overdue,
+        local_time,
+        megabytes,
+        wan,
+        whole_sqm,
+    )
+    from crm.i18n import in_ui_language, ui_language
 
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["wan"] = wan
@@ -200,6 +214,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["whole_sqm"] = whole_sqm
     app.jinja_env.globals["area_range"] = area_range
     app.jinja_env.globals["megabytes"] = megabytes
+    app.jinja_env.globals["days_overdue"] = days_overdue
+    app.jinja_env.filters["in_ui_language"] = in_ui_language
     from crm.intake.spam import describe as spam_reasons
     app.jinja_env.filters["spam_reasons"] = spam_reasons
     from crm.access import mask_text

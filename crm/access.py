@@ -10,6 +10,7 @@ Roles nest: an admin may do all a manager may, a manager all an agent may.
 Mobiles are shown to whoever may work the lead as owner or manager; anyone else who may
 view it reveals the number, and the reveal is audited.
 """
+import re
 from functools import wraps
 
 from flask import abort
@@ -20,7 +21,7 @@ from crm.extensions import db
 from crm.models import Lead, Role, Team, User
 
 __all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scope_parts", "stray_lead_ids",
-           "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text",
+           "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text", "mask_note",
            "contact_for",
            "can_manage_user", "can_edit_rule", "managed_users_clause", "managed_user_ids", "visible_teams",
            "owns_job", "distinct_from", "can_edit_listing"]
@@ -158,6 +159,19 @@ def mask_text(value: str) -> str:
         name, _, domain = value.partition("@")
         return f"{name[:1]}***@{domain}"
     return f"{value[:2]}****{value[-2:]}" if len(value) > 4 else "****"
+
+
+# A mobile as typed in free text: 139 1234 5678, 139-1234-5678, +86 13912345678.
+_MOBILE_IN_TEXT = re.compile(r"(?<![\d])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?![\d])")
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")
+
+
+def mask_note(text: str) -> str:
+    """A prospect's free note as a message may carry it: mobiles and emails masked like the
+    contact fields (notifications never put the prospect's number in a message)."""
+    text = _MOBILE_IN_TEXT.sub(
+        lambda m: mask_mobile("+86" + re.sub(r"\D", "", m.group())[-11:]), text or "")
+    return _EMAIL_IN_TEXT.sub(lambda m: mask_text(m.group()), text)
 
 
 def contact_for(user: User, lead: Lead, revealed: bool = False) -> dict:

@@ -20,6 +20,13 @@ def to_sqm(value: Decimal | None, unit: str) -> Decimal | None:
     return (value * Decimal(str(SQM_PER_MU)) if unit == "mu" else value).quantize(Decimal("0.01"))
 
 
+def per_mu(amount: Decimal | None, sqm: Decimal | None) -> Decimal | None:
+    """An amount for a piece of land per 亩 of it (a land price in 万元/亩), to the cent."""
+    if amount is None or not sqm:
+        return None
+    return (amount * Decimal(str(SQM_PER_MU)) / sqm).quantize(Decimal("0.01"))
+
+
 CHANNELS = {"web": _l("Web form"), "api": _l("API"), "phone": _l("Phone"),
             "wechat": _l("WeChat"), "import": _l("Import")}
 # What an agent may pick when typing a lead in by hand.
@@ -76,6 +83,8 @@ LISTING_LINK_KINDS = {"recommended": _l("Recommended"), "site_visit": _l("Site v
 # What the buttons say before they are pressed (the kinds above say what was done).
 LISTING_LINK_ACTIONS = {"recommended": _l("Recommend it"), "site_visit": _l("Book a site visit")}
 
+IMPORT_STATUSES = {"uploaded": _l("Uploaded"), "queued": _l("Queued"), "running": _l("Importing"),
+                   "done": _l("Done")}
 ROLES = {"agent": _l("Agent"), "manager": _l("Manager"), "admin": _l("Admin")}
 
 

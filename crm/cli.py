@@ -111,17 +111,23 @@ def create_site(name, origins):
 
 
 def _read_notice(year: int):
+    import calendar
     import json
     import sys
 
+    from crm.inputs.text import decode_text
     from crm.workdays import notice
     try:
-        parsed = notice.parse(sys.stdin.read(), year)
+        reading = notice.read(decode_text(sys.stdin.buffer.read()), year)
     except notice.NoticeError as exc:
         raise click.ClickException(f"could not read the notice: {exc}") from None
-    for day in parsed:
+    for day in reading.days:
         click.echo(json.dumps(day.as_json(), ensure_ascii=False))
-    return parsed
+    names = calendar.day_name  # English, as the CLI's other output
+    for wrong in reading.mismatches:
+        click.echo(f"warning: {wrong.day.isoformat()} is a {names[wrong.day.weekday()]}; "
+                   f"the notice says {names[wrong.said]}", err=True)
+    return reading.days
 
 
 @calendar_cli.command("parse-notice")
@@ -154,10 +160,13 @@ def seed_calendar():
 
 @crm_cli.command("parse-message")
 def parse_message():
-    """Read a prospect's message (WeChat, SMS, a call note) on standard input; print one JSON
-    object with the inquiry API's field names, only the fields found. Saves nothing."""
+    """Read a prospect's message (WeChat, SMS, a call note) on standard input, in UTF-8
+    (with or without BOM), UTF-16 with BOM or GB18030/GBK; print one JSON object with the
+    inquiry API's field names, only the fields found. Saves nothing."""
     import json
     import sys
 
+    from crm.inputs.text import decode_text
     from crm.intake import message
-    click.echo(json.dumps(message.as_fields(message.read(sys.stdin.read())), ensure_ascii=False))
+    text = decode_text(sys.stdin.buffer.read())
+    click.echo(json.dumps(message.as_fields(message.read(text)), ensure_ascii=False))

@@ -6,26 +6,51 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CRM_TIMEZONE"])
+
+
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(current_app.config["CRM_TIMEZONE"])).strftime(fmt)
+    try:
+        return value.astimezone(_zone()).strftime(fmt)
+    except OverflowError:
+        # A moment stored before far dates were refused (9999-12-31 23:59 local is past
+        # datetime.max in UTC+8): shown as it is, in UTC, rather than a 500 for good.
+        return value.astimezone(timezone.utc).strftime(fmt) + " UTC"
+
+
+def days_overdue(due: datetime | None) -> int | None:
+    """None while `due` is ahead; else the whole days it has passed (0 on its first day)."""
+    if due is None:
+        return None
+    late = datetime.now(timezone.utc) - due
+    return late.days if late.total_seconds() > 0 else None
 
 
 def local_date(value: datetime) -> date:
     """The CRM time zone's calendar day of an aware datetime."""
-    return value.astimezone(ZoneInfo(current_app.config["CRM_TIMEZONE"])).date()
+    try:
+        return value.astimezone(_zone()).date()
+    except OverflowError:  # within hours of datetime.min/max: the last day there is
+        return date.max if value.year > 1 else date.min
 
 
 def from_local(day: date, clock: time) -> datetime:
-    """A day and a time of day as typed (Asia/Shanghai) → an aware UTC datetime."""
-    tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
-    return datetime.combine(day, clock, tz).astimezone(timezone.utc)
+    """A day and a time of day as typed (Asia/Shanghai) → an aware UTC datetime.
+    Input refuses far days (crm.inputs.dates); one at the very edge of the calendar
+    (year 1 or 9999) is held at the first or last moment a datetime can hold."""
+    try:
+        return datetime.combine(day, clock, _zone()).astimezone(timezone.utc)
+    except OverflowError:
+        edge = datetime.max if day.year > 1 else datetime.min
+        return edge.replace(tzinfo=timezone.utc)
 
 
 def today_local() -> date:
     """Today in the CRM's time zone (a Shanghai day starts 8 hours before a UTC one)."""
-    return datetime.now(ZoneInfo(current_app.config["CRM_TIMEZONE"])).date()
+    return datetime.now(_zone()).date()
 
 
 def wan(value: Decimal | float | None) -> str:

@@ -1,4 +1,8 @@
 """Which of our two UI languages is in use, and per-process caches of what Babel parses."""
+import functools
+import re
+from pathlib import Path
+
 import flask_babel
 from babel import Locale, support
 from flask import current_app, has_request_context
@@ -52,3 +56,73 @@ class CachedTranslationsMeta:
             catalog = _WTFORMS_CATALOGS[key] = support.Translations.load(
                 messages_path(), [locale], domain="wtforms")
         return catalog
+
+
+# --- notes the system stored in the default language, shown in the reader's -------------
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@functools.lru_cache(maxsize=1)
+def _stored_phrases() -> tuple[dict[str, str], tuple[tuple[str, re.Pattern, dict], ...]]:
+    """The default language's translations of the code's own messages (not the templates'):
+    what a system note is written from. {msgstr: msgid} for plain ones, and for those with
+    parameters (literal start, pattern recovering them, msgid and each one's format)."""
+    from babel.messages.pofile import read_po
+    default = parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"]).language
+    plain: dict[str, str] = {}
+    formatted = []
+    for po in sorted((Path(__file__).parent / "translations").glob("*/LC_MESSAGES/messages.po")):
+        if Locale.parse(po.parts[-3]).language != default:
+            continue
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            if (not isinstance(message.id, str) or not isinstance(message.string, str)
+                    or not message.string or not _CJK.search(message.string)
+                    or not any(path.endswith(".py") for path, _line in message.locations)):
+                continue
+            if not _PLACEHOLDER.search(message.string):
+                plain.setdefault(message.string, message.id)
+                continue
+            pattern, kinds, at = [], {}, 0
+            for found in _PLACEHOLDER.finditer(message.string):
+                pattern.append(re.escape(message.string[at:found.start()]))
+                name = found.group(1)
+                pattern.append(f"(?P={name})" if name in kinds else
+                               f"(?P<{name}>-?\\d+)" if found.group(2) == "d" else f"(?P<{name}>.+?)")
+                kinds[name] = found.group(2)
+                at = found.end()
+            pattern.append(re.escape(message.string[at:]))
+            start = message.string[:_PLACEHOLDER.search(message.string).start()]
+            formatted.append((start, re.compile("".join(pattern)), (message.id, kinds)))
+    # The most words besides its parameters first: "按%(strategy)s分配给 %(agent)s。" before
+    # "按%(dimension)s".
+    return plain, tuple(sorted(formatted, key=lambda f: -len(_PLACEHOLDER.sub("", f[1].pattern))))
+
+
+def in_ui_language(body: str) -> str:
+    """A note the system stored in the default language (an assignment, a visit request…)
+    in the reader's language: each line that is one of the code's phrases is translated,
+    its parameters kept; anything else (what people typed) stays as written."""
+    if not body or ui_language() == "zh_CN":
+        return body
+    plain, formatted = _stored_phrases()
+    lines = []
+    for line in body.split("\n"):
+        msgid = plain.get(line)
+        if msgid is not None:
+            line = flask_babel.gettext(msgid)
+        else:
+            for start, pattern, (msgid, kinds) in formatted:
+                found = line.startswith(start) and pattern.fullmatch(line)
+                if found:
+                    # A parameter may be a phrase itself (轮询 in "按轮询分配给 …").
+                    values = {k: int(v) if kinds[k] == "d" else
+                              flask_babel.gettext(plain[v]) if v in plain else v
+                              for k, v in found.groupdict().items()}
+                    line = flask_babel.gettext(msgid, **values)
+                    break
+        lines.append(line)
+    return "\n".join(lines)

@@ -126,6 +126,23 @@ def send_auto_reply(self, lead_id: int) -> bool:
     return mail.send_auto_reply(lead_id)
 
 
+@shared_task(name="workers.tasks.read_import", autoretry_for=(OperationalError,),
+             retry_backoff=True, retry_backoff_max=60, max_retries=5)
+def read_import(job_id: int) -> str | None:
+    # Parsing a spreadsheet is the worker's job: a hostile one must not hold a web process.
+    from crm.intake import importer
+    job = importer.read(job_id)
+    return job.status if job else None
+
+
+@shared_task(name="workers.tasks.dry_run_import", autoretry_for=(OperationalError,),
+             retry_backoff=True, retry_backoff_max=60, max_retries=5)
+def dry_run_import(job_id: int, locale: str) -> int | None:
+    from crm.intake import importer
+    result = importer.run_dry_run(job_id, locale)
+    return result.ok if result else None
+
+
 @shared_task(name="workers.tasks.import_leads", bind=True,
              autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60,
              max_retries=5)

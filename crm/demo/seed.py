@@ -224,6 +224,21 @@ DEMO_LISTINGS = [
 ]
 
 
+# What the buildings have (层高, 行车, 配电, 承重, 独门独院), so a need's requirements match.
+DEMO_BUILDINGS = {
+    "长兴经济开发区独栋厂房": dict(floors=1, ceiling_height_m=Decimal("9"), crane_t=Decimal("10"),
+                          power_kva=800, floor_load_t=Decimal("3"), standalone=True),
+    "松江G60标准厂房": dict(floors=4, ceiling_height_m=Decimal("4.5"), crane_t=Decimal("0"),
+                      power_kva=400, floor_load_t=Decimal("0.8"), standalone=False),
+    "嘉兴高标仓库": dict(floors=1, ceiling_height_m=Decimal("10"), floor_load_t=Decimal("3"),
+                    standalone=True),
+    "宣城广德厂房出售": dict(floors=1, ceiling_height_m=Decimal("12"), crane_t=Decimal("20"),
+                      power_kva=1250, floor_load_t=Decimal("5"), standalone=True),
+    "昆山高新区标准厂房": dict(floors=3, ceiling_height_m=Decimal("6"), crane_t=Decimal("0"),
+                       power_kva=500, floor_load_t=Decimal("1.5"), standalone=False),
+}
+
+
 # Where demo leads want to be: cities, counties and parks of the Yangtze River Delta
 # (every place of the old hand-written tree, and 昆山, 宁波, 合肥经开区 beyond it).
 DEMO_REGIONS = [
@@ -250,7 +265,7 @@ def _seed_listings() -> None:
         db.session.add(Listing(title=title, property_type=kind, deal_type=deal, region_code=region,
                                park=park, area_sqm=Decimal(str(area)), price=Decimal(price),
                                eia_possible=eia, divisible=divisible,
-                               created_by_id=owners[n % 2]))
+                               created_by_id=owners[n % 2], **DEMO_BUILDINGS.get(title, {})))
     db.session.commit()
     from crm.demo.photos import seed_photos
     admin = db.session.scalars(select(User).where(User.email == DEMO_USERS[0][0])).one()

@@ -82,6 +82,20 @@ def parse_mobile(raw) -> Mobile:
                   prefers_wechat=any(word in lowered for word in _WECHAT_WORDS))
 
 
+def contact_preference(mobile: Mobile | None) -> str:
+    """How the prospect wants to be reached: WeChat without a mobile or when the note asks
+    for it ("仅微信"), else a call."""
+    return "wechat" if mobile is None or mobile.prefers_wechat else "phone"
+
+
+def asks_wechat_only(raw) -> bool:
+    """A mobile box holding no number, only words naming WeChat ("仅微信", "((仅微信))",
+    "wechat only"): the prospect wants WeChat and gave no mobile."""
+    text = to_halfwidth(clean_text(raw, max_length=80)).lower()
+    spoken = re.search(rf"[{SPOKEN_DIGITS}]{{11}}", re.sub(r"[\s-]", "", text))  # 一八六九…
+    return not re.search(r"\d", text) and not spoken and any(w in text for w in _WECHAT_WORDS)
+
+
 @functools.lru_cache(maxsize=1)
 def mobile_pattern() -> str:
     """A regular expression of the mobile numbers parse_mobile() accepts in their plain

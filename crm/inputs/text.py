@@ -26,6 +26,48 @@ def clean_text(value, max_length: int | None = None, multiline: bool = False) ->
     return text
 
 
+# What no request parameter may carry: C0 controls but tab, newline and carriage return
+# (a textarea's), DEL and the C1 controls. PostgreSQL refuses NUL in text outright.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A lone surrogate (JSON's "\\ud800") cannot be encoded as UTF-8: the database, OpenCC
+# and every template would raise on it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value: str) -> str:
+    """The request-wide cleaning every text parameter gets before any view: control
+    characters dropped, a lone surrogate replaced by U+FFFD (visible, never guessed)."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", value))
+
+
+def scrub_json(value):
+    """scrub() on every string of a parsed JSON document, keys too, at any depth."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [scrub_json(v) for v in value]
+    if isinstance(value, dict):
+        return {scrub(k) if isinstance(k, str) else k: scrub_json(v) for k, v in value.items()}
+    return value
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+         (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def decode_text(raw: bytes) -> str:
+    """Bytes from a file or a pipe → text: a BOM says UTF-8, UTF-16 or UTF-32; without one,
+    UTF-8 if it is valid, else GB18030 (a superset of GBK, what Chinese Windows writes).
+    Scrubbed like any request text."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return scrub(raw.decode(encoding, errors="replace"))
+    try:
+        return scrub(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return scrub(raw.decode("gb18030", errors="replace"))
+
+
 def to_halfwidth(value: str) -> str:
     """Full-width digits, letters and punctuation → ASCII (NFKC), e.g. １３３ → 133."""
     return unicodedata.normalize("NFKC", value)

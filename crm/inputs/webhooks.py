@@ -28,26 +28,45 @@ def _is_public(address: str) -> bool:
 def problem(url: str, allow_local: bool = False, resolve: bool = False) -> str | None:
     """Why the URL is refused (a key of REFUSED), or None. With `resolve`, the host's DNS
     answers are checked too (at delivery, so a name cannot be re-pointed after saving)."""
+    return check(url, allow_local, resolve)[0]
+
+
+def check(url: str, allow_local: bool = False,
+          resolve: bool = False) -> tuple[str | None, list[str]]:
+    """(why refused, the addresses to connect to). With `resolve` the host is looked up once
+    and the addresses returned are the ones that were checked: the caller connects to them,
+    never to the name again, so a second DNS answer (rebinding) cannot lead inside."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     local = host in ("127.0.0.1", "localhost", "::1")
     if parts.username or parts.password:
-        return "credentials"
+        return "credentials", []
     if parts.scheme != "https" and not (allow_local and local and parts.scheme == "http"):
-        return "scheme"
-    if allow_local and local:
-        return None
+        return "scheme", []
     try:
-        return None if _is_public(host) else "private"
+        literal = ipaddress.ip_address(host)
     except ValueError:
-        pass  # a name, not an address
+        literal = None  # a name, not an address
+    if allow_local and local:
+        return None, []  # the tests' own servers: connected to by name
+    if literal is not None:
+        return (None, [str(literal)]) if _is_public(host) else ("private", [])
     if host.endswith((".local", ".internal", ".localhost", ".lan")) or "." not in host:
-        return "private"
-    if resolve:
-        try:
-            answers = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443)}
-        except OSError:
-            return "unresolvable"
-        if not answers or not all(_is_public(a.split("%")[0]) for a in answers):
-            return "private"
-    return None
+        return "private", []
+    if not resolve:
+        return None, []
+    try:
+        answers = _answers(host, parts.port)
+    except OSError:
+        return "unresolvable", []
+    if not answers or not all(_is_public(a) for a in answers):
+        return "private", []
+    return None, answers
+
+
+def _answers(host: str, port: int | None) -> list[str]:
+    # Scope ids ("fe80::1%eth0") are dropped: the address alone decides.
+    found = [info[4][0].split("%")[0] for info in socket.getaddrinfo(host, port or 443,
+                                                                       type=socket.SOCK_STREAM)]
+    return list(dict.fromkeys(found))
+

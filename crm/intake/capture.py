@@ -19,6 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from crm.choices import to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.inputs import building
+from crm.inputs.phone import contact_preference
 from crm.inputs.wechat import is_wechat_id
 from crm.intake import reference, repeats, spam
 from crm.jobs import enqueue, enqueue_routing
@@ -49,6 +51,8 @@ def understood(form) -> dict:
     values = {"area_min_sqm": to_sqm(form.area_min.data, unit),
               "area_max_sqm": to_sqm(form.area_max.data, unit),
               "annual_tax_wan": form.annual_tax_wan.data, "investment_wan": form.investment_wan.data}
+    # The requirements' figures too: "2MVA" is 2000 kVA, "800cm" 8 m.
+    values |= {name: getattr(form, name).data for name in building.MEASURES}
     found = {name: float(value) for name, value in values.items() if value is not None}
     if "area_min_sqm" in found or "area_max_sqm" in found:
         found["area_unit"] = unit
@@ -73,6 +77,7 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
         industry=form.industry.data or None,
         usage=form.usage.data or "",
         needs_eia=_EIA.get(form.needs_eia.data),
+        **building.requirements_from_form(form),
         annual_tax_wan=form.annual_tax_wan.data,
         investment_wan=form.investment_wan.data,
         company=form.company.data or "",
@@ -82,7 +87,7 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
         mobile_e164=mobile.e164 if mobile else None,
         mobile_display=mobile.display if mobile else "",
         mobile_note=mobile.note if mobile else "",
-        contact_preference="wechat" if mobile is None or mobile.prefers_wechat else "phone",
+        contact_preference=contact_preference(mobile),
         wechat_id=form.wechat_id.data or "",
         email=form.email.data or "",
         message=form.message.data or "",

@@ -8,6 +8,8 @@ from wtforms.widgets import TelInput
 
 from crm import choices
 from crm.i18n import CachedTranslationsMeta
+from crm.inputs import building
+from crm.inputs.building import MEASURES, MeasureField
 from crm.inputs.credit_code import normalise_credit_code
 from crm.inputs.fields import (
     LooseDecimalField,
@@ -19,7 +21,7 @@ from crm.inputs.fields import (
     settle_area_unit,
 )
 from crm.inputs.forms import Form
-from crm.inputs.phone import PhoneError, parse_mobile
+from crm.inputs.phone import PhoneError, asks_wechat_only, parse_mobile
 from crm.inputs.wechat import MOBILE_SHAPED, is_wechat_id
 from crm.intake import policy
 
@@ -52,6 +54,20 @@ class InquiryForm(Form):
     needs_eia = RadioField(_l("Needs environmental assessment (环评)"),
                            choices=options(choices.EIA_CHOICES), default="unknown",
                            validators=[Optional()])
+    # 更多要求 The building's requirements (crm.inputs.building), all optional.
+    ceiling_height_m = MeasureField(MEASURES["ceiling_height_m"].need_label,
+                                   measure="ceiling_height_m", validators=[Optional()])
+    single_storey = RadioField(building.STOREY_LABEL, choices=options(building.STOREYS),
+                               validators=[Optional()])
+    needs_crane = BooleanField(building.FLAGS["needs_crane"])
+    crane_t = MeasureField(MEASURES["crane_t"].need_label, measure="crane_t",
+                          validators=[Optional()])
+    power_kva = MeasureField(MEASURES["power_kva"].need_label, measure="power_kva",
+                            validators=[Optional()])
+    floor_load_t = MeasureField(MEASURES["floor_load_t"].need_label, measure="floor_load_t",
+                               validators=[Optional()])
+    standalone = BooleanField(building.FLAGS["standalone"])
+    divisible = BooleanField(building.FLAGS["divisible"])
     # 税收 Tax and investment
     # Beyond these a figure is a typo (元 typed as 万元): 100亿元 tax a year, 1万亿元 invested.
     annual_tax_wan = LooseDecimalField(_l("Expected annual tax (10k yuan)"), kind="money",
@@ -105,7 +121,7 @@ class InquiryForm(Form):
         self.mobile.flags.required = mobile_required
 
     def validate_mobile(self, field):
-        if not field.data:
+        if not field.data or asks_wechat_only(field.data):  # see validate()
             return
         try:
             self.parsed_mobile = parse_mobile(field.data)
@@ -130,7 +146,7 @@ class InquiryForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if not self.mobile.data:
+        if not self.mobile.data or asks_wechat_only(self.mobile.data):
             valid = self._without_mobile() and valid
         settle_area_unit(self.area_unit, self.area_min, self.area_max,
                          land=self.property_type.data == "land")
@@ -143,7 +159,13 @@ class InquiryForm(Form):
 
     def _without_mobile(self) -> bool:
         if self.mobile_required:
-            self.mobile.errors = [*self.mobile.errors, _l("Please enter a mobile number.")]
+            self.mobile.errors = [*self.mobile.errors, _l(
+                "Please enter a mobile number; you may add “WeChat only” after it.")
+                if self.mobile.data else _l("Please enter a mobile number.")]
+            return False
+        if not self.wechat_id.data and self.mobile.data:  # "仅微信" typed in the mobile box
+            self.wechat_id.errors = [*self.wechat_id.errors,
+                                     _l("Please give your WeChat ID so we can add you.")]
             return False
         if not self.wechat_id.data:
             self.mobile.errors = [*self.mobile.errors,

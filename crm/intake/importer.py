@@ -4,14 +4,13 @@ Every row goes through the InquiryForm (the same validation as a prospect's inqu
 through the same capture path as every channel (crm.intake.capture) with channel "import":
 a repeat of a recent lead is linked to it, a new lead gets its score and stage history.
 """
-import csv
-import io
-import itertools
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
@@ -19,8 +18,10 @@ from werkzeug.datastructures import MultiDict
 from crm import choices
 from crm.extensions import db
 from crm.i18n import default_locale, force_locale
-from crm.inputs.text import clean_text, to_halfwidth
+from crm.inputs import building
+from crm.inputs.text import to_halfwidth
 from crm.intake import capture, repeats
+from crm.intake.sheets import ImportFileError, check_type, read_table
 from crm.intake.capture import lead_from_form
 from crm.jobs import enqueue
 from crm.models import ImportJob, ImportRow, Lead, User
@@ -46,117 +47,18 @@ TARGETS = {
     "investment_wan": ("投资", "投资额", "总投资", "investment"),
     "wechat_id": ("微信", "wechat"),
     "email": ("邮箱", "email", "e-mail"),
+    # The building's requirements (crm.inputs.building), read by the form's own fields.
+    "ceiling_height_m": ("层高", "净高", "ceiling height", "clear height", "height"),
+    "single_storey": ("单层", "层数", "单层/多层", "storeys", "storey", "floors"),
+    "crane_t": ("行车", "吊车", "起重", "crane"),
+    "power_kva": ("配电", "用电", "电力", "变压器", "power", "kva"),
+    "floor_load_t": ("承重", "荷载", "floor load", "load"),
+    "standalone": ("独门独院", "独院", "standalone"),
+    "divisible": ("可分割", "分割", "divisible"),
 }
 _DEAL_WORDS = {"rent": ("租", "rent", "lease"), "buy": ("买", "购", "售", "buy", "sale", "purchase")}
 _TYPE_WORDS = {"factory": ("厂房", "廠房", "factory", "plant"), "warehouse": ("仓库", "倉庫", "warehouse"),
                "land": ("土地", "用地", "land"), "office": ("办公", "写字楼", "office")}
-
-
-class ImportFileError(ValueError):
-    pass
-
-
-# --- reading files ---------------------------------------------------------------------
-
-# A lead sheet has a few dozen columns. The caps are checked while reading, before a huge
-# file can fill the worker's memory: columns per row, characters per cell, and the XLSX's
-# uncompressed size (a zip bomb is small on the wire).
-MAX_COLUMNS = 100
-MAX_CELL_CHARS = 2000
-MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024
-
-def read_table(filename: str, data: bytes, max_rows: int) -> tuple[list[str], list[list[str]]]:
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        rows = _read_xlsx(data, max_rows)
-    elif name.endswith(".csv") or name.endswith(".txt"):
-        rows = _read_csv(data, max_rows)
-    else:
-        raise ImportFileError("type")
-    rows = [r for r in rows if any(cell for cell in r)]
-    if not rows:
-        raise ImportFileError("empty")
-    headers, body = rows[0], rows[1:]
-    if len(body) > max_rows:
-        raise ImportFileError("too_many")
-    width = len(headers)
-    return headers, [(r + [""] * width)[:width] for r in body]
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # 13391219793.0 from a spreadsheet is a phone number
-    text = str(value)
-    if len(text) > MAX_CELL_CHARS:
-        raise ImportFileError("too_wide")
-    return clean_text(text)
-
-
-def _row(cells) -> list[str]:
-    cells = list(itertools.islice(cells, MAX_COLUMNS + 1))
-    if len(cells) > MAX_COLUMNS:
-        raise ImportFileError("too_wide")
-    return [_cell(c) for c in cells]
-
-
-def _read_csv(data: bytes, max_rows: int) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError("encoding")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    csv.field_size_limit(MAX_CELL_CHARS * 4)  # the csv module's own guard (bytes-ish)
-    reader = csv.reader(io.StringIO(text), dialect)
-    rows = []
-    try:
-        for row in reader:
-            rows.append(_row(row))
-            if len(rows) > max_rows + 1:
-                break
-    except csv.Error as exc:
-        # The csv module's field-size guard fires on a cell far too long.
-        raise ImportFileError("too_wide" if "field larger" in str(exc) else "csv") from exc
-    return rows
-
-
-def _read_xlsx(data: bytes, max_rows: int) -> list[list[str]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
-                raise ImportFileError("too_big")
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError("xlsx") from exc
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a bad file
-        raise ImportFileError("xlsx") from exc
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        # The unpacked size is capped above, so a row fits in memory; trailing empty cells
-        # (a sheet's used range is often wider than its data) do not count as columns.
-        for row in sheet.iter_rows(values_only=True):
-            cells = list(row)
-            while cells and cells[-1] in (None, ""):
-                cells.pop()
-            rows.append(_row(cells))
-            if len(rows) > max_rows + 1:
-                break
-        return rows
-    finally:
-        book.close()
 
 
 def guess_mapping(headers: list[str]) -> dict[str, int]:
@@ -215,11 +117,58 @@ def formdata_for(row: list[str], mapping: dict[str, int]) -> MultiDict:
         data[target] = value
     area_text = values.get("area_min", "") + values.get("area_max", "")
     data["area_unit"] = "mu" if "亩" in area_text else "sqm"
+    _requirements(values, data)
     data["needs_eia"] = "unknown"
     # The prospect ticked no notice of ours: the form needs the box, the lead records
     # consent False (the broker's own basis for holding the data applies).
     data["consent"] = "y"
     return data
+
+
+_YES = re.compile(r"^(是|有|要|需要|必须|需|要求|y|yes|true|1|√|✓|✔)", re.IGNORECASE)
+_NO = re.compile(r"^(否|无|不|没|n|no|false|0|×|✗)", re.IGNORECASE)
+_STOREYS = {"single": re.compile(r"^(只要)?单层|^single|^1层?$|^一层"),
+            "any": re.compile(r"多层|不限|均可|都可|都行|^any|^multi")}
+
+
+def _requirements(values: dict[str, str], data: MultiDict) -> None:
+    """The requirement cells as the form's fields take them: a figure with its unit, 是/否
+    for a flag, 单层/多层 for storeys. A figure the form could not store as meant is not an
+    error of the row: it goes to the message as typed, marked for the agent."""
+    unread = []
+    for name in building.MEASURES:
+        value = values.get(name, "").strip()
+        if not value:
+            continue
+        if name == "crane_t" and _YES.match(value) and not re.search(r"\d", value):
+            data["needs_crane"] = "y"   # "有" / "需要": a crane, tonnage not said
+            data.pop(name, None)
+            continue
+        if _NO.match(value):
+            data.pop(name, None)
+            continue
+        try:
+            building.read(value, name)
+        except building.MeasureError:
+            data.pop(name, None)
+            unread.append((building.MEASURES[name].need_label, value))
+    for name in building.FLAGS:
+        if name in values:
+            yes = bool(_YES.match(values[name].strip())) and not _NO.match(values[name].strip())
+            data[name] = "y" if yes else ""
+    if "single_storey" in values:
+        text = values["single_storey"].strip().lower()
+        data["single_storey"] = next((code for code, words in _STOREYS.items()
+                                      if words.search(text)), "")
+        if text and not data["single_storey"]:
+            unread.append((building.STOREY_LABEL, values["single_storey"]))
+    if unread:
+        with default_locale():
+            note = gettext("Not read, as typed: %(values)s", values="; ".join(
+                f"{label}: {value}" for label, value in unread))
+        message = data.get("message", "")
+        if len(message) + len(note) < 1990:   # never past the form's limit: the row stays valid
+            data["message"] = f"{message}\n{note}".strip()
 
 
 def validate_row(row: list[str], mapping: dict[str, int]):
@@ -233,12 +182,14 @@ def validate_row(row: list[str], mapping: dict[str, int]):
 @dataclass
 class DryRun:
     ok: int = 0
-    duplicates: int = 0
+    duplicates: int = 0     # repeat a prospect already in the CRM
+    in_file: int = 0        # repeat an earlier row of the file (same mobile or WeChat ID)
     errors: list[tuple[int, dict[str, list[str]]]] = field(default_factory=list)
 
 
 def dry_run(job: ImportJob) -> DryRun:
     result = DryRun()
+    seen: set[str] = set()
     for number, row in enumerate(job.rows, start=2):  # row 1 is the header
         form = validate_row(row, job.mapping)
         if form.errors:
@@ -246,8 +197,14 @@ def dry_run(job: ImportJob) -> DryRun:
                                            for name, errs in form.errors.items()}))
             continue
         result.ok += 1
+        # The import saves rows in order, so a later row with an earlier row's mobile
+        # becomes that lead's repeat: count it like one already in the CRM.
+        key = form.parsed_mobile.e164 if form.parsed_mobile else f"wx:{form.wechat_id.data}"
         if original_of(form) is not None:
             result.duplicates += 1
+        elif key in seen:
+            result.in_file += 1
+        seen.add(key)
     return result
 
 
@@ -258,11 +215,49 @@ def original_of(form):
 
 # --- the import job ----------------------------------------------------------------------
 
+READ_TASK = "workers.tasks.read_import"
+DRY_RUN_TASK = "workers.tasks.dry_run_import"
+
+
 def create_job(filename: str, data: bytes, user: User) -> ImportJob:
-    headers, rows = read_table(filename, data, current_app.config["CRM_IMPORT_MAX_ROWS"])
-    job = ImportJob(created_by_id=user.id, filename=filename[:200], headers=headers, rows=rows,
-                    mapping=guess_mapping(headers), total=len(rows))
+    """Keep the upload and hand its reading to a task (`read`): the request checks only the
+    type, so a hostile workbook costs a worker, not the web process. With no broker (demo,
+    tests) the task has run when this returns."""
+    check_type(filename, data)
+    job = ImportJob(created_by_id=user.id, filename=filename[:200], headers=[], rows=[],
+                    upload=data, status="reading")
     db.session.add(job)
+    db.session.commit()
+    enqueue(READ_TASK, job.id)
+    db.session.expire(job)  # the task commits in its own session
+    return job
+
+
+# A file still unread this long after its upload: its task was lost (broker down).
+READ_RETRY_AFTER = timedelta(minutes=1)
+
+
+def read_again_if_lost(job: ImportJob) -> None:
+    """The job's page asks for the read again when its task is overdue (reading twice is
+    harmless: `read` does nothing to a job read already)."""
+    if job.status == "reading" and job.created_at < utcnow() - READ_RETRY_AFTER:
+        enqueue(READ_TASK, job.id)
+        db.session.expire(job)
+
+
+def read(job_id: int) -> ImportJob | None:
+    """The task's body: read the kept file into rows, guess the columns, drop the file."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.status != "reading":
+        return job  # read already (a redelivery)
+    try:
+        table = read_table(job.filename, job.upload or b"", current_app.config["CRM_IMPORT_MAX_ROWS"])
+    except ImportFileError as exc:
+        job.status, job.error = "failed", str(exc)
+    else:
+        job.headers, job.rows, job.notes = table.headers, table.rows, table.notes
+        job.mapping, job.total, job.status = guess_mapping(table.headers), len(table.rows), "uploaded"
+    job.upload = None  # the file is not kept once read (PIPL): its rows are, until imported
     db.session.commit()
     return job
 
@@ -271,12 +266,49 @@ def save_mapping(job: ImportJob, mapping: dict[str, int], duplicates: str, route
     job.mapping = mapping
     job.duplicates = duplicates
     job.route = route
+    job.dry_run = None
     db.session.commit()
 
 
+def _dry_run_key(job: ImportJob, locale: str) -> dict:
+    return {"locale": locale, "mapping": dict(job.mapping), "duplicates": job.duplicates}
+
+
+def dry_run_for(job: ImportJob, locale: str, ask: bool = True) -> DryRun | None:
+    """The dry run of the job's current mapping, with messages in `locale`; None while the
+    task computes it. `ask`: hand it to the task if it is not there (the page does; its
+    polls do not, so reloading the page also retries a task that was lost)."""
+    stored = job.dry_run or {}
+    key = _dry_run_key(job, locale)
+    if "ok" in stored and all(stored.get(k) == v for k, v in key.items()):
+        return DryRun(ok=stored["ok"], duplicates=stored["repeats"], in_file=stored.get("in_file", 0),
+                      errors=[(number, errors) for number, errors in stored["errors"]])
+    if not ask or job.status != "uploaded":
+        return None
+    job.dry_run = key
+    db.session.commit()
+    enqueue(DRY_RUN_TASK, job.id, locale)
+    db.session.expire(job)
+    return dry_run_for(job, locale, ask=False)
+
+
+def run_dry_run(job_id: int, locale: str) -> DryRun | None:
+    """The task's body: check every row as the import would, write nothing but the outcome."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.status != "uploaded":
+        return None
+    key = _dry_run_key(job, locale)
+    with force_locale(locale):
+        result = dry_run(job)
+    job.dry_run = {**key, "ok": result.ok, "repeats": result.duplicates,
+                   "in_file": result.in_file, "errors": [[number, errors] for number, errors in result.errors]}
+    db.session.commit()
+    return result
+
+
 def start(job: ImportJob) -> None:
-    if job.status in ("queued", "running", "done"):
-        return
+    if job.status != "uploaded":
+        return  # not read yet, unreadable, or started already
     job.status = "queued"
     db.session.commit()
     enqueue("workers.tasks.import_leads", job.id)

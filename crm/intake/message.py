@@ -18,7 +18,8 @@ from functools import cache
 
 from crm import regions
 from crm.choices import SQM_PER_MU
-from crm.inputs.numbers import SPOKEN_DIGITS, FIGURE, NumberError, parse_range, spoken_digits
+from crm.inputs import building
+from crm.inputs.numbers import FIGURE, SPOKEN_DIGITS, NumberError, parse_range, spoken_digits
 from crm.inputs.numbers import parse as parse_number
 from crm.inputs.phone import PhoneError, parse_mobile
 from crm.inputs.text import to_simplified
@@ -243,6 +244,7 @@ def read(text: str) -> dict[str, Found]:
     _money(r)
     _area(r)
     _eia(r)
+    _requirements(r)
     _deal_and_type(r)
     _region(r)
     _industry_and_usage(r)
@@ -409,6 +411,70 @@ def _eia(r: _Reader) -> None:
         r.put("needs_eia", True, yes.start(), yes.end())
 
 
+# --- the building's requirements (层高, 单层, 行车, 配电, 承重, 独门独院, 可分割) -------------
+# Figures go through crm.inputs.building, the form's own rules: a figure it would refuse
+# there (80 m, 500kW, a bare 5 for power) is left unread here.
+_FIG = r"(?P<n>\d{1,6}(?:\.\d{1,2})?|[一二两三四五六七八九十百千]{1,6})"
+_AT_LEAST = r"\s*[:：]?\s*(?:要求|需要|要|需|至少|最少|不低于|不少于|不小于|在)?\s*"
+_UPTO = r"(?:\s*(?:-|—|–|~|～|到|至)\s*\d{1,6}(?:\.\d{1,2})?)?"   # "8-10米": at least 8
+_HEIGHT = re.compile(rf"(?:层高|净高|檐高|高度){_AT_LEAST}{_FIG}{_UPTO}\s*(?P<u>米|m|M)(?![²2a-zA-Z])|"
+                     rf"{_FIG.replace('<n>', '<n2>')}\s*(?P<u2>米|m|M)(?:以上)?(?:的)?(?:层高|净高)")
+_CRANE_WORDS = r"(?:行车|天车|吊车|航车|桁车|起重机)"
+_CRANE = re.compile(rf"{_CRANE_WORDS}{_AT_LEAST}{_FIG}\s*(?P<u>吨|t|T)(?![a-zA-Z])|"
+                    rf"{_FIG.replace('<n>', '<n2>')}\s*(?P<u2>吨|t|T)\s*(?:的)?\s*{_CRANE_WORDS}")
+_CRANE_NO = re.compile(rf"(?:不需要|无需|不用|不要|不需|没有|无)(?:带)?{_CRANE_WORDS}")
+_CRANE_ANY = re.compile(_CRANE_WORDS)
+_POWER = re.compile(rf"{_FIG}\s*(?P<u>kva|KVA|kVA|Kva|KVa|千伏安|MVA|mva|兆伏安)(?![a-zA-Z])|"
+                    # Bare, only as the whole figure of 配电/变压器 ("配电500，"), never "500kW".
+                    rf"(?:配电|变压器){_AT_LEAST}{_FIG.replace('<n>', '<n2>')}(?=[\s，,。；;!！]|$)")
+_LOAD = re.compile(rf"(?:承重|荷载|载荷){_AT_LEAST}{_FIG}\s*(?P<u>吨|t|T|公斤|kg|KG)"
+                   r"(?:\s*(?:/|每)\s*(?:平方米|平方|平米|平|㎡|m2|m²))?|"
+                   rf"{_FIG.replace('<n>', '<n2>')}\s*(?P<u2>吨|t|T)\s*(?:的)?(?:承重|荷载)")
+_STOREY_ANY = re.compile(r"单层(?:或|、|/|和)?多层(?:都|均)?(?:可以|可|行)|多层(?:也|亦|都)(?:可以|可|行)|"
+                         r"楼层不限|单多层(?:都|均)?(?:可以|可|行)|不一定(?:要)?单层")
+_STOREY_ONE = re.compile(r"(?<!不要)(?<!不是)单层")
+_STANDALONE = re.compile(r"独门独院|独立院子|独立院落|独院")
+_DIVISIBLE = re.compile(r"(?<!不)(?:可|能|可以)(?:分割|分租|拆分)")
+
+
+def _figure(r: _Reader, m: re.Match, name: str) -> bool:
+    """Put the figure of a requirement match, read by the form's rules; False if refused."""
+    second = m.group("n2") if "n2" in m.re.groupindex else None
+    figure = m.group("n") if m.group("n") is not None else second
+    unit_names = [g for g in ("u", "u2") if g in m.re.groupindex and m.group(g)]
+    unit = m.group(unit_names[0]) if unit_names else ""
+    if figure is None or not r.free(m.start(), m.end()):
+        return False
+    try:
+        value = building.read(figure + unit, name)
+    except building.MeasureError:
+        return False
+    r.put(name, value, m.start(), m.end())
+    return True
+
+
+def _requirements(r: _Reader) -> None:
+    for name, pattern in (("ceiling_height_m", _HEIGHT), ("power_kva", _POWER),
+                          ("floor_load_t", _LOAD)):
+        for m in pattern.finditer(r.text):
+            if _figure(r, m, name):
+                break
+    if not _CRANE_NO.search(r.text):
+        for m in _CRANE.finditer(r.text):
+            if _figure(r, m, "crane_t"):
+                r.put("needs_crane", True, m.start(), m.end(), take=False)
+                break
+        if (m := _CRANE_ANY.search(r.text)) is not None:
+            r.put("needs_crane", True, m.start(), m.end(), take=False)
+    if (m := _STOREY_ANY.search(r.text)) is not None:
+        r.put("single_storey", False, m.start(), m.end(), take=False)
+    elif (m := _STOREY_ONE.search(r.text)) is not None:
+        r.put("single_storey", True, m.start(), m.end(), take=False)
+    for name, pattern in (("standalone", _STANDALONE), ("divisible", _DIVISIBLE)):
+        if (m := pattern.search(r.text)) is not None:
+            r.put(name, True, m.start(), m.end(), take=False)
+
+
 def _first(r: _Reader, pattern: re.Pattern):
     return next((m for m in pattern.finditer(r.text) if r.free(m.start(), m.end())), None)
 
@@ -551,6 +617,8 @@ def fill_form(form, text: str, found: dict[str, Found] | None = None) -> dict[st
             field = "region_code" if regions.is_valid(value) else "region_text"
         elif name == "needs_eia":
             field, value = "needs_eia", "yes" if value else "no"
+        elif name == "single_storey":
+            field, value = name, "single" if value else "any"
         else:
             field = _FORM_FIELD.get(name, name)
         if not hasattr(form, field):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from crm import choices
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.inputs.building import REQUIREMENTS
 from crm.inputs.wechat import is_wechat_id
 from crm.intake import policy
 from crm.leads import scoring
@@ -103,7 +104,7 @@ def _details(lead: Lead) -> dict:
     names = ("deal_type", "property_type", "region_code", "region_text", "area_min_sqm",
              "area_max_sqm", "area_unit", "industry", "usage", "needs_eia", "annual_tax_wan",
              "investment_wan", "credit_code", "wechat_id", "email", "mobile_note",
-             "contact_preference", "consent_version")
+             "contact_preference", "consent_version", *REQUIREMENTS)
     out = {}
     for name in names:
         value = getattr(lead, name)

@@ -5,8 +5,6 @@ The feed names a lead by its reference and company, never the prospect's mobile 
 Its URL carries a random token; only the token's SHA-256 is stored, so a leaked database
 does not open anyone's feed, and regenerating it ends the old URL.
 """
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +18,7 @@ from crm import access
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.inputs import tokens
 from crm.models import Lead, Role, SiteVisit, SiteVisitListing, User
 from crm.models.types import utcnow
 from crm.models.visit import site_visit_attendee
@@ -93,14 +92,10 @@ def agenda(user: User, first: date, days: int) -> dict[date, list[Item]]:
 
 # --- the calendar feed -------------------------------------------------------------------
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def regenerate_feed_token(user: User) -> str:
     """A new feed URL token for `user` (the old one stops working); shown once."""
-    token = secrets.token_urlsafe(32)
-    user.calendar_token_hash = _hash(token)
+    token = tokens.new_token()
+    user.calendar_token_hash = tokens.digest(token)
     db.session.commit()
     return token
 
@@ -113,13 +108,25 @@ def revoke_feed_token(user: User) -> None:
 def user_for_feed(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
-    user = db.session.scalars(select(User).where(User.calendar_token_hash == _hash(token))).first()
+    user = db.session.scalars(select(User).where(User.calendar_token_hash == tokens.digest(token))).first()
     return user if user is not None and user.active else None
+
+
+# The feed's alarms: a visit needs the drive to the park, a follow-up a moment's notice.
+VISIT_REMINDER, FOLLOW_UP_REMINDER = timedelta(hours=1), timedelta(minutes=10)
 
 
 def feed(user: User, host: str) -> bytes:
     """The user's visits (from 30 days ago on) and timed follow-ups as iCalendar."""
-    from icalendar import Calendar, Event  # only for a calendar app fetching the feed
+    from icalendar import Alarm, Calendar, Event  # only for a calendar app fetching the feed
+
+    def remind(event: Event, before: timedelta, text: str) -> None:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", text)
+        alarm.add("trigger", -before)
+        event.add_component(alarm)
+
     now = utcnow()
     tz = _tz()
     cal = Calendar()
@@ -145,11 +152,14 @@ def feed(user: User, host: str) -> bytes:
             lines.append(f"{current_app.config['BASE_URL'].rstrip('/')}/agent/leads/{lead.id}")
             event.add("description", "\n".join(lines))
             event.add("status", "CONFIRMED")
+            remind(event, VISIT_REMINDER, str(event["summary"]))  # time to drive there
             cal.add_component(event)
         timed = db.session.scalars(
             select(Lead).where(Lead.assigned_to_id.in_(_people(user)),
                                Lead.status.in_(OPEN_STATUSES),
-                               Lead.next_follow_up_at >= now - timedelta(days=7))
+                               Lead.next_follow_up_at >= now - timedelta(days=7),
+                               # the visits' horizon; also keeps a far-stored moment out
+                               Lead.next_follow_up_at < now + timedelta(days=366))
             .order_by(Lead.next_follow_up_at))
         for lead in timed:
             event = Event()
@@ -162,6 +172,7 @@ def feed(user: User, host: str) -> bytes:
                                          company=lead.company or "—", ref=lead.reference))
             event.add("description",
                       f"{current_app.config['BASE_URL'].rstrip('/')}/agent/leads/{lead.id}")
+            remind(event, FOLLOW_UP_REMINDER, str(event["summary"]))
             cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -4,6 +4,8 @@ from flask_babel import gettext
 from crm.choices import to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.inputs.building import REQUIREMENTS, requirements_from_form
+from crm.inputs.phone import contact_preference
 from crm.leads import scoring
 from crm.models import Activity, Lead, User
 from crm.models.types import utcnow
@@ -15,7 +17,7 @@ EDITABLE = ("deal_type", "property_type", "region_code", "region_text", "area_mi
             "area_max_sqm", "area_unit", "industry", "usage", "needs_eia", "annual_tax_wan",
             "investment_wan", "company", "credit_code", "credit_code_valid", "contact_name",
             "mobile_e164", "mobile_display", "mobile_note", "contact_preference", "wechat_id",
-            "email", "message")
+            "email", "message", *REQUIREMENTS)
 
 
 def update_lead(lead: Lead, form, actor: User) -> dict:
@@ -49,7 +51,8 @@ def values_from_form(form) -> dict:
         "credit_code": form.credit_code.data or None, "credit_code_valid": form.credit_code_valid,
         "contact_name": form.contact_name.data, "mobile_e164": mobile.e164 if mobile else None,
         "mobile_display": mobile.display if mobile else "", "mobile_note": mobile.note if mobile else "",
-        "contact_preference": "wechat" if mobile is None or mobile.prefers_wechat else "phone",
+        "contact_preference": contact_preference(mobile),
         "wechat_id": form.wechat_id.data or "", "email": form.email.data or "",
         "message": form.message.data or "",
+        **requirements_from_form(form),
     }

@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.inputs.building import REQUIREMENTS
 from crm.leads import scoring
 from crm.models import Activity, Lead, LeadListing, Recommendation, SiteVisit, User, VisitRequest
 from crm.models.types import utcnow
@@ -13,7 +14,7 @@ from crm.privacy import audit
 # Facts the survivor takes from the duplicate when it has none of its own.
 FILLABLE = ("deal_type", "property_type", "region_code", "region_text", "area_min_sqm",
             "area_max_sqm", "industry", "usage", "needs_eia", "annual_tax_wan", "investment_wan",
-            "company", "credit_code", "credit_code_valid", "wechat_id", "email")
+            "company", "credit_code", "credit_code_valid", "wechat_id", "email", *REQUIREMENTS)
 
 
 class MergeError(ValueError):

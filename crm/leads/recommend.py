@@ -3,8 +3,13 @@ take visit requests. Each counted open and each request lands on the lead's time
 raises its score and tells the agent (crm.notifications.outbox).
 
 The page names the listings and the agent, never the prospect: its token is the only key,
-unguessable (secrets.token_urlsafe) and ending at `expires_at` or when revoked.
+unguessable and ending at `expires_at` or when revoked. The token is not stored: the row
+keeps its SHA-256 (to find the page) and a random nonce; the token is the nonce's HMAC under
+the SECRET_KEY, so staff can copy the link again, and a copy of the database alone opens none.
 """
+import base64
+import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -14,9 +19,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from crm import access
 from crm.extensions import db
 from crm.formatting import local_time
 from crm.i18n import default_locale
+from crm.inputs import tokens
 from crm.leads import scoring
 from crm.models import Activity, Lead, LeadListing, Listing, Recommendation, User, VisitRequest
 from crm.models.types import utcnow
@@ -32,9 +39,20 @@ class RecommendError(ValueError):
         self.message = message
 
 
-def new_token() -> str:
-    """32 random bytes, URL-safe: not guessable, not derived from anything."""
-    return secrets.token_urlsafe(32)
+def _derive(nonce: str) -> str:
+    key = current_app.secret_key
+    key = key if isinstance(key, bytes) else str(key).encode()
+    mac = hmac.new(key, f"recommendation-link:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def link_token(rec: Recommendation) -> str | None:
+    """The token of the page's link, for staff to copy again; None for a link made before
+    tokens were hashed (shown once when sent) or under another SECRET_KEY."""
+    if not rec.token_nonce:
+        return None
+    token = _derive(rec.token_nonce)
+    return token if hmac.compare_digest(tokens.digest(token), rec.token_hash) else None
 
 
 def send(lead: Lead, agent: User, listings: list[Listing]) -> Recommendation:
@@ -44,7 +62,9 @@ def send(lead: Lead, agent: User, listings: list[Listing]) -> Recommendation:
         raise RecommendError(gettext("Please pick at least one listing."))
     now = utcnow()
     days = current_app.config["CRM_RECOMMENDATION_DAYS"]
-    rec = Recommendation(lead_id=lead.id, agent_id=agent.id, token=new_token(), created_at=now,
+    nonce = secrets.token_hex(16)
+    rec = Recommendation(lead_id=lead.id, agent_id=agent.id, token_nonce=nonce,
+                         token_hash=tokens.digest(_derive(nonce)), created_at=now,
                          expires_at=now + timedelta(days=days))
     db.session.add(rec)
     db.session.flush()
@@ -75,7 +95,7 @@ def by_token(token: str) -> Recommendation | None:
     return db.session.scalars(
         select(Recommendation).options(selectinload(Recommendation.listings),
                                        selectinload(Recommendation.agent))
-        .where(Recommendation.token == token)).first()
+        .where(Recommendation.token_hash == tokens.digest(token))).first()
 
 
 def of_lead(lead: Lead) -> list[Recommendation]:
@@ -100,10 +120,11 @@ def revoke(rec: Recommendation, actor: User) -> bool:
 
 
 def _agents(rec: Recommendation, lead: Lead) -> list[User]:
-    """Who hears about it: whoever holds the lead now, and the agent who sent the page."""
+    """Who hears about it: whoever holds the lead now, and the agent who sent the page while
+    they may still work it (not after the lead moved to another team or agent)."""
     people = [lead.assigned_to, rec.agent]
     return [u for i, u in enumerate(people) if u is not None and u.active
-            and u not in people[:i]]
+            and u not in people[:i] and access.can_work(u, lead)]
 
 
 def record_open(rec: Recommendation, now: datetime | None = None) -> bool:
@@ -153,12 +174,13 @@ def request_visit(rec: Recommendation, preferred_at: datetime, listings: list[Li
         body = gettext("The prospect asks to visit on %(when)s: %(titles)s",
                        when=local_time(preferred_at),
                        titles="; ".join(f"#{x.id} {x.title}" for x in listings))
-        if request.note:
-            body += "\n" + request.note
-    db.session.add(Activity(lead_id=lead.id, kind="visit_request", body=body, created_at=now))
+    note_line = f"\n{request.note}" if request.note else ""
+    db.session.add(Activity(lead_id=lead.id, kind="visit_request", body=body + note_line,
+                            created_at=now))
     scoring.refresh(lead)
-    notes = outbox.queue_event(lead, "visit_requested", _agents(rec, lead), extra=body,
-                               key=str(request.id))
+    # Messages may reach a chat group: the prospect's note goes with its contacts masked.
+    notes = outbox.queue_event(lead, "visit_requested", _agents(rec, lead),
+                               extra=body + access.mask_note(note_line), key=str(request.id))
     db.session.commit()
     outbox.send_soon(notes)
     return request

@@ -81,20 +81,20 @@ def compute(lead: Lead, repeats: int | None = None) -> Score:
     w = weights["tax"]
     share = _tier(lead.annual_tax_wan, TAX_TIERS)
     add(Factor("tax", w * share, w,
-               gettext("Annual tax %(tax)s 万元", tax=f"{lead.annual_tax_wan:,.0f}")
+               gettext("Annual tax %(tax)s ten-thousand yuan", tax=f"{lead.annual_tax_wan:,.0f}")
                if lead.annual_tax_wan is not None else gettext("No annual tax stated")))
 
     w = weights["investment"]
     share = _tier(lead.investment_wan, INVESTMENT_TIERS)
     add(Factor("investment", w * share, w,
-               gettext("Investment %(inv)s 万元", inv=f"{lead.investment_wan:,.0f}")
+               gettext("Investment %(inv)s ten-thousand yuan", inv=f"{lead.investment_wan:,.0f}")
                if lead.investment_wan is not None else gettext("No investment stated")))
 
     if lead.property_type == "land":  # 亩均税收 only means something for land
         w = weights["tax_per_mu"]
         per_mu = tax_per_mu(lead)
         add(Factor("tax_per_mu", w * _tier(per_mu, TAX_PER_MU_TIERS), w,
-                   gettext("Tax per mu %(v)s 万元/亩/年", v=per_mu) if per_mu is not None
+                   gettext("Tax per mu %(v)s ten-thousand yuan a mu a year", v=per_mu) if per_mu is not None
                    else gettext("Tax per mu unknown (tax or area missing)")))
 
     w = weights["completeness"]

@@ -4,9 +4,15 @@ has made clean copies, served by whether the listing is public.
 - An upload is judged by what Pillow reads in it, never by its name or claimed type: JPEG,
   PNG, WebP and HEIC/HEIF (iPhones, through pillow-heif). It may weigh CRM_IMAGE_MAX_BYTES
   and hold CRM_IMAGE_MAX_PIXELS pixels; more (a decompression bomb) is refused, Pillow's
-  DecompressionBombWarning included. The same photo twice on one listing is refused (sha256).
+  DecompressionBombWarning included. It is decoded whole at upload, so a truncated file is
+  refused then, not reported added and failed later. A photo's shorter side is at least
+  MIN_SIDE px and its sides at most MAX_ASPECT to 1 (a 49,000,000x1 "photo" is a bomb, a
+  strip or a banner, not a picture of a building; a phone panorama is about 4:1). The
+  same photo twice on one listing is refused (sha256).
 - The upload is stored under "uploads/" (never served) and `process()` (the Celery task
-  workers.tasks.process_listing_image, enqueued after the commit) turns it upright
+  workers.tasks.process_listing_image, enqueued after the commit) decodes it small (a JPEG
+  at a reduced DCT scale, anything else reduced right after decoding, so the copies below
+  are small: bench/photo_memory.py), turns it upright
   (EXIF orientation), into sRGB, and writes a web copy (at most WEB_MAX px) and a 4:3
   thumbnail as JPEG built from the pixels alone: no EXIF, GPS, XMP or comment survives.
   Then the upload is deleted. An animated image (WebP, APNG) is taken by its first frame.
@@ -52,11 +58,18 @@ WEB_MAX = 1600  # px, the longer side of the copy shown on the listing page
 THUMB_SIZE = (400, 300)  # px, the cover in lists (cropped to 4:3)
 QUALITY = 82
 CAPTION_MAX = 200
+MIN_SIDE = 200  # px: smaller is an icon, not a photo of a property
+MAX_ASPECT = 4  # longer side / shorter side
 
 REFUSALS = {
     "not_image": _l("“%(name)s” is not a photo: please choose a JPEG, PNG, WebP or HEIC image."),
     "too_big": _l("“%(name)s” is larger than %(mb)s MB."),
     "too_many_pixels": _l("“%(name)s” has too many pixels (at most %(mp)s million)."),
+    "too_small": _l("“%(name)s” is too small: each side needs at least %(side)s pixels."),
+    "too_narrow": _l("“%(name)s” is too long and narrow for a photo: its longer side may be at "
+                     "most %(ratio)s times its shorter side."),
+    "truncated": _l("“%(name)s” is damaged or incomplete (it cannot be read to the end): "
+                    "please send the file again."),
     "duplicate": _l("“%(name)s” is already on this listing."),
     "too_many": _l("A listing holds at most %(n)s photos; “%(name)s” was not added."),
     "empty": _l("Please choose one or more photos."),
@@ -73,7 +86,7 @@ class Refused(ValueError):
         return str(REFUSALS[self.reason] % {
             "name": self.name, "mb": megabytes(config["CRM_IMAGE_MAX_BYTES"]),
             "mp": f"{config['CRM_IMAGE_MAX_PIXELS'] / 1_000_000:.3g}",
-            "n": config["CRM_IMAGE_MAX_PER_LISTING"]})
+            "n": config["CRM_IMAGE_MAX_PER_LISTING"], "side": MIN_SIDE, "ratio": MAX_ASPECT})
 
 
 # --- reading an image safely ---------------------------------------------------------------
@@ -97,19 +110,46 @@ def _open(data: bytes) -> Image.Image:
         raise Refused("not_image")
     if image.width * image.height > max_pixels:
         raise Refused("too_many_pixels")
+    # Checked on the header, before any pixel is decoded.
+    short, long = sorted(image.size)
+    if short < MIN_SIDE:
+        raise Refused("too_small")
+    if long > MAX_ASPECT * short:
+        raise Refused("too_narrow")
     return image
+
+
+def _decoded(data: bytes) -> tuple[Image.Image, str]:
+    """The upload's first frame, decoded whole: a truncated or corrupt file fails here.
+    A JPEG is decoded at the smallest DCT scale that still makes the web copy, so checking
+    costs little memory; the rest is reduced at once (the pixel cap bounds the decode)."""
+    image = _open(data)
+    try:
+        image.seek(0)  # an animated image: its first frame
+        if image.format in ("JPEG", "MPO"):
+            image.draft("RGB", (WEB_MAX, WEB_MAX))
+        image.load()
+    except Exception:  # noqa: BLE001 - whatever a broken file raises, it is not a photo
+        raise Refused("truncated") from None
+    return _reduced(image), image.format
+
+
+def _reduced(image: Image.Image) -> Image.Image:
+    """Shrunk by a whole factor (a box average) while the longer side stays at least
+    WEB_MAX, so none of the copies made after this holds the full size."""
+    factor = max(image.size) // WEB_MAX
+    if factor < 2:
+        return image
+    if image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F", "CMYK", "YCbCr"):
+        image = _flatten(image)  # palette and 1-bit images cannot be reduced as they are
+    return image.reduce(factor)
 
 
 def inspect(data: bytes) -> str:
     """The content type of an acceptable image; Refused otherwise."""
     if len(data) > current_app.config["CRM_IMAGE_MAX_BYTES"]:
         raise Refused("too_big")
-    image = _open(data)
-    try:
-        image.verify()  # checksums and structure, without decoding every pixel
-    except Exception:  # noqa: BLE001 - whatever a broken file raises, it is not a photo
-        raise Refused("not_image") from None
-    return CONTENT_TYPES[image.format]
+    return CONTENT_TYPES[_decoded(data)[1]]
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
@@ -153,16 +193,11 @@ class Rendered:
 
 def render(data: bytes) -> Rendered:
     """The web copy and the thumbnail of an upload: upright, sRGB, first frame, no metadata."""
-    image = _open(data)
-    image.seek(0)  # an animated image: its first frame
-    if image.format in ("JPEG", "MPO"):
-        image.draft("RGB", (WEB_MAX, WEB_MAX))  # decode a 48 MP photo at a fraction of the cost
-    image.load()
-    upright = ImageOps.exif_transpose(image)
-    rgb = _flatten(_to_srgb(upright))
-    web = rgb.copy()
-    web.thumbnail((WEB_MAX, WEB_MAX), Image.Resampling.LANCZOS)
-    thumb = ImageOps.fit(rgb, THUMB_SIZE, Image.Resampling.LANCZOS)
+    upright = _decoded(data)[0]
+    ImageOps.exif_transpose(upright, in_place=True)  # ours to change: no copy
+    web = _flatten(_to_srgb(upright))
+    thumb = ImageOps.fit(web, THUMB_SIZE, Image.Resampling.LANCZOS)
+    web.thumbnail((WEB_MAX, WEB_MAX), Image.Resampling.LANCZOS)  # in place: after the thumb
     return Rendered(_jpeg(web), web.size, _jpeg(thumb), thumb.size)
 
 

@@ -2,19 +2,21 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from crm import regions
 from crm.choices import LISTING_LINK_KINDS, to_sqm
 from crm.extensions import db
+from crm.inputs.building import yes_no_value
 from crm.i18n import default_locale
 from crm.models import Activity, Lead, LeadListing, Listing, User
 from crm.models.types import utcnow
 from crm.privacy import audit
 
 FIELDS = ("title", "property_type", "deal_type", "region_code", "park", "floors",
-          "ceiling_height_m", "floor_load_t", "power_kva", "eia_possible", "divisible", "price",
+          "ceiling_height_m", "floor_load_t", "power_kva", "crane_t", "standalone", "eia_possible",
+          "divisible", "price",
           "price_negotiable", "available_from", "status", "description")
 
 
@@ -34,7 +36,20 @@ PAGE_SIZE = 20
 def available(wanted: Wanted, before: int | None = None) -> tuple[list[Listing], int | None]:
     """A page of available listings, newest first (keyset on id), and the id to pass as
     `before` for the next page (None: last page)."""
-    stmt = select(Listing).where(Listing.status == "available")
+    stmt = _matching(select(Listing), wanted)
+    if before is not None:
+        stmt = stmt.where(Listing.id < before)
+    rows = list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+
+
+def count_available(wanted: Wanted) -> int:
+    """How many available listings match, on every page together."""
+    return db.session.scalar(_matching(select(func.count()).select_from(Listing), wanted)) or 0
+
+
+def _matching(stmt, wanted: Wanted):
+    stmt = stmt.where(Listing.status == "available")
     if wanted.property_type:
         stmt = stmt.where(Listing.property_type == wanted.property_type)
     if wanted.deal_type:
@@ -45,10 +60,7 @@ def available(wanted: Wanted, before: int | None = None) -> tuple[list[Listing],
         stmt = stmt.where((Listing.area_sqm >= wanted.area_min))
     if wanted.area_max is not None:
         stmt = stmt.where((Listing.area_sqm <= wanted.area_max) | Listing.divisible.is_(True))
-    if before is not None:
-        stmt = stmt.where(Listing.id < before)
-    rows = list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(PAGE_SIZE + 1)))
-    return rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    return stmt
 
 
 def is_offered(listing: Listing | None) -> bool:
@@ -88,6 +100,7 @@ def save(listing: Listing, form, actor: User) -> Listing:
     values["region_code"] = values["region_code"] or None
     for name in ("floors", "power_kva"):
         values[name] = int(values[name]) if values[name] is not None else None
+    values["standalone"] = yes_no_value(values["standalone"])
     if values["price_negotiable"]:
         values["price"] = None
     values["area_unit"] = form.area_unit.data or "sqm"

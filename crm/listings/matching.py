@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from crm import regions
 from crm.extensions import db
+from crm.inputs import building
 from crm.models import Lead, Listing
 
 # Points out of 100.
@@ -94,22 +95,87 @@ def score_listing(lead: Lead, listing: Listing) -> Match:
             match.warnings.append(gettext("Needs environmental assessment, not possible here"))
     else:
         points += EIA_POINTS
+    points += _requirements(lead, listing, match)
     match.score = max(0, min(100, points))
     return match
 
 
+# A requirement the listing does not state costs a little (it may still fit: ask); one it
+# states and fails blocks the listing, with the reason the page shows.
+UNSTATED_POINTS, BLOCKED_POINTS, NOT_DIVISIBLE_POINTS = 5, 40, 5
+
+
+def _requirements(lead: Lead, listing: Listing, match: Match) -> int:
+    """The building's requirements (crm.inputs.building) against what the listing has."""
+    points, unstated, failed = 0, [], []
+    for name in ("ceiling_height_m", "crane_t", "power_kva", "floor_load_t"):
+        need = getattr(lead, name)
+        if name == "crane_t" and lead.needs_crane and need is None:
+            need = Decimal("0.01")   # a crane of any size
+        if need is None:
+            continue
+        measure, have = building.MEASURES[name], getattr(listing, name)
+        if have is None:
+            unstated.append(str(measure.noun))
+        elif have < need:
+            failed.append(gettext("%(what)s %(have)s, needs %(need)s", what=measure.noun,
+                                  have=building.describe(name, have),
+                                  need=building.describe(name, need))
+                          if name != "crane_t" or lead.crane_t is not None
+                          else gettext("No crane"))
+        else:
+            match.reasons.append(f"{measure.noun} {building.describe(name, have)}")
+    if lead.single_storey:
+        if listing.floors is None:
+            unstated.append(gettext("Storeys"))
+        elif listing.floors > 1:
+            failed.append(gettext("%(n)d storeys, needs single storey", n=listing.floors))
+        else:
+            match.reasons.append(gettext("Single storey"))
+    if lead.standalone:
+        if listing.standalone is None:
+            unstated.append(gettext("Standalone compound"))
+        elif not listing.standalone:
+            failed.append(gettext("Not a standalone compound"))
+        else:
+            match.reasons.append(gettext("Standalone compound"))
+    if lead.divisible:
+        if listing.divisible:
+            match.reasons.append(gettext("Divisible"))
+        else:
+            points -= NOT_DIVISIBLE_POINTS
+            match.warnings.append(gettext("Not divisible"))
+    if unstated:
+        points -= UNSTATED_POINTS * len(unstated)
+        match.warnings.append(gettext("Not stated, ask: %(what)s", what=", ".join(unstated)))
+    if failed:
+        points -= BLOCKED_POINTS
+        match.blocked = True
+        match.warnings.extend(failed)
+    return points
+
+
 def rank(lead: Lead, limit: int = 5, minimum: int = 30, include_blocked: bool = False) -> list[Match]:
     """Available listings ranked by fit; a different property type is never suggested."""
+    return fit(lead, limit, minimum, include_blocked)[0]
+
+
+def fit(lead: Lead, limit: int = 5, minimum: int = 30,
+        include_blocked: bool = False) -> tuple[list[Match], list[Match]]:
+    """(rank's answer, the listings left out because a hard requirement fails: 环评, height,
+    crane, power, load, storeys, standalone), from one scan; the page says why for each."""
     stmt = select(Listing).where(Listing.status == "available")
     if lead.property_type:
         stmt = stmt.where(Listing.property_type == lead.property_type)
-    matches = [score_listing(lead, listing) for listing in db.session.scalars(stmt.limit(2000))]
-    matches = [m for m in matches if m.score >= minimum and (include_blocked or not m.blocked)]
-    matches.sort(key=lambda m: (-m.score, m.listing.id))
+    scored = [score_listing(lead, listing) for listing in db.session.scalars(stmt.limit(2000))]
+    scored.sort(key=lambda m: (-m.score, m.listing.id))
+    blocked = [m for m in scored if m.blocked and not include_blocked]
+    matches = [m for m in scored if m.score >= minimum and (include_blocked or not m.blocked)]
     asked = db.session.get(Listing, lead.listing_id) if lead.listing_id else None
     if asked is not None and asked.status == "available":
         # The listing the prospect asked from comes first, whatever its score.
         first = next((m for m in matches if m.listing.id == asked.id), None) or score_listing(lead, asked)
         first.reasons.insert(0, gettext("The prospect asked from this listing's page"))
         matches = [first] + [m for m in matches if m.listing.id != asked.id]
-    return matches[:limit]
+        blocked = [m for m in blocked if m.listing.id != asked.id]
+    return matches[:limit], blocked[:limit]

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -12,14 +12,23 @@ class ImportJob(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     filename: Mapped[str] = mapped_column(String(200))
-    # The parsed rows (header + cells as text): the file itself is not kept.
+    # The uploaded file until the import task has read it (then None: it is not kept), and
+    # the rows read from it (header + cells as text).
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     rows: Mapped[list] = mapped_column(JSON)
     headers: Mapped[list] = mapped_column(JSON)
+    # What reading changed or refused, for the report (crm.intake.sheets.Table.notes).
+    notes: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The dry run's outcome, computed by the task for one mapping and language
+    # (crm.intake.importer.dry_run_for); without "ok" it is still being computed.
+    dry_run: Mapped[dict | None] = mapped_column(JSON)
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # form field → column index
     # What to do with a mobile seen in the last 90 days: "skip" or "link" (import and mark).
     duplicates: Mapped[str] = mapped_column(String(8), default="skip")
     route: Mapped[bool] = mapped_column(default=True)  # False: keep imported leads unassigned
-    status: Mapped[str] = mapped_column(String(12), default="uploaded")  # uploaded, queued, running, done
+    # reading (file kept, task to read it), failed (unreadable: error says why), uploaded
+    # (read, to be mapped), queued, running, done
+    status: Mapped[str] = mapped_column(String(12), default="uploaded")
     total: Mapped[int] = mapped_column(default=0)
     processed: Mapped[int] = mapped_column(default=0)
     created: Mapped[int] = mapped_column(default=0)

@@ -69,6 +69,17 @@ class Lead(db.Model):
     usage: Mapped[str] = mapped_column(String(500), default="")
     needs_eia: Mapped[bool | None] = mapped_column()  # None: the prospect is not sure
 
+    # The building's requirements (更多要求): the least the prospect needs, in the units and
+    # under the names of the listing's columns (crm.inputs.building). None: not said.
+    ceiling_height_m: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    single_storey: Mapped[bool | None] = mapped_column()  # False: floors are fine too
+    needs_crane: Mapped[bool | None] = mapped_column()  # 行车; crane_t its tonnage if said
+    crane_t: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    power_kva: Mapped[int | None] = mapped_column()
+    floor_load_t: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))  # t/㎡
+    standalone: Mapped[bool | None] = mapped_column()  # 独门独院
+    divisible: Mapped[bool | None] = mapped_column()  # 可分割 wanted
+
     # Tax (税收) and investment, both in 万元
     annual_tax_wan: Mapped[Decimal | None] = mapped_column(MONEY)
     investment_wan: Mapped[Decimal | None] = mapped_column(MONEY)

@@ -24,6 +24,8 @@ class Listing(db.Model):
     ceiling_height_m: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     floor_load_t: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))  # t/㎡
     power_kva: Mapped[int | None] = mapped_column()
+    crane_t: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))  # 行车; None: none or not said
+    standalone: Mapped[bool | None] = mapped_column()  # 独门独院; None: not said
     eia_possible: Mapped[bool] = mapped_column(default=False)
     divisible: Mapped[bool] = mapped_column(default=False)
     # Rent: 元/㎡/天; sale or land: 万元 (a land parcel's starting price). None with negotiable.

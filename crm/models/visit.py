@@ -44,7 +44,10 @@ class Recommendation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The link's token is never stored: its SHA-256 (looked up by) and, for links made since
+    # issue 27, the nonce it is derived from with the SECRET_KEY (crm.leads.recommend).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_nonce: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,13 +8,14 @@ sent again. The prospect's phone number is never put in a message.
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import smtplib
+import socket
+import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from email.message import EmailMessage
 
 from flask import current_app
@@ -224,29 +225,50 @@ def _post_json(url: str, payload: dict, headers: dict | None = None) -> dict:
     return _post(url, body, headers or {})
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an error: following it could lead a worker into our own network."""
+class _PinnedConnection:
+    """Connect to the addresses that were checked (the first that answers), whatever the name
+    resolves to now; the Host header, TLS SNI and the certificate check still use the name."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+    def __init__(self, addresses: list[str]):
+        self.addresses = addresses
 
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
+    def __call__(self, target, *args, **kwargs):
+        error: OSError | None = None
+        for address in self.addresses:
+            try:
+                return socket.create_connection((address, target[1]), *args, **kwargs)
+            except OSError as exc:
+                error = exc
+        raise error or OSError("no address to connect to")
 
 
 def _post(url: str, body: bytes, headers: dict) -> dict:
-    # Checked again here, with the host's DNS answers: a name saved as public may since
-    # point inside (DNS rebinding); the channel's URL may predate the check.
-    refused = webhooks.problem(url, current_app.config["CRM_WEBHOOK_ALLOW_LOCAL"], resolve=True)
+    # Checked here with the host's DNS answers (a name saved as public may since point
+    # inside, the channel's URL may predate the check), then connected to that very address.
+    refused, addresses = webhooks.check(url, current_app.config["CRM_WEBHOOK_ALLOW_LOCAL"],
+                                      resolve=True)
     if refused:
         raise DeliveryError(f"refused address ({refused})")
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", **headers})
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=5,
+                                                 context=ssl.create_default_context())
+    else:  # local http, allowed only by CRM_WEBHOOK_ALLOW_LOCAL
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    if addresses:
+        connection._create_connection = _PinnedConnection(addresses)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with _OPENER.open(request, timeout=5) as response:
-            text = response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code}") from exc
+        # http.client follows no redirect: a 3xx is an error like any other non-2xx, as
+        # following it could lead a worker into our own network.
+        connection.request("POST", path, body=body, headers={
+            "Content-Type": "application/json; charset=utf-8", **headers})
+        response = connection.getresponse()
+        if not 200 <= response.status < 300:
+            raise DeliveryError(f"HTTP {response.status}")
+        text = response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
     try:
         return json.loads(text) if text else {}
     except ValueError:

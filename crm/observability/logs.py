@@ -2,6 +2,7 @@
 import contextvars
 import json
 import logging
+import re
 import uuid
 
 from flask import Flask, g, request
@@ -17,6 +18,27 @@ def _record_with_request_id(*args, **kwargs) -> logging.LogRecord:
     record = _base_factory(*args, **kwargs)
     record.request_id = request_id_var.get()
     return record
+
+
+# The secret of a link in a URL: a recommendation page /r/<token>(/visit), a calendar feed
+# /calendar/<token>.ics. Whoever reads a log must not be able to open them.
+_TOKEN_IN_URL = re.compile(r"(/r/|/calendar/)[^/?#\s\"'&]+?(?=\.ics|[/?#\s\"'&]|$)")
+
+
+def mask_tokens(text: str) -> str:
+    return _TOKEN_IN_URL.sub(r"\1***", text)
+
+
+class MaskTokens(logging.Filter):
+    """Masks link tokens in every line a handler writes (werkzeug's request lines, Flask's
+    "Exception on /r/…", anything else that names a path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_tokens(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,6 +59,7 @@ def configure_logging(json_lines: bool) -> None:
         return  # already configured (several apps in one process, as in tests)
     logging.setLogRecordFactory(_record_with_request_id)
     handler = logging.StreamHandler()
+    handler.addFilter(MaskTokens())
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"))
     root.addHandler(handler)

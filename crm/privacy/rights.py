@@ -8,6 +8,7 @@ held personal values (crm.privacy.audit redacts them).
 """
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -73,6 +74,25 @@ def _repeats_of(person: str):
     return or_(InquiryRepeat.mobile_e164 == person, by_wechat) if _is_mobile(person) else by_wechat
 
 
+@dataclass(frozen=True)
+class PersonRows:
+    """What a PIPL request about one person reaches: the copy gives exactly these rows and
+    the erase removes exactly these (with what hangs off their leads)."""
+    leads: list[Lead]
+    repeats: list[InquiryRepeat]  # theirs, on their own leads or on someone else's
+
+
+def rows_of(person: str) -> PersonRows:
+    leads = leads_of(person)
+    # Named by WeChat ID, they are also the mobile their leads carry.
+    mobiles = {lead.mobile_e164 for lead in leads
+               if lead.mobile_e164 and not lead.mobile_e164.startswith("erased:")}
+    theirs = or_(_repeats_of(person), InquiryRepeat.mobile_e164.in_(mobiles)) if mobiles \
+        else _repeats_of(person)
+    return PersonRows(leads, list(db.session.scalars(
+        select(InquiryRepeat).where(theirs).order_by(InquiryRepeat.created_at, InquiryRepeat.id))))
+
+
 # The copy a person receives (PIPL Art. 45) is for them to read: labelled in the app's
 # language (Chinese), times in Shanghai, codes turned into words.
 _COPY_FIELDS = (
@@ -88,7 +108,11 @@ _COPY_FIELDS = (
     ("mobile_display", _l("Mobile")), ("wechat_id", _l("WeChat ID")), ("email", _l("Email")),
     ("message", _l("Anything else")), ("consent_at", _l("Agreed to the privacy notice")),
     ("consent_version", _l("Privacy notice version")), ("status", _l("Status")),
-    ("page_url", _l("Source page")))
+    ("lost_reason", _l("Why it was lost (note)")), ("page_url", _l("Source page")))
+_REPEAT_FIELDS = (
+    ("reference", _l("Reference")), ("created_at", _l("Received")), ("channel", _l("Channel")),
+    ("contact_name", _l("Contact person")), ("company", _l("Company")),
+    ("message", _l("Anything else")), ("page_url", _l("Source page")))
 _CODES = {"channel": choices.CHANNELS, "deal_type": choices.DEAL_TYPES,
           "property_type": choices.PROPERTY_TYPES, "industry": choices.INDUSTRIES,
           "status": choices.STATUSES}
@@ -108,8 +132,17 @@ def _readable(name: str, value):
     return str(value) if isinstance(value, Decimal) else value
 
 
+def _repeat_copy(repeat: InquiryRepeat) -> dict:
+    item = {str(label): _readable(name, getattr(repeat, name)) for name, label in _REPEAT_FIELDS}
+    # What else they typed (WeChat ID, email, area…), as they typed it.
+    item[str(_l("Other details"))] = {str(k): str(v) for k, v in (repeat.details or {}).items()
+                                      if v not in (None, "")}
+    return item
+
+
 def export_person(person: str, actor: User) -> dict:
-    leads = leads_of(person)
+    rows = rows_of(person)
+    leads = rows.leads
     with default_locale():
         inquiries = []
         for lead in leads:
@@ -126,18 +159,30 @@ def export_person(person: str, actor: User) -> dict:
                 {str(_l("Listing")): link.listing_id, str(_l("Time")): local_time(link.created_at)}
                 for link in db.session.scalars(select(LeadListing)
                                                .where(LeadListing.lead_id == lead.id))]
+            item[str(_l("Visit requests"))] = [
+                {str(_l("Time")): local_time(r.preferred_at), str(_l("Note")): r.note}
+                for r in db.session.scalars(select(VisitRequest).where(
+                    VisitRequest.lead_id == lead.id).order_by(VisitRequest.created_at))]
+            item[str(_l("Site visits"))] = [
+                {str(_l("Time")): local_time(v.starts_at), str(_l("Meeting point")): v.meeting_point}
+                for v in db.session.scalars(select(SiteVisit).where(
+                    SiteVisit.lead_id == lead.id).order_by(SiteVisit.starts_at))]
             inquiries.append(item)
         data = {(str(_l("Mobile")) if _is_mobile(person) else str(_l("WeChat ID"))):
                 person.removeprefix("+86"),
                 str(_l("Copy made at")): local_time(utcnow()),
-                str(_l("Inquiries")): inquiries}
+                str(_l("Inquiries")): inquiries,
+                str(_l("Repeat inquiries")): [_repeat_copy(r) for r in rows.repeats]}
     audit.record(actor, "pipl_export", "person", None, None,
-                 {"leads": [lead.id for lead in leads]})
+                 {"leads": [lead.id for lead in leads], "repeats": [r.id for r in rows.repeats]})
     db.session.commit()
     return data
 
 
-def _anonymise(lead: Lead, now) -> None:
+def _anonymise(lead: Lead, now, repeats: bool = True) -> None:
+    """Clear the lead's personal data. `repeats`: the repeat inquiries attached to it or
+    sharing its mobile too (retention); a person's erase passes False and erases exactly
+    their own repeats (rows_of), another person's repeat on their lead is not theirs."""
     mobile, wechat = lead.mobile_e164, lead.wechat_id
     lead.contact_name = ERASED_NAME
     # A placeholder, not a hash: a hash of an 11-digit number is trivially reversed.
@@ -151,6 +196,7 @@ def _anonymise(lead: Lead, now) -> None:
     lead.credit_code_valid = None
     lead.referrer = ""
     lead.search_text = ""
+    lead.lost_reason = ""  # the agent's free note about them
     lead.erased_at = now
     # Agents' notes (follow-ups, stage moves, repeat notices) quote the prospect; the facts
     # that a call happened and a stage was reached stay. Assignment lines name only staff.
@@ -159,9 +205,10 @@ def _anonymise(lead: Lead, now) -> None:
                        .values(body="").execution_options(synchronize_session=False))
     db.session.execute(update(Notification).where(Notification.lead_id == lead.id)
                        .values(body="", subject="").execution_options(synchronize_session=False))
-    _erase_repeats(or_(InquiryRepeat.original_lead_id == lead.id,
-                       InquiryRepeat.mobile_e164 == mobile) if mobile
-                   else InquiryRepeat.original_lead_id == lead.id)
+    if repeats:
+        _erase_repeats(list(db.session.scalars(select(InquiryRepeat).where(
+            or_(InquiryRepeat.original_lead_id == lead.id, InquiryRepeat.mobile_e164 == mobile)
+            if mobile else InquiryRepeat.original_lead_id == lead.id))))
     # What the prospect typed when booking a visit and the verdicts quoted after it; the
     # pages sent to them stop opening.
     db.session.execute(update(VisitRequest).where(VisitRequest.lead_id == lead.id)
@@ -169,6 +216,10 @@ def _anonymise(lead: Lead, now) -> None:
     db.session.execute(update(SiteVisitListing).where(SiteVisitListing.site_visit_id.in_(
         select(SiteVisit.id).where(SiteVisit.lead_id == lead.id)))
         .values(reason="").execution_options(synchronize_session=False))
+    # Where to meet them may be their own site.
+    db.session.execute(update(SiteVisit).where(SiteVisit.lead_id == lead.id)
+                       .values(meeting_point="", map_url="")
+                       .execution_options(synchronize_session=False))
     db.session.execute(update(Recommendation).where(Recommendation.lead_id == lead.id,
                                                     Recommendation.revoked_at.is_(None))
                        .values(revoked_at=now).execution_options(synchronize_session=False))
@@ -189,8 +240,7 @@ def _forget_api_answers(references: list[str]) -> None:
             .execution_options(synchronize_session=False))
 
 
-def _erase_repeats(condition) -> None:
-    repeats = list(db.session.scalars(select(InquiryRepeat).where(condition)))
+def _erase_repeats(repeats: list[InquiryRepeat]) -> None:
     for repeat in repeats:
         repeat.contact_name, repeat.company, repeat.message = ERASED_NAME, "", ""
         repeat.mobile_e164 = f"erased:r{repeat.id}"[:16]
@@ -218,7 +268,8 @@ def _erase_import_rows(person: str) -> None:
 
 def erase_preview(person: str) -> dict:
     """What an erase of this person would remove, for the confirmation step."""
-    leads = [lead for lead in leads_of(person) if lead.erased_at is None]
+    rows = rows_of(person)
+    leads = [lead for lead in rows.leads if lead.erased_at is None]
     ids = [lead.id for lead in leads]
 
     def count(model, *where) -> int:
@@ -226,8 +277,7 @@ def erase_preview(person: str) -> dict:
     return {
         "leads": leads,
         "names": sorted({lead.contact_name for lead in leads}),
-        "repeats": count(InquiryRepeat, or_(_repeats_of(person),
-                                            InquiryRepeat.original_lead_id.in_(ids))),
+        "repeats": len(rows.repeats),
         "notes": count(Activity, Activity.lead_id.in_(ids), Activity.kind != "assignment",
                        Activity.body != ""),
         "notifications": count(Notification, Notification.lead_id.in_(ids)),
@@ -237,15 +287,17 @@ def erase_preview(person: str) -> dict:
 def erase_person(person: str, actor: User | None, reason: str = "request") -> int:
     """Erase everything of the person named by mobile or WeChat ID (see person_key)."""
     now = utcnow()
-    leads = [lead for lead in leads_of(person) if lead.erased_at is None]
+    rows = rows_of(person)  # the rows their copy gives them (export_person)
+    leads = [lead for lead in rows.leads if lead.erased_at is None]
     for lead in leads:
-        _anonymise(lead, now)
-    # The person may also be in repeats of someone else's lead (matched on the company) and
-    # in rows of an import that has not run yet.
-    _erase_repeats(_repeats_of(person))
+        _anonymise(lead, now, repeats=False)
+    # Their repeats, on their leads or someone else's (matched on the company), and rows
+    # of an import that has not run yet.
+    _erase_repeats(rows.repeats)
     _erase_import_rows(person)
-    if leads:
-        audit.record(actor, "pipl_erase", "person", None, {"leads": [lead.id for lead in leads]},
+    if leads or rows.repeats:
+        audit.record(actor, "pipl_erase", "person", None,
+                     {"leads": [lead.id for lead in leads], "repeats": [r.id for r in rows.repeats]},
                      {"reason": reason})
     db.session.commit()
     return len(leads)

@@ -25,6 +25,7 @@ from crm import choices, regions
 from crm.extensions import db
 from crm.formatting import whole_sqm
 from crm.i18n import force_locale, ui_language
+from crm.inputs.dates import DateError, parse_day
 from crm.inputs.fields import database_id
 from crm.jobs import enqueue
 from crm.leads.stages import PIPELINE
@@ -72,8 +73,8 @@ class Params:
 
     def day(self, key: str, default: date) -> date:
         try:
-            return known_day(date.fromisoformat(self.raw.get(key, ""))) or default
-        except ValueError:
+            return parse_day(self.raw.get(key, "")) or default
+        except DateError:
             return default
 
     def number(self, key: str) -> int | None:

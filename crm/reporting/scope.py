@@ -16,17 +16,10 @@ from sqlalchemy import false, or_, select
 
 from crm import access
 from crm.extensions import db
+# The days a report filter may name: the CRM's one date range.
+from crm.inputs.dates import FIRST_DAY, LAST_DAY, known_day  # noqa: F401
 from crm.models import Lead, Role, User
 from crm.models.types import utcnow
-
-# Statuses that never were leads: left out of every figure but the sources report.
-# The days a report filter may name: beyond them a date overflows a time zone conversion,
-# so they are refused as a bad filter.
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-
-
-def known_day(day: date | None) -> date | None:
-    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
 
 
 # Never leads: spam, and a lead merged into another (its prospect is counted once, there).

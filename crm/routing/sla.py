@@ -111,8 +111,11 @@ def recompute_deadlines(changed: list[date] | None = None, now: datetime | None 
     started = func.coalesce(Lead.sla_started_at, Lead.assigned_at, Lead.created_at)
     touched = Lead.sla_provisional.is_(True)
     if changed:
-        lo = datetime.combine(min(changed), time.min, tz)
-        hi = datetime.combine(max(changed) + timedelta(days=1), time.min, tz)
+        # A calendar day at the edge of what a date holds (year 1, 9999: stored before far
+        # days were refused) must not overflow the window; no deadline lies out there.
+        lo = datetime.combine(max(min(changed), date.min + timedelta(days=1)), time.min, tz)
+        hi = datetime.combine(min(max(changed), date.max - timedelta(days=1))
+                              + timedelta(days=1), time.min, tz)
         touched = or_(touched, and_(Lead.sla_due_at >= lo, started < hi))
     else:
         touched = or_(touched, Lead.sla_due_at >= now)

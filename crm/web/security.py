@@ -1,12 +1,13 @@
 """HTTP security headers for every response, set in this one place.
 
-Every page refuses to be framed (CSP frame-ancestors 'none' and X-Frame-Options DENY),
+Every logged-in response is `Cache-Control: private, no-store`; public pages keep their own
+caching. Every page refuses to be framed (CSP frame-ancestors 'none' and X-Frame-Options DENY),
 except the embed pages, which allow exactly their source site's origins. There are no
 inline scripts or styles anywhere, so the CSP can forbid them.
 """
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from flask import Request as FlaskRequest
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -91,7 +92,17 @@ def init_security(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if hsts:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if _staff_response():
+            # Whatever the view said: a logged-in page (a lead, a live link's QR) is kept by no
+            # cache, the browser's included, so a shared PC's back button or a proxy shows none.
+            response.headers["Cache-Control"] = "private, no-store"
+            response.headers.pop("Expires", None)
         return response
+
+
+def _staff_response() -> bool:
+    # Static files hold nothing personal; current_user is not loaded just to serve them.
+    return request.endpoint != "static" and current_user.is_authenticated
 
 
 def local_target(target: str | None) -> str | None:

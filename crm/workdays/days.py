@@ -53,10 +53,12 @@ def _table() -> _Snapshot:
     key = str(db.engine.url)
     snapshot = _snapshots.get(key)
     if snapshot is None or time.monotonic() - snapshot.loaded > REFRESH_SECONDS:
-        rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name,
-                                         CalendarDay.source)).all()
+        rows = db.session.execute(select(CalendarDay.day, CalendarDay.year, CalendarDay.kind,
+                                         CalendarDay.name, CalendarDay.source)).all()
+        # A year is held by its own rows: the December days a notice sets for the next
+        # year's 元旦 (row year = the notice's) do not make their year held.
         snapshot = _Snapshot({r.day: (r.kind, r.name) for r in rows},
-                             frozenset(r.day.year for r in rows if r.source != "admin"),
+                             frozenset(r.year for r in rows if r.source != "admin"),
                              time.monotonic())
         with _lock:
             _snapshots[key] = snapshot

@@ -4,7 +4,7 @@ that depend on a changed day are recomputed by a task after the commit."""
 import logging
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from crm.extensions import db
 from crm.jobs import enqueue
@@ -23,8 +23,11 @@ def seed_from_package(actor: User | None = None) -> list[int]:
     held = set(db.session.scalars(select(CalendarDay.year).where(CalendarDay.source != "admin")
                                   .distinct()))
     years = sorted(days.PACKAGE_YEARS - held)
+    # The next year's notice may already hold some December days (its 元旦): those stay.
+    taken = set(db.session.scalars(select(CalendarDay.day)))
     for year in years:
-        _insert(year, days.package_days(year), "package", actor)
+        _insert(year, {d: v for d, v in days.package_days(year).items() if d not in taken},
+                "package", actor)
     if years:
         audit.record(actor, "calendar_seed", "calendar", None, None, {"years": years})
     db.session.commit()
@@ -50,16 +53,30 @@ def _hold(year: int, actor: User | None) -> None:
 
 
 def import_notice(year: int, parsed: list[NoticeDay], actor: User | None) -> list[date]:
-    """Replace `year` with what the notice says; returns the days whose meaning changed."""
+    """Replace `year` with what the notice says; returns the days whose meaning changed.
+    The December days before its 元旦 the notice sets are kept as `year`'s rows, so a later
+    import of either year leaves the other's alone."""
     days.forget()  # this process's copy may be older than another's edit
-    before = days.special_days(year)
-    db.session.execute(delete(CalendarDay).where(CalendarDay.year == year))
     after = {d.day: (d.kind, d.name) for d in parsed}
+    before, december = days.special_days(year), _december_before(year)
+    # December as it will read: this notice's old rows give way to what decides that year.
+    fallback = days.package_days(year - 1) if days.source_of(year - 1) == "package" else {}
+    ours = set(db.session.scalars(select(CalendarDay.day).where(
+        CalendarDay.year == year, CalendarDay.day < date(year, 1, 1))))
+    december_after = {d: fallback[d] if d in ours else v for d, v in december.items()
+                      if d not in ours or d in fallback}
+    db.session.execute(delete(CalendarDay).where(
+        or_(CalendarDay.year == year, CalendarDay.day.in_(after)))
+        .execution_options(synchronize_session=False))
     _insert(year, after, "notice", actor)
-    changed = _changed(before, after)
+    changed = _changed(before | december, december_after | after)
     audit.record(actor, "calendar_import", "calendar", year,
                  {"days": len(before)}, {"days": len(after), "changed": len(changed)})
     return _committed(changed)
+
+
+def _december_before(year: int) -> dict:
+    return {d: v for d, v in days.special_days(year - 1).items() if d.month == 12}
 
 
 def set_day(day: date, kind: str | None, name: str, actor: User) -> list[date]:

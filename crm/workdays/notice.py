@@ -5,22 +5,37 @@ Each holiday is one numbered section, e.g.
     二、春节：1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）放假调休，共8天。
     1月26日（周日）、2月8日（周六）上班。
 
-A 放假 sentence gives a range (or one day) off, weekends inside it included; a 上班 sentence
-lists make-up workdays. Only the notice's own year is kept. Parenthesised remarks (weekdays, lunar dates) are dropped first, which
-also drops the date in "安排职工在除夕（2月9日）休息", a recommendation, not a day off.
+A 放假 sentence gives a range (or one day) off, weekends inside it included; a 补休 day (older
+notices: "1月1日放假，1月2日（星期一）补休") is off too; a 上班 sentence lists make-up workdays.
+The notice's own year is kept, and the December before it, where an older notice starts 元旦
+("2018年12月30日至2019年1月1日放假调休", "2018年12月29日（星期六）上班").
+
+Parenthesised remarks are dropped, which also drops the date in "安排职工在除夕（2月9日）
+休息", a recommendation, not a day off; the weekday a remark names is kept to check the date.
+Each sentence is cut into tokens first and read left to right, so the time is linear in the
+text's length whatever it holds.
 """
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from crm.workdays.days import HOLIDAY, WORKDAY
 
-_SECTION = re.compile(r"(?:^|\n)\s*[一二三四五六七八九十]+\s*[、.．]\s*([^：:\n]{1,20})[：:]")
-_DATE = r"(?:(\d{4})年)?(?:(\d{1,2})月)?(\d{1,2})日"
-_OFF = re.compile(_DATE + r"(?:\s*(?:至|到|-|—|–|~|～)\s*" + _DATE + r")?\s*放假")
-_ON = re.compile(r"((?:" + _DATE + r"\s*[、，,和及]?\s*)+)上班")
-_ONE = re.compile(_DATE)
+_SECTION = re.compile(r"(?:^|\n)[^\S\n]*[一二三四五六七八九十]+[^\S\n]*[、.．][^\S\n]*([^：:\n]{1,20})[：:]")
+# A remark: (周六), (星期日), (农历除夕、周二), (2月9日). Bounded: remarks are short.
+_REMARK = re.compile(r"[(（]([^()（）\n]{0,40})[)）]")
+_WEEKDAY = re.compile(r"(?:星期|周|礼拜)([一二三四五六日天])")
+_WEEKDAYS = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6}
+_MARK = "\ue000"  # stands in for a remark naming a weekday: _MARK + "0".."6"
+_TOKEN = re.compile(
+    r"(?P<date>(?:(?P<y>\d{4})年)?(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})日)"
+    r"|(?P<to>[至到~～\-—–])"
+    r"|(?P<sep>[、，,和及])|(?P<space>\s)"
+    r"|(?P<off>放假|补休)"
+    r"|(?P<on>上班)"
+    r"|" + _MARK + r"(?P<said>[0-6])"
+    + r"|(?P<other>.)", re.S)
 
 
 class NoticeError(ValueError):
@@ -37,50 +52,114 @@ class NoticeDay:
         return {"date": self.day.isoformat(), "kind": self.kind, "name": self.name}
 
 
-def _when(year: int, y: str | None, m: str | None, d: str, month: int | None) -> date:
-    month = int(m) if m else month
-    if month is None:
+@dataclass(frozen=True)
+class WeekdayMismatch:
+    """The notice names a weekday the date does not fall on (a typo, or a notice pasted for
+    the wrong year): worth a look before saving, not a reason to refuse the text."""
+    day: date
+    said: int    # 0 = Monday … 6 = Sunday, as the notice wrote it
+
+    def as_json(self) -> dict:
+        return {"warning": "weekday", "date": self.day.isoformat(),
+                "weekday": self.day.weekday(), "notice_says": self.said}
+
+
+@dataclass
+class Reading:
+    days: list[NoticeDay]
+    mismatches: list[WeekdayMismatch] = field(default_factory=list)
+
+
+def _when(year: int, y: str | None, m: str | None, d: str, last: date | None) -> date:
+    """A date as written; without a month it takes the previous date's month and year."""
+    if m:
+        year, month = int(y) if y else year, int(m)
+    elif last is not None:
+        year, month = last.year, last.month
+    else:
         raise NoticeError(f"no month before {d}日")
     try:
-        return date(int(y) if y else year, month, int(d))
+        return date(year, month, int(d))
     except ValueError:
         raise NoticeError(f"{month}月{d}日") from None
 
 
-def _sentences(body: str):
-    return [s for s in re.split(r"[。；;\n]", body) if s.strip()]
+def _remarks(text: str) -> str:
+    """Drop each remark, leaving a mark where it named a weekday."""
+    def keep_weekday(match: re.Match) -> str:
+        said = _WEEKDAY.findall(match.group(1))
+        return _MARK + str(_WEEKDAYS[said[-1]]) if said else ""
+    return _REMARK.sub(keep_weekday, text.replace(_MARK, ""))
 
 
-def parse(text: str, year: int) -> list[NoticeDay]:
-    """Every day off (each day of each 放假 range) and every make-up workday, by date.
+def _read_sentence(sentence: str, year: int, name: str, found: dict, mismatches: list) -> None:
+    runs: list[list[date]] = []   # the dates (a range as its two ends) before a keyword
+    last: date | None = None
+    joining = False               # a range's 至 seen, its end date next
+    dated = False                 # the last token but spaces was a date
+    for token in _TOKEN.finditer(sentence):
+        kind = token.lastgroup
+        if kind == "space":
+            continue
+        if kind == "said":  # a remark naming a weekday: about the date just before it
+            if dated and int(token["said"]) != last.weekday():
+                mismatches.append(WeekdayMismatch(last, int(token["said"])))
+            dated = False
+            continue
+        dated = kind == "date"
+        if kind == "date":
+            day = _when(year, token["y"], token["m"], token["d"], last)
+            if joining and runs:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+            last, joining = day, False
+        elif kind == "to":
+            joining = bool(runs) and len(runs[-1]) == 1
+        elif kind == "sep":
+            joining = False
+        elif kind in ("off", "on"):
+            for run in runs:
+                _mark(run, HOLIDAY if kind == "off" else WORKDAY, name, found)
+            runs, joining = [], False
+        else:  # other words end a run of dates: "共3天", "与周末连休"
+            runs, joining = [], False
+
+
+def _mark(run: list[date], kind: str, name: str, found: dict) -> None:
+    first, end = run[0], run[-1]
+    if end < first or (end - first).days > 31:
+        raise NoticeError(f"{name}: {first.isoformat()}–{end.isoformat()}")
+    day = first
+    while day <= end:
+        found[day] = NoticeDay(day, kind, name)
+        day += timedelta(days=1)
+
+
+def read(text: str, year: int) -> Reading:
+    """Every day off (each day of each 放假 range, each 补休 day) and every make-up workday of
+    `year` and of the December before it, by date, with the weekdays the notice got wrong.
     Raises NoticeError when the text holds no holiday section."""
-    text = unicodedata.normalize("NFKC", text)  # full-width digits and colons
-    text = re.sub(r"[(（][^)）]*[)）]", "", text)
+    text = _remarks(unicodedata.normalize("NFKC", text))  # NFKC: full-width digits, colons
     sections = list(_SECTION.finditer(text))
     found: dict[date, NoticeDay] = {}
+    mismatches: list[WeekdayMismatch] = []
     for i, match in enumerate(sections):
         name = match.group(1).strip()
         body = text[match.end(): sections[i + 1].start() if i + 1 < len(sections) else len(text)]
-        for sentence in _sentences(body):
-            for off in _OFF.finditer(sentence):
-                y1, m1, d1, y2, m2, d2 = off.groups()
-                first = _when(year, y1, m1, d1, None)
-                last = _when(first.year if not y2 else year, y2, m2, d2, first.month) if d2 else first
-                if last < first or (last - first).days > 31:
-                    raise NoticeError(f"{name}: {off.group(0)}")
-                day = first
-                while day <= last:
-                    found[day] = NoticeDay(day, HOLIDAY, name)
-                    day += timedelta(days=1)
-            for on in _ON.finditer(sentence):
-                month = None
-                for y, m, d in _ONE.findall(on.group(1)):
-                    day = _when(year, y, m, d, month)
-                    month = day.month
-                    found[day] = NoticeDay(day, WORKDAY, name)
-    # A range may start in December of the year before ("2022年12月31日至2023年1月2日"):
-    # those days belong to that year's calendar, which its own notice set.
-    found = {day: entry for day, entry in found.items() if day.year == year}
+        for sentence in re.split(r"[。；;\n]", body):
+            _read_sentence(sentence, year, name, found, mismatches)
+    found = {day: entry for day, entry in found.items() if in_notice(day, year)}
     if not found:
         raise NoticeError("no holiday found")
-    return sorted(found.values(), key=lambda d: d.day)
+    return Reading(sorted(found.values(), key=lambda d: d.day),
+                   sorted(set(mismatches), key=lambda m: m.day))
+
+
+def parse(text: str, year: int) -> list[NoticeDay]:
+    return read(text, year).days
+
+
+def in_notice(day: date, year: int) -> bool:
+    """Whether `year`'s notice can set `day`: its own year, or the December before it."""
+    return day.year == year or (day.year == year - 1 and day.month == 12)

@@ -65,6 +65,14 @@ def test_import_runs_in_a_real_worker(pg_app, start_worker):
     start_worker("w1")
     rows = "联系人,手机,公司\n" + "".join(f"客户{i},139{i:08d},公司{i}\n" for i in range(30)) + ",123,坏行\n"
     job = importer.create_job("brokers.csv", rows.encode(), boss)
+
+    def read():  # the worker reads the file, not the request
+        db.session.expire_all()
+        current = db.session.get(ImportJob, job.id)
+        return current.status == "uploaded" and current
+
+    job = wait_until(read, timeout=60)
+    assert job.total == 31 and job.upload is None
     importer.save_mapping(job, importer.guess_mapping(job.headers), "skip", route=True)
     importer.start(job)
 

@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -9,10 +8,19 @@ from wtforms import (
     StringField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from crm import choices
-from crm.inputs.fields import clean, max_length, options
+from crm.inputs.dates import DayField
+from crm.inputs.fields import clean, database_id, max_length, options
 from crm.inputs.forms import Form
 from crm.intake.policy import MAX_PROTECTION_DAYS
 from crm.privacy import audit
@@ -68,8 +76,13 @@ class AuditFilterForm(Form):
     entity = SelectField(_l("Entity"), default="", validate_choice=False, validators=[max_length(40)])
     entity_id = StringField(_l("Entity id"), filters=[clean], validators=[max_length(12)])
     actor_id = SelectField(_l("Who"), coerce=int, default=0)
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("To"), validators=[Optional()])
+
+    def validate_entity_id(self, field):
+        # Ignored, an unreadable id would show the whole log instead of the one entity.
+        if field.data and database_id(field.data) is None:
+            raise ValidationError(_l("Please enter a whole number."))
 
     def __init__(self, users, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -157,7 +157,8 @@ def audit_log():
     staff = list(db.session.scalars(select(User).order_by(User.name)))
     form = AuditFilterForm(staff, formdata=request.args)
     stmt = select(AuditLog).options(joinedload(AuditLog.actor))
-    if form.validate():
+    valid = form.validate()
+    if valid:
         tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
         if form.action.data:
             stmt = stmt.where(AuditLog.action == form.action.data)
@@ -176,11 +177,13 @@ def audit_log():
     before = request.args.get("before", "")
     if (before_id := database_id(before)) is not None:
         stmt = stmt.where(AuditLog.id < before_id)
-    rows = list(db.session.scalars(stmt.order_by(AuditLog.id.desc()).limit(101)))
+    # An invalid filter shows its error and no rows, never the unfiltered log.
+    rows = list(db.session.scalars(stmt.order_by(AuditLog.id.desc()).limit(101))) if valid else []
     more = rows[99].id if len(rows) > 100 else None
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template("admin/audit.html", form=form, entries=rows[:100], more=more, args=args,
-                           actions=audit.ACTIONS, entities=audit.ENTITIES, readable=audit.readable)
+                           actions=audit.ACTIONS, entities=audit.ENTITIES,
+                           readable=audit.readable), 200 if valid else 400
 
 
 def _person_mobile(form: PersonForm) -> str | None:

@@ -3,7 +3,6 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -15,6 +14,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from crm import choices
+from crm.inputs.building import requirements_form_data
+from crm.inputs.dates import DayField
 from crm.inputs.fields import RegionField, clean, clean_multiline, max_length, options
 from crm.inputs.forms import Form
 from crm.intake.forms import InquiryForm
@@ -28,7 +29,7 @@ class FollowUpForm(Form):
                          validators=[Optional()])
     body = TextAreaField(_l("What happened"), filters=[clean_multiline],
                          render_kw={"rows": 2}, validators=[max_length(2000)])
-    next_follow_up = DateField(_l("Next follow-up"), validators=[Optional()])
+    next_follow_up = DayField(_l("Next follow-up"), validators=[Optional()])
     # Optional: a follow-up at a time of day (Asia/Shanghai) is reminded before it.
     next_follow_up_time = TimeField(_l("At (time, optional)"), validators=[Optional()])
 
@@ -82,8 +83,8 @@ class QueueFilterForm(Form):
     industry = SelectField(_l("Industry"), choices=options(choices.INDUSTRIES, blank=ANY), default="")
     source = StringField(_l("Source (channel, utm_source or page)"), filters=[clean],
                          validators=[max_length(100)])
-    date_from = DateField(_l("Received from"), validators=[Optional()])
-    date_to = DateField(_l("Received to"), validators=[Optional()])
+    date_from = DayField(_l("Received from"), validators=[Optional()])
+    date_to = DayField(_l("Received to"), validators=[Optional()])
     score_min = IntegerField(_l("Score at least"), validators=[
         Optional(), NumberRange(0, 100, _l("Please enter a number between 0 and 100."))])
     agent_id = SelectField(_l("Agent"), coerce=int, default=0, validate_choice=True)
@@ -143,4 +144,5 @@ def lead_edit_data(lead) -> dict:
             "company": lead.company, "credit_code": lead.credit_code or "",
             "contact_name": lead.contact_name,
             "mobile": lead.mobile_display + (f" {lead.mobile_note}" if lead.mobile_note else ""),
-            "wechat_id": lead.wechat_id, "email": lead.email, "message": lead.message}
+            "wechat_id": lead.wechat_id, "email": lead.email, "message": lead.message,
+            **requirements_form_data(lead)}

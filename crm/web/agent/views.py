@@ -22,9 +22,11 @@ from crm import access
 from crm.access import role_required
 from crm.extensions import db
 from crm.formatting import from_local
+from crm.inputs import building
 from crm.inputs.fields import database_id
 from crm.intake import lookup, message, repeats
 from crm.intake.capture import capture_by_agent
+from crm.intake.channel import pasted_channel
 from crm.leads import edit, export, followup, merge, queue, recommend, scoring, stages, visits
 from crm.listings import inventory, matching
 from crm.models import Activity, Lead, Listing, LostReason, Role, Team, User
@@ -60,7 +62,9 @@ def _scope_agents() -> list[User]:
     return g.scope_agents
 
 
-def _filter_form() -> tuple[QueueFilterForm, str, queue.Filters]:
+def _filter_form() -> tuple[QueueFilterForm, str, queue.Filters | None]:
+    """The queue's form, tab and filters; filters None when a filter is invalid: the page
+    then shows the error and no rows and an export is refused, never the whole scope."""
     teams = list(db.session.scalars(select(Team).order_by(Team.name))) \
         if current_user.is_admin else []
     form = QueueFilterForm(_scope_agents(), teams, formdata=request.args)
@@ -68,15 +72,14 @@ def _filter_form() -> tuple[QueueFilterForm, str, queue.Filters]:
     if tab not in queue.TABS or (tab == "all" and not current_user.is_manager):
         tab = "mine"
     form.tab.data = tab
-    filters = queue.Filters()
-    if form.validate():
-        filters = queue.Filters(
-            status=form.status.data or "", need=form.need.data or "", deal=form.deal.data or "",
-            region=form.region.data or "", industry=form.industry.data or "",
-            source=form.source.data or "", date_from=form.date_from.data,
-            date_to=form.date_to.data, score_min=form.score_min.data, q=form.q.data or "",
-            agent_id=form.agent_id.data or None, team_id=form.team_id.data or None)
-    return form, tab, filters
+    if not form.validate():
+        return form, tab, None
+    return form, tab, queue.Filters(
+        status=form.status.data or "", need=form.need.data or "", deal=form.deal.data or "",
+        region=form.region.data or "", industry=form.industry.data or "",
+        source=form.source.data or "", date_from=form.date_from.data,
+        date_to=form.date_to.data, score_min=form.score_min.data, q=form.q.data or "",
+        agent_id=form.agent_id.data or None, team_id=form.team_id.data or None)
 
 
 def _query_args(exclude=("after", "tab")) -> dict:
@@ -89,18 +92,20 @@ def my_leads():
     form, tab, filters = _filter_form()
     per_page = current_app.config["LEADS_PER_PAGE"]
     after = request.args.get("after")
-    result = queue.page(current_user, tab, filters, after, per_page)
+    result = queue.page(current_user, tab, filters, after, per_page) if filters \
+        else queue.Page([], None)
     first_page = not after
     return render_template(
         "agent/leads.html", leads=result.leads, next_cursor=result.next_cursor, tab=tab,
-        form=form, counts=queue.tab_counts(current_user, filters), count_cap=queue.count_cap(filters),
+        form=form, counts=queue.tab_counts(current_user, filters) if filters else {},
+        count_cap=queue.count_cap(filters or queue.Filters()),
         query_args=_query_args(),
         attention=queue.needs_attention(current_user) if first_page and tab == "mine" else [],
         pool=queue.team_pool(current_user, limit=5) if first_page and tab == "mine" else [],
         opened_at=int(utcnow().timestamp()), is_big=engine.is_big_project,
         reassign_form=ReassignForm(_scope_agents()) if current_user.is_manager else None,
         mobile_for=lambda lead: access.mobile_for(current_user, lead),
-        poll_seconds=current_app.config["CRM_QUEUE_POLL_SECONDS"])
+        poll_seconds=current_app.config["CRM_QUEUE_POLL_SECONDS"]), 200 if filters else 400
 
 
 @bp.route("/leads/poll")
@@ -113,11 +118,12 @@ def poll():
         since = utcnow() - timedelta(minutes=1)
     fresh = queue.new_assignments(current_user, since)
     # New leads change the tab badges too: sent along (htmx out-of-band), for the same
-    # filters as the page the agent is looking at.
+    # filters as the page the agent is looking at (none while a filter is invalid).
     _form, _tab, filters = _filter_form()
     return render_template("agent/_poll.html", fresh=fresh, since=int(since.timestamp()),
-                           counts=queue.tab_counts(current_user, filters) if fresh else {},
-                           count_cap=queue.count_cap(filters),
+                           counts=queue.tab_counts(current_user, filters)
+                           if fresh and filters else {},
+                           count_cap=queue.count_cap(filters or queue.Filters()),
                            query_args=_query_args(exclude=("since", "after")),
                            poll_seconds=current_app.config["CRM_QUEUE_POLL_SECONDS"])
 
@@ -129,6 +135,8 @@ def export_leads(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     _form, tab, filters = _filter_form()
+    if filters is None:
+        abort(400)  # an invalid filter never falls back to every lead in scope
     audit.record_access(current_user, "export", "lead_queue", None,
                         {"format": fmt, "tab": tab, "filters": _query_args(exclude=("after",))})
     stamp = utcnow().strftime("%Y%m%d-%H%M")
@@ -217,6 +225,7 @@ def paste_message():
     form = AgentInquiryForm(formdata=None)
     found = message.read(pasted) if pasted.strip() else {}
     words = message.fill_form(form, pasted, found) if found else {}
+    form.channel.data = pasted_channel(pasted)
     if not words:
         flash(_("Nothing could be read from the pasted text; please fill in the form."), "error")
     return render_template("agent/new_lead.html", form=form, pasted=pasted, source_words=words,
@@ -279,6 +288,11 @@ def _lost_reasons() -> list[LostReason]:
                                    .order_by(LostReason.position, LostReason.name)))
 
 
+def _fit(lead: Lead, can_work: bool) -> dict:
+    matches, excluded = matching.fit(lead) if can_work and lead.is_open else ([], [])
+    return {"matches": matches, "excluded": excluded}
+
+
 def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms):
     can_work = access.can_work(current_user, lead)
     context = {
@@ -294,7 +308,8 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "score": scoring.compute(lead), "repeats": repeats.other_leads_of(lead),
         "protected_until": repeats.protected_until(lead),
         "asked_again": repeats.history(lead, database_id(request.args.get("repeats_before", ""))),
-        "matches": matching.rank(lead) if can_work and lead.is_open else [],
+        **_fit(lead, can_work),
+        "requirements": building.stated(lead),
         "links": inventory.links_of_lead(lead),
         "asked_listing": db.session.get(Listing, lead.listing_id) if lead.listing_id else None,
         "recommendations": recommend.of_lead(lead), "visit_requests": recommend.open_requests(lead),

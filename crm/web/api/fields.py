@@ -11,11 +11,13 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from crm import choices, regions
+from crm.inputs import building
 
 
 @dataclass(frozen=True)
 class Field:
-    kind: str                 # text | number | integer | eia | consent | region
+    # text | number | measure | integer | eia | storey | flag | consent | region
+    kind: str
     form: str                 # the InquiryForm field it feeds
     description: str
     max_length: int | None = None
@@ -48,6 +50,20 @@ FIELDS: dict[str, Field] = {
     "industry": Field("text", "industry", "industry track", enum=tuple(choices.INDUSTRIES)),
     "usage": Field("text", "usage", "what will be made or stored", max_length=500),
     "needs_eia": Field("eia", "needs_eia", "needs an environmental assessment (环评); null: unknown"),
+    # The building's requirements (crm.inputs.building): the least the prospect needs.
+    "ceiling_height_m": Field("measure", "ceiling_height_m", "least clear height (层高), m; a "
+                              "string may carry its unit: \"8米\", \"800cm\""),
+    "single_storey": Field("storey", "single_storey", "true: single storey only (单层); false: "
+                           "floors are fine too; null: not said"),
+    "needs_crane": Field("flag", "needs_crane", "needs a crane (行车); implied by crane_t"),
+    "crane_t": Field("measure", "crane_t", "least crane tonnage, t (\"10吨\", \"10T\")"),
+    "power_kva": Field("measure", "power_kva", "least power (配电, transformer capacity), kVA; a "
+                       "string may say kVA, 千伏安 or MVA (\"2MVA\" → 2000); a string without "
+                       "a unit below 10 is refused (kVA or MVA?); kW is refused"),
+    "floor_load_t": Field("measure", "floor_load_t", "least floor load (承重), t/㎡; a string "
+                          "may say 吨, t or kg/㎡ (\"3000kg/㎡\" → 3)"),
+    "standalone": Field("flag", "standalone", "wants a standalone compound (独门独院)"),
+    "divisible": Field("flag", "divisible", "wants a divisible space (可分割)"),
     "annual_tax_wan": Field("number", "annual_tax_wan", "expected annual tax, 万元 (text may say "
                             "元, 万 or 亿: \"500万\", \"1.2亿\")"),
     "investment_wan": Field("number", "investment_wan", "total investment, 万元 (text may say "
@@ -115,6 +131,20 @@ def to_formdata(body: dict) -> tuple[MultiDict, dict[str, list[str]]]:
                 errors[name] = [str(_l("Must be a number."))]
             else:
                 data[field.form] = value if isinstance(value, str) else _number_text(value)
+        elif kind == "measure":
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                errors[name] = [str(_l("Must be a number."))]
+            elif isinstance(value, str):
+                data[field.form] = value
+            else:  # a JSON number is in the field's own unit, whatever its size
+                data[field.form] = _number_text(value) + building.MEASURES[field.form].unit
+        elif kind in ("flag", "storey"):
+            if not isinstance(value, bool):
+                errors[name] = [str(_l("Must be true, false or null."))]
+            elif kind == "storey":
+                data[field.form] = "single" if value else "any"
+            elif value:
+                data[field.form] = "y"
         elif kind == "integer":
             if isinstance(value, bool) or not isinstance(value, int):
                 errors[name] = [str(_l("Must be a whole number."))]

@@ -1,6 +1,7 @@
 """The OpenAPI 3 document for the intake API, built from the same field table the API uses."""
 from flask import current_app, request
 
+from crm.inputs import building
 from crm.inputs.phone import mobile_pattern
 from crm.intake.forms import InquiryForm
 from crm.web.api.fields import FIELDS, SOMETHING_TO_READ
@@ -14,9 +15,24 @@ _TYPES = {
                          {"type": "string", "description": "e.g. \"5,000\" or \"30亩\"",
                           "pattern": "^([0-9][0-9,]{0,11}(\\.[0-9]{1,2})?"
                                      "(万元|万|元|平方米|平米|平|㎡|亩)?)?$"}]},
+    # A figure in the field's unit, or a string with the unit written (crm.inputs.building).
+    "measure": {"nullable": True,
+                "oneOf": [{"type": "number"},
+                          {"type": "string", "description": "e.g. \"8米\", \"10T\", \"2MVA\""}]},
+    "storey": {"type": "boolean", "nullable": True},
+    "flag": {"type": "boolean", "nullable": True},
     "integer": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "nullable": True},
     "eia": {"type": "boolean", "nullable": True},
     "consent": {"type": "boolean", "enum": [True]},
+}
+
+
+# Texts surely taken, within each measure's bounds (the form reads more: 800cm, 3000kg/㎡, 2MVA).
+_MEASURE_TEXT = {
+    "ceiling_height_m": "^((([1-9]|[12][0-9])(\\.[0-9]{1,2})?|30)(米|m)?)?$",
+    "crane_t": "^((([1-9][0-9]?|[1-4][0-9]{2})(\\.[0-9]{1,2})?|500)(吨|t)?)?$",
+    "power_kva": "^([1-9][0-9]{1,4}(kVA|千伏安)?|[1-9](kVA|千伏安))?$",
+    "floor_load_t": "^((([1-9]|1[0-9])(\\.[0-9]{1,2})?|20)(吨|t|吨/㎡|t/㎡)?)?$",
 }
 
 
@@ -35,6 +51,11 @@ def _schema(name: str, field) -> dict:
     if field.kind == "number":  # the form's own limit, so the two cannot drift
         maximum = int(getattr(InquiryForm, field.form).kwargs["maximum"])
         schema["oneOf"] = [{**schema["oneOf"][0], "maximum": maximum}, schema["oneOf"][1]]
+    if field.kind == "measure":  # the shared definition's bounds (kVA is whole)
+        measure = building.MEASURES[field.form]
+        step = 1 if measure.whole else 0.01
+        schema["oneOf"] = [{"type": "number", "minimum": step, "maximum": int(measure.maximum)},
+                           {**schema["oneOf"][1], "pattern": _MEASURE_TEXT[field.form]}]
     if field.enum:
         schema["enum"] = list(field.enum)
     return schema
@@ -96,7 +117,9 @@ def openapi_document() -> dict:
                                 "area_unit": {"type": "string", "enum": ["sqm", "mu"],
                                               "description": "the unit the areas were given in"},
                                 "annual_tax_wan": {"type": "number"},
-                                "investment_wan": {"type": "number"}}},
+                                "investment_wan": {"type": "number"},
+                                **{name: {"type": "number", "description": measure.unit}
+                                   for name, measure in building.MEASURES.items()}}},
                     },
                 },
                 "ValidationErrors": {

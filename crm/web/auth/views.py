@@ -21,6 +21,7 @@ from crm import people
 from crm.extensions import db, login_manager
 from crm.inputs.fields import database_id
 from crm.models import User
+from crm.web.auth import remember
 from crm.web.auth.forms import ChangePasswordForm, LoginForm
 from crm.web.security import local_target
 
@@ -37,6 +38,35 @@ def load_user(session_id: str) -> User | None:
     if user is None or not token or not secrets.compare_digest(user.session_token, token):
         return None
     return user
+
+
+@login_manager.request_loader
+def load_user_from_remember_cookie(req) -> User | None:
+    """A session brought back by the remember-me cookie keeps its original login time."""
+    remembered = remember.read(req)
+    if remembered is None:
+        return None
+    user = load_user(remembered.session_id)
+    if user is None:
+        remember.forget()
+        return None
+    _fresh_session()
+    if not login_user(user, fresh=False):
+        remember.forget()
+        return None
+    session["login_at"], session["seen_at"] = remembered.login_at, int(time.time())
+    return user
+
+
+bp.after_app_request(remember.write_cookie)
+
+
+def _fresh_session() -> None:
+    """An empty session but for the language: no fixation, nothing of the last user."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 @functools.lru_cache(maxsize=1)
@@ -58,10 +88,8 @@ def end_old_sessions():
     if (now - seen_at > config["CRM_SESSION_IDLE_MINUTES"] * 60
             or now - login_at > config["CRM_SESSION_MAX_HOURS"] * 3600):
         logout_user()
-        lang = session.get("lang")
-        session.clear()
-        if lang:
-            session["lang"] = lang
+        remember.forget()
+        _fresh_session()
         flash(_("Your session has ended. Please log in again."), "error")
         return redirect(url_for("auth.login", next=request.full_path
                                 if request.method == "GET" else None))
@@ -95,12 +123,13 @@ def login():
         matches = (user.check_password(form.password.data) if user is not None
                    else check_password_hash(_unknown_user_hash(), form.password.data))
         if user is not None and user.active and matches:
-            lang = session.get("lang")
-            session.clear()  # a fresh session at login: no fixation
-            if lang:
-                session["lang"] = lang
-            login_user(user, remember=form.remember.data)
+            _fresh_session()  # at login: no fixation
+            login_user(user)
             session["login_at"] = session["seen_at"] = int(time.time())
+            if form.remember.data:
+                remember.issue(user.get_id(), session["login_at"])
+            else:
+                remember.forget()
             target = local_target(request.args.get("next")) or home_for(user)
             return redirect(target)
         flash(_("Wrong email or password."), "error")
@@ -121,8 +150,11 @@ def change_password():
             # The change ended every session of the user, this one too: start a fresh one
             # here (same absolute limit), the others stay ended.
             login_at = session.get("login_at")
+            remembered = remember.read(request)
             login_user(current_user._get_current_object())
             session["login_at"], session["seen_at"] = login_at, int(time.time())
+            if remembered is not None:  # this browser stays remembered, same login time
+                remember.issue(current_user.get_id(), remembered.login_at)
             flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(home_for(current_user))
     status = 422 if request.method == "POST" else 200
@@ -134,5 +166,6 @@ def change_password():
 def logout():
     people.end_sessions(current_user)
     logout_user()
+    remember.forget()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange
 
+from crm.inputs.dates import DayField
 from crm.inputs.fields import clean, clean_multiline, max_length, options
 from crm.inputs.forms import Form
 
@@ -10,7 +11,7 @@ KINDS = [("holiday", _l("Holiday")), ("workday", _l("Make-up workday")),
 
 
 class DayForm(Form):
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Please pick a date."))])
+    day = DayField(_l("Date"), validators=[DataRequired(_l("Please pick a date."))])
     kind = SelectField(_l("The day is"), choices=options(KINDS), default="holiday")
     name = StringField(_l("Name (春节, 国庆节 …)"), filters=[clean], validators=[max_length(40)])
 

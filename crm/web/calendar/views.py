@@ -70,14 +70,15 @@ def set_day():
 @role_required(Role.ADMIN)
 def paste_notice():
     form = NoticeForm()
-    parsed = None
+    parsed = reading = None
     if form.validate_on_submit():
         titled = re.search(r"关于\s*(\d{4})\s*年", form.text.data)
         if titled and int(titled.group(1)) != form.year.data:
             form.year.errors = [_("The notice is about %(year)s.", year=titled.group(1))]
         else:
             try:
-                parsed = notice.parse(form.text.data, form.year.data)
+                reading = notice.read(form.text.data, form.year.data)
+                parsed = reading.days
             except notice.NoticeError:
                 form.text.errors = [_("No holiday could be read from this text. Paste the "
                                       "notice's numbered sections (一、元旦：…).")]
@@ -88,7 +89,8 @@ def paste_notice():
         form.confirm.data = "yes"
         replaced = len(days.special_days(form.year.data))
         return render_template("calendar/confirm.html", form=form, parsed=parsed,
-                               holidays=_by_holiday(parsed), replaced=replaced)
+                               holidays=_by_holiday(parsed), replaced=replaced,
+                               mismatches=reading.mismatches)
     changed = edit.import_notice(form.year.data, parsed, current_user)
     _flash_saved(changed)
     return redirect(url_for("calendar.index", year=form.year.data))

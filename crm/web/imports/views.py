@@ -1,5 +1,5 @@
 """Import leads from a spreadsheet: upload, map the columns, dry run, import with progress."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,9 +9,10 @@ from wtforms import BooleanField, RadioField, SelectField
 from crm import access
 from crm.access import Role, role_required
 from crm.extensions import db
+from crm.i18n import ui_language
 from crm.inputs.fields import options
 from crm.inputs.forms import Form
-from crm.intake import importer
+from crm.intake import importer, sheets
 from crm.intake.forms import InquiryForm
 from crm.models import ImportJob
 from crm.web.security import larger_body
@@ -21,13 +22,20 @@ bp = Blueprint("imports", __name__, url_prefix="/manage/import")
 FILE_ERRORS = {
     "type": _l("Please upload a .csv or .xlsx file."),
     "empty": _l("The file has no rows."),
-    "too_many": _l("The file has too many rows for one import."),
+    "too_many": _l("The file has more than %(rows)s rows: please split it into several files."),
     "encoding": _l("The CSV file is neither UTF-8 nor GBK text."),
     "csv": _l("The CSV file cannot be read."),
     "xlsx": _l("The Excel file cannot be read."),
-    "too_wide": _l("The file has too many columns, or a cell far too long, for a lead list."),
+    "too_wide": _l("The file has more than %(columns)s columns, or a cell of more than %(chars)s "
+                   "characters: a lead list has neither."),
     "too_big": _l("The Excel file is too large once unpacked."),
 }
+
+
+def file_error(code: str) -> str:
+    return str(FILE_ERRORS.get(code, FILE_ERRORS["xlsx"])) % {
+        "rows": current_app.config["CRM_IMPORT_MAX_ROWS"], "columns": sheets.MAX_COLUMNS,
+        "chars": sheets.MAX_CELL_CHARS}
 
 
 class UploadForm(Form):
@@ -62,6 +70,13 @@ def mapping_form(headers: list[str]) -> MappingForm:
     return form
 
 
+def _next_page(job: ImportJob) -> str:
+    """Read: on to the columns; else the page that follows the task."""
+    if job.status == "uploaded":
+        return url_for("imports.mapping", job_id=job.id)
+    return url_for("imports.progress_page", job_id=job.id)
+
+
 def _job(job_id: int) -> ImportJob:
     job = db.session.get(ImportJob, job_id) or abort(404)
     if not access.owns_job(current_user, job.created_by_id):
@@ -84,9 +99,11 @@ def upload():
             try:
                 job = importer.create_job(upload_file.filename, upload_file.read(), current_user)
             except importer.ImportFileError as exc:
-                form.file.errors = [FILE_ERRORS.get(str(exc), FILE_ERRORS["type"])]
+                form.file.errors = [file_error(str(exc))]
             else:
-                return redirect(url_for("imports.mapping", job_id=job.id))
+                if job.status != "failed":
+                    return redirect(_next_page(job))
+                form.file.errors = [file_error(job.error)]  # read at once (no broker)
     status = 422 if request.method == "POST" else 200
     return render_template("imports/upload.html", form=form), status
 
@@ -119,24 +136,43 @@ def mapping(job_id: int):
 @role_required(Role.MANAGER)
 def dry_run(job_id: int):
     job = _job(job_id)
+    if job.status != "uploaded":
+        return redirect(url_for("imports.progress_page", job_id=job.id))
     if request.method == "POST":
         Form().validate_on_submit() or abort(400)
         importer.start(job)
         return redirect(url_for("imports.progress_page", job_id=job.id))
-    result = importer.dry_run(job)
+    return render_template("imports/dry_run.html", **_dry_run_context(job, ask=True))
+
+
+@bp.route("/<int:job_id>/dry-run/result")
+@role_required(Role.MANAGER)
+def dry_run_result(job_id: int):
+    # Polled by the dry-run page until the task has written the outcome.
+    return render_template("imports/_dry_run.html", **_dry_run_context(_job(job_id), ask=False))
+
+
+def _dry_run_context(job: ImportJob, ask: bool) -> dict:
     names = {name: str(target_label(name)) for name in importer.TARGETS}
     names.update(area_unit=str(target_label("area_unit")), needs_eia=str(target_label("needs_eia")))
-    return render_template("imports/dry_run.html", job=job, result=result, names=names,
-                           form=Form())
+    return {"job": job, "result": importer.dry_run_for(job, ui_language(), ask=ask),
+            "names": names, "form": Form()}
 
 
 @bp.route("/<int:job_id>")
 @role_required(Role.MANAGER)
 def progress_page(job_id: int):
-    return render_template("imports/progress.html", job=_job(job_id))
+    job = _job(job_id)
+    importer.read_again_if_lost(job)  # the page, not its polls: a reload retries
+    return render_template("imports/progress.html", job=job, file_error=file_error)
 
 
 @bp.route("/<int:job_id>/progress")
 @role_required(Role.MANAGER)
 def progress(job_id: int):
-    return render_template("imports/_progress.html", job=_job(job_id))
+    job = _job(job_id)
+    response = make_response(render_template("imports/_progress.html", job=job,
+                                              file_error=file_error))
+    if job.status == "uploaded":  # read by the task: on to the columns
+        response.headers["HX-Redirect"] = url_for("imports.mapping", job_id=job.id)
+    return response

@@ -2,10 +2,12 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from crm import choices
+from crm.inputs.building import MEASURES, YES_NO, MeasureField, yes_no_code
+from crm.inputs.dates import DayField
 from crm.inputs.fields import (
     LooseDecimalField,
     RegionField,
@@ -32,18 +34,25 @@ class ListingForm(Form):
         InputRequired(_l("Please enter the area."))])
     area_unit = RadioField(_l("Unit"), choices=options(choices.AREA_UNITS), default="sqm")
     floors = LooseDecimalField(_l("Floors"), maximum=Decimal("200"), validators=[Optional()])
-    ceiling_height_m = LooseDecimalField(_l("Ceiling height (m)"), maximum=Decimal("100"),
-                                         validators=[Optional()])
-    floor_load_t = LooseDecimalField(_l("Floor load (t/㎡)"), maximum=Decimal("100"),
-                                     validators=[Optional()])
-    power_kva = LooseDecimalField(_l("Power (kVA)"), maximum=Decimal("1000000"),
-                                  validators=[Optional()])
+    # The units and bounds a need's requirements use too (crm.inputs.building).
+    ceiling_height_m = MeasureField(MEASURES["ceiling_height_m"].label, measure="ceiling_height_m",
+                                    validators=[Optional()])
+    floor_load_t = MeasureField(MEASURES["floor_load_t"].label, measure="floor_load_t",
+                                validators=[Optional()])
+    power_kva = MeasureField(MEASURES["power_kva"].label, measure="power_kva",
+                             validators=[Optional()])
+    # 0: no crane (empty: not said).
+    crane_t = MeasureField(MEASURES["crane_t"].label, measure="crane_t", allow_zero=True,
+                           validators=[Optional()])
+    # Yes, no or not said: only a "no" rules the listing out for a need that asks for it.
+    standalone = RadioField(_l("Standalone compound (独门独院)"), choices=options(YES_NO),
+                            coerce=yes_no_code, validators=[Optional()])
     eia_possible = BooleanField(_l("Environmental assessment (环评) possible"))
     divisible = BooleanField(_l("Divisible"))
     # No Optional(): an empty price is an error unless the price is negotiable.
     price = LooseDecimalField(_l("Price"), maximum=Decimal("10000000"))
     price_negotiable = BooleanField(_l("Price negotiable"))
-    available_from = DateField(_l("Available from"), validators=[Optional()])
+    available_from = DayField(_l("Available from"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=options(choices.LISTING_STATUSES), default="available")
     description = TextAreaField(_l("Description"), filters=[clean_multiline],
                                 validators=[max_length(2000)])

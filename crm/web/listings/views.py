@@ -115,9 +115,9 @@ def qr(listing_id: int):
     return svg_response(url, f"listing-{listing.id}.svg")
 
 
-def _wanted(form: PublicListingFilter) -> inventory.Wanted:
+def _wanted(form: PublicListingFilter) -> inventory.Wanted | None:
     if not form.validate():
-        return inventory.Wanted()
+        return None  # the error next to its field and no rows, never every listing
     return inventory.Wanted(form.property_type.data or "", form.deal_type.data or "",
                             form.region.data or "", form.area_min.data, form.area_max.data)
 
@@ -139,11 +139,14 @@ def embed_list():
 
 def _render_public_list(embed):
     form = PublicListingFilter(formdata=request.args)
-    rows, older = inventory.available(_wanted(form), database_id(request.args.get("before", "")))
+    wanted = _wanted(form)
+    rows, older = inventory.available(wanted, database_id(request.args.get("before", ""))) \
+        if wanted is not None else ([], None)
     return render_template("listings/public_list.html", form=form, listings=rows, older=older,
+                           total=inventory.count_available(wanted) if wanted is not None else 0,
                            covers=images.covers([row.id for row in rows]),
                            args={k: v for k, v in request.args.items() if k != "before" and v},
-                           embed=embed)
+                           embed=embed), 200 if wanted is not None else 400
 
 
 @bp.route("/agent/listings/<int:listing_id>/delete", methods=["POST"])

@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from crm.extensions import csrf
+from crm.inputs.phone import contact_preference
 from crm.intake import sites, spam
 from crm.intake.capture import capture_inquiry, understood
 from crm.intake.forms import InquiryForm
@@ -82,12 +83,22 @@ def inquiry():
         # The thank-you page is keyed by a signed session value, not a guessable URL.
         session["last_reference"] = outcome.reference
         session["last_understood"] = understood(form)
+        session["last_need"] = _need(form)
         return redirect(url_for("public.thanks"))
     if request.method == "POST":
         for name in form.errors:
             metrics.REJECTIONS.labels(field=name).inc()
         return render_template("public/inquiry.html", form=form, listing=_asked_about(form)), 422
     return render_template("public/inquiry.html", form=form, listing=asked)
+
+
+def _need(form: InquiryForm) -> dict:
+    """What the thank-you page repeats of the need beside the figures, and whether the
+    prospect is reached on WeChat (no mobile given) rather than called."""
+    need = {name: getattr(form, name).data for name in
+            ("deal_type", "property_type", "region_code", "region_text")}
+    return {**{k: v for k, v in need.items() if v},
+            "wechat_only": contact_preference(form.parsed_mobile) == "wechat"}
 
 
 @bp.route("/inquiry/thanks")
@@ -98,6 +109,7 @@ def thanks():
         return redirect(url_for("public.inquiry"))
     return render_template("public/thanks.html", reference=reference,
                            understood=session.get("last_understood") or {},
+                           need=session.get("last_need") or {},
                            sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
 
 
@@ -125,7 +137,8 @@ def embed_inquiry():
     if form.validate_on_submit():
         outcome = capture_inquiry(form, channel="web", source_site_id=site.id, bot_traps=True)
         return redirect(url_for("public.embed_thanks", site=site.public_key,
-                                t=_thanks_signer().dumps([outcome.reference, understood(form)]),
+                                t=_thanks_signer().dumps([outcome.reference, understood(form),
+                                                          _need(form)]),
                                 lang=request.args.get("lang")))
     status = 422 if request.method == "POST" else 200
     return render_template("public/embed.html", form=form, site=site,
@@ -139,9 +152,11 @@ def embed_thanks():
         signed = _thanks_signer().loads(request.args.get("t", ""), max_age=3600)
     except BadSignature:
         return redirect(url_for("public.embed_inquiry", site=site.public_key))
-    reference, taken = signed if isinstance(signed, list) else (signed, {})
+    # A link signed before the need was added holds two items (or, older, one).
+    reference, taken, need = ([*signed, {}, {}][:3] if isinstance(signed, list)
+                              else (signed, {}, {}))
     return render_template("public/embed_thanks.html", reference=reference, site=site,
-                           understood=taken,
+                           understood=taken, need=need,
                            sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
 
 

@@ -2,15 +2,13 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
+from crm.inputs.dates import OUT_OF_RANGE, DayField, known_day
 from crm.inputs.forms import Form
-from crm.reporting.scope import FIRST_DAY, LAST_DAY, known_day
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-OUT_OF_RANGE = _l("Please give a date between %(first)s and %(last)s.",
-                  first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
 
 
 class ReportFilterForm(Form):
@@ -19,8 +17,8 @@ class ReportFilterForm(Form):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), name="from", validators=[Optional()])
-    end = DateField(_l("To"), name="to", validators=[Optional()])
+    start = DayField(_l("From"), name="from", validators=[Optional()])
+    end = DayField(_l("To"), name="to", validators=[Optional()])
     team = SelectField(_l("Team"), validators=[Optional()])
     agent = SelectField(_l("Agent"), validators=[Optional()])
     dim = SelectField(_l("Break down by"), validators=[Optional()])
@@ -32,12 +30,6 @@ class ReportFilterForm(Form):
         if field.data and known_day(date(int(field.data[:4]), 1, 1)) is None:
             raise ValidationError(OUT_OF_RANGE)
 
-    def validate_start(self, field):
-        if field.data and known_day(field.data) is None:
-            raise ValidationError(OUT_OF_RANGE)
-
     def validate_end(self, field):
-        if field.data and known_day(field.data) is None:
-            raise ValidationError(OUT_OF_RANGE)
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError(_l("The end date is before the start date; they were swapped."))

@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
     HiddenField,
     RadioField,
     SelectField,
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.formatting import today_local
+from crm.inputs.dates import DayField
 from crm.inputs.fields import clean, clean_multiline, max_length, options
 from crm.inputs.forms import Form
 
@@ -31,7 +31,7 @@ class CheckboxesField(SelectMultipleField):
 
 class VisitRequestForm(Form):
     """What a prospect fills on their recommendation page: no personal data asked."""
-    preferred_date = DateField(_l("Preferred day"),
+    preferred_date = DayField(_l("Preferred day"),
                                validators=[DataRequired(_l("Please pick a day."))])
     preferred_time = TimeField(_l("Preferred time"),
                                validators=[DataRequired(_l("Please pick a time."))])
@@ -52,7 +52,7 @@ class VisitRequestForm(Form):
 
 
 class SiteVisitForm(Form):
-    day = DateField(_l("Day"), validators=[DataRequired(_l("Please pick a day."))])
+    day = DayField(_l("Day"), validators=[DataRequired(_l("Please pick a day."))])
     start = TimeField(_l("Time"), validators=[DataRequired(_l("Please pick a time."))])
     duration = SelectField(_l("Duration"), coerce=int, choices=options(DURATIONS),
                            default=90)

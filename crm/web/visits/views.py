@@ -98,8 +98,15 @@ def revoke(rec_id: int):
 @login_required
 def qr(rec_id: int):
     rec = _own_recommendation(rec_id)
-    return svg_response(url_for("share.page", token=rec.token, _external=True),
+    token = recommend.link_token(rec) or abort(404)
+    return svg_response(url_for("share.page", token=token, _external=True),
                         f"recommendation-{rec.id}.svg")
+
+
+@bp.app_template_global()
+def recommendation_link(rec) -> str | None:
+    token = recommend.link_token(rec)
+    return url_for("share.page", token=token, _external=True) if token else None
 
 
 # --- site visits ----------------------------------------------------------------------
@@ -326,10 +333,21 @@ def _render_share(rec: Recommendation, form: VisitRequestForm, status: int = 200
         label, query = inventory.place(x, ui_language())
         cards.append({"listing": x, "place": label, "map_url": map_link(query),
                       "cover": covers.get(x.id)})
-    html = render_template("visits/share.html", rec=rec, agent=rec.agent, cards=cards, form=form,
+    html = render_template("visits/share.html", rec=rec, token=request.view_args["token"],
+                           agent=rec.agent, cards=cards, form=form,
                            open_booking=status != 200 or request.args.get("book") == "1",
-                           requested=request.args.get("requested") == "1", **extra)
+                           requested=_requested(rec), **extra)
     return _private(Response(html, status=status))
+
+
+def _requested(rec: Recommendation) -> VisitRequest | bool:
+    """The request just sent from this page, to repeat its time; only this page's own."""
+    asked = database_id(request.args.get("requested"))
+    if asked is None:
+        return False
+    found = db.session.scalar(select(VisitRequest).where(
+        VisitRequest.id == asked, VisitRequest.recommendation_id == rec.id))
+    return found or True
 
 
 @share.route("/r/<token>")
@@ -361,8 +379,8 @@ def request_visit(token: str):
     form = _request_form(rec, request.form)
     if form.validate_on_submit():
         chosen = {x.id: x for x in _offered(rec)}
-        recommend.request_visit(rec, from_local(form.preferred_date.data, form.preferred_time.data),
-                                [chosen[i] for i in form.listing_ids.data if i in chosen],
-                                form.note.data or "")
-        return redirect(url_for("share.page", token=token, requested=1) + "#book")
+        asked = recommend.request_visit(
+            rec, from_local(form.preferred_date.data, form.preferred_time.data),
+            [chosen[i] for i in form.listing_ids.data if i in chosen], form.note.data or "")
+        return redirect(url_for("share.page", token=token, requested=asked.id) + "#book")
     return _render_share(rec, form, 422)

@@ -8,6 +8,8 @@ of no team) and left out the members' leads the queue showed.
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm import access
 from crm.leads import queue
@@ -104,3 +106,22 @@ def test_a_manager_cannot_change_an_admin_or_another_manager_in_their_team(world
     assert not access.can_manage_user(boss, admin)
     assert not access.can_manage_user(boss, peer)
     assert access.can_manage_user(admin, peer)
+
+
+_NO_DIGITS = st.text(st.characters(blacklist_categories=("Nd", "Cs")), max_size=30)
+
+
+@given(before=_NO_DIGITS, after=_NO_DIGITS,
+       digits=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+       shape=st.sampled_from([lambda d: d, lambda d: "+86" + d, lambda d: "+86 " + d,
+                              lambda d: f"{d[:3]} {d[3:7]} {d[7:]}",
+                              lambda d: f"{d[:3]}-{d[3:7]}-{d[7:]}"]))
+@settings(max_examples=200, deadline=None)
+def test_a_note_never_carries_a_mobile_it_was_given(before, after, digits, shape):
+    """Issue 27: the prospect's note reaches chat robots masked (access.mask_note)."""
+    from crm.access import mask_note
+    typed = shape(digits)
+    masked = mask_note(f"{before} {typed} {after}")
+    shown = f"{digits[:3]}****{digits[-4:]}"
+    assert shown in masked and typed not in masked
+    assert digits[3:7] not in masked.replace(shown, "")

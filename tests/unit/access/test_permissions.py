@@ -59,6 +59,7 @@ MINIMUM_ROLE = {
     "lost_reasons.index": "manager", "lost_reasons.edit": "manager", "lost_reasons.delete": "manager",
     "imports.upload": "manager", "imports.mapping": "manager", "imports.dry_run": "manager",
     "imports.progress_page": "manager", "imports.progress": "manager",
+    "imports.dry_run_result": "manager",
     "reports.index": "manager",
     "routing_admin.rules": "manager", "routing_admin.edit_rule": "manager",
     "routing_admin.delete_rule": "manager", "routing_admin.preview": "manager",
@@ -128,7 +129,7 @@ def world(db):
     from crm.models.types import utcnow
     rec = recommend.send(lead, agent, [listing])
     visit = visits.schedule(lead, agent, visits.Plan(utcnow(), 60, "北门", "", [listing], [agent]))
-    return {"rec_id": rec.id, "visit_id": visit.id, "token": rec.token, "site_id": site.id, "name": "funnel", "job_id": 1,"lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
+    return {"rec_id": rec.id, "visit_id": visit.id, "token": recommend.link_token(rec), "site_id": site.id, "name": "funnel", "job_id": 1,"lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
             "job_id": job.id, "user_id": agent.id, "team_id": team.id, "rule_id": rule.id,
             "channel_id": channel.id, "park_id": park.id, "kind": "recommended", "fmt": "csv",
             "code": "en", "action": "disable", "filename": "css/app.css", "image_id": image.id}

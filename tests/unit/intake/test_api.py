@@ -12,6 +12,9 @@ from tests.factories import UserFactory, make_site
 ISSUE_FIELDS = """deal_type property_type region area_min area_max area_unit industry usage needs_eia
 annual_tax_wan investment_wan company credit_code contact_name mobile wechat email message consent
 page_url referrer utm_source utm_medium utm_campaign listing_id"""
+# Issue 28: the building's requirements on the need.
+REQUIREMENT_FIELDS = """ceiling_height_m single_storey needs_crane crane_t power_kva floor_load_t
+standalone divisible"""
 GOOD = {"contact_name": "刘先生", "mobile": "133 9121 9793", "consent": True}
 
 
@@ -247,7 +250,8 @@ def test_openapi_document_lists_exactly_the_api_fields(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
     schema = doc["components"]["schemas"]["Inquiry"]
-    assert set(schema["properties"]) == set(FIELDS) == set(ISSUE_FIELDS.split())
+    assert set(schema["properties"]) == set(FIELDS) == set(ISSUE_FIELDS.split()) | set(
+        REQUIREMENT_FIELDS.split())
     assert schema["required"] == ["contact_name", "consent"]
     assert schema["anyOf"] == [{"required": ["mobile"]}, {"required": ["wechat"]}]
     post_op = doc["paths"]["/inquiries"]["post"]

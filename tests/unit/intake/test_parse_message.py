@@ -21,7 +21,8 @@ def test_cli_prints_the_api_fields_found(runner):
         "property_type": "factory", "area_min": 3000.0, "area_max": 5000.0, "area_unit": "sqm",
         "needs_eia": True, "annual_tax_wan": 300.0, "investment_wan": 5000.0,
         "company": "苏州某某精密机械有限公司", "contact_name": "王经理",
-        "mobile": "13912345678", "wechat": "13912345678"}
+        "mobile": "13912345678", "wechat": "13912345678",
+        "ceiling_height_m": 8.0, "single_storey": True}   # issue 28: 层高8米以上, 单层
     empty = runner.invoke(args=["crm", "parse-message"], input="谢谢，再联系")
     assert json.loads(empty.output) == {}
 

@@ -22,7 +22,7 @@ def test_the_page_shows_everything_said_source_utm_score_and_repeats(client, aut
     html = client.get(f"/agent/leads/{lead.id}?lang=en").get_data(as_text=True)
     for text in ("钕铁硼磁材加工", "希望月底前看厂", "https://zj.example.cn/news/changxing",
                  "baidu / cpc / g60", "Industry is one of the park's leading tracks",
-                 "Annual tax 300 万元", earlier.reference):
+                 "Annual tax 300 ten-thousand yuan", earlier.reference):
         assert text in html, text
     repeats = html[html.index('id="same-mobile"'):html.index('id="timeline"')]
     assert repeats.count("CF261123") == 1  # the 200-day-old inquiry is not a repeat

@@ -171,9 +171,9 @@ def test_filters(client, auth, db):
     today = date.today().isoformat()
     assert refs(f"date_from={today}") == {a.reference, b.reference}
     assert refs("date_to=2020-01-01") == set()
-    # Bad input is shown next to the field, never a 500.
+    # Bad input is shown next to the field, never a 500, and never widens to every lead.
     response = client.get("/agent/leads?score_min=abc&date_from=yesterday&region=nowhere")
-    assert response.status_code == 200
+    assert response.status_code == 400 and not _refs(response.get_data(as_text=True))
 
 
 def test_search_by_name_company_reference_last_digits_and_either_script(client, auth, db):

@@ -24,7 +24,7 @@ def test_a_late_duplicate_task_does_not_turn_a_ready_photo_into_failed(app, db):
     db.session.add(listing)
     db.session.commit()
     out = io.BytesIO()
-    Image.new("RGB", (100, 80), "red").save(out, "JPEG")
+    Image.new("RGB", (400, 300), "red").save(out, "JPEG")
     out.seek(0)
     (image,) = images.add(listing, [("a.jpg", out)], owner)[0]
     image_id, raw_key = image.id, image.raw_key

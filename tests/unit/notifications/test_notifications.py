@@ -195,3 +195,37 @@ def test_delivery_follows_no_redirect_and_checks_the_address_again(app, db, http
     db.session.expire_all()
     assert "refused address" in db.session.get(Notification, note.id).last_error
     assert len(httpserver.log) == 1
+
+
+def test_delivery_connects_to_the_address_it_checked_not_a_second_dns_answer(
+        app, db, httpserver, monkeypatch):
+    """Issue 27 (DNS rebinding): the name answers a public address when checked, then our
+    own loopback; the worker must connect to the checked address, never ask DNS again."""
+    app.config["CRM_WEBHOOK_ALLOW_LOCAL"] = False
+    real_lookup, real_connect = socket.getaddrinfo, socket.create_connection
+    lookups, connected = [], []
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "hooks.example.com":
+            return real_lookup(host, port, *args, **kwargs)
+        lookups.append(host)
+        address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    def connect(target, *args, **kwargs):
+        connected.append(target[0])
+        if target[0] == "93.184.216.34":
+            raise ConnectionRefusedError("no outside network in tests")
+        return real_connect(target, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(socket, "create_connection", connect)
+    agent = UserFactory()
+    ChannelFactory(user=agent, kind="webhook",
+                   target=f"https://hooks.example.com:{httpserver.port}/hook")
+    lead = lead_for_routing()
+    engine.route_lead(lead.id)
+    note = db.session.scalars(select(Notification)).one()
+    assert note.status != "sent" and "ConnectionRefused" in note.last_error
+    assert connected == ["93.184.216.34"] and lookups == ["hooks.example.com"]
+    assert httpserver.log == []

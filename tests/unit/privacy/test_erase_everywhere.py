@@ -68,3 +68,50 @@ def test_erase_leaves_no_trace_of_the_mobile(client, auth, db):
     assert db.session.get(type(job), job.id).total == 0
     assert db.session.execute(text("SELECT count(*) FROM api_idempotency_key")).scalar() == 0
     assert db.session.get(Lead, lead.id).company == "周氏精密"  # non-personal facts stay
+
+
+def test_copy_and_erase_reach_the_same_rows(db):
+    """Issue 27: the copy left out the person's repeat inquiries on someone else's lead while
+    the erase removed them; erase left the lost note and the visit's meeting point."""
+    from datetime import datetime, timezone
+
+    from crm.models import InquiryRepeat, SiteVisit
+    from tests.factories import LeadFactory
+    admin = UserFactory(role="admin", team=None, email="root@example.com")
+    mine = LeadFactory(mobile_e164="+86" + DIGITS, contact_name="周明", company="周氏精密",
+                       status="lost", lost_reason=f"加微信后说 {DIGITS} 停用")
+    colleague = LeadFactory(mobile_e164="+8613800001111", contact_name="王工", company="周氏精密")
+    theirs_elsewhere = InquiryRepeat(original_lead_id=colleague.id, matched_on="company",
+                                     contact_name="周明", mobile_e164="+86" + DIGITS,
+                                     company="周氏精密", message="再问一次：三千平厂房",
+                                     details={"wechat_id": "zhouming88"}, reference="R-REPEAT-1")
+    theirs_by_wechat = InquiryRepeat(original_lead_id=colleague.id, matched_on="company",
+                                     contact_name="周先生", mobile_e164="", company="周氏精密",
+                                     details={"wechat_id": DIGITS})
+    someone_else = InquiryRepeat(original_lead_id=mine.id, matched_on="company",
+                                 contact_name="李会计", mobile_e164="+8613700002222",
+                                 company="周氏精密", message="李会计的问题")
+    db.session.add_all([theirs_elsewhere, theirs_by_wechat, someone_else,
+                        SiteVisit(lead_id=mine.id, starts_at=datetime(2026, 12, 8, 2, tzinfo=timezone.utc),
+                                  meeting_point="周氏精密南门 (老厂区)", map_url="https://map.example/x")])
+    db.session.commit()
+
+    copy = rights.export_person("+86" + DIGITS, admin)
+    text_of_copy = str(copy)
+    assert "再问一次：三千平厂房" in text_of_copy and "R-REPEAT-1" in text_of_copy
+    assert "周先生" in text_of_copy and "周氏精密南门" in text_of_copy and "停用" in text_of_copy
+    assert "李会计" not in text_of_copy and "王工" not in text_of_copy  # not theirs
+    copied = {r.id for r in rights.rows_of("+86" + DIGITS).repeats}
+    assert copied == {theirs_elsewhere.id, theirs_by_wechat.id}
+    assert rights.erase_preview("+86" + DIGITS)["repeats"] == len(copied)
+
+    rights.erase_person("+86" + DIGITS, admin)
+    db.session.expire_all()
+    erased = {r.id for r in db.session.scalars(select(InquiryRepeat))
+              if r.contact_name == rights.ERASED_NAME}
+    assert erased == copied  # the erase reached exactly the rows the copy gave
+    lead = db.session.get(Lead, mine.id)
+    assert lead.lost_reason == "" and DIGITS not in _every_text_in_the_database()
+    visit = db.session.scalars(select(SiteVisit)).one()
+    assert visit.meeting_point == "" and visit.map_url == ""
+    assert db.session.get(InquiryRepeat, someone_else.id).message == "李会计的问题"

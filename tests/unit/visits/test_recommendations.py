@@ -19,11 +19,6 @@ def _send(client, lead, *listings):
                        data={"listing_ids": [str(x.id) for x in listings]})
 
 
-def _token(db) -> str:
-    return db.session.scalars(select(Recommendation.token)
-                              .order_by(Recommendation.id.desc())).first()
-
-
 def test_sending_makes_an_unguessable_expiring_page_and_records_the_listings(client, auth, db):
     with time_machine.travel(NOW, tick=False):
         _team, agent, lead = lead_with_agent()
@@ -34,22 +29,23 @@ def test_sending_makes_an_unguessable_expiring_page_and_records_the_listings(cli
         assert _send(client, lead, b, a).status_code == 302
         rec = db.session.scalars(select(Recommendation)).one()
         assert [x.id for x in rec.listings] == [b.id, a.id]  # the agent's order
-        assert len(rec.token) >= 40 and re.fullmatch(r"[A-Za-z0-9_-]+", rec.token)
+        token = recommend.link_token(rec)
+        assert len(token) >= 40 and re.fullmatch(r"[A-Za-z0-9_-]+", token)
         assert rec.expires_at == NOW + timedelta(days=30)
-        other = recommend.new_token()
-        assert other != rec.token and len({recommend.new_token() for _ in range(50)}) == 50
+        other = recommend.link_token(recommend.send(lead, agent, [a]))
+        assert other != token and token not in (rec.token_hash, rec.token_nonce)
         kinds = set(db.session.execute(select(LeadListing.listing_id, LeadListing.kind)))
         assert kinds == {(a.id, "recommended"), (b.id, "recommended")}
         page = client.get(f"/agent/leads/{lead.id}").get_data(as_text=True)
-        assert f"/r/{rec.token}" in page and f"/agent/recommendations/{rec.id}/qr.svg" in page
+        assert f"/r/{recommend.link_token(rec)}" in page and f"/agent/recommendations/{rec.id}/qr.svg" in page
         qr = client.get(f"/agent/recommendations/{rec.id}/qr.svg")
         assert qr.mimetype == "image/svg+xml"
     with time_machine.travel(NOW + timedelta(days=30, seconds=1), tick=False):
-        assert client.get(f"/r/{rec.token}").status_code == 410  # expired
+        assert client.get(f"/r/{recommend.link_token(rec)}").status_code == 410  # expired
     with time_machine.travel(NOW + timedelta(days=29), tick=False):
         auth.logout()
-        assert client.get(f"/r/{rec.token}").status_code == 200
-        assert client.get(f"/r/{rec.token[:-1]}x").status_code == 404
+        assert client.get(f"/r/{recommend.link_token(rec)}").status_code == 200
+        assert client.get(f"/r/{recommend.link_token(rec)[:-1]}x").status_code == 404
 
 
 def test_the_share_page_shows_listings_and_agent_never_the_prospect(client, auth, db):
@@ -61,7 +57,7 @@ def test_the_share_page_shows_listings_and_agent_never_the_prospect(client, auth
                        area_sqm=Decimal("20000.10"), area_unit="mu", price=None,
                        price_negotiable=True)
         rec = recommend.send(lead, agent, [listing(db), land])
-        response = client.get(f"/r/{rec.token}")
+        response = client.get(f"/r/{recommend.link_token(rec)}")
         html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert response.headers["Referrer-Policy"] == "no-referrer"
@@ -82,10 +78,10 @@ def test_a_revoked_page_is_gone_with_a_friendly_page(client, auth, db):
         auth.login("me@example.com")
         assert client.post(f"/agent/recommendations/{rec.id}/revoke").status_code == 302
         auth.logout()
-        gone = client.get(f"/r/{rec.token}")
+        gone = client.get(f"/r/{recommend.link_token(rec)}")
         assert gone.status_code == 410 and "链接已失效" in gone.get_data(as_text=True)
         assert gone.headers["Referrer-Policy"] == "no-referrer"
-        assert client.post(f"/r/{rec.token}/visit", data={}).status_code == 410
+        assert client.post(f"/r/{recommend.link_token(rec)}/visit", data={}).status_code == 410
 
 
 def test_another_teams_agent_cannot_send_revoke_or_see_the_link(client, auth, db):
@@ -112,12 +108,12 @@ def test_an_open_counts_once_per_browser_per_window_and_lands_on_timeline_and_sc
         rec = recommend.send(lead, agent, [listing(db)])
         before = scoring.compute(lead)
         assert any(f.name == "engagement" and f.points == 0 for f in before.factors)
-        client.get(f"/r/{rec.token}")
-        client.get(f"/r/{rec.token}")  # the same browser, within the window
+        client.get(f"/r/{recommend.link_token(rec)}")
+        client.get(f"/r/{recommend.link_token(rec)}")  # the same browser, within the window
         db.session.refresh(rec)
         assert rec.open_count == 1
         other_browser = app.test_client()
-        other_browser.get(f"/r/{rec.token}")
+        other_browser.get(f"/r/{recommend.link_token(rec)}")
         db.session.refresh(rec)
         assert rec.open_count == 2
         opened = db.session.scalars(select(Activity).where(
@@ -132,12 +128,12 @@ def test_an_open_counts_once_per_browser_per_window_and_lands_on_timeline_and_sc
         assert len(notes) == 1 and lead.reference in notes[0].body
         assert "13391219793" not in notes[0].body
     with time_machine.travel(NOW + timedelta(minutes=31), tick=False):
-        client.get(f"/r/{rec.token}")  # the cookie has expired: a new open
+        client.get(f"/r/{recommend.link_token(rec)}")  # the cookie has expired: a new open
         db.session.refresh(rec)
         assert rec.open_count == 3
     with time_machine.travel(NOW + timedelta(minutes=40), tick=False):
         auth.login("me@example.com")
-        staff = client.get(f"/r/{rec.token}")  # the agent previewing is not an open
+        staff = client.get(f"/r/{recommend.link_token(rec)}")  # the agent previewing is not an open
         assert staff.status_code == 200
         db.session.refresh(rec)
         assert rec.open_count == 3
@@ -151,7 +147,7 @@ def test_a_visit_request_is_validated_then_recorded_told_and_scored(client, auth
         ChannelFactory(user_id=agent.id, kind="webhook")
         a, b = listing(db), listing(db, title="嘉兴单层仓库")
         rec = recommend.send(lead, agent, [a, b])
-        bad = client.post(f"/r/{rec.token}/visit",
+        bad = client.post(f"/r/{recommend.link_token(rec)}/visit",
                           data={"preferred_date": "2026-11-30", "preferred_time": "",
                                 "note": "下午方便"})
         html = bad.get_data(as_text=True)
@@ -160,7 +156,7 @@ def test_a_visit_request_is_validated_then_recorded_told_and_scored(client, auth
                                         "请至少勾选一处房源。"}
         assert "下午方便" in html  # what was typed is kept
         assert db.session.query(VisitRequest).count() == 0
-        ok = client.post(f"/r/{rec.token}/visit",
+        ok = client.post(f"/r/{recommend.link_token(rec)}/visit",
                          data={"preferred_date": "2026-12-05", "preferred_time": "14:30",
                                "listing_ids": [str(b.id)], "note": "带两位工程师"})
         assert ok.status_code == 302 and "requested=1" in ok.headers["Location"]
@@ -187,9 +183,9 @@ def test_visit_requests_are_rate_limited_like_the_public_form(app, client, db):
         _team, agent, lead = lead_with_agent()
         rec = recommend.send(lead, agent, [listing(db)])
         data = {"preferred_date": "2026-12-05", "preferred_time": "10:00", "note": "第三次"}
-        codes = [client.post(f"/r/{rec.token}/visit", data=data).status_code for _ in range(3)]
+        codes = [client.post(f"/r/{recommend.link_token(rec)}/visit", data=data).status_code for _ in range(3)]
         assert codes[:2] == [422, 422] and codes[2] == 429
-        limited = client.post(f"/r/{rec.token}/visit", data=data)
+        limited = client.post(f"/r/{recommend.link_token(rec)}/visit", data=data)
         assert limited.status_code == 429 and "第三次" in limited.get_data(as_text=True)
 
 
@@ -201,7 +197,7 @@ def test_erasing_the_prospect_ends_their_pages_and_forgets_what_they_typed(clien
         recommend.request_visit(rec, NOW + timedelta(days=1), list(rec.listings), "我叫刘强 手机尾号9793")
         rights.erase_person(lead.mobile_e164, None)
         assert db.session.scalar(select(VisitRequest.note)) == ""
-        assert client.get(f"/r/{rec.token}").status_code == 410
+        assert client.get(f"/r/{recommend.link_token(rec)}").status_code == 410
 
 
 def test_the_share_page_shows_each_listings_cover_photo_and_where_it_is(client, db):
@@ -215,10 +211,37 @@ def test_the_share_page_shows_each_listings_cover_photo_and_where_it_is(client, 
                                 height=1200, thumb_width=400, thumb_height=300))
     db.session.commit()
     rec = recommend.send(lead, agent, [shown, bare])
-    html = client.get(f"/r/{rec.token}").get_data(as_text=True)
+    html = client.get(f"/r/{recommend.link_token(rec)}").get_data(as_text=True)
     cards = html.split('class="card listing-card"')[1:]
     assert 'class="list-cover"' in cards[0] and "1-t.jpg" in cards[0]
     assert 'class="list-cover"' not in cards[1]
     # The nearest place and the park as people read them; the map gets the whole path.
     assert "长兴县 长兴经济开发区" in cards[0] and "· 嘉兴</p>" in cards[1]
     assert "keyword=%E6%B5%99%E6%B1%9F" in cards[0]   # 浙江… run together for the map search
+
+
+def test_after_a_transfer_only_who_may_work_the_lead_hears_and_the_note_is_masked(client, db):
+    """Issue 27: the agent who sent the page stops receiving the lead's data once the lead
+    moved to another team; the prospect's note reaches chat robots with its contacts masked."""
+    with time_machine.travel(NOW, tick=False):
+        _team, sender, lead = lead_with_agent()
+        ChannelFactory(user_id=sender.id, kind="wecom")
+        rec = recommend.send(lead, sender, [listing(db)])
+        other_team = TeamFactory()
+        new_owner = UserFactory(team=other_team, email="new@example.com")
+        ChannelFactory(user_id=new_owner.id, kind="wecom")
+        lead.assigned_to, lead.team = new_owner, other_team
+        db.session.commit()
+        assert recommend.record_open(rec)
+        recommend.request_visit(rec, NOW + timedelta(days=1), list(rec.listings),
+                                "请打 139 1234 5678 或 liu.qiang@example.cn")
+        notes = db.session.scalars(select(Notification)).all()
+        assert {n.channel.user_id for n in notes} == {new_owner.id}
+        assert len(notes) == 2  # the open and the visit request
+        visit = next(n for n in notes if n.event.startswith("visit_requested"))
+        assert "139****5678" in visit.body and "l***@example.cn" in visit.body
+        assert "1234" not in visit.body and "liu.qiang" not in visit.body
+        # The lead's own timeline keeps what the prospect typed.
+        activity = db.session.scalars(select(Activity).where(
+            Activity.kind == "visit_request")).one()
+        assert "139 1234 5678" in activity.body

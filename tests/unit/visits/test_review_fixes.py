@@ -19,7 +19,7 @@ def test_merge_moves_recommendations_requests_and_visits_to_the_survivor(client,
         visits.schedule(dup, agent, visits.Plan(NOW + timedelta(days=1), 60, "北门", "", [a], [agent]))
         merge.merge(survivor, dup, agent)
         # The prospect books from the page they were sent before the merge.
-        response = client.post(f"/r/{rec.token}/visit", data={
+        response = client.post(f"/r/{recommend.link_token(rec)}/visit", data={
             "preferred_date": "2026-12-05", "preferred_time": "14:30", "listing_ids": [str(a.id)]})
         assert response.status_code == 302
         assert db.session.scalars(select(VisitRequest.lead_id)).one() == survivor.id
@@ -33,8 +33,8 @@ def test_the_booking_form_offers_only_what_the_page_still_shows(client, db):
         rec = recommend.send(lead, agent, [kept, gone])
         gone.status = "let_or_sold"
         db.session.commit()
-        assert "已出租的厂房" not in client.get(f"/r/{rec.token}").get_data(as_text=True)
-        response = client.post(f"/r/{rec.token}/visit", data={
+        assert "已出租的厂房" not in client.get(f"/r/{recommend.link_token(rec)}").get_data(as_text=True)
+        response = client.post(f"/r/{recommend.link_token(rec)}/visit", data={
             "preferred_date": "2026-12-05", "preferred_time": "14:30", "listing_ids": [str(gone.id)]})
         assert response.status_code == 422 and db.session.scalars(select(VisitRequest)).all() == []
 

@@ -36,3 +36,34 @@ def test_request_id_is_echoed_and_logged(client, caplog):
                            data={"contact_name": "刘", "mobile": "13391219793", "consent": "y"})
     assert response.headers["X-Request-Id"] == "req-123"
     assert any(getattr(r, "request_id", None) == "req-123" for r in caplog.records)
+
+
+def test_link_tokens_are_masked_in_gunicorns_access_log_and_the_apps_logs(app):
+    """Issue 27: gunicorn's access log wrote /r/<token> and /calendar/<token>.ics."""
+    import logging
+    import runpy
+    from datetime import timedelta
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config as GunicornConfig
+    from gunicorn.glogging import SafeAtoms
+    settings = runpy.run_path(str(Path(__file__).parents[3] / "gunicorn.conf.py"))
+    cfg = GunicornConfig()
+    cfg.set("accesslog", None)
+    logger = settings["logger_class"](cfg)
+    for path, masked in (("/r/AbC_-9xYz", "/r/***"), ("/r/AbC_-9xYz/visit", "/r/***/visit"),
+                         ("/calendar/Zx-9_aQ.ics", "/calendar/***.ics")):
+        environ = {"REQUEST_METHOD": "GET", "RAW_URI": path + "?x=1", "PATH_INFO": path,
+                   "QUERY_STRING": "x=1", "SERVER_PROTOCOL": "HTTP/1.1",
+                   "HTTP_REFERER": f"https://crm.example.cn{path}", "REMOTE_ADDR": "10.0.0.1"}
+        response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+        line = cfg.access_log_format % SafeAtoms(logger.atoms(
+            response, SimpleNamespace(headers=[]), environ, timedelta(seconds=1)))
+        assert masked in line and "AbC_" not in line and "Zx-9" not in line, line
+    # The app's own lines (werkzeug's request lines, Flask's "Exception on /r/…").
+    handler = next(h for h in logging.getLogger().handlers
+                   if any(type(f).__name__ == "MaskTokens" for f in h.filters))
+    record = logging.makeLogRecord({"name": "werkzeug", "msg": '"%s %s HTTP/1.1" %s',
+                                    "args": ("GET", "/r/AbC_-9xYz", 200), "request_id": "-"})
+    assert handler.filter(record) and "AbC_" not in handler.format(record)

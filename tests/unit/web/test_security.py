@@ -90,3 +90,22 @@ def _config_like(app):
 def test_passwords_use_a_modern_kdf(db):
     user = UserFactory()
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:sha256:"))
+
+
+def test_logged_in_responses_are_private_no_store_and_public_pages_keep_their_caching(
+        client, auth, db):
+    """Issue 27: staff pages sent no Cache-Control and the staff QR of a live /r/ link was
+    `public`; public pages keep their own caching."""
+    from crm.leads import recommend
+    from tests.unit.visits.support import lead_with_agent, listing
+    _team, agent, lead = lead_with_agent()
+    rec = recommend.send(lead, agent, [listing(db)])
+    anonymous = client.get("/regions/search?q=长兴")
+    assert anonymous.headers["Cache-Control"] == "public, max-age=3600"
+    auth.login("me@example.com")
+    for url in ("/agent/leads", f"/agent/leads/{lead.id}", f"/agent/recommendations/{rec.id}/qr.svg",
+                "/regions/search?q=长兴", "/account", "/no-such-page"):
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "private, no-store", url
+    static = client.get("/static/favicon.svg")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")

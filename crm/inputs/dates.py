@@ -1,0 +1,66 @@
+"""The one date input of the CRM: every form, filter and API date goes through DayField
+or parse_day, so a day outside 2000-2100 is refused with a message instead of
+overflowing a time zone conversion (year 1, year 9999) deep in a query."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField
+from wtforms.widgets import DateInput
+
+from crm.inputs.text import clean_text, to_halfwidth
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+OUT_OF_RANGE = _l("Please give a date between %(first)s and %(last)s.",
+                  first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+NOT_A_DATE = _l("Please give a date as YYYY-MM-DD, e.g. 2026-12-06.")
+
+
+class DateError(ValueError):
+    """A date that cannot be taken; `message` says why to the person who typed it."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def known_day(day: date | None) -> date | None:
+    """The day if it lies in the range the CRM takes, else None."""
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
+
+
+def parse_day(raw) -> date | None:
+    """YYYY-MM-DD (full-width digits and outer space allowed) → a date; None for nothing.
+    DateError for anything else, and for a day outside FIRST_DAY..LAST_DAY."""
+    text = to_halfwidth(clean_text(raw, max_length=40))
+    if not text:
+        return None
+    try:
+        # Only the ISO form: fromisoformat would also take 20261206 or 2026-W49-7.
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError(text)
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise DateError(NOT_A_DATE) from None
+    if known_day(day) is None:
+        raise DateError(OUT_OF_RANGE)
+    return day
+
+
+class DayField(DateField):
+    """A date box (type=date) that refuses what parse_day refuses, with its message."""
+
+    widget = DateInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat(),
+                     **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_day(valuelist[0])
+        except DateError as exc:
+            self.data = None
+            raise ValueError(exc.message) from None
