@@ -103,6 +103,9 @@ class Config:
         # "Tell the owner" from the reference card, per user.
         self.CRM_RATELIMIT_TELL_OWNER = os.environ.get("CRM_RATELIMIT_TELL_OWNER",
                                                        "10 per minute;60 per day")
+        # The agent's paste reader, per user: POST /api/v1/parse has the intake limits.
+        self.CRM_RATELIMIT_PASTE = os.environ.get("CRM_RATELIMIT_PASTE",
+                                                  "30 per minute;1000 per day")
         self.CRM_HSTS = _bool("CRM_HSTS")
         self.CRM_RATELIMIT_PER_API_KEY = os.environ.get(
             "CRM_RATELIMIT_PER_API_KEY", "60 per minute;2000 per day")

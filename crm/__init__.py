@@ -197,12 +197,21 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from crm import branding, choices, regions
-    from crm.formatting import area, area_range, days_overdue, local_time, megabytes, wan
+    from crm.formatting import (
+        area,
+        area_range,
+        days_overdue,
+        local_time,
+        megabytes,
+        wan,
+        whole_sqm,
+    )
     from crm.i18n import in_ui_language, ui_language
 
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["wan"] = wan
     app.jinja_env.filters["area"] = area
+    app.jinja_env.filters["whole_sqm"] = whole_sqm
     app.jinja_env.globals["area_range"] = area_range
     app.jinja_env.globals["megabytes"] = megabytes
     app.jinja_env.globals["days_overdue"] = days_overdue

@@ -54,10 +54,11 @@ def today_local() -> date:
 
 
 def wan(value: Decimal | float | None) -> str:
-    """Amounts in 万元, without trailing zeros: 1104 → '1,104', 12.5 → '12.5'."""
+    """Amounts in 万元, without trailing zeros, to the 元: 1104 → '1,104', 12.5 → '12.5',
+    a 50 元 tax → '0.005' (never '0.00', which reads as no tax)."""
     if value is None:
         return ""
-    text = f"{Decimal(value):,.2f}"
+    text = f"{Decimal(value):,.4f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -67,7 +68,7 @@ def area(sqm: Decimal | float | None, unit: str = "sqm") -> str:
         return ""
     if unit == "mu":
         return f"{_mu(sqm)} 亩（{_whole(sqm)} ㎡）"
-    return f"{wan(sqm)} ㎡"
+    return f"{_whole(sqm)} ㎡"
 
 
 def _mu(sqm) -> str:
@@ -75,8 +76,16 @@ def _mu(sqm) -> str:
     return wan((Decimal(sqm) / Decimal(str(SQM_PER_MU))).quantize(Decimal("0.01")))
 
 
+def whole_sqm(sqm: Decimal | float | None) -> int | None:
+    """An area in ㎡ as every page and export shows it: whole square metres (30 亩 is
+    20,000 ㎡, not the 20000.10 that 亩 × 666.67 stores)."""
+    if sqm is None:
+        return None
+    return int(Decimal(str(sqm)).quantize(Decimal(1)))
+
+
 def _whole(sqm) -> str:
-    return wan(Decimal(sqm).quantize(Decimal(1)))
+    return wan(whole_sqm(sqm))
 
 
 def area_range(low: Decimal | float | None, high: Decimal | float | None, unit: str = "sqm") -> str:
@@ -84,7 +93,7 @@ def area_range(low: Decimal | float | None, high: Decimal | float | None, unit: 
     if low is not None and high is not None and low != high:
         if unit == "mu":
             return f"{_mu(low)}–{_mu(high)} 亩（{_whole(low)}–{_whole(high)} ㎡）"
-        return f"{wan(low)}–{wan(high)} ㎡"
+        return f"{_whole(low)}–{_whole(high)} ㎡"
     if low is not None and high is not None:
         return area(low, unit)
     if low is not None:

@@ -30,48 +30,73 @@ class LooseDecimalField(DecimalField):
 
     kind "area": a unit written (30亩, 3000平) is kept in `typed_unit` and wins over the form's
     unit radio; with `in_sqm` a figure in 亩 is turned into ㎡ (fields that are in ㎡ only).
-    kind "money": the value in 万元 whatever was written (5000000元 → 500, 1.2亿 → 12000).
+    With `ranges`, "3000-5000平" is read as a range: `data` the low end, `range_high` the
+    high end, which settle_area_unit hands to the "to" field (every channel reads it so).
+    kind "money": the value in 万元 to the 元 whatever was written (5000000元 → 500,
+    1.2亿 → 12000, 50元 → 0.005).
     """
 
     # A text box, not type=number: browsers would refuse "1,200" or "30亩" before we see it.
     widget = TextInput()
 
     def __init__(self, *args, maximum: Decimal, kind: str = "plain", in_sqm: bool = False,
-                 **kwargs):
-        self.maximum, self.kind, self.in_sqm = maximum, kind, in_sqm
+                 ranges: bool = False, **kwargs):
+        self.maximum, self.kind, self.in_sqm, self.ranges = maximum, kind, in_sqm, ranges
         self.typed_unit = None
+        self.range_high = None
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
         if not valuelist:
             return
+        self.range_high = None
         try:
-            value, unit = numbers.parse(valuelist[0], self.kind)
+            value, high, unit = numbers.parse_range(valuelist[0], self.kind)
+            if value != high and not self.ranges:
+                raise numbers.NumberError("range")
         except numbers.NumberError as exc:
             self.data = None
-            if str(exc) == "too long":
-                raise ValueError(_l("Please keep this under %(n)d characters.",
-                                    n=numbers.MAX_CHARS)) from None
-            if str(exc) == "negative":
-                raise ValueError(_l("Please enter a number of zero or more.")) from None
-            raise ValueError(_l("Please enter a number, e.g. 5000.")) from None
+            raise ValueError(_number_message(str(exc))) from None
         if value is None:
             self.data = None
             return
         if self.in_sqm and unit == "mu":
-            value, unit = value * Decimal(str(SQM_PER_MU)), "sqm"
+            value, high, unit = (value * Decimal(str(SQM_PER_MU)),
+                                 high * Decimal(str(SQM_PER_MU)), "sqm")
         self.typed_unit = unit
-        if value > self.maximum:
+        if high > self.maximum:
             self.data = None
             raise ValueError(_l("This figure is too large; please check it."))
-        self.data = value.quantize(Decimal("0.01"))
+        places = numbers.MONEY_PLACES if self.kind == "money" else numbers.AREA_PLACES
+        self.data = value.quantize(places)
+        if high != value:   # "3000-5000平" in one box: the form takes the upper end from it
+            self.range_high = high.quantize(places)
+
+
+def _number_message(reason: str):
+    if reason == "too long":
+        return _l("Please keep this under %(n)d characters.", n=numbers.MAX_CHARS)
+    if reason == "negative":
+        return _l("Please enter a number of zero or more.")
+    if reason == "ambiguous":
+        return _l("This could be read several ways (e.g. 1,2,3): please write one figure, "
+                  "e.g. 1200, or a range, e.g. 3000-5000.")
+    if reason == "range":
+        return _l("Please give one figure here, not a range.")
+    return _l("Please enter a number, e.g. 5000.")
 
 
 def settle_area_unit(unit_field, *area_fields, land: bool = False) -> None:
     """A unit written in an area field wins over the unit radio; where two areas name
     different units, the second is converted to the first's. With nothing written and the
     radio not sent, land is measured in 亩."""
+    low, high = area_fields[0], area_fields[-1]
+    if low.range_high is not None and high.data is None and not high.errors:
+        high.data, high.typed_unit = low.range_high, low.typed_unit
+    elif high.range_high is not None and low.data is None and not low.errors:
+        low.data, low.typed_unit = high.data, high.typed_unit
+        high.data = high.range_high
     typed = [f for f in area_fields if f.data is not None and f.typed_unit]
     if typed:
         unit = typed[0].typed_unit

@@ -7,6 +7,7 @@ import phonenumbers
 from flask_babel import lazy_gettext as _l
 from phonenumbers import PhoneNumberType
 
+from crm.inputs.numbers import SPOKEN_DIGITS, spoken_digits
 from crm.inputs.text import clean_text, to_halfwidth
 
 # What may appear inside a single number as typed: digits, +, spaces, dashes, dots, brackets.
@@ -34,6 +35,12 @@ class Mobile:
 
 def parse_mobile(raw) -> Mobile:
     text = to_halfwidth(clean_text(raw, max_length=80))
+    # A number written as said on a call (一八六九二三四零七一六, 幺 for 1) is that number.
+    head = re.match(rf"^[\d\s\-{SPOKEN_DIGITS}]+", text)
+    if head and re.search(f"[{SPOKEN_DIGITS}]", head.group(0)):
+        spoken = spoken_digits(head.group(0).strip())
+        if spoken and len(spoken) >= 11:
+            text = spoken + text[head.end():]
     if not text:
         raise PhoneError("empty", _l("Please enter a mobile number."))
     match = _NUMBER_PART.match(text)
@@ -85,7 +92,8 @@ def asks_wechat_only(raw) -> bool:
     """A mobile box holding no number, only words naming WeChat ("仅微信", "((仅微信))",
     "wechat only"): the prospect wants WeChat and gave no mobile."""
     text = to_halfwidth(clean_text(raw, max_length=80)).lower()
-    return not re.search(r"\d", text) and any(word in text for word in _WECHAT_WORDS)
+    spoken = re.search(rf"[{SPOKEN_DIGITS}]{{11}}", re.sub(r"[\s-]", "", text))  # 一八六九…
+    return not re.search(r"\d", text) and not spoken and any(w in text for w in _WECHAT_WORDS)
 
 
 @functools.lru_cache(maxsize=1)

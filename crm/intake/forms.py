@@ -51,8 +51,10 @@ class InquiryForm(Form):
     region_text = StringField(_l("Place or park (free text)"), filters=[clean],
                               validators=[max_length(120)])
     area_min = LooseDecimalField(_l("Area from"), maximum=Decimal("100000000"), kind="area",
+                                 ranges=True,
                                  validators=[Optional()])
     area_max = LooseDecimalField(_l("Area to"), maximum=Decimal("100000000"), kind="area",
+                                 ranges=True,
                                  validators=[Optional()])
     area_unit = RadioField(_l("Unit"), choices=options(choices.AREA_UNITS), default="sqm",
                            validators=[Optional()])

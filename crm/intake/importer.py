@@ -117,11 +117,6 @@ def formdata_for(row: list[str], mapping: dict[str, int]) -> MultiDict:
         data[target] = value
     area_text = values.get("area_min", "") + values.get("area_max", "")
     data["area_unit"] = "mu" if "亩" in area_text else "sqm"
-    if "area_min" in values and "area_max" not in values:
-        # One column "3000-5000平": a range in one cell.
-        parts = re.split(r"\s*[-~～至到]\s*", values["area_min"])
-        if len(parts) == 2 and all(parts):
-            data["area_min"], data["area_max"] = parts
     _requirements(values, data)
     data["needs_eia"] = "unknown"
     # The prospect ticked no notice of ours: the form needs the box, the lead records

@@ -17,7 +17,7 @@ from decimal import Decimal
 from crm import regions
 from crm.choices import SQM_PER_MU
 from crm.inputs import building
-from crm.inputs.numbers import NumberError
+from crm.inputs.numbers import FIGURE, SPOKEN_DIGITS, NumberError, parse_range, spoken_digits
 from crm.inputs.numbers import parse as parse_number
 from crm.inputs.phone import PhoneError, parse_mobile
 from crm.regions import reader
@@ -31,28 +31,42 @@ class Found:
 
 
 CJK = "\u4e00-\u9fff"
-# A figure starts where no digit is before it and has at most 9 digits: a run of thousands
-# of digits must not be tried from every position (that was 2 s of CPU per request).
-_NUM = (r"(?:(?<![\d.])\d{1,9}(?:\.\d{1,4})?(?![\d])(?:[万千])?"
-        r"|[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]{0,8})")
-_AREA_UNIT = r"(?:平方米|平方|平米|平|㎡|m²|m2|亩)"
-_RANGE = r"\s*(?:-|—|–|~|～|到|至)\s*"
+# Figures as people say them (crm.inputs.numbers.FIGURE: 1,200, 1万5, 2亿5千万, 一万二). Every
+# quantifier here is bounded: a message of thousands of spaces or digits must not be tried
+# from every position with an unbounded run each time (1.2 s a request before).
+_NUM = FIGURE
+_SP = r"\s{0,3}"
+_AREA_UNIT = r"(?:平方米|平方|平米|平|㎡|m²|m2|亩|方(?![便向案式面法面位针]))"
+_RANGE = rf"{_SP}(?:-|—|–|~|～|到|至){_SP}"
 _AREA = re.compile(
-    rf"(?P<pre>约|大概|大约|至少|最少|不少于|不低于|最多|不超过|不大于)?\s*(?P<a>{_NUM})\s*"
-    rf"(?P<ua>{_AREA_UNIT})?(?:{_RANGE}(?P<b>{_NUM})\s*)?(?P<unit>{_AREA_UNIT})"
+    rf"(?P<pre>约|大概|大约|至少|最少|不少于|不低于|最多|不超过|不大于)?{_SP}(?P<a>{_NUM}){_SP}"
+    rf"(?:(?P<ua>{_AREA_UNIT})?{_RANGE}(?P<b>{_NUM}){_SP})?(?P<unit>{_AREA_UNIT})"
     r"(?P<post>左右|上下|以上|以下|以内|起|多)?")
-_MONEY = rf"(?P<num>{_NUM})\s*(?:个)?\s*(?P<unit>亿元|亿|千万|万元|万|元)"
+# A sum says its magnitude: a unit word, or a figure that ends in 万/亿 or 1亿5's digit
+# (a bare "税收300" could be 元 or 万元; and the lazy words before the figure may grow).
+_MONEY = (rf"(?P<num>{_NUM})(?:{_SP}(?:个)?{_SP}(?P<unit>亿元|亿|千万|万元|万|元)"
+          r"|(?<=[万亿])|(?<=[万亿][\d一二两三四五六七八九]))")
 _TAX = re.compile(r"(?P<kind>亩均税收|亩均纳税|亩均税|(?:年)?(?:税收|纳税|缴税|税额)(?:贡献)?)"
-                  rf"[^，,。；;\n{CJK}\d]{{0,3}}(?:[{CJK}]{{0,6}}?)\s*" + _MONEY)
+                  rf"[^，,。；;\n{CJK}\d]{{0,3}}(?:[{CJK}]{{0,6}}?){_SP}" + _MONEY)
 _INVEST = re.compile(r"(?:总投资|固定资产投资|投资总额|投资额|投资)"
-                     r"[^，,。；;\n\d]{0,8}?\s*" + _MONEY)
+                     rf"[^，,。；;\n\d]{{0,8}}?{_SP}" + _MONEY)
+_SPOKEN_MOBILE = re.compile(rf"(?<![{SPOKEN_DIGITS}])[{SPOKEN_DIGITS}](?:[\s-]?[{SPOKEN_DIGITS}]){{10}}"
+                            rf"(?![{SPOKEN_DIGITS}])")
+# A signature block's contact details are the broker's who forwards the need, not the
+# prospect's: a line opened by —— / --, a dash run near the end, or "XX地产 张三 139…" last.
+_SIGNATURE = re.compile(r"(?:^|\n)[ \t]{0,3}(?:—{1,2}|-{2,3}|－{2})(?=[^\n]{0,80})|"
+                        r"(?:——|--|－－)(?=[^\n]{0,80}$)")
+_BROKER_TAIL = re.compile(rf"[{CJK}A-Za-z]{{1,12}}(?:地产|置业|房产|不动产|中介|经纪|产业服务|物业顾问)"
+                          rf"(?:有限公司|公司|集团|工作室)?(?:[\s·|｜:：]{{0,3}}[^\n]{{0,40}})$")
 _MOBILE = re.compile(r"(?<![\d])(?:\+?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8})(?![\d])")
 _SAME_WECHAT = re.compile(r"微信同号|同微信|微信同手机|微信也是这个|vx同号|v信同号|微信号同手机")
-_WECHAT_LABEL = r"(?:微信号|微信|vx|v信|wx|weixin|wechat)\s*(?:号)?\s*[:：是为]?\s*"
+_WECHAT_LABEL = r"(?:微信号|微信|vx|v信|wx|weixin|wechat)\s{0,3}(?:号)?\s{0,3}[:：是为]?\s{0,3}"
 _WECHAT = re.compile(_WECHAT_LABEL +
                      r"(?P<id>[a-zA-Z][-_a-zA-Z0-9]{5,19}|1[3-9]\d{9})(?![-_a-zA-Z0-9])",
                      re.IGNORECASE)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Bounded and started only where a word starts: "aaaa…" (no @) was tried from every letter.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}"
+                    r"(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}")
 _COMPANY_END = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团)")
 _COMPANY_CHARS = re.compile(rf"[{CJK}A-Za-z0-9（）()·&]")
 _COMPANY_LEAD = re.compile(r"^.*(?:我们是|我是|我们|我司|来自|这边是|这里是|公司名称|公司名|单位|"
@@ -60,23 +74,38 @@ _COMPANY_LEAD = re.compile(r"^.*(?:我们是|我是|我们|我司|来自|这边�
 _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
              "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
              "毛郝龚邵万钱严覃武戴莫孔向汤")
-_TITLED = re.compile(rf"([{_SURNAMES}](?:经理|总监|总|先生|女士|小姐|工|老板|主任|部长|老师|董|博士))"
-                     r"(?!您好|你好|好[，,！!\s])")
-_NAMED = re.compile(rf"(?:联系人|姓名|我叫|本人)\s*[:：是]?\s*([{_SURNAMES}][{CJK}]{{1,2}}?)"
+# Surnames that are also everyday characters (订单总额, 交易总量, 日常): a name only where
+# no other character comes before it, or after 是/叫/找 ("我是楼小姐").
+_WORDLIKE_SURNAMES = "常单易齐季楼曲符乔浦储葛祁伍殷阮闵毕甄冼霍颜穆蒲鲍翁施洪邬柯"
+_TITLES = r"(?:经理|总监|总|先生|女士|小姐|工|老板|主任|部长|老师|董|博士|"
+_TITLED = re.compile(rf"((?:[{_SURNAMES}]|(?:(?<![{CJK}])|(?<=[是叫找]))[{_WORDLIKE_SURNAMES}])"
+                     rf"{_TITLES}"
+                     # Cantonese 李生 (Mr Li); 生 only standing alone (not 生产, 生物)
+                     rf"生(?![{CJK}])))(?!您好|你好|好[，,！!\s])")
+_NAMED = re.compile(rf"(?:联系人|姓名|我叫|本人)\s{{0,3}}[:：是]?\s{{0,3}}([{_SURNAMES}{_WORDLIKE_SURNAMES}][{CJK}]{{1,2}}?)"
                     rf"(?=[\s，,。；;:：\d]|$|经理|先生|女士|小姐|总|博士)")
+# 我姓刘 / 联系人就是我，陈 …: the surname said on its own is the contact's name.
+_SURNAME_ONLY = re.compile(rf"(?:我姓|免贵姓|本人姓|联系人(?:就是我|是我本人|就我|是我)[，,\s]{{0,3}}(?:姓)?)"
+                           rf"([{_SURNAMES}{_WORDLIKE_SURNAMES}][{CJK}]{{0,2}}?)"
+                           rf"(?=[\s，,。；;!！\d{SPOKEN_DIGITS}]|电话|手机|号码|微信|联系|$)")
 _EIA_NO = re.compile(r"(?:不需要|无需|不用|不要|不需|没有|不做|不涉及)(?:做|办)?环评")
 _EIA_YES = re.compile(r"(?:需要|要求|要|需|能|可以|可|必须|得|有)(?:做|办|过|通过)?环评|"
                       r"环评(?:需要|要求|必须|要能)")
 _USAGE = re.compile(rf"(?:是|我们|我司|公司)?(?:做|生产|从事|加工(?!区|园|厂)|主营|经营)(?P<u>[{CJK}A-Za-z0-9]{{1,16}}?)"
-                    r"(?:的|，|,|。|；|\s|用|$)|用途\s*[:：是为]?\s*(?P<v>[^，,。；;\s]{2,16})|"
+                    r"(?:的|，|,|。|；|\s|用|$)|用途\s{0,3}[:：是为]?\s{0,3}(?P<v>[^，,。；;\s]{2,16})|"
                     rf"用于(?P<w>[{CJK}A-Za-z0-9]{{2,16}}?)(?:[，,。；\s]|$)")
 _SPACE_TYPES = r"(?:厂房|厂|仓库|仓|冷库|库|办公|写字楼|车间|地|土地)"
 _ALONE = r"(?:^|(?<=[\s，,。；;：:!！?？]))"   # a word standing on its own: "厂房 租 电话"
 _RENT = re.compile(r"求租|急租|租赁|承租|想租|要租|租个|租一|租用|出租|租下|来租|租的|整租|能租|可租|"
-                   rf"租{_SPACE_TYPES}|(?:厂房|仓库|冷库|办公室|车间)租|{_ALONE}租(?=[\s，,。；;！!]|$)")
+                   rf"租{_SPACE_TYPES}|(?:厂房|仓库|冷库|办公室|车间)租|{_ALONE}租(?=[\s，,。；;！!]|$)|"
+                   # 想在嘉兴平湖租2000平: 租 before the size or the kind of space wanted
+                   r"租(?=[\d一二两三四五六七八九十几]|(?:研发|标准|单层|多层|独栋|小|大|整栋|半层|一层))|"
+                   rf"(?:想|要|准备|打算|需要)在[{CJK}]{{1,10}}?租")
 _BUY = re.compile(r"求购|购买|想买|要买|买个|买一|买块|收购|购置|拿地|买地|买厂|买仓|出售|能买|可以买|"
                   r"买下|产权|独立产证|买断|卖吗|卖么|有地卖|有卖|"
-                  rf"买{_SPACE_TYPES}|{_ALONE}买(?=[\s，,。；;！!]|$)")
+                  rf"买{_SPACE_TYPES}|{_ALONE}买(?=[\s，,。；;！!]|$)|"
+                  r"买(?=[\d一二两三四五六七八九十几]|(?:标准|单层|多层|独栋|整栋))|"
+                  rf"(?:想|要|准备|打算|需要)在[{CJK}]{{1,10}}?买")
 _TYPES = (("factory", re.compile(r"厂房|车间|标准厂房|独栋|厂区|生产基地")),
           ("warehouse", re.compile(r"仓库|仓储|冷库|库房|物流园|物流仓|物流(?!设备)")),
           ("land", re.compile(r"工业用地|土地|地块|用地|拿地|买地|工业地|块地|亩地")),
@@ -100,11 +129,18 @@ def normalise(text: str) -> str:
     return reader.fold(text)
 
 
+# Longer than any message the API or the paste page takes (5,000): past this it is not a
+# message, and the reader never scans more (a structural bound, whatever the input).
+MAX_READ = 10000
+
+
 class _Reader:
     def __init__(self, text: str):
-        self.text = normalise(text)
+        self.text = normalise(text[:MAX_READ])
         self.found: dict[str, Found] = {}
         self.taken: list[tuple[int, int]] = []   # spans no other field may reuse
+        if (start := signature_start(self.text)) is not None:
+            self.taken.append((start, len(self.text)))
         # 亩均税收 seen (tax per mu, its span), turned into annual tax once the area is known.
         self.per_mu: tuple[Decimal, int, int] | None = None
 
@@ -116,6 +152,17 @@ class _Reader:
             self.found[name] = Found(value, start, end)
             if take:
                 self.taken.append((start, end))
+
+
+def signature_start(text: str) -> int | None:
+    """Where a broker's signature block starts (it holds a phone number or a WeChat ID),
+    or None."""
+    for pattern in (_SIGNATURE, _BROKER_TAIL):
+        for m in pattern.finditer(text):
+            if m.start() > 0 and re.search(r"1[3-9]\d{9}|\d{3,4}-?\d{7,8}|微信|电话|手机|tel",
+                                           text[m.start():], re.IGNORECASE):
+                return m.start()
+    return None
 
 
 def read(text: str) -> dict[str, Found]:
@@ -170,6 +217,15 @@ def _mobile_and_wechat(r: _Reader) -> None:
             continue
         r.put("mobile", digits, m.start(1), m.end(1))
         break
+    for m in _SPOKEN_MOBILE.finditer(r.text) if "mobile" not in r.found else ():
+        digits = spoken_digits(m.group(0)) or ""   # 一八六九二三四零七一六, said on a call
+        if r.free(m.start(), m.end()) and re.fullmatch(r"1[3-9]\d{9}", digits):
+            try:
+                parse_mobile(digits)
+            except PhoneError:
+                continue
+            r.put("mobile", digits, m.start(), m.end())
+            break
     same = _SAME_WECHAT.search(r.text)
     if same and "mobile" in r.found:
         r.put("wechat", r.found["mobile"].value, same.start(), same.end())
@@ -196,7 +252,7 @@ def _company(r: _Reader) -> None:
 
 
 def _contact(r: _Reader) -> None:
-    for pattern in (_NAMED, _TITLED):
+    for pattern in (_NAMED, _TITLED, _SURNAME_ONLY):
         for m in pattern.finditer(r.text):
             before = r.text[max(0, m.start(1) - 1):m.start(1)]
             if m.group(1)[0] == "万" and re.match(r"[\d零一二两三四五六七八九十百千]", before or " "):
@@ -206,29 +262,39 @@ def _contact(r: _Reader) -> None:
                 return
 
 
-def _money_value(num: str, unit: str) -> Decimal | None:
+def _money_value(num: str, unit: str | None) -> Decimal | None:
+    """A sum said with its magnitude (300万, 1亿5, 2亿5千万, 500元) in 万元; a bare figure
+    ("税收300") could be 元 or 万元 and is not read."""
+    text = num + (unit or "")
+    if not re.search("[万亿元]", text):
+        return None
     try:
-        value, _unit = parse_number(num.replace("个", "") + unit, "money")
+        value, _unit = parse_number(text, "money")
     except NumberError:
         return None
     return value
 
 
+def _money_end(m: re.Match) -> int:
+    """Where the sum ends: its unit word, or the figure itself when it says 万/亿 (1亿5)."""
+    return m.end("unit") if m.group("unit") else m.end("num")
+
+
 def _money(r: _Reader) -> None:
     per_mu = None
     for m in _TAX.finditer(r.text):
-        value = _money_value(m.group("num"), m.group("unit"))
-        if value is None or not r.free(m.start("num"), m.end("unit")):
+        value, end = _money_value(m.group("num"), m.group("unit")), _money_end(m)
+        if value is None or not r.free(m.start("num"), end):
             continue
         if m.group("kind").startswith("亩均"):
-            per_mu = (value, m.start(), m.end("unit"))
+            per_mu = (value, m.start(), end)
         else:
-            r.put("annual_tax_wan", value, m.start(), m.end("unit"))
+            r.put("annual_tax_wan", value, m.start(), end)
         break
     for m in _INVEST.finditer(r.text):
-        value = _money_value(m.group("num"), m.group("unit"))
-        if value is not None and r.free(m.start("num"), m.end("unit")):
-            r.put("investment_wan", value, m.start(), m.end("unit"))
+        value, end = _money_value(m.group("num"), m.group("unit")), _money_end(m)
+        if value is not None and r.free(m.start("num"), end):
+            r.put("investment_wan", value, m.start(), end)
             break
     r.per_mu = per_mu
 
@@ -237,24 +303,18 @@ def _area(r: _Reader) -> None:
     for m in _AREA.finditer(r.text):
         if not r.free(m.start("a"), m.end()):
             continue
-        unit_word = m.group("unit")
-        if m.group("ua") and m.group("b") is None:
-            continue  # "3000平 5000平" is two figures, not a range
         if re.search(r"[钱每元价]$", r.text[max(0, m.start() - 1):m.start()]) or re.match(
                 r"多少|价|单价|租金|\d", r.text[m.end():m.end() + 2]):
             continue  # a price per unit ("多少钱一亩", "每平"), not the size wanted
-        try:
-            low, unit = parse_number(m.group("a") + unit_word, "area")
-            high = parse_number(m.group("b") + unit_word, "area")[0] if m.group("b") else None
+        try:   # the numbers module reads the span: 3-5千平, 三四十亩, 1万5平米
+            low, high, unit = parse_range(r.text[m.start("a"):m.end("unit")], "area")
         except NumberError:
             continue
         if low is None or low <= 0:
             continue
         unit = unit or "sqm"
         qualifier = (m.group("pre") or "") + (m.group("post") or "")
-        if high is not None:
-            if high < low:
-                continue
+        if high != low:
             values = {"area_min": low, "area_max": high}
         elif re.search(r"以上|起|至少|最少|不少于|不低于|多", qualifier):
             values = {"area_min": low}
@@ -376,10 +436,20 @@ def _region(r: _Reader) -> None:
 
 def _industry_and_usage(r: _Reader) -> None:
     best = None
-    for code, words in _INDUSTRIES:
-        for m in re.finditer(words, r.text, re.IGNORECASE):
-            if r.free(m.start(), m.end()) and (best is None or m.start() < best[1].start()):
-                best = (code, m)
+    company = r.found.get("company")
+    for inside in (False, True):
+        # Said in the need first; else the company's own name (某某机器人科技有限公司).
+        for code, words in _INDUSTRIES:
+            for m in re.finditer(words, r.text, re.IGNORECASE):
+                where = (company is not None and company.start <= m.start() and m.end() <= company.end
+                         if inside else r.free(m.start(), m.end()))
+                if not where or (inside and m.group(0) == "机械"):
+                    # a later mention may be free; 机械 alone names no track in a company name
+                    continue
+                if best is None or m.start() < best[1].start():
+                    best = (code, m)
+                break
+        if best:
             break
     if best:
         r.put("industry", best[0], best[1].start(), best[1].end(), take=False)

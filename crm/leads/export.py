@@ -6,7 +6,7 @@ import tempfile
 from flask_babel import gettext
 
 from crm import access, choices, regions
-from crm.formatting import local_time
+from crm.formatting import local_time, whole_sqm
 from crm.models import Lead, User
 
 
@@ -26,7 +26,8 @@ def row(lead: Lead, user: User) -> list:
             access.mobile_for(user, lead), lead.company,
             choices.label(choices.DEAL_TYPES, lead.deal_type),
             choices.label(choices.PROPERTY_TYPES, lead.property_type),
-            regions.full_name(lead.region_code), _num(lead.area_min_sqm), _num(lead.area_max_sqm),
+            regions.full_name(lead.region_code), _num(whole_sqm(lead.area_min_sqm)),
+            _num(whole_sqm(lead.area_max_sqm)),
             choices.label(choices.INDUSTRIES, lead.industry), _num(lead.annual_tax_wan),
             _num(lead.investment_wan), choices.label(choices.CHANNELS, lead.channel),
             lead.utm_source, lead.page_url, lead.assigned_to.name if lead.assigned_to else "",

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.extensions import db
 from crm.models.types import UTCDateTime, utcnow
 
-MONEY = Numeric(14, 2)
+# 万元 to the 元 (four places): a 50 元 tax is 0.005, not 0.00 ("no tax").
+MONEY = Numeric(16, 4)
 # What the lost-reasons report reads of a lost lead (the reason picked, else the note).
 LOST_COLUMNS = ["lost_reason", "lost_reason_id", "team_id", "assigned_to_id"]
 # What the report aggregates read besides created_at (see the report indexes below).

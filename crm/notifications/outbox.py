@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from crm import choices, regions
 from crm.extensions import db
-from crm.formatting import local_time, wan
+from crm.formatting import local_time, wan, whole_sqm
 from crm.i18n import default_locale
 from crm.inputs import webhooks
 from crm.jobs import enqueue
@@ -80,7 +80,7 @@ def summary(lead: Lead) -> str:
         choices.label(choices.PROPERTY_TYPES, lead.property_type),
         regions.full_name(lead.region_code) or lead.region_text]))
     if lead.area_min_sqm or lead.area_max_sqm:
-        need += f" {wan(lead.area_min_sqm)}–{wan(lead.area_max_sqm)}㎡"
+        need += f" {wan(whole_sqm(lead.area_min_sqm))}–{wan(whole_sqm(lead.area_max_sqm))}㎡"
     lines = [f"{gettext('Reference')}: {lead.reference}",
              f"{gettext('Need')}: {need.strip() or '—'}",
              f"{gettext('Company')}: {lead.company or '—'}"]

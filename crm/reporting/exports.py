@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from crm import choices, regions
 from crm.extensions import db
+from crm.formatting import whole_sqm
 from crm.i18n import force_locale, ui_language
 from crm.inputs.dates import DateError, parse_day
 from crm.inputs.fields import database_id
@@ -114,6 +115,8 @@ def _cell(value, kind: str):
         return None
     if kind == "pct":
         return round(value * 100, 1)
+    if kind == "sqm":
+        return whole_sqm(value)   # as the page shows it: 20,000, not 20000.1
     if isinstance(value, (int, float)):
         return value
     return str(value)

@@ -101,8 +101,10 @@ def init_limiter(app: Flask) -> Limiter:
     app.view_functions["auth.login"] = login_view
     # Guessing the current password from a session left open, and notifying owners in bulk
     # from the reference card: per user, as login is limited.
+    # The paste reader too: it reads up to 5,000 characters per post, as the API's parse does.
     for endpoint, setting in (("auth.change_password", "CRM_RATELIMIT_LOGIN"),
-                              ("agent.tell_owner", "CRM_RATELIMIT_TELL_OWNER")):
+                              ("agent.tell_owner", "CRM_RATELIMIT_TELL_OWNER"),
+                              ("agent.paste_message", "CRM_RATELIMIT_PASTE")):
         app.view_functions[endpoint] = limiter.limit(
             lambda setting=setting: current_app.config[setting], methods=["POST"],
             scope=endpoint, key_func=user_key)(app.view_functions[endpoint])

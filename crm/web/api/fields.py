@@ -44,7 +44,8 @@ FIELDS: dict[str, Field] = {
                     "reads a place; words naming no known place are kept, marked place to confirm",
                     max_length=120),
     "area_min": Field("number", "area_min", "smallest area, in area_unit (a unit written in the "
-                      "text wins: \"30亩\"); land defaults to mu"),
+                      "text wins: \"30亩\"); land defaults to mu; a range in the text (\"3000-5000平\", "
+                      "\"3-5千平\") gives area_max too"),
     "area_max": Field("number", "area_max", "largest area, in area_unit; not below area_min"),
     "area_unit": Field("text", "area_unit", "sqm (㎡) or mu (亩, 666.67 ㎡); default sqm",
                        enum=tuple(choices.AREA_UNITS)),

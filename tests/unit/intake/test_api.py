@@ -57,7 +57,8 @@ def test_201_with_reference_and_status_and_the_lead_is_structured(client, db, si
         "annual_tax_wan": 1200.5, "investment_wan": 30000.0}}
     assert lead.channel == "api" and lead.source_site.name == "浙江站"
     assert lead.region_code == "330522" and lead.needs_eia is True
-    assert str(lead.area_min_sqm) == "20000.10" and str(lead.annual_tax_wan) == "1200.50"
+    # Money is kept to the 元 (four places of 万元, issue 28).
+    assert str(lead.area_min_sqm) == "20000.10" and str(lead.annual_tax_wan) == "1200.5000"
     assert lead.wechat_id == "liu_wx" and lead.listing_id == 42 and lead.credit_code_valid
     assert lead.assigned_to_id == agent.id  # routed like a form lead
 

@@ -1,9 +1,12 @@
-"""Issue 17: the message parser measured on a corpus of 154 messages written for the tests
+"""Issue 17: the message parser measured on a corpus of messages written for the tests
 (tests/fixtures/messages.jsonl: terse, polite, several lines, traditional characters,
 full-width digits, typos, two phone numbers, no phone, addressee and sender both named).
+Issue 28 grew it to 314: all of China, voice-to-text (no punctuation, 逗号 spoken, 场房,
+spoken digits), traditional characters, broker signatures, numbers as people say them.
 
 Field-level precision (a value given is the expected one) and recall (an expected value is
-given). Targets: precision ≥ 98 % — a wrong value is worse than none — and recall ≥ 90 %.
+given). Targets: precision ≥ 99 % — a wrong value is worse than none — and recall ≥ 95 %;
+the held-out file keeps the issue 17 targets (98 %, 90 %) as the figure for unseen text.
 Run `python -m tests.unit.intake.test_message_corpus` for the table and every miss."""
 import json
 from collections import Counter
@@ -54,12 +57,12 @@ def seeded_parks(app):
 
 def test_precision_and_recall_meet_the_targets(seeded_parks):
     rows, given, right, expected, misses = evaluate()
-    assert len(rows) >= 150
+    assert len(rows) >= 300
     precision = sum(right.values()) / sum(given.values())
     recall = sum(right.values()) / sum(expected.values())
     wrong = [m for m in misses if m[0] == "wrong"]
-    assert precision >= 0.98, wrong
-    assert recall >= 0.90, [m for m in misses if m[0] == "missed"]
+    assert precision >= 0.99, wrong
+    assert recall >= 0.95, [m for m in misses if m[0] == "missed"]
 
 
 def test_the_held_out_messages_meet_the_targets_too(seeded_parks):

@@ -178,3 +178,16 @@ def test_the_public_region_search_is_limited_per_address(make_app):
     client = app.test_client()
     codes = [client.get(f"/regions/search?q={q}").status_code for q in ("ks", "jx", "nb", "hf")]
     assert codes == [200, 200, 200, 429]
+
+
+def test_the_agents_paste_reader_is_limited_per_user(make_app):
+    """Issue 27: POST /api/v1/parse had the intake limits, the paste page none."""
+    from tests.factories import UserFactory
+    app = make_app(CRM_RATELIMIT_PASTE="2 per minute")
+    UserFactory(email="agent@example.com")
+    _db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": "agent@example.com", "password": "secret-pass"})
+    codes = [client.post("/agent/leads/new/paste", data={"pasted": "求租厂房3000平 王先生 13912345678"})
+             .status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
