@@ -33,7 +33,7 @@ _RANGE_SPLIT = re.compile(r"(?<=.)(?:-|—|–|~|～|到|至)(?=[\d" + _CN + "])
 _YUAN = (("元", True), ("块", True))
 _MAGNITUDE = re.compile(r"[十百千万亿]+$")
 # 三四十 / 三四千 / 七八万: two neighbouring digits before a unit are a range.
-_APPROX = re.compile(rf"^([一二两三四五六七八九])([二三四五六七八九])([十百千万]+)$")
+_APPROX = re.compile(r"^([一二两三四五六七八九])([二三四五六七八九])([十百千万]+)$")
 # Money keeps 元 (万元 to four places); areas are kept to the cent of a ㎡.
 MONEY_PLACES = Decimal("0.0001")
 AREA_PLACES = Decimal("0.01")

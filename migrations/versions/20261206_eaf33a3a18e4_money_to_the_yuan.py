@@ -5,14 +5,14 @@ SQLite does not enforce a numeric column's precision, but the declared type is w
 `flask db check` compares, so both change.
 
 Revision ID: eaf33a3a18e4
-Revises: f3a9c6d20e57
+Revises: b7e2d4a91c05
 Create Date: 2026-12-06 13:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'eaf33a3a18e4'
-down_revision = 'f3a9c6d20e57'
+down_revision = 'b7e2d4a91c05'
 branch_labels = None
 depends_on = None
 
