@@ -16,7 +16,7 @@ def test_the_confirmation_repeats_the_time_and_the_listing(client, db):
         a = listing(db, title="嘉兴单层仓库")
         rec = recommend.send(lead, agent, [a])
         other = recommend.send(lead, agent, [a])
-        ok = client.post(f"/r/{rec.token}/visit", data={
+        ok = client.post(f"/r/{recommend.link_token(rec)}/visit", data={
             "preferred_date": "2026-12-05", "preferred_time": "14:30", "listing_ids": [str(a.id)]})
         assert ok.status_code == 302
         page = client.get(ok.headers["Location"]).get_data(as_text=True)
@@ -24,7 +24,7 @@ def test_the_confirmation_repeats_the_time_and_the_listing(client, db):
         assert "2026-12-05 14:30" in said and "嘉兴单层仓库" in said
         # Another page's link cannot show this request's time.
         query = ok.headers["Location"].split("?")[1].split("#")[0]
-        elsewhere = client.get(f"/r/{other.token}?{query}").get_data(as_text=True)
+        elsewhere = client.get(f"/r/{recommend.link_token(other)}?{query}").get_data(as_text=True)
         assert "2026-12-05 14:30" not in elsewhere and 'id="requested"' in elsewhere
 
 
