@@ -27,7 +27,7 @@ from crm.extensions import db
 from crm.formatting import local_time, wan
 from crm.i18n import default_locale
 from crm.inputs import webhooks
-from crm.jobs import enqueue
+from crm.jobs import DELIVER_NOTIFICATION, enqueue
 from crm.models import Lead, Notification, NotificationAttempt, NotificationChannel, Team, User
 from crm.models.types import utcnow
 
@@ -157,7 +157,7 @@ def queue_event(lead: Lead, kind: str, users: list[User], team: Team | None = No
 
 def send_soon(ids: list[int]) -> None:
     for note_id in ids:
-        enqueue("workers.tasks.deliver_notification", note_id)
+        enqueue(DELIVER_NOTIFICATION, note_id)
 
 
 # --- delivery ------------------------------------------------------------------------
