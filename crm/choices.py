@@ -56,6 +56,9 @@ STATUSES = {
     "won": _l("Won"), "lost": _l("Lost"), "spam": _l("Spam"), "merged": _l("Merged"),
 }
 OPEN_STATUSES = ("new", "contacted", "qualified", "site_visit", "negotiating")
+# Never leads: spam, and a lead merged into another (its prospect is counted once, there).
+# Hidden from the queue, left out of reports and scores.
+JUNK_STATUSES = ("spam", "merged")
 
 # Kinds an agent logs by hand; the system writes status_change and assignment.
 FOLLOW_UP_KINDS = {"call": _l("Call"), "wechat": _l("WeChat"),

@@ -21,6 +21,31 @@ from crm.observability.logs import current_request_id, request_id_var
 
 log = logging.getLogger(__name__)
 
+# Task names, the one place they are spelled: the web process publishes by name, the worker
+# registers under it (workers/tasks.py), beat schedules by it (workers/schedule.py).
+ROUTE_LEAD = "workers.tasks.route_lead"
+SWEEP_UNROUTED = "workers.tasks.sweep_unrouted"
+SLA_SWEEP = "workers.tasks.sla_sweep"
+RECOMPUTE_SLA_DEADLINES = "workers.tasks.recompute_sla_deadlines"
+FOLLOW_UP_REMINDERS = "workers.tasks.follow_up_reminders"
+VISIT_REMINDERS = "workers.tasks.visit_reminders"
+DELIVER_NOTIFICATION = "workers.tasks.deliver_notification"
+DELIVER_PENDING = "workers.tasks.deliver_pending"
+NOTIFY_REPEAT_INQUIRY = "workers.tasks.notify_repeat_inquiry"
+SEND_AUTO_REPLY = "workers.tasks.send_auto_reply"
+RUN_EXPORT = "workers.tasks.run_export"
+READ_IMPORT = "workers.tasks.read_import"
+DRY_RUN_IMPORT = "workers.tasks.dry_run_import"
+IMPORT_LEADS = "workers.tasks.import_leads"
+RETENTION_SWEEP = "workers.tasks.retention_sweep"
+PURGE_IDEMPOTENCY_KEYS = "workers.tasks.purge_idempotency_keys"
+PROCESS_LISTING_IMAGE = "workers.tasks.process_listing_image"
+SWEEP_PENDING_IMAGES = "workers.tasks.sweep_pending_images"
+TASK_NAMES = (ROUTE_LEAD, SWEEP_UNROUTED, SLA_SWEEP, RECOMPUTE_SLA_DEADLINES, FOLLOW_UP_REMINDERS,
+              VISIT_REMINDERS, DELIVER_NOTIFICATION, DELIVER_PENDING, NOTIFY_REPEAT_INQUIRY,
+              SEND_AUTO_REPLY, RUN_EXPORT, READ_IMPORT, DRY_RUN_IMPORT, IMPORT_LEADS,
+              RETENTION_SWEEP, PURGE_IDEMPOTENCY_KEYS, PROCESS_LISTING_IMAGE, SWEEP_PENDING_IMAGES)
+
 
 def init_celery(app: Flask) -> Celery:
     """Celery bound to Flask the way the Flask docs show (patterns/celery)."""
@@ -64,7 +89,6 @@ def enqueue(task_name: str, *args) -> bool:
 
 
 # --- routing: one waiting task serves a burst ---------------------------------------------
-ROUTE_TASK = "workers.tasks.route_lead"
 # How long a "routing task waiting" mark may outlive a task that never ran (its message
 # lost with Redis): leads committed meanwhile are routed by the next inquiry's task or
 # by the sweeper (SWEEP_AFTER_SECONDS).
@@ -109,7 +133,7 @@ def enqueue_routing(lead_id: int) -> bool:
                 return True
         except redis.RedisError:
             token = None
-    if enqueue(ROUTE_TASK, lead_id):
+    if enqueue(ROUTE_LEAD, lead_id):
         return True
     if token is not None:
         try:

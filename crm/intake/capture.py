@@ -23,7 +23,7 @@ from crm.inputs import building
 from crm.inputs.phone import contact_preference
 from crm.inputs.wechat import is_wechat_id
 from crm.intake import reference, repeats, spam
-from crm.jobs import enqueue, enqueue_routing
+from crm.jobs import NOTIFY_REPEAT_INQUIRY, SEND_AUTO_REPLY, enqueue, enqueue_routing
 from crm.leads import followup, scoring, stages
 from crm.listings import inventory
 from crm.models import Activity, Lead, LeadStage, User
@@ -166,9 +166,9 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
         if route:
             enqueue_routing(outcome.lead_id)
         if auto_reply and has_email and current_app.config.get("MAIL_SERVER"):
-            enqueue("workers.tasks.send_auto_reply", outcome.lead_id)
+            enqueue(SEND_AUTO_REPLY, outcome.lead_id)
     elif outcome.status == "duplicate":
-        enqueue("workers.tasks.notify_repeat_inquiry", outcome.lead_id, outcome.repeat_id)
+        enqueue(NOTIFY_REPEAT_INQUIRY, outcome.lead_id, outcome.repeat_id)
     return outcome
 
 
@@ -306,4 +306,4 @@ def release_spam(lead: Lead, manager: User) -> None:
     if lead.status != "spam":
         raise followup.StageError("not spam")
     followup.change_status(lead, manager, "new")
-    enqueue("workers.tasks.route_lead", lead.id)
+    enqueue_routing(lead.id)

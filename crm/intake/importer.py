@@ -23,7 +23,7 @@ from crm.inputs.text import to_halfwidth
 from crm.intake import capture, repeats
 from crm.intake.sheets import ImportFileError, check_type, read_table
 from crm.intake.capture import lead_from_form
-from crm.jobs import enqueue
+from crm.jobs import DRY_RUN_IMPORT, IMPORT_LEADS, READ_IMPORT, enqueue
 from crm.models import ImportJob, ImportRow, Lead, User
 from crm.models.types import utcnow
 
@@ -215,8 +215,6 @@ def original_of(form):
 
 # --- the import job ----------------------------------------------------------------------
 
-READ_TASK = "workers.tasks.read_import"
-DRY_RUN_TASK = "workers.tasks.dry_run_import"
 
 
 def create_job(filename: str, data: bytes, user: User) -> ImportJob:
@@ -228,7 +226,7 @@ def create_job(filename: str, data: bytes, user: User) -> ImportJob:
                     upload=data, status="reading")
     db.session.add(job)
     db.session.commit()
-    enqueue(READ_TASK, job.id)
+    enqueue(READ_IMPORT, job.id)
     db.session.expire(job)  # the task commits in its own session
     return job
 
@@ -241,7 +239,7 @@ def read_again_if_lost(job: ImportJob) -> None:
     """The job's page asks for the read again when its task is overdue (reading twice is
     harmless: `read` does nothing to a job read already)."""
     if job.status == "reading" and job.created_at < utcnow() - READ_RETRY_AFTER:
-        enqueue(READ_TASK, job.id)
+        enqueue(READ_IMPORT, job.id)
         db.session.expire(job)
 
 
@@ -287,7 +285,7 @@ def dry_run_for(job: ImportJob, locale: str, ask: bool = True) -> DryRun | None:
         return None
     job.dry_run = key
     db.session.commit()
-    enqueue(DRY_RUN_TASK, job.id, locale)
+    enqueue(DRY_RUN_IMPORT, job.id, locale)
     db.session.expire(job)
     return dry_run_for(job, locale, ask=False)
 
@@ -311,7 +309,7 @@ def start(job: ImportJob) -> None:
         return  # not read yet, unreadable, or started already
     job.status = "queued"
     db.session.commit()
-    enqueue("workers.tasks.import_leads", job.id)
+    enqueue(IMPORT_LEADS, job.id)
 
 
 def run(job_id: int) -> ImportJob | None:

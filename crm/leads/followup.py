@@ -1,16 +1,21 @@
-"""What agents do to a lead: log a follow-up, move its stage."""
-from datetime import date, datetime
+"""What agents do to a lead: log a follow-up, move its stage; the follow-up reminders."""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from crm.choices import CONTACT_KINDS, UNREACHED_OUTCOMES
+from crm.choices import CONTACT_KINDS, OPEN_STATUSES, UNREACHED_OUTCOMES
 from crm.extensions import db
-from crm.formatting import local_date
+from crm.formatting import local_date, local_time
 from crm.i18n import default_locale
 from crm.leads import scoring, stages
 from crm.models import Activity, Lead, LostReason, User
 from crm.models.types import utcnow
+from crm.notifications import outbox
 from crm.privacy import audit
 
 
@@ -94,3 +99,42 @@ def _record_status(lead: Lead, author: User, new_status: str, when, body: str = 
                             created_at=when))
     lead.status = new_status
     stages.record(lead, new_status, when)
+
+
+def remind_follow_ups(now: datetime | None = None, today: date | None = None) -> int:
+    """Tell each owner of a follow-up coming due, once per day or moment set: a date-only
+    one on its (local) day, one with a time of day CRM_FOLLOW_UP_REMINDER_MINUTES before it."""
+    now = now or utcnow()
+    today = today or now.astimezone(ZoneInfo(current_app.config["CRM_TIMEZONE"])).date()
+    ids = []
+    for lead in _due_on(today):
+        ids += outbox.queue_event(lead, "follow_up_due", [lead.assigned_to],
+                                  key=lead.next_follow_up_on.isoformat())
+    for lead in _due_at(now):
+        with default_locale():
+            extra = gettext("Follow-up at %(when)s", when=local_time(lead.next_follow_up_at))
+        ids += outbox.queue_event(lead, "follow_up_due", [lead.assigned_to], extra=extra,
+                                  key=lead.next_follow_up_at.isoformat())
+    db.session.commit()
+    outbox.send_soon(ids)
+    return len(ids)
+
+
+def _owned_open():
+    return select(Lead).where(Lead.status.in_(OPEN_STATUSES), Lead.assigned_to_id.is_not(None))
+
+
+def _due_on(today: date) -> list[Lead]:
+    # One with a time of day is reminded before its moment instead (_due_at).
+    return list(db.session.scalars(_owned_open().where(
+        Lead.next_follow_up_on <= today, Lead.next_follow_up_at.is_(None)).limit(1000)))
+
+
+def _due_at(now: datetime) -> list[Lead]:
+    ahead = now + timedelta(minutes=current_app.config["CRM_FOLLOW_UP_REMINDER_MINUTES"])
+    # Only what comes due now: follow-ups long overdue are in the queue's overdue tab, and
+    # without a lower bound they would fill every run's batch and starve the new ones.
+    since = now - timedelta(hours=1)
+    return list(db.session.scalars(_owned_open().where(
+        Lead.next_follow_up_at > since, Lead.next_follow_up_at <= ahead)
+        .order_by(Lead.next_follow_up_at).limit(1000)))

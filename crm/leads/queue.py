@@ -13,14 +13,13 @@ from sqlalchemy import and_, case, false, func, literal, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from crm import access
-from crm.choices import OPEN_STATUSES
+from crm.choices import JUNK_STATUSES, OPEN_STATUSES
 from crm.extensions import db
 from crm.leads.search import Plan, lead_search_clause, queue_search
 from crm.models import Lead, User
 from crm.models.types import utcnow
 
 TABS = ("mine", "pool", "due", "all")
-HIDDEN_STATUSES = ("spam", "merged")
 # Buckets, most urgent first.
 SLA_SOON, DUE_TODAY, NEW, REST = 0, 1, 2, 3
 SLA_WARNING = timedelta(minutes=5)  # "about to breach": past half time, or this close to it
@@ -116,7 +115,7 @@ def filter_clauses(filters: Filters, user: User) -> list:
     if filters.status:
         out.append(Lead.status == filters.status)
     else:
-        out.append(Lead.status.not_in(HIDDEN_STATUSES))
+        out.append(Lead.status.not_in(JUNK_STATUSES))
     if filters.need:
         out.append(Lead.property_type == filters.need)
     if filters.deal:
@@ -337,5 +336,5 @@ def new_assignments(user: User, since: datetime) -> list[Lead]:
     """Leads given to the user after `since`: what the queue polls for."""
     return list(db.session.scalars(
         select(Lead).where(Lead.assigned_to_id == user.id, Lead.assigned_at > since,
-                           Lead.status.not_in(HIDDEN_STATUSES))
+                           Lead.status.not_in(JUNK_STATUSES))
         .order_by(Lead.assigned_at.desc()).limit(20)))

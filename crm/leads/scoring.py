@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as gettext  # reasons are rendered only when shown
 from sqlalchemy import false, func, select
 
-from crm.choices import SQM_PER_MU
+from crm.choices import JUNK_STATUSES, SQM_PER_MU
 from crm.extensions import db
 from crm.models import InquiryRepeat, Lead, Recommendation, VisitRequest, repeat_window
 from crm.models.types import utcnow
@@ -56,7 +56,7 @@ def repeat_count(lead: Lead) -> int:
     # A WeChat-only prospect has no mobile: `= NULL` would count every other one of them.
     same = Lead.mobile_e164 == lead.mobile_e164 if lead.mobile_e164 else false()
     others = select(func.count()).select_from(Lead).where(
-        same, Lead.created_at >= since, Lead.status.not_in(("merged", "spam")))
+        same, Lead.created_at >= since, Lead.status.not_in(JUNK_STATUSES))
     if lead.id is None:
         return (db.session.scalar(others) or 0) if lead.mobile_e164 else 0
     linked = select(func.count()).select_from(InquiryRepeat).where(

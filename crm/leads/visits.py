@@ -13,7 +13,6 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from crm.choices import OPEN_STATUSES
 from crm.extensions import db
 from crm.formatting import local_time
 from crm.i18n import default_locale
@@ -164,25 +163,3 @@ def send_reminders(now: datetime | None = None) -> int:
         done += 1
     return done
 
-
-def remind_follow_ups(now: datetime | None = None) -> int:
-    """Follow-ups with a time of day: the owner is told CRM_FOLLOW_UP_REMINDER_MINUTES
-    before (once per moment set). Date-only follow-ups keep their morning reminder."""
-    now = now or utcnow()
-    ahead = now + timedelta(minutes=current_app.config["CRM_FOLLOW_UP_REMINDER_MINUTES"])
-    # Only what comes due now: follow-ups long overdue are in the queue's overdue tab, and
-    # without a lower bound they would fill every run's batch and starve the new ones.
-    since = now - timedelta(hours=1)
-    leads = list(db.session.scalars(
-        select(Lead).where(Lead.next_follow_up_at > since, Lead.next_follow_up_at <= ahead,
-                           Lead.status.in_(OPEN_STATUSES), Lead.assigned_to_id.is_not(None))
-        .order_by(Lead.next_follow_up_at).limit(1000)))
-    ids = []
-    for lead in leads:
-        with default_locale():
-            extra = gettext("Follow-up at %(when)s", when=local_time(lead.next_follow_up_at))
-        ids += outbox.queue_event(lead, "follow_up_due", [lead.assigned_to], extra=extra,
-                                  key=lead.next_follow_up_at.isoformat())
-    db.session.commit()
-    outbox.send_soon(ids)
-    return len(ids)

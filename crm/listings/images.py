@@ -265,9 +265,9 @@ def add(listing: Listing, uploads: list[tuple[str, BinaryIO]], actor: User
 
 
 def enqueue_processing(images: list[ListingImage]) -> None:
-    from crm.jobs import enqueue
+    from crm.jobs import PROCESS_LISTING_IMAGE, enqueue
     for image in images:
-        enqueue("workers.tasks.process_listing_image", image.id)
+        enqueue(PROCESS_LISTING_IMAGE, image.id)
 
 
 # --- processing (the Celery task's body) -------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crm.choices import OPEN_STATUSES
 from crm.extensions import db
 from crm.models.types import UTCDateTime, utcnow
 
@@ -40,8 +41,8 @@ def postgresql_only(index: Index) -> Index:
     return index.ddl_if(dialect="postgresql")
 
 
-# Must name crm.choices.OPEN_STATUSES as queue.urgency() does, or PostgreSQL cannot use it.
-AWAITING_CONTACT = ("status IN ('new', 'contacted', 'qualified', 'site_visit', 'negotiating')"
+# Built from OPEN_STATUSES as queue.urgency() filters, or PostgreSQL cannot use the index.
+AWAITING_CONTACT = ("status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
                     " AND first_contact_at IS NULL AND sla_half_at IS NOT NULL")
 
 # Free-text search in the queue (crm.leads.search): LIKE '%…%' on these columns is answered

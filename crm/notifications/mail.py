@@ -1,6 +1,8 @@
-"""The auto-reply a prospect gets when they left an email address."""
+"""Mail out: the one SMTP sender (`send`), and the auto-reply a prospect gets when they left an
+email address."""
 import logging
 import smtplib
+import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
@@ -15,6 +17,31 @@ from crm.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
+# Seconds to wait for the mail server (connect and each command): a task, not a request, but
+# a dead server must not hold a worker.
+SMTP_TIMEOUT = 10
+
+
+def configured() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def send(message: EmailMessage) -> None:
+    """Send through MAIL_SERVER; every mail the app sends goes here. From and Message-ID are
+    filled in when the caller left them out. STARTTLS (MAIL_USE_STARTTLS) checks the server's
+    certificate and name, so a password is never sent to an impostor."""
+    config = current_app.config
+    if "From" not in message:
+        message["From"] = config["MAIL_SENDER"]
+    if "Message-ID" not in message:
+        message["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT) as smtp:
+        if config.get("MAIL_USE_STARTTLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+
 
 def _message(lead: Lead) -> EmailMessage:
     config = current_app.config
@@ -24,9 +51,7 @@ def _message(lead: Lead) -> EmailMessage:
                                sla_minutes=config["SLA_FIRST_CONTACT_MINUTES"])
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = config["MAIL_SENDER"]
     message["To"] = formataddr((lead.contact_name, lead.email))
-    message["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
     message.set_content(body)
     return message
 
@@ -36,24 +61,18 @@ def send_auto_reply(lead_id: int) -> bool:
     cannot both send; a crash between sending and committing may send it again
     (at-least-once). Not the lead's row lock: sending can take seconds, and routing passes
     a locked lead by (SKIP LOCKED), which would leave it to the sweeper."""
-    config = current_app.config
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(
             func.hashtext(f"auto-reply:{lead_id}"))))
     lead = db.session.scalars(select(Lead).where(Lead.id == lead_id)
                               .execution_options(populate_existing=True)).first()
     if (lead is None or lead.auto_reply_sent_at is not None or not lead.email
-            or lead.status == "spam" or not config.get("MAIL_SERVER")):
+            or lead.status == "spam" or not configured()):
         db.session.rollback()
         return False
     message = _message(lead)
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-            if config.get("MAIL_USE_STARTTLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(message)
+        send(message)
     except Exception:
         db.session.rollback()
         raise

@@ -11,7 +11,6 @@ import hmac
 import http.client
 import json
 import logging
-import smtplib
 import socket
 import ssl
 import time
@@ -27,9 +26,10 @@ from crm.extensions import db
 from crm.formatting import local_time, wan, whole_sqm
 from crm.i18n import default_locale
 from crm.inputs import webhooks
-from crm.jobs import enqueue
+from crm.jobs import DELIVER_NOTIFICATION, enqueue
 from crm.models import Lead, Notification, NotificationAttempt, NotificationChannel, Team, User
 from crm.models.types import utcnow
+from crm.notifications import mail
 
 log = logging.getLogger(__name__)
 GROUP_CHATS = ("wecom", "dingtalk", "feishu")
@@ -157,7 +157,7 @@ def queue_event(lead: Lead, kind: str, users: list[User], team: Team | None = No
 
 def send_soon(ids: list[int]) -> None:
     for note_id in ids:
-        enqueue("workers.tasks.deliver_notification", note_id)
+        enqueue(DELIVER_NOTIFICATION, note_id)
 
 
 # --- delivery ------------------------------------------------------------------------
@@ -203,20 +203,13 @@ def pending_ids(older_than_seconds: int = 60, limit: int = 500) -> list[int]:
 
 
 def _send_email(channel: NotificationChannel, note: Notification) -> str:
-    cfg = current_app.config
-    if not cfg.get("MAIL_SERVER"):
+    if not mail.configured():
         raise DeliveryError("MAIL_SERVER is not configured")
     message = EmailMessage()
-    message["From"] = cfg["MAIL_SENDER"]
     message["To"] = channel.target
     message["Subject"] = note.subject
     message.set_content(note.body)
-    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
-        if cfg.get("MAIL_USE_STARTTLS"):
-            smtp.starttls()
-        if cfg.get("MAIL_USERNAME"):
-            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
-        smtp.send_message(message)
+    mail.send(message)
     return "smtp ok"
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from crm.choices import OPEN_STATUSES, STATUSES
+from crm.choices import JUNK_STATUSES, OPEN_STATUSES, STATUSES
 from crm.extensions import db
 from crm.leads.stages import PIPELINE
 from crm.models import Lead, User
@@ -20,7 +20,7 @@ from crm.reporting import pipeline as pipeline_report
 from crm.reporting import speed as speed_report
 from crm.reporting.funnel import FunnelReport, FunnelRow
 from crm.reporting.overlap import beside
-from crm.reporting.scope import JUNK_STATUSES, Scope
+from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
 
 

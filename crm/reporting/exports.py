@@ -27,7 +27,7 @@ from crm.formatting import whole_sqm
 from crm.i18n import force_locale, ui_language
 from crm.inputs.dates import DateError, parse_day
 from crm.inputs.fields import database_id
-from crm.jobs import enqueue
+from crm.jobs import RUN_EXPORT, enqueue
 from crm.leads.stages import PIPELINE
 from crm.models import ExportJob, Lead, LostReason, Team, User
 from crm.models.sql import seconds_between
@@ -308,7 +308,7 @@ def start_job(user: User, report: str, fmt: str, params: Params) -> ExportJob:
     job = ExportJob(user_id=user.id, report=report, fmt=fmt, params=params.json())
     db.session.add(job)
     db.session.commit()
-    enqueue("workers.tasks.run_export", job.id)
+    enqueue(RUN_EXPORT, job.id)
     return job
 
 

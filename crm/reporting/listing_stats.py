@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import distinct, func, select
 
 from crm import access
+from crm.choices import JUNK_STATUSES
 from crm.extensions import db
 from crm.models import (
     Lead,
@@ -16,7 +17,6 @@ from crm.models import (
     VisitRequest,
 )
 from crm.models.visit import recommendation_listing, visit_request_listing
-from crm.reporting.scope import JUNK_STATUSES
 
 
 @dataclass

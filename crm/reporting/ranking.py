@@ -15,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
+from crm.choices import JUNK_STATUSES
 from crm.extensions import db
 from crm.models import Lead, LeadStage, Role, User
 from crm.models.sql import ratio
-from crm.reporting.scope import JUNK_STATUSES, Scope, local_day_bounds
+from crm.reporting.scope import Scope, local_day_bounds
 from crm.reporting.speed import sla_flags
 from crm.reporting.tables import Column, Table
 

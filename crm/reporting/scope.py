@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import false, or_, select
 
 from crm import access
+from crm.choices import JUNK_STATUSES
 from crm.extensions import db
 # The days a report filter may name: the CRM's one date range.
 from crm.inputs.dates import FIRST_DAY, LAST_DAY, known_day  # noqa: F401
@@ -22,9 +23,8 @@ from crm.models import Lead, Role, User
 from crm.models.types import utcnow
 
 
-# Never leads: spam, and a lead merged into another (its prospect is counted once, there).
-# A repeat inquiry is not a lead either; it is an inquiry_repeat row (sources report).
-JUNK_STATUSES = ("spam", "merged")
+# JUNK_STATUSES (crm.choices) are never leads. A repeat inquiry is not a lead either; it is
+# an inquiry_repeat row (sources report).
 
 
 def local_day_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:

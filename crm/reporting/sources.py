@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from crm.choices import JUNK_STATUSES
 from crm.extensions import db
 from crm.leads.stages import PIPELINE
 from crm.models import InquiryRepeat, Lead
 from crm.models.sql import ratio
 from crm.reporting import dimensions
-from crm.reporting.scope import JUNK_STATUSES, Scope
+from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
 
 WON = len(PIPELINE) - 1

@@ -7,6 +7,7 @@ is locked while agents are counted and the round-robin / weighted pointers move,
 two workers never pick from the same stale view nor push an agent over their cap.
 """
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.jobs import enqueue_routing, routing_task_started
 from crm.models import Activity, Lead, Role, RoutingRule, Team, User
 from crm.models.types import utcnow
 from crm.notifications import outbox
@@ -343,6 +345,35 @@ class Routed(dict):
     have left more behind it, and a task whose own lead was not taken may need to look again."""
     own_taken: bool = False
     others_taken: int = 0
+
+
+# Full batches one routing task takes in a row before it hands over to the next task (about
+# a second of work at 50 leads a batch).
+DRAIN_BATCHES = 20
+
+
+def route_burst(lead_id: int, linger: bool = True) -> Routed:
+    """A routing task's work: this lead, and the backlog behind it when a burst outruns the
+    workers (the inquiries that found the task waiting, its mark still set while it lingers,
+    did not publish their own: crm.jobs.enqueue_routing). Returns the first batch."""
+    more = current_app.config["CRM_ROUTING_BATCH"] - 1
+    if more and linger:
+        time.sleep(current_app.config["CRM_ROUTING_LINGER_SECONDS"])
+    routing_task_started()
+    routed = route_batch(lead_id, more=more)
+    full, progress = more and routed.others_taken >= more, len(routed) > 0
+    # A full batch: more wait behind it, so there is nothing to linger for. The next
+    # batches are taken at once, a transaction each, while they come full and route
+    # something (a lingering task per batch capped routing at one batch per linger).
+    for _ in range(DRAIN_BATCHES):
+        if not (full and progress):
+            break
+        routing_task_started()
+        following = route_batch(lead_id, more=more)
+        full, progress = following.others_taken >= more, len(following) > 0
+    if full:
+        enqueue_routing(lead_id)  # still full: the next task takes over
+    return routed
 
 
 def still_waiting(lead_id: int) -> bool:

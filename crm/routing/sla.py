@@ -1,5 +1,6 @@
-"""First-contact discipline: half-time reminders, breach alerts, reassignment, follow-up reminders."""
+"""First-contact discipline: half-time reminders, breach alerts, reassignment."""
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,34 +31,15 @@ def _locked(lead_id: int) -> Lead | None:
 
 
 def remind_half_time(now: datetime | None = None) -> int:
-    now = now or utcnow()
-    ids = list(db.session.scalars(_uncontacted().where(
-        Lead.sla_reminded_at.is_(None), Lead.sla_half_at <= now).limit(500)))
-    done = 0
-    for lead_id in ids:
-        lead = _locked(lead_id)
-        if lead is None or lead.sla_reminded_at is not None or lead.first_contact_at is not None:
-            db.session.rollback()
-            continue
-        lead.sla_reminded_at = now
-        notes = outbox.queue_event(lead, "sla_half", [lead.assigned_to])
-        db.session.commit()
-        outbox.send_soon(notes)
-        done += 1
-    return done
+    def remind(lead: Lead) -> tuple[list[int], None]:
+        return outbox.queue_event(lead, "sla_half", [lead.assigned_to]), None
+    return _claim_each(Lead.sla_reminded_at, Lead.sla_half_at, now or utcnow(), remind)
 
 
 def handle_breaches(now: datetime | None = None) -> int:
     now = now or utcnow()
-    ids = list(db.session.scalars(_uncontacted().where(
-        Lead.sla_breached_at.is_(None), Lead.sla_due_at <= now).limit(500)))
-    done = 0
-    for lead_id in ids:
-        lead = _locked(lead_id)
-        if lead is None or lead.sla_breached_at is not None or lead.first_contact_at is not None:
-            db.session.rollback()
-            continue
-        lead.sla_breached_at = now
+
+    def breach(lead: Lead) -> tuple[list[int], Callable[[], None] | None]:
         agent = lead.assigned_to
         with default_locale():
             note = gettext("First-contact deadline passed without contact (%(agent)s).",
@@ -65,32 +47,38 @@ def handle_breaches(now: datetime | None = None) -> int:
         db.session.add(Activity(lead_id=lead.id, kind="note", body=note, created_at=now))
         managers = engine.team_managers(lead.team) if lead.team else []
         notes = outbox.queue_event(lead, "sla_breach", managers, team=lead.team)
-        reassign = lead.rule is not None and lead.rule.reassign_on_breach
-        db.session.commit()
-        outbox.send_soon(notes)
-        if reassign:
+        if lead.rule is None or not lead.rule.reassign_on_breach:
+            return notes, None
+
+        def reassign() -> None:
             with default_locale():
                 reason = gettext("first-contact deadline passed")
             engine.reassign(lead, reason)
+        return notes, reassign
+    return _claim_each(Lead.sla_breached_at, Lead.sla_due_at, now, breach)
+
+
+def _claim_each(stamp, deadline, now: datetime,
+                act: Callable[[Lead], tuple[list[int], Callable[[], None] | None]]) -> int:
+    """Each uncontacted lead whose `deadline` has passed and `stamp` is unset: locked, checked
+    again under the lock (another worker may have claimed or a contact logged), stamped, and
+    `act` queues its notifications; committed one lead at a time, then sent, then `act`'s
+    follow-up (if any) runs outside that transaction."""
+    ids = list(db.session.scalars(_uncontacted().where(stamp.is_(None), deadline <= now).limit(500)))
+    done = 0
+    for lead_id in ids:
+        lead = _locked(lead_id)
+        if lead is None or getattr(lead, stamp.key) is not None or lead.first_contact_at is not None:
+            db.session.rollback()
+            continue
+        setattr(lead, stamp.key, now)
+        notes, then = act(lead)
+        db.session.commit()
+        outbox.send_soon(notes)
+        if then is not None:
+            then()
         done += 1
     return done
-
-
-def remind_follow_ups(today: date | None = None) -> int:
-    tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
-    today = today or utcnow().astimezone(tz).date()
-    leads = list(db.session.scalars(
-        select(Lead).where(Lead.next_follow_up_on <= today, Lead.status.in_(OPEN_STATUSES),
-                           Lead.assigned_to_id.is_not(None),
-                           # one with a time of day is reminded before it (crm.leads.visits)
-                           Lead.next_follow_up_at.is_(None)).limit(1000)))
-    ids = []
-    for lead in leads:
-        ids += outbox.queue_event(lead, "follow_up_due", [lead.assigned_to],
-                                  key=lead.next_follow_up_on.isoformat())
-    db.session.commit()
-    outbox.send_soon(ids)
-    return len(ids)
 
 
 _DEADLINE = ("sla_half_at", "sla_due_at", "sla_provisional")

@@ -7,14 +7,13 @@ from datetime import date
 from sqlalchemy import delete, or_, select
 
 from crm.extensions import db
-from crm.jobs import enqueue
+from crm.jobs import RECOMPUTE_SLA_DEADLINES, enqueue
 from crm.models import CalendarDay, User
 from crm.privacy import audit
 from crm.workdays import days
 from crm.workdays.notice import NoticeDay
 
 log = logging.getLogger(__name__)
-RECOMPUTE_TASK = "workers.tasks.recompute_sla_deadlines"
 
 
 def seed_from_package(actor: User | None = None) -> list[int]:
@@ -110,5 +109,5 @@ def _committed(changed: list[date]) -> list[date]:
     db.session.commit()
     days.forget()
     if changed:  # after the commit: the task reads the new calendar
-        enqueue(RECOMPUTE_TASK, [d.isoformat() for d in changed])
+        enqueue(RECOMPUTE_SLA_DEADLINES, [d.isoformat() for d in changed])
     return changed

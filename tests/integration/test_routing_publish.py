@@ -14,6 +14,7 @@ from crm import jobs
 from crm.extensions import db
 from crm.models import Lead
 from crm.models.types import utcnow
+from crm.routing import engine
 from tests.factories import LeadFactory, RuleFactory, TeamFactory, UserFactory
 from tests.integration.test_routing_faults import routed, submit
 from tests.support.stack import Worker, free_port, wait_until
@@ -46,7 +47,6 @@ def test_a_full_batch_takes_the_backlog_behind_it_without_lingering(pg_app, monk
     """A task lingered before each batch of 50 and handed the next batch to a new task,
     which lingered again: routing could not go faster than one batch per linger, and a
     longer burst queued up behind it. Now one task takes the batches in a row."""
-    import workers.tasks as tasks
     team = TeamFactory()
     UserFactory(team=team, capacity=1000)
     client = pg_app.test_client()
@@ -54,8 +54,8 @@ def test_a_full_batch_takes_the_backlog_behind_it_without_lingering(pg_app, monk
         submit(client, i)
     first = db.session.scalar(select(func.min(Lead.id)))
     handed_on, slept = [], []
-    monkeypatch.setattr(tasks, "enqueue_routing", handed_on.append)
-    monkeypatch.setattr(tasks.time, "sleep", slept.append)
+    monkeypatch.setattr(engine, "enqueue_routing", handed_on.append)
+    monkeypatch.setattr(engine.time, "sleep", slept.append)
     route_lead(first)  # as a worker runs it: not eager, so it lingers
     # One linger, before the first batch; the other four batches came at once.
     assert routed() == 260 and handed_on == []
@@ -81,7 +81,7 @@ def test_without_redis_for_the_mark_the_inquiry_still_publishes(pg_app, monkeypa
     monkeypatch.setattr(jobs, "_routing_mark", lambda: (Down(), "k"))
     monkeypatch.setattr(jobs, "enqueue", lambda name, *args: published.append((name, args)) or True)
     assert jobs.enqueue_routing(7) is True
-    assert published == [(jobs.ROUTE_TASK, (7,))]
+    assert published == [(jobs.ROUTE_LEAD, (7,))]
 
 
 def test_a_failed_publish_does_not_silence_the_next_inquiries(pg_app, monkeypatch):

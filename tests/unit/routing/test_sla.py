@@ -88,6 +88,6 @@ def test_follow_ups_due_remind_the_owner_once(db):
     ChannelFactory(user=agent)
     lead = LeadFactory(assigned_to=agent)
     followup.log_follow_up(lead, agent, "call", "下周三再联系", next_follow_up=date(2026, 11, 25))
-    assert sla.remind_follow_ups(today=date(2026, 11, 24)) == 0
-    assert sla.remind_follow_ups(today=date(2026, 11, 25)) == 1
-    assert sla.remind_follow_ups(today=date(2026, 11, 25)) == 0
+    assert followup.remind_follow_ups(today=date(2026, 11, 24)) == 0
+    assert followup.remind_follow_ups(today=date(2026, 11, 25)) == 1
+    assert followup.remind_follow_ups(today=date(2026, 11, 25)) == 0

@@ -4,7 +4,7 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
-from crm.leads import merge, recommend, visits
+from crm.leads import followup, merge, recommend, visits
 from crm.models import Lead, Notification, VisitRequest
 from tests.factories import ChannelFactory, LeadFactory, UserFactory
 from tests.unit.visits.support import NOW, lead_with_agent, listing
@@ -78,7 +78,7 @@ def test_long_overdue_follow_ups_do_not_starve_the_reminders_coming_due(app, db)
         due = LeadFactory(assigned_to=agent, team=team, status="contacted",
                           next_follow_up_on=NOW.date(), next_follow_up_at=NOW + timedelta(minutes=10))
         db.session.commit()
-        visits.remind_follow_ups()
+        followup.remind_follow_ups()
         told = db.session.scalars(select(Notification.lead_id)
                                   .where(Notification.event.startswith("follow_up_due"))).all()
     assert set(told) == {due.id}

@@ -145,10 +145,10 @@ def test_a_follow_up_takes_a_time_of_day_in_shanghai(client, auth, db):
         assert lead.next_follow_up_on == date(2026, 12, 2)
         assert lead.next_follow_up_at.isoformat() == "2026-12-02T07:00:00+00:00"
         assert "2026-12-02 15:00" in client.get(f"/agent/leads/{lead.id}").get_data(as_text=True)
-        assert tasks.visit_reminders.apply().get()["follow_ups"] == 0  # 15:00 is hours away
+        assert tasks.follow_up_reminders.apply().get() == 0  # 15:00 is hours away
     with time_machine.travel(NOW + timedelta(hours=4, minutes=50), tick=False):  # 14:50
-        assert tasks.visit_reminders.apply().get()["follow_ups"] == 1
-        assert tasks.visit_reminders.apply().get()["follow_ups"] == 0
+        assert tasks.follow_up_reminders.apply().get() == 1
+        assert tasks.follow_up_reminders.apply().get() == 0
         assert tasks.follow_up_reminders.apply().get() == 0  # not again as a date-only one
 
 
