@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -246,6 +247,32 @@ class Worker(Service):
             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
             log_dir, supervise)
         self.wait_for(lambda: "ready." in self.output())
+
+    def _task_ids(self, *events: str) -> set[str]:
+        return {m.group(1) for m in _TASK_EVENT.finditer(self.output()) if m.group(2) in events}
+
+    def finished(self, task_id: str) -> bool:
+        """The worker logged this task's end (success or failure): its work is done."""
+        return task_id in self._task_ids(*_TASK_ENDS)
+
+    def idle(self) -> bool:
+        """Every task this worker received has ended (a redelivered one: its last delivery)."""
+        return self._task_ids("received") <= self._task_ids(*_TASK_ENDS)
+
+
+# Celery's own log lines at INFO: "Task <name>[<id>] received" / "... succeeded in 0.1s: …".
+_TASK_EVENT = re.compile(r"Task [\w.]+\[([0-9a-f-]{36})\] (received|succeeded|failed|raised)")
+_TASK_ENDS = ("succeeded", "failed", "raised")
+
+
+def settled(env: dict, *workers: Worker) -> bool:
+    """Nothing left to happen: the run's queue is empty and every task a worker took has ended.
+
+    What the tests wait on before asserting that something did *not* happen (a second
+    assignment, a duplicate): unlike a sleep, it cannot pass while work is still in flight.
+    """
+    queue_length = redis.Redis.from_url(env["REDIS_URL"]).llen(env["CRM_CELERY_QUEUE"])
+    return queue_length == 0 and all(worker.idle() for worker in workers)
 
 
 class Beat(Service):
