@@ -7,10 +7,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from config import TestConfig
-from crm import branding, create_app, regions
+from crm import create_app
 from crm.extensions import db as _db
-from crm.intake import policy
-from crm.workdays import days
+from tests.support import caches
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,10 +43,7 @@ def app(tmp_path):
     config.CRM_MEDIA_DIR = str(tmp_path / "media")  # listing photos, never in instance/
     app = create_app(config)
     app.test_client_class = FreshContextClient
-    days.forget()  # the calendar's in-memory copy belongs to the last test's database
-    branding.forget()
-    policy.forget()
-    regions.forget()  # the parks belong to the last test's database
+    caches.forget_all()  # what the last test's database put in this process's memory
     with app.app_context():
         _db.create_all()  # tests only: the real schema comes from migrations (tested apart)
         yield app
