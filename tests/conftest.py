@@ -1,10 +1,13 @@
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from config import TestConfig
 from crm import create_app
@@ -12,6 +15,11 @@ from crm.extensions import db as _db
 from tests.support import caches
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis keeps its example database outside the checkout (no test writes into it); the
+# folder outlives the run, so a failing example is still replayed first next time.
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "changfang-hypothesis")
 
 
 def pytest_sessionstart(session):
