@@ -118,6 +118,6 @@ def test_lead_is_saved_when_the_broker_is_down_and_the_sweeper_routes_it(
     assert lead.routed_at is None and lead.assigned_to_id is None
     # Redis is back: the beat sweeper's task runs on a real worker and routes it.
     start_worker("w1")
-    pg_app.extensions["celery"].tasks["workers.tasks.sweep_unrouted"].delay()
+    pg_app.extensions["celery"].send_task("workers.tasks.sweep_unrouted")
     lead = wait_until(lambda: (l := fresh(lead.id)).routed_at and l)
     assert lead.assigned_to_id == agent.id
