@@ -1,18 +1,25 @@
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from config import TestConfig
-from crm import branding, create_app, regions
+from crm import create_app
 from crm.extensions import db as _db
-from crm.intake import policy
-from crm.workdays import days
+from tests.support import caches
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis keeps its example database outside the checkout (no test writes into it); the
+# folder outlives the run, so a failing example is still replayed first next time.
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "changfang-hypothesis")
 
 
 def pytest_sessionstart(session):
@@ -44,10 +51,7 @@ def app(tmp_path):
     config.CRM_MEDIA_DIR = str(tmp_path / "media")  # listing photos, never in instance/
     app = create_app(config)
     app.test_client_class = FreshContextClient
-    days.forget()  # the calendar's in-memory copy belongs to the last test's database
-    branding.forget()
-    policy.forget()
-    regions.forget()  # the parks belong to the last test's database
+    caches.forget_all()  # what the last test's database put in this process's memory
     with app.app_context():
         _db.create_all()  # tests only: the real schema comes from migrations (tested apart)
         yield app

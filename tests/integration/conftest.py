@@ -12,11 +12,10 @@ import pytest
 import redis
 
 from config import Config
-from crm import branding, create_app, jobs
+from crm import create_app, jobs
 from crm.extensions import db as _db
-from crm.intake import policy
-from crm.workdays import days
 from tests.conftest import FreshContextClient
+from tests.support import caches
 
 # These lived here before tests/support/stack.py; still importable from here for older tests.
 from tests.support.stack import (  # noqa: F401
@@ -95,9 +94,7 @@ def pg_app(migrated, monkeypatch):
     for key, value in migrated.items():
         monkeypatch.setenv(key, value)
     app = make_test_app()
-    days.forget()
-    branding.forget()
-    policy.forget()
+    caches.forget_all()  # what the last test's database put in this process's memory
     with app.app_context():
         # Tasks an earlier test published and no worker took (their leads are gone) would
         # route this test's leads along in their batch, under another request id; and their

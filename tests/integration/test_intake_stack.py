@@ -53,7 +53,7 @@ def test_spam_is_never_routed_by_the_worker_until_a_manager_releases_it(pg_app, 
     wait_until(lambda: fresh(real.id).routed_at)
 
     # The sweeper runs on the worker and still leaves every spam lead alone.
-    pg_app.extensions["celery"].tasks["workers.tasks.sweep_unrouted"].delay()
+    pg_app.extensions["celery"].send_task("workers.tasks.sweep_unrouted")
     wait_until(lambda: "workers.tasks.sweep_unrouted" in worker.output()
                and "succeeded" in worker.output().split("workers.tasks.sweep_unrouted")[-1])
     db.session.expire_all()

@@ -5,7 +5,6 @@ Each instance and each worker is a separate process tree with its own port or no
 sharing only what separate machines would share: the database, the broker, the environment.
 """
 import socket
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,6 +15,7 @@ from tests.support.stack import (
     Worker,
     audit_leads,
     post_inquiry,
+    settled,
     start_together,
     wait_until,
 )
@@ -56,7 +56,8 @@ def test_two_web_instances_and_two_workers_route_every_lead_once_and_fairly(pg_a
 
         wait_until(lambda: audit_leads(migrated["DATABASE_URL"]).routed == N, timeout=60,
                    interval=0.3)
-        time.sleep(1)  # a second, wrong assignment would land now
+        # Nothing left in flight: a second, wrong assignment would have landed by now.
+        wait_until(lambda: settled(env, w1, w2), timeout=30)
         audit = audit_leads(migrated["DATABASE_URL"])
         assert audit.references == references and audit.leads == N
         # Routed exactly once: one assignment activity per lead, none assigned twice.

@@ -61,17 +61,17 @@ def test_lead_routed_twice_has_one_owner_and_one_assignment(pg_app, start_worker
     team = TeamFactory()
     UserFactory(team=team)
     UserFactory(team=team)
-    start_worker("w1")
+    worker = start_worker("w1")
     client = pg_app.test_client()
     client.post("/inquiry", data={"contact_name": "周女士", "mobile": "13800138000", "consent": "y"})
     lead_id = db.session.scalars(select(Lead.id)).one()
     wait_until(lambda: fresh(lead_id).routed_at)
     # A redelivered task: enqueue the same routing again, twice.
     celery = pg_app.extensions["celery"]
-    for _ in range(2):
-        celery.tasks["workers.tasks.route_lead"].delay(lead_id)
     first_owner = fresh(lead_id).assigned_to_id
-    time.sleep(1.5)
+    again = [celery.send_task("workers.tasks.route_lead", args=(lead_id,)) for _ in range(2)]
+    # Both redeliveries have run to their end on the worker: whatever they did is written.
+    wait_until(lambda: all(worker.finished(task.id) for task in again))
     assert fresh(lead_id).assigned_to_id == first_owner
     assert db.session.scalar(select(func.count()).select_from(Activity).where(
         Activity.lead_id == lead_id, Activity.kind == "assignment")) == 1
@@ -118,6 +118,6 @@ def test_lead_is_saved_when_the_broker_is_down_and_the_sweeper_routes_it(
     assert lead.routed_at is None and lead.assigned_to_id is None
     # Redis is back: the beat sweeper's task runs on a real worker and routes it.
     start_worker("w1")
-    pg_app.extensions["celery"].tasks["workers.tasks.sweep_unrouted"].delay()
+    pg_app.extensions["celery"].send_task("workers.tasks.sweep_unrouted")
     lead = wait_until(lambda: (l := fresh(lead.id)).routed_at and l)
     assert lead.assigned_to_id == agent.id

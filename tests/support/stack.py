@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -246,6 +247,53 @@ class Worker(Service):
             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
             log_dir, supervise)
         self.wait_for(lambda: "ready." in self.output())
+
+    def task_events(self) -> list[tuple[str, str, str]]:
+        """(time, task id, event) for each task line Celery logged at INFO."""
+        return [m.groups() for m in _TASK_EVENT.finditer(self.output())]
+
+    def finished(self, task_id: str) -> bool:
+        """The worker logged this task's end (success or failure): its work is done."""
+        return task_id in _ended(self)
+
+    def idle(self) -> bool:
+        return not _unfinished(self)
+
+
+# Celery's own log lines at INFO: "[<time>: INFO/…] … Task <name>[<id>] received" and
+# "… succeeded in 0.1s: …" / "raised …" / "retry: Retry in 1s" (a new delivery follows). A
+# delivery lost with a killed pool child is logged without its id, then received again.
+_TASK_EVENT = re.compile(r"^\[([\d-]+ [\d:,]+):[^\]]*\].*? Task [\w.]+\[([0-9a-f-]{36})\] "
+                         r"(received|succeeded|failed|raised|retry)", re.M)
+_ENDS = ("succeeded", "failed", "raised")
+
+
+def _last_events(*workers: Worker) -> dict[str, str]:
+    """Each task's latest event over all the workers (a retry may run on another one)."""
+    last: dict[str, str] = {}
+    events = [e for worker in workers for e in worker.task_events()]
+    for _at, task_id, what in sorted(events, key=lambda e: (e[0], e[2] in _ENDS)):
+        last[task_id] = what
+    return last
+
+
+def _ended(*workers: Worker) -> set[str]:
+    return {task_id for task_id, what in _last_events(*workers).items() if what in _ENDS}
+
+
+def _unfinished(*workers: Worker) -> set[str]:
+    return set(_last_events(*workers)) - _ended(*workers)
+
+
+def settled(env: dict, *workers: Worker) -> bool:
+    """Nothing left to happen: the run's queue is empty and every task the workers took has
+    ended (its latest delivery, on whichever worker, succeeded or failed).
+
+    What the tests wait on before asserting that something did *not* happen (a second
+    assignment, a duplicate): unlike a sleep, it cannot pass while work is still in flight.
+    """
+    queue_length = redis.Redis.from_url(env["REDIS_URL"]).llen(env["CRM_CELERY_QUEUE"])
+    return queue_length == 0 and not _unfinished(*workers)
 
 
 class Beat(Service):

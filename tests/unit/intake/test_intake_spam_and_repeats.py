@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from crm.models import Activity, InquiryRepeat, Lead, Listing
 from crm.models.types import utcnow
 from tests.factories import LeadFactory, UserFactory
+from tests.support.sql import statements_run
 
 GOOD = {"contact_name": "刘先生", "mobile": "133 9121 9793", "consent": "y"}
 
@@ -209,16 +210,17 @@ def test_listing_and_attribution_are_captured_from_the_link(client, db):
         "/inquiry?listing=abc").get_data(as_text=True)
 
 
-def test_a_new_lead_is_scored_without_a_second_look_for_repeats(client, db, monkeypatch):
+def test_a_new_lead_is_scored_without_a_second_look_for_repeats(client, db):
     """find_original has just looked: a new lead has no repeats to count (one statement less
     on every inquiry); the stored score is the one a full count gives."""
     from crm.leads import scoring
-    monkeypatch.setattr(scoring, "repeat_count",
-                        lambda lead: pytest.fail("counted repeats of a brand-new lead"))
-    response = client.post("/inquiry", data={"contact_name": "刘先生", "mobile": "13391219793",
-                                             "consent": "y", "annual_tax_wan": "300",
-                                             "company": "湖州某某科技有限公司"})
+    with statements_run(db.engine) as seen:
+        response = client.post("/inquiry", data={"contact_name": "刘先生", "mobile": "13391219793",
+                                                 "consent": "y", "annual_tax_wan": "300",
+                                                 "company": "湖州某某科技有限公司"})
     assert response.status_code == 302
-    monkeypatch.undo()
+    # One look for an earlier lead from this mobile (find_original), and no count of repeats.
+    assert sum("lead.mobile_e164 = " in statement for statement in seen) == 1
+    assert not any("count(" in statement.lower() for statement in seen)
     lead = db.session.scalars(select(Lead)).one()
     assert lead.score == scoring.compute(lead).value > 0

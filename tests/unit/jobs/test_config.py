@@ -1,4 +1,5 @@
 import pytest
+from flask import Flask
 
 from config import Config
 from crm import create_app
@@ -14,9 +15,13 @@ def test_production_refuses_the_development_secret(monkeypatch):
 def test_defaults_are_sqlite_in_the_instance_folder_and_eager_celery(monkeypatch, tmp_path):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
+    # The instance folder Flask would find (the checkout's own instance/) is a temporary one
+    # here: create_app makes the folder, and a test never writes into the checkout.
+    instance = tmp_path / "instance"
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
     app = create_app(Config())
-    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
-    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/changfang.sqlite3")
+    assert app.instance_path == str(instance) and instance.is_dir()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'changfang.sqlite3'}"
     assert app.extensions["celery"].conf.task_always_eager is True
 
 

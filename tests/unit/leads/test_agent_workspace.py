@@ -20,7 +20,12 @@ def test_wrong_password_is_refused(client, auth):
 
 def test_inactive_user_cannot_log_in(client, auth):
     UserFactory(email="gone@example.com", active=False)
-    assert auth.login("gone@example.com").status_code == 200  # the form again, no redirect
+    response = auth.login("gone@example.com")  # the right password
+    # The form again with the same answer as a wrong password (no hint that the account exists)...
+    assert response.status_code == 200 and "邮箱或密码错误。" in response.get_data(as_text=True)
+    # ...and no session: the workspace still sends them to the login page.
+    workspace = client.get("/agent/leads")
+    assert workspace.status_code == 302 and "/login" in workspace.headers["Location"]
 
 
 def test_agent_sees_only_own_leads_newest_first(client, auth):

@@ -1,15 +1,13 @@
 """The lead page and a listing's page run a fixed number of SQL statements, however long
 the history behind them: no statement per activity, repeat, linked listing or author."""
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
-
-from sqlalchemy import event
 
 from crm.leads import stages
 from crm.models import Activity, InquiryRepeat, LeadListing, Listing
 from crm.models.types import utcnow
 from tests.factories import LeadFactory, TeamFactory, UserFactory, make_site
+from tests.support.sql import statements_run
 
 # What one GET of each page may run, whatever the history (login, the lead, its history in
 # one statement per kind, suggestions, forms' choices, ...).
@@ -23,18 +21,8 @@ LISTING_PAGE_BOUND = 11
 QUEUE_PAGE_BOUND = 14
 
 
-@contextmanager
 def counting(db):
-    statements = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
+    return statements_run(db.engine)
 
 
 def _listing(db, n: int, author) -> Listing:

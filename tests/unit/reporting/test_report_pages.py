@@ -86,13 +86,31 @@ def test_dashboard_headline(client, data):
     assert '<strong id="within-sla">60.0%</strong>' in html
 
 
-@pytest.mark.parametrize("query", ["from=yesterday&to=2026-13-45", "team=abc&agent=-1&dim=nope",
-                                   "month=2026-13", "from=2026-11-30&to=2026-11-01"])
-def test_bad_filters_are_explained_not_failed(client, data, query):
+DATE_MESSAGE = "Please give a date as YYYY-MM-DD"
+SWAPPED = "The end date is before the start date; they were swapped."
+
+
+@pytest.mark.parametrize(("query", "path", "field", "message"), [
+    *[("from=yesterday&to=2026-13-45", path, field, DATE_MESSAGE)
+      for path in ("/reports/", "/reports/funnel", "/reports/speed") for field in ("from", "to")],
+    *[("from=2026-11-30&to=2026-11-01", path, "to", SWAPPED)
+      for path in ("/reports/", "/reports/funnel", "/reports/speed")],
+    ("month=2026-13", "/reports/ranking", "month", "Please give a month as YYYY-MM"),
+    ("dim=nope", "/reports/funnel", "dim", "Not a valid choice"),
+])
+def test_bad_filters_are_explained_not_failed(client, data, query, path, field, message):
     login(client, "admin@example.com")
-    for path in ("/reports/", "/reports/funnel", "/reports/ranking", "/reports/speed"):
-        response = client.get(f"{path}?{query}&lang=en")
-        assert response.status_code == 200
+    response = client.get(f"{path}?{query}&lang=en")
+    assert response.status_code == 200  # the report still shows, over its default
+    html = response.get_data(as_text=True)
+    # ...and the message stands next to the field it is about.
+    assert re.search(rf'<p class="error" id="{field}-error">{re.escape(message)}', html), html
+
+
+def test_unreadable_team_and_agent_ids_are_ignored_not_failed(client, data):
+    login(client, "admin@example.com")
+    html = client.get(f"/reports/?{NOV}&team=abc&agent=-1").get_data(as_text=True)
+    assert '<strong id="total">7</strong>' in html  # the admin's whole scope, as with no filter
 
 
 def test_bad_month_gets_a_message_next_to_its_field(client, data):

@@ -1,4 +1,7 @@
+import re
 from datetime import date, datetime, timezone
+
+import time_machine
 
 from crm.reporting.dashboard import dashboard
 from crm.reporting.scope import Scope, local_day_bounds
@@ -56,6 +59,18 @@ def test_manager_sees_the_lead_counted(client, auth):
 
 
 def test_bad_dates_fall_back_instead_of_failing(client, auth):
-    UserFactory(email="boss@example.com", role="manager")
-    auth.login("boss@example.com")
-    assert client.get("/reports/?from=yesterday&to=2026-13-45").status_code == 200
+    boss = UserFactory(email="boss@example.com", role="manager")
+    agent = UserFactory(team=boss.team)
+    LeadFactory(assigned_to=agent, created_at=datetime(2026, 11, 10, 2, 0, tzinfo=UTC))  # in the last 30 days
+    LeadFactory(assigned_to=agent, created_at=datetime(2026, 10, 1, 2, 0, tzinfo=UTC))  # before them
+    with time_machine.travel(datetime(2026, 11, 20, 4, 0, tzinfo=UTC), tick=False):
+        auth.login("boss@example.com")
+        response = client.get("/reports/?from=yesterday&to=2026-13-45&lang=en")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    # The default range (the last 30 days) instead: the October lead is not counted.
+    assert '<strong id="total">1</strong>' in html
+    # What was typed stays in the fields, each with its message.
+    assert 'value="yesterday"' in html and 'value="2026-13-45"' in html
+    for field in ("from", "to"):
+        assert re.search(rf'<p class="error" id="{field}-error">Please give a date as YYYY-MM-DD', html)
