@@ -17,7 +17,7 @@ from crm.inputs.phone import contact_preference
 from crm.intake import sites, spam
 from crm.intake.capture import capture_inquiry, understood
 from crm.inputs.fields import database_id
-from crm.intake.forms import InquiryForm
+from crm.intake.forms import InquiryForm, labelled
 from crm.listings import inventory
 from crm.observability import metrics
 from crm.web.security import allow_framing_by, local_target
@@ -80,7 +80,7 @@ def _asked_about(form: InquiryForm):
 
 @bp.route("/inquiry", methods=["GET", "POST"])
 def inquiry():
-    form = InquiryForm()
+    form = InquiryForm(keep_unread_figures=True)
     asked = _prefill(form) if request.method == "GET" else None
     if form.validate_on_submit():
         outcome = capture_inquiry(form, channel="web", bot_traps=True)
@@ -113,6 +113,7 @@ def thanks():
         return redirect(url_for("public.inquiry"))
     return render_template("public/thanks.html", reference=reference,
                            understood=session.get("last_understood") or {},
+                           unread=labelled((session.get("last_understood") or {}).get("unread")),
                            need=session.get("last_need") or {},
                            sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
 
@@ -136,7 +137,7 @@ def _embed_site():
 @csrf.exempt
 def embed_inquiry():
     site = _embed_site()
-    form = InquiryForm(meta={"csrf": False})
+    form = InquiryForm(meta={"csrf": False}, keep_unread_figures=True)
     asked = _prefill(form) if request.method == "GET" else None
     if form.validate_on_submit():
         outcome = capture_inquiry(form, channel="web", source_site_id=site.id, bot_traps=True)
@@ -161,6 +162,7 @@ def embed_thanks():
                               else (signed, {}, {}))
     return render_template("public/embed_thanks.html", reference=reference, site=site,
                            understood=taken, need=need,
+                           unread=labelled(taken.get("unread") if isinstance(taken, dict) else None),
                            sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
 
 
