@@ -139,7 +139,7 @@ def test_the_api_takes_and_echoes_the_requirements(client, db, api_key):
 
 
 def test_a_json_number_is_in_the_fields_unit_and_odd_ones_are_kept_as_typed(client, db, api_key):
-    # 5 as a JSON number is 5 kVA (the field's unit); "5" as text could be MVA: refused.
+    # 5 as a JSON number is 5 kVA (the field's unit); "5" as text could be MVA: kept as typed.
     ok = _api(client, api_key, {**GOOD, "consent": True, "power_kva": 5})
     assert ok.status_code == 201 and _lead(db).power_kva == 5
     bad = _api(client, api_key, {**GOOD, "consent": True, "mobile": "13800138000", "power_kva": "5",
@@ -153,7 +153,7 @@ def test_a_json_number_is_in_the_fields_unit_and_odd_ones_are_kept_as_typed(clie
                                   "floor_load_t": "20kN/㎡"})
     assert kept.status_code == 201   # never refused over a figure: kept as typed
     assert kept.get_json()["understood"]["unread"] == {
-        "power_kva": "5", "ceiling_height_m": "80", "floor_load_t": "20kN/㎡"}
+        "power_kva": "5", "ceiling_height_m": "80m", "floor_load_t": "20kN/㎡"}  # a number in its unit
 
 
 def test_the_openapi_document_describes_them(client):
