@@ -86,7 +86,7 @@ def inquiry():
         outcome = capture_inquiry(form, channel="web", bot_traps=True)
         # The thank-you page is keyed by a signed session value, not a guessable URL.
         session["last_reference"] = outcome.reference
-        session["last_understood"] = understood(form)
+        session["last_understood"] = _echoed(form)
         session["last_need"] = _need(form)
         return redirect(url_for("public.thanks"))
     if request.method == "POST":
@@ -94,6 +94,15 @@ def inquiry():
             metrics.REJECTIONS.labels(field=name).inc()
         return render_template("public/inquiry.html", form=form, listing=_asked_about(form)), 422
     return render_template("public/inquiry.html", form=form, listing=asked)
+
+
+def _echoed(form: InquiryForm) -> dict:
+    """understood(), for the thank-you page: words kept as typed cut short, since a cookie
+    or a URL holds only so much (the lead keeps them whole)."""
+    taken = understood(form)
+    if "unread" in taken:
+        taken["unread"] = {name: words[:40] for name, words in taken["unread"].items()}
+    return taken
 
 
 def _need(form: InquiryForm) -> dict:
@@ -142,7 +151,7 @@ def embed_inquiry():
     if form.validate_on_submit():
         outcome = capture_inquiry(form, channel="web", source_site_id=site.id, bot_traps=True)
         return redirect(url_for("public.embed_thanks", site=site.public_key,
-                                t=_thanks_signer().dumps([outcome.reference, understood(form),
+                                t=_thanks_signer().dumps([outcome.reference, _echoed(form),
                                                           _need(form)]),
                                 lang=request.args.get("lang")))
     status = 422 if request.method == "POST" else 200
