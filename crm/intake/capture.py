@@ -44,6 +44,16 @@ class Outcome:
     original_reference: str | None = None  # a repeat's first lead, for staff only
 
 
+def unread_note(unread) -> str:
+    """The figures kept as typed, "label: words" each, in the CRM's language: the one note
+    the agent reads on the lead (its message), from the importer and the prospect channels."""
+    if not unread:
+        return ""
+    with default_locale():
+        return gettext("Not read, as typed: %(values)s",
+                       values="; ".join(f"{label}: {value}" for label, value in unread))
+
+
 def understood(form) -> dict:
     """The numbers as the CRM took them (area in ㎡, money in 万元), so the prospect or the
     API client sees that "30亩" became 20,000 ㎡ and "500万元" 500 万元, not the other way."""
@@ -56,6 +66,8 @@ def understood(form) -> dict:
     found = {name: float(value) for name, value in values.items() if value is not None}
     if "area_min_sqm" in found or "area_max_sqm" in found:
         found["area_unit"] = unit
+    if getattr(form, "unread", None):   # kept as typed, for the agent to confirm
+        found["unread"] = dict(form.unread)
     return found
 
 
@@ -65,6 +77,7 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
     unit = form.area_unit.data or "sqm"
     mobile = form.parsed_mobile
     agreed = form.consent.data is True
+    note = unread_note(form.unread_labelled()) if getattr(form, "unread", None) else ""
     lead = Lead(
         channel=channel,
         created_at=now,
@@ -91,7 +104,7 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
         contact_preference=contact_preference(mobile),
         wechat_id=form.wechat_id.data or "",
         email=form.email.data or "",
-        message=form.message.data or "",
+        message="\n".join(m for m in (form.message.data, note) if m),
         consent=agreed,
         consent_at=now if agreed else None,
         consent_version=current_app.config["PRIVACY_POLICY_VERSION"] if agreed else "",

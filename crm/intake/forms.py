@@ -36,6 +36,12 @@ from crm.intake import policy
 from crm.listings import inventory
 from crm.regions.reader import read_field
 
+# The fields a prospect types a figure in. On the prospect's channels one that cannot be
+# stored as meant is kept as typed for the agent (InquiryForm.unread), never a refusal.
+FIGURES = ("area_min", "area_max", "annual_tax_wan", "investment_wan", *MEASURES)
+# Words kept as typed are cut here: a note on the lead and a line on the thank-you page.
+_UNREAD_MAX = 120
+
 
 class InquiryForm(Form):
     class Meta(CachedTranslationsMeta):
@@ -123,10 +129,17 @@ class InquiryForm(Form):
     credit_code_valid = None
     listing = None
 
-    def __init__(self, *args, mobile_required: bool | None = None, **kwargs):
+    def __init__(self, *args, mobile_required: bool | None = None,
+                 keep_unread_figures: bool = False, **kwargs):
         """`mobile_required`: None follows the admin's rule for the public form; agent entry,
-        the API and the importer pass False and take a mobile or a WeChat ID."""
+        the API and the importer pass False and take a mobile or a WeChat ID.
+        `keep_unread_figures`: the prospect's channels (form, embed, API) never refuse an
+        inquiry over a figure: one that cannot be stored as meant leaves its field empty
+        and its words go to `unread` (field name → as typed) for the agent to confirm.
+        Agent entry and lead edit keep the message next to the field."""
         super().__init__(*args, **kwargs)
+        self.keep_unread_figures = keep_unread_figures
+        self.unread: dict[str, str] = {}
         if mobile_required is None:
             mobile_required = policy.current().public_mobile_required
         self.mobile_required = mobile_required
@@ -167,6 +180,12 @@ class InquiryForm(Form):
         self.listing = int(field.data)
 
     def validate(self, extra_validators=None) -> bool:
+        if self.keep_unread_figures:
+            # Reading errors are raised while the data is processed (LooseDecimalField,
+            # MeasureField): taken here, before validation counts them.
+            for name in FIGURES:
+                if self[name].process_errors:
+                    self._keep_as_typed(self[name])
         valid = super().validate(extra_validators)
         self._settle_place()
         if not self.mobile.data or asks_wechat_only(self.mobile.data):
@@ -175,10 +194,26 @@ class InquiryForm(Form):
                          land=self.property_type.data == "land")
         low, high = self.area_min.data, self.area_max.data
         if low is not None and high is not None and high < low:
-            self.area_max.errors = [*self.area_max.errors,
-                                    _l("The upper bound is smaller than the lower bound.")]
-            valid = False
+            if self.keep_unread_figures:   # which one is wrong is not ours to guess
+                self._keep_as_typed(self.area_min)
+                self._keep_as_typed(self.area_max)
+            else:
+                self.area_max.errors = [*self.area_max.errors,
+                                        _l("The upper bound is smaller than the lower bound.")]
+                valid = False
         return valid
+
+    def _keep_as_typed(self, field) -> None:
+        typed = str(clean(field.raw_data[0])).strip() if field.raw_data else ""
+        if not typed and field.data is not None:   # the high end read from the other box
+            typed = format(field.data, "f")
+        if typed:
+            self.unread[field.name] = typed[:_UNREAD_MAX]
+        field.process_errors = []
+        field.data = field.range_high = field.typed_unit = None
+
+    def unread_labelled(self) -> list[tuple[object, str]]:
+        return labelled(self.unread)
 
     def _settle_place(self) -> None:
         """The place as crm.regions.reader reads it, whichever box it was typed in (the
@@ -217,3 +252,12 @@ class InquiryForm(Form):
                 "without a mobile number we need the real ID.")]
             return False
         return True
+
+
+def labelled(unread: dict) -> list[tuple[object, str]]:
+    """(field label, words as typed) of the figures kept as typed (InquiryForm.unread, or
+    the `unread` of understood()), in the form's order: the lead's note, the thank-you page."""
+    if not isinstance(unread, dict):
+        return []
+    return [(getattr(InquiryForm, name).args[0], str(unread[name])) for name in FIGURES
+            if name in unread]

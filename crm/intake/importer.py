@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
@@ -163,9 +162,7 @@ def _requirements(values: dict[str, str], data: MultiDict) -> None:
         if text and not data["single_storey"]:
             unread.append((building.STOREY_LABEL, values["single_storey"]))
     if unread:
-        with default_locale():
-            note = gettext("Not read, as typed: %(values)s", values="; ".join(
-                f"{label}: {value}" for label, value in unread))
+        note = capture.unread_note(unread)
         message = data.get("message", "")
         if len(message) + len(note) < 1990:   # never past the form's limit: the row stays valid
             data["message"] = f"{message}\n{note}".strip()

@@ -6,7 +6,7 @@ from flask import current_app, request
 from crm.choices import to_sqm
 from crm.inputs import building
 from crm.inputs.phone import mobile_pattern
-from crm.intake.forms import InquiryForm
+from crm.intake.forms import FIGURES, InquiryForm
 from crm.web.api.fields import FIELDS, SOMETHING_TO_READ
 
 _TYPES = {
@@ -29,6 +29,8 @@ _TYPES = {
     "consent": {"type": "boolean", "enum": [True]},
 }
 
+_KEPT_AS_TYPED = ({"type": "number", "description": "any other number: kept as typed (unread)"},
+                  {"type": "string", "description": "any other text: kept as typed (unread)"})
 
 # Texts surely taken, within each measure's bounds (the form reads more: 800cm, 3000kg/㎡, 2MVA).
 _MEASURE_TEXT = {
@@ -59,6 +61,10 @@ def _schema(name: str, field) -> dict:
         step = 1 if measure.whole else 0.01
         schema["oneOf"] = [{"type": "number", "minimum": step, "maximum": int(measure.maximum)},
                            {**schema["oneOf"][1], "pattern": _MEASURE_TEXT[field.form]}]
+    if field.kind in ("number", "measure"):
+        # Read surely: the two above. Any other figure is taken too, never refused: its field
+        # is left empty and the words kept as typed (understood.unread) for the agent.
+        schema["anyOf"] = [*schema.pop("oneOf"), *_KEPT_AS_TYPED]
     if field.enum:
         schema["enum"] = list(field.enum)
     if field.kind in ("text", "region") and not field.required:
@@ -135,7 +141,18 @@ def openapi_document() -> dict:
                                 "annual_tax_wan": {"type": "number"},
                                 "investment_wan": {"type": "number"},
                                 **{name: {"type": "number", "description": measure.unit}
-                                   for name, measure in building.MEASURES.items()}}},
+                                   for name, measure in building.MEASURES.items()},
+                                "unread": {
+                                    "type": "object", "additionalProperties": False,
+                                    "description": "figures that could not be stored as meant "
+                                                   "(not a number, out of range, a unit not "
+                                                   "converted): the field is left empty and "
+                                                   "the words kept as typed (cut to 120 "
+                                                   "characters) on the lead for the agent to "
+                                                   "confirm; the inquiry is never refused "
+                                                   "for them",
+                                    "properties": {name: {"type": "string"}
+                                                   for name in FIGURES}}}},
                     },
                 },
                 "ValidationErrors": {

@@ -67,7 +67,8 @@ def create_inquiry():
         if type_errors:
             errors = {"errors": type_errors}
         else:
-            form = InquiryForm(formdata=formdata, meta={"csrf": False}, mobile_required=False)
+            form = InquiryForm(formdata=formdata, meta={"csrf": False}, mobile_required=False,
+                               keep_unread_figures=True)
             form.validate()
             if messages := form_errors(form, payload):
                 errors = {"errors": messages}

@@ -17,7 +17,7 @@ from crm.inputs.phone import contact_preference
 from crm.intake import sites, spam
 from crm.intake.capture import capture_inquiry, understood
 from crm.inputs.fields import database_id
-from crm.intake.forms import InquiryForm
+from crm.intake.forms import InquiryForm, labelled
 from crm.listings import inventory
 from crm.observability import metrics
 from crm.web.security import allow_framing_by, local_target
@@ -80,13 +80,13 @@ def _asked_about(form: InquiryForm):
 
 @bp.route("/inquiry", methods=["GET", "POST"])
 def inquiry():
-    form = InquiryForm()
+    form = InquiryForm(keep_unread_figures=True)
     asked = _prefill(form) if request.method == "GET" else None
     if form.validate_on_submit():
         outcome = capture_inquiry(form, channel="web", bot_traps=True)
         # The thank-you page is keyed by a signed session value, not a guessable URL.
         session["last_reference"] = outcome.reference
-        session["last_understood"] = understood(form)
+        session["last_understood"] = _echoed(form)
         session["last_need"] = _need(form)
         return redirect(url_for("public.thanks"))
     if request.method == "POST":
@@ -94,6 +94,15 @@ def inquiry():
             metrics.REJECTIONS.labels(field=name).inc()
         return render_template("public/inquiry.html", form=form, listing=_asked_about(form)), 422
     return render_template("public/inquiry.html", form=form, listing=asked)
+
+
+def _echoed(form: InquiryForm) -> dict:
+    """understood(), for the thank-you page: words kept as typed cut short, since a cookie
+    or a URL holds only so much (the lead keeps them whole)."""
+    taken = understood(form)
+    if "unread" in taken:
+        taken["unread"] = {name: words[:40] for name, words in taken["unread"].items()}
+    return taken
 
 
 def _need(form: InquiryForm) -> dict:
@@ -113,6 +122,7 @@ def thanks():
         return redirect(url_for("public.inquiry"))
     return render_template("public/thanks.html", reference=reference,
                            understood=session.get("last_understood") or {},
+                           unread=labelled((session.get("last_understood") or {}).get("unread")),
                            need=session.get("last_need") or {},
                            sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
 
@@ -136,12 +146,12 @@ def _embed_site():
 @csrf.exempt
 def embed_inquiry():
     site = _embed_site()
-    form = InquiryForm(meta={"csrf": False})
+    form = InquiryForm(meta={"csrf": False}, keep_unread_figures=True)
     asked = _prefill(form) if request.method == "GET" else None
     if form.validate_on_submit():
         outcome = capture_inquiry(form, channel="web", source_site_id=site.id, bot_traps=True)
         return redirect(url_for("public.embed_thanks", site=site.public_key,
-                                t=_thanks_signer().dumps([outcome.reference, understood(form),
+                                t=_thanks_signer().dumps([outcome.reference, _echoed(form),
                                                           _need(form)]),
                                 lang=request.args.get("lang")))
     status = 422 if request.method == "POST" else 200
@@ -161,6 +171,7 @@ def embed_thanks():
                               else (signed, {}, {}))
     return render_template("public/embed_thanks.html", reference=reference, site=site,
                            understood=taken, need=need,
+                           unread=labelled(taken.get("unread") if isinstance(taken, dict) else None),
                            sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
 
 

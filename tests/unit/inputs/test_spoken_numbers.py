@@ -12,7 +12,7 @@ from sqlalchemy import select
 from crm.inputs.numbers import NumberError, parse, parse_range, spoken_digits
 from crm.intake import importer, message
 from crm.models import Lead
-from tests.factories import make_site
+from tests.factories import UserFactory, make_site
 from tests.unit.intake.test_inquiry_form import GOOD
 
 
@@ -96,12 +96,21 @@ def test_a_50_yuan_tax_is_not_no_tax(client, db):
 
 
 @pytest.mark.parametrize("typed, words", [("万", "e.g. 5000"), ("1,2,3", "several ways")])
-def test_an_unreadable_figure_is_left_empty_and_the_field_says_why(client, db, typed, words):
+def test_an_unreadable_figure_is_left_empty_and_kept_as_typed(client, db, auth, typed, words):
+    # The prospect's form never refuses it: the field empty, the words kept for the agent.
     page = client.post("/inquiry?lang=en", data={**GOOD, "area_min": typed})
+    assert page.status_code == 302
+    lead = db.session.scalars(select(Lead)).one()
+    assert lead.area_min_sqm is None and f"最小面积: {typed}" in lead.message
+    # Agent entry says why, next to the field.
+    UserFactory(email="me@example.com")
+    auth.login("me@example.com")
+    page = client.post("/agent/leads/new?lang=en", data={
+        "contact_name": "周女士", "mobile": "13800138000", "consent": "y", "channel": "phone",
+        "area_min": typed})
     assert page.status_code == 422
     html = page.get_data(as_text=True)
     assert words in html and typed in html
-    assert db.session.scalars(select(Lead)).first() is None
 
 
 def test_the_api_reads_a_range_in_one_field(client, db):

@@ -48,10 +48,20 @@ def test_no_requirements_stay_unsaid(client, db):
     assert all(getattr(lead, name) is None for name in building.REQUIREMENTS)
 
 
-def test_odd_figures_are_refused_next_to_the_field_and_kept(client, db):
-    response = client.post("/inquiry?lang=en", data={
-        **GOOD, "ceiling_height_m": "80", "power_kva": "5", "floor_load_t": "20kN/㎡",
-        "crane_t": "abc"})
+def test_odd_figures_are_kept_as_typed_on_the_form_and_refused_at_agent_entry(
+        client, auth, db):
+    odd = {"ceiling_height_m": "80", "power_kva": "5", "floor_load_t": "20kN/㎡", "crane_t": "abc"}
+    # The prospect is never refused over a figure: fields empty, the words kept for the agent.
+    assert client.post("/inquiry?lang=en", data={**GOOD, **odd}).status_code == 302
+    lead = _lead(db)
+    assert all(getattr(lead, name) is None for name in odd)
+    assert "未能识别（按原文保留）：" in lead.message and "承重不低于（吨/㎡）: 20kN/㎡" in lead.message
+    # The agent at the keyboard gets the reason next to the field.
+    UserFactory(email="me@example.com")
+    auth.login("me@example.com")
+    response = client.post("/agent/leads/new?lang=en", data={
+        "contact_name": "周女士", "mobile": "13800138000", "consent": "y", "channel": "phone",
+        **odd})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     errors = errors_in(html)
@@ -62,7 +72,7 @@ def test_odd_figures_are_refused_next_to_the_field_and_kept(client, db):
     assert 'value="80"' in html and 'value="20kN/㎡"' in html
     # The group opens by itself when something in it is wrong.
     assert 'id="requirements" open' in html
-    assert db.session.scalars(select(Lead)).all() == []
+    assert db.session.scalars(select(Lead)).all() == [lead]
 
 
 def test_the_embed_and_agent_entry_take_them_too(client, auth, db):
@@ -128,8 +138,8 @@ def test_the_api_takes_and_echoes_the_requirements(client, db, api_key):
         2000, Decimal("3"), True, None)
 
 
-def test_a_json_number_is_in_the_fields_unit_and_odd_ones_are_refused(client, db, api_key):
-    # 5 as a JSON number is 5 kVA (the field's unit); "5" as text could be MVA: refused.
+def test_a_json_number_is_in_the_fields_unit_and_odd_ones_are_kept_as_typed(client, db, api_key):
+    # 5 as a JSON number is 5 kVA (the field's unit); "5" as text could be MVA: kept as typed.
     ok = _api(client, api_key, {**GOOD, "consent": True, "power_kva": 5})
     assert ok.status_code == 201 and _lead(db).power_kva == 5
     bad = _api(client, api_key, {**GOOD, "consent": True, "mobile": "13800138000", "power_kva": "5",
@@ -138,16 +148,19 @@ def test_a_json_number_is_in_the_fields_unit_and_odd_ones_are_refused(client, db
     assert bad.status_code == 422
     errors = bad.get_json()["errors"]
     assert set(errors) == {"single_storey", "standalone"}  # JSON types first
-    bad = _api(client, api_key, {**GOOD, "consent": True, "mobile": "13800138000", "power_kva": "5",
-                        "ceiling_height_m": 80, "floor_load_t": "20kN/㎡"})
-    assert set(bad.get_json()["errors"]) == {"power_kva", "ceiling_height_m", "floor_load_t"}
+    kept = _api(client, api_key, {**GOOD, "consent": True, "mobile": "13800138001",
+                                  "power_kva": "5", "ceiling_height_m": 80,
+                                  "floor_load_t": "20kN/㎡"})
+    assert kept.status_code == 201   # never refused over a figure: kept as typed
+    assert kept.get_json()["understood"]["unread"] == {
+        "power_kva": "5", "ceiling_height_m": "80m", "floor_load_t": "20kN/㎡"}  # a number in its unit
 
 
 def test_the_openapi_document_describes_them(client):
     schema = client.get("/api/v1/openapi.json").get_json()
     props = schema["components"]["schemas"]["Inquiry"]["properties"]
-    assert props["power_kva"]["oneOf"][0] == {"type": "number", "minimum": 1, "maximum": 200000}
-    assert props["ceiling_height_m"]["oneOf"][0]["maximum"] == 30
+    assert props["power_kva"]["anyOf"][0] == {"type": "number", "minimum": 1, "maximum": 200000}
+    assert props["ceiling_height_m"]["anyOf"][0]["maximum"] == 30
     assert props["standalone"]["type"] == "boolean"
     created = schema["components"]["schemas"]["Created"]["properties"]["understood"]
     assert "power_kva" in created["properties"]
@@ -178,21 +191,22 @@ REQ_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
 
 @REQ_SETTINGS
 @given(case=measured)
-def test_a_figure_with_its_unit_is_stored_converted_or_refused(client, db, case):
+def test_a_figure_with_its_unit_is_stored_converted_or_kept_as_typed(client, db, case):
     name, figure, unit = case
     db.session.query(Lead).delete()
     db.session.commit()
     response = client.post("/inquiry?lang=en", data={**GOOD, name: f"{figure}{unit}"})
-    assert response.status_code in (302, 422)
+    assert response.status_code == 302
     meant = figure * _UNITS[name][unit]
     measure = building.MEASURES[name]
     step = Decimal(1) if measure.whole else Decimal("0.01")
     rounded = meant.quantize(step, rounding="ROUND_HALF_UP")
-    if response.status_code == 302:
-        assert getattr(_lead(db), name) == rounded
+    lead = _lead(db)
+    if getattr(lead, name) is not None:
+        assert getattr(lead, name) == rounded
     else:
         assert not (0 < rounded <= measure.maximum), (name, figure, unit)
-        assert errors_in(response.get_data(as_text=True))
+        assert f"{figure}{unit}" in lead.message
 
 
 @REQ_SETTINGS

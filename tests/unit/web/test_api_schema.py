@@ -25,3 +25,18 @@ def test_the_document_says_what_the_api_enforces(client):
     assert "Allow" in post["responses"]["405"]["headers"]
     assert {"Retry-After", "X-RateLimit-Remaining"} <= set(post["responses"]["429"]["headers"])
     assert "Idempotent-Replayed" in post["responses"]["201"]["headers"]
+
+
+def test_the_document_says_unread_figures_are_kept_not_refused(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    inquiry = doc["components"]["schemas"]["Inquiry"]["properties"]
+    # Any text or number is taken in a figure field: only a wrong JSON type is refused.
+    assert {"type": "string", "description": "any other text: kept as typed (unread)"} in (
+        inquiry["area_min"]["anyOf"])
+    assert {"type": "number", "description": "any other number: kept as typed (unread)"} in (
+        inquiry["power_kva"]["anyOf"])
+    understood = doc["components"]["schemas"]["Created"]["properties"]["understood"]
+    unread = understood["properties"]["unread"]
+    assert set(unread["properties"]) == {"area_min", "area_max", "annual_tax_wan",
+                                         "investment_wan", "ceiling_height_m", "crane_t",
+                                         "power_kva", "floor_load_t"}

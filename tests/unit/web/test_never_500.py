@@ -3,7 +3,9 @@ numbers, no 500s). Each answers with a clear message now, and keeps what was typ
 import io
 
 import pytest
+from sqlalchemy import select
 
+from crm.models import Lead
 from tests.factories import LeadFactory, TeamFactory, UserFactory, make_site
 
 
@@ -73,9 +75,14 @@ def test_wrong_methods_on_the_api_say_which_are_allowed(client, db, method):
 
 def test_long_numbers_and_texts_are_refused_not_cut(client, db):
     """"1" + 38 commas + "0000" was cut to 40 characters and stored as 10; a 2,500-character
-    message was cut to 2,000. Both are refused now, with the limit next to the field."""
+    message was cut to 2,000. Neither is cut now: the message is refused with the limit next
+    to the field; the figure, never a refusal on the prospect's form, is kept as typed."""
+    figure = "1" + "," * 38 + "0000"
     data = {"contact_name": "王经理", "mobile": "13912345678", "consent": "y",
-            "area_min": "1" + "," * 38 + "0000", "message": "厂" * 2500}
+            "area_min": figure, "message": "厂" * 2500}
     html = client.post("/inquiry?lang=en", data=data).get_data(as_text=True)
-    assert 'id="area_min-error">Please keep this under 40 characters' in html
+    assert 'id="area_min-error">' not in html and figure in html
     assert 'id="message-error">Please keep this under 2000 characters' in html
+    assert client.post("/inquiry", data={**data, "message": ""}).status_code == 302
+    lead = db.session.scalars(select(Lead)).one()
+    assert lead.area_min_sqm is None and f"最小面积: {figure}" in lead.message
