@@ -49,6 +49,8 @@ def _sent_links_survive(env_url: str, url: str):
     from config import TestConfig
     from crm import create_app
     from crm.leads import recommend
+    from tests.support.caches import forget_all
+    forget_all()  # the caches hold the last test's database, not this one
     config = TestConfig()
     config.SQLALCHEMY_DATABASE_URI = url
     app = create_app(config)
