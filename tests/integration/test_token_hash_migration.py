@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from tests.support.stack import run_flask
+from tests.integration.conftest import PG_ADMIN_URL
+from tests.support.stack import create_database, drop_database, run_flask
 
 pytestmark = pytest.mark.integration
 
@@ -70,4 +71,9 @@ def test_existing_tokens_are_hashed_and_their_links_still_open_on_sqlite(tmp_pat
 
 
 def test_existing_tokens_are_hashed_and_their_links_still_open_on_postgresql(pg_url):
-    _sent_links_survive(pg_url, pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    # A database of its own: the session's (pg_url) is already at head and full of rows.
+    own = create_database(PG_ADMIN_URL, "crm_tokens")
+    try:
+        _sent_links_survive(own, own.replace("postgresql://", "postgresql+psycopg://"))
+    finally:
+        drop_database(PG_ADMIN_URL, own)
