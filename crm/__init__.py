@@ -24,7 +24,7 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def _finish_config(app: Flask) -> None:
-    if app.config["ENV_NAME"] == "production":
+    if app.config["CRM_ENV"] == "production":
         key = app.config["SECRET_KEY"] or ""
         # Sessions and signed links are only as strong as this key: 32 characters at least
         # (e.g. `python -c "import secrets; print(secrets.token_urlsafe(48))"`).

@@ -107,7 +107,7 @@ def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lea
         message="\n".join(m for m in (form.message.data, note) if m),
         consent=agreed,
         consent_at=now if agreed else None,
-        consent_version=current_app.config["PRIVACY_POLICY_VERSION"] if agreed else "",
+        consent_version=current_app.config["CRM_PRIVACY_POLICY_VERSION"] if agreed else "",
         page_url=(form.page_url.data or "")[:1000],
         referrer=(form.referrer.data or "")[:1000],
         utm_source=(form.utm_source.data or "")[:100],
@@ -287,7 +287,7 @@ def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
             with default_locale():
                 body = gettext("%(agent)s confirmed that the prospect agreed to the privacy "
                                "notice (version %(version)s).", agent=agent.name,
-                               version=current_app.config["PRIVACY_POLICY_VERSION"])
+                               version=current_app.config["CRM_PRIVACY_POLICY_VERSION"])
             db.session.add(Activity(lead_id=outcome.lead_id, kind="note", author_id=agent.id,
                                     body=body, created_at=utcnow()))
 
@@ -298,7 +298,7 @@ def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
         lead.assigned_to_id, lead.team_id = agent.id, agent.team_id
         lead.sourced_by_id = agent.id  # protected for them (crm.intake.policy)
         lead.assigned_at = lead.routed_at = lead.created_at
-        minutes = current_app.config["SLA_FIRST_CONTACT_MINUTES"]
+        minutes = current_app.config["CRM_SLA_MINUTES"]
         for name, value in engine.sla_deadlines(lead.created_at, minutes, agent.team).items():
             setattr(lead, name, value)
 

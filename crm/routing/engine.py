@@ -100,8 +100,8 @@ def default_team() -> Team | None:
 
 def is_big_project(lead: Lead) -> bool:
     cfg = current_app.config
-    return ((lead.investment_wan or 0) >= Decimal(cfg["ESCALATE_INVESTMENT_WAN"])
-            or (lead.annual_tax_wan or 0) >= Decimal(cfg["ESCALATE_TAX_WAN"]))
+    return ((lead.investment_wan or 0) >= Decimal(cfg["CRM_ESCALATE_INVESTMENT_WAN"])
+            or (lead.annual_tax_wan or 0) >= Decimal(cfg["CRM_ESCALATE_TAX_WAN"]))
 
 
 # --- agents --------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
     if rule is _MATCH:
         rule = match_rule(lead)
     roster = roster or Roster()
-    sla = rule.sla_minutes if rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
+    sla = rule.sla_minutes if rule else current_app.config["CRM_SLA_MINUTES"]
     if rule is None:
         team = roster.default_team()
         decision = Decision(rule=None, team=team, sla_minutes=sla)
@@ -318,8 +318,8 @@ def sla_deadlines(start: datetime, minutes: int, team: Team | None = None) -> di
     in a year nobody entered the holidays of."""
     config = current_app.config
     hours = team is not None and team.work_start and team.work_end
-    day_start = team.work_start if hours else config["WORKDAY_START"]
-    day_end = team.work_end if hours else config["WORKDAY_END"]
+    day_start = team.work_start if hours else config["CRM_WORKDAY_START"]
+    day_end = team.work_end if hours else config["CRM_WORKDAY_END"]
     lunch, every_day = (team.lunch, team.weekends_too) if hours else (None, False)
     half = worktime.add_working_minutes(start, max(minutes // 2, 1), day_start, day_end,
                                         lunch, every_day)
@@ -331,7 +331,7 @@ def sla_deadlines(start: datetime, minutes: int, team: Team | None = None) -> di
 
 
 def lead_sla_minutes(lead: Lead) -> int:
-    return lead.rule.sla_minutes if lead.rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
+    return lead.rule.sla_minutes if lead.rule else current_app.config["CRM_SLA_MINUTES"]
 
 
 def route_lead(lead_id: int) -> int | None:

@@ -124,7 +124,7 @@ def thanks():
                            understood=session.get("last_understood") or {},
                            unread=labelled((session.get("last_understood") or {}).get("unread")),
                            need=session.get("last_need") or {},
-                           sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
+                           sla_minutes=current_app.config["CRM_SLA_MINUTES"])
 
 
 def _thanks_signer() -> URLSafeTimedSerializer:
@@ -172,13 +172,13 @@ def embed_thanks():
     return render_template("public/embed_thanks.html", reference=reference, site=site,
                            understood=taken, need=need,
                            unread=labelled(taken.get("unread") if isinstance(taken, dict) else None),
-                           sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
+                           sla_minutes=current_app.config["CRM_SLA_MINUTES"])
 
 
 @bp.route("/privacy")
 def privacy():
     return render_template("public/privacy.html",
-                           version=current_app.config["PRIVACY_POLICY_VERSION"])
+                           version=current_app.config["CRM_PRIVACY_POLICY_VERSION"])
 
 
 @bp.route("/lang/<code>")

@@ -109,11 +109,11 @@ def _render(name: str, **context):
     report = catalog.REPORTS[name]
     filters = Filters(report)
     result = catalog.compute(name, filters.scope, dim=filters.dim, month=filters.month,
-                             sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
+                             sla_minutes=current_app.config["CRM_SLA_MINUTES"])
     pages = [catalog.REPORTS[p] for p in catalog.PAGES if catalog.may_open(current_user, p)]
     return render_template(f"reports/{name}.html", report=report, result=result, filters=filters,
                            form=filters.form, pages=pages, tables=result.tables(),
-                           sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"],
+                           sla_minutes=current_app.config["CRM_SLA_MINUTES"],
                            **context)
 
 

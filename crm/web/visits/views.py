@@ -267,7 +267,7 @@ def calendar_token():
 @share.route("/calendar/<token>.ics")
 def calendar_feed(token: str):
     user = agenda_service.user_for_feed(token) or abort(404)
-    body = agenda_service.feed(user, urlsplit(current_app.config["BASE_URL"]).hostname or "crm")
+    body = agenda_service.feed(user, urlsplit(current_app.config["CRM_BASE_URL"]).hostname or "crm")
     return Response(body, mimetype="text/calendar", headers={
         "Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer",
         "Content-Disposition": 'inline; filename="changfang.ics"'})
