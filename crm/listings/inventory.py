@@ -10,7 +10,8 @@ from crm.choices import LISTING_LINK_KINDS, to_sqm
 from crm.extensions import db
 from crm.inputs.building import yes_no_value
 from crm.i18n import default_locale
-from crm.models import Activity, Lead, LeadListing, Listing, User
+from crm.listings.storage import delete_quietly
+from crm.models import Activity, Lead, LeadListing, Listing, ListingImage, User
 from crm.models.types import utcnow
 from crm.privacy import audit
 
@@ -163,12 +164,21 @@ def links_of_listing(listing: Listing) -> list[LeadListing]:
 
 
 def delete(listing: Listing, actor: User) -> None:
-    from crm.listings import images  # images reads is_offered from here
     audit.record(actor, "listing_delete", "listing", listing.id, {"title": listing.title}, None)
-    files = images.keys_of_listing(listing.id)
+    files = _image_files(listing.id)
     db.session.delete(listing)  # its images go with it (ON DELETE CASCADE)
     db.session.commit()
-    images.delete_files(files)  # after the commit: a rolled-back delete keeps its photos
+    delete_quietly(files)  # after the commit: a rolled-back delete keeps its photos
+
+
+def _image_files(listing_id: int) -> list[str]:
+    """Every stored file of a listing's images, to delete once the listing's deletion commits."""
+    keys: list[str] = []
+    for row in db.session.execute(select(ListingImage.raw_key, ListingImage.web_key,
+                                         ListingImage.thumb_key)
+                                  .where(ListingImage.listing_id == listing_id)):
+        keys.extend(key for key in row if key)
+    return keys
 
 
 def search(text: str, limit: int = 10) -> list[Listing]:
