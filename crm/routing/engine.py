@@ -453,7 +453,7 @@ class _Assigned:
     """What a batch decided, before it is written: the guarded updates, the notifications,
     the log lines (logged once committed)."""
     updates: list[dict] = field(default_factory=list)
-    notes: list[tuple] = field(default_factory=list)
+    notes: list[tuple[Lead, User, Team | None, User | None]] = field(default_factory=list)
     log_lines: list[tuple] = field(default_factory=list)
 
 
