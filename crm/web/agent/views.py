@@ -194,7 +194,8 @@ def new_lead():
     form = AgentInquiryForm()
     if form.validate_on_submit():
         routed = form.to_routing.data
-        outcome = capture_by_agent(form, current_user, to_routing=routed)
+        outcome = capture_by_agent(form.to_inquiry(channel=form.channel.data), current_user,
+                                   to_routing=routed)
         if outcome.status == "duplicate":
             # 撞单: the prospect is someone's already; say whose instead of a second lead.
             owner = db.session.get(Lead, outcome.lead_id).assigned_to
