@@ -403,7 +403,7 @@ def edit_lead(lead_id: int):
                     formdata[name] = original
         form = LeadEditForm(formdata=formdata)
     if form.validate_on_submit():
-        changed = edit.update_lead(lead, form, current_user)
+        changed = edit.update_lead(lead, form.to_edit(), current_user)
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("agent.lead_detail", lead_id=lead.id))
     status = 422 if request.method == "POST" else 200
