@@ -1,6 +1,7 @@
 """Users and teams: who works here, in which team, with which role; one default team;
 the password rules."""
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -56,7 +57,7 @@ class UserInput:
     active: bool = True
     contact_phone: str = ""             # shown to prospects on recommendation pages
     contact_wechat: str = ""
-    password: str | None = field(default=None, repr=False)   # never in a log line
+    password: str | None = dataclasses.field(default=None, repr=False)   # never in a log line
 
     def values(self) -> dict:
         """The User columns it sets (the password aside: it is hashed)."""

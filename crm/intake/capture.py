@@ -32,6 +32,7 @@ from crm.models.types import utcnow
 from crm.observability import metrics
 from crm.routing import engine
 
+
 @dataclass(frozen=True)
 class Outcome:
     status: str            # "new" | "spam" | "duplicate"
@@ -106,7 +107,8 @@ def _advisory_locks(count: int):
 
 
 def capture_inquiry(inquiry: Inquiry, *, check_spam: bool = True, bot_traps: bool = False,
-                    route: bool = True, auto_reply: bool = True, prepare: Callable[[Lead], None] | None = None,
+                    route: bool = True, auto_reply: bool = True,
+                    prepare: Callable[[Lead], None] | None = None,
                     before_commit: Callable[[Outcome], None] | None = None) -> Outcome:
     """Commit the inquiry first; routing, notices and mail happen after, via Celery.
 

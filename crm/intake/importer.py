@@ -1,8 +1,9 @@
 """Import leads from brokers' spreadsheets: parse, guess the columns, dry-run, import.
 
 Every row goes through the InquiryForm (the same validation as a prospect's inquiry), becomes
-an Inquiry (`inquiry_from_row`), then goes through the same capture path as every channel (crm.intake.capture) with channel "import":
-a repeat of a recent lead is linked to it, a new lead gets its score and stage history.
+an Inquiry (`inquiry_from_row`), then goes through the same capture path as every channel
+(crm.intake.capture) with channel "import": a repeat of a recent lead is linked to it, a new
+lead gets its score and stage history.
 """
 import logging
 import re
