@@ -68,13 +68,8 @@ def edit_user(user_id: int | None = None):
     if request.method == "GET" and user_id:
         form.team_id.data = user.team_id or 0
     if form.validate_on_submit():
-        values = {"email": form.email.data, "name": form.name.data, "role": form.role.data,
-                  "team_id": form.team_id.data or None, "active": form.active.data,
-                  "contact_phone": form.contact_phone.data or "",
-                  "contact_wechat": form.contact_wechat.data or ""}
         try:
-            people.save_user(user if user_id else None, values, form.password.data or None,
-                             current_user)
+            people.save_user(user if user_id else None, form.to_input(), current_user)
         except people.PeopleError as exc:
             getattr(form, exc.field).errors = [exc.message]
         else:

@@ -194,7 +194,8 @@ def new_lead():
     form = AgentInquiryForm()
     if form.validate_on_submit():
         routed = form.to_routing.data
-        outcome = capture_by_agent(form, current_user, to_routing=routed)
+        outcome = capture_by_agent(form.to_inquiry(channel=form.channel.data), current_user,
+                                   to_routing=routed)
         if outcome.status == "duplicate":
             # 撞单: the prospect is someone's already; say whose instead of a second lead.
             owner = db.session.get(Lead, outcome.lead_id).assigned_to
@@ -402,7 +403,7 @@ def edit_lead(lead_id: int):
                     formdata[name] = original
         form = LeadEditForm(formdata=formdata)
     if form.validate_on_submit():
-        changed = edit.update_lead(lead, form, current_user)
+        changed = edit.update_lead(lead, form.to_edit(), current_user)
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("agent.lead_detail", lead_id=lead.id))
     status = 422 if request.method == "POST" else 200

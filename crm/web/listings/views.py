@@ -51,7 +51,7 @@ def edit(listing_id: int | None = None):
         form.area.data = listing.area_sqm if listing.area_unit == "sqm" else \
             (listing.area_sqm / Decimal(str(choices.SQM_PER_MU))).quantize(Decimal("0.01"))
     if form.validate_on_submit():
-        inventory.save(listing, form, current_user)
+        inventory.save(listing, form.to_input(), current_user)
         flash(_("Listing saved."), "success")
         return redirect(url_for("listings.detail", listing_id=listing.id))
     status = 422 if request.method == "POST" else 200

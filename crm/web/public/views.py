@@ -16,6 +16,7 @@ from crm.extensions import csrf
 from crm.inputs.phone import contact_preference
 from crm.intake import sites, spam
 from crm.intake.capture import capture_inquiry, understood
+from crm.intake.inquiry import Inquiry
 from crm.inputs.fields import database_id
 from crm.intake.forms import InquiryForm, labelled
 from crm.listings import inventory
@@ -83,10 +84,11 @@ def inquiry():
     form = InquiryForm(keep_unread_figures=True)
     asked = _prefill(form) if request.method == "GET" else None
     if form.validate_on_submit():
-        outcome = capture_inquiry(form, channel="web", bot_traps=True)
+        inquiry = form.to_inquiry(channel="web")
+        outcome = capture_inquiry(inquiry, bot_traps=True)
         # The thank-you page is keyed by a signed session value, not a guessable URL.
         session["last_reference"] = outcome.reference
-        session["last_understood"] = _echoed(form)
+        session["last_understood"] = _echoed(inquiry)
         session["last_need"] = _need(form)
         return redirect(url_for("public.thanks"))
     if request.method == "POST":
@@ -96,10 +98,10 @@ def inquiry():
     return render_template("public/inquiry.html", form=form, listing=asked)
 
 
-def _echoed(form: InquiryForm) -> dict:
+def _echoed(inquiry: Inquiry) -> dict:
     """understood(), for the thank-you page: words kept as typed cut short, since a cookie
     or a URL holds only so much (the lead keeps them whole)."""
-    taken = understood(form)
+    taken = understood(inquiry)
     if "unread" in taken:
         taken["unread"] = {name: words[:40] for name, words in taken["unread"].items()}
     return taken
@@ -149,9 +151,10 @@ def embed_inquiry():
     form = InquiryForm(meta={"csrf": False}, keep_unread_figures=True)
     asked = _prefill(form) if request.method == "GET" else None
     if form.validate_on_submit():
-        outcome = capture_inquiry(form, channel="web", source_site_id=site.id, bot_traps=True)
+        inquiry = form.to_inquiry(channel="web", source_site_id=site.id)
+        outcome = capture_inquiry(inquiry, bot_traps=True)
         return redirect(url_for("public.embed_thanks", site=site.public_key,
-                                t=_thanks_signer().dumps([outcome.reference, _echoed(form),
+                                t=_thanks_signer().dumps([outcome.reference, _echoed(inquiry),
                                                           _need(form)]),
                                 lang=request.args.get("lang")))
     status = 422 if request.method == "POST" else 200

@@ -67,7 +67,7 @@ def edit_rule(rule_id: int | None = None):
             form.team_id.errors = [*form.team_id.errors,
                                    _("You can only send leads to your own team.")]
         else:
-            settings.save_rule(rule, form, current_user)
+            settings.save_rule(rule, form.to_input(), current_user)
             flash(_("Rule saved."), "success")
             return redirect(url_for("routing_admin.rules"))
     status = 422 if request.method == "POST" else 200
@@ -131,7 +131,7 @@ def channels():
     form = ChannelForm(_all_teams(), list(db.session.scalars(
         select(User).where(User.active.is_(True)).order_by(User.name))))
     if form.validate_on_submit():
-        add_channel(form)
+        add_channel(form.to_input())
         flash(_("Channel added."), "success")
         return redirect(url_for("routing_admin.channels"))
     rows = db.session.scalars(select(NotificationChannel).options(
