@@ -120,7 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.web.agent.views import bp as agent_bp
     from crm.web.api.views import bp as api_bp
     from crm.web.auth.views import bp as auth_bp
-    from crm.web.calendar.views import bp as calendar_bp
+    from crm.web.workcalendar.views import bp as calendar_bp
     from crm.web.imports.views import bp as imports_bp
     from crm.web.listings.views import bp as listings_bp
     from crm.web.lost_reasons.views import bp as lost_reasons_bp
