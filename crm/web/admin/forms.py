@@ -24,8 +24,7 @@ from crm.inputs.fields import clean, database_id, max_length, options
 from crm.inputs.forms import Form
 from crm.intake.policy import MAX_PROTECTION_DAYS
 from crm.privacy import audit
-from crm.web.auth.forms import StrongPassword
-from crm.web.visits.forms import AccountForm
+from crm.web.auth.forms import AccountForm, StrongPassword
 
 
 class UserForm(AccountForm):

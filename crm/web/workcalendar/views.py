@@ -4,16 +4,15 @@ import calendar
 import re
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.access import Role, role_required
 from crm.formatting import today_local
+from crm.web.workcalendar import bp
 from crm.web.workcalendar.forms import DayForm, NoticeForm
 from crm.workdays import days, edit, notice
-
-bp = Blueprint("workcalendar", __name__, url_prefix="/admin/calendar")
 
 
 def _year() -> int:

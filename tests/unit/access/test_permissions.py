@@ -68,12 +68,13 @@ MINIMUM_ROLE = {
     "admin.index": "admin", "admin.users": "admin", "admin.edit_user": "admin", "admin.reset_password": "admin",
     "admin.teams": "admin", "admin.edit_team": "admin", "admin.audit_log": "admin",
     "admin.privacy_requests": "admin", "admin.privacy_export": "admin", "admin.privacy_erase": "admin",
-    # Recommendations, site visits, agenda (crm/web/visits): the lead's workers; the
-    # prospect's page and the calendar feed open by their token.
+    # Recommendations, site visits, agenda (crm/web/visits): the lead's workers; one's own
+    # account (crm/web/auth); the prospect's page and the calendar feed open by their token
+    # (crm/web/share).
     "visits.send": "agent", "visits.revoke": "agent", "visits.qr": "agent",
     "visits.new_visit": "agent", "visits.visit_detail": "agent", "visits.cancel_visit": "agent",
-    "visits.agenda": "agent", "visits.account": "agent", "visits.calendar_token": "agent",
-    "visits.listing_stats": "manager",
+    "visits.agenda": "agent", "auth.account": "agent", "auth.calendar_token": "agent",
+    "listings.listing_stats": "manager",
     "share.page": "public", "share.request_visit": "own", "share.calendar_feed": "own",
     "regions.park_list": "admin", "regions.park_edit": "admin",
 }
