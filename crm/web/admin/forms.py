@@ -25,8 +25,7 @@ from crm.inputs.forms import Form
 from crm.intake.policy import MAX_PROTECTION_DAYS
 from crm.people import UserInput
 from crm.privacy import audit
-from crm.web.auth.forms import StrongPassword
-from crm.web.visits.forms import AccountForm
+from crm.web.auth.forms import AccountForm, StrongPassword
 
 
 class UserForm(AccountForm):

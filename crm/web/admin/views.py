@@ -4,7 +4,6 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -26,6 +25,7 @@ from crm.inputs.fields import database_id
 from crm.intake import policy
 from crm.models import AuditLog, Team, User
 from crm.privacy import audit, rights
+from crm.web.admin import bp
 from crm.web.admin.forms import (
     AuditFilterForm,
     BrandingForm,
@@ -35,8 +35,6 @@ from crm.web.admin.forms import (
     TeamForm,
     UserForm,
 )
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _teams():

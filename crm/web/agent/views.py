@@ -2,7 +2,6 @@
 from datetime import datetime, timedelta, timezone
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -33,6 +32,7 @@ from crm.models import Activity, Lead, Listing, LostReason, Role, Team, User
 from crm.models.types import utcnow
 from crm.privacy import audit
 from crm.routing import engine
+from crm.web.agent import bp
 from crm.web.agent.forms import (
     AgentInquiryForm,
     FollowUpForm,
@@ -43,9 +43,6 @@ from crm.web.agent.forms import (
     StatusForm,
     lead_edit_data,
 )
-
-bp = Blueprint("agent", __name__, url_prefix="/agent")
-
 
 # --- the queue -------------------------------------------------------------------------
 

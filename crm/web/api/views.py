@@ -3,17 +3,14 @@
 Authenticated by the source site's key (X-Api-Key), so it is exempt from CSRF.
 """
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import abort, current_app, jsonify, request
 from flask_babel import gettext as _
 
-from crm.extensions import csrf
 from crm.inputs.readable import has_something_to_read
 from crm.intake import idempotency, message, sites
+from crm.web.api import bp
 from crm.web.api.fields import inquiry_from_json
 from crm.web.api.openapi import openapi_document
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
 
 
 def _answer(answer: idempotency.Answer):

@@ -1,6 +1,5 @@
 """What a prospect sees: the inquiry form (standalone and embedded), thank-you pages, privacy."""
 from flask import (
-    Blueprint,
     abort,
     current_app,
     redirect,
@@ -21,9 +20,8 @@ from crm.inputs.fields import database_id
 from crm.intake.forms import InquiryForm, labelled
 from crm.listings import inventory
 from crm.observability import metrics
+from crm.web.public import bp
 from crm.web.security import allow_framing_by, local_target
-
-bp = Blueprint("public", __name__)
 
 _ATTRIBUTION = ("utm_source", "utm_medium", "utm_campaign")
 
