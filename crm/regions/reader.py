@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Callable, Iterable
 
-from crm import regions
+from crm.regions import tree as regions
+from crm.regions.names import resolve
 from crm.inputs.text import to_simplified
 
 CJK = "\u4e00-\u9fff"
@@ -305,10 +306,26 @@ def read_field(typed: str | None, near: Iterable[str] = ()) -> Reading:
     typed = (typed or "").strip()
     if not typed:
         return Reading(None)
-    code = regions.resolve(typed)
+    code = resolve(typed)
     if code:
         return Reading(code)
     place = find(fold(typed), near=near, shown=typed)
     if place is None or place.code is None:
         return Reading(None, typed)
     return Reading(place.code, typed if place.rest else "", place.rest)
+
+
+def label(code: str | None, words: str | None = "", locale: str = "zh_CN") -> str:
+    """A place as pages show it: the path of `code` and the words kept beside it as typed,
+    left out when they only name the place again (苏州工业园区 on 苏州工业园区's listing)."""
+    path = regions.full_name(code, locale) if code else ""
+    words = "" if names_again(code, words) else (words or "").strip()
+    return " ".join(p for p in (path, words) if p)
+
+
+def names_again(code: str | None, words: str | None) -> bool:
+    """`words` only name `code` or a place above it (G60科创走廊 beside 310117P01)."""
+    if not code or not (words or "").strip():
+        return False
+    named = read_field(words)
+    return bool(named.code) and not named.words and regions.within(code, named.code)

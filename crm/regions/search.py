@@ -1,53 +1,14 @@
 """Type-to-search over every place: simplified or traditional characters, full pinyin and
 pinyin initials ("ks" → 昆山市, "hfjk" → 合肥经开区, "jiaxing" → 嘉兴市).
 
-The index of the national divisions is built once per process; parks are added from the
-(cached) park list, so an admin's new park is found within PARK_TTL seconds.
+The names and spellings it searches are crm/regions/names.py's index.
 """
-from dataclasses import dataclass
-from functools import cache
-
-from crm import regions
-from crm.inputs.text import to_simplified
+from crm.regions import tree as regions
+from crm.regions import reader
+from crm.regions.names import Entry, fold, index
 
 
-@dataclass(frozen=True)
-class _Entry:
-    code: str
-    names: tuple[str, ...]      # Chinese names: official, short, aliases
-    spellings: tuple[str, ...]  # full pinyin and initials of each name
-
-
-def _entry(region: regions.Region) -> _Entry:
-    names = tuple(dict.fromkeys(n for n in (region.zh, region.short, *region.aliases) if n))
-    spellings = []
-    for name in names:
-        syllables = [s.lower() for s in regions.pinyin(name) if s.strip()]
-        spellings += ["".join(syllables), "".join(s[0] for s in syllables if s)]
-    return _Entry(region.code, names, tuple(dict.fromkeys(s for s in spellings if s)))
-
-
-@cache
-def _national_index() -> tuple[_Entry, ...]:
-    return tuple(_entry(r) for r in regions._national().values())
-
-
-_park_index: dict = {"parks": None, "entries": ()}
-
-
-def _index() -> tuple[_Entry, ...]:
-    parks = regions._load_parks()
-    if _park_index["parks"] is not parks:
-        _park_index.update(parks=parks, entries=tuple(_entry(r) for r in parks.values()
-                                                      if r.active))
-    return _national_index() + _park_index["entries"]
-
-
-def _query(text: str) -> str:
-    return "".join(to_simplified(text or "").lower().split()).replace("/", "")
-
-
-def _score(entry: _Entry, q: str) -> int | None:
+def _score(entry: Entry, q: str) -> int | None:
     """Lower is better; None: no match."""
     best = None
     for name in entry.names:
@@ -71,7 +32,7 @@ def search(text: str, limit: int = 20, near: str | None = None) -> list[regions.
     with it, then names that contain it; in the province the text or the page names (`near`,
     a code) before other provinces; bigger places before smaller ones. Place words before the
     rest ("江苏 高新区", "湖州长兴") are read as such (crm.regions.reader)."""
-    q = _query(text)
+    q = fold(text)
     if not q:
         return []
     places = regions.all_regions()
@@ -93,7 +54,7 @@ def search(text: str, limit: int = 20, near: str | None = None) -> list[regions.
 
 def _hits(q: str, places: dict) -> list:
     hits = []
-    for entry in _index():
+    for entry in index():
         score = _score(entry, q)
         if score is not None and entry.code in places:
             region = places[entry.code]
@@ -104,29 +65,10 @@ def _hits(q: str, places: dict) -> list:
 def _named_place(q: str) -> tuple[str, str] | None:
     """(code, the words after it) when the text names a place: 湖州长兴 → (330522, ""),
     江苏高新区 → (32, "高新区"), 张江 → (310115, "") (a town: the county it lies in)."""
-    from crm.regions import reader
     place = reader.find(q)
     if place is None or place.code is None:
         return None
     return place.code, place.rest if place.rest == q[place.end:] else ""
-
-
-def lookup_name(text: str) -> str | None:
-    """A code for a name someone typed: the picker's full path ("浙江 / 湖州 / 长兴县"), or a name
-    or alias that means exactly one place. None when unknown or ambiguous (朝阳区)."""
-    q = _query(text)
-    if not q:
-        return None
-    places = regions.all_regions()
-    if "/" in text:                     # the full path the picker shows, in either language
-        last = _query(text.rsplit("/", 1)[1])
-        for region in places.values():
-            for locale in ("zh_CN", "en"):
-                if (_query(region.name(locale)) == last
-                        and _query(regions.full_name(region.code, locale)) == q):
-                    return region.code
-    exact = [e.code for e in _index() if q in e.names and e.code in places]
-    return exact[0] if len(exact) == 1 else None
 
 
 def as_json(region: regions.Region, locale: str) -> dict:
