@@ -43,6 +43,7 @@ from crm.web.agent.forms import (
     StatusForm,
     lead_edit_data,
 )
+from crm.web.pages import form_page
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -213,8 +214,7 @@ def new_lead():
         if current_user.is_manager or (outcome.status == "new" and not routed):
             return redirect(url_for("agent.lead_detail", lead_id=outcome.lead_id))
         return redirect(url_for("agent.my_leads"))
-    return render_template("agent/new_lead.html", form=form), (
-        422 if request.method == "POST" else 200)
+    return form_page("agent/new_lead.html", form=form)
 
 
 @bp.route("/leads/new/paste", methods=["POST"])
@@ -405,8 +405,7 @@ def edit_lead(lead_id: int):
         changed = edit.update_lead(lead, form, current_user)
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("agent.lead_detail", lead_id=lead.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("agent/lead_edit.html", lead=lead, form=form), status
+    return form_page("agent/lead_edit.html", lead=lead, form=form)
 
 
 @bp.route("/leads/<int:lead_id>/merge", methods=["POST"])

@@ -23,6 +23,7 @@ from crm.inputs.fields import database_id
 from crm.models import User
 from crm.web.auth import remember
 from crm.web.auth.forms import ChangePasswordForm, LoginForm
+from crm.web.pages import form_page
 from crm.web.security import local_target
 
 bp = Blueprint("auth", __name__)
@@ -157,8 +158,7 @@ def change_password():
                 remember.issue(current_user.get_id(), remembered.login_at)
             flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(home_for(current_user))
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/password.html", form=form), status
+    return form_page("auth/password.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -18,6 +18,7 @@ from crm.listings import images, inventory
 from crm.models import Listing
 from crm.reporting import listing_stats
 from crm.web.listings.forms import ListingForm, PublicListingFilter
+from crm.web.pages import form_page
 from crm.web.qr import svg_response
 from crm.web.security import allow_framing_by
 
@@ -54,8 +55,7 @@ def edit(listing_id: int | None = None):
         inventory.save(listing, form, current_user)
         flash(_("Listing saved."), "success")
         return redirect(url_for("listings.detail", listing_id=listing.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("listings/form.html", form=form, listing=listing), status
+    return form_page("listings/form.html", form=form, listing=listing)
 
 
 @bp.route("/agent/listings/<int:listing_id>")

@@ -10,6 +10,7 @@ from crm.inputs.fields import database_id
 from crm.intake import capture, sites
 from crm.models import Lead, SourceSite
 from crm.web.manage.forms import ConfirmForm, SourceSiteForm
+from crm.web.pages import form_page
 from crm.web.qr import svg_response
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -34,8 +35,7 @@ def site_new():
                                               form.active.data)
             # The key is shown on this answer only; it is stored as a hash.
             return _site_page(site, api_key=api_key)
-    return render_template("manage/site_form.html", form=form, site=None), (
-        422 if request.method == "POST" else 200)
+    return form_page("manage/site_form.html", form=form, site=None)
 
 
 def _site_page(site: SourceSite, form: SourceSiteForm | None = None, api_key: str | None = None,

@@ -20,6 +20,7 @@ from crm.inputs.fields import database_id
 from crm.intake.forms import InquiryForm, labelled
 from crm.listings import inventory
 from crm.observability import metrics
+from crm.web.pages import form_page
 from crm.web.security import allow_framing_by, local_target
 
 bp = Blueprint("public", __name__)
@@ -154,9 +155,8 @@ def embed_inquiry():
                                 t=_thanks_signer().dumps([outcome.reference, _echoed(form),
                                                           _need(form)]),
                                 lang=request.args.get("lang")))
-    status = 422 if request.method == "POST" else 200
-    return render_template("public/embed.html", form=form, site=site,
-                           listing=asked or _asked_about(form)), status
+    return form_page("public/embed.html", form=form, site=site,
+                     listing=asked or _asked_about(form))
 
 
 @bp.route("/embed/thanks")

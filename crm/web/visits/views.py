@@ -37,6 +37,7 @@ from crm.models.types import utcnow
 from crm.people import update_contact
 from crm.reporting import listing_stats as listing_stats_service
 from crm.web.listings.views import map_link
+from crm.web.pages import form_page
 from crm.web.qr import svg_response
 from crm.web.visits.forms import AccountForm, SiteVisitForm, VisitRequestForm, feedback_form
 
@@ -173,8 +174,7 @@ def new_visit(lead_id: int):
         visit = visits.schedule(lead, current_user, plan, request=asked)
         flash(_("Site visit scheduled for %(when)s.", when=local_time(visit.starts_at)), "success")
         return redirect(_back(lead.id, f"visit-{visit.id}"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("visits/visit_form.html", lead=lead, form=form, asked=asked), status
+    return form_page("visits/visit_form.html", lead=lead, form=form, asked=asked)
 
 
 def _workable_visit(visit_id: int) -> SiteVisit:
@@ -206,8 +206,7 @@ def visit_detail(visit_id: int):
             if stop.liked is not None:
                 getattr(form, f"liked_{stop.listing_id}").data = "1" if stop.liked else "0"
             getattr(form, f"reason_{stop.listing_id}").data = stop.reason
-    status = 422 if request.method == "POST" else 200
-    return render_template("visits/visit.html", visit=visit, form=form), status
+    return form_page("visits/visit.html", visit=visit, form=form)
 
 
 @bp.route("/agent/visits/<int:visit_id>/cancel", methods=["POST"])
@@ -246,8 +245,7 @@ def account():
                        form.contact_wechat.data or "")
         flash(_("Saved."), "success")
         return redirect(url_for("visits.account"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("visits/account.html", form=form, feed_url=None), status
+    return form_page("visits/account.html", form=form, feed_url=None)
 
 
 @bp.route("/account/calendar", methods=["POST"])
