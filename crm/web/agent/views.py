@@ -167,14 +167,9 @@ def bulk_reassign():
                 flash(error, "error")
         return redirect(back)
     agent = db.session.get(User, form.agent_id.data)
-    moved = 0
-    for lead_id in ids[:500]:
-        lead = db.session.get(Lead, lead_id)
-        if lead is None or not access.manages_lead(current_user, lead):
-            continue
-        if engine.reassign_to(lead, agent, form.reason.data, current_user):
-            moved += 1
-    flash(_("%(n)d lead(s) reassigned to %(agent)s.", n=moved, agent=agent.name), "success")
+    done = engine.reassign_many(ids, agent, form.reason.data, current_user)
+    flash(_("%(n)d lead(s) reassigned to %(agent)s.", n=len(done.moved), agent=agent.name),
+          "success")
     return redirect(back)
 
 
