@@ -379,23 +379,10 @@ def edit_lead(lead_id: int):
     lead = _lead_for_current_user(lead_id)
     if lead.erased_at is not None:
         abort(404)
-    contact = access.contact_for(current_user, lead)
     if request.method == "GET":
-        data = lead_edit_data(lead)
-        if not contact["full"]:  # may work the lead, may not read the number: masked here too
-            data.update(mobile=contact["mobile"], wechat_id=contact["wechat_id"],
-                        email=contact["email"])
-        form = LeadEditForm(data=data)
+        form = LeadEditForm(data=edit.masked_for(current_user, lead, lead_edit_data(lead)))
     else:
-        formdata = request.form.copy()
-        if not contact["full"]:
-            # Left as shown (masked): the stored value stays.
-            originals = {"mobile": lead_edit_data(lead)["mobile"], "wechat_id": lead.wechat_id,
-                         "email": lead.email}
-            for name, original in originals.items():
-                if formdata.get(name) == contact[name]:
-                    formdata[name] = original
-        form = LeadEditForm(formdata=formdata)
+        form = LeadEditForm(formdata=edit.unmasked(current_user, lead, request.form))
     if form.validate_on_submit():
         changed = edit.update_lead(lead, form, current_user)
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
