@@ -1,6 +1,5 @@
 """Listings (对接资源): staff CRUD, the leads each was shown to, and a public page."""
 from decimal import Decimal
-from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -97,12 +96,7 @@ def public(listing_id: int):
     form.started.data = spam.new_fill_token()
     label, query = inventory.place(listing, ui_language())
     return render_template("listings/public.html", listing=listing, form=form, place=label,
-                           map_url=map_link(query), gallery=images.gallery(listing))
-
-
-def map_link(place: str) -> str | None:
-    """A plain link to a map site's search (no map API is called from this server)."""
-    return f"https://uri.amap.com/search?keyword={quote(place)}&callnative=0" if place else None
+                           map_url=inventory.map_link(query), gallery=images.gallery(listing))
 
 
 @bp.route("/listings/<int:listing_id>/qr.svg")

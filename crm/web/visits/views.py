@@ -31,12 +31,11 @@ from crm.i18n import ui_language
 from crm.inputs.fields import database_id, options
 from crm.leads import agenda as agenda_service
 from crm.leads import recommend, visits
-from crm.listings import images, inventory, matching
+from crm.listings import images, inventory
 from crm.models import Lead, Listing, Recommendation, Role, SiteVisit, User, VisitRequest
 from crm.models.types import utcnow
 from crm.people import update_contact
 from crm.reporting import listing_stats as listing_stats_service
-from crm.web.listings.views import map_link
 from crm.web.pages import form_page
 from crm.web.qr import svg_response
 from crm.web.visits.forms import AccountForm, SiteVisitForm, VisitRequestForm, feedback_form
@@ -63,12 +62,7 @@ def _back(lead_id: int, anchor: str = "send") -> str:
 def send(lead_id: int):
     lead = _workable_lead(lead_id)
     ids = [i for v in request.form.getlist("listing_ids") if (i := database_id(v)) is not None]
-    listings = []
-    if ids:
-        found = {x.id: x for x in db.session.scalars(
-            select(Listing).where(Listing.id.in_(ids[:recommend.MAX_LISTINGS * 2]),
-                                  Listing.status != "let_or_sold"))}
-        listings = [found[i] for i in dict.fromkeys(ids) if i in found]
+    listings = inventory.offered_listings(ids, limit=recommend.MAX_LISTINGS * 2)
     if not listings:
         flash(_("Please tick the listings to send."), "error")
         return redirect(_back(lead.id))
@@ -114,24 +108,9 @@ def recommendation_link(rec) -> str | None:
 
 def _visit_form(lead: Lead, formdata=None) -> SiteVisitForm:
     form = SiteVisitForm(formdata=formdata) if formdata is not None else SiteVisitForm()
-    seen: dict[int, Listing] = {}
-    for rec in recommend.of_lead(lead):
-        for x in rec.listings:
-            seen.setdefault(x.id, x)
-    for link in inventory.links_of_lead(lead):
-        seen.setdefault(link.listing_id, link.listing)
-    for m in matching.rank(lead)[:5] if lead.is_open else []:
-        seen.setdefault(m.listing.id, m.listing)
-    form.listing_ids.choices = options((x.id, f"#{x.id} {x.title}") for x in seen.values())
-    team_ids = {lead.team_id, current_user.team_id, lead.assigned_to.team_id
-                if lead.assigned_to else None} - {None}
-    people = list(db.session.scalars(
-        select(User).where(User.active.is_(True), User.team_id.in_(team_ids),
-                           User.role.in_((Role.AGENT, Role.MANAGER))).order_by(User.name)))
-    for user in (current_user._get_current_object(), lead.assigned_to):
-        if user is not None and user not in people:
-            people.insert(0, user)
-    form.attendee_ids.choices = options((u.id, u.name) for u in people)
+    offer = visits.candidates(lead, current_user._get_current_object())
+    form.listing_ids.choices = options((x.id, f"#{x.id} {x.title}") for x in offer.listings)
+    form.attendee_ids.choices = options((u.id, u.name) for u in offer.attendees)
     return form
 
 
@@ -329,7 +308,7 @@ def _render_share(rec: Recommendation, form: VisitRequestForm, status: int = 200
     cards = []
     for x in shown:
         label, query = inventory.place(x, ui_language())
-        cards.append({"listing": x, "place": label, "map_url": map_link(query),
+        cards.append({"listing": x, "place": label, "map_url": inventory.map_link(query),
                       "cover": covers.get(x.id)})
     html = render_template("visits/share.html", rec=rec, token=request.view_args["token"],
                            agent=rec.agent, cards=cards, form=form,
