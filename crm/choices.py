@@ -82,6 +82,8 @@ UNREACHED_OUTCOMES = ("no_answer", "wrong_number")
 
 LISTING_STATUSES = {"available": _l("Available"), "reserved": _l("Reserved"),
                     "let_or_sold": _l("Let or sold")}
+# Still on offer: shown on the public pages, sent to prospects, booked for a visit.
+OFFERED_LISTING_STATUSES = ("available", "reserved")
 LISTING_LINK_KINDS = {"recommended": _l("Recommended"), "site_visit": _l("Site visit")}
 # What the buttons say before they are pressed (the kinds above say what was done).
 LISTING_LINK_ACTIONS = {"recommended": _l("Recommend it"), "site_visit": _l("Book a site visit")}

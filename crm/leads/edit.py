@@ -2,7 +2,10 @@
 from dataclasses import dataclass
 
 from flask_babel import gettext
+from werkzeug.datastructures import MultiDict
 
+from crm import access
+from crm.choices import to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
 from crm.inputs.building import REQUIREMENTS
@@ -17,6 +20,33 @@ EDITABLE = ("deal_type", "property_type", "region_code", "region_text", "area_mi
             "investment_wan", "company", "credit_code", "credit_code_valid", "contact_name",
             "mobile_e164", "mobile_display", "mobile_note", "contact_preference", "wechat_id",
             "email", "message", *REQUIREMENTS)
+
+
+def contact_as_typed(lead: Lead) -> dict[str, str]:
+    """The contact fields as the edit form holds them for someone who may read them."""
+    return {"mobile": lead.mobile_display + (f" {lead.mobile_note}" if lead.mobile_note else ""),
+            "wechat_id": lead.wechat_id, "email": lead.email}
+
+
+def masked_for(user: User, lead: Lead, data: dict) -> dict:
+    """The edit form's data as `user` may see it: whoever may work the lead but not read
+    its contact details (crm.access.contact_for) gets them masked, as on the lead page."""
+    contact = access.contact_for(user, lead)
+    if contact["full"]:
+        return data
+    return {**data, **{name: contact[name] for name in contact_as_typed(lead)}}
+
+
+def unmasked(user: User, lead: Lead, formdata: MultiDict) -> MultiDict:
+    """A posted edit form with every contact field sent back as shown (masked) put back
+    to the stored value, so that saving keeps the number instead of writing the mask."""
+    contact = access.contact_for(user, lead)
+    formdata = formdata.copy()
+    if not contact["full"]:
+        for name, original in contact_as_typed(lead).items():
+            if formdata.get(name) == contact[name]:
+                formdata[name] = original
+    return formdata
 
 
 @dataclass(frozen=True, slots=True)

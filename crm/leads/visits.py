@@ -16,12 +16,14 @@ from sqlalchemy.orm import selectinload
 from crm.extensions import db
 from crm.formatting import local_time
 from crm.i18n import default_locale
-from crm.leads import followup, scoring
+from crm.leads import followup, recommend, scoring
+from crm.listings import inventory, matching
 from crm.models import (
     Activity,
     Lead,
     LeadListing,
     Listing,
+    Role,
     SiteVisit,
     SiteVisitListing,
     User,
@@ -39,6 +41,37 @@ class Plan:
     map_url: str
     listings: list[Listing]
     attendees: list[User]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What a site-visit form offers for one lead."""
+    listings: list[Listing]
+    attendees: list[User]
+
+
+def candidates(lead: Lead, user: User) -> Candidates:
+    """The listings a visit may take the prospect to: those recommended, those linked, and
+    while the lead is open its five best matches, each once, in that order. Who may go:
+    the active agents and managers of the lead's team, the owner's and `user`'s, with
+    `user` and the owner first (even from another team or inactive)."""
+    seen: dict[int, Listing] = {}
+    for rec in recommend.of_lead(lead):
+        for x in rec.listings:
+            seen.setdefault(x.id, x)
+    for link in inventory.links_of_lead(lead):
+        seen.setdefault(link.listing_id, link.listing)
+    for m in matching.rank(lead)[:5] if lead.is_open else []:
+        seen.setdefault(m.listing.id, m.listing)
+    owner = lead.assigned_to
+    team_ids = {lead.team_id, user.team_id, owner.team_id if owner else None} - {None}
+    people = list(db.session.scalars(
+        select(User).where(User.active.is_(True), User.team_id.in_(team_ids),
+                           User.role.in_((Role.AGENT, Role.MANAGER))).order_by(User.name)))
+    for person in (user, owner):
+        if person is not None and person not in people:
+            people.insert(0, person)
+    return Candidates(listings=list(seen.values()), attendees=people)
 
 
 def _titles(listings) -> str:

@@ -1,13 +1,15 @@
 """Listings (对接资源): save them, and record what was shown to which lead."""
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from crm import regions
-from crm.choices import LISTING_LINK_KINDS, to_sqm
+from crm.choices import LISTING_LINK_KINDS, OFFERED_LISTING_STATUSES, to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
 from crm.listings.storage import delete_quietly
@@ -92,7 +94,19 @@ def _matching(stmt, wanted: Wanted):
 
 def is_offered(listing: Listing | None) -> bool:
     """Shown on the public pages (its page, its photos): not let or sold."""
-    return listing is not None and listing.status != "let_or_sold"
+    return listing is not None and listing.status in OFFERED_LISTING_STATUSES
+
+
+def offered_listings(ids: Sequence[int], limit: int) -> list[Listing]:
+    """The listings of `ids` still on offer, each once, in the order given; at most `limit`
+    ids are looked up (what a prospect is sent comes from ticked boxes)."""
+    wanted = list(dict.fromkeys(ids))[:limit]
+    if not wanted:
+        return []
+    found = {x.id: x for x in db.session.scalars(
+        select(Listing).where(Listing.id.in_(wanted),
+                              Listing.status.in_(OFFERED_LISTING_STATUSES)))}
+    return [found[i] for i in wanted if i in found]
 
 
 def place(listing: Listing, locale: str = "zh_CN") -> tuple[str, str]:
@@ -105,6 +119,12 @@ def place(listing: Listing, locale: str = "zh_CN") -> tuple[str, str]:
     label = " ".join(filter(None, [nearest, park if park != nearest else ""]))
     query = " ".join(filter(None, ["".join(r.name("zh_CN") for r in chain), park]))
     return label, query
+
+
+def map_link(query: str) -> str | None:
+    """A plain link to a map site's search for place()'s query (no map API is called from
+    this server)."""
+    return f"https://uri.amap.com/search?keyword={quote(query)}&callnative=0" if query else None
 
 
 def exists(listing_id: int) -> bool:
@@ -210,7 +230,7 @@ def search(text: str, limit: int = 10) -> list[Listing]:
     text = (text or "").strip()[:60]
     if not text:
         return []
-    stmt = select(Listing).where(Listing.status != "let_or_sold")
+    stmt = select(Listing).where(Listing.status.in_(OFFERED_LISTING_STATUSES))
     number = text.lstrip("#")
     if number.isdigit() and len(number) < 10:
         stmt = stmt.where(Listing.id == int(number))

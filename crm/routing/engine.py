@@ -8,7 +8,7 @@ two workers never pick from the same stale view nor push an agent over their cap
 """
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from crm import access
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
 from crm.i18n import default_locale
@@ -606,6 +607,37 @@ def reassign_to(lead: Lead, agent: User, reason: str, actor: User | None = None)
     db.session.commit()
     outbox.send_soon(notes)
     return True
+
+
+# One bulk reassignment moves at most this many leads (the queue's page holds fewer).
+REASSIGN_CAP = 500
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    """What a bulk reassignment did, lead ids in the order asked."""
+    moved: list[int]
+    already_theirs: list[int]
+    refused: list[int]  # no such lead, or not the actor's to reassign
+    left_out: list[int]  # past REASSIGN_CAP, not looked at
+
+
+def reassign_many(lead_ids: Sequence[int], agent: User, reason: str, actor: User) -> Reassigned:
+    """A manager hands several leads to one agent: each lead once, only the leads the actor
+    manages (crm.access.manages_lead), at most REASSIGN_CAP of them; every lead moved is
+    committed, audited and told as reassign_to() does for one."""
+    wanted = list(dict.fromkeys(lead_ids))
+    moved, already, refused = [], [], []
+    for lead_id in wanted[:REASSIGN_CAP]:
+        lead = db.session.get(Lead, lead_id)
+        if lead is None or not access.manages_lead(actor, lead):
+            refused.append(lead_id)
+        elif reassign_to(lead, agent, reason, actor):
+            moved.append(lead_id)
+        else:
+            already.append(lead_id)
+    return Reassigned(moved=moved, already_theirs=already, refused=refused,
+                      left_out=wanted[REASSIGN_CAP:])
 
 
 def claim(lead_id: int, agent: User) -> bool:

@@ -35,6 +35,7 @@ from crm.web.admin.forms import (
     TeamForm,
     UserForm,
 )
+from crm.web.pages import form_page
 
 
 def _teams():
@@ -73,8 +74,7 @@ def edit_user(user_id: int | None = None):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.users"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    return form_page("admin/user_form.html", form=form, user=user)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
@@ -86,8 +86,7 @@ def reset_password(user_id: int):
         people.reset_password(user, form.password.data, current_user)
         flash(_("Password changed."), "success")
         return redirect(url_for("admin.users"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/password.html", form=form, user=user), status
+    return form_page("admin/password.html", form=form, user=user)
 
 
 @bp.route("/teams")
@@ -114,8 +113,7 @@ def edit_team(team_id: int | None = None):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.teams"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/team_form.html", form=form, team=team), status
+    return form_page("admin/team_form.html", form=form, team=team)
 
 
 @bp.route("/branding", methods=["GET", "POST"])
@@ -127,8 +125,7 @@ def branding_settings():
                        ("brand_name", "hotline", "wechat")}, current_user)
         flash(_("Saved."), "success")
         return redirect(url_for("admin.branding_settings"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/branding.html", form=form), status
+    return form_page("admin/branding.html", form=form)
 
 
 @bp.route("/intake", methods=["GET", "POST"])
@@ -140,8 +137,7 @@ def intake_policy():
                                         protection_days=form.protection_days.data), current_user)
         flash(_("Saved."), "success")
         return redirect(url_for("admin.intake_policy"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/intake_policy.html", form=form), status
+    return form_page("admin/intake_policy.html", form=form)
 
 
 @bp.route("/audit")
@@ -199,8 +195,8 @@ def privacy_requests():
             leads = rights.leads_of(mobile)
             audit.record_access(current_user, "pipl_lookup", "person", None,
                                 {"found": len(leads)})
-    status = 422 if request.method == "POST" and mobile is None else 200
-    return render_template("admin/privacy.html", form=form, leads=leads, mobile=mobile), status
+    return form_page("admin/privacy.html", form=form, leads=leads, mobile=mobile,
+                     refused=mobile is None)
 
 
 @bp.route("/privacy/export", methods=["POST"])

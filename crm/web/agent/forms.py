@@ -20,6 +20,7 @@ from crm.inputs.fields import RegionField, clean, clean_multiline, max_length, o
 from crm.inputs.forms import Form
 from crm.intake.forms import InquiryForm
 from crm.leads.edit import LeadEdit
+from crm.leads import edit
 
 ANY = _l("(any)")
 
@@ -150,6 +151,5 @@ def lead_edit_data(lead) -> dict:
             "annual_tax_wan": lead.annual_tax_wan, "investment_wan": lead.investment_wan,
             "company": lead.company, "credit_code": lead.credit_code or "",
             "contact_name": lead.contact_name,
-            "mobile": lead.mobile_display + (f" {lead.mobile_note}" if lead.mobile_note else ""),
-            "wechat_id": lead.wechat_id, "email": lead.email, "message": lead.message,
+            **edit.contact_as_typed(lead), "message": lead.message,
             **requirements_form_data(lead)}

@@ -43,6 +43,7 @@ from crm.web.agent.forms import (
     StatusForm,
     lead_edit_data,
 )
+from crm.web.pages import form_page
 
 # --- the queue -------------------------------------------------------------------------
 
@@ -163,14 +164,9 @@ def bulk_reassign():
                 flash(error, "error")
         return redirect(back)
     agent = db.session.get(User, form.agent_id.data)
-    moved = 0
-    for lead_id in ids[:500]:
-        lead = db.session.get(Lead, lead_id)
-        if lead is None or not access.manages_lead(current_user, lead):
-            continue
-        if engine.reassign_to(lead, agent, form.reason.data, current_user):
-            moved += 1
-    flash(_("%(n)d lead(s) reassigned to %(agent)s.", n=moved, agent=agent.name), "success")
+    done = engine.reassign_many(ids, agent, form.reason.data, current_user)
+    flash(_("%(n)d lead(s) reassigned to %(agent)s.", n=len(done.moved), agent=agent.name),
+          "success")
     return redirect(back)
 
 
@@ -211,8 +207,7 @@ def new_lead():
         if current_user.is_manager or (outcome.status == "new" and not routed):
             return redirect(url_for("agent.lead_detail", lead_id=outcome.lead_id))
         return redirect(url_for("agent.my_leads"))
-    return render_template("agent/new_lead.html", form=form), (
-        422 if request.method == "POST" else 200)
+    return form_page("agent/new_lead.html", form=form)
 
 
 @bp.route("/leads/new/paste", methods=["POST"])
@@ -382,29 +377,15 @@ def edit_lead(lead_id: int):
     lead = _lead_for_current_user(lead_id)
     if lead.erased_at is not None:
         abort(404)
-    contact = access.contact_for(current_user, lead)
     if request.method == "GET":
-        data = lead_edit_data(lead)
-        if not contact["full"]:  # may work the lead, may not read the number: masked here too
-            data.update(mobile=contact["mobile"], wechat_id=contact["wechat_id"],
-                        email=contact["email"])
-        form = LeadEditForm(data=data)
+        form = LeadEditForm(data=edit.masked_for(current_user, lead, lead_edit_data(lead)))
     else:
-        formdata = request.form.copy()
-        if not contact["full"]:
-            # Left as shown (masked): the stored value stays.
-            originals = {"mobile": lead_edit_data(lead)["mobile"], "wechat_id": lead.wechat_id,
-                         "email": lead.email}
-            for name, original in originals.items():
-                if formdata.get(name) == contact[name]:
-                    formdata[name] = original
-        form = LeadEditForm(formdata=formdata)
+        form = LeadEditForm(formdata=edit.unmasked(current_user, lead, request.form))
     if form.validate_on_submit():
         changed = edit.update_lead(lead, form.to_edit(), current_user)
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("agent.lead_detail", lead_id=lead.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("agent/lead_edit.html", lead=lead, form=form), status
+    return form_page("agent/lead_edit.html", lead=lead, form=form)
 
 
 @bp.route("/leads/<int:lead_id>/merge", methods=["POST"])

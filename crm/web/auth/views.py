@@ -24,6 +24,7 @@ from crm.models import User
 from crm.people import update_contact
 from crm.web.auth import bp, remember
 from crm.web.auth.forms import AccountForm, ChangePasswordForm, LoginForm
+from crm.web.pages import form_page
 from crm.web.security import local_target
 
 
@@ -156,8 +157,7 @@ def change_password():
                 remember.issue(current_user.get_id(), remembered.login_at)
             flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(home_for(current_user))
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/password.html", form=form), status
+    return form_page("auth/password.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -181,8 +181,7 @@ def account():
                        form.contact_wechat.data or "")
         flash(_("Saved."), "success")
         return redirect(url_for("auth.account"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/account.html", form=form, feed_url=None), status
+    return form_page("auth/account.html", form=form, feed_url=None)
 
 
 @bp.route("/account/calendar", methods=["POST"])

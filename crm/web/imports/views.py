@@ -16,6 +16,7 @@ from crm.intake import importer, sheets
 from crm.intake.forms import InquiryForm
 from crm.models import ImportJob
 from crm.web.imports import bp
+from crm.web.pages import form_page
 from crm.web.security import larger_body
 
 FILE_ERRORS = {
@@ -103,8 +104,7 @@ def upload():
                 if job.status != "failed":
                     return redirect(_next_page(job))
                 form.file.errors = [file_error(job.error)]  # read at once (no broker)
-    status = 422 if request.method == "POST" else 200
-    return render_template("imports/upload.html", form=form), status
+    return form_page("imports/upload.html", form=form)
 
 
 @bp.route("/<int:job_id>/mapping", methods=["GET", "POST"])

@@ -1,6 +1,5 @@
 """Listings (对接资源): staff CRUD, the leads each was shown to, how each fared, and a public page."""
 from decimal import Decimal
-from urllib.parse import quote
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from crm.reporting import listing_stats as listing_stats_service
 from crm.web.listings import bp
 from crm.web.listings.detail_page import detail_context, panel
 from crm.web.listings.forms import ListingForm, PublicListingFilter
+from crm.web.pages import form_page
 from crm.web.qr import svg_response
 from crm.web.security import allow_framing_by
 
@@ -54,8 +54,7 @@ def edit(listing_id: int | None = None):
         inventory.save(listing, form.to_input(), current_user)
         flash(_("Listing saved."), "success")
         return redirect(url_for("listings.detail", listing_id=listing.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("listings/form.html", form=form, listing=listing), status
+    return form_page("listings/form.html", form=form, listing=listing)
 
 
 @bp.route("/agent/listings/<int:listing_id>")
@@ -89,12 +88,7 @@ def public(listing_id: int):
     form.started.data = spam.new_fill_token()
     label, query = inventory.place(listing, ui_language())
     return render_template("listings/public.html", listing=listing, form=form, place=label,
-                           map_url=map_link(query), gallery=images.gallery(listing))
-
-
-def map_link(place: str) -> str | None:
-    """A plain link to a map site's search (no map API is called from this server)."""
-    return f"https://uri.amap.com/search?keyword={quote(place)}&callnative=0" if place else None
+                           map_url=inventory.map_link(query), gallery=images.gallery(listing))
 
 
 @bp.route("/listings/<int:listing_id>/qr.svg")

@@ -1,5 +1,5 @@
 """Managers keep the list of reasons a lead can be lost for."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +13,7 @@ from crm.inputs.forms import Form
 from crm.leads import lost_reasons
 from crm.models import LostReason
 from crm.web.lost_reasons import bp
+from crm.web.pages import form_page
 
 
 class LostReasonForm(Form):
@@ -40,8 +41,7 @@ def index():
         flash(_("Saved."), "success")
         return redirect(url_for("lost_reasons.index"))
     reasons, used = lost_reasons.all_with_use()
-    status = 422 if request.method == "POST" else 200
-    return render_template("lost_reasons/index.html", form=form, reasons=reasons, used=used), status
+    return form_page("lost_reasons/index.html", form=form, reasons=reasons, used=used)
 
 
 @bp.route("/<int:reason_id>", methods=["GET", "POST"])
@@ -54,8 +54,7 @@ def edit(reason_id: int):
                                      "active": form.active.data}, current_user)
         flash(_("Saved."), "success")
         return redirect(url_for("lost_reasons.index"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("lost_reasons/edit.html", form=form, reason=reason), status
+    return form_page("lost_reasons/edit.html", form=form, reason=reason)
 
 
 @bp.route("/<int:reason_id>/delete", methods=["POST"])

@@ -11,6 +11,7 @@ from crm.intake import capture, sites
 from crm.models import Lead, SourceSite
 from crm.web.manage import bp
 from crm.web.manage.forms import ConfirmForm, SourceSiteForm
+from crm.web.pages import form_page
 from crm.web.qr import svg_response
 
 
@@ -33,8 +34,7 @@ def site_new():
                                               form.active.data)
             # The key is shown on this answer only; it is stored as a hash.
             return _site_page(site, api_key=api_key)
-    return render_template("manage/site_form.html", form=form, site=None), (
-        422 if request.method == "POST" else 200)
+    return form_page("manage/site_form.html", form=form, site=None)
 
 
 def _site_page(site: SourceSite, form: SourceSiteForm | None = None, api_key: str | None = None,

@@ -21,6 +21,7 @@ from crm.intake.forms import InquiryForm, labelled
 from crm.listings import inventory
 from crm.observability import metrics
 from crm.web.public import bp
+from crm.web.pages import form_page
 from crm.web.security import allow_framing_by, local_target
 
 _ATTRIBUTION = ("utm_source", "utm_medium", "utm_campaign")
@@ -155,9 +156,8 @@ def embed_inquiry():
                                 t=_thanks_signer().dumps([outcome.reference, _echoed(inquiry),
                                                           _need(form)]),
                                 lang=request.args.get("lang")))
-    status = 422 if request.method == "POST" else 200
-    return render_template("public/embed.html", form=form, site=site,
-                           listing=asked or _asked_about(form)), status
+    return form_page("public/embed.html", form=form, site=site,
+                     listing=asked or _asked_about(form))
 
 
 @bp.route("/embed/thanks")

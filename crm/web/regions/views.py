@@ -1,6 +1,6 @@
 """Places: the picker's search (public: the inquiry form and its embed use it; no personal
 data, rate-limited per address) and the parks admins keep under counties."""
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,6 +16,7 @@ from crm.inputs.forms import Form
 from crm.models import Park
 from crm.regions.search import as_json, search
 from crm.web.regions import bp
+from crm.web.pages import form_page
 
 SEARCH_LIMIT = 12
 
@@ -74,9 +75,8 @@ def park_list():
         park = parks.create(form.parent.data, _values(form), current_user)
         flash(_("Saved: %(name)s (%(code)s).", name=park.name, code=park.code), "success")
         return redirect(url_for("regions.park_list"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("regions/parks.html", form=form, parks=parks.all_parks(),
-                           full_name=regions.full_name), status
+    return form_page("regions/parks.html", form=form, parks=parks.all_parks(),
+                     full_name=regions.full_name)
 
 
 @bp.route("/admin/parks/<int:park_id>", methods=["GET", "POST"])
@@ -90,9 +90,8 @@ def park_edit(park_id: int):
         parks.update(park, _values(form), current_user)
         flash(_("Saved."), "success")
         return redirect(url_for("regions.park_list"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("regions/park_edit.html", form=form, park=park,
-                           place=regions.full_name(park.parent_code, ui_language())), status
+    return form_page("regions/park_edit.html", form=form, park=park,
+                     place=regions.full_name(park.parent_code, ui_language()))
 
 
 def _values(form: ParkForm) -> dict:

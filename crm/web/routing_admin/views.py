@@ -12,6 +12,7 @@ from crm.models import Lead, Notification, NotificationChannel, RoutingRule, Sou
 from crm.notifications.channels import add_channel, delete_channel, set_channel_active
 from crm.routing import engine, settings
 from crm.web.routing_admin import bp
+from crm.web.pages import form_page
 from crm.web.routing_admin.forms import (
     CHANNEL_LABELS,
     STRATEGY_LABELS,
@@ -69,8 +70,7 @@ def edit_rule(rule_id: int | None = None):
             settings.save_rule(rule, form.to_input(), current_user)
             flash(_("Rule saved."), "success")
             return redirect(url_for("routing_admin.rules"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("routing_admin/rule_form.html", form=form, rule=rule), status
+    return form_page("routing_admin/rule_form.html", form=form, rule=rule)
 
 
 @bp.route("/rules/<int:rule_id>/delete", methods=["POST"])
@@ -120,8 +120,7 @@ def edit_agent(user_id: int):
         settings.save_agent_settings(user, form)
         flash(_("Settings saved."), "success")
         return redirect(url_for("routing_admin.agents"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("routing_admin/agent_form.html", form=form, user=user), status
+    return form_page("routing_admin/agent_form.html", form=form, user=user)
 
 
 @bp.route("/channels", methods=["GET", "POST"])
@@ -139,9 +138,8 @@ def channels():
     sent = dict(db.session.execute(
         select(Notification.channel_id, func.count()).where(Notification.status == "sent")
         .group_by(Notification.channel_id)).all())
-    status = 422 if request.method == "POST" else 200
-    return render_template("routing_admin/channels.html", form=form, channels=rows, sent=sent,
-                           kinds=CHANNEL_LABELS), status
+    return form_page("routing_admin/channels.html", form=form, channels=rows, sent=sent,
+                     kinds=CHANNEL_LABELS)
 
 
 @bp.route("/channels/<int:channel_id>/<action>", methods=["POST"])

@@ -17,7 +17,6 @@ from crm.leads import recommend
 from crm.listings import images, inventory
 from crm.models import Listing, Recommendation, VisitRequest
 from crm.models.types import utcnow
-from crm.web.listings.views import map_link
 from crm.web.share import bp
 from crm.web.share.forms import VisitRequestForm
 
@@ -89,7 +88,7 @@ def _render_share(rec: Recommendation, form: VisitRequestForm, status: int = 200
     cards = []
     for x in shown:
         label, query = inventory.place(x, ui_language())
-        cards.append({"listing": x, "place": label, "map_url": map_link(query),
+        cards.append({"listing": x, "place": label, "map_url": inventory.map_link(query),
                       "cover": covers.get(x.id)})
     html = render_template("share/page.html", rec=rec, token=request.view_args["token"],
                            agent=rec.agent, cards=cards, form=form,

@@ -25,6 +25,10 @@ from crm.leads import recommend, visits
 from crm.listings import inventory, matching
 from crm.models import Lead, Listing, Recommendation, Role, SiteVisit, User, VisitRequest
 from crm.models.types import utcnow
+from crm.listings import images, inventory
+from crm.people import update_contact
+from crm.reporting import listing_stats as listing_stats_service
+from crm.web.pages import form_page
 from crm.web.qr import svg_response
 from crm.web.visits import bp
 from crm.web.visits.forms import SiteVisitForm, feedback_form
@@ -48,12 +52,7 @@ def _back(lead_id: int, anchor: str = "send") -> str:
 def send(lead_id: int):
     lead = _workable_lead(lead_id)
     ids = [i for v in request.form.getlist("listing_ids") if (i := database_id(v)) is not None]
-    listings = []
-    if ids:
-        found = {x.id: x for x in db.session.scalars(
-            select(Listing).where(Listing.id.in_(ids[:recommend.MAX_LISTINGS * 2]),
-                                  Listing.status != "let_or_sold"))}
-        listings = [found[i] for i in dict.fromkeys(ids) if i in found]
+    listings = inventory.offered_listings(ids, limit=recommend.MAX_LISTINGS * 2)
     if not listings:
         flash(_("Please tick the listings to send."), "error")
         return redirect(_back(lead.id))
@@ -99,24 +98,9 @@ def recommendation_link(rec) -> str | None:
 
 def _visit_form(lead: Lead, formdata=None) -> SiteVisitForm:
     form = SiteVisitForm(formdata=formdata) if formdata is not None else SiteVisitForm()
-    seen: dict[int, Listing] = {}
-    for rec in recommend.of_lead(lead):
-        for x in rec.listings:
-            seen.setdefault(x.id, x)
-    for link in inventory.links_of_lead(lead):
-        seen.setdefault(link.listing_id, link.listing)
-    for m in matching.rank(lead)[:5] if lead.is_open else []:
-        seen.setdefault(m.listing.id, m.listing)
-    form.listing_ids.choices = options((x.id, f"#{x.id} {x.title}") for x in seen.values())
-    team_ids = {lead.team_id, current_user.team_id, lead.assigned_to.team_id
-                if lead.assigned_to else None} - {None}
-    people = list(db.session.scalars(
-        select(User).where(User.active.is_(True), User.team_id.in_(team_ids),
-                           User.role.in_((Role.AGENT, Role.MANAGER))).order_by(User.name)))
-    for user in (current_user._get_current_object(), lead.assigned_to):
-        if user is not None and user not in people:
-            people.insert(0, user)
-    form.attendee_ids.choices = options((u.id, u.name) for u in people)
+    offer = visits.candidates(lead, current_user._get_current_object())
+    form.listing_ids.choices = options((x.id, f"#{x.id} {x.title}") for x in offer.listings)
+    form.attendee_ids.choices = options((u.id, u.name) for u in offer.attendees)
     return form
 
 
@@ -159,8 +143,7 @@ def new_visit(lead_id: int):
         visit = visits.schedule(lead, current_user, plan, request=asked)
         flash(_("Site visit scheduled for %(when)s.", when=local_time(visit.starts_at)), "success")
         return redirect(_back(lead.id, f"visit-{visit.id}"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("visits/visit_form.html", lead=lead, form=form, asked=asked), status
+    return form_page("visits/visit_form.html", lead=lead, form=form, asked=asked)
 
 
 def _workable_visit(visit_id: int) -> SiteVisit:
@@ -192,8 +175,7 @@ def visit_detail(visit_id: int):
             if stop.liked is not None:
                 getattr(form, f"liked_{stop.listing_id}").data = "1" if stop.liked else "0"
             getattr(form, f"reason_{stop.listing_id}").data = stop.reason
-    status = 422 if request.method == "POST" else 200
-    return render_template("visits/visit.html", visit=visit, form=form), status
+    return form_page("visits/visit.html", visit=visit, form=form)
 
 
 @bp.route("/agent/visits/<int:visit_id>/cancel", methods=["POST"])

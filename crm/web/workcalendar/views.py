@@ -12,6 +12,7 @@ from crm.access import Role, role_required
 from crm.formatting import today_local
 from crm.web.workcalendar import bp
 from crm.web.workcalendar.forms import DayForm, NoticeForm
+from crm.web.pages import form_status
 from crm.workdays import days, edit, notice
 
 
@@ -83,7 +84,7 @@ def paste_notice():
                                       "notice's numbered sections (一、元旦：…).")]
     if parsed is None:
         year = form.year.data if form.year.data and 2000 <= form.year.data <= 2100 else _year()
-        return _page(year, DayForm(), form, 422 if request.method == "POST" else 200)
+        return _page(year, DayForm(), form, form_status())
     if form.confirm.data != "yes":  # show what was understood; saving needs a second click
         form.confirm.data = "yes"
         replaced = len(days.special_days(form.year.data))
