@@ -5,7 +5,6 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from crm import access
-from crm.choices import to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
 from crm.inputs.building import REQUIREMENTS

@@ -22,12 +22,9 @@ from crm.formatting import from_local, local_time, today_local
 from crm.inputs.fields import database_id, options
 from crm.leads import agenda as agenda_service
 from crm.leads import recommend, visits
-from crm.listings import inventory, matching
-from crm.models import Lead, Listing, Recommendation, Role, SiteVisit, User, VisitRequest
+from crm.listings import inventory
+from crm.models import Lead, Listing, Recommendation, SiteVisit, User, VisitRequest
 from crm.models.types import utcnow
-from crm.listings import images, inventory
-from crm.people import update_contact
-from crm.reporting import listing_stats as listing_stats_service
 from crm.web.pages import form_page
 from crm.web.qr import svg_response
 from crm.web.visits import bp
