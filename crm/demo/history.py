@@ -12,7 +12,7 @@ import math
 import random
 import time as clock
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -36,7 +36,7 @@ from crm.models import Activity, Lead, LeadStage, Role, Team, User
 from crm.models.types import utcnow
 from crm.routing.engine import sla_deadlines
 
-UTC = timezone.utc
+UTC = UTC
 DAYS = 548  # 18 months
 CHUNK = 20_000
 

@@ -6,9 +6,9 @@ Three outcomes, and none of them drops what the prospect sent:
 - a repeat: the prospect asked within the duplicate window, so the submission is linked to
   the first lead (InquiryRepeat) and the owner is told, instead of routing a second lead.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from flask import current_app
 from flask_babel import gettext

@@ -20,8 +20,8 @@ from crm.i18n import default_locale, force_locale
 from crm.inputs import building
 from crm.inputs.text import to_halfwidth
 from crm.intake import capture, repeats
-from crm.intake.sheets import ImportFileError, check_type, read_table
 from crm.intake.capture import lead_from_form
+from crm.intake.sheets import ImportFileError, check_type, read_table
 from crm.jobs import DRY_RUN_IMPORT, IMPORT_LEADS, READ_IMPORT, enqueue
 from crm.models import ImportJob, ImportRow, Lead, User
 from crm.models.types import utcnow

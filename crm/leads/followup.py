@@ -3,7 +3,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select

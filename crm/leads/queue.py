@@ -5,7 +5,7 @@ and pages with a keyset cursor over (bucket, created_at, id). The cursor also ca
 moment the first page was drawn, so every page of one walk sorts by the same clock.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -135,9 +135,9 @@ def filter_clauses(filters: Filters, user: User) -> list:
             pattern = "%" + filters.source.replace("%", "").replace("_", "") + "%"
             out.append(or_(Lead.utm_source.ilike(pattern), Lead.page_url.ilike(pattern)))
     if filters.date_from:
-        out.append(Lead.created_at >= datetime.combine(filters.date_from, time(), tz).astimezone(timezone.utc))
+        out.append(Lead.created_at >= datetime.combine(filters.date_from, time(), tz).astimezone(UTC))
     if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time(), tz).astimezone(timezone.utc)
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), tz).astimezone(UTC)
         out.append(Lead.created_at < end)
     if filters.score_min is not None:
         out.append(Lead.score >= filters.score_min)
@@ -166,8 +166,8 @@ def encode_cursor(bucket: int, lead: Lead, now: datetime) -> str:
 def decode_cursor(raw: str | None):
     try:
         bucket, micros, lead_id, clock = raw.split("_")
-        return (int(bucket), datetime.fromtimestamp(int(micros) / 1e6, timezone.utc), int(lead_id),
-                datetime.fromtimestamp(int(clock), timezone.utc))
+        return (int(bucket), datetime.fromtimestamp(int(micros) / 1e6, UTC), int(lead_id),
+                datetime.fromtimestamp(int(clock), UTC))
     except (AttributeError, ValueError, OverflowError, OSError):
         return None
 

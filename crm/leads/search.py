@@ -1,7 +1,7 @@
 """Free-text search over leads: one place, so it can move to Lead.search_text later."""
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -135,8 +135,8 @@ def reference_span(digits: str, tz: str) -> tuple[datetime, datetime] | None:
     if days is None:
         return None
     zone = ZoneInfo(tz)
-    start = datetime.combine(days[0], time(), zone).astimezone(timezone.utc)
-    end = datetime.combine(days[1] + timedelta(days=1), time(), zone).astimezone(timezone.utc)
+    start = datetime.combine(days[0], time(), zone).astimezone(UTC)
+    end = datetime.combine(days[1] + timedelta(days=1), time(), zone).astimezone(UTC)
     return start, end
 
 

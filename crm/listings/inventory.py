@@ -8,8 +8,8 @@ from sqlalchemy.orm import joinedload
 from crm import regions
 from crm.choices import LISTING_LINK_KINDS, to_sqm
 from crm.extensions import db
-from crm.inputs.building import yes_no_value
 from crm.i18n import default_locale
+from crm.inputs.building import yes_no_value
 from crm.models import Activity, Lead, LeadListing, Listing, User
 from crm.models.types import utcnow
 from crm.privacy import audit
@@ -57,7 +57,7 @@ def _matching(stmt, wanted: Wanted):
     if wanted.region:
         stmt = stmt.where(Listing.region_code.startswith(wanted.region, autoescape=True))
     if wanted.area_min is not None:  # a divisible listing may be bigger than the need
-        stmt = stmt.where((Listing.area_sqm >= wanted.area_min))
+        stmt = stmt.where(Listing.area_sqm >= wanted.area_min)
     if wanted.area_max is not None:
         stmt = stmt.where((Listing.area_sqm <= wanted.area_max) | Listing.divisible.is_(True))
     return stmt

@@ -1,6 +1,7 @@
 import threading
 import time
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from flask import has_app_context
 from sqlalchemy import String, select

@@ -14,9 +14,9 @@ keeps the words and flags them ("place to confirm").
 import csv
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable, Iterable
 
 from crm import regions
 from crm.inputs.text import to_simplified

@@ -17,11 +17,11 @@ from sqlalchemy import false, or_, select
 from crm import access
 from crm.choices import JUNK_STATUSES
 from crm.extensions import db
+
 # The days a report filter may name: the CRM's one date range.
 from crm.inputs.dates import FIRST_DAY, LAST_DAY, known_day  # noqa: F401
 from crm.models import Lead, Role, User
 from crm.models.types import utcnow
-
 
 # JUNK_STATUSES (crm.choices) are never leads. A repeat inquiry is not a lead either; it is
 # an inquiry_repeat row (sources report).

@@ -4,7 +4,7 @@ region code are written at the revision before it, then upgraded and downgraded 
 integration test."""
 import logging
 from contextlib import contextmanager
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ def _filler(column: sa.Column):
     if isinstance(kind, sa.Boolean):
         return False
     if isinstance(kind, sa.DateTime):
-        return datetime(2026, 11, 1, tzinfo=timezone.utc)
+        return datetime(2026, 11, 1, tzinfo=UTC)
     if isinstance(kind, sa.Date):
         return date(2026, 11, 1)
     if isinstance(kind, sa.Time):

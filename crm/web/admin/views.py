@@ -1,6 +1,6 @@
 """Admin: users, teams, the audit log, and PIPL requests."""
 import json
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -170,10 +170,10 @@ def audit_log():
             stmt = stmt.where(AuditLog.actor_id == form.actor_id.data)
         if form.date_from.data:
             stmt = stmt.where(AuditLog.at >= datetime.combine(form.date_from.data, time(), tz)
-                              .astimezone(timezone.utc))
+                              .astimezone(UTC))
         if form.date_to.data:
             stmt = stmt.where(AuditLog.at < datetime.combine(form.date_to.data + timedelta(days=1),
-                                                             time(), tz).astimezone(timezone.utc))
+                                                             time(), tz).astimezone(UTC))
     before = request.args.get("before", "")
     if (before_id := database_id(before)) is not None:
         stmt = stmt.where(AuditLog.id < before_id)

@@ -1,5 +1,5 @@
 """The agent's workspace: the queue, a lead's page, follow-ups, stages, listings, exports."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -114,7 +114,7 @@ def my_leads():
 def poll():
     """A small fragment the queue fetches every few seconds (htmx): new assignments."""
     try:
-        since = datetime.fromtimestamp(int(request.args.get("since", "")), timezone.utc)
+        since = datetime.fromtimestamp(int(request.args.get("since", "")), UTC)
     except (ValueError, OverflowError, OSError):
         since = utcnow() - timedelta(minutes=1)
     fresh = queue.new_assignments(current_user, since)
