@@ -21,8 +21,8 @@ from crm.extensions import db
 from crm.models import Lead, Role, Team, User
 
 __all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scope_parts", "stray_lead_ids",
-           "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text", "mask_note",
-           "contact_for",
+           "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text",
+           "mask_note", "contact_for",
            "can_manage_user", "can_edit_rule", "managed_users_clause", "managed_user_ids", "visible_teams",
            "owns_job", "distinct_from", "can_edit_listing"]
 

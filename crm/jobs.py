@@ -82,7 +82,7 @@ def enqueue(task_name: str, *args) -> bool:
         log.warning("could not enqueue %s%r, broker unavailable (%s); the sweeper will pick it up",
                     task_name, args, exc)
         return False
-    except Exception:  # noqa: BLE001 - anything else (eager task errors…): keep the traceback
+    except Exception:  # anything else (eager task errors…): keep the traceback
         log.warning("could not enqueue %s%r; the sweeper will pick it up", task_name, args,
                     exc_info=True)
         return False

@@ -190,7 +190,7 @@ class _Generator:
         return values[_bisect(cum, self.rng.random() * cum[-1])]
 
     def lead(self, lead_id: int, reference: str, created: datetime):
-        rng, now = self.rng, self.now
+        rng = self.rng
         channel = self.pick(self.channels)
         industry = self.pick(self.industries)
         property_type = self.pick(self.properties)
@@ -378,7 +378,7 @@ def seed_history(n_leads: int, seed_value: int = 7,
     hours = gen.hours
     leads, stages, activities = [], [], []
     done = n_stages = n_activities = 0
-    for day, count in zip(days, counts):
+    for day, count in zip(days, counts, strict=True):
         start = datetime.combine(day, time.min, tz)
         offsets = sorted(gen.pick(hours) * 3600 + rng.random() * 3600 for _ in range(count))
         for counter, offset in enumerate(offsets):
@@ -423,10 +423,10 @@ class _SqliteWriter:
         db.session.execute(insert(Lead.__table__), leads)
         if stages:
             db.session.execute(insert(LeadStage.__table__),
-                               [dict(zip(STAGE_COLUMNS, s)) for s in stages])
+                               [dict(zip(STAGE_COLUMNS, s, strict=True)) for s in stages])
         if activities:
             db.session.execute(insert(Activity.__table__),
-                               [dict(zip(ACTIVITY_COLUMNS, a)) for a in activities])
+                               [dict(zip(ACTIVITY_COLUMNS, a, strict=True)) for a in activities])
         db.session.commit()
 
     def finish(self):

@@ -82,7 +82,8 @@ _TITLED = re.compile(rf"((?:[{_SURNAMES}]|(?:(?<![{CJK}])|(?<=[是叫找]))[{_WO
                      rf"{_TITLES}"
                      # Cantonese 李生 (Mr Li); 生 only standing alone (not 生产, 生物)
                      rf"生(?![{CJK}])))(?!您好|你好|好[，,！!\s])")
-_NAMED = re.compile(rf"(?:联系人|姓名|我叫|本人)\s{{0,3}}[:：是]?\s{{0,3}}([{_SURNAMES}{_WORDLIKE_SURNAMES}][{CJK}]{{1,2}}?)"
+_NAMED = re.compile(rf"(?:联系人|姓名|我叫|本人)\s{{0,3}}[:：是]?\s{{0,3}}"
+                    rf"([{_SURNAMES}{_WORDLIKE_SURNAMES}][{CJK}]{{1,2}}?)"
                     rf"(?=[\s，,。；;:：\d]|$|经理|先生|女士|小姐|总|博士)")
 # 我姓刘 / 联系人就是我，陈 …: the surname said on its own is the contact's name.
 _SURNAME_ONLY = re.compile(rf"(?:我姓|免贵姓|本人姓|联系人(?:就是我|是我本人|就我|是我)[，,\s]{{0,3}}(?:姓)?)"
@@ -91,7 +92,8 @@ _SURNAME_ONLY = re.compile(rf"(?:我姓|免贵姓|本人姓|联系人(?:就是�
 _EIA_NO = re.compile(r"(?:不需要|无需|不用|不要|不需|没有|不做|不涉及)(?:做|办)?环评")
 _EIA_YES = re.compile(r"(?:需要|要求|要|需|能|可以|可|必须|得|有)(?:做|办|过|通过)?环评|"
                       r"环评(?:需要|要求|必须|要能)")
-_USAGE = re.compile(rf"(?:是|我们|我司|公司)?(?:做|生产|从事|加工(?!区|园|厂)|主营|经营)(?P<u>[{CJK}A-Za-z0-9]{{1,16}}?)"
+_USAGE = re.compile(rf"(?:是|我们|我司|公司)?(?:做|生产|从事|加工(?!区|园|厂)|主营|经营)"
+                    rf"(?P<u>[{CJK}A-Za-z0-9]{{1,16}}?)"
                     r"(?:的|，|,|。|；|\s|用|$)|用途\s{0,3}[:：是为]?\s{0,3}(?P<v>[^，,。；;\s]{2,16})|"
                     rf"用于(?P<w>[{CJK}A-Za-z0-9]{{2,16}}?)(?:[，,。；\s]|$)")
 _SPACE_TYPES = r"(?:厂房|厂|仓库|仓|冷库|库|办公|写字楼|车间|地|土地)"

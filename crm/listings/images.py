@@ -129,7 +129,7 @@ def _decoded(data: bytes) -> tuple[Image.Image, str]:
         if image.format in ("JPEG", "MPO"):
             image.draft("RGB", (WEB_MAX, WEB_MAX))
         image.load()
-    except Exception:  # noqa: BLE001 - whatever a broken file raises, it is not a photo
+    except Exception:  # whatever a broken file raises, it is not a photo
         raise Refused("truncated") from None
     return _reduced(image), image.format
 
@@ -291,7 +291,7 @@ def process(image_id: int) -> str:
         data = raw.read()  # a storage error propagates: the task is retried
     try:
         rendered = render(data)
-    except Exception as exc:  # noqa: BLE001 - a file Pillow cannot decode is failed, not retried
+    except Exception as exc:  # a file Pillow cannot decode is failed, not retried
         return _fail(image, repr(exc))
     stem = f"listings/{image.listing_id}/{image.id}"
     web_key = f"{stem}-{hashlib.sha256(rendered.web).hexdigest()[:20]}.jpg"

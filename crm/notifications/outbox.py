@@ -170,7 +170,7 @@ def deliver(notification_id: int, final_attempt: bool = False) -> bool:
     channel = note.channel
     try:
         detail = _SENDERS[channel.kind](channel, note)
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded, then retried
+    except Exception as exc:  # every failure is recorded, then retried
         error = f"{type(exc).__name__}: {exc}"[:500]
         note.attempts += 1
         note.last_error = error

@@ -278,7 +278,7 @@ def _shallowest(codes: tuple[str, ...]) -> str | None:
 def _common_ancestor(codes: list[str]) -> str:
     chains = [[a.code for a in regions.ancestors(c)] for c in codes]
     common = ""
-    for level in zip(*chains):
+    for level in zip(*chains, strict=False):  # chains differ in depth: stop at the shortest
         if len(set(level)) != 1:
             break
         common = level[0]

@@ -279,7 +279,8 @@ def lead_batches(scope: Scope, size: int = BATCH):
             "minutes_to_contact": None if r.contact_s is None else round(r.contact_s / 60, 1),
             "property_type": choices.label(choices.PROPERTY_TYPES, r.property_type),
             "company": r.company or "",
-            "region": regions.full_name(r.region_code, ui_language()) if r.region_code else "", "industry": choices.label(choices.INDUSTRIES, r.industry),
+            "region": regions.full_name(r.region_code, ui_language()) if r.region_code else "",
+            "industry": choices.label(choices.INDUSTRIES, r.industry),
             "investment": None if r.investment_wan is None else float(r.investment_wan),
             "tax": None if r.annual_tax_wan is None else float(r.annual_tax_wan),
             "page_url": r.page_url, "utm_source": r.utm_source, "utm_medium": r.utm_medium,
@@ -334,7 +335,7 @@ def run_job(job_id: int) -> str | None:
         params = Params(json.loads(job.params or "{}"))
         write(job.report, scope_from(user, params), params, job.fmt, partial, progress)
         os.replace(partial, path)
-    except Exception as exc:  # noqa: BLE001 - recorded on the job for the user to see
+    except Exception as exc:  # recorded on the job for the user to see
         log.exception("export %s failed", job_id)
         db.session.rollback()
         job = db.session.get(ExportJob, job_id)

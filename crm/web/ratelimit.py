@@ -77,7 +77,7 @@ def mobile_key() -> str:
                 g.ratelimit_mobile = "wechat:" + wechat
         except PhoneError:
             pass  # the form says what is wrong with it; nothing to count
-        except Exception:  # noqa: BLE001 - e.g. 413 on an oversized body: the view answers that
+        except Exception:  # e.g. 413 on an oversized body: the view answers that
             log.debug("no mobile to rate-limit by", exc_info=True)
     return g.ratelimit_mobile
 
@@ -252,7 +252,7 @@ class IntakeLimiter:
         if in_redis:
             try:
                 self.refund_all(keys=[f"LIMITS:{c.key}" for c in in_redis])
-            except Exception as exc:  # noqa: BLE001 - a refund is a courtesy; never fail the answer
+            except Exception as exc:  # a refund is a courtesy; never fail the answer
                 log.warning("Rate limit refund failed (%s)", exc)
         for c in counted:
             if not c.in_redis and self.memory.get(c.key) > 0:
@@ -266,7 +266,7 @@ class IntakeLimiter:
                     log.info("Rate limit storage recovered")
                 self.failures = 0
                 return counted
-            except Exception as exc:  # noqa: BLE001 - fail open: a limit must never refuse a lead
+            except Exception as exc:  # fail open: a limit must never refuse a lead
                 # One line, as Flask-Limiter logs it: an outage must not print a traceback a request.
                 log.warning("Rate limit storage unreachable - falling back to in-memory storage (%s)",
                             exc)

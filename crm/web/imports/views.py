@@ -43,8 +43,9 @@ class UploadForm(Form):
 
 
 class MappingForm(Form):
-    duplicates = RadioField(_l("A prospect already in the CRM (same mobile or WeChat ID)"), default="skip", choices=options({
-        "skip": _l("Skip the row"), "link": _l("Import it and link it to the earlier lead")}))
+    duplicates = RadioField(
+        _l("A prospect already in the CRM (same mobile or WeChat ID)"), default="skip", choices=options({
+            "skip": _l("Skip the row"), "link": _l("Import it and link it to the earlier lead")}))
     route = BooleanField(_l("Route the imported leads to agents (else they wait in my team's pool)"),
                          default=True)
     targets = ()

@@ -34,7 +34,7 @@ def check_history(db, n):
             assert lead.status in got
         if lead.first_contact_at is not None:
             assert lead.first_contact_at >= lead.created_at
-        for stage, when in got.items():
+        for when in got.values():
             assert when >= lead.created_at
     return leads, rows
 

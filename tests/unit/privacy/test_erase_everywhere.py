@@ -28,7 +28,7 @@ def _every_text_in_the_database() -> str:
 
 def test_erase_leaves_no_trace_of_the_mobile(client, auth, db):
     team = TeamFactory(is_default=True)
-    agent = UserFactory(team=team, email="agent@example.com")
+    UserFactory(team=team, email="agent@example.com")
     admin = UserFactory(role="admin", team=None, email="root@example.com")
     ChannelFactory(team=team)
     _site, key = make_site()
