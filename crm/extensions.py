@@ -1,5 +1,6 @@
 """Every Flask extension, created unbound; create_app() binds them."""
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import flask_babel
 from flask_login import LoginManager
@@ -23,6 +24,16 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass `Model`, which is `db.Model`: Flask-SQLAlchemy builds it at run time from Base
+# and its own mixins, so a type checker cannot see it as a class; this names the same shape.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(Base, _FlaskModel):
+        pass
+else:
+    Model = db.Model
 login_manager = LoginManager()
 csrf = CSRFProtect()
 

@@ -8,12 +8,12 @@ from sqlalchemy import String, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.extensions import db
+from crm.extensions import Model, db
 
 T = TypeVar("T")
 
 
-class Setting(db.Model):
+class Setting(Model):
     """A value an admin edits in the app rather than in the deployment's environment
     (crm.branding: what prospects see; crm.intake.policy: the intake rules)."""
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
