@@ -1,12 +1,12 @@
 """Every Flask extension, created unbound; create_app() binds them."""
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import flask_babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, MetaData, Result
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations can drop/alter them on every backend.
@@ -34,6 +34,15 @@ if TYPE_CHECKING:
         pass
 else:
     Model = db.Model
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed: Session.execute() is typed as returning a
+    Result, and for those statements it is a CursorResult, which counts them."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 

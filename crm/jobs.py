@@ -11,6 +11,7 @@ tests) loads them, because there the task runs right here.
 import logging
 import uuid
 from functools import lru_cache
+from typing import Any
 
 import redis
 from celery import Celery, Task
@@ -47,7 +48,7 @@ TASK_NAMES = (ROUTE_LEAD, SWEEP_UNROUTED, SLA_SWEEP, RECOMPUTE_SLA_DEADLINES, FO
               RETENTION_SWEEP, PURGE_IDEMPOTENCY_KEYS, PROCESS_LISTING_IMAGE, SWEEP_PENDING_IMAGES)
 
 
-def init_celery(app: Flask) -> Celery:
+def init_celery(app: Flask) -> "Celery[Any]":  # celery-types: generic in its task class
     """Celery bound to Flask the way the Flask docs show (patterns/celery)."""
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):

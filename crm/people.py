@@ -46,11 +46,11 @@ def _email_taken(email: str, user_id: int | None) -> bool:
 def save_user(user: User | None, values: dict, password: str | None, actor: User) -> User:
     """Create (user None) or edit a user; audited. `values`: email, name, role, team_id, active."""
     creating = user is None
-    if _email_taken(values["email"], None if creating else user.id):
+    if _email_taken(values["email"], None if user is None else user.id):
         raise PeopleError("email", _l("A user with this email exists."))
     if creating and not password:
         raise PeopleError("password", _l("Please enter a password."))
-    if not creating and user.id == actor.id and (values["role"] != Role.ADMIN
+    if user is not None and user.id == actor.id and (values["role"] != Role.ADMIN
                                                  or not values["active"]):
         raise PeopleError("role", _l("You cannot take away your own admin rights."))
     user = user or User()

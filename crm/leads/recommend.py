@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from crm import access
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.formatting import local_time
 from crm.i18n import default_locale
 from crm.inputs import tokens
@@ -131,14 +131,14 @@ def record_open(rec: Recommendation, now: datetime | None = None) -> bool:
     """Count an open of a live page (the caller decides it is a new one: another browser,
     or after the window). On the timeline each time; the agent is told of the first."""
     now = now or utcnow()
-    counted = db.session.execute(
+    counted = rows_changed(db.session.execute(
         update(Recommendation).where(Recommendation.id == rec.id,
                                      Recommendation.revoked_at.is_(None),
                                      Recommendation.expires_at > now)
         .values(open_count=Recommendation.open_count + 1,
                 first_opened_at=func.coalesce(Recommendation.first_opened_at, now),
                 last_opened_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if not counted:
         db.session.rollback()
         return False

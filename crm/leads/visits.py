@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.formatting import local_time
 from crm.i18n import default_locale
 from crm.leads import followup, scoring
@@ -142,9 +142,9 @@ def send_reminders(now: datetime | None = None) -> int:
         .order_by(SiteVisit.starts_at).limit(500)))
     done = 0
     for visit_id in ids:
-        claimed = db.session.execute(
+        claimed = rows_changed(db.session.execute(
             update(SiteVisit).where(SiteVisit.id == visit_id, SiteVisit.reminder_sent_at.is_(None))
-            .values(reminder_sent_at=now).execution_options(synchronize_session=False)).rowcount
+            .values(reminder_sent_at=now).execution_options(synchronize_session=False)))
         if not claimed:
             db.session.rollback()
             continue

@@ -34,7 +34,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.formatting import megabytes
 from crm.listings import inventory
 from crm.listings.storage import storage
@@ -299,12 +299,12 @@ def process(image_id: int) -> str:
     store.save(web_key, rendered.web)
     store.save(thumb_key, rendered.thumb)
     raw_key = image.raw_key
-    done = db.session.execute(
+    done = rows_changed(db.session.execute(
         update(ListingImage).where(ListingImage.id == image.id, ListingImage.status == "pending")
         .values(status="ready", web_key=web_key, thumb_key=thumb_key, raw_key=None,
                 width=rendered.web_size[0], height=rendered.web_size[1],
                 thumb_width=rendered.thumb_size[0], thumb_height=rendered.thumb_size[1])
-    ).rowcount
+    ))
     db.session.commit()
     if not done and db.session.get(ListingImage, image_id) is None:
         _delete_keys([web_key, thumb_key])  # deleted while we worked: nobody points at them
@@ -317,10 +317,10 @@ def _fail(image: ListingImage, why: str) -> str:
     still pending) finds the upload gone because the first run finished, and must not turn
     that ready photo into a failed one."""
     raw_key, image_id = image.raw_key, image.id
-    failed = db.session.execute(
+    failed = rows_changed(db.session.execute(
         update(ListingImage).where(ListingImage.id == image_id, ListingImage.status == "pending")
         .values(status="failed", raw_key=None).execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     db.session.commit()
     if not failed:
         return "done elsewhere"

@@ -37,7 +37,7 @@ class Snapshot(Generic[T]):
         if cached is None or time.monotonic() - cached[0] > self.refresh:
             try:
                 rows = dict(db.session.execute(select(Setting.key, Setting.value).where(
-                    Setting.key.in_(self.keys))).all())
+                    Setting.key.in_(self.keys))).tuples().all())
             except SQLAlchemyError:
                 # The database is away (the 503 page is being drawn): the last known, or none.
                 db.session.rollback()

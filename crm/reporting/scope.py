@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 
 from crm import access
 from crm.choices import JUNK_STATUSES
@@ -53,9 +53,9 @@ class Scope:
 
     def who(self) -> list:
         """The team / agent restriction alone (no dates, no status)."""
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if self.team_ids is not None:
-            team = Lead.team_id.in_(self.team_ids) if self.team_ids else false()
+            team: ColumnElement[bool] = Lead.team_id.in_(self.team_ids) if self.team_ids else false()
             if self.stray_ids:
                 team = or_(team, Lead.id.in_(self.stray_ids))
             if self.member_ids:

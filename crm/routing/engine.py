@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.choices import OPEN_STATUSES
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.i18n import default_locale
 from crm.jobs import enqueue_routing, routing_task_started
 from crm.models import Activity, Lead, Role, RoutingRule, Team, User
@@ -486,7 +486,7 @@ def _write_assignments(rows: list[dict]) -> int:
     stmt = (update(table).where(table.c.id == bindparam("lead_id"), table.c.routed_at.is_(None))
             .values({name: bindparam(name) for name in rows[0] if name != "lead_id"}))
     result = db.session.connection().execute(stmt, rows)
-    return result.rowcount
+    return rows_changed(result)
 
 
 def preview(lead: Lead) -> Decision:
@@ -584,7 +584,7 @@ def claim(lead_id: int, agent: User) -> bool:
                            Lead.team_id == agent.team_id, Lead.status == "new")
         .values(assigned_to_id=agent.id, assigned_at=now, routed_at=func.coalesce(Lead.routed_at, now))
         .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         db.session.rollback()
         return False
     with default_locale():
