@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in its stubs yet
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
@@ -42,8 +42,8 @@ class LooseDecimalField(DecimalField):
     def __init__(self, *args, maximum: Decimal, kind: str = "plain", in_sqm: bool = False,
                  ranges: bool = False, **kwargs):
         self.maximum, self.kind, self.in_sqm, self.ranges = maximum, kind, in_sqm, ranges
-        self.typed_unit = None
-        self.range_high = None
+        self.typed_unit: str | None = None
+        self.range_high: Decimal | None = None
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(*args, **kwargs)
 
@@ -58,7 +58,7 @@ class LooseDecimalField(DecimalField):
         except numbers.NumberError as exc:
             self.data = None
             raise ValueError(_number_message(str(exc))) from None
-        if value is None:
+        if value is None or high is None:
             self.data = None
             return
         if self.in_sqm and unit == "mu":

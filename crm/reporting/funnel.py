@@ -61,7 +61,7 @@ class FunnelRow:
 @dataclass
 class FunnelReport:
     overall: FunnelRow
-    dimension: object = None
+    dimension: dimensions.Dimension | None = None
     rows: list[FunnelRow] = field(default_factory=list)
     others: FunnelRow | None = None  # what the top-N breakdown leaves out
 

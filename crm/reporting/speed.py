@@ -165,7 +165,9 @@ def _speed_row(key, label, m) -> SpeedRow:
 
 def _keyed(rows, key) -> list[SpeedRow]:
     values = [r._mapping[key] for r in rows]
-    labels = dimensions.get(key).display(values)
+    dim = dimensions.get(key)
+    assert dim is not None  # keys come from the report's own dimensions (agent, team)
+    labels = dim.display(values)
     return sorted((_speed_row(v, str(labels.get(v, v)), r._mapping) for v, r in zip(values, rows, strict=True)),
                   key=lambda r: (-r.breached, r.label))
 
