@@ -143,7 +143,7 @@ def record_open(rec: Recommendation, now: datetime | None = None) -> bool:
         db.session.rollback()
         return False
     db.session.refresh(rec)
-    lead = db.session.get(Lead, rec.lead_id)
+    lead = db.session.get_one(Lead, rec.lead_id)
     with default_locale():
         body = gettext("The prospect opened the listings sent on %(when)s (%(n)d time(s) so far)",
                        when=local_time(rec.created_at), n=rec.open_count)
@@ -162,7 +162,7 @@ def record_open(rec: Recommendation, now: datetime | None = None) -> bool:
 def request_visit(rec: Recommendation, preferred_at: datetime, listings: list[Listing],
                   note: str) -> VisitRequest:
     now = utcnow()
-    lead = db.session.get(Lead, rec.lead_id)
+    lead = db.session.get_one(Lead, rec.lead_id)
     request = VisitRequest(recommendation_id=rec.id, lead_id=lead.id, preferred_at=preferred_at,
                            note=note.strip()[:1000], created_at=now)
     db.session.add(request)

@@ -15,6 +15,7 @@ import socket
 import ssl
 import time
 import urllib.parse
+from collections.abc import Sequence
 from email.message import EmailMessage
 
 from flask import current_app
@@ -41,7 +42,7 @@ class DeliveryError(Exception):
 
 # --- queueing ------------------------------------------------------------------------
 
-def _channels(users: list[User], team: Team | None) -> list[NotificationChannel]:
+def _channels(users: Sequence[User | None], team: Team | None) -> list[NotificationChannel]:
     user_ids = [u.id for u in users if u is not None]
     clauses: list[ColumnElement[bool]] = []
     if user_ids:
@@ -146,7 +147,7 @@ _EVENT_SUBJECTS = {
 }
 
 
-def queue_event(lead: Lead, kind: str, users: list[User], team: Team | None = None,
+def queue_event(lead: Lead, kind: str, users: Sequence[User | None], team: Team | None = None,
                 extra: str = "", key: str | None = None) -> list[int]:
     with default_locale():
         subject = _EVENT_SUBJECTS[kind](lead)
