@@ -331,9 +331,10 @@ def _area(r: _Reader) -> None:
         break
     per_mu = r.per_mu
     if per_mu and "annual_tax_wan" not in r.found:
-        low, high = r.found.get("area_min"), r.found.get("area_max")
-        if low and high and low.value == high.value and r.found["area_unit"].value == "mu":
-            r.put("annual_tax_wan", per_mu[0] * low.value, per_mu[1], per_mu[2])
+        area_low, area_high = r.found.get("area_min"), r.found.get("area_max")
+        if (area_low and area_high and isinstance(area_low.value, Decimal)
+                and area_low.value == area_high.value and r.found["area_unit"].value == "mu"):
+            r.put("annual_tax_wan", per_mu[0] * area_low.value, per_mu[1], per_mu[2])
 
 
 def _eia(r: _Reader) -> None:
@@ -397,15 +398,15 @@ def _requirements(r: _Reader) -> None:
             if _figure(r, m, "crane_t"):
                 r.put("needs_crane", True, m.start(), m.end(), take=False)
                 break
-        if (m := _CRANE_ANY.search(r.text)) is not None:
-            r.put("needs_crane", True, m.start(), m.end(), take=False)
-    if (m := _STOREY_ANY.search(r.text)) is not None:
-        r.put("single_storey", False, m.start(), m.end(), take=False)
-    elif (m := _STOREY_ONE.search(r.text)) is not None:
-        r.put("single_storey", True, m.start(), m.end(), take=False)
+        if (hit := _CRANE_ANY.search(r.text)) is not None:
+            r.put("needs_crane", True, hit.start(), hit.end(), take=False)
+    if (hit := _STOREY_ANY.search(r.text)) is not None:
+        r.put("single_storey", False, hit.start(), hit.end(), take=False)
+    elif (hit := _STOREY_ONE.search(r.text)) is not None:
+        r.put("single_storey", True, hit.start(), hit.end(), take=False)
     for name, pattern in (("standalone", _STANDALONE), ("divisible", _DIVISIBLE)):
-        if (m := pattern.search(r.text)) is not None:
-            r.put(name, True, m.start(), m.end(), take=False)
+        if (hit := pattern.search(r.text)) is not None:
+            r.put(name, True, hit.start(), hit.end(), take=False)
 
 
 def _first(r: _Reader, pattern: re.Pattern):
@@ -483,7 +484,7 @@ def fill_form(form, text: str, found: dict[str, Found] | None = None) -> dict[st
     for name, f in found.items():
         value = f.value
         if name == "region":
-            field = "region_code" if regions.is_valid(value) else "region_text"
+            field = "region_code" if isinstance(value, str) and regions.is_valid(value) else "region_text"
         elif name == "needs_eia":
             field, value = "needs_eia", "yes" if value else "no"
         elif name == "single_storey":

@@ -148,7 +148,7 @@ def send_reminders(now: datetime | None = None) -> int:
         if not claimed:
             db.session.rollback()
             continue
-        visit = db.session.get(SiteVisit, visit_id)
+        visit = db.session.get_one(SiteVisit, visit_id)
         lead = visit.lead
         people = visit.attendees or [u for u in (lead.assigned_to,) if u is not None]
         with default_locale():

@@ -131,7 +131,7 @@ def _decoded(data: bytes) -> tuple[Image.Image, str]:
         image.load()
     except Exception:  # whatever a broken file raises, it is not a photo
         raise Refused("truncated") from None
-    return _reduced(image), image.format
+    return _reduced(image), image.format or ""  # _open() let only known formats through
 
 
 def _reduced(image: Image.Image) -> Image.Image:
@@ -224,7 +224,9 @@ def add(listing: Listing, uploads: list[tuple[str, BinaryIO]], actor: User
     has_cover = db.session.scalar(select(ListingImage.id).where(
         ListingImage.listing_id == listing.id, ListingImage.is_cover.is_(True)).limit(1))
     room = current_app.config["CRM_IMAGE_MAX_PER_LISTING"] - len(existing)
-    added, errors, saved = [], [], []
+    added: list[ListingImage] = []
+    errors: list[str] = []
+    saved: list[str] = []
     try:
         for name, stream in uploads:
             name = (name or "").rsplit("/", 1)[-1][:80] or "?"
@@ -401,7 +403,7 @@ def _renumber(ordered: list[ListingImage]) -> None:
 
 def move(image: ListingImage, step: int) -> bool:
     """One place earlier (-1) or later (+1) among the listing's photos; the cover stays first."""
-    ordered = of_listing(db.session.get(Listing, image.listing_id))
+    ordered = of_listing(db.session.get_one(Listing, image.listing_id))
     index = ordered.index(image)
     other = index + step
     if image.is_cover or not 0 <= other < len(ordered) or ordered[other].is_cover:
@@ -428,7 +430,7 @@ def set_caption(image: ListingImage, caption: str) -> None:
 def remove(image: ListingImage) -> None:
     """Delete a photo; its files go after the commit. The next photo becomes the cover."""
     keys = [key for key in (image.raw_key, image.web_key, image.thumb_key) if key]
-    listing = db.session.get(Listing, image.listing_id)
+    listing = db.session.get_one(Listing, image.listing_id)
     db.session.delete(image)
     db.session.flush()
     rest = of_listing(listing)
