@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import String, bindparam, func, insert, select
+from sqlalchemy import String, Table, bindparam, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
@@ -63,7 +63,7 @@ def understood(form) -> dict:
               "annual_tax_wan": form.annual_tax_wan.data, "investment_wan": form.investment_wan.data}
     # The requirements' figures too: "2MVA" is 2000 kVA, "800cm" 8 m.
     values |= {name: getattr(form, name).data for name in building.MEASURES}
-    found = {name: float(value) for name, value in values.items() if value is not None}
+    found: dict[str, object] = {name: float(value) for name, value in values.items() if value is not None}
     if "area_min_sqm" in found or "area_max_sqm" in found:
         found["area_unit"] = unit
     if getattr(form, "unread", None):   # kept as typed, for the agent to confirm
@@ -246,7 +246,9 @@ def _insert_new(lead: Lead) -> None:
         return
     # SQLite: the new id from the cursor (RETURNING would need SQLite 3.35), and the stage
     # row apart (no INSERT inside a WITH).
-    lead.id = connection.execute(_lead_only(frozenset(values)), values).inserted_primary_key[0]
+    key = connection.execute(_lead_only(frozenset(values)), values).inserted_primary_key
+    assert key is not None  # an INSERT of one row
+    lead.id = key[0]
     if staged:
         stages.record_created(lead)
 
@@ -260,6 +262,7 @@ _LEAD_COLUMNS = frozenset(Lead.__table__.columns.keys())
 @lru_cache(maxsize=32)
 def _lead_only(columns: frozenset):
     table = Lead.__table__
+    assert isinstance(table, Table)  # declared as a FromClause on the base
     return insert(table).values({table.c[c]: bindparam(c, type_=table.c[c].type)
                                  for c in sorted(columns)})
 
@@ -267,6 +270,7 @@ def _lead_only(columns: frozenset):
 @lru_cache(maxsize=32)
 def _lead_and_stage(columns: frozenset):
     table = Lead.__table__
+    assert isinstance(table, Table) and isinstance(LeadStage.__table__, Table)
     new = (_lead_only(columns).returning(table.c.id, table.c.created_at, table.c.status)
            .cte("new_lead"))
     return (insert(LeadStage.__table__)
