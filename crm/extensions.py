@@ -1,12 +1,12 @@
 """Every Flask extension, created unbound; create_app() binds them."""
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import flask_babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import CursorResult, MetaData, Result
+from sqlalchemy import CursorResult, MetaData, Result, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations can drop/alter them on every backend.
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from flask_sqlalchemy.model import Model as _FlaskModel
 
     class Model(Base, _FlaskModel):
-        pass
+        __table__: ClassVar[Table]  # every model maps one table (the base says FromClause)
 else:
     Model = db.Model
 

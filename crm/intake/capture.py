@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import String, Table, bindparam, func, insert, select
+from sqlalchemy import String, bindparam, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
@@ -262,7 +262,6 @@ _LEAD_COLUMNS = frozenset(Lead.__table__.columns.keys())
 @lru_cache(maxsize=32)
 def _lead_only(columns: frozenset):
     table = Lead.__table__
-    assert isinstance(table, Table)  # declared as a FromClause on the base
     return insert(table).values({table.c[c]: bindparam(c, type_=table.c[c].type)
                                  for c in sorted(columns)})
 
@@ -270,7 +269,6 @@ def _lead_only(columns: frozenset):
 @lru_cache(maxsize=32)
 def _lead_and_stage(columns: frozenset):
     table = Lead.__table__
-    assert isinstance(table, Table) and isinstance(LeadStage.__table__, Table)
     new = (_lead_only(columns).returning(table.c.id, table.c.created_at, table.c.status)
            .cte("new_lead"))
     return (insert(LeadStage.__table__)
