@@ -117,7 +117,7 @@ class _Agent:
         self.skill = rng.uniform(.75, 1.25)  # multiplies the chance to move on
 
 
-def ensure_teams(rng: random.Random) -> tuple[dict, list[_Agent]]:
+def ensure_teams(rng: random.Random) -> tuple[dict[str, int], dict[str, list[_Agent]]]:
     """The demo users plus regional and track teams, each with a manager; and an admin."""
     default_team = ensure_demo_users()
     password_hash = generate_password_hash(DEMO_PASSWORD)  # hashed once: scrypt is slow
@@ -235,7 +235,8 @@ class _Generator:
         # What the ORM's hook would store (COPY bypasses it): the queue's search reads it.
         row["search_text"] = search_key(row["contact_name"], row["company"], row["usage"],
                                         row["region_text"], row["message"])
-        stages, activities = [], []
+        stages: list[tuple] = []
+        activities: list[tuple] = []
         if web and rng.random() < .04:  # caught by the spam filter: never a lead
             row["status"] = "spam"
             return row, stages, activities
@@ -439,7 +440,9 @@ class _PostgresWriter:
     def __init__(self):
         db.session.commit()
         self.raw = db.engine.raw_connection()
-        self.conn = self.raw.driver_connection
+        conn = self.raw.driver_connection
+        assert conn is not None  # a pooled connection, checked out and live
+        self.conn = conn
         self.conn.execute("SET synchronous_commit TO off")
         self.conn.commit()
         self.lead_columns = LEAD_COLUMNS + _other_columns(Lead.__table__, LEAD_COLUMNS)
