@@ -22,8 +22,10 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import redis
 from flask import Flask, current_app, g, request
@@ -89,14 +91,19 @@ def api_client_key() -> str:
     return "ip:" + (get_remote_address() or "")
 
 
+def _setting(name: str) -> Callable[[], str]:
+    """A limit read from the config at each request (a test may change it on the app)."""
+    return lambda: current_app.config[name]
+
+
 def init_limiter(app: Flask) -> Limiter:
     limiter = Limiter(key_func=get_remote_address)
     limiter.init_app(app)
     # Password guessing: per address and per account, on this app's login view only.
-    login_view = app.view_functions["auth.login"]
-    login_view = limiter.limit(lambda: current_app.config["CRM_RATELIMIT_LOGIN"],
+    login_view: Callable[..., Any] = app.view_functions["auth.login"]
+    login_view = limiter.limit(_setting("CRM_RATELIMIT_LOGIN"),
                                methods=["POST"], scope="login-ip")(login_view)
-    login_view = limiter.limit(lambda: current_app.config["CRM_RATELIMIT_LOGIN"], methods=["POST"],
+    login_view = limiter.limit(_setting("CRM_RATELIMIT_LOGIN"), methods=["POST"],
                                scope="login-account", key_func=login_account_key)(login_view)
     app.view_functions["auth.login"] = login_view
     # Guessing the current password from a session left open, and notifying owners in bulk
@@ -105,13 +112,13 @@ def init_limiter(app: Flask) -> Limiter:
     for endpoint, setting in (("auth.change_password", "CRM_RATELIMIT_LOGIN"),
                               ("agent.tell_owner", "CRM_RATELIMIT_TELL_OWNER"),
                               ("agent.paste_message", "CRM_RATELIMIT_PASTE")):
+        view: Callable[..., Any] = app.view_functions[endpoint]
         app.view_functions[endpoint] = limiter.limit(
-            lambda setting=setting: current_app.config[setting], methods=["POST"],
-            scope=endpoint, key_func=user_key)(app.view_functions[endpoint])
+            _setting(setting), methods=["POST"], scope=endpoint, key_func=user_key)(view)
     # The region picker's search is public (the inquiry form and its embed): per address.
+    search: Callable[..., Any] = app.view_functions["regions.region_search"]
     app.view_functions["regions.region_search"] = limiter.limit(
-        lambda: current_app.config["CRM_RATELIMIT_REGION_SEARCH"],
-        scope="region-search")(app.view_functions["regions.region_search"])
+        _setting("CRM_RATELIMIT_REGION_SEARCH"), scope="region-search")(search)
     app.extensions["crm_limiter"] = limiter
     intake = IntakeLimiter(app)
     app.before_request(intake.check)

@@ -89,7 +89,8 @@ class AgentSettingsForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.covers_regions.choices = self._region_choices
+        # WTForms calls choices given as a callable at each use; its stubs know only lists.
+        self.covers_regions.choices = self._region_choices  # type: ignore[assignment]
 
     def _region_choices(self):
         """Provinces and cities (a few hundred), and a county or park the agent already covers."""
