@@ -1,5 +1,6 @@
 """WTForms fields and validators that cope with how people type in China."""
 from decimal import Decimal
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, StringField
@@ -142,6 +143,17 @@ def max_length(limit: int):
         if field.data and len(field.data) > limit:
             raise ValidationError(_l("Please keep this under %(n)d characters.", n=limit))
     return _check
+
+
+T = TypeVar("T")
+
+
+def given(data: T | None) -> T:
+    """A validated field's data: its validators (DataRequired, InputRequired, NumberRange)
+    refuse None, which the field's declared type cannot say."""
+    if data is None:
+        raise ValueError("a required field has no data: validate the form first")
+    return data
 
 
 def options(pairs, blank=None) -> list[SelectChoice]:
