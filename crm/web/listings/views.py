@@ -76,7 +76,7 @@ def detail_context(listing: Listing) -> dict:
 
 def _public_listing(listing_id: int) -> Listing:
     listing = db.session.get(Listing, listing_id)
-    if not inventory.is_offered(listing):
+    if listing is None or not inventory.is_offered(listing):
         abort(404)
     return listing
 

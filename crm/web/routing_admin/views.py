@@ -139,7 +139,7 @@ def channels():
         .order_by(NotificationChannel.failures.desc(), NotificationChannel.id)).all()
     sent = dict(db.session.execute(
         select(Notification.channel_id, func.count()).where(Notification.status == "sent")
-        .group_by(Notification.channel_id)).all())
+        .group_by(Notification.channel_id)).tuples().all())
     status = 422 if request.method == "POST" else 200
     return render_template("routing_admin/channels.html", form=form, channels=rows, sent=sent,
                            kinds=CHANNEL_LABELS), status
