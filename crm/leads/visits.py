@@ -84,7 +84,7 @@ def cancel(visit: SiteVisit, author: User) -> bool:
 
 
 def record_feedback(visit: SiteVisit, author: User,
-                    verdicts: dict[int, tuple[bool, str]]) -> bool:
+                    verdicts: dict[int, tuple[bool | None, str]]) -> bool:
     """The prospect's verdict per listing seen (liked or not, and why): the visit is done,
     the listings count as visited, and a liked one moves the lead on to negotiating."""
     now = utcnow()
