@@ -1,68 +1,129 @@
 """Settings, read from environment variables when a config class is used.
 
-Each class reads the environment in ``__init__`` (not at import time), so tests
-can set variables and build a fresh config without reloading modules.
+Each class reads the environment in ``__init__`` (not at import time), so tests can set
+variables and build a fresh config without reloading modules.
+
+One rule for names: a setting of this app is an attribute named exactly as the environment
+variable it is read from (``CRM_SLA_MINUTES`` → ``config["CRM_SLA_MINUTES"]``), read by one
+small typed helper below (``_str``, ``_int``…). Keys that Flask or an extension reads keep
+that library's name: ``SECRET_KEY``, ``REDIS_URL`` and ``MAIL_*`` are read from variables of
+the same name; the three in ``LIBRARY_KEYS`` take a variable of another name; the rest
+(``CELERY``, ``RATELIMIT_*``, ``BABEL_*``, cookies…) are fixed or derived from the settings
+above them. The README's "Configuration" table lists every variable read here
+(tests/unit/test_config.py keeps the two equal).
 """
 import os
 from datetime import time, timedelta
 
 DEV_SECRET = "dev-only-not-secret"
 
+# Library keys read straight from an environment variable of another name.
+LIBRARY_KEYS = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+                "CRM_SECURE_COOKIES": "SESSION_COOKIE_SECURE",
+                "CRM_RATELIMIT_ENABLED": "RATELIMIT_ENABLED"}
+
+# Every variable a helper has read, in order (env_names()).
+_READ: dict[str, None] = {}
+
+
+def _raw(name: str) -> str | None:
+    _READ[name] = None
+    return os.environ.get(name)
+
+
+def _str(name: str, default: str) -> str:
+    """The variable as it is (set but empty stays empty)."""
+    value = _raw(name)
+    return default if value is None else value
+
+
+def _optional(name: str) -> str | None:
+    """None when unset or empty."""
+    return _raw(name) or None
+
+
+def _int(name: str, default: int, *, minimum: int | None = None,
+         old_name: str | None = None) -> int:
+    """An integer (a malformed one stops the app at start), raised to `minimum` if below it;
+    `old_name`: the variable's former name, still read when the new one is unset."""
+    value = _raw(name)
+    if value is None:
+        value = os.environ.get(old_name, str(default)) if old_name else str(default)
+    number = int(value)
+    return number if minimum is None else max(minimum, number)
+
+
+def _float(name: str, default: float) -> float:
+    value = _raw(name)
+    return default if value is None else float(value)
+
 
 def _bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+    """1, true, yes or on (any case) are true; anything else set is false."""
+    value = _raw(name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str, default: str) -> list[str]:
+    """Comma-separated, empty items left out."""
+    return [item for item in _str(name, default).split(",") if item]
+
+
+def _clock(name: str, default: str) -> time:
+    """A time of day, HH:MM."""
+    hours, minutes = _str(name, default).split(":")
+    return time(int(hours), int(minutes))
+
+
+def _weights(name: str) -> dict[str, int]:
+    """DEFAULT_SCORE_WEIGHTS, with the factors the variable names overridden
+    ("tax=30,investment=20"); unknown names and values that are not digits are ignored."""
+    weights = dict(DEFAULT_SCORE_WEIGHTS)
+    for part in _str(name, "").split(","):
+        factor, _, value = part.partition("=")
+        if factor.strip() in weights and value.strip().isdigit():
+            weights[factor.strip()] = int(value)
+    return weights
+
+
+def env_names() -> list[str]:
+    """Every environment variable Config reads."""
+    Config()
+    return list(_READ)
+
+
 class Config:
     def __init__(self) -> None:
-        self.ENV_NAME = os.environ.get("CRM_ENV", "development")
-        self.SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+        # --- Deployment: where the app, its database and its broker are ---------------------
+        self.CRM_ENV = _str("CRM_ENV", "development")  # "production": the secret check, HSTS
+        self.SECRET_KEY = _str("SECRET_KEY", DEV_SECRET)
         # None → a SQLite file in the instance folder (filled in by create_app).
-        self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("DATABASE_URL"))
+        self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(_optional("DATABASE_URL"))
         # hide_parameters: a database error (logged, or in a traceback) never carries the
         # statement's values, which are often a prospect's name and mobile.
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
-        self.REDIS_URL = os.environ.get("REDIS_URL") or None
-        queue = os.environ.get("CRM_CELERY_QUEUE", "crm")
-        self.CELERY = celery_settings(self.REDIS_URL, queue)
+        self.REDIS_URL = _optional("REDIS_URL")
+        # Several deployments on one Redis keep apart by it (the Celery queue, the limits' keys).
+        self.CRM_CELERY_QUEUE = _str("CRM_CELERY_QUEUE", "crm")
+        self.CELERY = celery_settings(self.REDIS_URL, self.CRM_CELERY_QUEUE)
+        # Links in notifications point here.
+        self.CRM_BASE_URL = _str("CRM_BASE_URL", "http://127.0.0.1:5000")
+        # Behind nginx/a load balancer: how many proxies set X-Forwarded-For (0: none).
+        self.CRM_PROXY_COUNT = _int("CRM_PROXY_COUNT", 0)
+
+        # --- Language and time ----------------------------------------------------------------
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
         self.LANGUAGES = ["zh_CN", "en"]
         self.CRM_TIMEZONE = "Asia/Shanghai"
-        # The privacy notice a prospect agrees to; bump when its text changes (PIPL Art. 17).
-        self.PRIVACY_POLICY_VERSION = os.environ.get("CRM_PRIVACY_POLICY_VERSION", "2026-11")
-        self.SLA_FIRST_CONTACT_MINUTES = int(os.environ.get("CRM_SLA_MINUTES", "30"))
-        # Leads still unrouted after this many seconds are re-enqueued by the sweeper.
-        self.SWEEP_AFTER_SECONDS = int(os.environ.get("CRM_SWEEP_AFTER_SECONDS", "60"))
-        # A routing task also routes up to this many - 1 other waiting leads (a burst's backlog).
-        self.CRM_ROUTING_BATCH = max(1, int(os.environ.get("CRM_ROUTING_BATCH", "50")))
-        # A routing task waits this long before it picks its batch, so that the inquiries of a
-        # burst arriving meanwhile go in one batch (one task, one reading of rules and agents)
-        # instead of a task each: a fifth of a second of latency (the target is a second) for
-        # half the worker's CPU per lead under load (bench/README.md). A full batch takes the
-        # next at once, so the linger never caps how fast a backlog drains.
-        self.CRM_ROUTING_LINGER_SECONDS = float(os.environ.get("CRM_ROUTING_LINGER_SECONDS",
-                                                               "0.2"))
-        # On PostgreSQL a report's slowest statement runs on a connection of its own beside
-        # the others (crm.reporting.overlap): a report request then holds two connections.
-        self.CRM_REPORT_OVERLAP = _bool("CRM_REPORT_OVERLAP", True)
-        # Office hours that SLA deadlines count (working minutes on China's working days).
-        self.WORKDAY_START = _clock(os.environ.get("CRM_WORKDAY_START", "09:00"))
-        self.WORKDAY_END = _clock(os.environ.get("CRM_WORKDAY_END", "18:00"))
-        # Big projects go to a senior as well (DOMAIN.md: tiers start at 3亿元 investment).
-        self.ESCALATE_INVESTMENT_WAN = os.environ.get("CRM_ESCALATE_INVESTMENT_WAN", "30000")
-        self.ESCALATE_TAX_WAN = os.environ.get("CRM_ESCALATE_TAX_WAN", "1000")
-        # Notifications go to public https addresses only; local http is for tests' servers.
-        self.CRM_WEBHOOK_ALLOW_LOCAL = _bool("CRM_WEBHOOK_ALLOW_LOCAL", False)
-        # Links in notifications point here.
-        self.BASE_URL = os.environ.get("CRM_BASE_URL", "http://127.0.0.1:5000")
+
+        # --- Sessions, cookies, request size ------------------------------------------------
         self.WTF_CSRF_TIME_LIMIT = None  # a prospect may take their time over the form
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = _bool("CRM_SECURE_COOKIES", self.ENV_NAME == "production")
+        self.SESSION_COOKIE_SECURE = _bool("CRM_SECURE_COOKIES", self.CRM_ENV == "production")
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -71,105 +132,143 @@ class Config:
         self.REMEMBER_COOKIE_NAME = "flask_login_remember_unused"
         # A session ends after this long without a request, and this long after login
         # whatever happens (remember-me included: its cookie lasts no longer).
-        self.CRM_SESSION_IDLE_MINUTES = int(os.environ.get("CRM_SESSION_IDLE_MINUTES", "480"))
-        self.CRM_SESSION_MAX_HOURS = int(os.environ.get("CRM_SESSION_MAX_HOURS", "168"))
+        self.CRM_SESSION_IDLE_MINUTES = _int("CRM_SESSION_IDLE_MINUTES", 480)
+        self.CRM_SESSION_MAX_HOURS = _int("CRM_SESSION_MAX_HOURS", 168)
         self.REMEMBER_COOKIE_DURATION = timedelta(hours=self.CRM_SESSION_MAX_HOURS)
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.CRM_SESSION_MAX_HOURS)
-        self.MAX_CONTENT_LENGTH = 256 * 1024
-        self.LEADS_PER_PAGE = 50
-        # Behind nginx/a load balancer: how many proxies set X-Forwarded-For (0: none).
-        self.CRM_PROXY_COUNT = int(os.environ.get("CRM_PROXY_COUNT", "0"))
-
-        # Intake: duplicates, spam, the JSON API.
-        # An inquiry from the same prospect within this many days is a repeat of their lead
-        # (crm.intake.repeats); the one window for intake, import, scoring and the lead page.
-        self.CRM_REPEAT_WINDOW_DAYS = int(os.environ.get(
-            "CRM_REPEAT_WINDOW_DAYS", os.environ.get("CRM_DUPLICATE_WINDOW_DAYS", "90")))
-        # A person needs a few seconds to fill in even the short form; a bot does not.
-        self.CRM_SPAM_MIN_FILL_SECONDS = int(os.environ.get("CRM_SPAM_MIN_FILL_SECONDS", "3"))
-        # How long a web process trusts an API key it has looked up (a rotated key or a
-        # deactivated site is refused by the other processes within this time).
-        self.CRM_API_KEY_CACHE_SECONDS = int(os.environ.get("CRM_API_KEY_CACHE_SECONDS", "30"))
-        self.CRM_API_MAX_BODY_BYTES = int(os.environ.get("CRM_API_MAX_BODY_BYTES", str(32 * 1024)))
-        self.CRM_RATELIMIT_PER_IP = os.environ.get(
-            "CRM_RATELIMIT_PER_IP", "5 per minute;30 per hour")
-        self.CRM_RATELIMIT_PER_MOBILE = os.environ.get(
-            "CRM_RATELIMIT_PER_MOBILE", "3 per 10 minutes;10 per day")
-        # A partner server posts for many prospects, so the API is limited per key, not per IP.
-        self.CRM_RATELIMIT_LOGIN = os.environ.get("CRM_RATELIMIT_LOGIN", "10 per minute;50 per hour")
-        # The region picker asks once per keystroke pause: generous, but not a scraping API.
-        self.CRM_RATELIMIT_REGION_SEARCH = os.environ.get("CRM_RATELIMIT_REGION_SEARCH",
-                                                          "120 per minute;3000 per hour")
-        # "Tell the owner" from the reference card, per user.
-        self.CRM_RATELIMIT_TELL_OWNER = os.environ.get("CRM_RATELIMIT_TELL_OWNER",
-                                                       "10 per minute;60 per day")
-        # The agent's paste reader, per user: POST /api/v1/parse has the intake limits.
-        self.CRM_RATELIMIT_PASTE = os.environ.get("CRM_RATELIMIT_PASTE",
-                                                  "30 per minute;1000 per day")
+        # Strict-Transport-Security also outside production (always on in production).
         self.CRM_HSTS = _bool("CRM_HSTS")
-        self.CRM_RATELIMIT_PER_API_KEY = os.environ.get(
-            "CRM_RATELIMIT_PER_API_KEY", "60 per minute;2000 per day")
+        self.MAX_CONTENT_LENGTH = 256 * 1024
+
+        # --- Rate limits (Flask-Limiter syntax) -------------------------------------------------
+        # The public form, per client address and per mobile number.
+        self.CRM_RATELIMIT_PER_IP = _str("CRM_RATELIMIT_PER_IP", "5 per minute;30 per hour")
+        self.CRM_RATELIMIT_PER_MOBILE = _str("CRM_RATELIMIT_PER_MOBILE",
+                                             "3 per 10 minutes;10 per day")
+        # A partner server posts for many prospects, so the API is limited per key, not per IP.
+        self.CRM_RATELIMIT_PER_API_KEY = _str("CRM_RATELIMIT_PER_API_KEY",
+                                              "60 per minute;2000 per day")
+        # Login attempts (POST /login), counted twice: per client address and per account
+        # tried; the password change is limited by it too, per user.
+        self.CRM_RATELIMIT_LOGIN = _str("CRM_RATELIMIT_LOGIN", "10 per minute;50 per hour")
+        # The region picker asks once per keystroke pause: generous, but not a scraping API.
+        self.CRM_RATELIMIT_REGION_SEARCH = _str("CRM_RATELIMIT_REGION_SEARCH",
+                                                "120 per minute;3000 per hour")
+        # "Tell the owner" from the reference card, per user.
+        self.CRM_RATELIMIT_TELL_OWNER = _str("CRM_RATELIMIT_TELL_OWNER", "10 per minute;60 per day")
+        # The agent's paste reader, per user: POST /api/v1/parse has the intake limits.
+        self.CRM_RATELIMIT_PASTE = _str("CRM_RATELIMIT_PASTE", "30 per minute;1000 per day")
         # Flask-Limiter: Redis when there is one; fail open (in-memory) when it is down.
+        self.RATELIMIT_ENABLED = _bool("CRM_RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_SWALLOW_ERRORS = True
         self.RATELIMIT_HEADERS_ENABLED = True
-        self.RATELIMIT_KEY_PREFIX = queue
-        self.RATELIMIT_ENABLED = _bool("CRM_RATELIMIT_ENABLED", True)
+        self.RATELIMIT_KEY_PREFIX = self.CRM_CELERY_QUEUE
 
-        # Auto-reply mail to a prospect who gave an email; off while MAIL_SERVER is unset.
-        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
-        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@localhost")
-        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
-        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-        self.MAIL_USE_STARTTLS = _bool("MAIL_USE_STARTTLS", False)
-        # Report exports: above these sizes a Celery task writes the file (instance/exports,
-        # or CRM_EXPORT_DIR: shared storage when web and workers run on several machines).
-        self.EXPORT_SYNC_MAX_LEADS = int(os.environ.get("CRM_EXPORT_SYNC_MAX_LEADS", "200000"))
-        self.EXPORT_SYNC_MAX_ROWS = int(os.environ.get("CRM_EXPORT_SYNC_MAX_ROWS", "5000"))
-        self.EXPORT_DIR = os.environ.get("CRM_EXPORT_DIR") or None
-        # Workspace: scoring weights (points out of 100), the park's leading industry tracks,
-        # how long closed leads keep personal data (PIPL Art. 19), import upload size.
-        self.CRM_SCORE_WEIGHTS = _weights(os.environ.get("CRM_SCORE_WEIGHTS", ""))
-        self.CRM_LEADING_TRACKS = [t for t in os.environ.get(
-            "CRM_LEADING_TRACKS", "nev,equipment,materials,ic,biomedicine").split(",") if t]
-        self.CRM_RETENTION_DAYS = int(os.environ.get("CRM_RETENTION_DAYS", "730"))
+        # --- Intake: consent, repeats, spam, the JSON API, spreadsheet imports ------------------
+        # The privacy notice a prospect agrees to; bump when its text changes (PIPL Art. 17).
+        self.CRM_PRIVACY_POLICY_VERSION = _str("CRM_PRIVACY_POLICY_VERSION", "2026-11")
+        # An inquiry from the same prospect within this many days is a repeat of their lead
+        # (crm.intake.repeats); the one window for intake, import, scoring and the lead page.
+        self.CRM_REPEAT_WINDOW_DAYS = _int("CRM_REPEAT_WINDOW_DAYS", 90,
+                                           old_name="CRM_DUPLICATE_WINDOW_DAYS")
+        # A person needs a few seconds to fill in even the short form; a bot does not.
+        self.CRM_SPAM_MIN_FILL_SECONDS = _int("CRM_SPAM_MIN_FILL_SECONDS", 3)
+        # How long a web process trusts an API key it has looked up (a rotated key or a
+        # deactivated site is refused by the other processes within this time).
+        self.CRM_API_KEY_CACHE_SECONDS = _int("CRM_API_KEY_CACHE_SECONDS", 30)
+        self.CRM_API_MAX_BODY_BYTES = _int("CRM_API_MAX_BODY_BYTES", 32 * 1024)
         # API Idempotency-Key answers are kept this long, then purged by beat.
-        self.CRM_IDEMPOTENCY_DAYS = int(os.environ.get("CRM_IDEMPOTENCY_DAYS", "7"))
-        self.CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
-        self.CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", "5000"))
-        self.CRM_QUEUE_POLL_SECONDS = int(os.environ.get("CRM_QUEUE_POLL_SECONDS", "20"))
-        # Listing photos (crm/listings/images.py): where the files live (None: instance/media;
-        # several web machines share it, see docs/deploy.md), the most one upload may weigh and
-        # hold in pixels (a decompression bomb is refused), how many one listing may have and
-        # one request may carry, and how long an upload may wait before the sweeper retries it.
-        self.CRM_MEDIA_DIR = os.environ.get("CRM_MEDIA_DIR") or None
-        self.CRM_IMAGE_MAX_BYTES = int(os.environ.get("CRM_IMAGE_MAX_BYTES", str(15 * 1024 * 1024)))
-        # 24 MP: a phone's full-size photo; decoding one takes about 100 MB of a worker
-        # (bench/photo_memory.py), twice that would not fit beside the others.
-        self.CRM_IMAGE_MAX_PIXELS = int(os.environ.get("CRM_IMAGE_MAX_PIXELS", "24000000"))
-        self.CRM_IMAGE_MAX_PER_LISTING = int(os.environ.get("CRM_IMAGE_MAX_PER_LISTING", "30"))
-        self.CRM_IMAGE_MAX_PER_UPLOAD = int(os.environ.get("CRM_IMAGE_MAX_PER_UPLOAD", "10"))
-        # The body of one upload request (the global MAX_CONTENT_LENGTH is for forms).
-        self.CRM_IMAGE_UPLOAD_MAX_BYTES = int(os.environ.get(
-            "CRM_IMAGE_UPLOAD_MAX_BYTES",
-            str(self.CRM_IMAGE_MAX_BYTES * self.CRM_IMAGE_MAX_PER_UPLOAD + 1024 * 1024)))
-        self.CRM_IMAGE_SWEEP_AFTER_SECONDS = int(os.environ.get("CRM_IMAGE_SWEEP_AFTER_SECONDS",
-                                                                "120"))
-        # nginx serves the files itself when set (X-Accel-Redirect to this internal prefix).
-        self.CRM_MEDIA_ACCEL_PREFIX = os.environ.get("CRM_MEDIA_ACCEL_PREFIX") or None
-        # Recommendation pages (/r/<token>): how long a link lives, and how long one browser's
-        # opens count once.
-        self.CRM_RECOMMENDATION_DAYS = int(os.environ.get("CRM_RECOMMENDATION_DAYS", "30"))
-        self.CRM_RECOMMENDATION_OPEN_WINDOW_MINUTES = int(os.environ.get(
-            "CRM_RECOMMENDATION_OPEN_WINDOW_MINUTES", "30"))
+        self.CRM_IDEMPOTENCY_DAYS = _int("CRM_IDEMPOTENCY_DAYS", 7)
+        self.CRM_IMPORT_MAX_BYTES = _int("CRM_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+        self.CRM_IMPORT_MAX_ROWS = _int("CRM_IMPORT_MAX_ROWS", 5000)
+
+        # --- Routing, working time, SLA ---------------------------------------------------------
+        # First-contact promise, in working minutes, where no routing rule sets one.
+        self.CRM_SLA_MINUTES = _int("CRM_SLA_MINUTES", 30)
+        # Leads still unrouted after this many seconds are re-enqueued by the sweeper.
+        self.CRM_SWEEP_AFTER_SECONDS = _int("CRM_SWEEP_AFTER_SECONDS", 60)
+        # A routing task also routes up to this many - 1 other waiting leads (a burst's backlog).
+        self.CRM_ROUTING_BATCH = _int("CRM_ROUTING_BATCH", 50, minimum=1)
+        # A routing task waits this long before it picks its batch, so that the inquiries of a
+        # burst arriving meanwhile go in one batch (one task, one reading of rules and agents)
+        # instead of a task each: a fifth of a second of latency (the target is a second) for
+        # half the worker's CPU per lead under load (bench/README.md). A full batch takes the
+        # next at once, so the linger never caps how fast a backlog drains.
+        self.CRM_ROUTING_LINGER_SECONDS = _float("CRM_ROUTING_LINGER_SECONDS", 0.2)
+        # Office hours that SLA deadlines count (working minutes on China's working days)
+        # for a team without hours of its own.
+        self.CRM_WORKDAY_START = _clock("CRM_WORKDAY_START", "09:00")
+        self.CRM_WORKDAY_END = _clock("CRM_WORKDAY_END", "18:00")
+        # Big projects go to a senior as well (DOMAIN.md: tiers start at 3亿元 investment);
+        # 万元, as text (read as Decimal).
+        self.CRM_ESCALATE_INVESTMENT_WAN = _str("CRM_ESCALATE_INVESTMENT_WAN", "30000")
+        self.CRM_ESCALATE_TAX_WAN = _str("CRM_ESCALATE_TAX_WAN", "1000")
+
+        # --- Notifications and mail ---------------------------------------------------------
+        # Notifications go to public https addresses only; local http is for tests' servers.
+        self.CRM_WEBHOOK_ALLOW_LOCAL = _bool("CRM_WEBHOOK_ALLOW_LOCAL", False)
+        # Every mail (auto-reply to a prospect who gave an email, notifications); none while
+        # MAIL_SERVER is unset.
+        self.MAIL_SERVER = _optional("MAIL_SERVER")
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_SENDER = _str("MAIL_SENDER", "noreply@localhost")
+        self.MAIL_USERNAME = _optional("MAIL_USERNAME")
+        self.MAIL_PASSWORD = _optional("MAIL_PASSWORD")
+        self.MAIL_USE_STARTTLS = _bool("MAIL_USE_STARTTLS", False)
         # Reminders to the agents going on a site visit, this long before it; and before a
         # follow-up with a time of day.
-        self.CRM_VISIT_REMINDER_MINUTES = int(os.environ.get("CRM_VISIT_REMINDER_MINUTES", "60"))
-        self.CRM_FOLLOW_UP_REMINDER_MINUTES = int(os.environ.get(
-            "CRM_FOLLOW_UP_REMINDER_MINUTES", "15"))
+        self.CRM_VISIT_REMINDER_MINUTES = _int("CRM_VISIT_REMINDER_MINUTES", 60)
+        self.CRM_FOLLOW_UP_REMINDER_MINUTES = _int("CRM_FOLLOW_UP_REMINDER_MINUTES", 15)
+
+        # --- Leads: the queue, the score, retention -------------------------------------------
+        self.LEADS_PER_PAGE = 50
+        self.CRM_QUEUE_POLL_SECONDS = _int("CRM_QUEUE_POLL_SECONDS", 20)
+        # Points each score factor can give at most (DEFAULT_SCORE_WEIGHTS), and the park's
+        # leading industry tracks (industry_fit).
+        self.CRM_SCORE_WEIGHTS = _weights("CRM_SCORE_WEIGHTS")
+        self.CRM_LEADING_TRACKS = _list("CRM_LEADING_TRACKS",
+                                        "nev,equipment,materials,ic,biomedicine")
+        # How long closed leads keep personal data (PIPL Art. 19).
+        self.CRM_RETENTION_DAYS = _int("CRM_RETENTION_DAYS", 730)
+
+        # --- Reports and exports --------------------------------------------------------------
+        # On PostgreSQL a report's slowest statement runs on a connection of its own beside
+        # the others (crm.reporting.overlap): a report request then holds two connections.
+        self.CRM_REPORT_OVERLAP = _bool("CRM_REPORT_OVERLAP", True)
+        # Above these sizes a Celery task writes the file (instance/exports, or
+        # CRM_EXPORT_DIR: shared storage when web and workers run on several machines).
+        self.CRM_EXPORT_SYNC_MAX_LEADS = _int("CRM_EXPORT_SYNC_MAX_LEADS", 200000)
+        self.CRM_EXPORT_SYNC_MAX_ROWS = _int("CRM_EXPORT_SYNC_MAX_ROWS", 5000)
+        self.CRM_EXPORT_DIR = _optional("CRM_EXPORT_DIR")
+
+        # --- Listing photos (crm/listings/images.py) -------------------------------------------
+        # Where the files live (None: instance/media; several web machines share it, see
+        # docs/deploy.md), the most one upload may weigh and hold in pixels (a decompression
+        # bomb is refused), how many one listing may have and one request may carry, and how
+        # long an upload may wait before the sweeper retries it.
+        self.CRM_MEDIA_DIR = _optional("CRM_MEDIA_DIR")
+        self.CRM_IMAGE_MAX_BYTES = _int("CRM_IMAGE_MAX_BYTES", 15 * 1024 * 1024)
+        # 24 MP: a phone's full-size photo; decoding one takes about 100 MB of a worker
+        # (bench/photo_memory.py), twice that would not fit beside the others.
+        self.CRM_IMAGE_MAX_PIXELS = _int("CRM_IMAGE_MAX_PIXELS", 24000000)
+        self.CRM_IMAGE_MAX_PER_LISTING = _int("CRM_IMAGE_MAX_PER_LISTING", 30)
+        self.CRM_IMAGE_MAX_PER_UPLOAD = _int("CRM_IMAGE_MAX_PER_UPLOAD", 10)
+        # The body of one upload request (the global MAX_CONTENT_LENGTH is for forms).
+        self.CRM_IMAGE_UPLOAD_MAX_BYTES = _int(
+            "CRM_IMAGE_UPLOAD_MAX_BYTES",
+            self.CRM_IMAGE_MAX_BYTES * self.CRM_IMAGE_MAX_PER_UPLOAD + 1024 * 1024)
+        self.CRM_IMAGE_SWEEP_AFTER_SECONDS = _int("CRM_IMAGE_SWEEP_AFTER_SECONDS", 120)
+        # nginx serves the files itself when set (X-Accel-Redirect to this internal prefix).
+        self.CRM_MEDIA_ACCEL_PREFIX = _optional("CRM_MEDIA_ACCEL_PREFIX")
+
+        # --- Recommendation pages (/r/<token>) ------------------------------------------------
+        # How long a link lives, and how long one browser's opens count once.
+        self.CRM_RECOMMENDATION_DAYS = _int("CRM_RECOMMENDATION_DAYS", 30)
+        self.CRM_RECOMMENDATION_OPEN_WINDOW_MINUTES = _int("CRM_RECOMMENDATION_OPEN_WINDOW_MINUTES",
+                                                           30)
 
 
 class TestConfig(Config):
@@ -180,7 +279,8 @@ class TestConfig(Config):
         self.CRM_WEBHOOK_ALLOW_LOCAL = True  # the tests' webhook servers listen on 127.0.0.1
         self.SQLALCHEMY_DATABASE_URI = "sqlite://"
         self.REDIS_URL = None
-        self.CELERY = celery_settings(None, "crm-test")
+        self.CRM_CELERY_QUEUE = "crm-test"
+        self.CELERY = celery_settings(None, self.CRM_CELERY_QUEUE)
         # In-process tasks route only their own lead: unit tests set up unrouted leads on
         # purpose. Batches are tested directly (test_routing_batch.py) and on real workers.
         self.CRM_ROUTING_BATCH = 1
@@ -229,24 +329,12 @@ def celery_settings(redis_url: str | None, queue: str) -> dict:
     }
 
 
-# Points each factor can give; they add up to 100. CRM_SCORE_WEIGHTS overrides some,
-# e.g. "tax=30,investment=20".
+# The most points each score factor can give; CRM_SCORE_WEIGHTS overrides some, e.g.
+# "tax=30,investment=20". They add up to 115, not 100: a score is the points a lead got over
+# the weights of the factors that apply to it (tax_per_mu only for land, engagement only once
+# listings were sent), scaled to 0-100 (crm/leads/scoring.py).
 DEFAULT_SCORE_WEIGHTS = {"tax": 25, "investment": 20, "tax_per_mu": 15, "completeness": 20,
                          "industry_fit": 15, "repeat": 5, "engagement": 15}
-
-
-def _weights(text: str) -> dict[str, int]:
-    weights = dict(DEFAULT_SCORE_WEIGHTS)
-    for part in text.split(","):
-        name, _, value = part.partition("=")
-        if name.strip() in weights and value.strip().isdigit():
-            weights[name.strip()] = int(value)
-    return weights
-
-
-def _clock(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
 
 
 def _normalise_db_url(url: str | None) -> str | None:

@@ -62,7 +62,7 @@ def seed_demo(n_leads, seed_value, if_empty, history):
     from crm.demo.seed import seed
     from crm.models import Lead
 
-    if current_app.config["ENV_NAME"] == "production":
+    if current_app.config["CRM_ENV"] == "production":
         raise click.ClickException("seed-demo refuses to run with CRM_ENV=production: demo "
                                    "logins share one known password.")
     if if_empty and db.session.scalars(select(Lead.id).limit(1)).first() is not None:

@@ -1,17 +1,40 @@
-"""Which of our two UI languages is in use, and per-process caches of what Babel parses."""
+"""Which of our two UI languages a request gets and which is in use, and per-process caches of
+what Babel parses."""
 import functools
 import re
 from pathlib import Path
 
 import flask_babel
 from babel import Locale, support
-from flask import current_app, has_request_context
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from wtforms.i18n import messages_path
 from wtforms.meta import DefaultMeta
 
 _LOCALES: dict[str, Locale] = {}
 _WTFORMS_CATALOGS: dict[str, support.NullTranslations] = {}
+
+
+def locale_for_request() -> Locale:
+    """Flask-Babel's locale selector. A parsed Locale, made once per language: Flask-Babel
+    would parse the code on every request."""
+    return parsed_locale(requested_language())
+
+
+def requested_language() -> str:
+    """'zh_CN' or 'en': ?lang=, else the language chosen earlier in this session, else the
+    browser's preference (Chinese unless it prefers English)."""
+    if not has_request_context():  # Celery tasks, CLI: the default language
+        return "zh_CN"
+    wanted = request.args.get("lang")
+    supported = ["zh_CN", "en"]
+    if wanted in supported:
+        return wanted
+    if session.get("lang") in supported:
+        return session["lang"]
+    # Chinese is the default: only a browser that prefers English gets English.
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    return "en" if best == "en" else "zh_CN"
 
 
 def ui_language() -> str:

@@ -92,7 +92,7 @@ def enqueue(task_name: str, *args) -> bool:
 # --- routing: one waiting task serves a burst ---------------------------------------------
 # How long a "routing task waiting" mark may outlive a task that never ran (its message
 # lost with Redis): leads committed meanwhile are routed by the next inquiry's task or
-# by the sweeper (SWEEP_AFTER_SECONDS).
+# by the sweeper (CRM_SWEEP_AFTER_SECONDS).
 ROUTING_MARK_SECONDS = 10
 
 

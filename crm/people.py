@@ -1,5 +1,8 @@
 """Users and teams: who works here, in which team, with which role; one default team;
 the password rules."""
+import dataclasses
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -43,8 +46,29 @@ def _email_taken(email: str, user_id: int | None) -> bool:
     return other is not None and other.id != user_id
 
 
-def save_user(user: User | None, values: dict, password: str | None, actor: User) -> User:
-    """Create (user None) or edit a user; audited. `values`: email, name, role, team_id, active."""
+@dataclass(frozen=True, slots=True)
+class UserInput:
+    """A user as an admin sets them (the user form's `to_input()`). `password`: a new one
+    (checked by the form with password_weakness()), None to keep the current one."""
+    email: str
+    name: str
+    role: str = Role.AGENT
+    team_id: int | None = None
+    active: bool = True
+    contact_phone: str = ""             # shown to prospects on recommendation pages
+    contact_wechat: str = ""
+    password: str | None = dataclasses.field(default=None, repr=False)   # never in a log line
+
+    def values(self) -> dict:
+        """The User columns it sets (the password aside: it is hashed)."""
+        return {"email": self.email, "name": self.name, "role": self.role,
+                "team_id": self.team_id, "active": self.active,
+                "contact_phone": self.contact_phone, "contact_wechat": self.contact_wechat}
+
+
+def save_user(user: User | None, data: UserInput, actor: User) -> User:
+    """Create (user None) or edit a user; audited."""
+    values, password = data.values(), data.password
     creating = user is None
     if _email_taken(values["email"], None if user is None else user.id):
         raise PeopleError("email", _l("A user with this email exists."))

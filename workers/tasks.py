@@ -39,7 +39,7 @@ def run_export(job_id: int) -> str | None:
 
 @shared_task(name=jobs.SWEEP_UNROUTED)
 def sweep_unrouted() -> int:
-    ids = engine.unrouted_lead_ids(current_app.config["SWEEP_AFTER_SECONDS"])
+    ids = engine.unrouted_lead_ids(current_app.config["CRM_SWEEP_AFTER_SECONDS"])
     for lead_id in ids:
         enqueue(jobs.ROUTE_LEAD, lead_id)
     if ids:

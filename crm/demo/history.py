@@ -173,7 +173,7 @@ def _reference(day: date, counter: int) -> str:
 class _Generator:
     def __init__(self, rng, team_ids, agents, now, tz):
         self.rng, self.team_ids, self.agents, self.now, self.tz = rng, team_ids, agents, now, tz
-        self.sla_minutes = current_app.config["SLA_FIRST_CONTACT_MINUTES"]
+        self.sla_minutes = current_app.config["CRM_SLA_MINUTES"]
         self.channels = _weighted(CHANNELS)
         self.industries = _weighted(INDUSTRY_WEIGHTS)
         self.properties = _weighted(PROPERTY_WEIGHTS)

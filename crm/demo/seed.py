@@ -207,7 +207,7 @@ def _seed_agents_own_clients() -> None:
         form = AgentInquiryForm(formdata=MultiDict({**client, "consent": "y"}),
                                 meta={"csrf": False})
         if form.validate():
-            capture_by_agent(form, agent)
+            capture_by_agent(form.to_inquiry(channel=form.channel.data), agent)
 
 
 DEMO_LISTINGS = [

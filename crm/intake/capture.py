@@ -16,13 +16,13 @@ from sqlalchemy import String, bindparam, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
-from crm.choices import to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
 from crm.inputs import building
-from crm.inputs.phone import contact_preference
 from crm.inputs.wechat import is_wechat_id
 from crm.intake import reference, repeats, spam
+from crm.intake.forms import labelled
+from crm.intake.inquiry import Inquiry
 from crm.jobs import NOTIFY_REPEAT_INQUIRY, SEND_AUTO_REPLY, enqueue, enqueue_routing
 from crm.leads import followup, scoring, stages
 from crm.listings import inventory
@@ -31,8 +31,6 @@ from crm.models.lead import refresh_search_text
 from crm.models.types import utcnow
 from crm.observability import metrics
 from crm.routing import engine
-
-_EIA = {"yes": True, "no": False}
 
 
 @dataclass(frozen=True)
@@ -54,67 +52,36 @@ def unread_note(unread) -> str:
                        values="; ".join(f"{label}: {value}" for label, value in unread))
 
 
-def understood(form) -> dict:
+def understood(inquiry: Inquiry) -> dict:
     """The numbers as the CRM took them (area in ㎡, money in 万元), so the prospect or the
     API client sees that "30亩" became 20,000 ㎡ and "500万元" 500 万元, not the other way."""
-    unit = form.area_unit.data or "sqm"
-    values = {"area_min_sqm": to_sqm(form.area_min.data, unit),
-              "area_max_sqm": to_sqm(form.area_max.data, unit),
-              "annual_tax_wan": form.annual_tax_wan.data, "investment_wan": form.investment_wan.data}
+    need = inquiry.need
+    values = {"area_min_sqm": need.area_min_sqm, "area_max_sqm": need.area_max_sqm,
+              "annual_tax_wan": need.annual_tax_wan, "investment_wan": need.investment_wan}
     # The requirements' figures too: "2MVA" is 2000 kVA, "800cm" 8 m.
-    values |= {name: getattr(form, name).data for name in building.MEASURES}
+    values |= {name: getattr(need, name) for name in building.MEASURES}
     found: dict[str, object] = {name: float(value) for name, value in values.items() if value is not None}
     if "area_min_sqm" in found or "area_max_sqm" in found:
-        found["area_unit"] = unit
-    if getattr(form, "unread", None):   # kept as typed, for the agent to confirm
-        found["unread"] = dict(form.unread)
+        found["area_unit"] = need.area_unit
+    if inquiry.unread:   # kept as typed, for the agent to confirm
+        found["unread"] = dict(inquiry.unread)
     return found
 
 
-def lead_from_form(form, channel: str, source_site_id: int | None = None) -> Lead:
-    """Build (not save) a Lead from a validated InquiryForm."""
+def lead_from(inquiry: Inquiry) -> Lead:
+    """Build (not save) a Lead from an inquiry."""
     now = utcnow()
-    unit = form.area_unit.data or "sqm"
-    mobile = form.parsed_mobile
-    agreed = form.consent.data is True
-    note = unread_note(form.unread_labelled()) if getattr(form, "unread", None) else ""
+    agreed = inquiry.consent
+    note = unread_note(labelled(dict(inquiry.unread))) if inquiry.unread else ""
     lead = Lead(
-        channel=channel,
         created_at=now,
-        deal_type=form.deal_type.data or None,
-        property_type=form.property_type.data or None,
-        region_code=form.region_code.data or None,
-        region_text=form.region_text.data or "",
-        area_min_sqm=to_sqm(form.area_min.data, unit),
-        area_max_sqm=to_sqm(form.area_max.data, unit),
-        area_unit=unit,
-        industry=form.industry.data or None,
-        usage=form.usage.data or "",
-        needs_eia=_EIA.get(form.needs_eia.data),
-        **building.requirements_from_form(form),
-        annual_tax_wan=form.annual_tax_wan.data,
-        investment_wan=form.investment_wan.data,
-        company=form.company.data or "",
-        credit_code=form.credit_code.data or None,
-        credit_code_valid=form.credit_code_valid,
-        contact_name=form.contact_name.data,
-        mobile_e164=mobile.e164 if mobile else None,
-        mobile_display=mobile.display if mobile else "",
-        mobile_note=mobile.note if mobile else "",
-        contact_preference=contact_preference(mobile),
-        wechat_id=form.wechat_id.data or "",
-        email=form.email.data or "",
-        message="\n".join(m for m in (form.message.data, note) if m),
+        **inquiry.need.lead_columns(),
+        **inquiry.contact.lead_columns(),
+        **inquiry.source.lead_columns(),
+        message="\n".join(m for m in (inquiry.message, note) if m),
         consent=agreed,
         consent_at=now if agreed else None,
-        consent_version=current_app.config["PRIVACY_POLICY_VERSION"] if agreed else "",
-        page_url=(form.page_url.data or "")[:1000],
-        referrer=(form.referrer.data or "")[:1000],
-        utm_source=(form.utm_source.data or "")[:100],
-        utm_medium=(form.utm_medium.data or "")[:100],
-        utm_campaign=(form.utm_campaign.data or "")[:100],
-        source_site_id=source_site_id,
-        listing_id=form.listing,
+        consent_version=current_app.config["CRM_PRIVACY_POLICY_VERSION"] if agreed else "",
         status="new",
         spam_reasons="",
     )
@@ -139,9 +106,9 @@ def _advisory_locks(count: int):
                     for i in range(count)))
 
 
-def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = None,
-                    check_spam: bool = True, bot_traps: bool = False, route: bool = True,
-                    auto_reply: bool = True, prepare: Callable[[Lead], None] | None = None,
+def capture_inquiry(inquiry: Inquiry, *, check_spam: bool = True, bot_traps: bool = False,
+                    route: bool = True, auto_reply: bool = True,
+                    prepare: Callable[[Lead], None] | None = None,
                     before_commit: Callable[[Outcome], None] | None = None) -> Outcome:
     """Commit the inquiry first; routing, notices and mail happen after, via Celery.
 
@@ -150,16 +117,18 @@ def capture_inquiry(form, channel: str = "web", *, source_site_id: int | None = 
     lead before it is saved (the importer's consent and pool); `route=False` keeps a new
     lead out of routing (the caller has placed it). `before_commit` lets the caller add rows
     to the same transaction (the API's idempotency record, the importer's row); an
-    IntegrityError from them propagates after a rollback.
+    IntegrityError from them propagates after a rollback. The channel and the source site
+    are the inquiry's (`inquiry.source`).
     """
-    if form.consent.data is not True:
+    if inquiry.consent is not True:
         # The form refuses it with a message (crm.inputs.fields.ConsentField); reaching here
         # without it is a caller's bug, and nothing may be stored or routed.
         raise ValueError("an inquiry without the prospect's consent")
-    reasons = spam.judge(form, bot_traps=bot_traps) if check_spam else []
-    asked_about = inventory.offered(form.listing)
+    reasons = spam.judge(inquiry, bot_traps=bot_traps) if check_spam else []
+    asked_about = inventory.offered(inquiry.source.listing_id)
+    channel = inquiry.source.channel
     for _attempt in range(reference.ATTEMPTS):
-        lead = lead_from_form(form, channel, source_site_id)
+        lead = lead_from(inquiry)
         if asked_about is not None:
             inventory.fill_need_from(lead, asked_about)
         if prepare is not None:
@@ -277,11 +246,10 @@ def _lead_and_stage(columns: frozenset):
             .returning(LeadStage.__table__.c.lead_id))
 
 
-def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
+def capture_by_agent(inquiry: Inquiry, agent: User, *, to_routing: bool = False) -> Outcome:
     """A lead an agent typed in from a hotline call or a WeChat contact they found (no spam
     check). It stays with that agent, under the first-contact deadline like any assigned
     lead, unless they choose to hand it to routing (then someone else may get it)."""
-    channel = form.channel.data
 
     def attested(outcome: Outcome) -> None:
         # The prospect agreed to the agent, not on our page: the lead says who vouched for it.
@@ -289,18 +257,18 @@ def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
             with default_locale():
                 body = gettext("%(agent)s confirmed that the prospect agreed to the privacy "
                                "notice (version %(version)s).", agent=agent.name,
-                               version=current_app.config["PRIVACY_POLICY_VERSION"])
+                               version=current_app.config["CRM_PRIVACY_POLICY_VERSION"])
             db.session.add(Activity(lead_id=outcome.lead_id, kind="note", author_id=agent.id,
                                     body=body, created_at=utcnow()))
 
     if to_routing:
-        return capture_inquiry(form, channel=channel, check_spam=False, before_commit=attested)
+        return capture_inquiry(inquiry, check_spam=False, before_commit=attested)
 
     def keep(lead: Lead) -> None:
         lead.assigned_to_id, lead.team_id = agent.id, agent.team_id
         lead.sourced_by_id = agent.id  # protected for them (crm.intake.policy)
         lead.assigned_at = lead.routed_at = lead.created_at
-        minutes = current_app.config["SLA_FIRST_CONTACT_MINUTES"]
+        minutes = current_app.config["CRM_SLA_MINUTES"]
         for name, value in engine.sla_deadlines(lead.created_at, minutes, agent.team).items():
             setattr(lead, name, value)
 
@@ -312,7 +280,7 @@ def capture_by_agent(form, agent: User, *, to_routing: bool = False) -> Outcome:
                                     author_id=agent.id, body=body, created_at=utcnow()))
         attested(outcome)
 
-    return capture_inquiry(form, channel=channel, check_spam=False, route=False, prepare=keep,
+    return capture_inquiry(inquiry, check_spam=False, route=False, prepare=keep,
                            before_commit=note)
 
 

@@ -33,12 +33,14 @@ from crm.inputs.phone import PhoneError, asks_wechat_only, parse_mobile
 from crm.inputs.readable import has_something_to_read
 from crm.inputs.wechat import MOBILE_SHAPED, is_wechat_id
 from crm.intake import policy
+from crm.intake.inquiry import ContactInput, Inquiry, NeedInput, Source
 from crm.listings import inventory
 from crm.regions.reader import read_field
 
 # The fields a prospect types a figure in. On the prospect's channels one that cannot be
 # stored as meant is kept as typed for the agent (InquiryForm.unread), never a refusal.
 FIGURES = ("area_min", "area_max", "annual_tax_wan", "investment_wan", *MEASURES)
+_EIA = {"yes": True, "no": False}
 # Words kept as typed are cut here: a note on the lead and a line on the thank-you page.
 _UNREAD_MAX = 120
 
@@ -202,6 +204,39 @@ class InquiryForm(Form):
                                         _l("The upper bound is smaller than the lower bound.")]
                 valid = False
         return valid
+
+    # --- the typed input services take (crm.intake.inquiry), from a validated form --------
+
+    def contact_input(self) -> ContactInput:
+        return ContactInput(name=self.contact_name.data or "", mobile=self.parsed_mobile,
+                            wechat_id=self.wechat_id.data or "", email=self.email.data or "",
+                            company=self.company.data or "",
+                            credit_code=self.credit_code.data or None,
+                            credit_code_valid=self.credit_code_valid)
+
+    def need_input(self) -> NeedInput:
+        return NeedInput(
+            deal_type=self.deal_type.data or None, property_type=self.property_type.data or None,
+            region_code=self.region_code.data or None, region_text=self.region_text.data or "",
+            area_min=self.area_min.data, area_max=self.area_max.data,
+            area_unit=self.area_unit.data or "sqm", industry=self.industry.data or None,
+            usage=self.usage.data or "", needs_eia=_EIA.get(self.needs_eia.data),
+            **building.requirements_from_form(self),
+            annual_tax_wan=self.annual_tax_wan.data, investment_wan=self.investment_wan.data)
+
+    def to_inquiry(self, channel: str = "web", source_site_id: int | None = None) -> Inquiry:
+        """The validated form as the Inquiry capture takes (public form, embed, agent entry,
+        and the API's and the importer's form data)."""
+        return Inquiry(
+            contact=self.contact_input(), need=self.need_input(),
+            source=Source(channel=channel, source_site_id=source_site_id, listing_id=self.listing,
+                          page_url=self.page_url.data or "", referrer=self.referrer.data or "",
+                          utm_source=self.utm_source.data or "",
+                          utm_medium=self.utm_medium.data or "",
+                          utm_campaign=self.utm_campaign.data or ""),
+            message=self.message.data or "", consent=self.consent.data is True,
+            unread=dict(self.unread), honeypot=self.website.data or "",
+            started=self.started.data or "")
 
     def _keep_as_typed(self, field) -> None:
         typed = str(clean(field.raw_data[0])).strip() if field.raw_data else ""

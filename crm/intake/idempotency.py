@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm.extensions import db, rows_changed
 from crm.intake.capture import capture_inquiry, understood
+from crm.intake.inquiry import Inquiry
 from crm.models import ApiIdempotencyKey
 from crm.models.types import utcnow
 
@@ -65,9 +66,9 @@ def replay(site_id: int, key: str | None, request_hash: str) -> Answer | None:
     return None if stored is None else _replay_of(stored, request_hash)
 
 
-def submit(site_id: int, key: str | None, request_hash: str, form=None,
+def submit(site_id: int, key: str | None, request_hash: str, inquiry: Inquiry | None = None,
            errors: dict | None = None) -> Answer:
-    """Capture a validated InquiryForm (or refuse with `errors`), remembering the answer
+    """Capture a validated inquiry (or refuse with `errors`), remembering the answer
     under `key` in the same transaction."""
     def remember(status_code: int, body: dict) -> None:
         if key is not None:
@@ -77,10 +78,11 @@ def submit(site_id: int, key: str | None, request_hash: str, form=None,
 
     try:
         if errors is None:
-            taken = understood(form)
+            if inquiry is None:
+                raise ValueError("submit() needs an inquiry or errors")
+            taken = understood(inquiry)
             outcome = capture_inquiry(
-                form, channel="api", source_site_id=site_id,
-                before_commit=lambda o: remember(201, _created(o, taken)))
+                inquiry, before_commit=lambda o: remember(201, _created(o, taken)))
             return Answer(201, _created(outcome, taken))
         return Answer(422, errors)
     except IntegrityError:

@@ -1,8 +1,9 @@
 """Import leads from brokers' spreadsheets: parse, guess the columns, dry-run, import.
 
-Every row goes through the InquiryForm (the same validation as a prospect's inquiry), then
-through the same capture path as every channel (crm.intake.capture) with channel "import":
-a repeat of a recent lead is linked to it, a new lead gets its score and stage history.
+Every row goes through the InquiryForm (the same validation as a prospect's inquiry), becomes
+an Inquiry (`inquiry_from_row`), then goes through the same capture path as every channel
+(crm.intake.capture) with channel "import": a repeat of a recent lead is linked to it, a new
+lead gets its score and stage history.
 """
 import logging
 import re
@@ -20,7 +21,8 @@ from crm.i18n import default_locale, force_locale
 from crm.inputs import building
 from crm.inputs.text import to_halfwidth
 from crm.intake import capture, repeats
-from crm.intake.capture import lead_from_form
+from crm.intake.capture import lead_from
+from crm.intake.inquiry import Inquiry
 from crm.intake.sheets import ImportFileError, check_type, read_table
 from crm.jobs import DRY_RUN_IMPORT, IMPORT_LEADS, READ_IMPORT, enqueue
 from crm.models import ImportJob, ImportRow, Lead, User
@@ -176,6 +178,16 @@ def validate_row(row: list[str], mapping: dict[str, int]):
     return form
 
 
+def inquiry_from_row(row: list[str], mapping: dict[str, int]
+                     ) -> tuple[Inquiry | None, dict[str, list[str]]]:
+    """A spreadsheet row as an Inquiry (channel "import"), or None and the form's errors
+    (field name → messages)."""
+    form = validate_row(row, mapping)
+    if form.errors:
+        return None, {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    return form.to_inquiry(channel="import"), {}
+
+
 @dataclass
 class DryRun:
     ok: int = 0
@@ -188,16 +200,16 @@ def dry_run(job: ImportJob) -> DryRun:
     result = DryRun()
     seen: set[str] = set()
     for number, row in enumerate(job.rows, start=2):  # row 1 is the header
-        form = validate_row(row, job.mapping)
-        if form.errors:
-            result.errors.append((number, {name: [str(e) for e in errs]
-                                           for name, errs in form.errors.items()}))
+        inquiry, errors = inquiry_from_row(row, job.mapping)
+        if inquiry is None:
+            result.errors.append((number, errors))
             continue
         result.ok += 1
         # The import saves rows in order, so a later row with an earlier row's mobile
         # becomes that lead's repeat: count it like one already in the CRM.
-        key = form.parsed_mobile.e164 if form.parsed_mobile else f"wx:{form.wechat_id.data}"
-        if original_of(form) is not None:
+        contact = inquiry.contact
+        key = contact.mobile.e164 if contact.mobile else f"wx:{contact.wechat_id}"
+        if original_of(inquiry) is not None:
             result.duplicates += 1
         elif key in seen:
             result.in_file += 1
@@ -205,9 +217,9 @@ def dry_run(job: ImportJob) -> DryRun:
     return result
 
 
-def original_of(form):
+def original_of(inquiry: Inquiry):
     """The recent lead this row repeats (crm.intake.repeats), or None."""
-    return repeats.find_original(lead_from_form(form, "import"))
+    return repeats.find_original(lead_from(inquiry))
 
 
 # --- the import job ----------------------------------------------------------------------
@@ -334,12 +346,12 @@ def run(job_id: int) -> ImportJob | None:
 
 
 def _import_row(job: ImportJob, number: int, row: list[str], importer: User | None) -> None:
-    form = validate_row(row, job.mapping)
-    if form.errors:  # field names only: the row report keeps no personal data
-        _record(job, number, "failed", None, ", ".join(sorted(form.errors)))
+    inquiry, errors = inquiry_from_row(row, job.mapping)
+    if inquiry is None:  # field names only: the row report keeps no personal data
+        _record(job, number, "failed", None, ", ".join(sorted(errors)))
         return
     if job.duplicates == "skip":
-        original = original_of(form)
+        original = original_of(inquiry)
         if original is not None:
             _record(job, number, "skipped", original.id, original.reference)
             return
@@ -359,7 +371,7 @@ def _import_row(job: ImportJob, number: int, row: list[str], importer: User | No
                 outcome.original_reference if linked else "", commit=False)
 
     try:
-        capture.capture_inquiry(form, "import", check_spam=False, route=job.route,
+        capture.capture_inquiry(inquiry, check_spam=False, route=job.route,
                                 auto_reply=False, prepare=prepare, before_commit=add_row)
     except IntegrityError:  # another run of this task did the row first
         db.session.rollback()

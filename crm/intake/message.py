@@ -14,12 +14,17 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from werkzeug.datastructures import MultiDict
+
 from crm import regions
 from crm.choices import SQM_PER_MU
 from crm.inputs import building
 from crm.inputs.numbers import FIGURE, SPOKEN_DIGITS, NumberError, parse_range, spoken_digits
 from crm.inputs.numbers import parse as parse_number
 from crm.inputs.phone import PhoneError, parse_mobile
+from crm.intake.channel import pasted_channel
+from crm.intake.forms import InquiryForm
+from crm.intake.inquiry import Inquiry
 from crm.regions import reader
 
 
@@ -475,12 +480,8 @@ def area_in_mu(sqm: Decimal) -> Decimal:
 _FORM_FIELD = {"wechat": "wechat_id", "needs_eia": "needs_eia"}
 
 
-def fill_form(form, text: str, found: dict[str, Found] | None = None) -> dict[str, str]:
-    """Put what `text` says (`found`, if the caller has read it already) into an unsubmitted
-    InquiryForm; returns {form field: the words it came from} for the page to show beside
-    each field. The form is then checked like any other submission when the agent saves it."""
-    found = read(text) if found is None else found
-    words = {}
+def _form_values(found: dict[str, Found]):
+    """(InquiryForm field, value, what was found) for each field read."""
     for name, f in found.items():
         value = f.value
         if name == "region":
@@ -491,6 +492,16 @@ def fill_form(form, text: str, found: dict[str, Found] | None = None) -> dict[st
             field, value = name, "single" if value else "any"
         else:
             field = _FORM_FIELD.get(name, name)
+        yield field, value, f
+
+
+def fill_form(form, text: str, found: dict[str, Found] | None = None) -> dict[str, str]:
+    """Put what `text` says (`found`, if the caller has read it already) into an unsubmitted
+    InquiryForm; returns {form field: the words it came from} for the page to show beside
+    each field. The form is then checked like any other submission when the agent saves it."""
+    found = read(text) if found is None else found
+    words = {}
+    for field, value, f in _form_values(found):
         if not hasattr(form, field):
             continue
         getattr(form, field).data = value
@@ -500,6 +511,31 @@ def fill_form(form, text: str, found: dict[str, Found] | None = None) -> dict[st
     if not form.message.data:
         form.message.data = text.strip()[:2000]
     return words
+
+
+def inquiry_from_message(text: str, *, consent: bool, channel: str | None = None
+                         ) -> tuple[Inquiry | None, dict[str, list[str]]]:
+    """A pasted message (a WeChat chat, a call note) as an Inquiry, checked by the InquiryForm
+    as agent entry checks it (a mobile or a WeChat ID); None and the form's messages when it
+    lacks what an inquiry needs. The whole text is kept as the message. `consent`: whoever
+    passes it vouches that the prospect agreed; `channel`: by default as the text reads
+    (crm.intake.channel.pasted_channel)."""
+    data: MultiDict[str, str] = MultiDict()
+    for field, value, _found in _form_values(read(text)):
+        if isinstance(value, bool):
+            if value:
+                data[field] = "y"   # a ticked box; an unticked one sends nothing
+        elif isinstance(value, Decimal):
+            data[field] = format(value.normalize(), "f")
+        else:
+            data[field] = str(value)
+    data["message"] = text.strip()[:2000]
+    if consent:
+        data["consent"] = "y"
+    form = InquiryForm(formdata=data, meta={"csrf": False}, mobile_required=False)
+    if not form.validate():
+        return None, {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    return form.to_inquiry(channel=channel or pasted_channel(text)), {}
 
 
 def highlighted(text: str, found: dict[str, Found]):

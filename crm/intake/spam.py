@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, TimestampSigner
 
 from crm.inputs.text import search_key
+from crm.intake.inquiry import Inquiry
 
 _SALT = "inquiry-form-started"
 
@@ -49,13 +50,14 @@ def _fill_seconds(token: str | None) -> float | None:
     return time.time() - stamp.timestamp()
 
 
-def bot_trap_reasons(form) -> list[str]:
+def bot_trap_reasons(honeypot: str, started: str | None) -> list[str]:
+    """`honeypot`: the hidden field people do not see; `started`: the form's fill token."""
     reasons = []
-    if form.website.data:
+    if honeypot:
         reasons.append("honeypot")
     minimum = current_app.config["CRM_SPAM_MIN_FILL_SECONDS"]
     if minimum > 0:
-        seconds = _fill_seconds(form.started.data)
+        seconds = _fill_seconds(started)
         if seconds is None:
             reasons.append("no_fill_token")
         elif seconds < minimum:
@@ -81,11 +83,12 @@ def only_haste(reasons: list[str]) -> bool:
     return len(reasons) == 1 and reasons[0].startswith("too_fast")
 
 
-def judge(form, bot_traps: bool) -> list[str]:
+def judge(inquiry: Inquiry, bot_traps: bool) -> list[str]:
     """Reasons this submission looks like spam; empty when it does not."""
-    reasons = bot_trap_reasons(form) if bot_traps else []
-    reasons += content_reasons(form.contact_name.data, form.company.data, form.usage.data,
-                               form.region_text.data, form.wechat_id.data, form.message.data)
+    reasons = bot_trap_reasons(inquiry.honeypot, inquiry.started) if bot_traps else []
+    reasons += content_reasons(inquiry.contact.name, inquiry.contact.company, inquiry.need.usage,
+                               inquiry.need.region_text, inquiry.contact.wechat_id,
+                               inquiry.message)
     return reasons
 
 

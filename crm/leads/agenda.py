@@ -150,7 +150,7 @@ def feed(user: User, host: str) -> bytes:
             lines = [f"#{s.listing_id} {s.listing.title}" for s in visit.stops]
             if visit.map_url:
                 lines.append(visit.map_url)
-            lines.append(f"{current_app.config['BASE_URL'].rstrip('/')}/agent/leads/{lead.id}")
+            lines.append(f"{current_app.config['CRM_BASE_URL'].rstrip('/')}/agent/leads/{lead.id}")
             event.add("description", "\n".join(lines))
             event.add("status", "CONFIRMED")
             remind(event, VISIT_REMINDER, str(event["summary"]))  # time to drive there
@@ -173,7 +173,7 @@ def feed(user: User, host: str) -> bytes:
             event.add("summary", gettext("Follow up: %(company)s (%(ref)s)",
                                          company=lead.company or "—", ref=lead.reference))
             event.add("description",
-                      f"{current_app.config['BASE_URL'].rstrip('/')}/agent/leads/{lead.id}")
+                      f"{current_app.config['CRM_BASE_URL'].rstrip('/')}/agent/leads/{lead.id}")
             remind(event, FOLLOW_UP_REMINDER, str(event["summary"]))
             cal.add_component(event)
     cal.add_missing_timezones()

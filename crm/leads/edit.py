@@ -1,17 +1,16 @@
 """An agent corrects what the prospect said: every changed field is audited."""
+from dataclasses import dataclass
+
 from flask_babel import gettext
 
-from crm.choices import to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
-from crm.inputs.building import REQUIREMENTS, requirements_from_form
-from crm.inputs.phone import contact_preference
+from crm.inputs.building import REQUIREMENTS
+from crm.inputs.prospect import ContactInput, NeedInput
 from crm.leads import scoring
 from crm.models import Activity, Lead, User
 from crm.models.types import utcnow
 from crm.privacy import audit
-
-_EIA = {"yes": True, "no": False}
 
 EDITABLE = ("deal_type", "property_type", "region_code", "region_text", "area_min_sqm",
             "area_max_sqm", "area_unit", "industry", "usage", "needs_eia", "annual_tax_wan",
@@ -20,10 +19,22 @@ EDITABLE = ("deal_type", "property_type", "region_code", "region_text", "area_mi
             "email", "message", *REQUIREMENTS)
 
 
-def update_lead(lead: Lead, form, actor: User) -> dict:
-    """Apply a validated LeadEditForm; returns the fields that changed."""
-    values = values_from_form(form)
-    old, new = audit.diff(lead, EDITABLE, values)
+@dataclass(frozen=True, slots=True)
+class LeadEdit:
+    """What the agent's edit form says: the same contact and need an inquiry carries, and
+    the message (no consent or attribution: those stay as the prospect sent them)."""
+    contact: ContactInput
+    need: NeedInput
+    message: str = ""
+
+    def lead_columns(self) -> dict:
+        return {**self.need.lead_columns(), **self.contact.lead_columns(),
+                "message": self.message}
+
+
+def update_lead(lead: Lead, data: LeadEdit, actor: User) -> dict:
+    """Apply an edit; returns the fields that changed."""
+    old, new = audit.diff(lead, EDITABLE, data.lead_columns())
     if not new:
         return {}
     for name, value in new.items():
@@ -36,23 +47,3 @@ def update_lead(lead: Lead, form, actor: User) -> dict:
     scoring.refresh(lead)
     db.session.commit()
     return new
-
-
-def values_from_form(form) -> dict:
-    unit = form.area_unit.data or "sqm"
-    mobile = form.parsed_mobile
-    return {
-        "deal_type": form.deal_type.data or None, "property_type": form.property_type.data or None,
-        "region_code": form.region_code.data or None, "region_text": form.region_text.data or "",
-        "area_min_sqm": to_sqm(form.area_min.data, unit), "area_max_sqm": to_sqm(form.area_max.data, unit),
-        "area_unit": unit, "industry": form.industry.data or None, "usage": form.usage.data or "",
-        "needs_eia": _EIA.get(form.needs_eia.data), "annual_tax_wan": form.annual_tax_wan.data,
-        "investment_wan": form.investment_wan.data, "company": form.company.data or "",
-        "credit_code": form.credit_code.data or None, "credit_code_valid": form.credit_code_valid,
-        "contact_name": form.contact_name.data, "mobile_e164": mobile.e164 if mobile else None,
-        "mobile_display": mobile.display if mobile else "", "mobile_note": mobile.note if mobile else "",
-        "contact_preference": contact_preference(mobile),
-        "wechat_id": form.wechat_id.data or "", "email": form.email.data or "",
-        "message": form.message.data or "",
-        **requirements_from_form(form),
-    }

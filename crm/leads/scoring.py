@@ -72,62 +72,89 @@ def tax_per_mu(lead: Lead) -> Decimal | None:
     return (lead.annual_tax_wan / (area / Decimal(str(SQM_PER_MU)))).quantize(Decimal("0.1"))
 
 
+@dataclass(frozen=True)
+class _Given:
+    """What factors read besides the lead: the park's leading tracks, and the repeat count
+    when the caller knows it (None: counted now)."""
+    tracks: list[str]
+    repeats: int | None
+
+
+# A factor: (lead, its weight, what is given) → (points, reason), or None when it does not
+# apply to this lead (then its weight does not count either).
+Points = tuple[float, str] | None
+
+
+def _tax(lead: Lead, w: int, given: _Given) -> Points:
+    return (w * _tier(lead.annual_tax_wan, TAX_TIERS),
+            gettext("Annual tax %(tax)s ten-thousand yuan", tax=f"{lead.annual_tax_wan:,.0f}")
+            if lead.annual_tax_wan is not None else gettext("No annual tax stated"))
+
+
+def _investment(lead: Lead, w: int, given: _Given) -> Points:
+    return (w * _tier(lead.investment_wan, INVESTMENT_TIERS),
+            gettext("Investment %(inv)s ten-thousand yuan", inv=f"{lead.investment_wan:,.0f}")
+            if lead.investment_wan is not None else gettext("No investment stated"))
+
+
+def _tax_per_mu(lead: Lead, w: int, given: _Given) -> Points:
+    if lead.property_type != "land":  # 亩均税收 only means something for land
+        return None
+    per_mu = tax_per_mu(lead)
+    return (w * _tier(per_mu, TAX_PER_MU_TIERS),
+            gettext("Tax per mu %(v)s ten-thousand yuan a mu a year", v=per_mu)
+            if per_mu is not None else gettext("Tax per mu unknown (tax or area missing)"))
+
+
+def _completeness(lead: Lead, w: int, given: _Given) -> Points:
+    filled = [name for name in COMPLETENESS_FIELDS if _filled(lead, name)]
+    return (w * len(filled) / len(COMPLETENESS_FIELDS),
+            gettext("%(n)d of %(total)d details given", n=len(filled),
+                    total=len(COMPLETENESS_FIELDS)))
+
+
+def _industry_fit(lead: Lead, w: int, given: _Given) -> Points:
+    if lead.industry in given.tracks:
+        return w, gettext("Industry is one of the park's leading tracks")
+    if lead.industry:
+        return w * 0.3, gettext("Industry outside the leading tracks")
+    return 0, gettext("Industry not stated")
+
+
+def _repeat(lead: Lead, w: int, given: _Given) -> Points:
+    repeats = repeat_count(lead) if given.repeats is None else given.repeats
+    if repeats:
+        return w, gettext("Asked %(n)d more time(s) in %(days)d days", n=repeats,
+                          days=repeat_window().days)
+    return 0, gettext("First inquiry from this prospect")
+
+
+def _engagement(lead: Lead, w: int, given: _Given) -> Points:
+    """Only once listings were sent: a lead nobody sent anything to is not marked down."""
+    sent, opened, asked = engagement(lead)
+    if not (sent and w):
+        return None
+    if asked:
+        return w, gettext("Asked to visit a listing sent")
+    if opened:
+        return w * 0.6, gettext("Opened the listings sent")
+    return 0, gettext("Has not opened the listings sent yet")
+
+
+# Each factor by its name in CRM_SCORE_WEIGHTS, in the order the lead page explains them.
+FACTORS = {"tax": _tax, "investment": _investment, "tax_per_mu": _tax_per_mu,
+           "completeness": _completeness, "industry_fit": _industry_fit, "repeat": _repeat,
+           "engagement": _engagement}
+
+
 def compute(lead: Lead, repeats: int | None = None) -> Score:
     weights = current_app.config["CRM_SCORE_WEIGHTS"]
-    tracks = current_app.config["CRM_LEADING_TRACKS"]
+    given = _Given(tracks=current_app.config["CRM_LEADING_TRACKS"], repeats=repeats)
     score = Score()
-    add = score.factors.append
-
-    w = weights["tax"]
-    share = _tier(lead.annual_tax_wan, TAX_TIERS)
-    add(Factor("tax", w * share, w,
-               gettext("Annual tax %(tax)s ten-thousand yuan", tax=f"{lead.annual_tax_wan:,.0f}")
-               if lead.annual_tax_wan is not None else gettext("No annual tax stated")))
-
-    w = weights["investment"]
-    share = _tier(lead.investment_wan, INVESTMENT_TIERS)
-    add(Factor("investment", w * share, w,
-               gettext("Investment %(inv)s ten-thousand yuan", inv=f"{lead.investment_wan:,.0f}")
-               if lead.investment_wan is not None else gettext("No investment stated")))
-
-    if lead.property_type == "land":  # 亩均税收 only means something for land
-        w = weights["tax_per_mu"]
-        per_mu = tax_per_mu(lead)
-        add(Factor("tax_per_mu", w * _tier(per_mu, TAX_PER_MU_TIERS), w,
-                   gettext("Tax per mu %(v)s ten-thousand yuan a mu a year", v=per_mu) if per_mu is not None
-                   else gettext("Tax per mu unknown (tax or area missing)")))
-
-    w = weights["completeness"]
-    filled = [name for name in COMPLETENESS_FIELDS if _filled(lead, name)]
-    add(Factor("completeness", w * len(filled) / len(COMPLETENESS_FIELDS), w,
-               gettext("%(n)d of %(total)d details given", n=len(filled),
-                       total=len(COMPLETENESS_FIELDS))))
-
-    w = weights["industry_fit"]
-    if lead.industry in tracks:
-        add(Factor("industry_fit", w, w, gettext("Industry is one of the park's leading tracks")))
-    elif lead.industry:
-        add(Factor("industry_fit", w * 0.3, w, gettext("Industry outside the leading tracks")))
-    else:
-        add(Factor("industry_fit", 0, w, gettext("Industry not stated")))
-
-    w = weights["repeat"]
-    repeats = repeat_count(lead) if repeats is None else repeats
-    add(Factor("repeat", w if repeats else 0, w,
-               gettext("Asked %(n)d more time(s) in %(days)d days", n=repeats,
-                       days=repeat_window().days) if repeats
-               else gettext("First inquiry from this prospect")))
-
-    # Only once listings were sent: a lead nobody sent anything to is not marked down.
-    w = weights["engagement"]
-    sent, opened, asked = engagement(lead)
-    if sent and w:
-        if asked:
-            add(Factor("engagement", w, w, gettext("Asked to visit a listing sent")))
-        elif opened:
-            add(Factor("engagement", w * 0.6, w, gettext("Opened the listings sent")))
-        else:
-            add(Factor("engagement", 0, w, gettext("Has not opened the listings sent yet")))
+    for name, factor in FACTORS.items():
+        points = factor(lead, weights[name], given)
+        if points is not None:
+            score.factors.append(Factor(name, points[0], weights[name], points[1]))
     return score
 
 

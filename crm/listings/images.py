@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.extensions import db, rows_changed
 from crm.formatting import megabytes
 from crm.listings import inventory
-from crm.listings.storage import storage
+from crm.listings.storage import delete_quietly, storage
 from crm.models import Listing, ListingImage, User
 from crm.models.types import utcnow
 
@@ -209,59 +209,92 @@ def _read_limited(stream: BinaryIO) -> bytes:
     return data
 
 
+@dataclass
+class _Slots:
+    """What a listing holds already: the photos' hashes, the next position, whether it has
+    a cover, and room for how many more."""
+    seen: set[str]
+    position: int
+    has_cover: bool
+    room: int
+
+    @classmethod
+    def of(cls, listing: Listing) -> "_Slots":
+        existing = list(db.session.execute(
+            select(ListingImage.sha256, ListingImage.position).where(
+                ListingImage.listing_id == listing.id)))
+        has_cover = db.session.scalar(select(ListingImage.id).where(
+            ListingImage.listing_id == listing.id, ListingImage.is_cover.is_(True)).limit(1))
+        return cls(seen={sha for sha, _ in existing},
+                   position=max((pos for _, pos in existing), default=-1) + 1,
+                   has_cover=bool(has_cover),
+                   room=current_app.config["CRM_IMAGE_MAX_PER_LISTING"] - len(existing))
+
+
+def _upload_name(name: str | None) -> str:
+    """The file's own name, as the refusals quote it (no folders, at most 80 characters)."""
+    return (name or "").rsplit("/", 1)[-1][:80] or "?"
+
+
+def _check_upload(stream: BinaryIO, slots: _Slots, adding: int) -> tuple[bytes, str, str]:
+    """(data, content type, sha256) of an upload the listing may take, `adding` photos being
+    added before it; Refused otherwise."""
+    if adding >= slots.room:
+        raise Refused("too_many")
+    data = _read_limited(stream)
+    content_type = inspect(data)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest in slots.seen:
+        raise Refused("duplicate")
+    return data, content_type, digest
+
+
+def _keep(listing: Listing, data: bytes, content_type: str, digest: str, slots: _Slots,
+          cover: bool, actor: User, saved: list[str]) -> ListingImage:
+    """Store the checked upload (its key added to `saved`) and add its pending row."""
+    slots.seen.add(digest)
+    raw_key = f"uploads/{listing.id}/{uuid.uuid4().hex}"
+    storage().save(raw_key, data)
+    saved.append(raw_key)
+    image = ListingImage(listing_id=listing.id, position=slots.position, raw_key=raw_key,
+                         is_cover=cover, caption="", status="pending",
+                         content_type=content_type, bytes=len(data), sha256=digest,
+                         created_by_id=actor.id, created_at=utcnow())
+    slots.position += 1
+    db.session.add(image)
+    return image
+
+
 def add(listing: Listing, uploads: list[tuple[str, BinaryIO]], actor: User
         ) -> tuple[list[ListingImage], list[str]]:
     """Check and keep the uploads (name, stream); returns the images added and one message
     per refused file. The images are processed by a task after the commit."""
     if not uploads:
         return [], [Refused("empty").message()]
-    store = storage()
-    existing = list(db.session.execute(
-        select(ListingImage.sha256, ListingImage.position).where(
-            ListingImage.listing_id == listing.id)))
-    seen = {sha for sha, _ in existing}
-    position = max((pos for _, pos in existing), default=-1) + 1
-    has_cover = db.session.scalar(select(ListingImage.id).where(
-        ListingImage.listing_id == listing.id, ListingImage.is_cover.is_(True)).limit(1))
-    room = current_app.config["CRM_IMAGE_MAX_PER_LISTING"] - len(existing)
+    slots = _Slots.of(listing)
     added: list[ListingImage] = []
     errors: list[str] = []
     saved: list[str] = []
     try:
         for name, stream in uploads:
-            name = (name or "").rsplit("/", 1)[-1][:80] or "?"
             try:
-                if len(added) >= room:
-                    raise Refused("too_many")
-                data = _read_limited(stream)
-                content_type = inspect(data)
-                digest = hashlib.sha256(data).hexdigest()
-                if digest in seen:
-                    raise Refused("duplicate")
+                data, content_type, digest = _check_upload(stream, slots, len(added))
             except Refused as refused:
-                refused.name = name
+                refused.name = _upload_name(name)
                 errors.append(refused.message())
                 continue
-            seen.add(digest)
-            raw_key = f"uploads/{listing.id}/{uuid.uuid4().hex}"
-            store.save(raw_key, data)
-            saved.append(raw_key)
-            image = ListingImage(listing_id=listing.id, position=position, raw_key=raw_key,
-                                 is_cover=not has_cover and not added, caption="",
-                                 status="pending", content_type=content_type, bytes=len(data),
-                                 sha256=digest, created_by_id=actor.id, created_at=utcnow())
-            position += 1
-            db.session.add(image)
-            added.append(image)
+            added.append(_keep(listing, data, content_type, digest, slots,
+                               cover=not slots.has_cover and not added, actor=actor,
+                               saved=saved))
         db.session.commit()
     except IntegrityError:
         # The same photo sent twice at once (a double tap): the first one is kept.
         db.session.rollback()
-        _delete_keys(saved)
+        delete_quietly(saved)
         return [], [Refused("duplicate", uploads[0][0]).message()]
     except BaseException:
         db.session.rollback()
-        _delete_keys(saved)
+        delete_quietly(saved)
         raise
     return added, errors
 
@@ -309,7 +342,7 @@ def process(image_id: int) -> str:
     ))
     db.session.commit()
     if not done and db.session.get(ListingImage, image_id) is None:
-        _delete_keys([web_key, thumb_key])  # deleted while we worked: nobody points at them
+        delete_quietly([web_key, thumb_key])  # deleted while we worked: nobody points at them
     store.delete(raw_key)
     return "ready"
 
@@ -438,26 +471,4 @@ def remove(image: ListingImage) -> None:
         rest[0].is_cover = True
     _renumber(sorted(rest, key=lambda other: (not other.is_cover, other.position, other.id)))
     db.session.commit()
-    _delete_keys(keys)
-
-
-def keys_of_listing(listing_id: int) -> list[str]:
-    """Every file of a listing's images, to delete once the listing's deletion commits."""
-    keys: list[str] = []
-    for row in db.session.execute(select(ListingImage.raw_key, ListingImage.web_key,
-                                         ListingImage.thumb_key)
-                                  .where(ListingImage.listing_id == listing_id)):
-        keys.extend(key for key in row if key)
-    return keys
-
-
-def _delete_keys(keys: list[str]) -> None:
-    store = storage()
-    for key in keys:
-        try:
-            store.delete(key)
-        except OSError:  # the row is gone already; a leftover file harms nobody
-            log.warning("could not delete media file %s", key, exc_info=True)
-
-
-delete_files = _delete_keys
+    delete_quietly(keys)

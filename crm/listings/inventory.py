@@ -1,5 +1,6 @@
 """Listings (对接资源): save them, and record what was shown to which lead."""
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -9,8 +10,8 @@ from crm import regions
 from crm.choices import LISTING_LINK_KINDS, to_sqm
 from crm.extensions import db
 from crm.i18n import default_locale
-from crm.inputs.building import yes_no_value
-from crm.models import Activity, Lead, LeadListing, Listing, User
+from crm.listings.storage import delete_quietly
+from crm.models import Activity, Lead, LeadListing, Listing, ListingImage, User
 from crm.models.types import utcnow
 from crm.privacy import audit
 
@@ -18,6 +19,32 @@ FIELDS = ("title", "property_type", "deal_type", "region_code", "park", "floors"
           "ceiling_height_m", "floor_load_t", "power_kva", "crane_t", "standalone", "eia_possible",
           "divisible", "price",
           "price_negotiable", "available_from", "status", "description")
+
+
+@dataclass(frozen=True, slots=True)
+class ListingInput:
+    """A listing as entered (the listing form's `to_input()`, or a script): `area` in
+    `area_unit`; `standalone` yes, no or not said (None); a negotiable price is stored as none."""
+    title: str
+    property_type: str
+    deal_type: str
+    area: Decimal
+    area_unit: str = "sqm"
+    region_code: str | None = None
+    park: str = ""
+    floors: int | None = None
+    ceiling_height_m: Decimal | None = None
+    floor_load_t: Decimal | None = None
+    power_kva: int | None = None
+    crane_t: Decimal | None = None      # 0: no crane; None: not said
+    standalone: bool | None = None
+    eia_possible: bool = False
+    divisible: bool = False
+    price: Decimal | None = None
+    price_negotiable: bool = False
+    available_from: date | None = None
+    status: str = "available"
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,16 +127,14 @@ def fill_need_from(lead: Lead, listing: Listing) -> None:
         lead.region_text = listing.park or ""
 
 
-def save(listing: Listing, form, actor: User) -> Listing:
-    values = {name: getattr(form, name).data for name in FIELDS}
+def save(listing: Listing, data: ListingInput, actor: User) -> Listing:
+    """Create (listing without an id) or change a listing; audited."""
+    values = {name: getattr(data, name) for name in FIELDS}
     values["region_code"] = values["region_code"] or None
-    for name in ("floors", "power_kva"):
-        values[name] = int(values[name]) if values[name] is not None else None
-    values["standalone"] = yes_no_value(values["standalone"])
     if values["price_negotiable"]:
         values["price"] = None
-    values["area_unit"] = form.area_unit.data or "sqm"
-    values["area_sqm"] = to_sqm(form.area.data, values["area_unit"])
+    values["area_unit"] = data.area_unit or "sqm"
+    values["area_sqm"] = to_sqm(data.area, values["area_unit"])
     creating = listing.id is None
     old, new = audit.diff(listing, list(values), values) if not creating else ({}, values)
     for name, value in values.items():
@@ -163,12 +188,21 @@ def links_of_listing(listing: Listing) -> list[LeadListing]:
 
 
 def delete(listing: Listing, actor: User) -> None:
-    from crm.listings import images  # images reads is_offered from here
     audit.record(actor, "listing_delete", "listing", listing.id, {"title": listing.title}, None)
-    files = images.keys_of_listing(listing.id)
+    files = _image_files(listing.id)
     db.session.delete(listing)  # its images go with it (ON DELETE CASCADE)
     db.session.commit()
-    images.delete_files(files)  # after the commit: a rolled-back delete keeps its photos
+    delete_quietly(files)  # after the commit: a rolled-back delete keeps its photos
+
+
+def _image_files(listing_id: int) -> list[str]:
+    """Every stored file of a listing's images, to delete once the listing's deletion commits."""
+    keys: list[str] = []
+    for row in db.session.execute(select(ListingImage.raw_key, ListingImage.web_key,
+                                         ListingImage.thumb_key)
+                                  .where(ListingImage.listing_id == listing_id)):
+        keys.extend(key for key in row if key)
+    return keys
 
 
 def search(text: str, limit: int = 10) -> list[Listing]:

@@ -6,6 +6,7 @@ under "listings/". Several web machines share the files through a shared mount o
 folder (NFS), or another implementation of `Storage` (an S3-compatible store): see
 docs/deploy.md.
 """
+import logging
 import os
 import re
 import tempfile
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app
+
+log = logging.getLogger(__name__)
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_.-]*)+$")
 
@@ -73,3 +76,14 @@ def storage() -> Storage:
     if found is None:
         found = current_app.extensions["crm_media_storage"] = LocalStorage(media_root())
     return found
+
+
+def delete_quietly(keys: list[str]) -> None:
+    """Delete files whose rows are gone already (after the commit): a file that will not go
+    is logged and left, a leftover file harms nobody."""
+    store = storage()
+    for key in keys:
+        try:
+            store.delete(key)
+        except OSError:
+            log.warning("could not delete media file %s", key, exc_info=True)

@@ -48,7 +48,7 @@ def _message(lead: Lead) -> EmailMessage:
     with default_locale():
         subject = gettext("We received your inquiry %(ref)s", ref=lead.reference)
         body = render_template("mail/auto_reply.txt", lead=lead,
-                               sla_minutes=config["SLA_FIRST_CONTACT_MINUTES"])
+                               sla_minutes=config["CRM_SLA_MINUTES"])
     message = EmailMessage()
     message["Subject"] = subject
     message["To"] = formataddr((lead.contact_name, lead.email))

@@ -95,7 +95,7 @@ def summary(lead: Lead) -> str:
 
 
 def lead_url(lead: Lead) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/agent/leads/{lead.id}"
+    return f"{current_app.config['CRM_BASE_URL'].rstrip('/')}/agent/leads/{lead.id}"
 
 
 def _stamp(lead: Lead) -> int:

@@ -103,7 +103,7 @@ def scope_from(user: User, params: Params, now=None) -> Scope:
 
 def tables_for(report: str, scope: Scope, params: Params) -> list[Table]:
     result = catalog.compute(report, scope, full=True,
-                             sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"],
+                             sla_minutes=current_app.config["CRM_SLA_MINUTES"],
                              dim=params.raw.get("dim"), month=params.month())
     return result.tables()
 
@@ -300,12 +300,12 @@ def lead_batches(scope: Scope, size: int = BATCH):
 def is_large(report: str, scope: Scope) -> bool:
     config = current_app.config
     if report == "leads":
-        return count_leads(scope) > config["EXPORT_SYNC_MAX_ROWS"]
-    return count_leads(scope) > config["EXPORT_SYNC_MAX_LEADS"]
+        return count_leads(scope) > config["CRM_EXPORT_SYNC_MAX_ROWS"]
+    return count_leads(scope) > config["CRM_EXPORT_SYNC_MAX_LEADS"]
 
 
 def export_dir() -> str:
-    path = current_app.config.get("EXPORT_DIR") or os.path.join(current_app.instance_path,
+    path = current_app.config.get("CRM_EXPORT_DIR") or os.path.join(current_app.instance_path,
                                                                 "exports")
     os.makedirs(path, exist_ok=True)
     return path

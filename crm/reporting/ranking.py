@@ -9,10 +9,10 @@
 Ordered by won, then investment, then received.
 """
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import Result, and_, func, select
 from sqlalchemy.orm import joinedload
 
 from crm.choices import JUNK_STATUSES
@@ -102,51 +102,73 @@ class Ranking:
 def ranking(scope: Scope, month: date, sla_minutes: int) -> Ranking:
     """`scope` gives who (its dates are ignored); `month` is the first day of the month."""
     prev = previous_month(month)
-    this_lo, this_hi = local_day_bounds(*month_bounds(month), scope.tz)
-    prev_lo, prev_hi = local_day_bounds(*month_bounds(prev), scope.tz)
+    months = _Months(*local_day_bounds(*month_bounds(month), scope.tz),
+                     *local_day_bounds(*month_bounds(prev), scope.tz))
     who = scope.who()
+    received = _received(months, who, scope, sla_minutes)
+    reached = _reached(months, who)
+    rows = _rows_of(scope, ((received, ("received", "within")),
+                            (reached, ("site_visits", "won", "investment", "tax"))))
+    _name(rows)
+    return Ranking(month, prev, _ranked(rows))
 
-    def in_this(col):
-        return and_(col >= this_lo, col < this_hi)
 
-    def in_prev(col):
-        return and_(col >= prev_lo, col < prev_hi)
+@dataclass(frozen=True)
+class _Months:
+    """The month ranked and the month before it, as UTC bounds of their Shanghai days."""
+    this_lo: datetime
+    this_hi: datetime
+    prev_lo: datetime
+    prev_hi: datetime
 
+    def this(self, col):
+        return and_(col >= self.this_lo, col < self.this_hi)
+
+    def prev(self, col):
+        return and_(col >= self.prev_lo, col < self.prev_hi)
+
+
+def _received(months: _Months, who: list, scope: Scope, sla_minutes: int) -> Result:
+    """Per agent: leads received in each month, and of those the ones contacted within SLA."""
     in_sla, _ = sla_flags(scope.now, sla_minutes)
-    received = db.session.execute(
+    return db.session.execute(
         select(Lead.assigned_to_id,
-               func.count().filter(in_this(Lead.created_at)).label("received"),
-               func.count().filter(in_prev(Lead.created_at)).label("prev_received"),
-               func.count().filter(in_this(Lead.created_at), in_sla).label("within"),
-               func.count().filter(in_prev(Lead.created_at), in_sla).label("prev_within"))
-        .where(Lead.created_at >= prev_lo, Lead.created_at < this_hi,
+               func.count().filter(months.this(Lead.created_at)).label("received"),
+               func.count().filter(months.prev(Lead.created_at)).label("prev_received"),
+               func.count().filter(months.this(Lead.created_at), in_sla).label("within"),
+               func.count().filter(months.prev(Lead.created_at), in_sla).label("prev_within"))
+        .where(Lead.created_at >= months.prev_lo, Lead.created_at < months.this_hi,
                Lead.assigned_to_id.is_not(None), Lead.status.notin_(JUNK_STATUSES), *who)
         .group_by(Lead.assigned_to_id))
+
+
+def _reached(months: _Months, who: list) -> Result:
+    """Per agent, in each month: leads that first reached a site visit, or won, with the
+    investment and tax of those won."""
     visit, won = LeadStage.stage == "site_visit", LeadStage.stage == "won"
-    reached = db.session.execute(
+    this, prev = months.this(LeadStage.reached_at), months.prev(LeadStage.reached_at)
+    return db.session.execute(
         select(Lead.assigned_to_id,
-               func.count().filter(visit, in_this(LeadStage.reached_at)).label("site_visits"),
-               func.count().filter(visit, in_prev(LeadStage.reached_at)).label("prev_site_visits"),
-               func.count().filter(won, in_this(LeadStage.reached_at)).label("won"),
-               func.count().filter(won, in_prev(LeadStage.reached_at)).label("prev_won"),
-               func.sum(Lead.investment_wan).filter(won, in_this(LeadStage.reached_at))
-               .label("investment"),
-               func.sum(Lead.investment_wan).filter(won, in_prev(LeadStage.reached_at))
-               .label("prev_investment"),
-               func.sum(Lead.annual_tax_wan).filter(won, in_this(LeadStage.reached_at))
-               .label("tax"),
-               func.sum(Lead.annual_tax_wan).filter(won, in_prev(LeadStage.reached_at))
-               .label("prev_tax"))
+               func.count().filter(visit, this).label("site_visits"),
+               func.count().filter(visit, prev).label("prev_site_visits"),
+               func.count().filter(won, this).label("won"),
+               func.count().filter(won, prev).label("prev_won"),
+               func.sum(Lead.investment_wan).filter(won, this).label("investment"),
+               func.sum(Lead.investment_wan).filter(won, prev).label("prev_investment"),
+               func.sum(Lead.annual_tax_wan).filter(won, this).label("tax"),
+               func.sum(Lead.annual_tax_wan).filter(won, prev).label("prev_tax"))
         .select_from(LeadStage).join(Lead, Lead.id == LeadStage.lead_id)
-        .where(LeadStage.stage.in_(("site_visit", "won")), LeadStage.reached_at >= prev_lo,
-               LeadStage.reached_at < this_hi, Lead.assigned_to_id.is_not(None),
+        .where(LeadStage.stage.in_(("site_visit", "won")), LeadStage.reached_at >= months.prev_lo,
+               LeadStage.reached_at < months.this_hi, Lead.assigned_to_id.is_not(None),
                Lead.status.notin_(JUNK_STATUSES), *who)
         .group_by(Lead.assigned_to_id))
 
+
+def _rows_of(scope: Scope, results) -> dict[int, RankRow]:
+    """One row per agent with figures, and per agent of the scope with none."""
     rows: dict[int, RankRow] = {}
     agent_ids = _agents_in_scope(scope)
-    for result, names in ((received, ("received", "within")),
-                          (reached, ("site_visits", "won", "investment", "tax"))):
+    for result, names in results:
         for r in result:
             m = r._mapping
             row = rows.setdefault(r.assigned_to_id, RankRow(r.assigned_to_id, "", ""))
@@ -158,17 +180,26 @@ def ranking(scope: Scope, month: date, sla_minutes: int) -> Ranking:
     if scope.team_ids is not None or scope.agent_id is not None:
         # Only the agents of the scope take part (not whoever holds a lead of the pool).
         rows = {k: v for k, v in rows.items() if k in set(agent_ids)}
+    return rows
+
+
+def _name(rows: dict[int, RankRow]) -> None:
+    """Each row's agent and team names, in one statement."""
     people = {u.id: u for u in db.session.scalars(
         select(User).options(joinedload(User.team)).where(User.id.in_(list(rows))))}
     for row in rows.values():
         user = people.get(row.agent_id)
         row.name = user.name if user else str(row.agent_id)
         row.team = user.team.name if user and user.team else ""
+
+
+def _ranked(rows: dict[int, RankRow]) -> list[RankRow]:
+    """By won, then investment, then received (then name), numbered from 1."""
     ordered = sorted(rows.values(), key=lambda r: (-r.this.won, -r.this.investment,
                                                    -r.this.received, r.name))
     for i, row in enumerate(ordered, 1):
         row.rank = i
-    return Ranking(month, prev, ordered)
+    return ordered
 
 
 def _agents_in_scope(scope: Scope) -> list[int]:

@@ -100,8 +100,8 @@ def default_team() -> Team | None:
 
 def is_big_project(lead: Lead) -> bool:
     cfg = current_app.config
-    return ((lead.investment_wan or 0) >= Decimal(cfg["ESCALATE_INVESTMENT_WAN"])
-            or (lead.annual_tax_wan or 0) >= Decimal(cfg["ESCALATE_TAX_WAN"]))
+    return ((lead.investment_wan or 0) >= Decimal(cfg["CRM_ESCALATE_INVESTMENT_WAN"])
+            or (lead.annual_tax_wan or 0) >= Decimal(cfg["CRM_ESCALATE_TAX_WAN"]))
 
 
 # --- agents --------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
     if isinstance(rule, _Match):
         rule = match_rule(lead)
     roster = roster or Roster()
-    sla = rule.sla_minutes if rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
+    sla = rule.sla_minutes if rule else current_app.config["CRM_SLA_MINUTES"]
     if rule is None:
         team = roster.default_team()
         decision = Decision(rule=None, team=team, sla_minutes=sla)
@@ -325,7 +325,7 @@ def sla_deadlines(start: datetime, minutes: int, team: Team | None = None) -> di
         day_start, day_end = team.work_start, team.work_end
         lunch, every_day = team.lunch, team.weekends_too
     else:
-        day_start, day_end = config["WORKDAY_START"], config["WORKDAY_END"]
+        day_start, day_end = config["CRM_WORKDAY_START"], config["CRM_WORKDAY_END"]
         lunch, every_day = None, False
     half = worktime.add_working_minutes(start, max(minutes // 2, 1), day_start, day_end,
                                         lunch, every_day)
@@ -337,7 +337,7 @@ def sla_deadlines(start: datetime, minutes: int, team: Team | None = None) -> di
 
 
 def lead_sla_minutes(lead: Lead) -> int:
-    return lead.rule.sla_minutes if lead.rule else current_app.config["SLA_FIRST_CONTACT_MINUTES"]
+    return lead.rule.sla_minutes if lead.rule else current_app.config["CRM_SLA_MINUTES"]
 
 
 def route_lead(lead_id: int) -> int | None:
@@ -420,65 +420,100 @@ def route_batch(lead_id: int, more: int = 0) -> Routed:
         db.session.rollback()
         return routed
     with default_locale():
-        rules = active_rules()  # once: the rule picks the team whose lock is taken next
-        roster = Roster()        # agents and counts are read from it after the team locks
-        plan = []
-        for lead in leads:
-            rule = match_rule(lead, rules)
-            team = target_team(rule) if rule is not None else roster.default_team()
-            if team is None:
-                log.warning("no team to route lead %s to: it waits unrouted", lead.reference)
-                continue
-            plan.append((lead, rule, team))
+        roster = Roster()  # agents and counts are read from it after the team locks
+        plan = _plan(leads, roster)
         if not plan:
             db.session.rollback()
             return routed
         _lock_teams(sorted({team.id for _, _, team in plan}))
-        # The round-robin stamps are taken under the lock: a clock read before it could
-        # be older than the stamp another worker wrote meanwhile, and the same agent would
-        # come up twice. Within a batch each lead gets its own later stamp, so the
-        # round-robin turns as it would one lead at a time.
-        start = utcnow()
-        updates, notes, lines = [], [], []
-        for i, (lead, rule, _team) in enumerate(plan):
-            now = start + timedelta(microseconds=i)
-            decision = decide(lead, now, rule=rule, roster=roster)
-            assert decision.team is not None  # the default team at least (none: no routing)
-            if decision.agent is None:
-                lead.team_id = decision.team.id
-                routed[lead.id] = None
-                lines.append(("lead %s waits in the pool of %s", lead.reference, decision.team.name))
-                continue
-            agent = decision.agent
-            roster.assigned(agent)
-            agent.last_assigned_at = now
-            assigned = dict(assigned_to_id=agent.id, assigned_at=now, routed_at=now,
-                            team_id=decision.team.id,
-                            rule_id=decision.rule.id if decision.rule else None,
-                            escalated_to_id=decision.escalate_to.id if decision.escalate_to else None,
-                            **sla_deadlines(now, decision.sla_minutes, decision.team))
-            updates.append({"lead_id": lead.id, **assigned})
-            for name, value in assigned.items():  # what is written, without reading it back
-                set_committed_value(lead, name, value)
-            db.session.add(Activity(lead_id=lead.id, kind="assignment",
-                                    body=decision.explanation(), created_at=now))
-            notes.append((lead, agent, decision.team, decision.escalate_to))
-            routed[lead.id] = agent.id
-            lines.append(("lead %s routed to %s", lead.reference, agent.email))
+        assigned = _assign(plan, roster, routed)
         for hook in LOCKS_HELD_HOOKS:
             hook()
-        if updates and _write_assignments(updates) != len(updates):
-            # Cannot happen while the rows are locked; if it ever does, write nothing.
-            log.error("routing batch of %d found a lead already routed; rolled back", len(updates))
-            db.session.rollback()
+        note_ids = _write(assigned)
+        if note_ids is None:
             return Routed()
-        seen: dict = {}
-        note_ids = [i for args in notes for i in outbox.queue_assignment(*args, channels_seen=seen)]
     db.session.commit()
     outbox.send_soon(note_ids)
-    for line in lines:
+    for line in assigned.log_lines:
         log.info(*line)
     return routed
+
+
+def _plan(leads: list[Lead], roster: Roster) -> list[tuple[Lead, RoutingRule | None, Team]]:
+    """Each lead's rule and team (the team whose lock is taken next); a lead with no team to
+    go to is left out and waits unrouted."""
+    rules = active_rules()  # once for the batch
+    plan = []
+    for lead in leads:
+        rule = match_rule(lead, rules)
+        team = target_team(rule) if rule is not None else roster.default_team()
+        if team is None:
+            log.warning("no team to route lead %s to: it waits unrouted", lead.reference)
+            continue
+        plan.append((lead, rule, team))
+    return plan
+
+
+@dataclass
+class _Assigned:
+    """What a batch decided, before it is written: the guarded updates, the notifications,
+    the log lines (logged once committed)."""
+    updates: list[dict] = field(default_factory=list)
+    notes: list[tuple[Lead, User, Team | None, User | None]] = field(default_factory=list)
+    log_lines: list[tuple] = field(default_factory=list)
+
+
+def _assign(plan: list[tuple[Lead, RoutingRule | None, Team]], roster: Roster,
+            routed: Routed) -> _Assigned:
+    """Decide each planned lead under the team locks: an agent (its values set on the lead
+    object as written, an assignment activity added) or the team's pool."""
+    # The round-robin stamps are taken under the lock: a clock read before it could
+    # be older than the stamp another worker wrote meanwhile, and the same agent would
+    # come up twice. Within a batch each lead gets its own later stamp, so the
+    # round-robin turns as it would one lead at a time.
+    start = utcnow()
+    out = _Assigned()
+    for i, (lead, rule, _team) in enumerate(plan):
+        now = start + timedelta(microseconds=i)
+        decision = decide(lead, now, rule=rule, roster=roster)
+        assert decision.team is not None  # the default team at least (none: no routing)
+        if decision.agent is None:
+            lead.team_id = decision.team.id
+            routed[lead.id] = None
+            out.log_lines.append(("lead %s waits in the pool of %s", lead.reference,
+                                  decision.team.name))
+            continue
+        agent = decision.agent
+        roster.assigned(agent)
+        agent.last_assigned_at = now
+        values = dict(assigned_to_id=agent.id, assigned_at=now, routed_at=now,
+                      team_id=decision.team.id,
+                      rule_id=decision.rule.id if decision.rule else None,
+                      escalated_to_id=decision.escalate_to.id if decision.escalate_to else None,
+                      **sla_deadlines(now, decision.sla_minutes, decision.team))
+        out.updates.append({"lead_id": lead.id, **values})
+        for name, value in values.items():  # what is written, without reading it back
+            set_committed_value(lead, name, value)
+        db.session.add(Activity(lead_id=lead.id, kind="assignment",
+                                body=decision.explanation(), created_at=now))
+        out.notes.append((lead, agent, decision.team, decision.escalate_to))
+        routed[lead.id] = agent.id
+        out.log_lines.append(("lead %s routed to %s", lead.reference, agent.email))
+    return out
+
+
+def _write(assigned: _Assigned) -> list[int] | None:
+    """The guarded updates and the notifications' outbox rows (not committed); None, all
+    rolled back, if a lead turned out routed already."""
+    updates = assigned.updates
+    if updates and _write_assignments(updates) != len(updates):
+        # Cannot happen while the rows are locked; if it ever does, write nothing.
+        log.error("routing batch of %d found a lead already routed; rolled back", len(updates))
+        db.session.rollback()
+        return None
+    seen: dict = {}
+    return [i for args in assigned.notes
+            for i in outbox.queue_assignment(*args, channels_seen=seen)]
 
 
 def _lock_teams(team_ids: list[int]) -> None:

@@ -1,4 +1,7 @@
 """Managers' routing settings: the ordered rules and agents' availability."""
+from dataclasses import dataclass
+from decimal import Decimal
+
 from sqlalchemy import select
 
 from crm import access
@@ -11,12 +14,37 @@ _RULE_FIELDS = ("name", "position", "active", "deal_type", "property_type", "reg
                 "min_investment_wan", "strategy", "sla_minutes", "reassign_on_breach")
 
 
-def save_rule(rule: RoutingRule, form, actor: User) -> RoutingRule:
+@dataclass(frozen=True, slots=True)
+class RuleInput:
+    """A routing rule as a manager sets it (the rule form's `to_input()`). A condition left
+    None matches every lead; the leads go to `team_id` or, if named, `agent_id`."""
+    name: str
+    strategy: str = "round_robin"       # crm.models.routing_rule.STRATEGIES
+    position: int = 100
+    active: bool = True
+    deal_type: str | None = None
+    property_type: str | None = None
+    region_code: str | None = None      # this region and everything under it
+    industry: str | None = None
+    channel: str | None = None
+    source_site_id: int | None = None
+    area_min_sqm: Decimal | None = None
+    area_max_sqm: Decimal | None = None
+    min_tax_wan: Decimal | None = None
+    min_investment_wan: Decimal | None = None
+    team_id: int | None = None
+    agent_id: int | None = None
+    sla_minutes: int = 30               # working minutes to the first contact
+    reassign_on_breach: bool = False
+
+
+def save_rule(rule: RoutingRule, data: RuleInput, actor: User) -> RoutingRule:
     """Create or change a rule; audited with what it was and what it is now."""
-    values = {name: (getattr(form, name).data if getattr(form, name).data != "" else None)
+    # An empty choice ("") is no condition, stored as NULL.
+    values = {name: (getattr(data, name) if getattr(data, name) != "" else None)
               for name in _RULE_FIELDS}
-    values |= {"source_site_id": form.source_site_id.data or None,
-               "team_id": form.team_id.data or None, "agent_id": form.agent_id.data or None}
+    values |= {"source_site_id": data.source_site_id or None,
+               "team_id": data.team_id or None, "agent_id": data.agent_id or None}
     creating = rule.id is None
     old, new = ({}, values) if creating else audit.diff(rule, values, values)
     for name, value in values.items():

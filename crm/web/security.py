@@ -77,7 +77,7 @@ def init_security(app: Flask) -> None:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     # HSTS only where the site is served over HTTPS: production, or when asked.
-    hsts = app.config["ENV_NAME"] == "production" or app.config.get("CRM_HSTS", False)
+    hsts = app.config["CRM_ENV"] == "production" or app.config.get("CRM_HSTS", False)
 
     @app.after_request
     def set_security_headers(response):

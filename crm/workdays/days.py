@@ -16,15 +16,18 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import chinese_calendar
 from chinese_calendar.constants import holidays as _pkg_holidays
 from chinese_calendar.constants import workdays as _pkg_workdays
 from flask import has_app_context
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm.extensions import db
-from crm.models import CalendarDay
+from crm.formatting import today_local
+from crm.models import CalendarDay, Role
 
 HOLIDAY, WORKDAY = "holiday", "workday"
 REFRESH_SECONDS = 60
@@ -114,3 +117,14 @@ def missing_years(today: date) -> list[int]:
     November on (the State Council publishes it in October–December)."""
     wanted = [today.year] + ([today.year + 1] if today.month >= 11 else [])
     return [year for year in wanted if source_of(year) == "weekdays"]
+
+
+def banner_years(user: Any) -> list[int]:  # current_user: a User or the anonymous one
+    """Years whose holidays an admin must enter (the banner on every page, admins only)."""
+    try:
+        if not user.is_authenticated or user.role != Role.ADMIN:
+            return []
+        return missing_years(today_local())
+    except SQLAlchemyError:  # the database is away: the 503 page needs no banner
+        db.session.rollback()
+        return []

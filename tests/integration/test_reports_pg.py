@@ -33,7 +33,7 @@ def test_copy_seed_history_is_consistent(pg_app):
 def test_big_export_is_written_by_a_worker(pg_app, start_worker, tmp_path):
     seed_history(3000)
     db.session.remove()
-    pg_app.config["EXPORT_SYNC_MAX_ROWS"] = 10
+    pg_app.config["CRM_EXPORT_SYNC_MAX_ROWS"] = 10
     start_worker("exports")
     client = pg_app.test_client()
     assert client.post("/login", data={"email": "admin@example.com",

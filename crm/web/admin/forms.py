@@ -20,12 +20,12 @@ from wtforms.validators import (
 
 from crm import choices
 from crm.inputs.dates import DayField
-from crm.inputs.fields import clean, database_id, max_length, options
+from crm.inputs.fields import clean, database_id, given, max_length, options
 from crm.inputs.forms import Form
 from crm.intake.policy import MAX_PROTECTION_DAYS
+from crm.people import UserInput
 from crm.privacy import audit
-from crm.web.auth.forms import StrongPassword
-from crm.web.visits.forms import AccountForm
+from crm.web.auth.forms import AccountForm, StrongPassword
 
 
 class UserForm(AccountForm):
@@ -43,6 +43,14 @@ class UserForm(AccountForm):
     def __init__(self, teams, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.team_id.choices = options([(0, "—")] + [(t.id, t.name) for t in teams])
+
+    def to_input(self) -> UserInput:
+        """The validated form as crm.people.save_user() takes it."""
+        return UserInput(email=given(self.email.data), name=given(self.name.data), role=self.role.data,
+                         team_id=self.team_id.data or None, active=self.active.data,
+                         contact_phone=self.contact_phone.data or "",
+                         contact_wechat=self.contact_wechat.data or "",
+                         password=self.password.data or None)
 
 
 class PasswordResetForm(Form):

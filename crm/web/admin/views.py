@@ -4,7 +4,6 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -26,6 +25,7 @@ from crm.inputs.fields import database_id, given
 from crm.intake import policy
 from crm.models import AuditLog, Team, User
 from crm.privacy import audit, rights
+from crm.web.admin import bp
 from crm.web.admin.forms import (
     AuditFilterForm,
     BrandingForm,
@@ -35,8 +35,6 @@ from crm.web.admin.forms import (
     TeamForm,
     UserForm,
 )
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _teams():
@@ -68,13 +66,8 @@ def edit_user(user_id: int | None = None):
     if request.method == "GET" and user_id:
         form.team_id.data = user.team_id or 0
     if form.validate_on_submit():
-        values = {"email": form.email.data, "name": form.name.data, "role": form.role.data,
-                  "team_id": form.team_id.data or None, "active": form.active.data,
-                  "contact_phone": form.contact_phone.data or "",
-                  "contact_wechat": form.contact_wechat.data or ""}
         try:
-            people.save_user(user if user_id else None, values, form.password.data or None,
-                             current_user)
+            people.save_user(user if user_id else None, form.to_input(), current_user)
         except people.PeopleError as exc:
             getattr(form, exc.field).errors = [exc.message]
         else:

@@ -19,6 +19,7 @@ from crm.inputs.dates import DayField
 from crm.inputs.fields import RegionField, clean, clean_multiline, max_length, options
 from crm.inputs.forms import Form
 from crm.intake.forms import InquiryForm
+from crm.leads.edit import LeadEdit
 
 ANY = _l("(any)")
 
@@ -124,6 +125,11 @@ class LeadEditForm(InquiryForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, mobile_required=False, **kwargs)
+
+    def to_edit(self) -> LeadEdit:
+        """The validated form as crm.leads.edit.update_lead() takes it."""
+        return LeadEdit(contact=self.contact_input(), need=self.need_input(),
+                        message=self.message.data or "")
 
 
 def lead_edit_data(lead) -> dict:

@@ -2,7 +2,6 @@
 from datetime import UTC, datetime, timedelta
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -33,6 +32,7 @@ from crm.models import Activity, Lead, Listing, LostReason, Role, Team, User
 from crm.models.types import utcnow
 from crm.privacy import audit
 from crm.routing import engine
+from crm.web.agent import bp
 from crm.web.agent.forms import (
     AgentInquiryForm,
     FollowUpForm,
@@ -43,9 +43,6 @@ from crm.web.agent.forms import (
     StatusForm,
     lead_edit_data,
 )
-
-bp = Blueprint("agent", __name__, url_prefix="/agent")
-
 
 # --- the queue -------------------------------------------------------------------------
 
@@ -194,7 +191,8 @@ def new_lead():
     form = AgentInquiryForm()
     if form.validate_on_submit():
         routed = form.to_routing.data
-        outcome = capture_by_agent(form, current_user, to_routing=routed)
+        outcome = capture_by_agent(form.to_inquiry(channel=form.channel.data), current_user,
+                                   to_routing=routed)
         if outcome.status == "duplicate":
             # 撞单: the prospect is someone's already; say whose instead of a second lead.
             owner = db.session.get_one(Lead, outcome.lead_id).assigned_to
@@ -402,7 +400,7 @@ def edit_lead(lead_id: int):
                     formdata[name] = original
         form = LeadEditForm(formdata=formdata)
     if form.validate_on_submit():
-        changed = edit.update_lead(lead, form, current_user)
+        changed = edit.update_lead(lead, form.to_edit(), current_user)
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("agent.lead_detail", lead_id=lead.id))
     status = 422 if request.method == "POST" else 200

@@ -13,6 +13,8 @@ from werkzeug.datastructures import MultiDict
 from crm import choices, regions
 from crm.inputs import building
 from crm.inputs.readable import READABLE
+from crm.intake.forms import InquiryForm
+from crm.intake.inquiry import Inquiry
 
 
 @dataclass(frozen=True)
@@ -179,3 +181,19 @@ def form_errors(form, body: dict) -> dict[str, list[str]]:
                 and len(value) > field.max_length and name not in out):
             out[name] = [str(_l("Please keep this under %(n)d characters.", n=field.max_length))]
     return out
+
+
+def inquiry_from_json(body: dict, source_site_id: int
+                      ) -> tuple[Inquiry | None, dict[str, list[str]]]:
+    """The API's JSON object as an Inquiry (channel "api", from the key's site), or None and
+    the messages under the API's field names: JSON types first, then the InquiryForm's
+    checks, as on every channel."""
+    formdata, type_errors = to_formdata(body)
+    if type_errors:
+        return None, type_errors
+    form = InquiryForm(formdata=formdata, meta={"csrf": False}, mobile_required=False,
+                       keep_unread_figures=True)
+    form.validate()
+    if messages := form_errors(form, body):
+        return None, messages
+    return form.to_inquiry(channel="api", source_site_id=source_site_id), {}

@@ -3,18 +3,14 @@
 Authenticated by the source site's key (X-Api-Key), so it is exempt from CSRF.
 """
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import abort, current_app, jsonify, request
 from flask_babel import gettext as _
 
-from crm.extensions import csrf
 from crm.inputs.readable import has_something_to_read
 from crm.intake import idempotency, message, sites
-from crm.intake.forms import InquiryForm
-from crm.web.api.fields import form_errors, to_formdata
+from crm.web.api import bp
+from crm.web.api.fields import inquiry_from_json
 from crm.web.api.openapi import openapi_document
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
 
 
 def _answer(answer: idempotency.Answer):
@@ -59,20 +55,14 @@ def create_inquiry():
     if (stored := idempotency.replay(site_id, key, request_hash)) is not None:
         return _answer(stored)
 
-    form, errors = None, None
+    inquiry, errors = None, None
     if not isinstance(payload, dict):
         errors = {"errors": {"body": [_("Send one JSON object with the inquiry's fields.")]}}
     else:
-        formdata, type_errors = to_formdata(payload)
-        if type_errors:
-            errors = {"errors": type_errors}
-        else:
-            form = InquiryForm(formdata=formdata, meta={"csrf": False}, mobile_required=False,
-                               keep_unread_figures=True)
-            form.validate()
-            if messages := form_errors(form, payload):
-                errors = {"errors": messages}
-    return _answer(idempotency.submit(site_id, key, request_hash, form, errors))
+        inquiry, messages = inquiry_from_json(payload, site_id)
+        if messages:
+            errors = {"errors": messages}
+    return _answer(idempotency.submit(site_id, key, request_hash, inquiry, errors))
 
 
 PARSE_MAX_CHARS = 5000

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from crm import people
-from crm.inputs.fields import clean
+from crm.inputs.fields import clean, max_length
 from crm.inputs.forms import Form
 
 
@@ -42,3 +42,17 @@ class ChangePasswordForm(Form):
     confirm = PasswordField(_l("New password again"), validators=[
         DataRequired(_l("Please enter the new password again.")),
         EqualTo("password", _l("The two new passwords differ."))])
+
+
+class AccountForm(Form):
+    """The agent's contact details prospects see (own account page; admins on the user form)."""
+    contact_phone = StringField(_l("Phone shown to prospects"), filters=[clean],
+                                validators=[max_length(30)])
+    contact_wechat = StringField(_l("WeChat ID shown to prospects"), filters=[clean],
+                                 validators=[max_length(60)])
+
+    def validate_contact_phone(self, field):
+        allowed = set("0123456789+- ()")
+        if field.data and (not set(field.data) <= allowed
+                           or sum(c.isdigit() for c in field.data) < 7):
+            raise ValidationError(_l("Please enter a phone number (digits, + and -)."))

@@ -3,7 +3,6 @@ import secrets
 import time
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -20,12 +19,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from crm import people
 from crm.extensions import db, login_manager
 from crm.inputs.fields import database_id, given
+from crm.leads import agenda as agenda_service
 from crm.models import User
-from crm.web.auth import remember
-from crm.web.auth.forms import ChangePasswordForm, LoginForm
+from crm.people import update_contact
+from crm.web.auth import bp, remember
+from crm.web.auth.forms import AccountForm, ChangePasswordForm, LoginForm
 from crm.web.security import local_target
-
-bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
@@ -170,3 +169,32 @@ def logout():
     remember.forget()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+# --- the user's own account ------------------------------------------------------------
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = AccountForm(obj=current_user if request.method == "GET" else None)
+    if form.validate_on_submit():
+        update_contact(current_user, current_user, form.contact_phone.data or "",
+                       form.contact_wechat.data or "")
+        flash(_("Saved."), "success")
+        return redirect(url_for("auth.account"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/account.html", form=form, feed_url=None), status
+
+
+@bp.route("/account/calendar", methods=["POST"])
+@login_required
+def calendar_token():
+    """Make a new feed URL (the old one stops working), or turn the feed off."""
+    if request.form.get("action") == "revoke":
+        agenda_service.revoke_feed_token(current_user)
+        flash(_("Calendar feed turned off; its link no longer works."), "success")
+        return redirect(url_for("auth.account"))
+    token = agenda_service.regenerate_feed_token(current_user)
+    feed_url = url_for("share.calendar_feed", token=token, _external=True)
+    return render_template("auth/account.html", form=AccountForm(obj=current_user),
+                           feed_url=feed_url)

@@ -1,7 +1,7 @@
 """Import leads from a spreadsheet: upload, map the columns, dry run, import with progress."""
 from collections.abc import Sequence
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,9 +17,8 @@ from crm.inputs.forms import Form
 from crm.intake import importer, sheets
 from crm.intake.forms import InquiryForm
 from crm.models import ImportJob
+from crm.web.imports import bp
 from crm.web.security import larger_body
-
-bp = Blueprint("imports", __name__, url_prefix="/manage/import")
 
 FILE_ERRORS = {
     "type": _l("Please upload a .csv or .xlsx file."),

@@ -6,18 +6,20 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from crm import choices
-from crm.inputs.building import MEASURES, YES_NO, MeasureField, yes_no_code
+from crm.inputs.building import MEASURES, YES_NO, MeasureField, yes_no_code, yes_no_value
 from crm.inputs.dates import DayField
 from crm.inputs.fields import (
     LooseDecimalField,
     RegionField,
     clean,
     clean_multiline,
+    given,
     max_length,
     options,
     settle_area_unit,
 )
 from crm.inputs.forms import Form
+from crm.listings.inventory import ListingInput
 
 
 class ListingForm(Form):
@@ -61,6 +63,24 @@ class ListingForm(Form):
         valid = super().validate(extra_validators)
         settle_area_unit(self.area_unit, self.area)  # "30亩" in the field wins over the radio
         return valid
+
+    def to_input(self) -> ListingInput:
+        """The validated form as crm.listings.inventory.save() takes it."""
+        def whole(value):
+            return int(value) if value is not None else None
+
+        return ListingInput(
+            title=given(self.title.data), property_type=self.property_type.data,
+            deal_type=self.deal_type.data, area=given(self.area.data),
+            area_unit=self.area_unit.data or "sqm", region_code=self.region_code.data or None,
+            park=self.park.data or "", floors=whole(self.floors.data),
+            ceiling_height_m=self.ceiling_height_m.data, floor_load_t=self.floor_load_t.data,
+            power_kva=whole(self.power_kva.data), crane_t=self.crane_t.data,
+            standalone=yes_no_value(self.standalone.data), eia_possible=self.eia_possible.data,
+            divisible=self.divisible.data, price=self.price.data,
+            price_negotiable=self.price_negotiable.data,
+            available_from=self.available_from.data, status=self.status.data,
+            description=self.description.data or "")
 
     def validate_area(self, field):
         if field.data is not None and field.data <= 0:

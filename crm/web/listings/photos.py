@@ -9,8 +9,9 @@ from crm.extensions import db
 from crm.listings import images
 from crm.listings.storage import storage
 from crm.models import Listing, ListingImage
+from crm.web.listings import bp
+from crm.web.listings.detail_page import detail_context, panel
 from crm.web.listings.forms import CaptionForm, PhotoUploadForm
-from crm.web.listings.views import bp, detail_context
 from crm.web.security import larger_body
 
 PUBLIC_CACHE_SECONDS = 24 * 3600
@@ -29,16 +30,6 @@ def _image(listing_id: int, image_id: int) -> ListingImage:
     if image is None or image.listing_id != listing.id:
         abort(404)
     return image
-
-
-def panel(listing: Listing, upload_form: PhotoUploadForm | None = None) -> dict:
-    """What the staff listing page needs to show and manage the photos."""
-    rows = images.of_listing(listing)
-    return {"images": rows, "upload_form": upload_form or PhotoUploadForm(),
-            "caption_forms": {image.id: CaptionForm(prefix=f"c{image.id}",
-                                                    caption=image.caption) for image in rows},
-            "can_edit": access.can_edit_listing(current_user, listing),
-            "processing": any(image.status == "pending" for image in rows)}
 
 
 def _back(listing_id: int):

@@ -1,8 +1,8 @@
-"""Listings (对接资源): staff CRUD, the leads each was shown to, and a public page."""
+"""Listings (对接资源): staff CRUD, the leads each was shown to, how each fared, and a public page."""
 from decimal import Decimal
 from urllib.parse import quote
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,12 +16,12 @@ from crm.intake import sites, spam
 from crm.intake.forms import InquiryForm
 from crm.listings import images, inventory
 from crm.models import Listing
-from crm.reporting import listing_stats
+from crm.reporting import listing_stats as listing_stats_service
+from crm.web.listings import bp
+from crm.web.listings.detail_page import detail_context, panel
 from crm.web.listings.forms import ListingForm, PublicListingFilter
 from crm.web.qr import svg_response
 from crm.web.security import allow_framing_by
-
-bp = Blueprint("listings", __name__)
 
 
 @bp.route("/agent/listings")
@@ -51,7 +51,7 @@ def edit(listing_id: int | None = None):
         form.area.data = listing.area_sqm if listing.area_unit == "sqm" else \
             (listing.area_sqm / Decimal(str(choices.SQM_PER_MU))).quantize(Decimal("0.01"))
     if form.validate_on_submit():
-        inventory.save(listing, form, current_user)
+        inventory.save(listing, form.to_input(), current_user)
         flash(_("Listing saved."), "success")
         return redirect(url_for("listings.detail", listing_id=listing.id))
     status = 422 if request.method == "POST" else 200
@@ -63,15 +63,7 @@ def edit(listing_id: int | None = None):
 def detail(listing_id: int):
     listing = db.session.get(Listing, listing_id) or abort(404)
     return render_template("listings/detail.html", **detail_context(listing),
-                           **photos.panel(listing))
-
-
-def detail_context(listing: Listing) -> dict:
-    # Only the leads this user may see are listed.
-    links = [link for link in inventory.links_of_listing(listing)
-             if access.can_view(current_user, link.lead)]
-    numbers = listing_stats.stats(current_user, [listing.id])
-    return {"listing": listing, "links": links, "stats": numbers.get(listing.id)}
+                           **panel(listing))
 
 
 def _public_listing(listing_id: int) -> Listing:
@@ -158,4 +150,7 @@ def delete(listing_id: int):
     return redirect(url_for("listings.index"))
 
 
-from crm.web.listings import photos  # noqa: E402  (its routes join this blueprint)
+@bp.route("/agent/listings/stats")
+@role_required(Role.MANAGER)
+def listing_stats():
+    return render_template("listings/stats.html", rows=listing_stats_service.ranked(current_user))

@@ -1,5 +1,5 @@
 """Managers keep the list of reasons a lead can be lost for."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,8 +12,7 @@ from crm.inputs.fields import clean, given, max_length
 from crm.inputs.forms import Form
 from crm.leads import lost_reasons
 from crm.models import LostReason
-
-bp = Blueprint("lost_reasons", __name__, url_prefix="/manage/lost-reasons")
+from crm.web.lost_reasons import bp
 
 
 class LostReasonForm(Form):

@@ -1,5 +1,5 @@
 """Admin and manager pages: source sites (admin) and the spam review queue (manager)."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,10 +9,9 @@ from crm.extensions import db
 from crm.inputs.fields import database_id, given
 from crm.intake import capture, sites
 from crm.models import Lead, SourceSite
+from crm.web.manage import bp
 from crm.web.manage.forms import ConfirmForm, SourceSiteForm
 from crm.web.qr import svg_response
-
-bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 
 @bp.route("/sites")

@@ -1,14 +1,13 @@
 """For load balancers and monitoring: liveness, readiness, metrics."""
-from flask import Blueprint, current_app, jsonify
+from flask import current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from crm.extensions import db
 from crm.formatting import today_local
 from crm.observability import metrics
+from crm.web.ops import bp
 from crm.workdays import days
-
-bp = Blueprint("ops", __name__)
 
 
 @bp.route("/healthz")

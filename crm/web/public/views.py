@@ -1,6 +1,5 @@
 """What a prospect sees: the inquiry form (standalone and embedded), thank-you pages, privacy."""
 from flask import (
-    Blueprint,
     abort,
     current_app,
     redirect,
@@ -18,11 +17,11 @@ from crm.inputs.phone import contact_preference
 from crm.intake import sites, spam
 from crm.intake.capture import capture_inquiry, understood
 from crm.intake.forms import InquiryForm, labelled
+from crm.intake.inquiry import Inquiry
 from crm.listings import inventory
 from crm.observability import metrics
+from crm.web.public import bp
 from crm.web.security import allow_framing_by, local_target
-
-bp = Blueprint("public", __name__)
 
 _ATTRIBUTION = ("utm_source", "utm_medium", "utm_campaign")
 
@@ -83,10 +82,11 @@ def inquiry():
     form = InquiryForm(keep_unread_figures=True)
     asked = _prefill(form) if request.method == "GET" else None
     if form.validate_on_submit():
-        outcome = capture_inquiry(form, channel="web", bot_traps=True)
+        inquiry = form.to_inquiry(channel="web")
+        outcome = capture_inquiry(inquiry, bot_traps=True)
         # The thank-you page is keyed by a signed session value, not a guessable URL.
         session["last_reference"] = outcome.reference
-        session["last_understood"] = _echoed(form)
+        session["last_understood"] = _echoed(inquiry)
         session["last_need"] = _need(form)
         return redirect(url_for("public.thanks"))
     if request.method == "POST":
@@ -96,10 +96,10 @@ def inquiry():
     return render_template("public/inquiry.html", form=form, listing=asked)
 
 
-def _echoed(form: InquiryForm) -> dict:
+def _echoed(inquiry: Inquiry) -> dict:
     """understood(), for the thank-you page: words kept as typed cut short, since a cookie
     or a URL holds only so much (the lead keeps them whole)."""
-    taken = understood(form)
+    taken = understood(inquiry)
     if "unread" in taken:
         taken["unread"] = {name: words[:40] for name, words in taken["unread"].items()}
     return taken
@@ -124,7 +124,7 @@ def thanks():
                            understood=session.get("last_understood") or {},
                            unread=labelled((session.get("last_understood") or {}).get("unread")),
                            need=session.get("last_need") or {},
-                           sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
+                           sla_minutes=current_app.config["CRM_SLA_MINUTES"])
 
 
 def _thanks_signer() -> URLSafeTimedSerializer:
@@ -149,9 +149,10 @@ def embed_inquiry():
     form = InquiryForm(meta={"csrf": False}, keep_unread_figures=True)
     asked = _prefill(form) if request.method == "GET" else None
     if form.validate_on_submit():
-        outcome = capture_inquiry(form, channel="web", source_site_id=site.id, bot_traps=True)
+        inquiry = form.to_inquiry(channel="web", source_site_id=site.id)
+        outcome = capture_inquiry(inquiry, bot_traps=True)
         return redirect(url_for("public.embed_thanks", site=site.public_key,
-                                t=_thanks_signer().dumps([outcome.reference, _echoed(form),
+                                t=_thanks_signer().dumps([outcome.reference, _echoed(inquiry),
                                                           _need(form)]),
                                 lang=request.args.get("lang")))
     status = 422 if request.method == "POST" else 200
@@ -172,13 +173,13 @@ def embed_thanks():
     return render_template("public/embed_thanks.html", reference=reference, site=site,
                            understood=taken, need=need,
                            unread=labelled(taken.get("unread") if isinstance(taken, dict) else None),
-                           sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
+                           sla_minutes=current_app.config["CRM_SLA_MINUTES"])
 
 
 @bp.route("/privacy")
 def privacy():
     return render_template("public/privacy.html",
-                           version=current_app.config["PRIVACY_POLICY_VERSION"])
+                           version=current_app.config["CRM_PRIVACY_POLICY_VERSION"])
 
 
 @bp.route("/lang/<code>")

@@ -1,6 +1,6 @@
 """Places: the picker's search (public: the inquiry form and its embed use it; no personal
 data, rate-limited per address) and the parks admins keep under counties."""
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,8 +15,7 @@ from crm.inputs.fields import RegionField, clean, given, max_length
 from crm.inputs.forms import Form
 from crm.models import Park
 from crm.regions.search import as_json, search
-
-bp = Blueprint("regions", __name__)
+from crm.web.regions import bp
 
 SEARCH_LIMIT = 12
 

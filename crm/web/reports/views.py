@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -30,10 +29,10 @@ from crm.models import ExportJob
 from crm.models.types import utcnow
 from crm.reporting import catalog, dimensions, exports
 from crm.reporting.scope import scope_for, visible_agents
+from crm.web.reports import bp
 from crm.web.reports.forms import ReportFilterForm
 from crm.web.security import allow_inline_styles
 
-bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 @bp.before_request
 def charts_may_style_themselves():
@@ -109,11 +108,11 @@ def _render(name: str, **context):
     report = catalog.REPORTS[name]
     filters = Filters(report)
     result = catalog.compute(name, filters.scope, dim=filters.dim, month=filters.month,
-                             sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"])
+                             sla_minutes=current_app.config["CRM_SLA_MINUTES"])
     pages = [catalog.REPORTS[p] for p in catalog.PAGES if catalog.may_open(current_user, p)]
     return render_template(f"reports/{name}.html", report=report, result=result, filters=filters,
                            form=filters.form, pages=pages, tables=result.tables(),
-                           sla_minutes=current_app.config["SLA_FIRST_CONTACT_MINUTES"],
+                           sla_minutes=current_app.config["CRM_SLA_MINUTES"],
                            **context)
 
 

@@ -15,10 +15,12 @@ from wtforms.validators import URL, DataRequired, Email, NumberRange, Optional, 
 from crm import choices, regions
 from crm.i18n import ui_language
 from crm.inputs import webhooks
-from crm.inputs.fields import LooseDecimalField, RegionField, clean, max_length, options
+from crm.inputs.fields import LooseDecimalField, RegionField, clean, given, max_length, options
 from crm.inputs.forms import Form
 from crm.models.notification import CHANNEL_KINDS
 from crm.models.routing_rule import STRATEGIES
+from crm.notifications.channels import ChannelInput
+from crm.routing.settings import RuleInput
 
 STRATEGY_LABELS = {"round_robin": _l("Round-robin"), "least_loaded": _l("Least-loaded"),
                    "weighted": _l("Weighted round-robin")}
@@ -70,6 +72,19 @@ class RuleForm(Form):
         if (field.data is not None and self.area_min_sqm.data is not None
                 and field.data < self.area_min_sqm.data):
             raise ValidationError(_l("The upper bound is smaller than the lower bound."))
+
+    def to_input(self) -> RuleInput:
+        """The validated form as crm.routing.settings.save_rule() takes it ("any", "—": None)."""
+        return RuleInput(
+            name=given(self.name.data), strategy=self.strategy.data, position=given(self.position.data),
+            active=self.active.data, deal_type=self.deal_type.data or None,
+            property_type=self.property_type.data or None,
+            region_code=self.region_code.data or None, industry=self.industry.data or None,
+            channel=self.channel.data or None, source_site_id=self.source_site_id.data or None,
+            area_min_sqm=self.area_min_sqm.data, area_max_sqm=self.area_max_sqm.data,
+            min_tax_wan=self.min_tax_wan.data, min_investment_wan=self.min_investment_wan.data,
+            team_id=self.team_id.data or None, agent_id=self.agent_id.data or None,
+            sla_minutes=given(self.sla_minutes.data), reassign_on_breach=self.reassign_on_breach.data)
 
 
 class AgentSettingsForm(Form):
@@ -128,3 +143,11 @@ class ChannelForm(Form):
             refused = webhooks.problem(field.data, current_app.config["CRM_WEBHOOK_ALLOW_LOCAL"])
             if refused:
                 raise ValidationError(webhooks.REFUSED[refused])
+
+    def to_input(self) -> ChannelInput:
+        """The validated form as crm.notifications.channels.add_channel() takes it."""
+        owner_kind, owner_id = self.owner.data.split(":")
+        return ChannelInput(kind=self.kind.data, target=given(self.target.data),
+                            secret=self.secret.data or "",
+                            team_id=int(owner_id) if owner_kind == "team" else None,
+                            user_id=int(owner_id) if owner_kind != "team" else None)

@@ -1,5 +1,5 @@
 """Managers edit routing: the ordered rules, agents' availability, notification channels."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from crm.extensions import db
 from crm.models import Lead, Notification, NotificationChannel, RoutingRule, SourceSite, Team, User
 from crm.notifications.channels import add_channel, delete_channel, set_channel_active
 from crm.routing import engine, settings
+from crm.web.routing_admin import bp
 from crm.web.routing_admin.forms import (
     CHANNEL_LABELS,
     STRATEGY_LABELS,
@@ -18,8 +19,6 @@ from crm.web.routing_admin.forms import (
     ChannelForm,
     RuleForm,
 )
-
-bp = Blueprint("routing_admin", __name__, url_prefix="/manage/routing")
 
 
 def _all_teams():
@@ -67,7 +66,7 @@ def edit_rule(rule_id: int | None = None):
             form.team_id.errors = [*form.team_id.errors,
                                    _("You can only send leads to your own team.")]
         else:
-            settings.save_rule(rule, form, current_user)
+            settings.save_rule(rule, form.to_input(), current_user)
             flash(_("Rule saved."), "success")
             return redirect(url_for("routing_admin.rules"))
     status = 422 if request.method == "POST" else 200
@@ -131,7 +130,7 @@ def channels():
     form = ChannelForm(_all_teams(), list(db.session.scalars(
         select(User).where(User.active.is_(True)).order_by(User.name))))
     if form.validate_on_submit():
-        add_channel(form)
+        add_channel(form.to_input())
         flash(_("Channel added."), "success")
         return redirect(url_for("routing_admin.channels"))
     rows = db.session.scalars(select(NotificationChannel).options(

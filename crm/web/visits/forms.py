@@ -5,50 +5,20 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
-    TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.formatting import today_local
 from crm.inputs.dates import DayField
-from crm.inputs.fields import clean, clean_multiline, max_length, options
+from crm.inputs.fields import clean, max_length, options
 from crm.inputs.forms import Form
+from crm.web.fields import CheckboxesField
 
 DURATIONS = [(30, _l("30 minutes")), (60, _l("1 hour")), (90, _l("1½ hours")),
              (120, _l("2 hours")), (180, _l("3 hours")), (240, _l("4 hours")),
              (480, _l("a day"))]
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as tick boxes (big tap targets on a phone)."""
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class VisitRequestForm(Form):
-    """What a prospect fills on their recommendation page: no personal data asked."""
-    preferred_date = DayField(_l("Preferred day"),
-                               validators=[DataRequired(_l("Please pick a day."))])
-    preferred_time = TimeField(_l("Preferred time"),
-                               validators=[DataRequired(_l("Please pick a time."))])
-    listing_ids = CheckboxesField(_l("Which properties?"), coerce=int)
-    note = TextAreaField(_l("Anything we should know (optional)"), filters=[clean_multiline],
-                         render_kw={"rows": 3}, validators=[max_length(500)])
-
-    def validate_preferred_date(self, field):
-        today = today_local()
-        if field.data < today:
-            raise ValidationError(_l("Please pick today or a later day."))
-        if field.data > today + timedelta(days=180):
-            raise ValidationError(_l("Please pick a day within the next six months."))
-
-    def validate_listing_ids(self, field):
-        if not field.data:
-            raise ValidationError(_l("Please tick at least one property."))
 
 
 class SiteVisitForm(Form):
@@ -97,17 +67,3 @@ def feedback_form(stops, formdata=None):
         setattr(FeedbackForm, f"reason_{stop.listing_id}",
                 StringField(_l("Why"), filters=[clean], validators=[max_length(300)]))
     return FeedbackForm(formdata=formdata) if formdata is not None else FeedbackForm()
-
-
-class AccountForm(Form):
-    """The agent's contact details prospects see (own account page; admins on the user form)."""
-    contact_phone = StringField(_l("Phone shown to prospects"), filters=[clean],
-                                validators=[max_length(30)])
-    contact_wechat = StringField(_l("WeChat ID shown to prospects"), filters=[clean],
-                                 validators=[max_length(60)])
-
-    def validate_contact_phone(self, field):
-        allowed = set("0123456789+- ()")
-        if field.data and (not set(field.data) <= allowed
-                           or sum(c.isdigit() for c in field.data) < 7):
-            raise ValidationError(_l("Please enter a phone number (digits, + and -)."))

@@ -1,15 +1,8 @@
-"""Recommendations sent to a prospect, site visits (看厂), the agenda and the calendar feed.
-
-Two blueprints: `bp` for staff (every view asks crm.access), `share` for what a prospect
-or a calendar app opens by token (no login, nothing personal, rate-limited POSTs).
-"""
-from datetime import timedelta
-from urllib.parse import urlsplit
+"""Recommendations sent to a prospect, site visits (看厂) and the agenda: staff pages, each
+view asking crm.access. What a prospect or a calendar app opens by token is crm/web/share."""
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -24,24 +17,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm import access
-from crm.access import role_required
 from crm.extensions import db
 from crm.formatting import from_local, local_time, today_local
-from crm.i18n import ui_language
 from crm.inputs.fields import SelectChoice, database_id, given, options
 from crm.leads import agenda as agenda_service
 from crm.leads import recommend, visits
-from crm.listings import images, inventory, matching
+from crm.listings import inventory, matching
 from crm.models import Lead, Listing, Recommendation, Role, SiteVisit, User, VisitRequest
 from crm.models.types import utcnow
-from crm.people import update_contact
-from crm.reporting import listing_stats as listing_stats_service
-from crm.web.listings.views import map_link
 from crm.web.qr import svg_response
-from crm.web.visits.forms import AccountForm, SiteVisitForm, VisitRequestForm, feedback_form
-
-bp = Blueprint("visits", __name__)
-share = Blueprint("share", __name__)
+from crm.web.visits import bp
+from crm.web.visits.forms import SiteVisitForm, feedback_form
 
 
 def _workable_lead(lead_id: int) -> Lead:
@@ -221,13 +207,7 @@ def cancel_visit(visit_id: int):
     return redirect(_back(visit.lead_id, f"visit-{visit.id}"))
 
 
-@bp.route("/agent/listings/stats")
-@role_required(Role.MANAGER)
-def listing_stats():
-    return render_template("visits/listing_stats.html", rows=listing_stats_service.ranked(current_user))
-
-
-# --- agenda, account, feed ---------------------------------------------------------------
+# --- agenda ------------------------------------------------------------------------------
 
 @bp.route("/agent/agenda")
 @login_required
@@ -237,152 +217,3 @@ def agenda():
     days = agenda_service.agenda(current_user, today, 7 if week else 1)
     return render_template("visits/agenda.html", days=days, week=week, today=today,
                            team=current_user.is_manager, now=utcnow())
-
-
-@bp.route("/account", methods=["GET", "POST"])
-@login_required
-def account():
-    form = AccountForm(obj=current_user if request.method == "GET" else None)
-    if form.validate_on_submit():
-        update_contact(current_user, current_user, form.contact_phone.data or "",
-                       form.contact_wechat.data or "")
-        flash(_("Saved."), "success")
-        return redirect(url_for("visits.account"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("visits/account.html", form=form, feed_url=None), status
-
-
-@bp.route("/account/calendar", methods=["POST"])
-@login_required
-def calendar_token():
-    """Make a new feed URL (the old one stops working), or turn the feed off."""
-    if request.form.get("action") == "revoke":
-        agenda_service.revoke_feed_token(current_user)
-        flash(_("Calendar feed turned off; its link no longer works."), "success")
-        return redirect(url_for("visits.account"))
-    token = agenda_service.regenerate_feed_token(current_user)
-    feed_url = url_for("share.calendar_feed", token=token, _external=True)
-    return render_template("visits/account.html", form=AccountForm(obj=current_user),
-                           feed_url=feed_url)
-
-
-@share.route("/calendar/<token>.ics")
-def calendar_feed(token: str):
-    user = agenda_service.user_for_feed(token) or abort(404)
-    body = agenda_service.feed(user, urlsplit(current_app.config["BASE_URL"]).hostname or "crm")
-    return Response(body, mimetype="text/calendar", headers={
-        "Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer",
-        "Content-Disposition": 'inline; filename="changfang.ics"'})
-
-
-# --- the prospect's page ------------------------------------------------------------------
-
-def _seen_cookie(rec: Recommendation) -> str:
-    return f"cf_seen_{rec.id}"
-
-
-def _live(token: str) -> Recommendation:
-    rec = recommend.by_token(token)
-    if rec is None:
-        abort(404)
-    if not rec.is_live():
-        abort(410)
-    return rec
-
-
-def _private(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@share.errorhandler(410)
-def gone(_error):
-    return _private(Response(render_template("visits/gone.html"), status=410))
-
-
-@share.errorhandler(429)
-def too_many(error):
-    headers = {k: v for k, v in error.get_headers() if k == "Retry-After"}
-    rec = recommend.by_token(request.view_args.get("token", "")) if request.view_args else None
-    if rec is None or not rec.is_live():
-        return render_template("error.html", code=429), 429, headers
-    form = _request_form(rec)
-    response = _render_share(rec, form, 429, limited=_("Several requests were sent from here "
-                                                       "in a short time. Please try again in a "
-                                                       "few minutes; what you typed is kept."))
-    response.headers.update(headers)
-    return response
-
-
-def _request_form(rec: Recommendation, formdata=None) -> VisitRequestForm:
-    form = VisitRequestForm(formdata=formdata) if formdata is not None else VisitRequestForm()
-    form.listing_ids.choices = options((x.id, x.title) for x in _offered(rec))
-    return form
-
-
-def _offered(rec: Recommendation) -> list[Listing]:
-    """What the page still shows and may be booked: not what was let or sold since."""
-    return [x for x in rec.listings if inventory.is_offered(x)]
-
-
-def _render_share(rec: Recommendation, form: VisitRequestForm, status: int = 200, **extra):
-    shown = _offered(rec)
-    covers = images.covers([x.id for x in shown])
-    cards = []
-    for x in shown:
-        label, query = inventory.place(x, ui_language())
-        cards.append({"listing": x, "place": label, "map_url": map_link(query),
-                      "cover": covers.get(x.id)})
-    html = render_template("visits/share.html", rec=rec, token=(request.view_args or {})["token"],
-                           agent=rec.agent, cards=cards, form=form,
-                           open_booking=status != 200 or request.args.get("book") == "1",
-                           requested=_requested(rec), **extra)
-    return _private(Response(html, status=status))
-
-
-def _requested(rec: Recommendation) -> VisitRequest | bool:
-    """The request just sent from this page, to repeat its time; only this page's own."""
-    asked = database_id(request.args.get("requested"))
-    if asked is None:
-        return False
-    found = db.session.scalar(select(VisitRequest).where(
-        VisitRequest.id == asked, VisitRequest.recommendation_id == rec.id))
-    return found or True
-
-
-@share.route("/r/<token>")
-def page(token: str):
-    rec = _live(token)
-    form = _request_form(rec)
-    form.listing_ids.data = [x.id for x in _offered(rec)]
-    response = _render_share(rec, form)
-    cookie = _seen_cookie(rec)
-    # Staff looking at the page (a preview) is not the prospect opening it; one browser
-    # counts once per window: a cookie that holds only when it was counted, nothing about who.
-    window = timedelta(minutes=current_app.config["CRM_RECOMMENDATION_OPEN_WINDOW_MINUTES"])
-    now = utcnow()
-    seen = request.cookies.get(cookie, "")
-    recent = seen.isdigit() and now.timestamp() - int(seen) < window.total_seconds()
-    # A HEAD (a link preview's probe) is not someone reading the page.
-    if (request.method == "GET" and not current_user.is_authenticated and not recent
-            and recommend.record_open(rec, now)):
-        response.set_cookie(cookie, str(int(now.timestamp())),
-                            max_age=int(window.total_seconds()), path=f"/r/{token}",
-                            httponly=True, samesite="Lax",
-                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
-    return response
-
-
-@share.route("/r/<token>/visit", methods=["POST"])
-def request_visit(token: str):
-    rec = _live(token)
-    form = _request_form(rec, request.form)
-    if form.validate_on_submit():
-        chosen = {x.id: x for x in _offered(rec)}
-        asked = recommend.request_visit(
-            rec, from_local(given(form.preferred_date.data), given(form.preferred_time.data)),
-            [chosen[i] for i in form.listing_ids.data or [] if i in chosen], form.note.data or "")
-        return redirect(url_for("share.page", token=token, requested=asked.id) + "#book")
-    return _render_share(rec, form, 422)

@@ -41,9 +41,9 @@ MINIMUM_ROLE = {
     "listings.qr": "public",
     "listings.public_list": "public",
     "listings.embed_list": "own",
-    "calendar.index": "admin",
-    "calendar.set_day": "admin",
-    "calendar.paste_notice": "admin",
+    "workcalendar.index": "admin",
+    "workcalendar.set_day": "admin",
+    "workcalendar.paste_notice": "admin",
     "agent.my_leads": "agent", "agent.poll": "agent", "agent.export_leads": "agent",
     "agent.claim": "agent", "agent.lead_detail": "agent", "agent.reveal": "agent",
     "agent.add_follow_up": "agent", "agent.change_status": "agent", "agent.edit_lead": "agent",
@@ -68,12 +68,13 @@ MINIMUM_ROLE = {
     "admin.index": "admin", "admin.users": "admin", "admin.edit_user": "admin", "admin.reset_password": "admin",
     "admin.teams": "admin", "admin.edit_team": "admin", "admin.audit_log": "admin",
     "admin.privacy_requests": "admin", "admin.privacy_export": "admin", "admin.privacy_erase": "admin",
-    # Recommendations, site visits, agenda (crm/web/visits): the lead's workers; the
-    # prospect's page and the calendar feed open by their token.
+    # Recommendations, site visits, agenda (crm/web/visits): the lead's workers; one's own
+    # account (crm/web/auth); the prospect's page and the calendar feed open by their token
+    # (crm/web/share).
     "visits.send": "agent", "visits.revoke": "agent", "visits.qr": "agent",
     "visits.new_visit": "agent", "visits.visit_detail": "agent", "visits.cancel_visit": "agent",
-    "visits.agenda": "agent", "visits.account": "agent", "visits.calendar_token": "agent",
-    "visits.listing_stats": "manager",
+    "visits.agenda": "agent", "auth.account": "agent", "auth.calendar_token": "agent",
+    "listings.listing_stats": "manager",
     "share.page": "public", "share.request_visit": "own", "share.calendar_feed": "own",
     "regions.park_list": "admin", "regions.park_edit": "admin",
 }

@@ -116,5 +116,5 @@ def test_the_capture_service_itself_refuses_a_form_without_consent(app, db, sent
                            meta={"csrf": False})
         assert not form.validate() and form.errors["consent"]
         with pytest.raises(ValueError):
-            capture.capture_inquiry(form, channel="web")
+            capture.capture_inquiry(form.to_inquiry(channel="web"))
     _nothing_kept(db, sent)

@@ -148,7 +148,7 @@ def test_exports_never_write_formulas(client, data, db):
 
 
 def test_large_export_runs_as_a_job_with_progress_and_a_download(app, client, data, db):
-    app.config["EXPORT_SYNC_MAX_ROWS"] = 2  # the lead list has 6 rows: a job
+    app.config["CRM_EXPORT_SYNC_MAX_ROWS"] = 2  # the lead list has 6 rows: a job
     login(client, "m1@example.com")
     response = client.post(f"/reports/leads/export.csv?{NOV}")
     assert response.status_code == 302
@@ -168,7 +168,7 @@ def test_large_export_runs_as_a_job_with_progress_and_a_download(app, client, da
 
 
 def test_someone_elses_export_job_is_refused(app, client, data):
-    app.config["EXPORT_SYNC_MAX_ROWS"] = 0
+    app.config["CRM_EXPORT_SYNC_MAX_ROWS"] = 0
     login(client, "m1@example.com")
     job_url = client.post(f"/reports/leads/export.csv?{NOV}").headers["Location"]
     client.post("/logout")

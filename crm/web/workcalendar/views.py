@@ -4,17 +4,16 @@ import calendar
 import re
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.access import Role, role_required
 from crm.formatting import today_local
 from crm.inputs.fields import given
-from crm.web.calendar.forms import DayForm, NoticeForm
+from crm.web.workcalendar import bp
+from crm.web.workcalendar.forms import DayForm, NoticeForm
 from crm.workdays import days, edit, notice
-
-bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
 
 
 def _year() -> int:
@@ -42,7 +41,7 @@ def _cell(day: date, month: int, special: dict) -> dict:
 
 def _page(year: int, day_form: DayForm, notice_form: NoticeForm, status: int = 200):
     special = days.special_days(year)
-    return render_template("calendar/index.html", year=year, source=days.source_of(year),
+    return render_template("workcalendar/index.html", year=year, source=days.source_of(year),
                            months=_months(year, special), special=sorted(special.items()),
                            day_form=day_form, notice_form=notice_form), status
 
@@ -64,7 +63,7 @@ def set_day():
     day = given(form.day.data)
     changed = edit.set_day(day, form.kind.data or None, form.name.data or "", current_user)
     _flash_saved(changed)
-    return redirect(url_for("calendar.index", year=day.year))
+    return redirect(url_for("workcalendar.index", year=day.year))
 
 
 @bp.route("/notice", methods=["POST"])
@@ -89,12 +88,12 @@ def paste_notice():
     if form.confirm.data != "yes":  # show what was understood; saving needs a second click
         form.confirm.data = "yes"
         replaced = len(days.special_days(given(form.year.data)))
-        return render_template("calendar/confirm.html", form=form, parsed=parsed,
+        return render_template("workcalendar/confirm.html", form=form, parsed=parsed,
                                holidays=_by_holiday(parsed), replaced=replaced,
                                mismatches=reading.mismatches)
     changed = edit.import_notice(given(form.year.data), parsed, current_user)
     _flash_saved(changed)
-    return redirect(url_for("calendar.index", year=form.year.data))
+    return redirect(url_for("workcalendar.index", year=form.year.data))
 
 
 def _by_holiday(parsed: list[notice.NoticeDay]) -> list[dict]:
