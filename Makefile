@@ -40,9 +40,11 @@ demo: install
 	@echo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## Install, check that imports run one way (.importlinter), run the whole test suite
-## (integration tests use local PostgreSQL and Redis)
+## Install; lint (ruff), type-check (mypy), check that imports run one way (.importlinter);
+## then run the whole test suite (integration tests use local PostgreSQL and Redis)
 test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
@@ -53,4 +55,4 @@ beat:
 	$(BIN)/celery -A workers beat -l INFO
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -40,7 +40,7 @@ def table(results) -> str:
     lines = []
     for n, row in enumerate(rows):
         lines.append("  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
-                               for i, (v, w) in enumerate(zip(row, widths))))
+                               for i, (v, w) in enumerate(zip(row, widths, strict=True))))
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)

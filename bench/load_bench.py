@@ -415,7 +415,8 @@ def main() -> None:
         sampler.start()
 
         print(f"\nload bench {time.strftime('%Y-%m-%d %H:%M')}: gunicorn sync × {args.web_workers} "
-              f"(both apps{', ours preloaded' if args.preload else ''}), Celery {args.celery_pool} × {args.celery_concurrency} (nice {args.worker_nice}), wrk -t{args.threads} "
+              f"(both apps{', ours preloaded' if args.preload else ''}), "
+              f"Celery {args.celery_pool} × {args.celery_concurrency} (nice {args.worker_nice}), wrk -t{args.threads} "
               f"-c{args.connections}, {args.warmup:g} s warm-up + {args.seconds:g} s per run")
         print(load_line("before"))
         results: dict[tuple[str, str], dict] = {}

@@ -5,9 +5,9 @@
 
 Each measurement runs in a fresh process: the image file is made here, the child imports
 crm.listings.images from the given tree, then reports how far its peak RSS rose (VmHWM, reset
-through /proc/self/clear_refs just before) during `images.inspect` (the upload request's check) or `images.render` (the task's web copy
-and thumbnail), and the CPU seconds it took. Both trees get the same pixel cap (--cap) so the
-pipelines are compared on the same file; the default cap of each tree is what decides
+through /proc/self/clear_refs just before) during `images.inspect` (the upload request's check)
+or `images.render` (the task's web copy and thumbnail), and the CPU seconds it took. Both trees get
+the same pixel cap (--cap) so the pipelines are compared on the same file; the default cap of each tree is what decides
 whether a file is accepted at all. Not a test: figures in bench/README.md.
 """
 import argparse

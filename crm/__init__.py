@@ -43,7 +43,7 @@ def _finish_config(app: Flask) -> None:
     configure_logging(json_lines=os.environ.get("CRM_LOG_FORMAT") == "json")
     init_request_ids(app)
     # API answers carry Chinese messages: readable UTF-8, not \uXXXX escapes.
-    app.json.ensure_ascii = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider's; typed as the base class
 
 
 def register_request_cleaning(app: Flask) -> None:

@@ -21,12 +21,12 @@ from crm.extensions import db
 from crm.models import Lead, Role, Team, User
 
 __all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scope_parts", "stray_lead_ids",
-           "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text", "mask_note",
-           "contact_for",
+           "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text",
+           "mask_note", "contact_for",
            "can_manage_user", "can_edit_rule", "managed_users_clause", "managed_user_ids", "visible_teams",
            "owns_job", "distinct_from", "can_edit_listing"]
 
-_RANK = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
+_RANK: dict[Role | None, int] = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
 
 
 def rank(user) -> int:
@@ -225,7 +225,8 @@ def visible_teams(user: User) -> list[Team]:
     if user.role == Role.ADMIN:
         return list(db.session.scalars(select(Team).order_by(Team.name)))
     if user.role == Role.MANAGER and user.team_id:
-        return [db.session.get(Team, user.team_id)]
+        team = db.session.get(Team, user.team_id)
+        return [team] if team is not None else []
     return []
 
 

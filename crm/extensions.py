@@ -1,11 +1,12 @@
 """Every Flask extension, created unbound; create_app() binds them."""
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import flask_babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, MetaData, Result, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations can drop/alter them on every backend.
@@ -23,6 +24,25 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass `Model`, which is `db.Model`: Flask-SQLAlchemy builds it at run time from Base
+# and its own mixins, so a type checker cannot see it as a class; this names the same shape.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(Base, _FlaskModel):
+        __table__: ClassVar[Table]  # every model maps one table (the base says FromClause)
+else:
+    Model = db.Model
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed: Session.execute() is typed as returning a
+    Result, and for those statements it is a CursorResult, which counts them."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 

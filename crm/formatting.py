@@ -1,5 +1,5 @@
 """Jinja filters for times and money, in the CRM's time zone."""
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,14 +18,14 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     except OverflowError:
         # A moment stored before far dates were refused (9999-12-31 23:59 local is past
         # datetime.max in UTC+8): shown as it is, in UTC, rather than a 500 for good.
-        return value.astimezone(timezone.utc).strftime(fmt) + " UTC"
+        return value.astimezone(UTC).strftime(fmt) + " UTC"
 
 
 def days_overdue(due: datetime | None) -> int | None:
     """None while `due` is ahead; else the whole days it has passed (0 on its first day)."""
     if due is None:
         return None
-    late = datetime.now(timezone.utc) - due
+    late = datetime.now(UTC) - due
     return late.days if late.total_seconds() > 0 else None
 
 
@@ -42,10 +42,10 @@ def from_local(day: date, clock: time) -> datetime:
     Input refuses far days (crm.inputs.dates); one at the very edge of the calendar
     (year 1 or 9999) is held at the first or last moment a datetime can hold."""
     try:
-        return datetime.combine(day, clock, _zone()).astimezone(timezone.utc)
+        return datetime.combine(day, clock, _zone()).astimezone(UTC)
     except OverflowError:
         edge = datetime.max if day.year > 1 else datetime.min
-        return edge.replace(tzinfo=timezone.utc)
+        return edge.replace(tzinfo=UTC)
 
 
 def today_local() -> date:

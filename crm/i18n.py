@@ -9,9 +9,10 @@ from babel import Locale, support
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from wtforms.i18n import messages_path
+from wtforms.meta import DefaultMeta
 
 _LOCALES: dict[str, Locale] = {}
-_WTFORMS_CATALOGS: dict[str, support.Translations] = {}
+_WTFORMS_CATALOGS: dict[str, support.NullTranslations] = {}
 
 
 def locale_for_request() -> Locale:
@@ -61,7 +62,7 @@ def default_locale():
     return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-class CachedTranslationsMeta:
+class CachedTranslationsMeta(DefaultMeta):
     """Form Meta mixin: WTForms' own messages in the request's language, read once per process.
 
     Flask-WTF loads WTForms' catalog from disk on every request that builds a form (a field
@@ -87,15 +88,19 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+# A message with parameters: its literal start, the pattern recovering them, (msgid, each one's format).
+_Formatted = tuple[str, re.Pattern[str], tuple[str, dict[str, str]]]
+
+
 @functools.lru_cache(maxsize=1)
-def _stored_phrases() -> tuple[dict[str, str], tuple[tuple[str, re.Pattern, dict], ...]]:
+def _stored_phrases() -> tuple[dict[str, str], tuple[_Formatted, ...]]:
     """The default language's translations of the code's own messages (not the templates'):
     what a system note is written from. {msgstr: msgid} for plain ones, and for those with
     parameters (literal start, pattern recovering them, msgid and each one's format)."""
     from babel.messages.pofile import read_po
     default = parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"]).language
     plain: dict[str, str] = {}
-    formatted = []
+    formatted: list[_Formatted] = []
     for po in sorted((Path(__file__).parent / "translations").glob("*/LC_MESSAGES/messages.po")):
         if Locale.parse(po.parts[-3]).language != default:
             continue
@@ -106,10 +111,13 @@ def _stored_phrases() -> tuple[dict[str, str], tuple[tuple[str, re.Pattern, dict
                     or not message.string or not _CJK.search(message.string)
                     or not any(path.endswith(".py") for path, _line in message.locations)):
                 continue
-            if not _PLACEHOLDER.search(message.string):
+            first = _PLACEHOLDER.search(message.string)
+            if first is None:
                 plain.setdefault(message.string, message.id)
                 continue
-            pattern, kinds, at = [], {}, 0
+            pattern: list[str] = []
+            kinds: dict[str, str] = {}
+            at = 0
             for found in _PLACEHOLDER.finditer(message.string):
                 pattern.append(re.escape(message.string[at:found.start()]))
                 name = found.group(1)
@@ -118,7 +126,7 @@ def _stored_phrases() -> tuple[dict[str, str], tuple[tuple[str, re.Pattern, dict
                 kinds[name] = found.group(2)
                 at = found.end()
             pattern.append(re.escape(message.string[at:]))
-            start = message.string[:_PLACEHOLDER.search(message.string).start()]
+            start = message.string[:first.start()]
             formatted.append((start, re.compile("".join(pattern)), (message.id, kinds)))
     # The most words besides its parameters first: "按%(strategy)s分配给 %(agent)s。" before
     # "按%(dimension)s".

@@ -70,11 +70,11 @@ def save_user(user: User | None, data: UserInput, actor: User) -> User:
     """Create (user None) or edit a user; audited."""
     values, password = data.values(), data.password
     creating = user is None
-    if _email_taken(values["email"], None if creating else user.id):
+    if _email_taken(values["email"], None if user is None else user.id):
         raise PeopleError("email", _l("A user with this email exists."))
     if creating and not password:
         raise PeopleError("password", _l("Please enter a password."))
-    if not creating and user.id == actor.id and (values["role"] != Role.ADMIN
+    if user is not None and user.id == actor.id and (values["role"] != Role.ADMIN
                                                  or not values["active"]):
         raise PeopleError("role", _l("You cannot take away your own admin rights."))
     user = user or User()

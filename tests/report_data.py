@@ -2,14 +2,14 @@
 
 November 2026 in Asia/Shanghai; SLA 30 minutes; "now" is 2026-12-01 00:10 Shanghai.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from crm.extensions import db
 from crm.leads.stages import record as record_stage
 from crm.models import Lead, Team, User
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 11, 30, 16, 10, tzinfo=UTC)  # 2026-12-01 00:10 in Shanghai
 
 

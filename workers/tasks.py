@@ -84,7 +84,7 @@ def deliver_notification(self, notification_id: int) -> bool:
         if last:
             return False
         # Exponential backoff, kept well under the broker's visibility timeout (300 s).
-        raise self.retry(exc=exc, countdown=min(240, 5 * 2 ** self.request.retries))
+        raise self.retry(exc=exc, countdown=min(240, 5 * 2 ** self.request.retries)) from exc
 
 
 @shared_task(name=jobs.DELIVER_PENDING)

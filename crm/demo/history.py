@@ -12,7 +12,7 @@ import math
 import random
 import time as clock
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -36,7 +36,7 @@ from crm.models import Activity, Lead, LeadStage, Role, Team, User
 from crm.models.types import utcnow
 from crm.routing.engine import sla_deadlines
 
-UTC = timezone.utc
+UTC = UTC
 DAYS = 548  # 18 months
 CHUNK = 20_000
 
@@ -117,7 +117,7 @@ class _Agent:
         self.skill = rng.uniform(.75, 1.25)  # multiplies the chance to move on
 
 
-def ensure_teams(rng: random.Random) -> tuple[dict, list[_Agent]]:
+def ensure_teams(rng: random.Random) -> tuple[dict[str, int], dict[str, list[_Agent]]]:
     """The demo users plus regional and track teams, each with a manager; and an admin."""
     default_team = ensure_demo_users()
     password_hash = generate_password_hash(DEMO_PASSWORD)  # hashed once: scrypt is slow
@@ -190,7 +190,7 @@ class _Generator:
         return values[_bisect(cum, self.rng.random() * cum[-1])]
 
     def lead(self, lead_id: int, reference: str, created: datetime):
-        rng, now = self.rng, self.now
+        rng = self.rng
         channel = self.pick(self.channels)
         industry = self.pick(self.industries)
         property_type = self.pick(self.properties)
@@ -235,7 +235,8 @@ class _Generator:
         # What the ORM's hook would store (COPY bypasses it): the queue's search reads it.
         row["search_text"] = search_key(row["contact_name"], row["company"], row["usage"],
                                         row["region_text"], row["message"])
-        stages, activities = [], []
+        stages: list[tuple] = []
+        activities: list[tuple] = []
         if web and rng.random() < .04:  # caught by the spam filter: never a lead
             row["status"] = "spam"
             return row, stages, activities
@@ -378,7 +379,7 @@ def seed_history(n_leads: int, seed_value: int = 7,
     hours = gen.hours
     leads, stages, activities = [], [], []
     done = n_stages = n_activities = 0
-    for day, count in zip(days, counts):
+    for day, count in zip(days, counts, strict=True):
         start = datetime.combine(day, time.min, tz)
         offsets = sorted(gen.pick(hours) * 3600 + rng.random() * 3600 for _ in range(count))
         for counter, offset in enumerate(offsets):
@@ -423,10 +424,10 @@ class _SqliteWriter:
         db.session.execute(insert(Lead.__table__), leads)
         if stages:
             db.session.execute(insert(LeadStage.__table__),
-                               [dict(zip(STAGE_COLUMNS, s)) for s in stages])
+                               [dict(zip(STAGE_COLUMNS, s, strict=True)) for s in stages])
         if activities:
             db.session.execute(insert(Activity.__table__),
-                               [dict(zip(ACTIVITY_COLUMNS, a)) for a in activities])
+                               [dict(zip(ACTIVITY_COLUMNS, a, strict=True)) for a in activities])
         db.session.commit()
 
     def finish(self):
@@ -439,7 +440,9 @@ class _PostgresWriter:
     def __init__(self):
         db.session.commit()
         self.raw = db.engine.raw_connection()
-        self.conn = self.raw.driver_connection
+        conn = self.raw.driver_connection
+        assert conn is not None  # a pooled connection, checked out and live
+        self.conn = conn
         self.conn.execute("SET synchronous_commit TO off")
         self.conn.commit()
         self.lead_columns = LEAD_COLUMNS + _other_columns(Lead.__table__, LEAD_COLUMNS)

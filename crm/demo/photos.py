@@ -2,6 +2,7 @@
 plan, sent through the same upload path as a phone's photos."""
 import io
 import random
+from typing import BinaryIO
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -68,7 +69,7 @@ def seed_photos(actor: User, seed_value: int = 7) -> int:
     count = 0
     for listing in db.session.scalars(select(Listing).where(Listing.id.not_in(has_photos))
                                       .order_by(Listing.id)):
-        uploads = [(f"photo-{n}.jpg", io.BytesIO(_photo(listing.property_type, rng)))
+        uploads: list[tuple[str, BinaryIO]] = [(f"photo-{n}.jpg", io.BytesIO(_photo(listing.property_type, rng)))
                    for n in range(rng.choice((1, 2)))]
         uploads.append(("floor-plan.png", io.BytesIO(_floor_plan(rng))))
         added, _errors = images.add(listing, uploads, actor)

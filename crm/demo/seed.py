@@ -1,7 +1,7 @@
 """Demo data drawn from the places and industries of the trade (DOMAIN.md)."""
 import math
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -98,7 +98,7 @@ def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
 
     reasons = list(db.session.scalars(select(LostReason.id).where(LostReason.active.is_(True))))
     for lead_id in ids:
-        lead = db.session.get(Lead, lead_id)
+        lead = db.session.get_one(Lead, lead_id)
         if lead.assigned_to is None or rng.random() < .3:
             continue
         agent = lead.assigned_to
@@ -130,7 +130,7 @@ def _spread_in_time(rng: random.Random, ids: list[int], now) -> None:
             minutes = engine.lead_sla_minutes(lead)
             for name, value in engine.sla_deadlines(cursor, minutes, lead.team).items():
                 setattr(lead, name, value)
-        reached = {}
+        reached: dict[str, datetime] = {}
         steps = list(db.session.scalars(select(Activity).where(Activity.lead_id == lead.id)
                                         .order_by(Activity.id)))
         contacted = False

@@ -216,7 +216,7 @@ def yes_no_code(value) -> str:
     """A stored yes / no / not said (True, False, None) as a YES_NO radio's code, and a code
     sent back as itself."""
     if value is None or isinstance(value, bool):
-        return {True: "yes", False: "no"}.get(value, "")
+        return "" if value is None else "yes" if value else "no"
     return str(value)
 
 

@@ -1,9 +1,10 @@
 """WTForms fields and validators that cope with how people type in China."""
 from decimal import Decimal
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in its stubs yet
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
@@ -42,8 +43,8 @@ class LooseDecimalField(DecimalField):
     def __init__(self, *args, maximum: Decimal, kind: str = "plain", in_sqm: bool = False,
                  ranges: bool = False, **kwargs):
         self.maximum, self.kind, self.in_sqm, self.ranges = maximum, kind, in_sqm, ranges
-        self.typed_unit = None
-        self.range_high = None
+        self.typed_unit: str | None = None
+        self.range_high: Decimal | None = None
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(*args, **kwargs)
 
@@ -58,7 +59,7 @@ class LooseDecimalField(DecimalField):
         except numbers.NumberError as exc:
             self.data = None
             raise ValueError(_number_message(str(exc))) from None
-        if value is None:
+        if value is None or high is None:
             self.data = None
             return
         if self.in_sqm and unit == "mu":
@@ -142,6 +143,17 @@ def max_length(limit: int):
         if field.data and len(field.data) > limit:
             raise ValidationError(_l("Please keep this under %(n)d characters.", n=limit))
     return _check
+
+
+T = TypeVar("T")
+
+
+def given(data: T | None) -> T:
+    """A validated field's data: its validators (DataRequired, InputRequired, NumberRange)
+    refuse None, which the field's declared type cannot say."""
+    if data is None:
+        raise ValueError("a required field has no data: validate the form first")
+    return data
 
 
 def options(pairs, blank=None) -> list[SelectChoice]:

@@ -85,7 +85,7 @@ def figure(text: str) -> Decimal:
         raise NumberError(text) from exc
 
 
-def _split_unit(text: str, units) -> tuple[str, object]:
+def _split_unit(text: str, units) -> tuple[str, str | None]:
     lowered = text.lower()
     for word, unit in units:
         if lowered.endswith(word):
@@ -164,7 +164,8 @@ def parse_range(raw, kind: str = "plain") -> tuple[Decimal | None, Decimal | Non
 def _tidy(value: Decimal) -> Decimal:
     """3.5E+4 → 35000: figures are shown as typed."""
     value = value.normalize()
-    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+    exponent = value.as_tuple().exponent  # an int for a finite figure
+    return value.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else value
 
 
 def parse(raw, kind: str = "plain") -> tuple[Decimal | None, str | None]:

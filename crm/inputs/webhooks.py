@@ -66,7 +66,7 @@ def check(url: str, allow_local: bool = False,
 
 def _answers(host: str, port: int | None) -> list[str]:
     # Scope ids ("fe80::1%eth0") are dropped: the address alone decides.
-    found = [info[4][0].split("%")[0] for info in socket.getaddrinfo(host, port or 443,
+    found = [str(info[4][0]).split("%")[0] for info in socket.getaddrinfo(host, port or 443,
                                                                        type=socket.SOCK_STREAM)]
     return list(dict.fromkeys(found))
 

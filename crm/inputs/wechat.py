@@ -8,4 +8,4 @@ MOBILE_SHAPED = re.compile(r"1[3-9]\d{9}")
 
 
 def is_wechat_id(text: str | None) -> bool:
-    return bool(text) and WECHAT_ID.fullmatch(text) is not None
+    return text is not None and WECHAT_ID.fullmatch(text) is not None

@@ -6,9 +6,9 @@ Three outcomes, and none of them drops what the prospect sent:
 - a repeat: the prospect asked within the duplicate window, so the submission is linked to
   the first lead (InquiryRepeat) and the owner is told, instead of routing a second lead.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from flask import current_app
 from flask_babel import gettext
@@ -60,7 +60,7 @@ def understood(inquiry: Inquiry) -> dict:
               "annual_tax_wan": need.annual_tax_wan, "investment_wan": need.investment_wan}
     # The requirements' figures too: "2MVA" is 2000 kVA, "800cm" 8 m.
     values |= {name: getattr(need, name) for name in building.MEASURES}
-    found = {name: float(value) for name, value in values.items() if value is not None}
+    found: dict[str, object] = {name: float(value) for name, value in values.items() if value is not None}
     if "area_min_sqm" in found or "area_max_sqm" in found:
         found["area_unit"] = need.area_unit
     if inquiry.unread:   # kept as typed, for the agent to confirm
@@ -215,7 +215,9 @@ def _insert_new(lead: Lead) -> None:
         return
     # SQLite: the new id from the cursor (RETURNING would need SQLite 3.35), and the stage
     # row apart (no INSERT inside a WITH).
-    lead.id = connection.execute(_lead_only(frozenset(values)), values).inserted_primary_key[0]
+    key = connection.execute(_lead_only(frozenset(values)), values).inserted_primary_key
+    assert key is not None  # an INSERT of one row
+    lead.id = key[0]
     if staged:
         stages.record_created(lead)
 

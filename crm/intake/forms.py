@@ -289,7 +289,7 @@ class InquiryForm(Form):
         return True
 
 
-def labelled(unread: dict) -> list[tuple[object, str]]:
+def labelled(unread: dict | None) -> list[tuple[object, str]]:
     """(field label, words as typed) of the figures kept as typed (InquiryForm.unread, or
     the `unread` of understood()), in the form's order: the lead's note, the thank-you page."""
     if not isinstance(unread, dict):

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.intake.capture import capture_inquiry, understood
 from crm.intake.inquiry import Inquiry
 from crm.models import ApiIdempotencyKey
@@ -104,8 +104,8 @@ def _created(outcome, taken: dict) -> dict:
 def purge_expired(now: datetime | None = None) -> int:
     """Delete remembered answers older than the window; safe to run any number of times."""
     cutoff = (now or utcnow()) - timedelta(days=current_app.config["CRM_IDEMPOTENCY_DAYS"])
-    deleted = db.session.execute(
-        delete(ApiIdempotencyKey).where(ApiIdempotencyKey.created_at < cutoff)).rowcount
+    deleted = rows_changed(db.session.execute(
+        delete(ApiIdempotencyKey).where(ApiIdempotencyKey.created_at < cutoff)))
     db.session.commit()
     if deleted:
         log.info("idempotency: forgot %d keys older than %s", deleted, cutoff.isoformat())

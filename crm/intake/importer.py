@@ -107,7 +107,7 @@ def _industry(text: str) -> str:
 def formdata_for(row: list[str], mapping: dict[str, int]) -> MultiDict:
     values = {target: row[index] if 0 <= index < len(row) else ""
               for target, index in mapping.items()}
-    data = MultiDict()
+    data: MultiDict[str, str] = MultiDict()
     for target, value in values.items():
         if target == "deal_type" and value:
             value = _choice(value, _DEAL_WORDS)

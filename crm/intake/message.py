@@ -87,7 +87,8 @@ _TITLED = re.compile(rf"((?:[{_SURNAMES}]|(?:(?<![{CJK}])|(?<=[是叫找]))[{_WO
                      rf"{_TITLES}"
                      # Cantonese 李生 (Mr Li); 生 only standing alone (not 生产, 生物)
                      rf"生(?![{CJK}])))(?!您好|你好|好[，,！!\s])")
-_NAMED = re.compile(rf"(?:联系人|姓名|我叫|本人)\s{{0,3}}[:：是]?\s{{0,3}}([{_SURNAMES}{_WORDLIKE_SURNAMES}][{CJK}]{{1,2}}?)"
+_NAMED = re.compile(rf"(?:联系人|姓名|我叫|本人)\s{{0,3}}[:：是]?\s{{0,3}}"
+                    rf"([{_SURNAMES}{_WORDLIKE_SURNAMES}][{CJK}]{{1,2}}?)"
                     rf"(?=[\s，,。；;:：\d]|$|经理|先生|女士|小姐|总|博士)")
 # 我姓刘 / 联系人就是我，陈 …: the surname said on its own is the contact's name.
 _SURNAME_ONLY = re.compile(rf"(?:我姓|免贵姓|本人姓|联系人(?:就是我|是我本人|就我|是我)[，,\s]{{0,3}}(?:姓)?)"
@@ -96,7 +97,8 @@ _SURNAME_ONLY = re.compile(rf"(?:我姓|免贵姓|本人姓|联系人(?:就是�
 _EIA_NO = re.compile(r"(?:不需要|无需|不用|不要|不需|没有|不做|不涉及)(?:做|办)?环评")
 _EIA_YES = re.compile(r"(?:需要|要求|要|需|能|可以|可|必须|得|有)(?:做|办|过|通过)?环评|"
                       r"环评(?:需要|要求|必须|要能)")
-_USAGE = re.compile(rf"(?:是|我们|我司|公司)?(?:做|生产|从事|加工(?!区|园|厂)|主营|经营)(?P<u>[{CJK}A-Za-z0-9]{{1,16}}?)"
+_USAGE = re.compile(rf"(?:是|我们|我司|公司)?(?:做|生产|从事|加工(?!区|园|厂)|主营|经营)"
+                    rf"(?P<u>[{CJK}A-Za-z0-9]{{1,16}}?)"
                     r"(?:的|，|,|。|；|\s|用|$)|用途\s{0,3}[:：是为]?\s{0,3}(?P<v>[^，,。；;\s]{2,16})|"
                     rf"用于(?P<w>[{CJK}A-Za-z0-9]{{2,16}}?)(?:[，,。；\s]|$)")
 _SPACE_TYPES = r"(?:厂房|厂|仓库|仓|冷库|库|办公|写字楼|车间|地|土地)"
@@ -334,9 +336,10 @@ def _area(r: _Reader) -> None:
         break
     per_mu = r.per_mu
     if per_mu and "annual_tax_wan" not in r.found:
-        low, high = r.found.get("area_min"), r.found.get("area_max")
-        if low and high and low.value == high.value and r.found["area_unit"].value == "mu":
-            r.put("annual_tax_wan", per_mu[0] * low.value, per_mu[1], per_mu[2])
+        area_low, area_high = r.found.get("area_min"), r.found.get("area_max")
+        if (area_low and area_high and isinstance(area_low.value, Decimal)
+                and area_low.value == area_high.value and r.found["area_unit"].value == "mu"):
+            r.put("annual_tax_wan", per_mu[0] * area_low.value, per_mu[1], per_mu[2])
 
 
 def _eia(r: _Reader) -> None:
@@ -400,15 +403,15 @@ def _requirements(r: _Reader) -> None:
             if _figure(r, m, "crane_t"):
                 r.put("needs_crane", True, m.start(), m.end(), take=False)
                 break
-        if (m := _CRANE_ANY.search(r.text)) is not None:
-            r.put("needs_crane", True, m.start(), m.end(), take=False)
-    if (m := _STOREY_ANY.search(r.text)) is not None:
-        r.put("single_storey", False, m.start(), m.end(), take=False)
-    elif (m := _STOREY_ONE.search(r.text)) is not None:
-        r.put("single_storey", True, m.start(), m.end(), take=False)
+        if (hit := _CRANE_ANY.search(r.text)) is not None:
+            r.put("needs_crane", True, hit.start(), hit.end(), take=False)
+    if (hit := _STOREY_ANY.search(r.text)) is not None:
+        r.put("single_storey", False, hit.start(), hit.end(), take=False)
+    elif (hit := _STOREY_ONE.search(r.text)) is not None:
+        r.put("single_storey", True, hit.start(), hit.end(), take=False)
     for name, pattern in (("standalone", _STANDALONE), ("divisible", _DIVISIBLE)):
-        if (m := pattern.search(r.text)) is not None:
-            r.put(name, True, m.start(), m.end(), take=False)
+        if (hit := pattern.search(r.text)) is not None:
+            r.put(name, True, hit.start(), hit.end(), take=False)
 
 
 def _first(r: _Reader, pattern: re.Pattern):
@@ -482,7 +485,7 @@ def _form_values(found: dict[str, Found]):
     for name, f in found.items():
         value = f.value
         if name == "region":
-            field = "region_code" if regions.is_valid(value) else "region_text"
+            field = "region_code" if isinstance(value, str) and regions.is_valid(value) else "region_text"
         elif name == "needs_eia":
             field, value = "needs_eia", "yes" if value else "no"
         elif name == "single_storey":
@@ -517,7 +520,7 @@ def inquiry_from_message(text: str, *, consent: bool, channel: str | None = None
     lacks what an inquiry needs. The whole text is kept as the message. `consent`: whoever
     passes it vouches that the prospect agreed; `channel`: by default as the text reads
     (crm.intake.channel.pasted_channel)."""
-    data = MultiDict()
+    data: MultiDict[str, str] = MultiDict()
     for field, value, _found in _form_values(read(text)):
         if isinstance(value, bool):
             if value:

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import joinedload
 
 from crm import choices
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.i18n import default_locale
 from crm.inputs.building import REQUIREMENTS
 from crm.inputs.wechat import is_wechat_id
@@ -175,7 +175,7 @@ def notify_repeat(original_id: int, repeat_id: int) -> bool:
         update(InquiryRepeat)
         .where(InquiryRepeat.id == repeat_id, InquiryRepeat.notified_at.is_(None))
         .values(notified_at=now).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         db.session.rollback()
         return False
     with default_locale():

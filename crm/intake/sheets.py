@@ -158,7 +158,7 @@ def _read_xlsx(data: bytes, max_rows: int, notes: dict) -> list[list[str]]:
         raise ImportFileError("xlsx") from exc
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a bad file
+    except Exception as exc:  # openpyxl raises many kinds on a bad file
         raise ImportFileError("xlsx") from exc
     try:
         sheet = book.worksheets[0] if book.worksheets else None
@@ -168,7 +168,7 @@ def _read_xlsx(data: bytes, max_rows: int, notes: dict) -> list[list[str]]:
             cells, merges = _sheet_cells(book, sheet, max_rows, notes)
         except (ImportFileError, MemoryError):
             raise
-        except Exception as exc:  # noqa: BLE001 - broken XML, a bad reference, ...
+        except Exception as exc:  # broken XML, a bad reference, ...
             raise ImportFileError("xlsx") from exc
     finally:
         book.close()

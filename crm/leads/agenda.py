@@ -82,6 +82,7 @@ def agenda(user: User, first: date, days: int) -> dict[date, list[Item]]:
              for v in _visits(user, start, end)]
     overdue_from = first - timedelta(days=60)
     for lead in _follow_ups(user, overdue_from, last):
+        assert lead.next_follow_up_on is not None  # the query's day range leaves NULL out
         items.append(Item("follow_up", lead.next_follow_up_at,
                           max(lead.next_follow_up_on, first), lead))
     out: dict[date, list[Item]] = {first + timedelta(days=i): [] for i in range(days)}
@@ -162,6 +163,7 @@ def feed(user: User, host: str) -> bytes:
                                Lead.next_follow_up_at < now + timedelta(days=366))
             .order_by(Lead.next_follow_up_at))
         for lead in timed:
+            assert lead.next_follow_up_at is not None  # the query's range leaves NULL out
             event = Event()
             # One per lead: a lead has one next follow-up, so moving it moves the event.
             event.add("uid", f"follow-up-{lead.id}@{host}")

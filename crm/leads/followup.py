@@ -3,7 +3,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -66,6 +65,7 @@ def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | 
     reopening = stages.is_reopen(lead.status, new_status)
     body = note  # the note typed with the move is kept in the history, whatever the stage
     if new_status == "lost":
+        assert reason is not None  # checked above: a lost lead names an active reason
         lead.lost_reason_id = reason.id
         lead.lost_reason = note
         body = reason.name + (f": {note}" if note else "")
@@ -108,9 +108,11 @@ def remind_follow_ups(now: datetime | None = None, today: date | None = None) ->
     today = today or now.astimezone(ZoneInfo(current_app.config["CRM_TIMEZONE"])).date()
     ids = []
     for lead in _due_on(today):
+        assert lead.next_follow_up_on is not None  # _due_on() selects the leads that have one
         ids += outbox.queue_event(lead, "follow_up_due", [lead.assigned_to],
                                   key=lead.next_follow_up_on.isoformat())
     for lead in _due_at(now):
+        assert lead.next_follow_up_at is not None  # _due_at() selects the leads that have one
         with default_locale():
             extra = gettext("Follow-up at %(when)s", when=local_time(lead.next_follow_up_at))
         ids += outbox.queue_event(lead, "follow_up_due", [lead.assigned_to], extra=extra,

@@ -16,9 +16,10 @@ def all_with_use() -> tuple[list[LostReason], dict[int, int]]:
     """Every reason in order, and how many leads were lost for each."""
     reasons = list(db.session.scalars(select(LostReason).order_by(LostReason.position,
                                                                   LostReason.name)))
-    used = dict(db.session.execute(select(Lead.lost_reason_id, func.count())
-                                   .where(Lead.lost_reason_id.is_not(None))
-                                   .group_by(Lead.lost_reason_id)).all())
+    counts = db.session.execute(select(Lead.lost_reason_id, func.count())
+                                .where(Lead.lost_reason_id.is_not(None))
+                                .group_by(Lead.lost_reason_id)).tuples()
+    used = {reason_id: n for reason_id, n in counts if reason_id is not None}
     return reasons, used
 
 

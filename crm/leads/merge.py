@@ -3,7 +3,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.i18n import default_locale
 from crm.inputs.building import REQUIREMENTS
 from crm.leads import scoring
@@ -40,9 +40,9 @@ def merge(survivor: Lead, duplicate: Lead, actor: User) -> Lead:
             filled[name] = getattr(duplicate, name)
             setattr(survivor, name, filled[name])
     # The history moves over: activities and listings shown to the prospect.
-    moved = db.session.execute(
+    moved = rows_changed(db.session.execute(
         update(Activity).where(Activity.lead_id == duplicate.id).values(lead_id=survivor.id)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     have = {(ll.listing_id, ll.kind) for ll in db.session.scalars(
         select(LeadListing).where(LeadListing.lead_id == survivor.id))}
     for link in db.session.scalars(select(LeadListing).where(LeadListing.lead_id == duplicate.id)):

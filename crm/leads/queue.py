@@ -5,11 +5,11 @@ and pages with a keyset cursor over (bucket, created_at, id). The cursor also ca
 moment the first page was drawn, so every page of one walk sorts by the same clock.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, false, func, literal, or_, select, true
+from sqlalchemy import ColumnExpressionArgument, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from crm import access
@@ -109,9 +109,9 @@ def tab_clause(user: User, tab: str, today: date):
     return or_(Lead.assigned_to_id == user.id, Lead.escalated_to_id == user.id)
 
 
-def filter_clauses(filters: Filters, user: User) -> list:
+def filter_clauses(filters: Filters, user: User) -> list[ColumnExpressionArgument[bool]]:
     tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
-    out = []
+    out: list[ColumnExpressionArgument[bool]] = []
     if filters.status:
         out.append(Lead.status == filters.status)
     else:
@@ -135,9 +135,9 @@ def filter_clauses(filters: Filters, user: User) -> list:
             pattern = "%" + filters.source.replace("%", "").replace("_", "") + "%"
             out.append(or_(Lead.utm_source.ilike(pattern), Lead.page_url.ilike(pattern)))
     if filters.date_from:
-        out.append(Lead.created_at >= datetime.combine(filters.date_from, time(), tz).astimezone(timezone.utc))
+        out.append(Lead.created_at >= datetime.combine(filters.date_from, time(), tz).astimezone(UTC))
     if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time(), tz).astimezone(timezone.utc)
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), tz).astimezone(UTC)
         out.append(Lead.created_at < end)
     if filters.score_min is not None:
         out.append(Lead.score >= filters.score_min)
@@ -164,10 +164,12 @@ def encode_cursor(bucket: int, lead: Lead, now: datetime) -> str:
 
 
 def decode_cursor(raw: str | None):
+    if raw is None:
+        return None
     try:
         bucket, micros, lead_id, clock = raw.split("_")
-        return (int(bucket), datetime.fromtimestamp(int(micros) / 1e6, timezone.utc), int(lead_id),
-                datetime.fromtimestamp(int(clock), timezone.utc))
+        return (int(bucket), datetime.fromtimestamp(int(micros) / 1e6, UTC), int(lead_id),
+                datetime.fromtimestamp(int(clock), UTC))
     except (AttributeError, ValueError, OverflowError, OSError):
         return None
 
@@ -263,7 +265,7 @@ def page(user: User, tab: str, filters: Filters, cursor: str | None, per_page: i
                 if sum(1 for row in found if row[1] < b) > per_page:
                     break  # a page of more urgent leads: nothing from here on can show
             # Rank ids first (an index-only scan on PostgreSQL), then fetch one page of rows.
-            if few:
+            if few and search is not None:
                 # The bucket's leads first, whole (MATERIALIZED keeps PostgreSQL from
                 # walking the slice for them), then the search among them.
                 listed = (select(Lead.id)
@@ -275,10 +277,10 @@ def page(user: User, tab: str, filters: Filters, cursor: str | None, per_page: i
                 keys = select(Lead.id, bucket.label("bucket")).where(part, subset, *common)
             if decoded:
                 keys = keys.where(_after_cursor(bucket, decoded))
-            keys = keys.order_by(*([bucket] if sort_by_bucket else []), Lead.created_at.desc(),
-                                 Lead.id.desc()).limit(per_page + 1).subquery()
+            ranked = keys.order_by(*([bucket] if sort_by_bucket else []), Lead.created_at.desc(),
+                                   Lead.id.desc()).limit(per_page + 1).subquery()
             found += db.session.execute(
-                select(Lead, keys.c.bucket).join(keys, Lead.id == keys.c.id)
+                select(Lead, ranked.c.bucket).join(ranked, Lead.id == ranked.c.id)
                 .options(joinedload(Lead.assigned_to))).all()
         rows += found
     rows.sort(key=lambda row: (row[1], -row[0].created_at.timestamp(), -row[0].id))

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from crm import access
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.formatting import local_time
 from crm.i18n import default_locale
 from crm.inputs import tokens
@@ -131,19 +131,19 @@ def record_open(rec: Recommendation, now: datetime | None = None) -> bool:
     """Count an open of a live page (the caller decides it is a new one: another browser,
     or after the window). On the timeline each time; the agent is told of the first."""
     now = now or utcnow()
-    counted = db.session.execute(
+    counted = rows_changed(db.session.execute(
         update(Recommendation).where(Recommendation.id == rec.id,
                                      Recommendation.revoked_at.is_(None),
                                      Recommendation.expires_at > now)
         .values(open_count=Recommendation.open_count + 1,
                 first_opened_at=func.coalesce(Recommendation.first_opened_at, now),
                 last_opened_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if not counted:
         db.session.rollback()
         return False
     db.session.refresh(rec)
-    lead = db.session.get(Lead, rec.lead_id)
+    lead = db.session.get_one(Lead, rec.lead_id)
     with default_locale():
         body = gettext("The prospect opened the listings sent on %(when)s (%(n)d time(s) so far)",
                        when=local_time(rec.created_at), n=rec.open_count)
@@ -162,7 +162,7 @@ def record_open(rec: Recommendation, now: datetime | None = None) -> bool:
 def request_visit(rec: Recommendation, preferred_at: datetime, listings: list[Listing],
                   note: str) -> VisitRequest:
     now = utcnow()
-    lead = db.session.get(Lead, rec.lead_id)
+    lead = db.session.get_one(Lead, rec.lead_id)
     request = VisitRequest(recommendation_id=rec.id, lead_id=lead.id, preferred_at=preferred_at,
                            note=note.strip()[:1000], created_at=now)
     db.session.add(request)

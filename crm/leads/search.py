@@ -1,12 +1,12 @@
 """Free-text search over leads: one place, so it can move to Lead.search_text later."""
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
 from crm.extensions import db
 from crm.inputs.text import clean_text, search_key, to_halfwidth
@@ -69,6 +69,7 @@ def lead_search_clause(raw: str, indexed: bool = True):
     # pattern of three characters or more is looked up in its trigram index; one or two
     # characters (a surname, a place) in the index of its characters.
     key = search_key(raw)
+    text: ColumnElement[bool]
     if not indexed:
         text = contains_text(Lead.search_text, key)
     elif len(key) < TRIGRAM:
@@ -93,7 +94,7 @@ def _wechat(raw: str):
 
 @dataclass
 class Plan:
-    clause: object       # the WHERE clause to use
+    clause: ColumnElement[bool]  # the WHERE clause to use
     matches: int | None  # how many leads match, when there are few (None: more)
 
 
@@ -135,8 +136,8 @@ def reference_span(digits: str, tz: str) -> tuple[datetime, datetime] | None:
     if days is None:
         return None
     zone = ZoneInfo(tz)
-    start = datetime.combine(days[0], time(), zone).astimezone(timezone.utc)
-    end = datetime.combine(days[1] + timedelta(days=1), time(), zone).astimezone(timezone.utc)
+    start = datetime.combine(days[0], time(), zone).astimezone(UTC)
+    end = datetime.combine(days[1] + timedelta(days=1), time(), zone).astimezone(UTC)
     return start, end
 
 

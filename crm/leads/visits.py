@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.formatting import local_time
 from crm.i18n import default_locale
 from crm.leads import followup, recommend, scoring
@@ -117,7 +117,7 @@ def cancel(visit: SiteVisit, author: User) -> bool:
 
 
 def record_feedback(visit: SiteVisit, author: User,
-                    verdicts: dict[int, tuple[bool, str]]) -> bool:
+                    verdicts: dict[int, tuple[bool | None, str]]) -> bool:
     """The prospect's verdict per listing seen (liked or not, and why): the visit is done,
     the listings count as visited, and a liked one moves the lead on to negotiating."""
     now = utcnow()
@@ -175,13 +175,13 @@ def send_reminders(now: datetime | None = None) -> int:
         .order_by(SiteVisit.starts_at).limit(500)))
     done = 0
     for visit_id in ids:
-        claimed = db.session.execute(
+        claimed = rows_changed(db.session.execute(
             update(SiteVisit).where(SiteVisit.id == visit_id, SiteVisit.reminder_sent_at.is_(None))
-            .values(reminder_sent_at=now).execution_options(synchronize_session=False)).rowcount
+            .values(reminder_sent_at=now).execution_options(synchronize_session=False)))
         if not claimed:
             db.session.rollback()
             continue
-        visit = db.session.get(SiteVisit, visit_id)
+        visit = db.session.get_one(SiteVisit, visit_id)
         lead = visit.lead
         people = visit.attendees or [u for u in (lead.assigned_to,) if u is not None]
         with default_locale():

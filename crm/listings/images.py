@@ -34,7 +34,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.formatting import megabytes
 from crm.listings import inventory
 from crm.listings.storage import delete_quietly, storage
@@ -129,9 +129,9 @@ def _decoded(data: bytes) -> tuple[Image.Image, str]:
         if image.format in ("JPEG", "MPO"):
             image.draft("RGB", (WEB_MAX, WEB_MAX))
         image.load()
-    except Exception:  # noqa: BLE001 - whatever a broken file raises, it is not a photo
+    except Exception:  # whatever a broken file raises, it is not a photo
         raise Refused("truncated") from None
-    return _reduced(image), image.format
+    return _reduced(image), image.format or ""  # _open() let only known formats through
 
 
 def _reduced(image: Image.Image) -> Image.Image:
@@ -326,7 +326,7 @@ def process(image_id: int) -> str:
         data = raw.read()  # a storage error propagates: the task is retried
     try:
         rendered = render(data)
-    except Exception as exc:  # noqa: BLE001 - a file Pillow cannot decode is failed, not retried
+    except Exception as exc:  # a file Pillow cannot decode is failed, not retried
         return _fail(image, repr(exc))
     stem = f"listings/{image.listing_id}/{image.id}"
     web_key = f"{stem}-{hashlib.sha256(rendered.web).hexdigest()[:20]}.jpg"
@@ -334,12 +334,12 @@ def process(image_id: int) -> str:
     store.save(web_key, rendered.web)
     store.save(thumb_key, rendered.thumb)
     raw_key = image.raw_key
-    done = db.session.execute(
+    done = rows_changed(db.session.execute(
         update(ListingImage).where(ListingImage.id == image.id, ListingImage.status == "pending")
         .values(status="ready", web_key=web_key, thumb_key=thumb_key, raw_key=None,
                 width=rendered.web_size[0], height=rendered.web_size[1],
                 thumb_width=rendered.thumb_size[0], thumb_height=rendered.thumb_size[1])
-    ).rowcount
+    ))
     db.session.commit()
     if not done and db.session.get(ListingImage, image_id) is None:
         delete_quietly([web_key, thumb_key])  # deleted while we worked: nobody points at them
@@ -352,10 +352,10 @@ def _fail(image: ListingImage, why: str) -> str:
     still pending) finds the upload gone because the first run finished, and must not turn
     that ready photo into a failed one."""
     raw_key, image_id = image.raw_key, image.id
-    failed = db.session.execute(
+    failed = rows_changed(db.session.execute(
         update(ListingImage).where(ListingImage.id == image_id, ListingImage.status == "pending")
         .values(status="failed", raw_key=None).execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     db.session.commit()
     if not failed:
         return "done elsewhere"
@@ -436,7 +436,7 @@ def _renumber(ordered: list[ListingImage]) -> None:
 
 def move(image: ListingImage, step: int) -> bool:
     """One place earlier (-1) or later (+1) among the listing's photos; the cover stays first."""
-    ordered = of_listing(db.session.get(Listing, image.listing_id))
+    ordered = of_listing(db.session.get_one(Listing, image.listing_id))
     index = ordered.index(image)
     other = index + step
     if image.is_cover or not 0 <= other < len(ordered) or ordered[other].is_cover:
@@ -463,7 +463,7 @@ def set_caption(image: ListingImage, caption: str) -> None:
 def remove(image: ListingImage) -> None:
     """Delete a photo; its files go after the commit. The next photo becomes the cover."""
     keys = [key for key in (image.raw_key, image.web_key, image.thumb_key) if key]
-    listing = db.session.get(Listing, image.listing_id)
+    listing = db.session.get_one(Listing, image.listing_id)
     db.session.delete(image)
     db.session.flush()
     rest = of_listing(listing)

@@ -86,7 +86,7 @@ def _matching(stmt, wanted: Wanted):
     if wanted.region:
         stmt = stmt.where(Listing.region_code.startswith(wanted.region, autoescape=True))
     if wanted.area_min is not None:  # a divisible listing may be bigger than the need
-        stmt = stmt.where((Listing.area_sqm >= wanted.area_min))
+        stmt = stmt.where(Listing.area_sqm >= wanted.area_min)
     if wanted.area_max is not None:
         stmt = stmt.where((Listing.area_sqm <= wanted.area_max) | Listing.divisible.is_(True))
     return stmt

@@ -44,7 +44,7 @@ def _region_points(lead: Lead, listing: Listing) -> tuple[int, str | None]:
 def _area_points(lead: Lead, listing: Listing) -> tuple[int, str | None, str | None]:
     lo = lead.area_min_sqm if lead.area_min_sqm is not None else lead.area_max_sqm
     hi = lead.area_max_sqm if lead.area_max_sqm is not None else lead.area_min_sqm
-    if lo is None:
+    if lo is None or hi is None:  # both or neither: each falls back on the other
         return 5, None, None
     area = listing.area_sqm
     if lo <= area <= hi:

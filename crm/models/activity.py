@@ -1,13 +1,17 @@
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.user import User
 
-class Activity(db.Model):
+
+class Activity(Model):
     """Append-only log of what happened to a lead: follow-ups, status changes, assignments."""
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
@@ -21,6 +25,6 @@ class Activity(db.Model):
     next_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # with a time of day
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author: Mapped["User | None"] = relationship()  # noqa: F821
+    author: Mapped["User | None"] = relationship()
 
     __table_args__ = (Index("ix_activity_lead_time", "lead_id", "created_at"),)

@@ -1,13 +1,17 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.user import User
 
-class AuditLog(db.Model):
+
+class AuditLog(Model):
     """Who saw contact data or changed what, and when. Rows are only ever inserted.
 
     crm.privacy.audit is the only writer; nothing in the app updates or deletes a row.
@@ -22,7 +26,7 @@ class AuditLog(db.Model):
     new: Mapped[dict | None] = mapped_column(JSON)
     ip: Mapped[str] = mapped_column(String(45), default="")
 
-    actor: Mapped["User | None"] = relationship()  # noqa: F821
+    actor: Mapped["User | None"] = relationship()
 
     __table_args__ = (
         Index("ix_audit_log_at", "at"),

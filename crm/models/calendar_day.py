@@ -3,11 +3,11 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
 
 
-class CalendarDay(db.Model):
+class CalendarDay(Model):
     """A day that differs from Monday–Friday: a holiday (a weekend inside a holiday range is
     stored too, for its name) or a make-up workday (调休 上班). Where the table holds a year it
     alone decides that year; see crm.workdays."""

@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
 
 
-class ApiIdempotencyKey(db.Model):
+class ApiIdempotencyKey(Model):
     """The first answer given to an API request carrying an Idempotency-Key.
 
     Written in the same transaction as the lead, so the unique constraint decides

@@ -1,13 +1,17 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.user import User
 
-class ImportJob(db.Model):
+
+class ImportJob(Model):
     """One uploaded spreadsheet of leads, from mapping to the finished import."""
     id: Mapped[int] = mapped_column(primary_key=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -38,14 +42,14 @@ class ImportJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    created_by: Mapped["User | None"] = relationship()  # noqa: F821
+    created_by: Mapped["User | None"] = relationship()
 
     @property
     def percent(self) -> int:
         return int(100 * self.processed / self.total) if self.total else 100
 
 
-class ImportRow(db.Model):
+class ImportRow(Model):
     """The outcome of one row: makes a re-run of the import task skip what is done."""
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("import_job.id", ondelete="CASCADE"))

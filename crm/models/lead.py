@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Date,
@@ -18,8 +19,17 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.choices import OPEN_STATUSES
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.activity import Activity
+    from crm.models.lost_reason import LostReason
+    from crm.models.repeat import InquiryRepeat
+    from crm.models.routing_rule import RoutingRule
+    from crm.models.source_site import SourceSite
+    from crm.models.team import Team
+    from crm.models.user import User
 
 # 万元 to the 元 (four places): a 50 元 tax is 0.005, not 0.00 ("no tax").
 MONEY = Numeric(16, 4)
@@ -51,7 +61,7 @@ TRIGRAM_COLUMNS = {"ix_lead_search_trgm": "search_text", "ix_lead_reference_trgm
                    "ix_lead_mobile_trgm": "mobile_e164"}
 
 
-class Lead(db.Model):
+class Lead(Model):
     """One inquiry: the six things of the contact block, attribution and its progress."""
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -167,17 +177,17 @@ class Lead(db.Model):
     # Set when the auto-reply mail went out (the mail task acts only while NULL).
     auto_reply_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    assigned_to: Mapped["User | None"] = relationship(foreign_keys=[assigned_to_id])  # noqa: F821
-    escalated_to: Mapped["User | None"] = relationship(foreign_keys=[escalated_to_id])  # noqa: F821
-    sourced_by: Mapped["User | None"] = relationship(foreign_keys=[sourced_by_id])  # noqa: F821
-    team: Mapped["Team | None"] = relationship()  # noqa: F821
-    rule: Mapped["RoutingRule | None"] = relationship()  # noqa: F821
-    source_site: Mapped["SourceSite | None"] = relationship()  # noqa: F821
-    repeats: Mapped[list["InquiryRepeat"]] = relationship(  # noqa: F821
+    assigned_to: Mapped["User | None"] = relationship(foreign_keys=[assigned_to_id])
+    escalated_to: Mapped["User | None"] = relationship(foreign_keys=[escalated_to_id])
+    sourced_by: Mapped["User | None"] = relationship(foreign_keys=[sourced_by_id])
+    team: Mapped["Team | None"] = relationship()
+    rule: Mapped["RoutingRule | None"] = relationship()
+    source_site: Mapped["SourceSite | None"] = relationship()
+    repeats: Mapped[list["InquiryRepeat"]] = relationship(
         order_by="InquiryRepeat.created_at.desc(), InquiryRepeat.id.desc()",
         cascade="all, delete-orphan", passive_deletes=True)
-    lost_reason_ref: Mapped["LostReason | None"] = relationship()  # noqa: F821
-    activities: Mapped[list["Activity"]] = relationship(  # noqa: F821
+    lost_reason_ref: Mapped["LostReason | None"] = relationship()
+    activities: Mapped[list["Activity"]] = relationship(
         order_by="Activity.created_at.desc(), Activity.id.desc()",
         cascade="all, delete-orphan", passive_deletes=True)
 

@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime
 
 
-class LeadStage(db.Model):
+class LeadStage(Model):
     """When a lead FIRST reached a stage; written when it happens (crm.leads.stages).
 
     One row per (lead, stage): a reopened lead that reaches a stage again keeps the

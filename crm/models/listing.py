@@ -1,16 +1,21 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.lead import Lead
+    from crm.models.user import User
 
 LISTING_STATUSES = ("available", "reserved", "let_or_sold")
 
 
-class Listing(db.Model):
+class Listing(Model):
     """A property on offer (对接资源): a factory, warehouse, land parcel or office."""
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120))
@@ -38,7 +43,7 @@ class Listing(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    created_by: Mapped["User | None"] = relationship()  # noqa: F821
+    created_by: Mapped["User | None"] = relationship()
 
     __table_args__ = (
         # Matching scans available listings of one type.
@@ -54,7 +59,7 @@ class Listing(db.Model):
         return f"<Listing {self.id} {self.title}>"
 
 
-class LeadListing(db.Model):
+class LeadListing(Model):
     """A listing shown to a lead: recommended, or visited on site (看厂)."""
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
@@ -63,9 +68,9 @@ class LeadListing(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    lead: Mapped["Lead"] = relationship()  # noqa: F821
+    lead: Mapped["Lead"] = relationship()
     listing: Mapped[Listing] = relationship()
-    author: Mapped["User | None"] = relationship()  # noqa: F821
+    author: Mapped["User | None"] = relationship()
 
     __table_args__ = (
         # Recording the same thing twice (double tap) is one record.

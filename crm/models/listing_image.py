@@ -3,13 +3,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
 
 IMAGE_STATUSES = ("pending", "ready", "failed")
 
 
-class ListingImage(db.Model):
+class ListingImage(Model):
     """A photo or floor plan of a listing. The upload is kept privately (raw_key) until a
     task has made the web-sized copy and the thumbnail, without metadata; then it is
     deleted. Keys of the copies carry their content hash, so they never change."""

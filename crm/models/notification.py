@@ -1,15 +1,20 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.team import Team
+    from crm.models.user import User
 
 CHANNEL_KINDS = ("email", "wecom", "dingtalk", "feishu", "webhook")
 
 
-class NotificationChannel(db.Model):
+class NotificationChannel(Model):
     """Where a user's or a team's notifications go: a mailbox or a chat/webhook URL."""
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
@@ -23,11 +28,11 @@ class NotificationChannel(db.Model):
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped["User | None"] = relationship()  # noqa: F821
-    team: Mapped["Team | None"] = relationship()  # noqa: F821
+    user: Mapped["User | None"] = relationship()
+    team: Mapped["Team | None"] = relationship()
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One message to one channel about one event of one lead; delivered by Celery."""
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("notification_channel.id", ondelete="CASCADE"))
@@ -51,7 +56,7 @@ class Notification(db.Model):
     )
 
 
-class NotificationAttempt(db.Model):
+class NotificationAttempt(Model):
     """Every delivery attempt, kept for the admin's view of failing channels."""
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[int] = mapped_column(

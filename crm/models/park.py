@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
 
 
-class Park(db.Model):
+class Park(Model):
     """A park or zone inside a county (G60科创走廊, 临港新片区), kept by admins. Its code is
     the county's code plus a suffix (310117P01), so prefix matches on regions include it."""
     __tablename__ = "region_park"

@@ -1,11 +1,15 @@
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.source_site import SourceSite
 
 
 def repeat_window() -> timedelta:
@@ -13,7 +17,7 @@ def repeat_window() -> timedelta:
     return timedelta(days=current_app.config["CRM_REPEAT_WINDOW_DAYS"])
 
 
-class InquiryRepeat(db.Model):
+class InquiryRepeat(Model):
     """A prospect asking again within the duplicate window: linked to the first lead.
 
     A separate table rather than a second Lead row, so a repeat can never be routed,
@@ -46,6 +50,6 @@ class InquiryRepeat(db.Model):
     # Set once the owner has been told (the notify task acts only while NULL).
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    source_site: Mapped["SourceSite | None"] = relationship()  # noqa: F821
+    source_site: Mapped["SourceSite | None"] = relationship()
 
     __table_args__ = (Index("ix_inquiry_repeat_original", "original_lead_id", "created_at"),)

@@ -1,16 +1,22 @@
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.source_site import SourceSite
+    from crm.models.team import Team
+    from crm.models.user import User
 
 STRATEGIES = ("round_robin", "least_loaded", "weighted")
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     """One line of the ordered routing table: conditions → a team or an agent.
 
     Every condition left empty matches anything, so a rule with none is a catch-all.
@@ -44,6 +50,6 @@ class RoutingRule(db.Model):
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    team: Mapped["Team | None"] = relationship()  # noqa: F821
-    agent: Mapped["User | None"] = relationship()  # noqa: F821
-    source_site: Mapped["SourceSite | None"] = relationship()  # noqa: F821
+    team: Mapped["Team | None"] = relationship()
+    agent: Mapped["User | None"] = relationship()
+    source_site: Mapped["SourceSite | None"] = relationship()

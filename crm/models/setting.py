@@ -1,18 +1,19 @@
 import threading
 import time
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from flask import has_app_context
 from sqlalchemy import String, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.extensions import db
+from crm.extensions import Model, db
 
 T = TypeVar("T")
 
 
-class Setting(db.Model):
+class Setting(Model):
     """A value an admin edits in the app rather than in the deployment's environment
     (crm.branding: what prospects see; crm.intake.policy: the intake rules)."""
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -36,7 +37,7 @@ class Snapshot(Generic[T]):
         if cached is None or time.monotonic() - cached[0] > self.refresh:
             try:
                 rows = dict(db.session.execute(select(Setting.key, Setting.value).where(
-                    Setting.key.in_(self.keys))).all())
+                    Setting.key.in_(self.keys))).tuples().all())
             except SQLAlchemyError:
                 # The database is away (the 503 page is being drawn): the last known, or none.
                 db.session.rollback()

@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
 
 
-class SourceSite(db.Model):
+class SourceSite(Model):
     """A site that embeds the inquiry form or posts to the API.
 
     Two keys, because they are exposed differently: ``public_key`` appears in the embed

@@ -6,7 +6,7 @@ hours in Python (local_hour), the same on both.
 """
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -184,7 +184,7 @@ def local_hour(value, tz: str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(ZoneInfo(_zone(tz))).replace(tzinfo=None)
 
 

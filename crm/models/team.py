@@ -1,13 +1,17 @@
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.user import User
 
-class Team(db.Model):
+
+class Team(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     # The team that receives leads no rule claims (routing falls back to it).
@@ -21,7 +25,7 @@ class Team(db.Model):
     weekends_too: Mapped[bool] = mapped_column(default=False, server_default=false())  # brokers
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    members: Mapped[list["User"]] = relationship(back_populates="team")  # noqa: F821
+    members: Mapped[list["User"]] = relationship(back_populates="team")
 
     @property
     def lunch(self) -> tuple[time, time] | None:

@@ -1,14 +1,18 @@
 import secrets
 from datetime import datetime, time
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from crm.extensions import db
+from crm.extensions import Model
 from crm.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.team import Team
 
 
 class Role(StrEnum):
@@ -18,7 +22,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(80))
@@ -59,7 +63,7 @@ class User(UserMixin, db.Model):
     # The private calendar feed's token, stored as its SHA-256 (NULL: no feed).
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
-    team: Mapped["Team | None"] = relationship(back_populates="members")  # noqa: F821
+    team: Mapped["Team | None"] = relationship(back_populates="members")
 
     __table_args__ = (Index("ix_user_team_rr", "team_id", "active", "last_assigned_at"),)
 

@@ -1,12 +1,18 @@
 """Recommendations a prospect opens on a private page, their visit requests, and site
 visits (看厂) on the calendar."""
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
+from crm.extensions import Model, db
 from crm.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # annotations only: the models import each other
+    from crm.models.lead import Lead
+    from crm.models.listing import Listing
+    from crm.models.user import User
 
 VISIT_STATUSES = ("scheduled", "done", "cancelled")
 
@@ -38,7 +44,7 @@ site_visit_attendee = Table(
 )
 
 
-class Recommendation(db.Model):
+class Recommendation(Model):
     """Listings sent to one prospect: a private page at /r/<token>, until it expires or the
     agent revokes it. Opens are counted (once per browser per window), nobody is named."""
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,9 +61,9 @@ class Recommendation(db.Model):
     first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    lead: Mapped["Lead"] = relationship()  # noqa: F821
-    agent: Mapped["User | None"] = relationship()  # noqa: F821
-    listings: Mapped[list["Listing"]] = relationship(  # noqa: F821
+    lead: Mapped["Lead"] = relationship()
+    agent: Mapped["User | None"] = relationship()
+    listings: Mapped[list["Listing"]] = relationship(
         secondary=recommendation_listing, order_by=recommendation_listing.c.position)
 
     __table_args__ = (Index("ix_recommendation_lead_created", "lead_id", "created_at"),)
@@ -67,7 +73,7 @@ class Recommendation(db.Model):
         return self.revoked_at is None and self.expires_at > now
 
 
-class VisitRequest(db.Model):
+class VisitRequest(Model):
     """A prospect asked for a visit from their recommendation page."""
     id: Mapped[int] = mapped_column(primary_key=True)
     recommendation_id: Mapped[int] = mapped_column(
@@ -80,7 +86,7 @@ class VisitRequest(db.Model):
     site_visit_id: Mapped[int | None] = mapped_column(
         ForeignKey("site_visit.id", ondelete="SET NULL"))
 
-    listings: Mapped[list["Listing"]] = relationship(  # noqa: F821
+    listings: Mapped[list["Listing"]] = relationship(
         secondary=visit_request_listing, order_by="Listing.id")
 
     __table_args__ = (Index("ix_visit_request_lead_created", "lead_id", "created_at"),
@@ -88,7 +94,7 @@ class VisitRequest(db.Model):
                       Index("ix_visit_request_site_visit", "site_visit_id"))
 
 
-class SiteVisit(db.Model):
+class SiteVisit(Model):
     """A site visit (看厂): when, where to meet, which listings, who goes."""
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
@@ -102,9 +108,9 @@ class SiteVisit(db.Model):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    lead: Mapped["Lead"] = relationship()  # noqa: F821
-    created_by: Mapped["User | None"] = relationship()  # noqa: F821
-    attendees: Mapped[list["User"]] = relationship(  # noqa: F821
+    lead: Mapped["Lead"] = relationship()
+    created_by: Mapped["User | None"] = relationship()
+    attendees: Mapped[list["User"]] = relationship(
         secondary=site_visit_attendee, order_by="User.name")
     stops: Mapped[list["SiteVisitListing"]] = relationship(
         order_by="SiteVisitListing.position", cascade="all, delete-orphan",
@@ -124,7 +130,7 @@ class SiteVisit(db.Model):
         return self.starts_at + timedelta(minutes=self.duration_minutes)
 
 
-class SiteVisitListing(db.Model):
+class SiteVisitListing(Model):
     """One listing seen on a visit, and the prospect's verdict on it afterwards."""
     site_visit_id: Mapped[int] = mapped_column(
         ForeignKey("site_visit.id", ondelete="CASCADE"), primary_key=True)
@@ -134,6 +140,6 @@ class SiteVisitListing(db.Model):
     liked: Mapped[bool | None] = mapped_column()  # None: no feedback yet
     reason: Mapped[str] = mapped_column(String(300), default="")
 
-    listing: Mapped["Listing"] = relationship()  # noqa: F821
+    listing: Mapped["Listing"] = relationship()
 
     __table_args__ = (Index("ix_site_visit_listing_listing", "listing_id"),)

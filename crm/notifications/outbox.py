@@ -15,11 +15,12 @@ import socket
 import ssl
 import time
 import urllib.parse
+from collections.abc import Sequence
 from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from crm import choices, regions
 from crm.extensions import db
@@ -41,9 +42,9 @@ class DeliveryError(Exception):
 
 # --- queueing ------------------------------------------------------------------------
 
-def _channels(users: list[User], team: Team | None) -> list[NotificationChannel]:
+def _channels(users: Sequence[User | None], team: Team | None) -> list[NotificationChannel]:
     user_ids = [u.id for u in users if u is not None]
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     if user_ids:
         clauses.append(NotificationChannel.user_id.in_(user_ids))
     if team is not None:
@@ -146,7 +147,7 @@ _EVENT_SUBJECTS = {
 }
 
 
-def queue_event(lead: Lead, kind: str, users: list[User], team: Team | None = None,
+def queue_event(lead: Lead, kind: str, users: Sequence[User | None], team: Team | None = None,
                 extra: str = "", key: str | None = None) -> list[int]:
     with default_locale():
         subject = _EVENT_SUBJECTS[kind](lead)
@@ -170,7 +171,7 @@ def deliver(notification_id: int, final_attempt: bool = False) -> bool:
     channel = note.channel
     try:
         detail = _SENDERS[channel.kind](channel, note)
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded, then retried
+    except Exception as exc:  # every failure is recorded, then retried
         error = f"{type(exc).__name__}: {exc}"[:500]
         note.attempts += 1
         note.last_error = error
@@ -243,13 +244,16 @@ def _post(url: str, body: bytes, headers: dict) -> dict:
     if refused:
         raise DeliveryError(f"refused address ({refused})")
     parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""  # never empty here: check() refuses a URL without a host
+    connection: http.client.HTTPConnection
     if parts.scheme == "https":
-        connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=5,
+        connection = http.client.HTTPSConnection(host, parts.port, timeout=5,
                                                  context=ssl.create_default_context())
     else:  # local http, allowed only by CRM_WEBHOOK_ALLOW_LOCAL
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+        connection = http.client.HTTPConnection(host, parts.port, timeout=5)
     if addresses:
-        connection._create_connection = _PinnedConnection(addresses)
+        # CPython's hook for opening the socket: private, so typeshed does not declare it.
+        connection._create_connection = _PinnedConnection(addresses)  # type: ignore[attr-defined]
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         # http.client follows no redirect: a 3xx is an error like any other non-2xx, as

@@ -50,7 +50,7 @@ class StateCollector:
             total, total_seconds, *cumulative = row
             histogram = HistogramMetricFamily(
                 "crm_routing_latency_seconds", "Lead created → assigned, leads assigned in the last hour")
-            histogram.add_metric([], [(str(b), int(c or 0)) for b, c in zip(LATENCY_BUCKETS, cumulative)]
+            histogram.add_metric([], [(str(b), int(c or 0)) for b, c in zip(LATENCY_BUCKETS, cumulative, strict=True)]
                                  + [("+Inf", int(total or 0))], float(total_seconds or 0))
             yield histogram
             db.session.remove()

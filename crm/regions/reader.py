@@ -14,9 +14,9 @@ keeps the words and flags them ("place to confirm").
 import csv
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable, Iterable
 
 from crm.regions import tree as regions
 from crm.regions.names import resolve
@@ -279,7 +279,7 @@ def _shallowest(codes: tuple[str, ...]) -> str | None:
 def _common_ancestor(codes: list[str]) -> str:
     chains = [[a.code for a in regions.ancestors(c)] for c in codes]
     common = ""
-    for level in zip(*chains):
+    for level in zip(*chains, strict=False):  # chains differ in depth: stop at the shortest
         if len(set(level)) != 1:
             break
         common = level[0]

@@ -224,7 +224,7 @@ def full_name(code: str | None, locale: str = "zh_CN") -> str:
 
 def within(code: str | None, ancestor: str | None) -> bool:
     """`code` is `ancestor` or lies under it (codes are hierarchical by prefix)."""
-    return bool(code and ancestor) and code.startswith(ancestor)
+    return bool(code and ancestor and code.startswith(ancestor))
 
 
 def choices(locale: str = "zh_CN", max_depth: int = 2) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ To add one, append a Dimension. A dimension whose column is missing from this sc
 """
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -44,10 +45,10 @@ def _region_names(values: list) -> dict:
 class Dimension:
     key: str
     label: object
-    column: Callable[[], object]           # the SQL expression, or None if not in the schema
+    column: Callable[[], Any]              # the SQL expression, or None if not in the schema
     names: Callable[[list], dict] = lambda values: {}
     # The same on inquiry_repeat, for the dimensions a repeat inquiry has (where it came from).
-    repeat_column: Callable[[], object] = lambda: None
+    repeat_column: Callable[[], Any] = lambda: None
 
     def expression(self):
         return self.column()

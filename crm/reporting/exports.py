@@ -177,15 +177,17 @@ class _XlsxWriter:
 
     def row(self, values):
         from openpyxl.cell import WriteOnlyCell
+        sheet = self.sheet
+        assert sheet is not None, "table() opens the sheet first"
         cells = []
         for v in values:
             if isinstance(v, str):
-                cell = WriteOnlyCell(self.sheet, value=v)
+                cell = WriteOnlyCell(sheet, value=v)
                 cell.data_type = "s"  # never a formula, whatever the text starts with
                 cells.append(cell)
             else:
                 cells.append(v)
-        self.sheet.append(cells)
+        sheet.append(cells)
 
     def save(self, target):
         self.book.save(target)
@@ -196,10 +198,14 @@ def write(report: str, scope: Scope, params: Params, fmt: str, target,
     """Write the export to `target` (a path or a binary stream). Returns the rows written."""
     lang = params.raw.get("lang", "zh_CN")
     with force_locale("en" if lang == "en" else "zh_CN"):
-        writer = _XlsxWriter() if fmt == "xlsx" else None
+        writer: _XlsxWriter | _CsvWriter
         text = io.StringIO() if fmt == "csv" else None
         if text is not None:
             writer = _CsvWriter(text)
+        elif fmt == "xlsx":
+            writer = _XlsxWriter()
+        else:
+            raise ValueError(f"unknown export format {fmt!r}")
         rows = 0
         if report == "leads":
             total = count_leads(scope)
@@ -225,7 +231,7 @@ def write(report: str, scope: Scope, params: Params, fmt: str, target,
                     fh.write(data)
             else:
                 target.write(data)
-        else:
+        elif isinstance(writer, _XlsxWriter):
             writer.save(target)
     return rows
 
@@ -243,7 +249,7 @@ def download_name(report: str, scope: Scope, fmt: str) -> str:
 # The lead list ----------------------------------------------------------------------------
 
 def count_leads(scope: Scope) -> int:
-    return db.session.scalar(select(func.count()).select_from(Lead).where(*scope.leads()))
+    return db.session.scalar(select(func.count()).select_from(Lead).where(*scope.leads())) or 0
 
 
 def lead_batches(scope: Scope, size: int = BATCH):
@@ -279,7 +285,8 @@ def lead_batches(scope: Scope, size: int = BATCH):
             "minutes_to_contact": None if r.contact_s is None else round(r.contact_s / 60, 1),
             "property_type": choices.label(choices.PROPERTY_TYPES, r.property_type),
             "company": r.company or "",
-            "region": regions.full_name(r.region_code, ui_language()) if r.region_code else "", "industry": choices.label(choices.INDUSTRIES, r.industry),
+            "region": regions.full_name(r.region_code, ui_language()) if r.region_code else "",
+            "industry": choices.label(choices.INDUSTRIES, r.industry),
             "investment": None if r.investment_wan is None else float(r.investment_wan),
             "tax": None if r.annual_tax_wan is None else float(r.annual_tax_wan),
             "page_url": r.page_url, "utm_source": r.utm_source, "utm_medium": r.utm_medium,
@@ -334,12 +341,13 @@ def run_job(job_id: int) -> str | None:
         params = Params(json.loads(job.params or "{}"))
         write(job.report, scope_from(user, params), params, job.fmt, partial, progress)
         os.replace(partial, path)
-    except Exception as exc:  # noqa: BLE001 - recorded on the job for the user to see
+    except Exception as exc:  # recorded on the job for the user to see
         log.exception("export %s failed", job_id)
         db.session.rollback()
-        job = db.session.get(ExportJob, job_id)
-        job.status, job.error, job.finished_at = "failed", str(exc)[:200], utcnow()
-        db.session.commit()
+        failed = db.session.get(ExportJob, job_id)
+        if failed is not None:
+            failed.status, failed.error, failed.finished_at = "failed", str(exc)[:200], utcnow()
+            db.session.commit()
         if os.path.exists(partial):
             os.remove(partial)
         return None

@@ -52,7 +52,7 @@ class FunnelRow:
     def as_dict(self) -> dict:
         out = {"key": self.label, "lost": self.lost, "open": self.open,
                "win_rate": self.win_rate}
-        for stage, n, rate in zip(PIPELINE, self.counts, self.step_rates):
+        for stage, n, rate in zip(PIPELINE, self.counts, self.step_rates, strict=True):
             out[stage] = n
             out[f"{stage}_rate"] = rate
         return out
@@ -61,7 +61,7 @@ class FunnelRow:
 @dataclass
 class FunnelReport:
     overall: FunnelRow
-    dimension: object = None
+    dimension: dimensions.Dimension | None = None
     rows: list[FunnelRow] = field(default_factory=list)
     others: FunnelRow | None = None  # what the top-N breakdown leaves out
 
@@ -72,7 +72,7 @@ class FunnelReport:
         overall = Table("funnel", _l("Funnel"), columns, [
             {"stage": STATUSES[stage], "count": n, "rate": rate,
              "share": ratio(n, self.overall.total)}
-            for stage, n, rate in zip(PIPELINE, self.overall.counts, self.overall.step_rates)])
+            for stage, n, rate in zip(PIPELINE, self.overall.counts, self.overall.step_rates, strict=True)])
         out = [overall]
         if self.dimension is not None:
             cols = [Column("key", self.dimension.label, "text")]

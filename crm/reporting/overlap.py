@@ -40,7 +40,7 @@ def beside(work: Callable[[], T]) -> Callable[[], T]:
             or threading.current_thread().name.startswith(_PREFIX)):
         result = work()
         return lambda: result
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
 
     def run() -> T:
         with app.app_context():

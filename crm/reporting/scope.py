@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 
 from crm import access
 from crm.choices import JUNK_STATUSES
 from crm.extensions import db
+
 # The days a report filter may name: the CRM's one date range.
 from crm.inputs.dates import FIRST_DAY, LAST_DAY, known_day  # noqa: F401
 from crm.models import Lead, Role, User
 from crm.models.types import utcnow
-
 
 # JUNK_STATUSES (crm.choices) are never leads. A repeat inquiry is not a lead either; it is
 # an inquiry_repeat row (sources report).
@@ -53,9 +53,9 @@ class Scope:
 
     def who(self) -> list:
         """The team / agent restriction alone (no dates, no status)."""
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if self.team_ids is not None:
-            team = Lead.team_id.in_(self.team_ids) if self.team_ids else false()
+            team: ColumnElement[bool] = Lead.team_id.in_(self.team_ids) if self.team_ids else false()
             if self.stray_ids:
                 team = or_(team, Lead.id.in_(self.stray_ids))
             if self.member_ids:

@@ -98,6 +98,7 @@ def _repeats(scope: Scope, dim: dimensions.Dimension, grouped: bool = True):
 
 def sources(scope: Scope, dimension_key: str | None = DEFAULT, limit: int | None = 100) -> SourcesReport:
     dim = dimensions.get(dimension_key, dimensions.SOURCE_KEYS) or dimensions.get(DEFAULT)
+    assert dim is not None  # DEFAULT (the page) is a column of every schema
     where = [*scope.leads(include_junk=True), Lead.status != "merged"]
     expr = dim.expression().label("key")
     stmt = select(expr, *_counts()).where(*where).group_by(expr)

@@ -165,8 +165,10 @@ def _speed_row(key, label, m) -> SpeedRow:
 
 def _keyed(rows, key) -> list[SpeedRow]:
     values = [r._mapping[key] for r in rows]
-    labels = dimensions.get(key).display(values)
-    return sorted((_speed_row(v, str(labels.get(v, v)), r._mapping) for v, r in zip(values, rows)),
+    dim = dimensions.get(key)
+    assert dim is not None  # keys come from the report's own dimensions (agent, team)
+    labels = dim.display(values)
+    return sorted((_speed_row(v, str(labels.get(v, v)), r._mapping) for v, r in zip(values, rows, strict=True)),
                   key=lambda r: (-r.breached, r.label))
 
 
@@ -189,7 +191,7 @@ def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> Sp
                                        {"assign_s": PS, "contact_s": PS})
     report = SpeedReport(sla_minutes, _speed_row(None, "", total[0]._mapping) if total
                          else SpeedRow(None, ""))
-    for key, rows in zip(keys, keyed):
+    for key, rows in zip(keys, keyed, strict=True):
         setattr(report, f"by_{key}", _keyed(rows, key))
     if hour_rows is not None:
         report.by_hour, report.by_weekday, report.heatmap = _by_hour_and_weekday(hour_rows())
@@ -237,5 +239,5 @@ def hour_cells(rows) -> dict:
     for start, *values in rows:
         key = (start.hour, start.isoweekday())
         old = cells.get(key, (0, 0, 0, 0, 0))
-        cells[key] = tuple(a + (b or 0) for a, b in zip(old, values))
+        cells[key] = tuple(a + (b or 0) for a, b in zip(old, values, strict=True))
     return cells

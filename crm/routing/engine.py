@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from crm import access
 from crm.choices import OPEN_STATUSES
-from crm.extensions import db
+from crm.extensions import db, rows_changed
 from crm.i18n import default_locale
 from crm.jobs import enqueue_routing, routing_task_started
 from crm.models import Activity, Lead, Role, RoutingRule, Team, User
@@ -71,10 +71,10 @@ def rule_matches(rule: RoutingRule, lead: Lead) -> bool:
     if rule.source_site_id and rule.source_site_id != getattr(lead, "source_site_id", None):
         return False
     if rule.area_min_sqm is not None or rule.area_max_sqm is not None:
-        if lead.area_min_sqm is None and lead.area_max_sqm is None:
-            return False
         wanted_lo = lead.area_min_sqm if lead.area_min_sqm is not None else lead.area_max_sqm
         wanted_hi = lead.area_max_sqm if lead.area_max_sqm is not None else lead.area_min_sqm
+        if wanted_lo is None or wanted_hi is None:  # both or neither: no area given
+            return False
         if rule.area_min_sqm is not None and wanted_hi < rule.area_min_sqm:
             return False
         if rule.area_max_sqm is not None and wanted_lo > rule.area_max_sqm:
@@ -176,7 +176,11 @@ def target_team(rule: RoutingRule | None) -> Team | None:
     return rule.agent.team if rule.agent is not None else default_team()
 
 
-_MATCH = object()  # decide(): "match the rules now"
+class _Match:
+    """decide()'s default: "match the rules now" (None means "no rule matched")."""
+
+
+_MATCH = _Match()
 
 
 class Roster:
@@ -216,14 +220,14 @@ class Roster:
 
 
 def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
-           rule: RoutingRule | None = _MATCH, roster: Roster | None = None) -> Decision:
+           rule: RoutingRule | None | _Match = _MATCH, roster: Roster | None = None) -> Decision:
     """Which rule, team and agent; no writes except the weighted credits of the pick.
 
     `rule`: the rule already matched for this lead (None: none matched), so a caller
     that matched before taking the team lock does not query the rules again.
     `roster`: the agents and counts of a batch being routed (default: read them now).
     """
-    if rule is _MATCH:
+    if isinstance(rule, _Match):
         rule = match_rule(lead)
     roster = roster or Roster()
     sla = rule.sla_minutes if rule else current_app.config["CRM_SLA_MINUTES"]
@@ -318,10 +322,12 @@ def sla_deadlines(start: datetime, minutes: int, team: Team | None = None) -> di
     (the app's office hours where the team has none). Provisional when a day on the way lies
     in a year nobody entered the holidays of."""
     config = current_app.config
-    hours = team is not None and team.work_start and team.work_end
-    day_start = team.work_start if hours else config["CRM_WORKDAY_START"]
-    day_end = team.work_end if hours else config["CRM_WORKDAY_END"]
-    lunch, every_day = (team.lunch, team.weekends_too) if hours else (None, False)
+    if team is not None and team.work_start and team.work_end:
+        day_start, day_end = team.work_start, team.work_end
+        lunch, every_day = team.lunch, team.weekends_too
+    else:
+        day_start, day_end = config["CRM_WORKDAY_START"], config["CRM_WORKDAY_END"]
+        lunch, every_day = None, False
     half = worktime.add_working_minutes(start, max(minutes // 2, 1), day_start, day_end,
                                         lunch, every_day)
     due = worktime.add_working_minutes(start, minutes, day_start, day_end, lunch, every_day)
@@ -471,6 +477,7 @@ def _assign(plan: list[tuple[Lead, RoutingRule | None, Team]], roster: Roster,
     for i, (lead, rule, _team) in enumerate(plan):
         now = start + timedelta(microseconds=i)
         decision = decide(lead, now, rule=rule, roster=roster)
+        assert decision.team is not None  # the default team at least (none: no routing)
         if decision.agent is None:
             lead.team_id = decision.team.id
             routed[lead.id] = None
@@ -522,7 +529,7 @@ def _write_assignments(rows: list[dict]) -> int:
     stmt = (update(table).where(table.c.id == bindparam("lead_id"), table.c.routed_at.is_(None))
             .values({name: bindparam(name) for name in rows[0] if name != "lead_id"}))
     result = db.session.connection().execute(stmt, rows)
-    return result.rowcount
+    return rows_changed(result)
 
 
 def preview(lead: Lead) -> Decision:
@@ -539,7 +546,7 @@ def preview(lead: Lead) -> Decision:
 def reassign(lead: Lead, reason: str, actor: User | None = None) -> int | None:
     """Give an assigned lead to the next available agent (SLA breach, manager action)."""
     now = utcnow()
-    lead = db.session.scalars(select(Lead).where(Lead.id == lead.id).with_for_update()).first()
+    lead = db.session.scalars(select(Lead).where(Lead.id == lead.id).with_for_update()).one()
     previous = lead.assigned_to
     exclude = (previous.id,) if previous else ()
     with default_locale():
@@ -549,13 +556,14 @@ def reassign(lead: Lead, reason: str, actor: User | None = None) -> int | None:
             return None
         _lock_teams([team.id])
         db.session.expire_all()
-        lead = db.session.get(Lead, lead.id)
+        lead = db.session.get_one(Lead, lead.id)
         decision = decide(lead, now, exclude=exclude)
         if decision.agent is None:
             db.session.add(Activity(lead_id=lead.id, kind="note", author_id=actor.id if actor else None,
                                     body=reason + "\n" + decision.explanation(), created_at=now))
             db.session.commit()
             return None
+        assert decision.team is not None  # an agent is picked within a team
         lead.assigned_to_id = decision.agent.id
         lead.assigned_at = now
         lead.team_id = decision.team.id
@@ -579,7 +587,7 @@ def reassign_to(lead: Lead, agent: User, reason: str, actor: User | None = None)
     from crm.privacy import audit
 
     now = utcnow()
-    lead = db.session.scalars(select(Lead).where(Lead.id == lead.id).with_for_update()).first()
+    lead = db.session.scalars(select(Lead).where(Lead.id == lead.id).with_for_update()).one()
     previous = lead.assigned_to
     if previous is not None and previous.id == agent.id:
         db.session.rollback()
@@ -651,7 +659,7 @@ def claim(lead_id: int, agent: User) -> bool:
                            Lead.team_id == agent.team_id, Lead.status == "new")
         .values(assigned_to_id=agent.id, assigned_at=now, routed_at=func.coalesce(Lead.routed_at, now))
         .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         db.session.rollback()
         return False
     with default_locale():

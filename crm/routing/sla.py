@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
@@ -97,7 +97,7 @@ def recompute_deadlines(changed: list[date] | None = None, now: datetime | None 
     now = now or utcnow()
     tz = ZoneInfo(current_app.config["CRM_TIMEZONE"])
     started = func.coalesce(Lead.sla_started_at, Lead.assigned_at, Lead.created_at)
-    touched = Lead.sla_provisional.is_(True)
+    touched: ColumnElement[bool] = Lead.sla_provisional.is_(True)
     if changed:
         # A calendar day at the edge of what a date holds (year 1, 9999: stored before far
         # days were refused) must not overflow the window; no deadline lies out there.

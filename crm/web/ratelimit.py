@@ -22,8 +22,10 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import redis
 from flask import Flask, current_app, g, request
@@ -77,7 +79,7 @@ def mobile_key() -> str:
                 g.ratelimit_mobile = "wechat:" + wechat
         except PhoneError:
             pass  # the form says what is wrong with it; nothing to count
-        except Exception:  # noqa: BLE001 - e.g. 413 on an oversized body: the view answers that
+        except Exception:  # e.g. 413 on an oversized body: the view answers that
             log.debug("no mobile to rate-limit by", exc_info=True)
     return g.ratelimit_mobile
 
@@ -89,14 +91,19 @@ def api_client_key() -> str:
     return "ip:" + (get_remote_address() or "")
 
 
+def _setting(name: str) -> Callable[[], str]:
+    """A limit read from the config at each request (a test may change it on the app)."""
+    return lambda: current_app.config[name]
+
+
 def init_limiter(app: Flask) -> Limiter:
     limiter = Limiter(key_func=get_remote_address)
     limiter.init_app(app)
     # Password guessing: per address and per account, on this app's login view only.
-    login_view = app.view_functions["auth.login"]
-    login_view = limiter.limit(lambda: current_app.config["CRM_RATELIMIT_LOGIN"],
+    login_view: Callable[..., Any] = app.view_functions["auth.login"]
+    login_view = limiter.limit(_setting("CRM_RATELIMIT_LOGIN"),
                                methods=["POST"], scope="login-ip")(login_view)
-    login_view = limiter.limit(lambda: current_app.config["CRM_RATELIMIT_LOGIN"], methods=["POST"],
+    login_view = limiter.limit(_setting("CRM_RATELIMIT_LOGIN"), methods=["POST"],
                                scope="login-account", key_func=login_account_key)(login_view)
     app.view_functions["auth.login"] = login_view
     # Guessing the current password from a session left open, and notifying owners in bulk
@@ -105,13 +112,13 @@ def init_limiter(app: Flask) -> Limiter:
     for endpoint, setting in (("auth.change_password", "CRM_RATELIMIT_LOGIN"),
                               ("agent.tell_owner", "CRM_RATELIMIT_TELL_OWNER"),
                               ("agent.paste_message", "CRM_RATELIMIT_PASTE")):
+        view: Callable[..., Any] = app.view_functions[endpoint]
         app.view_functions[endpoint] = limiter.limit(
-            lambda setting=setting: current_app.config[setting], methods=["POST"],
-            scope=endpoint, key_func=user_key)(app.view_functions[endpoint])
+            _setting(setting), methods=["POST"], scope=endpoint, key_func=user_key)(view)
     # The region picker's search is public (the inquiry form and its embed): per address.
+    search: Callable[..., Any] = app.view_functions["regions.region_search"]
     app.view_functions["regions.region_search"] = limiter.limit(
-        lambda: current_app.config["CRM_RATELIMIT_REGION_SEARCH"],
-        scope="region-search")(app.view_functions["regions.region_search"])
+        _setting("CRM_RATELIMIT_REGION_SEARCH"), scope="region-search")(search)
     app.extensions["crm_limiter"] = limiter
     intake = IntakeLimiter(app)
     app.before_request(intake.check)
@@ -252,7 +259,7 @@ class IntakeLimiter:
         if in_redis:
             try:
                 self.refund_all(keys=[f"LIMITS:{c.key}" for c in in_redis])
-            except Exception as exc:  # noqa: BLE001 - a refund is a courtesy; never fail the answer
+            except Exception as exc:  # a refund is a courtesy; never fail the answer
                 log.warning("Rate limit refund failed (%s)", exc)
         for c in counted:
             if not c.in_redis and self.memory.get(c.key) > 0:
@@ -266,7 +273,7 @@ class IntakeLimiter:
                     log.info("Rate limit storage recovered")
                 self.failures = 0
                 return counted
-            except Exception as exc:  # noqa: BLE001 - fail open: a limit must never refuse a lead
+            except Exception as exc:  # fail open: a limit must never refuse a lead
                 # One line, as Flask-Limiter logs it: an outage must not print a traceback a request.
                 log.warning("Rate limit storage unreachable - falling back to in-memory storage (%s)",
                             exc)

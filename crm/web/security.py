@@ -53,7 +53,7 @@ class Request(FlaskRequest):
     def max_content_length(self) -> int | None:
         if self._max_content_length is not None:
             return self._max_content_length
-        view = current_app.view_functions.get(self.endpoint) if self.url_rule else None
+        view = current_app.view_functions.get(self.endpoint) if self.url_rule and self.endpoint else None
         setting = getattr(view, "max_body_setting", None)
         # Only for someone logged in (the session cookie, not the body, says so): the CSRF
         # check reads the body before the view's login check, and an anonymous client must
@@ -72,7 +72,9 @@ def init_security(app: Flask) -> None:
     proxies = app.config.get("CRM_PROXY_COUNT", 0)
     if proxies:
         # The client's address (rate limits) comes from X-Forwarded-For set by our proxies.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # Flask's documented way to wrap its WSGI app (mypy sees a method assigned).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     # HSTS only where the site is served over HTTPS: production, or when asked.
     hsts = app.config["CRM_ENV"] == "production" or app.config.get("CRM_HSTS", False)

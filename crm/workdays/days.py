@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import chinese_calendar
 from chinese_calendar.constants import holidays as _pkg_holidays
@@ -118,7 +119,7 @@ def missing_years(today: date) -> list[int]:
     return [year for year in wanted if source_of(year) == "weekdays"]
 
 
-def banner_years(user) -> list[int]:
+def banner_years(user: Any) -> list[int]:  # current_user: a User or the anonymous one
     """Years whose holidays an admin must enter (the banner on every page, admins only)."""
     try:
         if not user.is_authenticated or user.role != Role.ADMIN:

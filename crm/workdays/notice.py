@@ -102,7 +102,7 @@ def _read_sentence(sentence: str, year: int, name: str, found: dict, mismatches:
         if kind == "space":
             continue
         if kind == "said":  # a remark naming a weekday: about the date just before it
-            if dated and int(token["said"]) != last.weekday():
+            if dated and last is not None and int(token["said"]) != last.weekday():
                 mismatches.append(WeekdayMismatch(last, int(token["said"])))
             dated = False
             continue

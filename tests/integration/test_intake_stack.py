@@ -58,20 +58,20 @@ def test_spam_is_never_routed_by_the_worker_until_a_manager_releases_it(pg_app, 
                and "succeeded" in worker.output().split("workers.tasks.sweep_unrouted")[-1])
     db.session.expire_all()
     spam = db.session.scalars(select(Lead).where(Lead.status == "spam").order_by(Lead.id)).all()
-    reasons = [l.spam_reasons for l in spam]
+    reasons = [one.spam_reasons for one in spam]
     assert reasons[0].startswith("honeypot,too_fast:")
     assert reasons[1:] == ["no_fill_token", "link,words:博彩"]
     # Haste alone is a flag on a routed lead, not spam (an autofilled form from a person).
     hasty = lead_by_mobile("+8613800000002")
     assert hasty.status == "new" and hasty.spam_reasons.startswith("too_fast:")
-    assert all(l.routed_at is None and l.assigned_to_id is None for l in spam)
+    assert all(one.routed_at is None and one.assigned_to_id is None for one in spam)
 
     boss = pg_app.test_client()
     boss.post("/login", data={"email": "boss@example.com", "password": "secret-pass"})
     assert boss.post(f"/manage/spam/{spam[0].id}/release").status_code == 302
-    released = wait_until(lambda: (l := fresh(spam[0].id)).routed_at and l)
+    released = wait_until(lambda: (one := fresh(spam[0].id)).routed_at and one)
     assert released.status == "new" and released.assigned_to_id == agent.id
-    assert all(fresh(l.id).routed_at is None for l in spam[1:])
+    assert all(fresh(one.id).routed_at is None for one in spam[1:])
 
 
 def test_a_repeat_notifies_the_owner_through_the_worker_and_is_not_routed(pg_app, start_worker):
@@ -83,7 +83,7 @@ def test_a_repeat_notifies_the_owner_through_the_worker_and_is_not_routed(pg_app
     client = pg_app.test_client()
     client.post("/inquiry", data={"contact_name": "刘先生", "mobile": "13391219793", "consent": "y",
                                   "page_url": "https://zj.example.cn/news/1"})
-    first = wait_until(lambda: (l := lead_by_mobile("+8613391219793")).routed_at and l)
+    first = wait_until(lambda: (one := lead_by_mobile("+8613391219793")).routed_at and one)
     answer = client.post("/api/v1/inquiries", headers={"X-Api-Key": key}, json={
         "contact_name": "劉先生", "mobile": "+86 133 9121 9793", "consent": True,
         "page_url": "https://partner.example.cn/p/9", "message": "再问一下"})

@@ -50,7 +50,7 @@ def test_two_web_instances_and_two_workers_route_every_lead_once_and_fairly(pg_a
         # Both instances really served half of them each (different ports, processes).
         # (the access log line is written after the answer: wait for it, briefly)
         for web in (web1, web2):
-            wait_until(lambda: web.output().count('"POST /api/v1/inquiries HTTP/1.1" 201') >= N // 2,
+            wait_until(lambda web=web: web.output().count('"POST /api/v1/inquiries HTTP/1.1" 201') >= N // 2,
                        timeout=5, interval=0.1)
             assert web.output().count('"POST /api/v1/inquiries HTTP/1.1" 201') == N // 2
 

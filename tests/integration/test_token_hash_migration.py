@@ -1,6 +1,6 @@
 """b7d41e9a2c58: recommendation tokens stored as digests; links already sent keep opening."""
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ def _sent_links_survive(env_url: str, url: str):
     engine = sa.create_engine(url)
     meta = sa.MetaData()
     meta.reflect(engine)
-    future = datetime.now(timezone.utc) + timedelta(days=3650)
+    future = datetime.now(UTC) + timedelta(days=3650)
     with engine.begin() as conn:
         _insert(conn, meta.tables["team"], id=1)
         _insert(conn, meta.tables["user"], id=1, team_id=1, email="a@b.c")

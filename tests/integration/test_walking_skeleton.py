@@ -33,7 +33,7 @@ def test_submitted_lead_is_routed_by_a_real_worker_and_worked_by_the_agent(pg_ap
     assert response.status_code == 302
     lead_id = db.session.scalars(select(Lead.id)).one()
 
-    lead = wait_until(lambda: (l := fresh(lead_id)).assigned_to_id and l)
+    lead = wait_until(lambda: (one := fresh(lead_id)).assigned_to_id and one)
     assert lead.assigned_to_id == agent.id
     assert lead.routed_at is not None and lead.assigned_at is not None
     assert "workers.tasks.route_lead" in worker.output()  # routed by the worker, not in-process
@@ -119,5 +119,5 @@ def test_lead_is_saved_when_the_broker_is_down_and_the_sweeper_routes_it(
     # Redis is back: the beat sweeper's task runs on a real worker and routes it.
     start_worker("w1")
     pg_app.extensions["celery"].send_task("workers.tasks.sweep_unrouted")
-    lead = wait_until(lambda: (l := fresh(lead.id)).routed_at and l)
+    lead = wait_until(lambda: (one := fresh(lead.id)).routed_at and one)
     assert lead.assigned_to_id == agent.id

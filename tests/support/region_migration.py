@@ -4,7 +4,7 @@ region code are written at the revision before it, then upgraded and downgraded 
 integration test."""
 import logging
 from contextlib import contextmanager
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ def _filler(column: sa.Column):
     if isinstance(kind, sa.Boolean):
         return False
     if isinstance(kind, sa.DateTime):
-        return datetime(2026, 11, 1, tzinfo=timezone.utc)
+        return datetime(2026, 11, 1, tzinfo=UTC)
     if isinstance(kind, sa.Date):
         return date(2026, 11, 1)
     if isinstance(kind, sa.Time):
@@ -124,7 +124,7 @@ def check(url: str, run=None) -> None:
         covers = conn.scalar(sa.select(t["user"].c.covers_regions).where(t["user"].c.id == 2))
         assert covers == "33,310117P01,320576"
         parks = dict(conn.execute(sa.text("SELECT code, parent_code FROM region_park")).all())
-        for old, new in LEGACY_CODES.items():   # every park code the map uses was seeded
+        for new in LEGACY_CODES.values():   # every park code the map uses was seeded
             if "P" in new:
                 assert new in parks and new.startswith(parks[new]), new
         # A place the old tree lacked, stored after the upgrade: 昆山市 (江苏 / 苏州).

@@ -20,7 +20,7 @@ from wtforms.validators import (
 
 from crm import choices
 from crm.inputs.dates import DayField
-from crm.inputs.fields import clean, database_id, max_length, options
+from crm.inputs.fields import clean, database_id, given, max_length, options
 from crm.inputs.forms import Form
 from crm.intake.policy import MAX_PROTECTION_DAYS
 from crm.people import UserInput
@@ -46,7 +46,7 @@ class UserForm(AccountForm):
 
     def to_input(self) -> UserInput:
         """The validated form as crm.people.save_user() takes it."""
-        return UserInput(email=self.email.data, name=self.name.data, role=self.role.data,
+        return UserInput(email=given(self.email.data), name=given(self.name.data), role=self.role.data,
                          team_id=self.team_id.data or None, active=self.active.data,
                          contact_phone=self.contact_phone.data or "",
                          contact_wechat=self.contact_wechat.data or "",

@@ -1,6 +1,6 @@
 """Admin: users, teams, the audit log, and PIPL requests."""
 import json
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from crm import branding, people
 from crm.access import Role, role_required
 from crm.extensions import db
-from crm.inputs.fields import database_id
+from crm.inputs.fields import database_id, given
 from crm.intake import policy
 from crm.models import AuditLog, Team, User
 from crm.privacy import audit, rights
@@ -83,7 +83,7 @@ def reset_password(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = PasswordResetForm(user)
     if form.validate_on_submit():
-        people.reset_password(user, form.password.data, current_user)
+        people.reset_password(user, given(form.password.data), current_user)
         flash(_("Password changed."), "success")
         return redirect(url_for("admin.users"))
     return form_page("admin/password.html", form=form, user=user)
@@ -92,7 +92,7 @@ def reset_password(user_id: int):
 @bp.route("/teams")
 @role_required(Role.ADMIN)
 def teams():
-    counts = dict(db.session.execute(select(User.team_id, func.count()).group_by(User.team_id)).all())
+    counts = dict(db.session.execute(select(User.team_id, func.count()).group_by(User.team_id)).tuples().all())
     return render_template("admin/teams.html", teams=_teams(), counts=counts)
 
 
@@ -106,7 +106,7 @@ def edit_team(team_id: int | None = None):
     form = TeamForm(obj=team if team_id else None)
     if form.validate_on_submit():
         try:
-            people.save_team(team if team_id else None, form.name.data, form.is_default.data,
+            people.save_team(team if team_id else None, given(form.name.data), form.is_default.data,
                              current_user, {name: getattr(form, name).data for name in people.HOURS})
         except people.PeopleError as exc:
             getattr(form, exc.field).errors = [exc.message]
@@ -134,7 +134,7 @@ def intake_policy():
     form = IntakePolicyForm(obj=policy.current())
     if form.validate_on_submit():
         policy.save(policy.IntakePolicy(public_mobile_required=form.public_mobile_required.data,
-                                        protection_days=form.protection_days.data), current_user)
+                                        protection_days=given(form.protection_days.data)), current_user)
         flash(_("Saved."), "success")
         return redirect(url_for("admin.intake_policy"))
     return form_page("admin/intake_policy.html", form=form)
@@ -159,10 +159,10 @@ def audit_log():
             stmt = stmt.where(AuditLog.actor_id == form.actor_id.data)
         if form.date_from.data:
             stmt = stmt.where(AuditLog.at >= datetime.combine(form.date_from.data, time(), tz)
-                              .astimezone(timezone.utc))
+                              .astimezone(UTC))
         if form.date_to.data:
             stmt = stmt.where(AuditLog.at < datetime.combine(form.date_to.data + timedelta(days=1),
-                                                             time(), tz).astimezone(timezone.utc))
+                                                             time(), tz).astimezone(UTC))
     before = request.args.get("before", "")
     if (before_id := database_id(before)) is not None:
         stmt = stmt.where(AuditLog.id < before_id)
@@ -178,7 +178,7 @@ def audit_log():
 def _person_mobile(form: PersonForm) -> str | None:
     if not form.validate_on_submit():
         return None
-    key = rights.person_key(form.mobile.data)
+    key = rights.person_key(given(form.mobile.data))
     if key is None:
         form.mobile.errors = [_("Please enter a mobile number or a WeChat ID.")]
     return key

@@ -116,12 +116,13 @@ class MergeForm(Form):
 
 class LeadEditForm(InquiryForm):
     """The inquiry form's fields and checks, without consent and attribution."""
-    consent = None
-    page_url = None
-    referrer = None
-    utm_source = None
-    utm_medium = None
-    utm_campaign = None
+    # WTForms removes an inherited field set to None; its stubs expect a field.
+    consent = None  # type: ignore[assignment]
+    page_url = None  # type: ignore[assignment]
+    referrer = None  # type: ignore[assignment]
+    utm_source = None  # type: ignore[assignment]
+    utm_medium = None  # type: ignore[assignment]
+    utm_campaign = None  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, mobile_required=False, **kwargs)

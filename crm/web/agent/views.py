@@ -1,5 +1,5 @@
 """The agent's workspace: the queue, a lead's page, follow-ups, stages, listings, exports."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import (
     abort,
@@ -22,7 +22,7 @@ from crm.access import role_required
 from crm.extensions import db
 from crm.formatting import from_local
 from crm.inputs import building
-from crm.inputs.fields import database_id
+from crm.inputs.fields import database_id, given
 from crm.intake import lookup, message, repeats
 from crm.intake.capture import capture_by_agent
 from crm.intake.channel import pasted_channel
@@ -112,7 +112,7 @@ def my_leads():
 def poll():
     """A small fragment the queue fetches every few seconds (htmx): new assignments."""
     try:
-        since = datetime.fromtimestamp(int(request.args.get("since", "")), timezone.utc)
+        since = datetime.fromtimestamp(int(request.args.get("since", "")), UTC)
     except (ValueError, OverflowError, OSError):
         since = utcnow() - timedelta(minutes=1)
     fresh = queue.new_assignments(current_user, since)
@@ -163,8 +163,8 @@ def bulk_reassign():
             for error in errors:
                 flash(error, "error")
         return redirect(back)
-    agent = db.session.get(User, form.agent_id.data)
-    done = engine.reassign_many(ids, agent, form.reason.data, current_user)
+    agent = db.session.get_one(User, given(form.agent_id.data))  # one of the form's choices
+    done = engine.reassign_many(ids, agent, form.reason.data or "", current_user)
     flash(_("%(n)d lead(s) reassigned to %(agent)s.", n=len(done.moved), agent=agent.name),
           "success")
     return redirect(back)
@@ -191,7 +191,7 @@ def new_lead():
                                    to_routing=routed)
         if outcome.status == "duplicate":
             # 撞单: the prospect is someone's already; say whose instead of a second lead.
-            owner = db.session.get(Lead, outcome.lead_id).assigned_to
+            owner = db.session.get_one(Lead, outcome.lead_id).assigned_to
             if owner is not None and owner.id != current_user.id:
                 flash(_("%(owner)s already works with this prospect (lead %(ref)s): recorded as "
                         "a repeat inquiry there, and %(owner)s is told.", owner=owner.name,
@@ -341,7 +341,7 @@ def add_follow_up(lead_id: int):
     lead = _lead_for_current_user(lead_id)
     form = FollowUpForm()
     if form.validate_on_submit():
-        at = (from_local(form.next_follow_up.data, form.next_follow_up_time.data)
+        at = (from_local(given(form.next_follow_up.data), form.next_follow_up_time.data)
               if form.next_follow_up_time.data is not None else None)
         followup.log_follow_up(lead, current_user, form.kind.data, form.body.data or "",
                                form.next_follow_up.data, form.outcome.data or None,
@@ -395,7 +395,7 @@ def merge_lead(lead_id: int):
     form = MergeForm()
     if form.validate_on_submit():
         other = db.session.scalars(
-            select(Lead).where(Lead.reference == form.reference.data.strip().upper())).first()
+            select(Lead).where(Lead.reference == given(form.reference.data).strip().upper())).first()
         if other is None or not access.can_work(current_user, other):
             form.reference.errors = [_("No lead of yours has this reference.")]
         else:
@@ -417,8 +417,8 @@ def reassign(lead_id: int):
         abort(403)
     form = ReassignForm(_scope_agents())
     if form.validate_on_submit():
-        agent = db.session.get(User, form.agent_id.data)
-        if engine.reassign_to(lead, agent, form.reason.data, current_user):
+        agent = db.session.get_one(User, given(form.agent_id.data))  # one of the form's choices
+        if engine.reassign_to(lead, agent, form.reason.data or "", current_user):
             flash(_("Reassigned to %(agent)s.", agent=agent.name), "success")
         else:
             flash(_("The lead is already theirs."), "error")

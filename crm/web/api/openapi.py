@@ -5,11 +5,12 @@ from flask import current_app, request
 
 from crm.choices import to_sqm
 from crm.inputs import building
+from crm.inputs.fields import given
 from crm.inputs.phone import mobile_pattern
 from crm.intake.forms import FIGURES, InquiryForm
 from crm.web.api.fields import FIELDS, SOMETHING_TO_READ
 
-_TYPES = {
+_TYPES: dict[str, dict[str, object]] = {
     "text": {"type": "string"},
     "region": {"type": "string"},
     # null and "" mean "not given", as on the form.
@@ -84,7 +85,7 @@ def _limit_headers() -> dict:
 
 # What the server answers for "30亩" (the reader's figure and its rounding), so the
 # document's example cannot drift from it.
-_THIRTY_MU = float(to_sqm(Decimal(30), "mu"))
+_THIRTY_MU = float(given(to_sqm(Decimal(30), "mu")))
 
 
 def _error(description: str) -> dict:

@@ -27,7 +27,7 @@ def _lifetime() -> int:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="crm-remember-me")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="crm-remember-me")
 
 
 def issue(session_id: str, login_at: int) -> None:

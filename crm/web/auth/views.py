@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm import people
 from crm.extensions import db, login_manager
-from crm.inputs.fields import database_id
+from crm.inputs.fields import database_id, given
 from crm.leads import agenda as agenda_service
 from crm.models import User
 from crm.people import update_contact
@@ -117,11 +117,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalars(
-            select(User).where(func.lower(User.email) == form.email.data.lower())).first()
+            select(User).where(func.lower(User.email) == given(form.email.data).lower())).first()
         # The same password hashing whether the email exists or not: the answer's timing
         # must not tell an outsider which emails have accounts.
-        matches = (user.check_password(form.password.data) if user is not None
-                   else check_password_hash(_unknown_user_hash(), form.password.data))
+        password = given(form.password.data)
+        matches = (user.check_password(password) if user is not None
+                   else check_password_hash(_unknown_user_hash(), password))
         if user is not None and user.active and matches:
             _fresh_session()  # at login: no fixation
             login_user(user)
@@ -143,7 +144,7 @@ def change_password():
     form.password_hints = [current_user.email, current_user.name]
     if form.validate_on_submit():
         try:
-            people.change_own_password(current_user, form.current.data, form.password.data)
+            people.change_own_password(current_user, given(form.current.data), given(form.password.data))
         except people.PeopleError as exc:
             getattr(form, exc.field).errors = [exc.message]
         else:

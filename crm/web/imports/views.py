@@ -1,4 +1,6 @@
 """Import leads from a spreadsheet: upload, map the columns, dry run, import with progress."""
+from collections.abc import Sequence
+
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -43,11 +45,12 @@ class UploadForm(Form):
 
 
 class MappingForm(Form):
-    duplicates = RadioField(_l("A prospect already in the CRM (same mobile or WeChat ID)"), default="skip", choices=options({
-        "skip": _l("Skip the row"), "link": _l("Import it and link it to the earlier lead")}))
+    duplicates = RadioField(
+        _l("A prospect already in the CRM (same mobile or WeChat ID)"), default="skip", choices=options({
+            "skip": _l("Skip the row"), "link": _l("Import it and link it to the earlier lead")}))
     route = BooleanField(_l("Route the imported leads to agents (else they wait in my team's pool)"),
                          default=True)
-    targets = ()
+    targets: Sequence[tuple[str, SelectField]] = ()  # (target, its column's field): mapping_form()
 
     def mapping(self) -> dict[str, int]:
         return {target: field.data for target, field in self.targets

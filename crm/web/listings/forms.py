@@ -13,6 +13,7 @@ from crm.inputs.fields import (
     RegionField,
     clean,
     clean_multiline,
+    given,
     max_length,
     options,
     settle_area_unit,
@@ -69,8 +70,8 @@ class ListingForm(Form):
             return int(value) if value is not None else None
 
         return ListingInput(
-            title=self.title.data, property_type=self.property_type.data,
-            deal_type=self.deal_type.data, area=self.area.data,
+            title=given(self.title.data), property_type=self.property_type.data,
+            deal_type=self.deal_type.data, area=given(self.area.data),
             area_unit=self.area_unit.data or "sqm", region_code=self.region_code.data or None,
             park=self.park.data or "", floors=whole(self.floors.data),
             ceiling_height_m=self.ceiling_height_m.data, floor_load_t=self.floor_load_t.data,

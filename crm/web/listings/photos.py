@@ -95,12 +95,12 @@ def photo_caption(listing_id: int, image_id: int):
     image = _image(listing_id, image_id)
     form = CaptionForm(prefix=f"c{image.id}")
     if not form.validate_on_submit():
-        listing = db.session.get(Listing, listing_id)
+        listing = db.session.get_one(Listing, listing_id)  # _image() found its photo
         context = panel(listing)
         context["caption_forms"][image.id] = form
         return render_template("listings/detail.html", **detail_context(listing),
                                **context), 422
-    images.set_caption(image, form.caption.data)
+    images.set_caption(image, form.caption.data or "")
     flash(_("Caption saved."), "success")
     return _back(listing_id)
 

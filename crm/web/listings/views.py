@@ -67,7 +67,7 @@ def detail(listing_id: int):
 
 def _public_listing(listing_id: int) -> Listing:
     listing = db.session.get(Listing, listing_id)
-    if not inventory.is_offered(listing):
+    if listing is None or not inventory.is_offered(listing):
         abort(404)
     return listing
 

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, NumberRange, ValidationError
 
 from crm.access import Role, role_required
 from crm.extensions import db
-from crm.inputs.fields import clean, max_length
+from crm.inputs.fields import clean, given, max_length
 from crm.inputs.forms import Form
 from crm.leads import lost_reasons
 from crm.models import LostReason
@@ -37,7 +37,7 @@ class LostReasonForm(Form):
 def index():
     form = LostReasonForm()
     if form.validate_on_submit():
-        lost_reasons.create(form.name.data, form.position.data, form.active.data, current_user)
+        lost_reasons.create(given(form.name.data), given(form.position.data), form.active.data, current_user)
         flash(_("Saved."), "success")
         return redirect(url_for("lost_reasons.index"))
     reasons, used = lost_reasons.all_with_use()

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from crm.access import Role, role_required
 from crm.extensions import db
-from crm.inputs.fields import database_id
+from crm.inputs.fields import database_id, given
 from crm.intake import capture, sites
 from crm.models import Lead, SourceSite
 from crm.web.manage import bp
@@ -27,10 +27,11 @@ def site_list():
 def site_new():
     form = SourceSiteForm()
     if form.validate_on_submit():
-        if sites.name_taken(form.name.data):
-            form.name.errors.append(_("A site with this name exists."))
+        name = given(form.name.data)
+        if sites.name_taken(name):
+            form.name.errors = [*form.name.errors, _("A site with this name exists.")]
         else:
-            site, api_key = sites.create_site(form.name.data, form.parsed_origins,
+            site, api_key = sites.create_site(name, form.parsed_origins,
                                               form.active.data)
             # The key is shown on this answer only; it is stored as a hash.
             return _site_page(site, api_key=api_key)
@@ -60,10 +61,11 @@ def site_edit(site_id: int):
         return _site_page(site)
     form = SourceSiteForm()
     if form.validate_on_submit():
-        if sites.name_taken(form.name.data, except_id=site.id):
-            form.name.errors.append(_("A site with this name exists."))
+        name = given(form.name.data)
+        if sites.name_taken(name, except_id=site.id):
+            form.name.errors = [*form.name.errors, _("A site with this name exists.")]
         else:
-            sites.update_site(site, form.name.data, form.parsed_origins, form.active.data)
+            sites.update_site(site, name, form.parsed_origins, form.active.data)
             flash(_("Saved."), "success")
             return redirect(url_for("manage.site_edit", site_id=site.id))
     return _site_page(site, form, status=422)

@@ -12,12 +12,12 @@ from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from crm.extensions import csrf
+from crm.inputs.fields import database_id
 from crm.inputs.phone import contact_preference
 from crm.intake import sites, spam
 from crm.intake.capture import capture_inquiry, understood
-from crm.intake.inquiry import Inquiry
-from crm.inputs.fields import database_id
 from crm.intake.forms import InquiryForm, labelled
+from crm.intake.inquiry import Inquiry
 from crm.listings import inventory
 from crm.observability import metrics
 from crm.web.public import bp

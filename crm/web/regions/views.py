@@ -11,7 +11,7 @@ from crm import parks, regions
 from crm.access import Role, role_required
 from crm.extensions import db
 from crm.i18n import ui_language
-from crm.inputs.fields import RegionField, clean, max_length
+from crm.inputs.fields import RegionField, clean, given, max_length
 from crm.inputs.forms import Form
 from crm.models import Park
 from crm.regions.search import as_json, search
@@ -72,7 +72,7 @@ class ParkForm(Form):
 def park_list():
     form = ParkForm()
     if form.validate_on_submit():
-        park = parks.create(form.parent.data, _values(form), current_user)
+        park = parks.create(given(form.parent.data), _values(form), current_user)
         flash(_("Saved: %(name)s (%(code)s).", name=park.name, code=park.code), "success")
         return redirect(url_for("regions.park_list"))
     return form_page("regions/parks.html", form=form, parks=parks.all_parks(),

@@ -15,7 +15,7 @@ from wtforms.validators import URL, DataRequired, Email, NumberRange, Optional, 
 from crm import choices, regions
 from crm.i18n import ui_language
 from crm.inputs import webhooks
-from crm.inputs.fields import LooseDecimalField, RegionField, clean, max_length, options
+from crm.inputs.fields import LooseDecimalField, RegionField, clean, given, max_length, options
 from crm.inputs.forms import Form
 from crm.models.notification import CHANNEL_KINDS
 from crm.models.routing_rule import STRATEGIES
@@ -76,7 +76,7 @@ class RuleForm(Form):
     def to_input(self) -> RuleInput:
         """The validated form as crm.routing.settings.save_rule() takes it ("any", "—": None)."""
         return RuleInput(
-            name=self.name.data, strategy=self.strategy.data, position=self.position.data,
+            name=given(self.name.data), strategy=self.strategy.data, position=given(self.position.data),
             active=self.active.data, deal_type=self.deal_type.data or None,
             property_type=self.property_type.data or None,
             region_code=self.region_code.data or None, industry=self.industry.data or None,
@@ -84,7 +84,7 @@ class RuleForm(Form):
             area_min_sqm=self.area_min_sqm.data, area_max_sqm=self.area_max_sqm.data,
             min_tax_wan=self.min_tax_wan.data, min_investment_wan=self.min_investment_wan.data,
             team_id=self.team_id.data or None, agent_id=self.agent_id.data or None,
-            sla_minutes=self.sla_minutes.data, reassign_on_breach=self.reassign_on_breach.data)
+            sla_minutes=given(self.sla_minutes.data), reassign_on_breach=self.reassign_on_breach.data)
 
 
 class AgentSettingsForm(Form):
@@ -104,7 +104,8 @@ class AgentSettingsForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.covers_regions.choices = self._region_choices
+        # WTForms calls choices given as a callable at each use; its stubs know only lists.
+        self.covers_regions.choices = self._region_choices  # type: ignore[assignment]
 
     def _region_choices(self):
         """Provinces and cities (a few hundred), and a county or park the agent already covers."""
@@ -146,7 +147,7 @@ class ChannelForm(Form):
     def to_input(self) -> ChannelInput:
         """The validated form as crm.notifications.channels.add_channel() takes it."""
         owner_kind, owner_id = self.owner.data.split(":")
-        return ChannelInput(kind=self.kind.data, target=self.target.data,
+        return ChannelInput(kind=self.kind.data, target=given(self.target.data),
                             secret=self.secret.data or "",
                             team_id=int(owner_id) if owner_kind == "team" else None,
                             user_id=int(owner_id) if owner_kind != "team" else None)

@@ -137,7 +137,7 @@ def channels():
         .order_by(NotificationChannel.failures.desc(), NotificationChannel.id)).all()
     sent = dict(db.session.execute(
         select(Notification.channel_id, func.count()).where(Notification.status == "sent")
-        .group_by(Notification.channel_id)).all())
+        .group_by(Notification.channel_id)).tuples().all())
     return form_page("routing_admin/channels.html", form=form, channels=rows, sent=sent,
                      kinds=CHANNEL_LABELS)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from crm.extensions import db
 from crm.formatting import from_local
 from crm.i18n import ui_language
-from crm.inputs.fields import database_id, options
+from crm.inputs.fields import database_id, given, options
 from crm.leads import agenda as agenda_service
 from crm.leads import recommend
 from crm.listings import images, inventory
@@ -90,7 +90,7 @@ def _render_share(rec: Recommendation, form: VisitRequestForm, status: int = 200
         label, query = inventory.place(x, ui_language())
         cards.append({"listing": x, "place": label, "map_url": inventory.map_link(query),
                       "cover": covers.get(x.id)})
-    html = render_template("share/page.html", rec=rec, token=request.view_args["token"],
+    html = render_template("share/page.html", rec=rec, token=(request.view_args or {})["token"],
                            agent=rec.agent, cards=cards, form=form,
                            open_booking=status != 200 or request.args.get("book") == "1",
                            requested=_requested(rec), **extra)
@@ -137,7 +137,7 @@ def request_visit(token: str):
     if form.validate_on_submit():
         chosen = {x.id: x for x in _offered(rec)}
         asked = recommend.request_visit(
-            rec, from_local(form.preferred_date.data, form.preferred_time.data),
-            [chosen[i] for i in form.listing_ids.data if i in chosen], form.note.data or "")
+            rec, from_local(given(form.preferred_date.data), given(form.preferred_time.data)),
+            [chosen[i] for i in form.listing_ids.data or [] if i in chosen], form.note.data or "")
         return redirect(url_for("share.page", token=token, requested=asked.id) + "#book")
     return _render_share(rec, form, 422)

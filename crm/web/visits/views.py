@@ -19,7 +19,7 @@ from sqlalchemy import select
 from crm import access
 from crm.extensions import db
 from crm.formatting import from_local, local_time, today_local
-from crm.inputs.fields import database_id, options
+from crm.inputs.fields import SelectChoice, database_id, given, options
 from crm.leads import agenda as agenda_service
 from crm.leads import recommend, visits
 from crm.listings import inventory
@@ -122,21 +122,23 @@ def new_visit(lead_id: int):
             form.request_id.data = str(asked.id)
         else:
             picked = inventory.offered(database_id(request.args.get("listing", "")))
-            known = {c.value for c in form.listing_ids.choices}
-            if picked is not None and picked.id not in known:
-                form.listing_ids.choices[:0] = options([(picked.id, f"#{picked.id} {picked.title}")])
+            offered: list[SelectChoice] = list(form.listing_ids.choices or [])  # from options()
+            if picked is not None and picked.id not in {c.value for c in offered}:
+                offered[:0] = options([(picked.id, f"#{picked.id} {picked.title}")])
+                form.listing_ids.choices = offered
             form.listing_ids.data = [picked.id] if picked is not None else \
-                [c.value for c in form.listing_ids.choices[:3]]
+                [c.value for c in offered[:3]]
     if form.validate_on_submit():
+        listing_ids, attendee_ids = form.listing_ids.data or [], form.attendee_ids.data or []
         chosen = {x.id: x for x in db.session.scalars(
-            select(Listing).where(Listing.id.in_(form.listing_ids.data)))}
+            select(Listing).where(Listing.id.in_(listing_ids)))}
         people = {u.id: u for u in db.session.scalars(
-            select(User).where(User.id.in_(form.attendee_ids.data)))}
-        plan = visits.Plan(starts_at=from_local(form.day.data, form.start.data),
+            select(User).where(User.id.in_(attendee_ids)))}
+        plan = visits.Plan(starts_at=from_local(given(form.day.data), given(form.start.data)),
                            duration_minutes=form.duration.data,
-                           meeting_point=form.meeting_point.data, map_url=form.map_url.data or "",
-                           listings=[chosen[i] for i in form.listing_ids.data if i in chosen],
-                           attendees=[people[i] for i in form.attendee_ids.data if i in people])
+                           meeting_point=form.meeting_point.data or "", map_url=form.map_url.data or "",
+                           listings=[chosen[i] for i in listing_ids if i in chosen],
+                           attendees=[people[i] for i in attendee_ids if i in people])
         visit = visits.schedule(lead, current_user, plan, request=asked)
         flash(_("Site visit scheduled for %(when)s.", when=local_time(visit.starts_at)), "success")
         return redirect(_back(lead.id, f"visit-{visit.id}"))
@@ -157,7 +159,7 @@ def visit_detail(visit_id: int):
     visit = _workable_visit(visit_id)
     form = feedback_form(visit.stops, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate_on_submit():
-        verdicts = {}
+        verdicts: dict[int, tuple[bool | None, str]] = {}
         for stop in visit.stops:
             value = getattr(form, f"liked_{stop.listing_id}").data
             verdicts[stop.listing_id] = ({"1": True, "0": False}.get(value),

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from crm.access import Role, role_required
 from crm.formatting import today_local
+from crm.inputs.fields import given
 from crm.web.workcalendar import bp
 from crm.web.workcalendar.forms import DayForm, NoticeForm
 from crm.web.pages import form_status
@@ -60,10 +61,10 @@ def set_day():
     if not form.validate_on_submit():
         year = form.day.data.year if form.day.data else _year()
         return _page(year, form, NoticeForm(year=year), 422)
-    changed = edit.set_day(form.day.data, form.kind.data or None, form.name.data or "",
-                           current_user)
+    day = given(form.day.data)
+    changed = edit.set_day(day, form.kind.data or None, form.name.data or "", current_user)
     _flash_saved(changed)
-    return redirect(url_for("workcalendar.index", year=form.day.data.year))
+    return redirect(url_for("workcalendar.index", year=day.year))
 
 
 @bp.route("/notice", methods=["POST"])
@@ -72,26 +73,26 @@ def paste_notice():
     form = NoticeForm()
     parsed = reading = None
     if form.validate_on_submit():
-        titled = re.search(r"关于\s*(\d{4})\s*年", form.text.data)
+        titled = re.search(r"关于\s*(\d{4})\s*年", given(form.text.data))
         if titled and int(titled.group(1)) != form.year.data:
             form.year.errors = [_("The notice is about %(year)s.", year=titled.group(1))]
         else:
             try:
-                reading = notice.read(form.text.data, form.year.data)
+                reading = notice.read(given(form.text.data), given(form.year.data))
                 parsed = reading.days
             except notice.NoticeError:
                 form.text.errors = [_("No holiday could be read from this text. Paste the "
                                       "notice's numbered sections (一、元旦：…).")]
-    if parsed is None:
+    if parsed is None or reading is None:
         year = form.year.data if form.year.data and 2000 <= form.year.data <= 2100 else _year()
         return _page(year, DayForm(), form, form_status())
     if form.confirm.data != "yes":  # show what was understood; saving needs a second click
         form.confirm.data = "yes"
-        replaced = len(days.special_days(form.year.data))
+        replaced = len(days.special_days(given(form.year.data)))
         return render_template("workcalendar/confirm.html", form=form, parsed=parsed,
                                holidays=_by_holiday(parsed), replaced=replaced,
                                mismatches=reading.mismatches)
-    changed = edit.import_notice(form.year.data, parsed, current_user)
+    changed = edit.import_notice(given(form.year.data), parsed, current_user)
     _flash_saved(changed)
     return redirect(url_for("workcalendar.index", year=form.year.data))
 

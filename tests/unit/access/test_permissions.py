@@ -107,7 +107,7 @@ def world(db):
     team = TeamFactory()
     agent = UserFactory(team=team, email="agent@example.com")
     manager = UserFactory(team=team, email="manager@example.com", role="manager")
-    admin = UserFactory(team=team, email="admin@example.com", role="admin")
+    UserFactory(team=team, email="admin@example.com", role="admin")
     lead = LeadFactory(assigned_to=agent, team=team)
     listing = Listing(title="松江厂房", property_type="factory", deal_type="rent",
                       area_sqm=Decimal("1000"), price=Decimal("1.2"), created_by_id=agent.id)
@@ -130,7 +130,8 @@ def world(db):
     from crm.models.types import utcnow
     rec = recommend.send(lead, agent, [listing])
     visit = visits.schedule(lead, agent, visits.Plan(utcnow(), 60, "北门", "", [listing], [agent]))
-    return {"rec_id": rec.id, "visit_id": visit.id, "token": recommend.link_token(rec), "site_id": site.id, "name": "funnel", "job_id": 1,"lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
+    return {"rec_id": rec.id, "visit_id": visit.id, "token": recommend.link_token(rec), "site_id": site.id,
+            "name": "funnel", "lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
             "job_id": job.id, "user_id": agent.id, "team_id": team.id, "rule_id": rule.id,
             "channel_id": channel.id, "park_id": park.id, "kind": "recommended", "fmt": "csv",
             "code": "en", "action": "disable", "filename": "css/app.css", "image_id": image.id}

@@ -1,5 +1,5 @@
 """`flask crm seed-demo` at scale: 18 months of consistent history, bulk-loaded."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -34,7 +34,7 @@ def check_history(db, n):
             assert lead.status in got
         if lead.first_contact_at is not None:
             assert lead.first_contact_at >= lead.created_at
-        for stage, when in got.items():
+        for when in got.values():
             assert when >= lead.created_at
     return leads, rows
 
@@ -58,7 +58,7 @@ def test_history_seed_on_sqlite(runner, db):
 
 def test_history_seeded_just_after_midnight_keeps_references_on_their_day(runner, db):
     """Today's leads drawn later than now are moved earlier: never into yesterday."""
-    with time_machine.travel(datetime(2026, 12, 1, 17, 30, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 12, 1, 17, 30, tzinfo=UTC), tick=False):
         result = runner.invoke(args=["crm", "seed-demo", "--leads", "3000"])  # 01:30 Shanghai
     assert result.exit_code == 0, result.output
     check_history(db, 3000)

@@ -3,7 +3,7 @@
 that rule never make a page or a task fail."""
 import csv
 import io
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -17,7 +17,7 @@ from crm.models import CalendarDay, SiteVisit
 from crm.routing import sla
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 
-NOW = datetime(2026, 12, 6, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 FAR = ["0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"]
 
 
@@ -126,7 +126,7 @@ def test_a_visit_stored_at_the_end_of_time_opens(client, auth, db):
     lead = LeadFactory(assigned_to=agent)
     db.session.flush()
     # 9999-12-31 23:59 in Shanghai: stored before far days were refused.
-    visit = SiteVisit(lead_id=lead.id, starts_at=datetime(9999, 12, 31, 15, 59, tzinfo=timezone.utc),
+    visit = SiteVisit(lead_id=lead.id, starts_at=datetime(9999, 12, 31, 15, 59, tzinfo=UTC),
                       meeting_point="北门", created_by_id=agent.id)
     visit.attendees.append(agent)
     db.session.add(visit)
@@ -140,14 +140,14 @@ def test_a_visit_stored_at_the_end_of_time_opens(client, auth, db):
 
 def test_formatting_copes_with_the_edges_of_time(app):
     with app.app_context():
-        assert local_time(datetime(9999, 12, 31, 17, 29, tzinfo=timezone.utc)) == \
+        assert local_time(datetime(9999, 12, 31, 17, 29, tzinfo=UTC)) == \
             "9999-12-31 17:29 UTC"
-        assert local_time(datetime(1, 1, 1, 3, tzinfo=timezone.utc)).endswith("-01-01 11:05")  # LMT
-        assert local_date(datetime(9999, 12, 31, 20, tzinfo=timezone.utc)) == date.max
+        assert local_time(datetime(1, 1, 1, 3, tzinfo=UTC)).endswith("-01-01 11:05")  # LMT
+        assert local_date(datetime(9999, 12, 31, 20, tzinfo=UTC)) == date.max
         assert from_local(date(1, 1, 1), time(0, 0)).year == 1
         assert from_local(date(9999, 12, 31), time(23, 59)) == \
-            datetime(9999, 12, 31, 15, 59, tzinfo=timezone.utc)
-        assert from_local(date(2026, 12, 6), time(9)) == datetime(2026, 12, 6, 1, tzinfo=timezone.utc)
+            datetime(9999, 12, 31, 15, 59, tzinfo=UTC)
+        assert from_local(date(2026, 12, 6), time(9)) == datetime(2026, 12, 6, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("day", [date(1, 1, 1), date(9999, 12, 31)])
@@ -165,9 +165,9 @@ def test_a_follow_up_stored_at_the_end_of_time_keeps_the_calendar_feed(client, d
     with time_machine.travel(NOW, tick=False):
         agent = UserFactory(email="me@example.com")
         LeadFactory(assigned_to=agent, next_follow_up_on=date(9999, 12, 31),
-                    next_follow_up_at=datetime(9999, 12, 31, 15, 59, tzinfo=timezone.utc))
+                    next_follow_up_at=datetime(9999, 12, 31, 15, 59, tzinfo=UTC))
         soon = LeadFactory(assigned_to=agent, next_follow_up_on=date(2026, 12, 8),
-                           next_follow_up_at=datetime(2026, 12, 8, 2, tzinfo=timezone.utc))
+                           next_follow_up_at=datetime(2026, 12, 8, 2, tzinfo=UTC))
         db.session.commit()
         token = agenda.regenerate_feed_token(agent)
         response = client.get(f"/calendar/{token}.ics")

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
-from stdnum.cn import uscc
 from sqlalchemy import select
+from stdnum.cn import uscc
 
 from crm.intake import importer, sheets
 from crm.models import ImportJob, Lead

@@ -75,7 +75,7 @@ def test_a_form_without_its_token_is_spam_and_a_fast_one_is_flagged_not_hidden(a
     client.post("/inquiry", data={**GOOD, "mobile": "13900139000", "started": token + "x"})
     client.post("/inquiry", data={**GOOD, "mobile": "13700137000", "started": token,
                                   "message": "代开发票"})              # haste and spam words
-    got = [(l.status, l.spam_reasons) for l in leads(db)]
+    got = [(one.status, one.spam_reasons) for one in leads(db)]
     assert got[0][0] == "new" and got[0][1].startswith("too_fast:")
     assert got[1:3] == [("spam", "no_fill_token"), ("spam", "no_fill_token")]
     assert got[3][0] == "spam"

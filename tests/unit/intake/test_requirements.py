@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import pytest
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select

@@ -1,6 +1,6 @@
 """Issue 17: prospects known only by WeChat, and the agent's own clients (客户保护期)."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from crm.privacy import rights
 from tests.conftest import errors_in
 from tests.factories import LeadFactory, TeamFactory, UserFactory, make_site
 
-NOW = datetime(2026, 6, 15, 2, 0, tzinfo=timezone.utc)   # a Monday, 10:00 in Shanghai
+NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)   # a Monday, 10:00 in Shanghai
 
 
 def count(db, model=Lead) -> int:

@@ -1,18 +1,18 @@
 """Issue 28 walkthrough: a lead weeks overdue still said "请于 11-09 09:30 前联系"."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 
 from tests.factories import LeadFactory, UserFactory
 
-NOW = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)   # 10:00 in Shanghai
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)   # 10:00 in Shanghai
 
 
 def test_the_deadline_badge_says_how_late(client, auth, db):
     me = UserFactory(email="me@example.com")
     def lead(due):
         return LeadFactory(assigned_to=me, sla_due_at=due, sla_half_at=due - timedelta(minutes=15))
-    weeks = lead(datetime(2026, 11, 9, 1, 30, tzinfo=timezone.utc))
+    weeks = lead(datetime(2026, 11, 9, 1, 30, tzinfo=UTC))
     hours, ahead = lead(NOW - timedelta(hours=3)), lead(NOW + timedelta(minutes=20))
     db.session.commit()
     with time_machine.travel(NOW, tick=False):

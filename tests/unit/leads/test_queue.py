@@ -74,7 +74,7 @@ def test_pages_merge_owned_escalated_open_and_closed_leads_in_one_order(app, cli
     app.config["LEADS_PER_PAGE"] = 2
     team, other_team = TeamFactory(), TeamFactory()
     me = UserFactory(team=team, email="me@example.com", is_senior=True)
-    boss = UserFactory(team=team, email="boss@example.com", role="manager")
+    UserFactory(team=team, email="boss@example.com", role="manager")
     colleague = UserFactory(team=other_team)
     now = utcnow()
 

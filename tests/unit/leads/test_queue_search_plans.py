@@ -87,7 +87,7 @@ def test_both_plans_find_the_same_leads_in_queue_order(app, client, db, monkeypa
 def test_search_badges_count_to_99(app, client, db):
     team = TeamFactory()
     me = UserFactory(team=team, email="me@example.com")
-    for i in range(101):
+    for _ in range(101):
         LeadFactory(assigned_to=me, team=team, company="苏州精工机械有限公司")
     auth = Auth(client)
     auth.login("me@example.com")

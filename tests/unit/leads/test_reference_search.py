@@ -3,7 +3,7 @@ references starting with it, through a created_at range of the Shanghai days its
 name (crm.leads.search._reference_start_clause), in the queue's order, whichever plan
 queue_search picks. tests/integration/test_queue_search_pg.py runs check_reference_starts
 on PostgreSQL."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -14,7 +14,7 @@ from tests.conftest import Auth
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 from tests.unit.leads.test_queue_search_plans import _walk
 
-NOW = datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("digits, first, last", [
@@ -41,14 +41,14 @@ def test_digits_no_day_has_name_nothing(digits):
 
 def test_the_span_is_made_of_shanghai_days():
     assert search.reference_span("251231", "Asia/Shanghai") == (
-        datetime(2025, 12, 30, 16, tzinfo=timezone.utc), datetime(2025, 12, 31, 16, tzinfo=timezone.utc))
+        datetime(2025, 12, 30, 16, tzinfo=UTC), datetime(2025, 12, 31, 16, tzinfo=UTC))
     assert search.reference_span("25", "Asia/Shanghai") == (
-        datetime(2024, 12, 31, 16, tzinfo=timezone.utc), datetime(2025, 12, 31, 16, tzinfo=timezone.utc))
+        datetime(2024, 12, 31, 16, tzinfo=UTC), datetime(2025, 12, 31, 16, tzinfo=UTC))
     assert search.reference_span("2513", "Asia/Shanghai") is None
 
 
 def _utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def check_reference_starts(app, client, db, monkeypatch, few: int):

@@ -43,7 +43,7 @@ def test_the_form_names_the_listing_and_the_lead_carries_it(client, auth, db):
     auth.login("me@example.com")
     assert lead.assigned_to_id == agent.id
     html = client.get(f"/agent/leads/{lead.id}").get_data(as_text=True)
-    assert 'id="asked-listing"' in html and "#%d" % listing.id not in html
+    assert 'id="asked-listing"' in html and f"#{listing.id}" not in html
     suggestions = html.split('id="listings"')[1]
     assert suggestions.index("长兴独栋厂房 3000㎡") < suggestions.index("另一处仓库")
     assert "客户从该房源页面咨询" in suggestions

@@ -8,8 +8,7 @@ from PIL import Image
 
 from crm.listings import images
 from tests.conftest import errors_in
-from tests.unit.listings.test_listing_photos import (  # noqa: F401 - media is a fixture
-    _image_bytes, _images, _listing, _upload, media)
+from tests.unit.listings.test_listing_photos import _image_bytes, _images, _listing, _upload
 
 
 @pytest.fixture

@@ -21,11 +21,6 @@ RED, BLUE = (220, 20, 20), (20, 40, 220)
 
 
 @pytest.fixture
-def media(app) -> Path:
-    return Path(app.config["CRM_MEDIA_DIR"])  # a temporary folder (tests/conftest.py)
-
-
-@pytest.fixture
 def people(db):
     return {"owner": UserFactory(email="owner@example.com"),
             "other": UserFactory(email="other@example.com"),
@@ -121,7 +116,7 @@ def test_uploads_are_processed_without_metadata_and_upright(client, auth, db, me
 
 
 def _near(pixel, colour, tolerance=40) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour))
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=True))
 
 
 def test_heic_from_an_iphone_is_accepted(client, auth, db, media, people):

@@ -4,6 +4,8 @@ A prospect is seeded into each such table the way the product puts them there (a
 inquiry, a repeat with email and WeChat, an API retry key, an agent's notes, a stage note,
 notifications, an import not yet run, an export searched by their number); after the
 erase, the digits of their mobile are found nowhere in the database."""
+from datetime import UTC
+
 from sqlalchemy import select, text
 
 from crm.extensions import db as _db
@@ -26,7 +28,7 @@ def _every_text_in_the_database() -> str:
 
 def test_erase_leaves_no_trace_of_the_mobile(client, auth, db):
     team = TeamFactory(is_default=True)
-    agent = UserFactory(team=team, email="agent@example.com")
+    UserFactory(team=team, email="agent@example.com")
     admin = UserFactory(role="admin", team=None, email="root@example.com")
     ChannelFactory(team=team)
     _site, key = make_site()
@@ -73,7 +75,7 @@ def test_erase_leaves_no_trace_of_the_mobile(client, auth, db):
 def test_copy_and_erase_reach_the_same_rows(db):
     """Issue 27: the copy left out the person's repeat inquiries on someone else's lead while
     the erase removed them; erase left the lost note and the visit's meeting point."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from crm.models import InquiryRepeat, SiteVisit
     from tests.factories import LeadFactory
@@ -92,7 +94,7 @@ def test_copy_and_erase_reach_the_same_rows(db):
                                  contact_name="李会计", mobile_e164="+8613700002222",
                                  company="周氏精密", message="李会计的问题")
     db.session.add_all([theirs_elsewhere, theirs_by_wechat, someone_else,
-                        SiteVisit(lead_id=mine.id, starts_at=datetime(2026, 12, 8, 2, tzinfo=timezone.utc),
+                        SiteVisit(lead_id=mine.id, starts_at=datetime(2026, 12, 8, 2, tzinfo=UTC),
                                   meeting_point="周氏精密南门 (老厂区)", map_url="https://map.example/x")])
     db.session.commit()
 

@@ -1,5 +1,5 @@
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import time_machine
 
@@ -7,7 +7,7 @@ from crm.reporting.dashboard import dashboard
 from crm.reporting.scope import Scope, local_day_bounds
 from tests.factories import LeadFactory, UserFactory
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_counts_by_status_and_agent_on_shanghai_days(db):

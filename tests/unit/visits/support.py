@@ -1,11 +1,11 @@
 """Listings, a lead and its agent, at a fixed moment (Shanghai 2026-12-02 10:00)."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from crm.models import Listing
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 
-NOW = datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai, a Wednesday
+NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Wednesday
 
 
 def listing(db, **kwargs) -> Listing:

@@ -2,7 +2,7 @@
 arrives (far dates, huge ids, NUL, lone surrogates, odd types) the answer is never a 5xx,
 and a filter with junk added never shows or exports more than the valid filter alone."""
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -14,7 +14,7 @@ from crm.models import Activity, AuditLog, Lead, Listing, SiteVisit
 from tests.factories import LeadFactory, TeamFactory, UserFactory
 from tests.support.strategies import date_texts, encoded_query, huge_ids, query_values
 
-NOW = datetime(2026, 12, 6, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 PROPERTIES = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                       suppress_health_check=[HealthCheck.function_scoped_fixture,
                                              HealthCheck.too_slow])
