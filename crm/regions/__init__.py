@@ -4,25 +4,25 @@ picker's search (`search`) and the reader of places as people type them (`reader
 Callers use this package's names (`regions.get`, `regions.resolve`, `regions.label`); the modules
 import `tree` and never this package, so no import runs in a circle.
 """
-from crm.regions.reader import label, names_again
 from crm.regions.names import resolve
+from crm.regions.reader import label, names_again
 from crm.regions.tree import (
     DATA,
     PARK_TTL,
     Region,
-    split_aliases,
-    forget,
     all_regions,
+    ancestors,
     canonical,
+    children,
+    choices,
+    depth,
+    forget,
+    full_name,
     get,
     is_valid,
-    ancestors,
-    children,
-    depth,
-    full_name,
-    within,
-    choices,
     pinyin,
+    split_aliases,
+    within,
 )
 
 __all__ = [

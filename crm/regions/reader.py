@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from crm.inputs.text import to_simplified
 from crm.regions import tree as regions
 from crm.regions.names import resolve
-from crm.inputs.text import to_simplified
 
 CJK = "\u4e00-\u9fff"
 TOWNS = regions.DATA.parent / "towns.csv"

@@ -3,8 +3,8 @@ pinyin initials ("ks" → 昆山市, "hfjk" → 合肥经开区, "jiaxing" → �
 
 The names and spellings it searches are crm/regions/names.py's index.
 """
-from crm.regions import tree as regions
 from crm.regions import reader
+from crm.regions import tree as regions
 from crm.regions.names import Entry, fold, index
 
 

@@ -19,8 +19,8 @@ from crm.inputs.dates import DayField
 from crm.inputs.fields import RegionField, clean, clean_multiline, max_length, options
 from crm.inputs.forms import Form
 from crm.intake.forms import InquiryForm
-from crm.leads.edit import LeadEdit
 from crm.leads import edit
+from crm.leads.edit import LeadEdit
 
 ANY = _l("(any)")
 

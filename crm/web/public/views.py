@@ -20,8 +20,8 @@ from crm.intake.forms import InquiryForm, labelled
 from crm.intake.inquiry import Inquiry
 from crm.listings import inventory
 from crm.observability import metrics
-from crm.web.public import bp
 from crm.web.pages import form_page
+from crm.web.public import bp
 from crm.web.security import allow_framing_by, local_target
 
 _ATTRIBUTION = ("utm_source", "utm_medium", "utm_campaign")

@@ -15,8 +15,8 @@ from crm.inputs.fields import RegionField, clean, given, max_length
 from crm.inputs.forms import Form
 from crm.models import Park
 from crm.regions.search import as_json, search
-from crm.web.regions import bp
 from crm.web.pages import form_page
+from crm.web.regions import bp
 
 SEARCH_LIMIT = 12
 

@@ -11,8 +11,8 @@ from crm.extensions import db
 from crm.models import Lead, Notification, NotificationChannel, RoutingRule, SourceSite, Team, User
 from crm.notifications.channels import add_channel, delete_channel, set_channel_active
 from crm.routing import engine, settings
-from crm.web.routing_admin import bp
 from crm.web.pages import form_page
+from crm.web.routing_admin import bp
 from crm.web.routing_admin.forms import (
     CHANNEL_LABELS,
     STRATEGY_LABELS,

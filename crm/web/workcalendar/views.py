@@ -11,9 +11,9 @@ from flask_login import current_user
 from crm.access import Role, role_required
 from crm.formatting import today_local
 from crm.inputs.fields import given
+from crm.web.pages import form_status
 from crm.web.workcalendar import bp
 from crm.web.workcalendar.forms import DayForm, NoticeForm
-from crm.web.pages import form_status
 from crm.workdays import days, edit, notice
 
 
