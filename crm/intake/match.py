@@ -126,12 +126,18 @@ def link(inquiry: Inquiry, match: Match, at: datetime, consented: bool,
     """Write what `match` found: the company and the contact made if new, the fields a known
     contact lacked, the latest consent. In the caller's transaction, no commit. A new
     contact whose mobile another transaction just took fails on uq_contact_mobile: the
-    caller retries the whole transaction (intake.retryable)."""
+    caller retries the whole transaction (`is_taken`)."""
     company_id = match.company_id
     person = inquiry.contact
     if company_id is None and (name_key(person.company) or person.credit_code):
         company_id = _new_company(person.company, person.credit_code,
                                   person.credit_code_valid, inquiry.need.industry, at)
+    elif company_id is not None and inquiry.need.industry:
+        # A company's industry: from the first need naming one.
+        db.session.execute(update(Company).where(Company.id == company_id,
+                                                 Company.industry.is_(None))
+                           .values(industry=inquiry.need.industry)
+                           .execution_options(synchronize_session=False))
     consent = {"consent_at": at, "consent_version": consent_version} if consented else {}
     if match.contact_id is None:
         key = db.session.connection().execute(insert(Contact).values(

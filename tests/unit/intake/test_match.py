@@ -130,6 +130,16 @@ def test_a_credit_code_finds_the_company_whatever_its_name(app, db, sent):
     assert (company.credit_code, company.name_key) == (code, "恒信科技昆山")
 
 
+def test_a_known_company_takes_an_industry_it_lacks(app, db, sent):
+    first = lead_of(db, ask())
+    company = db.session.get(Company, first.company_id)
+    company.industry = None
+    db.session.commit()
+    lead_of(db, ask(at=LATER, mobile="13800001111", name="陈"))
+    db.session.refresh(company)
+    assert company.industry == "机械"
+
+
 def test_an_erased_contact_is_not_found_again(app, db, sent):
     first = lead_of(db, ask())
     contact = db.session.get(Contact, first.contact_id)
