@@ -88,3 +88,8 @@ def search_key(*parts: str, max_length: int = 4000) -> str:
     """What a lead is found by: simplified, lower-case, full-width folded, one line."""
     text = " ".join(clean_text(p, multiline=True) for p in parts if p)
     return to_simplified(" ".join(to_halfwidth(text).split())).lower()[:max_length]
+
+
+def compact_key(text: str | None) -> str:
+    """search_key() without any space: how a person's name is compared ("王 经理" = "王经理")."""
+    return "".join(search_key(text or "").split())

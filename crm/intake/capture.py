@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from crm.extensions import db
 from crm.i18n import default_locale
 from crm.inputs import building
+from crm.inputs.phone import Mobile
 from crm.inputs.wechat import is_wechat_id
-from crm.intake import reference, repeats, spam
+from crm.intake import match, reference, repeats, spam
 from crm.intake.forms import labelled
-from crm.intake.inquiry import Inquiry
+from crm.intake.inquiry import ContactInput, Inquiry, NeedInput
 from crm.jobs import NOTIFY_REPEAT_INQUIRY, SEND_AUTO_REPLY, enqueue, enqueue_routing
 from crm.leads import followup, scoring, stages
 from crm.listings import inventory
@@ -134,13 +135,14 @@ def capture_inquiry(inquiry: Inquiry, *, check_spam: bool = True, bot_traps: boo
         if prepare is not None:
             prepare(lead)
         try:
-            outcome, has_email = _save(lead, reasons, before_commit)
+            outcome, has_email = _save(lead, reasons, before_commit, inquiry)
             break
         except IntegrityError as exc:
             db.session.rollback()
-            if not reference.is_collision(exc):
+            if not (reference.is_collision(exc) or match.is_taken(exc)):
                 raise
-            # The drawn reference was taken (rare): the whole transaction again, new draw.
+            # The drawn reference was taken, or another inquiry just made this person's
+            # contact (rare): the whole transaction again; it finds them this time.
     else:
         raise RuntimeError("could not draw a unique reference number")
     metrics.SUBMISSIONS.labels(channel=channel, outcome=outcome.status).inc()
@@ -154,20 +156,39 @@ def capture_inquiry(inquiry: Inquiry, *, check_spam: bool = True, bot_traps: boo
     return outcome
 
 
-def _save(lead: Lead, spam_reasons: list[str],
-          before_commit: Callable[[Outcome], None] | None) -> tuple[Outcome, bool]:
+def _link(lead: Lead, inquiry: Inquiry | None) -> match.Link:
+    """The person and the company behind the inquiry, found or made (crm.intake.match).
+    Without the inquiry (a caller saving a built lead), the lead's columns say who it is."""
+    if inquiry is None:
+        mobile = Mobile(lead.mobile_e164, lead.mobile_display or "", lead.mobile_note or "") \
+            if lead.mobile_e164 else None
+        inquiry = Inquiry(contact=ContactInput(
+            name=lead.contact_name or "", mobile=mobile, wechat_id=lead.wechat_id or "",
+            email=lead.email or "", company=lead.company or "", credit_code=lead.credit_code,
+            credit_code_valid=lead.credit_code_valid), need=NeedInput(industry=lead.industry))
+    return match.link(inquiry, match.match_inquiry(inquiry, lead.created_at), lead.created_at,
+                      bool(lead.consent), lead.consent_version or "")
+
+
+def _save(lead: Lead, spam_reasons: list[str], before_commit: Callable[[Outcome], None] | None,
+          inquiry: Inquiry | None = None) -> tuple[Outcome, bool]:
     """One transaction: the lead (or the repeat), committed. Returns (outcome, auto-reply?)."""
     if spam_reasons and not spam.only_haste(spam_reasons):
         lead.status = "spam"
         lead.spam_reasons = ",".join(spam_reasons)[:300]
+        found = _link(lead, inquiry)
+        lead.contact_id, lead.company_id, lead.contact_seq = (
+            found.contact_id, found.company_id, found.contact_seq)
         _add(lead)
         outcome = Outcome("spam", lead.reference, lead.id)
     else:
         lead.spam_reasons = ",".join(spam_reasons)  # a haste flag the lead page shows
         _serialise_same_prospect(lead)
+        found = _link(lead, inquiry)
         original = repeats.find_original(lead)
         if original is not None:
             repeat = repeats.repeat_from(lead, original)
+            repeat.contact_id = found.contact_id
             repeat.reference = reference.new_reference(lead.created_at,
                                                        current_app.config["CRM_TIMEZONE"])
             db.session.add(repeat)
@@ -179,6 +200,8 @@ def _save(lead: Lead, spam_reasons: list[str],
             # count: find_original just found no lead of this mobile in a window at least
             # as wide as the score's (spam aside; merged ones would have been followed).
             scoring.refresh(lead, repeats=0)
+            lead.contact_id, lead.company_id, lead.contact_seq = (
+                found.contact_id, found.company_id, found.contact_seq)
             _insert_new(lead)
             outcome = Outcome("new", lead.reference, lead.id)
     # Read before the commit expires the lead: reading it after would reload the whole row.

@@ -2,6 +2,7 @@
 from crm.models.activity import Activity
 from crm.models.audit import AuditLog
 from crm.models.calendar_day import CalendarDay
+from crm.models.contact import Company, Contact
 from crm.models.export_job import ExportJob  # noqa: F401  (for Alembic)
 from crm.models.idempotency import ApiIdempotencyKey
 from crm.models.import_job import ImportJob, ImportRow
@@ -20,7 +21,8 @@ from crm.models.team import Team
 from crm.models.user import Role, User
 from crm.models.visit import Recommendation, SiteVisit, SiteVisitListing, VisitRequest
 
-__all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "ImportJob", "ImportRow", "InquiryRepeat",
+__all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "Company", "Contact",
+           "ImportJob", "ImportRow", "InquiryRepeat",
            "Lead", "LeadListing", "Listing", "ListingImage", "LostReason", "Notification",
            "NotificationAttempt", "NotificationChannel", "Park", "Recommendation", "Role",
            "RoutingRule", "Setting", "SiteVisit", "SiteVisitListing", "SourceSite", "Team", "User",

@@ -24,6 +24,7 @@ from crm.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # annotations only: the models import each other
     from crm.models.activity import Activity
+    from crm.models.contact import Company, Contact
     from crm.models.lost_reason import LostReason
     from crm.models.repeat import InquiryRepeat
     from crm.models.routing_rule import RoutingRule
@@ -62,7 +63,9 @@ TRIGRAM_COLUMNS = {"ix_lead_search_trgm": "search_text", "ix_lead_reference_trgm
 
 
 class Lead(Model):
-    """One inquiry: the six things of the contact block, attribution and its progress."""
+    """A need (需求): what one contact asked for, with its own reference, stage and owner.
+    Its contact columns still hold what the inquiry stated (issue 30 moves them to
+    `contact` and `company`, which `contact_id` and `company_id` already point at)."""
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -119,6 +122,16 @@ class Lead(Model):
     consent: Mapped[bool] = mapped_column(default=False)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_version: Mapped[str] = mapped_column(String(20), default="")
+
+    # Who asked (crm.intake.match) and for which company (for a 同行: the end client). NULL
+    # only for rows made outside intake before the contact columns move (issue 30).
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="SET NULL"))
+    # This contact's Nth need (1: a new contact): 1 + their non-junk needs before it.
+    contact_seq: Mapped[int | None] = mapped_column(SmallInteger)
+    # A need split from a repeat inquiry that asked for something else.
+    from_repeat_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inquiry_repeat.id", ondelete="SET NULL", use_alter=True))
 
     # Progress
     status: Mapped[str] = mapped_column(String(12), default="new")
@@ -181,9 +194,12 @@ class Lead(Model):
     escalated_to: Mapped["User | None"] = relationship(foreign_keys=[escalated_to_id])
     sourced_by: Mapped["User | None"] = relationship(foreign_keys=[sourced_by_id])
     team: Mapped["Team | None"] = relationship()
+    contact: Mapped["Contact | None"] = relationship()
+    company_ref: Mapped["Company | None"] = relationship()
     rule: Mapped["RoutingRule | None"] = relationship()
     source_site: Mapped["SourceSite | None"] = relationship()
     repeats: Mapped[list["InquiryRepeat"]] = relationship(
+        foreign_keys="InquiryRepeat.original_lead_id",
         order_by="InquiryRepeat.created_at.desc(), InquiryRepeat.id.desc()",
         cascade="all, delete-orphan", passive_deletes=True)
     lost_reason_ref: Mapped["LostReason | None"] = relationship()
@@ -240,6 +256,14 @@ class Lead(Model):
               postgresql_include=URGENCY_COLUMNS),
         Index("ix_lead_status_created", "status", "created_at", "id",
               postgresql_include=URGENCY_COLUMNS),
+        # A contact's (open) needs: matching, the contact page.
+        Index("ix_lead_contact_status", "contact_id", "status", "created_at"),
+        Index("ix_lead_company_created", "company_id", "created_at",
+              postgresql_where=text("company_id IS NOT NULL"),
+              sqlite_where=text("company_id IS NOT NULL")),
+        Index("ix_lead_from_repeat", "from_repeat_id",
+              postgresql_where=text("from_repeat_id IS NOT NULL"),
+              sqlite_where=text("from_repeat_id IS NOT NULL")),
         # Search: contact, company, usage, region and message; a reference; a mobile's
         # last four digits.
         *(postgresql_only(Index(name, column, postgresql_using="gin",

@@ -47,9 +47,12 @@ class InquiryRepeat(Model):
     utm_source: Mapped[str] = mapped_column(String(100), default="")
     utm_medium: Mapped[str] = mapped_column(String(100), default="")
     utm_campaign: Mapped[str] = mapped_column(String(100), default="")
+    # Who asked (the PIPL key of a repeat): crm.intake.match.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
     # Set once the owner has been told (the notify task acts only while NULL).
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     source_site: Mapped["SourceSite | None"] = relationship()
 
-    __table_args__ = (Index("ix_inquiry_repeat_original", "original_lead_id", "created_at"),)
+    __table_args__ = (Index("ix_inquiry_repeat_original", "original_lead_id", "created_at"),
+                      Index("ix_inquiry_repeat_contact", "contact_id", "created_at"))

@@ -25,6 +25,8 @@ from crm.inputs.wechat import MOBILE_SHAPED, is_wechat_id
 from crm.models import (
     Activity,
     ApiIdempotencyKey,
+    Company,
+    Contact,
     ImportJob,
     InquiryRepeat,
     Lead,
@@ -232,6 +234,45 @@ def _anonymise(lead: Lead, now, repeats: bool = True) -> None:
         _erase_import_rows("+86" + wechat if MOBILE_SHAPED.fullmatch(wechat) else wechat)
 
 
+def _erase_contacts(contact_ids: set[int], now) -> None:
+    """The person's contact records: nothing left to know them by. Their mobile leaves the
+    unique index, so the number asking again later is a new person (they asked to be
+    forgotten). A company left with no live contact, no other need and no credit code goes
+    too: a 个体户's name is often its owner's."""
+    if not contact_ids:
+        return
+    companies = set(db.session.scalars(select(Contact.company_id).where(
+        Contact.id.in_(contact_ids), Contact.company_id.is_not(None))))
+    companies |= set(db.session.scalars(select(Lead.company_id).where(
+        Lead.contact_id.in_(contact_ids), Lead.company_id.is_not(None))))
+    db.session.execute(update(Contact).where(Contact.id.in_(contact_ids)).values(
+        name=ERASED_NAME, name_key="", mobile_e164=None, mobile_display="", mobile_note="",
+        wechat_id=None, email="", company_id=None, erased_at=now)
+        .execution_options(synchronize_session=False))
+    for company_id in companies:
+        live = (select(Contact.id).where(Contact.company_id == company_id, Contact.erased_at.is_(None))
+                .union_all(select(Lead.id).where(Lead.company_id == company_id,
+                                                 Lead.erased_at.is_(None))))
+        if db.session.scalar(select(Company.credit_code).where(Company.id == company_id)) is None \
+                and db.session.execute(live.limit(1)).first() is None:
+            db.session.execute(update(Lead).where(Lead.company_id == company_id)
+                               .values(company_id=None).execution_options(synchronize_session=False))
+            db.session.execute(delete(Company).where(Company.id == company_id)
+                               .execution_options(synchronize_session=False))
+
+
+def _contacts_of(person: str, rows: "PersonRows") -> set[int]:
+    """The person's contacts: those of their leads and repeats, and those holding the number
+    or the WeChat ID (a contact made but whose need was erased before)."""
+    if _is_mobile(person):
+        same = or_(Contact.mobile_e164 == person, Contact.wechat_id == person.removeprefix("+86"))
+    else:
+        same = Contact.wechat_id == person
+    ids = set(db.session.scalars(select(Contact.id).where(same)))
+    ids |= {lead.contact_id for lead in rows.leads if lead.contact_id is not None}
+    return ids | {r.contact_id for r in rows.repeats if r.contact_id is not None}
+
+
 def _forget_api_answers(references: list[str]) -> None:
     """The API remembers the answer it gave (a reference) under the client's retry key."""
     if references:
@@ -295,6 +336,7 @@ def erase_person(person: str, actor: User | None, reason: str = "request") -> in
     # of an import that has not run yet.
     _erase_repeats(rows.repeats)
     _erase_import_rows(person)
+    _erase_contacts(_contacts_of(person, rows), now)
     if leads or rows.repeats:
         audit.record(actor, "pipl_erase", "person", None,
                      {"leads": [lead.id for lead in leads], "repeats": [r.id for r in rows.repeats]},
@@ -325,6 +367,10 @@ def retention_sweep() -> int:
         if lead is None or lead.erased_at is not None:
             continue
         _anonymise(lead, now)
+        # The person goes with their last need kept (their other needs are live work).
+        if lead.contact_id is not None and db.session.scalar(select(Lead.id).where(
+                Lead.contact_id == lead.contact_id, Lead.erased_at.is_(None)).limit(1)) is None:
+            _erase_contacts({lead.contact_id}, now)
         audit.record(None, "retention_erase", "lead", lead.id, None,
                      {"retention_days": current_app.config["CRM_RETENTION_DAYS"]})
         db.session.commit()

@@ -21,6 +21,7 @@ from crm.regions.tree import (
     get,
     is_valid,
     pinyin,
+    same_area,
     split_aliases,
     within,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "names_again",
     "pinyin",
     "resolve",
+    "same_area",
     "split_aliases",
     "within",
 ]

@@ -227,6 +227,18 @@ def within(code: str | None, ancestor: str | None) -> bool:
     return bool(code and ancestor and code.startswith(ancestor))
 
 
+def same_area(a: str | None, b: str | None) -> bool:
+    """Could two stated places be one need's? True when either is unknown (an unknown place
+    never splits a need), when one contains the other (33 ⊃ 3305 ⊃ 330522 ⊃ 330522P01), or
+    when both lie in one city (same first 4 digits: 长兴 and 安吉 are both 湖州 3305)."""
+    if not a or not b:
+        return True
+    a, b = canonical(a) or a.strip(), canonical(b) or b.strip()
+    if a.startswith(b) or b.startswith(a):
+        return True
+    return len(a) >= 4 and len(b) >= 4 and a[:4].isdigit() and a[:4] == b[:4]
+
+
 def choices(locale: str = "zh_CN", max_depth: int = 2) -> list[tuple[str, str]]:
     """Options for a short <select> (provinces and cities, indented by depth)."""
     out = []

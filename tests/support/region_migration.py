@@ -46,8 +46,8 @@ def _insert(conn, table: sa.Table, **values):
 
 def in_subprocess(url: str):
     """`flask db upgrade|downgrade REV` in a process of its own, as an operator runs it."""
-    def run(command: str, revision: str) -> None:
-        result = run_flask({"DATABASE_URL": url}, "db", command, revision)
+    def run(command: str, revision: str | None) -> None:  # None: `flask db check`
+        result = run_flask({"DATABASE_URL": url}, "db", command, *([revision] if revision else []))
         assert result.returncode == 0, result.stderr
     return run
 
@@ -63,9 +63,9 @@ def in_process(url: str):
     config.SQLALCHEMY_DATABASE_URI = url
     app = create_app(config)
 
-    def run(command: str, revision: str) -> None:
+    def run(command: str, revision: str | None) -> None:
         with app.app_context(), _logging_kept():
-            getattr(flask_migrate, command)(revision=revision)
+            getattr(flask_migrate, command)(**({"revision": revision} if revision else {}))
     return run
 
 

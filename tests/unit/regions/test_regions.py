@@ -70,3 +70,17 @@ def test_parks_join_the_tree_under_their_county(app):
     assert regions.full_name("31P01") == "上海 / 白茅岭农场"
     assert "310115P01" in [r.code for r in search.search("临港")]
     assert "310115P01" in [r.code for r in search.search("lg")]
+
+
+@pytest.mark.parametrize("a, b, same", [
+    (None, "330522", True), ("330522", "", True),            # an unknown place never splits
+    ("33", "330522", True), ("3305", "330522", True),         # one contains the other
+    ("330522", "330523", True),                               # 长兴 and 安吉: both 湖州
+    ("310117", "310115", True), ("31", "310117", True),       # all 上海 is one city
+    ("330522", "320583", False),                              # 长兴 vs 昆山
+    ("3305", "3204", False), ("33", "32", False),
+    ("zj.huzhou.changxing", "330522", True),                  # old codes are read too
+])
+def test_same_area(a, b, same):
+    assert regions.same_area(a, b) is same
+    assert regions.same_area(b, a) is same

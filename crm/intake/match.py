@@ -1,0 +1,175 @@
+"""Who is the person behind an inquiry? One place for every channel (form, embed, API, agent
+entry, paste, import): find the contact (mobile, else WeChat ID, else company + name) and the
+company (credit code, else normalised name), or say they are new (design:
+docs/design/contacts-and-needs.md §2, steps 1 and 5).
+
+`match_inquiry` only reads, so it can serve a dry run; `link` writes what it found (a new
+contact or company, the fields a known contact lacks) and returns the ids a new lead or a
+repeat carries. Whether the inquiry repeats an open need stays with `repeats.find_original`
+for now (step 3 of the design moves it here).
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from crm.choices import JUNK_STATUSES
+from crm.extensions import db
+from crm.inputs.company import name_key
+from crm.inputs.phone import contact_preference
+from crm.inputs.text import compact_key
+from crm.inputs.wechat import is_wechat_id
+from crm.intake.inquiry import Inquiry
+from crm.models import Company, Contact, Lead
+
+# Contact fields a known contact lacks and an inquiry may give (filled), or states
+# differently (shown, never overwritten).
+_FILLED = ("name", "mobile_e164", "mobile_display", "mobile_note", "wechat_id", "email")
+_COMPARED = ("name", "mobile_e164", "wechat_id", "email")
+
+
+@dataclass(frozen=True)
+class Match:
+    contact_id: int | None   # None: a contact is made from the inquiry
+    matched_on: str          # "mobile" | "wechat" | "name" | ""
+    company_id: int | None   # by credit code, else name key; None: new (if named) or none
+    needs: int               # the contact's non-junk needs so far; a new need is needs + 1
+    fills: dict = field(default_factory=dict)    # contact fields it lacks that the inquiry gives
+    differs: dict = field(default_factory=dict)  # contact fields stated otherwise: (was, now)
+
+
+@dataclass(frozen=True)
+class Link:
+    contact_id: int
+    company_id: int | None   # the company this inquiry is for, as stated
+    contact_seq: int         # this need's number in the contact's needs
+
+
+def stated(inquiry: Inquiry) -> dict:
+    """The contact columns the inquiry states (a WeChat box holding "无" states none)."""
+    person, mobile = inquiry.contact, inquiry.contact.mobile
+    return {"name": person.name, "name_key": compact_key(person.name),
+            "mobile_e164": mobile.e164 if mobile else None,
+            "mobile_display": mobile.display if mobile else "",
+            "mobile_note": mobile.note if mobile else "",
+            "wechat_id": person.wechat_id if is_wechat_id(person.wechat_id) else None,
+            "email": person.email}
+
+
+def find_company(name: str, credit_code: str | None) -> int | None:
+    """The company by its credit code, else by its normalised name."""
+    if credit_code:
+        found = db.session.scalar(select(Company.id).where(Company.credit_code == credit_code))
+        if found is not None:
+            return found
+    key = name_key(name)
+    if not key:
+        return None
+    return db.session.scalar(select(Company.id).where(Company.name_key == key))
+
+
+def match_inquiry(inquiry: Inquiry, at: datetime | None = None) -> Match:
+    """Steps 1 and 5 of the design: the contact and the company; nothing is written.
+    `at` is the inquiry's time (kept for the steps that read windows)."""
+    want = stated(inquiry)
+    person = inquiry.contact
+    company_id = find_company(person.company, person.credit_code)
+    alive = Contact.erased_at.is_(None)
+    contact, matched_on = None, ""
+    if want["mobile_e164"]:
+        contact = db.session.scalars(select(Contact).where(
+            Contact.mobile_e164 == want["mobile_e164"], alive)).first()
+        matched_on = "mobile"
+    if contact is None and want["wechat_id"]:
+        # A stronger key never conflicts: the contact's mobile is missing or this one.
+        mobile_ok = (Contact.mobile_e164.is_(None) if not want["mobile_e164"] else
+                     Contact.mobile_e164.is_(None) | (Contact.mobile_e164 == want["mobile_e164"]))
+        contact = db.session.scalars(select(Contact).where(
+            Contact.wechat_id == want["wechat_id"], mobile_ok, alive)
+            .order_by(Contact.created_at.desc(), Contact.id.desc()).limit(1)).first()
+        matched_on = "wechat"
+    if contact is None and company_id is not None and want["name_key"]:
+        conditions = [Contact.company_id == company_id, Contact.name_key == want["name_key"], alive]
+        if want["mobile_e164"]:
+            conditions.append(Contact.mobile_e164.is_(None))
+        if want["wechat_id"]:
+            conditions.append(Contact.wechat_id.is_(None) | (Contact.wechat_id == want["wechat_id"]))
+        contact = db.session.scalars(select(Contact).where(*conditions)
+                                     .order_by(Contact.created_at.desc(), Contact.id.desc())
+                                     .limit(1)).first()
+        matched_on = "name"
+    if contact is None:
+        # A company-only match links the company and never merges people.
+        return Match(None, "", company_id, 0)
+    needs = db.session.scalar(select(func.count()).select_from(Lead).where(
+        Lead.contact_id == contact.id, Lead.status.not_in(JUNK_STATUSES))) or 0
+    fills, differs = {}, {}
+    for name in _FILLED:
+        was, now = getattr(contact, name), want[name]
+        if not now or was == now:
+            continue
+        if not was or (needs == 0 and name in ("name", "email")):
+            fills[name] = now  # a contact whose every need was junk takes the new name
+        elif name in _COMPARED:
+            differs[name] = (was, now)
+    if "name" in fills:
+        fills["name_key"] = want["name_key"]
+    if contact.company_id is None and company_id is not None:
+        fills["company_id"] = company_id
+    return Match(contact.id, matched_on, company_id, needs, fills, differs)
+
+
+def link(inquiry: Inquiry, match: Match, at: datetime, consented: bool,
+         consent_version: str) -> Link:
+    """Write what `match` found: the company and the contact made if new, the fields a known
+    contact lacked, the latest consent. In the caller's transaction, no commit. A new
+    contact whose mobile another transaction just took fails on uq_contact_mobile: the
+    caller retries the whole transaction (`is_taken`)."""
+    company_id = match.company_id
+    person = inquiry.contact
+    if company_id is None and (name_key(person.company) or person.credit_code):
+        company_id = _new_company(person.company, person.credit_code,
+                                  person.credit_code_valid, inquiry.need.industry, at)
+    elif company_id is not None and inquiry.need.industry:
+        # A company's industry: from the first need naming one.
+        db.session.execute(update(Company).where(Company.id == company_id,
+                                                 Company.industry.is_(None))
+                           .values(industry=inquiry.need.industry)
+                           .execution_options(synchronize_session=False))
+    consent = {"consent_at": at, "consent_version": consent_version} if consented else {}
+    if match.contact_id is None:
+        key = db.session.connection().execute(insert(Contact).values(
+            created_at=at, company_id=company_id,
+            contact_preference=contact_preference(person.mobile),
+            **stated(inquiry), **consent)).inserted_primary_key
+        assert key is not None  # an INSERT of one row
+        return Link(key[0], company_id, 1)
+    values = dict(match.fills) | consent
+    if values:
+        db.session.execute(update(Contact).where(Contact.id == match.contact_id).values(**values)
+                           .execution_options(synchronize_session=False))
+    return Link(match.contact_id, company_id, match.needs + 1)
+
+
+def _new_company(name: str, credit_code: str | None, code_valid: bool | None,
+                 industry: str | None, at: datetime) -> int | None:
+    """A company, made once: two people of one new company at once share one row (a unique
+    index and ON CONFLICT DO NOTHING, then read). A name another code holds is not taken."""
+    key = name_key(name) or None
+    if key and credit_code and db.session.scalar(
+            select(Company.id).where(Company.name_key == key)) is not None:
+        key = None
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    db.session.execute(dialect.insert(Company).values(
+        created_at=at, name=name[:120], name_key=key, credit_code=credit_code or None,
+        credit_code_valid=code_valid, industry=industry).on_conflict_do_nothing())
+    return find_company(name, credit_code)
+
+
+def is_taken(exc: IntegrityError) -> bool:
+    """Did a new contact fail because another transaction just took its mobile? Retried."""
+    message = str(exc.orig)
+    # PostgreSQL: … "uq_contact_mobile" …; SQLite: UNIQUE constraint failed: contact.mobile_e164
+    return "uq_contact_mobile" in message or "contact.mobile_e164" in message
