@@ -20,15 +20,6 @@ NOT_YES = [None, "", "false", "False", "0", "off", "no", "n", "nope", " "]
 MESSAGE = "请同意隐私声明，以便我们与您联系。"
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    """Every task capture publishes (routing, notices, mail)."""
-    tasks = []
-    monkeypatch.setattr(capture, "enqueue_routing", lambda lead_id: tasks.append(lead_id))
-    monkeypatch.setattr(capture, "enqueue", lambda name, *args: tasks.append(name))
-    return tasks
-
-
 def _nothing_kept(db, sent):
     assert db.session.scalar(select(func.count()).select_from(Lead)) == 0
     assert db.session.scalar(select(func.count()).select_from(InquiryRepeat)) == 0

@@ -16,14 +16,6 @@ from crm.web.api.fields import inquiry_from_json
 from tests.factories import UserFactory
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    tasks = []
-    monkeypatch.setattr(capture, "enqueue_routing", lambda lead_id: tasks.append(lead_id))
-    monkeypatch.setattr(capture, "enqueue", lambda name, *args: tasks.append(name))
-    return tasks
-
-
 def _inquiry(**contact) -> Inquiry:
     return Inquiry(
         contact=ContactInput(**{"name": "王经理", "mobile": parse_mobile("13912345678"),

@@ -3,7 +3,6 @@ of docs/design/contacts-and-needs.md §2). Whether it repeats a need is still to
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import pytest
 import time_machine
 from sqlalchemy import func, select
 
@@ -14,14 +13,6 @@ from crm.models import Company, Contact, InquiryRepeat, Lead
 
 NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
 LATER = NOW + timedelta(days=200)   # past the repeat window: a second lead, not a repeat
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    tasks = []
-    monkeypatch.setattr(capture, "enqueue_routing", lambda lead_id: tasks.append(lead_id))
-    monkeypatch.setattr(capture, "enqueue", lambda name, *args: tasks.append(name))
-    return tasks
 
 
 def ask(at=NOW, mobile="13912345678", **contact) -> capture.Outcome:
