@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from crm import choices, regions
 from crm.choices import JUNK_STATUSES, SQM_PER_MU
@@ -272,7 +273,15 @@ def split_repeat(repeat: InquiryRepeat, actor: User | None) -> Lead:
         status="new", spam_reasons="")
     scoring.refresh(lead, repeats=0)
     db.session.add(lead)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Two taps at once: the other made it (the reference it moved is taken).
+        db.session.rollback()
+        existing = db.session.scalar(select(Lead).where(Lead.from_repeat_id == repeat.id))
+        if existing is None:
+            raise
+        return existing
     stages.record(lead, "new", lead.created_at)
     with default_locale():
         made = gettext("Split from a repeat inquiry (original need %(reference)s)",

@@ -42,7 +42,9 @@ def adopt_repeat(lead_id: int, repeat_id: int):
 @bp.route("/leads/<int:lead_id>/repeats/<int:repeat_id>/split", methods=["POST"])
 @login_required
 def split_repeat(lead_id: int, repeat_id: int):
-    _lead, repeat = _lead_and_repeat(lead_id, repeat_id)
+    lead, repeat = _lead_and_repeat(lead_id, repeat_id)
+    if lead.erased_at is not None:
+        abort(404)  # its repeats are erased with it: nothing to make a need of
     need = needs.split_repeat(repeat, current_user._get_current_object())
     flash(_("The repeat inquiry is now need %(reference)s.", reference=need.reference), "success")
     return redirect(url_for("agent.lead_detail", lead_id=need.id))

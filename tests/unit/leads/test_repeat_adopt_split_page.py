@@ -56,11 +56,15 @@ def test_as_a_new_need_splits_and_the_repeat_then_links_to_it(client, auth, db):
         need = db.session.scalars(select(Lead).where(Lead.from_repeat_id == repeat.id)).one()
         assert done.status_code == 302 and done.headers["Location"].endswith(f"/agent/leads/{need.id}")
         page = client.get(f"/agent/leads/{lead.id}").get_data(as_text=True)
+        own = client.get(f"/agent/leads/{need.id}")
         # A second tap makes nothing more.
         client.post(f"/agent/leads/{lead.id}/repeats/{repeat.id}/split")
     assert need.reference == "CF260615-RPT22"
     assert f'已成为需求 <a href="/agent/leads/{need.id}">CF260615-RPT22</a>' in page
     assert ">作为新需求</button>" not in page and ">采用</button>" not in page
+    own_page = own.get_data(as_text=True)
+    assert own.status_code == 200 and "CF260615-RPT22" in own_page
+    assert f"由再次咨询拆分 (原需求 {lead.reference})" in own_page and "面积要大一些" in own_page
     assert len(db.session.scalars(select(Lead).where(Lead.from_repeat_id == repeat.id)).all()) == 1
 
 
