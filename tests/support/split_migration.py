@@ -117,6 +117,7 @@ def check(url: str, run) -> None:
     assert (fresh.id, "由再次咨询拆分 (原需求 CF250101-AAAAA)") in bodies
     assert (1, "再次咨询已拆分为需求 CF250101-RPT01") in bodies and len(bodies) == 4
 
+    run("upgrade", "head")  # `check` compares the models with the newest revision
     run("check", None)
     run("downgrade", BEFORE)
     with engine.begin() as conn:
