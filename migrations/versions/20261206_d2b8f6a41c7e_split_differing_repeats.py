@@ -203,12 +203,17 @@ FROM _split s JOIN inquiry_repeat r ON r.id = s.repeat_id""").columns(
         sa.column('taken', sa.Integer()))).all()
     update = sa.text("UPDATE _split SET company_key = :key, reference = :reference"
                      " WHERE repeat_id = :repeat_id")
+    started = time.monotonic()
+    changes = []
     for row in rows:
         at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         reference = (row.reference if row.reference and not row.taken
                      else new_reference(at))
-        conn.execute(update, {"key": name_key(row.company or "")[:120], "reference": reference,
-                              "repeat_id": row.repeat_id})
+        changes.append({"key": name_key(row.company or "")[:120], "reference": reference,
+                        "repeat_id": row.repeat_id})
+    if changes:
+        conn.execute(update, changes)
+    log.info('split_repeats: company keys and references in %.1f s', time.monotonic() - started)
 
 
 def _renumber(contacts: str) -> None:
@@ -234,6 +239,7 @@ def _text_and_score() -> None:
     from crm.models import Lead
     from crm.models.lead import refresh_search_text
 
+    started = time.monotonic()
     conn = op.get_bind()
     lead = sa.Table('lead', sa.MetaData(), autoload_with=conn)
     rows = conn.execute(sa.select(lead).where(lead.c.from_repeat_id.in_(
@@ -248,6 +254,7 @@ def _text_and_score() -> None:
         conn.execute(lead.update().where(lead.c.id == sa.bindparam('b_id'))
                      .values(search_text=sa.bindparam('search_text'),
                              score=sa.bindparam('score')), changes)
+    log.info('split_repeats: search text and score in %.1f s', time.monotonic() - started)
 
 
 def downgrade():
@@ -266,9 +273,34 @@ DELETE FROM activity WHERE kind = 'repeat_inquiry' AND body LIKE '再次咨询�
     if not _postgresql():
         # Migrations run with SQLite's foreign keys off (migrations/env.py): no cascade.
         _delete_dependants(conn, 'lead', 'SELECT lead_id FROM _unsplit')
-    _step('split needs deleted', "DELETE FROM lead WHERE id IN (SELECT lead_id FROM _unsplit)")
+        _step('split needs deleted', "DELETE FROM lead WHERE id IN (SELECT lead_id FROM _unsplit)")
+    else:
+        # Each deleted row's ON DELETE check looks up its referencing rows: without an index
+        # on these columns that is a scan of `lead` or `notification` per split need.
+        made = []
+        for table, column in _unindexed_references(conn, 'lead'):
+            made.append((f'_ix_unsplit_{table}_{column}'[:63], table))
+            op.create_index(made[-1][0], table, [column])
+        _step('split needs deleted', "DELETE FROM lead WHERE id IN (SELECT lead_id FROM _unsplit)")
+        for name, table in made:
+            op.drop_index(name, table_name=table)
     _renumber("SELECT contact_id FROM _unsplit")
     op.drop_table('_unsplit')
+
+
+def _unindexed_references(conn, table: str) -> list[tuple[str, str]]:
+    """(table, column) of the foreign keys to `table` that no index leads with."""
+    inspector = sa.inspect(conn)
+    out = []
+    for child in inspector.get_table_names():
+        leading = {(i['column_names'] or [None])[0] for i in inspector.get_indexes(child)}
+        leading |= {(c['column_names'] or [None])[0] for c in inspector.get_unique_constraints(child)}
+        leading.add((inspector.get_pk_constraint(child)['constrained_columns'] or [None])[0])
+        for fk in inspector.get_foreign_keys(child):
+            column = fk['constrained_columns'][0]
+            if fk['referred_table'] == table and column not in leading:
+                out.append((child, column))
+    return out
 
 
 def _delete_dependants(conn, table: str, ids: str) -> None:
