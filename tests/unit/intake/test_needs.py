@@ -159,3 +159,41 @@ def test_a_tax_is_a_difference_exactly_when_it_differs(app, db, sent, owner, tax
     db.session.commit()
     fields = [d[0] for d in needs.differences(lead, repeat)]
     assert fields == ([] if same else ["annual_tax_wan"])
+
+
+REGIONS = ["320583", "3205", "330522", "3101", "32"]
+money = st.decimals(min_value=0, max_value=99999, places=4)
+sqm = st.decimals(min_value=1, max_value=999999, places=2)
+
+
+@st.composite
+def stated_needs(draw) -> dict:
+    """What a repeat's details may hold (as crm.intake.repeats._details writes them)."""
+    details = draw(st.fixed_dictionaries({}, optional={
+        "deal_type": st.sampled_from(["rent", "buy"]),
+        "property_type": st.sampled_from(["factory", "warehouse", "land", "office"]),
+        "region_code": st.sampled_from(REGIONS), "region_text": st.sampled_from(["开发区", "园区北"]),
+        "area_min_sqm": sqm.map(str), "annual_tax_wan": money.map(str),
+        "investment_wan": money.map(str), "needs_eia": st.booleans(),
+        "usage": st.sampled_from(["注塑", "冷链仓储"]), "ceiling_height_m": st.just("9.00"),
+        "standalone": st.just(True)}))
+    if "area_min_sqm" in details:
+        details["area_unit"] = draw(st.sampled_from(["sqm", "mu"]))
+    return details
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(details=stated_needs())
+def test_adopting_every_difference_leaves_none(app, db, sent, owner, details):
+    lead = LeadFactory(assigned_to=owner, region_code="320583", area_min_sqm=Decimal("2000"),
+                       annual_tax_wan=Decimal("10"), usage="注塑")
+    repeat = InquiryRepeat(original_lead_id=lead.id, matched_on="mobile", details=details)
+    db.session.add(repeat)
+    db.session.commit()
+    fields = [d[0] for d in needs.differences(lead, repeat)]
+    changed = needs.adopt(lead, repeat.id, fields, owner) if fields else {}
+    db.session.expire_all()
+    lead = db.session.get(Lead, lead.id)
+    assert needs.differences(lead, repeat) == []
+    assert bool(changed) == bool(fields)   # a difference shown is a change made
