@@ -3,7 +3,8 @@
 A repeat differs from its need when the deal type, or the property type, is set on both and
 unequal, or both region codes are set and lie in another city (`other_city`: the negation of
 crm.regions.same_area, checked against it in tests/unit/intake/test_split_migration.py). The
-same need with other figures stays a repeat (the lead page shows its differences).
+same need with other figures stays a repeat (the lead page shows its differences), and so
+do the repeats of spam and merged leads (junk is never a need's origin).
 
 Each differing repeat becomes a lead, set-based on both dialects: the repeat's reference
 (moved: the repeat's becomes NULL; none, or one a lead holds, draws a new one in Python), its
@@ -17,7 +18,11 @@ Stage rows at the repeat's time; an activity on both leads; contact_seq recomput
 contacts touched; search_text and score computed in Python for the split rows only.
 
 Down: every split lead (from_repeat_id set, split here or by an agent since) is deleted with
-its rows, the repeat gets the reference back, contact_seq is recomputed.
+its rows (SQLite runs migrations with foreign keys off: its ON DELETE rules are applied by
+hand), the repeat gets the reference back, contact_seq is recomputed.
+
+Timed on PostgreSQL (bench lead table, 2 shared cores): 200,000 leads and 30,000 repeats,
+20,000 split: upgrade 35.6 s (16.5 s of it search text and score in Python), down 9.2 s.
 
 Revision ID: d2b8f6a41c7e
 Revises: c4a7e91d2f30
