@@ -26,7 +26,7 @@ from crm.models import Lead, Role, Team, User
 __all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scope_parts", "stray_lead_ids",
            "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text",
            "mask_note", "contact_for", "viewable_leads", "contact_needs", "can_view_contact",
-           "company_needs", "can_see_contact_mobile",
+           "can_see_contact_mobile",
            "can_manage_user", "can_edit_rule", "managed_users_clause", "managed_user_ids", "visible_teams",
            "owns_job", "distinct_from", "can_edit_listing"]
 
@@ -216,12 +216,6 @@ def _visible(stmt, user: User):
 def contact_needs(user: User, contact_id: int):
     """SELECT of a contact's needs the user may view (spam and merged rows are no needs)."""
     return _visible(select(Lead).where(Lead.contact_id == contact_id,
-                                       Lead.status.not_in(JUNK_STATUSES)), user)
-
-
-def company_needs(user: User, company_id: int):
-    """SELECT of the needs for a company that the user may view."""
-    return _visible(select(Lead).where(Lead.company_id == company_id,
                                        Lead.status.not_in(JUNK_STATUSES)), user)
 
 

@@ -7,7 +7,7 @@ Nothing here reads a need the user may not view: the hidden needs are only count
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm import access
@@ -66,18 +66,20 @@ class OtherNeeds:
         return self.visible + self.hidden
 
 
-def _counts(where, scope) -> tuple[int, int]:
-    """(all needs, visible needs) matching `where`, in one statement."""
-    visible = func.count() if scope is None else func.count(case((scope, 1)))
-    row = db.session.execute(select(func.count(), visible).select_from(Lead).where(
-        *where, Lead.status.not_in(JUNK_STATUSES))).one()
-    return int(row[0]), int(row[1])
-
-
-def _needs(stmt) -> list[Lead]:
-    return list(db.session.scalars(
-        stmt.options(joinedload(Lead.assigned_to))
-        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(NEEDS_SHOWN)))
+def _needs(where: list, scope, limit: int = NEEDS_SHOWN) -> tuple[list[Lead], int, int]:
+    """The newest visible needs matching `where` with their owners, how many are visible and
+    how many there are in all: one statement (a window count and a scalar subquery), and a
+    second only when none is visible."""
+    where = [*where, Lead.status.not_in(JUNK_STATUSES)]
+    total = select(func.count()).select_from(Lead).where(*where).correlate(None)
+    rows = db.session.execute(
+        select(Lead, func.count().over(), total.scalar_subquery())
+        .where(*where, *([scope] if scope is not None else []))
+        .options(joinedload(Lead.assigned_to))
+        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1]), int(rows[0][2])
+    return [], 0, int(db.session.scalar(total) or 0)
 
 
 def contact_page(user: User, contact_id: int) -> ContactPage | None:
@@ -85,10 +87,9 @@ def contact_page(user: User, contact_id: int) -> ContactPage | None:
     contact = db.session.get(Contact, contact_id, options=[joinedload(Contact.company)])
     if contact is None:
         return None
-    needs = _needs(access.contact_needs(user, contact_id))
+    needs, visible, total = _needs([Lead.contact_id == contact_id], access.viewable_leads(user))
     if not needs:
         return None
-    total, visible = _counts([Lead.contact_id == contact_id], access.viewable_leads(user))
     page = ContactPage(contact, needs, hidden=total - visible,
                        full_mobile=access.can_see_contact_mobile(user, needs))
     ids = [lead.id for lead in needs]
@@ -118,7 +119,7 @@ def company_page(user: User, company_id: int) -> CompanyPage | None:
     if company is None:
         return None
     scope = access.viewable_leads(user)
-    needs = _needs(access.company_needs(user, company_id))
+    needs, visible, total = _needs([Lead.company_id == company_id], scope)
     # A contact of the company shows when one of their needs (for any company) is visible.
     seen = select(Lead.id).where(Lead.contact_id == Contact.id,
                                  Lead.status.not_in(JUNK_STATUSES))
@@ -129,7 +130,6 @@ def company_page(user: User, company_id: int) -> CompanyPage | None:
         .order_by(Contact.created_at, Contact.id).limit(ROWS_SHOWN)))
     if not needs and not contacts:
         return None
-    total, visible = _counts([Lead.company_id == company_id], scope)
     return CompanyPage(company, contacts, needs, hidden=total - visible)
 
 
@@ -138,10 +138,6 @@ def other_needs(user: User, lead: Lead, limit: int = 20) -> OtherNeeds:
     many more there are. Nothing for a lead without a contact (made outside intake)."""
     if lead.contact_id is None or lead.erased_at is not None:
         return OtherNeeds([], 0, 0)
-    stmt = access.contact_needs(user, lead.contact_id).where(Lead.id != lead.id)
-    needs = list(db.session.scalars(
-        stmt.options(joinedload(Lead.assigned_to))
-        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)))
-    total, visible = _counts([Lead.contact_id == lead.contact_id, Lead.id != lead.id],
-                             access.viewable_leads(user))
+    needs, visible, total = _needs([Lead.contact_id == lead.contact_id, Lead.id != lead.id],
+                                   access.viewable_leads(user), limit)
     return OtherNeeds(needs, visible, total - visible)
