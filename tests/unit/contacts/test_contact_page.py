@@ -109,3 +109,21 @@ def test_the_lead_page_links_the_contact_and_the_company(client, auth, db, share
     html = client.get(f"/agent/leads/{shared.mine.id}").get_data(as_text=True)
     assert f'href="/contacts/{shared.contact.id}"' in html
     assert f'href="/companies/{shared.company.id}"' in html
+
+
+def test_a_wechat_only_contact_is_masked_and_revealed_by_its_wechat_id(client, auth, db, shared):
+    s = shared
+    s.contact.mobile_e164, s.contact.mobile_display, s.contact.wechat_id = None, "", "wang_wx01"
+    s.mine.assigned_to_id, s.mine.escalated_to_id = None, s.agent_b.id
+    s.mine.status = "contacted"
+    db.session.commit()
+    auth.login(s.manager_a.email)
+    assert "wang_wx01" in client.get(f"/contacts/{s.contact.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login(s.agent_b.email)
+    s.theirs.assigned_to_id = None
+    db.session.commit()
+    html = client.get(f"/contacts/{s.contact.id}").get_data(as_text=True)
+    assert "wa****01" in html and "wang_wx01" not in html and "仅微信" in html
+    assert "显示微信号" in html
+    assert "wang_wx01" in client.post(f"/contacts/{s.contact.id}/reveal").get_data(as_text=True)
