@@ -20,10 +20,11 @@ from tests.support.sql import statements_run
 
 # What one GET of each page may run, whatever the history (login, the lead, its history in
 # one statement per kind, suggestions, forms' choices, ...).
-# 15 for the owner, 16 for a manager today: the lead with its people, timeline, repeats,
-# suggestions, score (with what was sent and opened), listings sent, visit requests, visits,
-# and the contact's other needs (one statement, with their counts).
-LEAD_PAGE_BOUND = 16
+# 16 for the owner, 17 for a manager once merged with the repeats' splits (15 and 16
+# without): the lead with its people, timeline, repeats, suggestions, score (with what was
+# sent and opened), listings sent, visit requests, visits, and the contact's other needs
+# (one statement with their counts; a manager's members are read for the scope).
+LEAD_PAGE_BOUND = 17
 # 10 today: the listing and its linked leads, its photos, and its sent / asked / visited numbers.
 LISTING_PAGE_BOUND = 11
 # 9 for the owner, 10 for a manager (their members) today on the contact page: login, the
