@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     import crm.web.agent.views
     import crm.web.api.views
     import crm.web.auth.views
+    import crm.web.contacts.views
     import crm.web.imports.views
     import crm.web.listings.photos
     import crm.web.listings.views
@@ -119,7 +120,7 @@ def register_blueprints(app: Flask) -> None:
     web = crm.web
     for area in (web.ops, web.public, web.regions, web.auth, web.agent, web.reports,
                  web.routing_admin, web.workcalendar, web.listings, web.lost_reasons,
-                 web.imports, web.admin, web.visits, web.share, web.api, web.manage):
+                 web.imports, web.admin, web.visits, web.share, web.api, web.manage, web.contacts):
         app.register_blueprint(area.bp)
 
 

@@ -9,6 +9,8 @@ Roles nest: an admin may do all a manager may, a manager all an agent may.
   team's pool may be looked at before claiming it.
 Mobiles are shown to whoever may work the lead as owner or manager; anyone else who may
 view it reveals the number, and the reveal is audited.
+Contacts and companies follow their needs (leads): whoever may view one of a contact's needs
+may view the contact, and sees only the needs they may view (viewable_leads).
 """
 import re
 from functools import wraps
@@ -17,12 +19,14 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import and_, false, or_, select, true
 
+from crm.choices import JUNK_STATUSES
 from crm.extensions import db
 from crm.models import Lead, Role, Team, User
 
 __all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scope_parts", "stray_lead_ids",
            "manages_lead", "can_view", "can_work", "can_see_mobile", "mobile_for", "mask_mobile", "mask_text",
-           "mask_note", "contact_for",
+           "mask_note", "contact_for", "viewable_leads", "contact_needs", "can_view_contact",
+           "can_see_contact_mobile",
            "can_manage_user", "can_edit_rule", "managed_users_clause", "managed_user_ids", "visible_teams",
            "owns_job", "distinct_from", "can_edit_listing"]
 
@@ -184,6 +188,47 @@ def contact_for(user: User, lead: Lead, revealed: bool = False) -> dict:
             "wechat_id": lead.wechat_id if full else mask_text(lead.wechat_id),
             "email": lead.email if full else mask_text(lead.email),
             "repeat_mobile": (lambda e164: e164) if full else mask_mobile}
+
+
+# --- contacts and companies ----------------------------------------------------------------
+# A contact (or company) has no access rule of its own: it is visible through the needs the
+# user may view. Needs of a shared contact that another team works stay hidden; the pages
+# say only how many there are ("另有 k 个需求由其他团队跟进"), never their reference, place,
+# figures, owner or team: enough to avoid 撞单, nothing of the need itself (no team name
+# either, so an agent cannot tell which team courts the prospect).
+
+def viewable_leads(user: User):
+    """The SQL form of can_view(): a WHERE clause on Lead (None: every lead, admin)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.is_manager:
+        return lead_scope(user)
+    pool = (and_(Lead.assigned_to_id.is_(None), Lead.team_id == user.team_id,
+                 Lead.status == "new") if user.team_id is not None else false())
+    return or_(Lead.assigned_to_id == user.id, Lead.escalated_to_id == user.id, pool)
+
+
+def _visible(stmt, user: User):
+    scope = viewable_leads(user)
+    return stmt if scope is None else stmt.where(scope)
+
+
+def contact_needs(user: User, contact_id: int):
+    """SELECT of a contact's needs the user may view (spam and merged rows are no needs)."""
+    return _visible(select(Lead).where(Lead.contact_id == contact_id,
+                                       Lead.status.not_in(JUNK_STATUSES)), user)
+
+
+def can_view_contact(user: User, contact) -> bool:
+    """False: the page answers 404, so nobody learns that a contact exists by its id."""
+    contact_id = getattr(contact, "id", contact)
+    return bool(db.session.scalar(select(contact_needs(user, contact_id).exists())))
+
+
+def can_see_contact_mobile(user: User, needs: list[Lead]) -> bool:
+    """The contact's number in full when the user sees it on one of the needs they may view
+    (its owner, its managers); anyone else reveals it once for the contact (audited)."""
+    return any(can_see_mobile(user, lead) for lead in needs)
 
 
 # --- people and teams --------------------------------------------------------------------

@@ -145,23 +145,6 @@ def history(lead: Lead, before: int | None = None, size: int = 20) -> RepeatPage
     return RepeatPage(rows[:size], total, rows[size - 1].id if len(rows) > size else None)
 
 
-def other_leads_of(lead: Lead, limit: int = 20) -> list[Lead]:
-    """Other leads from this lead's mobile (else its WeChat ID) within the window, newest
-    first (the lead page)."""
-    if lead.erased_at is not None:
-        return []
-    if lead.mobile_e164:
-        same = Lead.mobile_e164 == lead.mobile_e164
-    elif is_wechat_id(lead.wechat_id):
-        same = Lead.wechat_id == lead.wechat_id
-    else:
-        return []
-    since = utcnow() - repeat_window()
-    return list(db.session.scalars(
-        select(Lead).where(same, Lead.id != lead.id, Lead.created_at >= since)
-        .order_by(Lead.created_at.desc()).limit(limit)))
-
-
 def notify_repeat(original_id: int, repeat_id: int) -> bool:
     """Record the notice once; a second run (redelivered task) changes nothing."""
     repeat = db.session.scalars(

@@ -105,7 +105,7 @@ ENTITIES = {
     "team": _l("Team"), "routing_rule": _l("Routing rule"), "lost_reason": _l("Lost reason"),
     "listing": _l("Listing"), "calendar": _l("Working calendar"),
     "branding": _l("Public contact details"), "intake_policy": _l("Intake rules"),
-    "park": _l("Park"),
+    "park": _l("Park"), "contact": _l("Contact person"),
 }
 FIELDS = {
     "status": _l("Stage"), "lost_reason": _l("Lost reason"), "note": _l("Note"),

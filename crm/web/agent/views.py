@@ -26,7 +26,18 @@ from crm.inputs.fields import database_id, given
 from crm.intake import lookup, message, repeats
 from crm.intake.capture import capture_by_agent
 from crm.intake.channel import pasted_channel
-from crm.leads import edit, export, followup, merge, queue, recommend, scoring, stages, visits
+from crm.leads import (
+    contacts,
+    edit,
+    export,
+    followup,
+    merge,
+    queue,
+    recommend,
+    scoring,
+    stages,
+    visits,
+)
 from crm.listings import inventory, matching
 from crm.models import Activity, Lead, Listing, LostReason, Role, Team, User
 from crm.models.types import utcnow
@@ -299,7 +310,7 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "merge_form": forms.get("merge_form") or MergeForm(),
         "reassign_form": (forms.get("reassign_form") or ReassignForm(_scope_agents()))
         if access.manages_lead(current_user, lead) else None,
-        "score": scoring.compute(lead), "repeats": repeats.other_leads_of(lead),
+        "score": scoring.compute(lead), "other_needs": contacts.other_needs(current_user, lead),
         "protected_until": repeats.protected_until(lead),
         "asked_again": repeats.history(lead, database_id(request.args.get("repeats_before", ""))),
         **_fit(lead, can_work),

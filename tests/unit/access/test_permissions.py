@@ -7,7 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import ImportJob, Listing, ListingImage, LostReason, NotificationChannel, Park
+from crm.models import (
+    Company,
+    Contact,
+    ImportJob,
+    Listing,
+    ListingImage,
+    LostReason,
+    NotificationChannel,
+    Park,
+)
 from tests.factories import LeadFactory, RuleFactory, TeamFactory, UserFactory
 
 # Routes anyone may open, logged in or not.
@@ -48,6 +57,8 @@ MINIMUM_ROLE = {
     "agent.claim": "agent", "agent.lead_detail": "agent", "agent.reveal": "agent",
     "agent.add_follow_up": "agent", "agent.change_status": "agent", "agent.edit_lead": "agent",
     "agent.merge_lead": "agent", "agent.link_listing": "agent",
+    # A contact or company: whoever sees one of its needs (else 404), tested in tests/unit/contacts.
+    "contacts.contact": "agent", "contacts.reveal": "agent", "contacts.company": "agent",
     "agent.reassign": "manager", "agent.bulk_reassign": "manager",
     "listings.index": "agent", "listings.detail": "agent", "listings.edit": "agent",
     "listings.delete": "manager",
@@ -108,7 +119,13 @@ def world(db):
     agent = UserFactory(team=team, email="agent@example.com")
     manager = UserFactory(team=team, email="manager@example.com", role="manager")
     UserFactory(team=team, email="admin@example.com", role="admin")
-    lead = LeadFactory(assigned_to=agent, team=team)
+    company = Company(name="松江精密机械有限公司")
+    db.session.add(company)
+    db.session.flush()
+    person = Contact(name="刘先生", company_id=company.id)
+    db.session.add(person)
+    db.session.flush()
+    lead = LeadFactory(assigned_to=agent, team=team, contact_id=person.id, company_id=company.id)
     listing = Listing(title="松江厂房", property_type="factory", deal_type="rent",
                       area_sqm=Decimal("1000"), price=Decimal("1.2"), created_by_id=agent.id)
     reason = LostReason(name="价格")
@@ -134,7 +151,8 @@ def world(db):
             "name": "funnel", "lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
             "job_id": job.id, "user_id": agent.id, "team_id": team.id, "rule_id": rule.id,
             "channel_id": channel.id, "park_id": park.id, "kind": "recommended", "fmt": "csv",
-            "code": "en", "action": "disable", "filename": "css/app.css", "image_id": image.id}
+            "code": "en", "action": "disable", "filename": "css/app.css", "image_id": image.id,
+            "contact_id": person.id, "company_id": company.id}
 
 
 def _url(rule: str, values: dict) -> str:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from crm.models import Activity, AuditLog, Lead
+from crm.models import Activity, AuditLog, Contact, Lead
 from crm.models.types import utcnow
 from tests.conftest import errors_in
 from tests.factories import LeadFactory, TeamFactory, UserFactory
@@ -12,9 +12,15 @@ from tests.factories import LeadFactory, TeamFactory, UserFactory
 
 def test_the_page_shows_everything_said_source_utm_score_and_repeats(client, auth, db):
     me = UserFactory(email="me@example.com")
-    earlier = LeadFactory(mobile_e164="+8613391219793", created_at=utcnow() - timedelta(days=10))
-    LeadFactory(mobile_e164="+8613391219793", created_at=utcnow() - timedelta(days=200))  # too old
-    lead = LeadFactory(assigned_to=me, mobile_e164="+8613391219793", usage="钕铁硼磁材加工",
+    person = Contact(name="刘先生", mobile_e164="+8613391219793")
+    db.session.add(person)
+    db.session.commit()
+    earlier = LeadFactory(contact_id=person.id, assigned_to=me, mobile_e164="+8613391219793",
+                          created_at=utcnow() - timedelta(days=10))
+    LeadFactory(contact_id=person.id, mobile_e164="+8613391219793", status="spam",
+                created_at=utcnow() - timedelta(days=200))  # spam is no need of the contact
+    lead = LeadFactory(contact_id=person.id, assigned_to=me, mobile_e164="+8613391219793",
+                       usage="钕铁硼磁材加工",
                        message="希望月底前看厂", page_url="https://zj.example.cn/news/changxing",
                        utm_source="baidu", utm_medium="cpc", utm_campaign="g60",
                        annual_tax_wan=Decimal("300"), industry="materials")
@@ -24,8 +30,8 @@ def test_the_page_shows_everything_said_source_utm_score_and_repeats(client, aut
                  "baidu / cpc / g60", "Industry is one of the park's leading tracks",
                  "Annual tax 300 ten-thousand yuan", earlier.reference):
         assert text in html, text
-    repeats = html[html.index('id="same-mobile"'):html.index('id="timeline"')]
-    assert repeats.count("CF261123") == 1  # the 200-day-old inquiry is not a repeat
+    others = html[html.index('id="other-needs"'):html.index('id="timeline"')]
+    assert others.count('data-ref="CF') == 1 and "This contact has 1 other need" in others
 
 
 def test_mobile_masked_for_non_owner_and_reveal_is_audited(client, auth, db):
