@@ -57,6 +57,8 @@ MINIMUM_ROLE = {
     "agent.claim": "agent", "agent.lead_detail": "agent", "agent.reveal": "agent",
     "agent.add_follow_up": "agent", "agent.change_status": "agent", "agent.edit_lead": "agent",
     "agent.merge_lead": "agent", "agent.link_listing": "agent",
+    # A repeat's differences adopted, or the repeat made a need: who may work the lead.
+    "agent.adopt_repeat": "agent", "agent.split_repeat": "agent",
     # A contact or company: whoever sees one of its needs (else 404), tested in tests/unit/contacts.
     "contacts.contact": "agent", "contacts.reveal": "agent", "contacts.company": "agent",
     "agent.reassign": "manager", "agent.bulk_reassign": "manager",
@@ -147,12 +149,18 @@ def world(db):
     from crm.models.types import utcnow
     rec = recommend.send(lead, agent, [listing])
     visit = visits.schedule(lead, agent, visits.Plan(utcnow(), 60, "北门", "", [listing], [agent]))
+    from crm.models import InquiryRepeat
+    repeat = InquiryRepeat(original_lead_id=lead.id, matched_on="mobile", contact_id=person.id,
+                           reference="CF2612REP01", details={"area_min_sqm": "3000"})
+    db.session.add(repeat)
+    db.session.commit()
     return {"rec_id": rec.id, "visit_id": visit.id, "token": recommend.link_token(rec), "site_id": site.id,
             "name": "funnel", "lead_id": lead.id, "listing_id": listing.id, "reason_id": reason.id,
             "job_id": job.id, "user_id": agent.id, "team_id": team.id, "rule_id": rule.id,
             "channel_id": channel.id, "park_id": park.id, "kind": "recommended", "fmt": "csv",
             "code": "en", "action": "disable", "filename": "css/app.css", "image_id": image.id,
-            "contact_id": person.id, "company_id": company.id}
+            "contact_id": person.id, "company_id": company.id,
+            "repeat_id": repeat.id}
 
 
 def _url(rule: str, values: dict) -> str:
