@@ -84,7 +84,7 @@ def lead_search_clause(raw: str, indexed: bool = True):
         return or_(text, wechat)
     reference = (Lead.reference.ilike(_like(query), escape="\\") if indexed
                  else contains_text(func.lower(Lead.reference), query))
-    return or_(text, reference, _repeat_reference(query), wechat)
+    return or_(text, reference, _repeat_reference_part(query), wechat)
 
 
 def _wechat(raw: str):
@@ -180,6 +180,18 @@ def _repeat_reference(query: str):
                        .where(InquiryRepeat.reference == query.strip().upper()))
 
 
+def _repeat_reference_part(query: str):
+    """A part of a repeat inquiry's reference (834W6, the tail a caller reads out) finds the
+    need it repeated. Three characters at least: shorter parts match most repeats, and
+    pg_trgm's index on inquiry_repeat.reference answers from three on. References are
+    stored in capitals, so a case-sensitive LIKE of the upper-cased part (the form the
+    trigram index answers) is exact."""
+    if len(query) < TRIGRAM:
+        return false()
+    return Lead.id.in_(select(InquiryRepeat.original_lead_id).where(
+        InquiryRepeat.reference.like(_like(query.upper()), escape="\\")))
+
+
 def _digits_clause(digits: str):
     if len(digits) == 4:  # what agents remember
         return Lead.mobile_e164.like(f"%{digits}")
@@ -187,4 +199,5 @@ def _digits_clause(digits: str):
         digits = digits[2:]
     if len(digits) == 11:
         return Lead.mobile_e164 == f"+86{digits}"
-    return Lead.reference.ilike(_like(digits), escape="\\")  # a reference's digits (its date)
+    # A reference's digits (its date, or a tail of digits): the need's or a repeat's.
+    return or_(Lead.reference.ilike(_like(digits), escape="\\"), _repeat_reference_part(digits))
