@@ -105,7 +105,7 @@ ENTITIES = {
     "team": _l("Team"), "routing_rule": _l("Routing rule"), "lost_reason": _l("Lost reason"),
     "listing": _l("Listing"), "calendar": _l("Working calendar"),
     "branding": _l("Public contact details"), "intake_policy": _l("Intake rules"),
-    "park": _l("Park"),
+    "park": _l("Park"), "contact": _l("Contact person"),
 }
 FIELDS = {
     "status": _l("Stage"), "lost_reason": _l("Lost reason"), "note": _l("Note"),
@@ -126,6 +126,8 @@ FIELDS = {
     "public_mobile_required": _l("Public form requires a mobile"),
     "protection_days": _l("Client protection (days)"), "sourced_by_id": _l("Brought in by"),
     "code": _l("Code"), "aliases": _l("Other names"), "name_en": _l("English name"),
+    "contacts": _l("Contact person"), "repeats": _l("Repeat inquiries"),
+    "retention_days": _l("Retention (days)"),
 }
 
 
