@@ -6,7 +6,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import Boolean, ColumnElement, and_, false, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from crm.extensions import db
 from crm.inputs.text import clean_text, search_key, to_halfwidth
@@ -172,12 +174,38 @@ def _reference_start_clause(query: str):
     return and_(Lead.created_at >= span[0], Lead.created_at < span[1], starts)
 
 
+class _lead_of_repeats(FunctionElement):
+    """lead.id IN (the repeats' original_lead_id), in a form PostgreSQL can OR with the
+    other branches' index scans: `id = ANY(ARRAY(subquery))` is an index condition on the
+    primary key (the subquery runs once, first), where `id IN (subquery)` in an OR made it
+    read every lead (600 ms at 300,000 leads)."""
+    type = Boolean()
+    inherit_cache = True
+    name = "lead_of_repeats"
+
+
+@compiles(_lead_of_repeats)
+def _lead_of_repeats_in(element, compiler, **kw):
+    column, subquery = (compiler.process(c, **kw) for c in element.clauses)
+    return f"{column} IN {subquery}"
+
+
+@compiles(_lead_of_repeats, "postgresql")
+def _lead_of_repeats_any(element, compiler, **kw):
+    column, subquery = (compiler.process(c, **kw) for c in element.clauses)
+    return f"{column} = ANY(ARRAY{subquery})"
+
+
+def _leads_of_repeats(where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return _lead_of_repeats(Lead.id, select(InquiryRepeat.original_lead_id).where(where)
+                            .scalar_subquery())
+
+
 def _repeat_reference(query: str):
     """A caller may read out the reference their repeat inquiry was given: it finds the lead."""
     if not re.fullmatch(r"cf\d{6}-[0-9a-z]{5}", query.strip()):
         return false()
-    return Lead.id.in_(select(InquiryRepeat.original_lead_id)
-                       .where(InquiryRepeat.reference == query.strip().upper()))
+    return _leads_of_repeats(InquiryRepeat.reference == query.strip().upper())
 
 
 def _repeat_reference_part(query: str):
@@ -188,8 +216,7 @@ def _repeat_reference_part(query: str):
     trigram index answers) is exact."""
     if len(query) < TRIGRAM:
         return false()
-    return Lead.id.in_(select(InquiryRepeat.original_lead_id).where(
-        InquiryRepeat.reference.like(_like(query.upper()), escape="\\")))
+    return _leads_of_repeats(InquiryRepeat.reference.like(_like(query.upper()), escape="\\"))
 
 
 def _digits_clause(digits: str):

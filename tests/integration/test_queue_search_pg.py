@@ -68,7 +68,9 @@ def test_a_part_of_a_repeats_reference_finds_its_need_on_postgresql(pg_app, monk
 
 def test_a_repeats_reference_part_is_looked_up_in_its_trigram_index(pg_app):
     """The subquery of a reference part reads ix_inquiry_repeat_reference_trgm (migration
-    27a328e75452), not every repeat."""
+    27a328e75452), not every repeat, and runs once: its leads are OR-ed in by the primary
+    key beside the text indexes (`lead.id IN (subquery)` in the OR made PostgreSQL read
+    every lead, even with sequential scans off)."""
     stmt = select(Lead.id).where(lead_search_clause("834W6"))
     sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
@@ -76,3 +78,4 @@ def test_a_repeats_reference_part_is_looked_up_in_its_trigram_index(pg_app):
     plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql.replace("'\\\\'", "'\\'"))))
     db.session.rollback()
     assert "ix_inquiry_repeat_reference_trgm" in plan, plan
+    assert "BitmapOr" in plan and "Seq Scan on lead" not in plan, plan
