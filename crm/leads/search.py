@@ -6,7 +6,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import Boolean, ColumnElement, and_, false, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from crm.extensions import db
 from crm.inputs.text import clean_text, search_key, to_halfwidth
@@ -84,7 +86,7 @@ def lead_search_clause(raw: str, indexed: bool = True):
         return or_(text, wechat)
     reference = (Lead.reference.ilike(_like(query), escape="\\") if indexed
                  else contains_text(func.lower(Lead.reference), query))
-    return or_(text, reference, _repeat_reference(query), wechat)
+    return or_(text, reference, _repeat_reference_part(query), wechat)
 
 
 def _wechat(raw: str):
@@ -172,12 +174,49 @@ def _reference_start_clause(query: str):
     return and_(Lead.created_at >= span[0], Lead.created_at < span[1], starts)
 
 
+class _lead_of_repeats(FunctionElement):
+    """lead.id IN (the repeats' original_lead_id), in a form PostgreSQL can OR with the
+    other branches' index scans: `id = ANY(ARRAY(subquery))` is an index condition on the
+    primary key (the subquery runs once, first), where `id IN (subquery)` in an OR made it
+    read every lead (600 ms at 300,000 leads)."""
+    type = Boolean()
+    inherit_cache = True
+    name = "lead_of_repeats"
+
+
+@compiles(_lead_of_repeats)
+def _lead_of_repeats_in(element, compiler, **kw):
+    column, subquery = (compiler.process(c, **kw) for c in element.clauses)
+    return f"{column} IN {subquery}"
+
+
+@compiles(_lead_of_repeats, "postgresql")
+def _lead_of_repeats_any(element, compiler, **kw):
+    column, subquery = (compiler.process(c, **kw) for c in element.clauses)
+    return f"{column} = ANY(ARRAY{subquery})"
+
+
+def _leads_of_repeats(where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return _lead_of_repeats(Lead.id, select(InquiryRepeat.original_lead_id).where(where)
+                            .scalar_subquery())
+
+
 def _repeat_reference(query: str):
     """A caller may read out the reference their repeat inquiry was given: it finds the lead."""
     if not re.fullmatch(r"cf\d{6}-[0-9a-z]{5}", query.strip()):
         return false()
-    return Lead.id.in_(select(InquiryRepeat.original_lead_id)
-                       .where(InquiryRepeat.reference == query.strip().upper()))
+    return _leads_of_repeats(InquiryRepeat.reference == query.strip().upper())
+
+
+def _repeat_reference_part(query: str):
+    """A part of a repeat inquiry's reference (834W6, the tail a caller reads out) finds the
+    need it repeated. Three characters at least: shorter parts match most repeats, and
+    pg_trgm's index on inquiry_repeat.reference answers from three on. References are
+    stored in capitals, so a case-sensitive LIKE of the upper-cased part (the form the
+    trigram index answers) is exact."""
+    if len(query) < TRIGRAM:
+        return false()
+    return _leads_of_repeats(InquiryRepeat.reference.like(_like(query.upper()), escape="\\"))
 
 
 def _digits_clause(digits: str):
@@ -187,4 +226,5 @@ def _digits_clause(digits: str):
         digits = digits[2:]
     if len(digits) == 11:
         return Lead.mobile_e164 == f"+86{digits}"
-    return Lead.reference.ilike(_like(digits), escape="\\")  # a reference's digits (its date)
+    # A reference's digits (its date, or a tail of digits): the need's or a repeat's.
+    return or_(Lead.reference.ilike(_like(digits), escape="\\"), _repeat_reference_part(digits))

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import Model
+from crm.models.lead import postgresql_only
 from crm.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # annotations only: the models import each other
@@ -55,4 +56,8 @@ class InquiryRepeat(Model):
     source_site: Mapped["SourceSite | None"] = relationship()
 
     __table_args__ = (Index("ix_inquiry_repeat_original", "original_lead_id", "created_at"),
-                      Index("ix_inquiry_repeat_contact", "contact_id", "created_at"))
+                      Index("ix_inquiry_repeat_contact", "contact_id", "created_at"),
+                      # Queue search by a part of a repeat's reference (crm.leads.search).
+                      postgresql_only(Index("ix_inquiry_repeat_reference_trgm", "reference",
+                                            postgresql_using="gin",
+                                            postgresql_ops={"reference": "gin_trgm_ops"})))

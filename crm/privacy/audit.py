@@ -126,6 +126,8 @@ FIELDS = {
     "public_mobile_required": _l("Public form requires a mobile"),
     "protection_days": _l("Client protection (days)"), "sourced_by_id": _l("Brought in by"),
     "code": _l("Code"), "aliases": _l("Other names"), "name_en": _l("English name"),
+    "contacts": _l("Contact person"), "repeats": _l("Repeat inquiries"),
+    "retention_days": _l("Retention (days)"),
 }
 
 

@@ -10,6 +10,7 @@ from crm.leads.search import lead_search_clause
 from crm.models import Lead
 from tests.unit.leads.test_queue_search_plans import check_plans
 from tests.unit.leads.test_reference_search import NOW, check_reference_starts
+from tests.unit.leads.test_repeat_reference_search import check_repeat_reference_parts
 
 pytestmark = pytest.mark.integration
 
@@ -57,3 +58,24 @@ def test_a_reference_start_is_walked_as_a_created_at_range(pg_app):
     assert "created_at >= '2025-11-30 16:00:00+00'" in plan, plan
     assert "created_at < '2025-12-31 16:00:00+00'" in plan, plan
     assert "trgm" not in plan, plan
+
+
+@pytest.mark.parametrize("few", [2000, 0], ids=["from-ids", "index-free"])
+def test_a_part_of_a_repeats_reference_finds_its_need_on_postgresql(pg_app, monkeypatch, few):
+    with time_machine.travel(NOW, tick=False):
+        check_repeat_reference_parts(pg_app, pg_app.test_client(), db, monkeypatch, few)
+
+
+def test_a_repeats_reference_part_is_looked_up_in_its_trigram_index(pg_app):
+    """The subquery of a reference part reads ix_inquiry_repeat_reference_trgm (migration
+    27a328e75452), not every repeat, and runs once: its leads are OR-ed in by the primary
+    key beside the text indexes (`lead.id IN (subquery)` in the OR made PostgreSQL read
+    every lead, even with sequential scans off)."""
+    stmt = select(Lead.id).where(lead_search_clause("834W6"))
+    sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    # literal_binds renders the ESCAPE backslash doubled (a bind-parameter form); as SQL it is one.
+    plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql.replace("'\\\\'", "'\\'"))))
+    db.session.rollback()
+    assert "ix_inquiry_repeat_reference_trgm" in plan, plan
+    assert "BitmapOr" in plan and "Seq Scan on lead" not in plan, plan

@@ -56,9 +56,10 @@ def test_erase_leaves_no_trace_of_the_mobile(client, auth, db):
     db.session.commit()
     before = _every_text_in_the_database()
     # Seeded where the product puts it: lead, repeat, notes, notification, import rows.
-    for table in ("lead", "inquiry_repeat", "activity", "notification", "import_job"):
+    for table in ("lead", "inquiry_repeat", "activity", "notification", "import_job", "contact"):
         rows = db.session.execute(text(f'SELECT * FROM "{table}"')).all()
         assert any(DIGITS in " ".join(map(str, r)) for r in rows), table
+    assert db.session.execute(text("SELECT count(*) FROM company")).scalar() == 1
     assert "zhouming88" in before and db.session.execute(
         text("SELECT count(*) FROM api_idempotency_key")).scalar() == 1
 
@@ -69,7 +70,12 @@ def test_erase_leaves_no_trace_of_the_mobile(client, auth, db):
         assert trace not in dump, trace
     assert db.session.get(type(job), job.id).total == 0
     assert db.session.execute(text("SELECT count(*) FROM api_idempotency_key")).scalar() == 0
-    assert db.session.get(Lead, lead.id).company == "周氏精密"  # non-personal facts stay
+    erased = db.session.get(Lead, lead.id)
+    assert erased.reference and erased.channel == "web"  # non-personal facts stay
+    # The company had no credit code and nobody else: it goes, and its name with it (a
+    # 个体户's name is often its owner's).
+    assert erased.company == "" and db.session.execute(
+        text("SELECT count(*) FROM company")).scalar() == 0
 
 
 def test_copy_and_erase_reach_the_same_rows(db):
