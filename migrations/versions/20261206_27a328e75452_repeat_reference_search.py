@@ -3,13 +3,13 @@ inquiry_repeat.reference, so `reference LIKE '%834W6%'` is an index lookup on Po
 PostgreSQL only: SQLite scans (small data).
 
 Revision ID: 27a328e75452
-Revises: c4a7e91d2f30
+Revises: d2b8f6a41c7e
 Create Date: 2026-12-06 19:45:00
 """
 from alembic import op
 
 revision = '27a328e75452'
-down_revision = 'c4a7e91d2f30'
+down_revision = 'd2b8f6a41c7e'
 branch_labels = None
 depends_on = None
 
