@@ -151,10 +151,11 @@ def test_spam_and_merged_needs_are_left_out(client, db, key):
 
 def test_keyset_pages_walk_every_need_once(client, db, key):
     made = []
-    for i in range(5):  # five needs of one person, a window apart
+    kinds = [("rent", "factory"), ("buy", "factory"), ("rent", "warehouse"), ("rent", "office"),
+             ("buy", "land")]
+    for i, (deal, kind) in enumerate(kinds):  # five different needs of one person
         with time_machine.travel(AT + i * LATER, tick=False):
-            body = {**PERSON, "deal_type": "rent", "property_type": "factory",
-                    "area_min": 1000 + i}
+            body = {**PERSON, "deal_type": deal, "property_type": kind, "area_min": 1000 + i}
             made.append(post(client, key, body).get_json()["reference"])
     seen, cursor, pages = [], None, 0
     while True:
