@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.extensions import db, rows_changed
 from crm.intake.capture import capture_inquiry, understood
 from crm.intake.inquiry import Inquiry
-from crm.models import ApiIdempotencyKey
+from crm.models import ApiIdempotencyKey, Lead
 from crm.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,11 @@ def _replay_of(stored: ApiIdempotencyKey, request_hash: str) -> Answer:
     if stored.request_hash != request_hash:
         return Answer(422, {"errors": {"Idempotency-Key": [
             _("This Idempotency-Key was used for a different request.")]}})
-    return Answer(stored.status_code, stored.body, replayed=True)
+    body = stored.body
+    if stored.status_code == 201 and "kind" not in body:
+        # Stored before answers said the kind: new or repeat, as its status said.
+        body = {**body, "kind": "repeat" if body.get("status") == "duplicate" else "new"}
+    return Answer(stored.status_code, body, replayed=True)
 
 
 def replay(site_id: int, key: str | None, request_hash: str) -> Answer | None:
@@ -70,20 +74,24 @@ def submit(site_id: int, key: str | None, request_hash: str, inquiry: Inquiry | 
            errors: dict | None = None) -> Answer:
     """Capture a validated inquiry (or refuse with `errors`), remembering the answer
     under `key` in the same transaction."""
-    def remember(status_code: int, body: dict) -> None:
+    created: dict = {}
+
+    def remember(outcome) -> None:
+        # In the capture's transaction, on each of its attempts: the last one committed.
+        created.clear()
+        created.update(_created(outcome, taken))
         if key is not None:
             db.session.add(ApiIdempotencyKey(source_site_id=site_id, key=key,
                                              request_hash=request_hash,
-                                             status_code=status_code, body=body))
+                                             status_code=201, body=dict(created)))
 
     try:
         if errors is None:
             if inquiry is None:
                 raise ValueError("submit() needs an inquiry or errors")
             taken = understood(inquiry)
-            outcome = capture_inquiry(
-                inquiry, before_commit=lambda o: remember(201, _created(o, taken)))
-            return Answer(201, _created(outcome, taken))
+            capture_inquiry(inquiry, before_commit=remember)
+            return Answer(201, dict(created))
         return Answer(422, errors)
     except IntegrityError:
         # A concurrent retry with the same key committed first: give its answer.
@@ -94,8 +102,21 @@ def submit(site_id: int, key: str | None, request_hash: str, inquiry: Inquiry | 
         return _replay_of(stored, request_hash)
 
 
+def kind_of(outcome) -> str:
+    """What the inquiry was to the CRM: "repeat" of an open need, "new_need" of a known
+    contact (their second need or later), or "new". A spam answer says "new": it tells a
+    suspect sender nothing about the people the CRM knows."""
+    if outcome.status == "duplicate":
+        return "repeat"
+    if outcome.status != "new":
+        return "new"
+    seq = db.session.scalar(select(Lead.contact_seq).where(Lead.id == outcome.lead_id))
+    return "new_need" if seq is not None and seq > 1 else "new"
+
+
 def _created(outcome, taken: dict) -> dict:
-    body = {"reference": outcome.reference, "status": outcome.status}
+    body = {"reference": outcome.reference, "status": outcome.status,
+            "kind": kind_of(outcome)}
     if taken:
         body["understood"] = taken
     return body

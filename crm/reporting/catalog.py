@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from crm import access
 from crm.models import Role
-from crm.reporting import dashboard, funnel, pipeline, ranking, sources, speed
+from crm.reporting import contacts, dashboard, dimensions, funnel, pipeline, ranking, sources, speed
 from crm.reporting.scope import Scope
 
 
@@ -25,12 +25,13 @@ REPORTS = {r.name: r for r in [
     Report("speed", _l("Speed to lead"), Role.AGENT),
     Report("ranking", _l("Monthly ranking"), Role.AGENT, uses_month=True),
     Report("pipeline", _l("Pipeline and lost reasons"), Role.MANAGER),
-    Report("sources", _l("Sources"), Role.MANAGER, dimensions=(
-        "source_site", "page", "utm_source", "utm_medium", "utm_campaign", "channel")),
+    Report("sources", _l("Sources"), Role.MANAGER, dimensions=dimensions.SOURCE_KEYS),
+    Report("contacts", _l("New and returning contacts"), Role.MANAGER,
+           dimensions=dimensions.SOURCE_KEYS),
     # Export only: one row per lead, no contact details.
     Report("leads", _l("Leads (list)"), Role.MANAGER),
 ]}
-PAGES = ("dashboard", "funnel", "speed", "ranking", "pipeline", "sources")
+PAGES = ("dashboard", "funnel", "speed", "ranking", "pipeline", "sources", "contacts")
 
 
 def may_open(user, name: str) -> bool:
@@ -54,4 +55,6 @@ def compute(name: str, scope: Scope, *, sla_minutes: int, dim: str | None = None
         return pipeline.pipeline(scope)
     if name == "sources":
         return sources.sources(scope, dim, limit=None if full else 100)
+    if name == "contacts":
+        return contacts.contacts(scope, dim, limit=None if full else 100)
     raise KeyError(name)

@@ -78,7 +78,7 @@ def _counts():
                                 Lead.status.notin_(JUNK_STATUSES)).label("won")]
 
 
-def _repeats(scope: Scope, dim: dimensions.Dimension, grouped: bool = True):
+def repeat_counts(scope: Scope, dim: dimensions.Dimension, grouped: bool = True):
     """Repeat inquiries of the range within the scope: per dimension value, or in all."""
     column = dim.repeat_column()
     if column is None:
@@ -103,7 +103,7 @@ def sources(scope: Scope, dimension_key: str | None = DEFAULT, limit: int | None
     expr = dim.expression().label("key")
     stmt = select(expr, *_counts()).where(*where).group_by(expr)
     counted = {r.key: (r.leads, r.spam or 0, r.won or 0) for r in db.session.execute(stmt)}
-    repeats = _repeats(scope, dim)
+    repeats = repeat_counts(scope, dim)
     keys = sorted(set(counted) | set(repeats),
                   key=lambda k: (-(counted.get(k, (0,))[0] + repeats.get(k, 0)), k or ""))
     if limit:
@@ -112,5 +112,5 @@ def sources(scope: Scope, dimension_key: str | None = DEFAULT, limit: int | None
     rows = [SourceRow(k, names[k], *counted.get(k, (0, 0, 0))[:2], repeats.get(k, 0),
                       counted.get(k, (0, 0, 0))[2]) for k in keys]
     t = db.session.execute(select(*_counts()).where(*where)).one()
-    total = SourceRow(None, "", t.leads, t.spam or 0, _repeats(scope, dim, grouped=False), t.won or 0)
+    total = SourceRow(None, "", t.leads, t.spam or 0, repeat_counts(scope, dim, grouped=False), t.won or 0)
     return SourcesReport(dim, rows, total)

@@ -1,6 +1,6 @@
 """Rate limits on the intake endpoints, per client and per mobile number; login limits.
 
-Intake (POSTs to the form, the embed and the API): IntakeLimiter counts every window of a
+Intake (POSTs to the form, the embed and the API; the API's reads): IntakeLimiter counts every window of a
 request (per address or per API key, and per mobile) in one Redis round trip, with
 Flask-Limiter's keys, fixed windows, order, 429 and headers. Login: Flask-Limiter.
 
@@ -160,6 +160,7 @@ return 0
 """
 
 INTAKE_BLUEPRINTS = ("public", "api", "share")  # share: visit requests from /r/<token>
+API_READS = ("api.contact_needs",)
 
 
 @dataclass
@@ -223,7 +224,9 @@ class IntakeLimiter:
         return sorted(found, key=lambda window: window.item.GRANULARITY.seconds)
 
     def check(self) -> None:
-        if (not self.enabled or request.method != "POST" or request.endpoint is None
+        # The API's reads count in the key's windows too (a key listing needs in a loop).
+        counted_method = request.method == "POST" or request.endpoint in API_READS
+        if (not self.enabled or not counted_method or request.endpoint is None
                 or request.blueprint not in INTAKE_BLUEPRINTS):
             return
         windows = self.windows()

@@ -16,7 +16,8 @@ from schemathesis.checks import positive_data_acceptance
 
 from tests.support.api_fuzz import bounded
 
-OPERATIONS = {("POST", "/inquiries"), ("POST", "/parse")}
+OPERATIONS = {("POST", "/inquiries"), ("POST", "/parse"),
+              ("GET", "/inquiries/{reference}/contact-needs")}
 
 
 def keeps_its_promises(app, api_key: str, mode, max_examples: int = 60) -> None:

@@ -99,7 +99,8 @@ def openapi_document() -> dict:
         "info": {
             "title": "Changfang CRM inquiry API",
             "version": "1",
-            "description": "Send inquiries (leads) from partner sites and mini-programs. "
+            "description": "Send inquiries (leads) from partner sites and mini-programs, "
+                           "and read the needs of the person behind one. "
                            "Validation is the same as the web form's; messages come in the "
                            "language asked for with Accept-Language or ?lang=en (default zh_CN). "
                            "An optional field sent as null is taken as not given; a required "
@@ -119,7 +120,7 @@ def openapi_document() -> dict:
                 },
                 "Created": {
                     "type": "object",
-                    "required": ["reference", "status"],
+                    "required": ["reference", "status", "kind"],
                     "properties": {
                         "reference": {"type": "string", "example": "CF261123-7K4QX",
                                       "description": "the inquiry's reference; a repeat of "
@@ -128,6 +129,12 @@ def openapi_document() -> dict:
                                    "description": "new: routed to an agent; duplicate: linked "
                                                   "to the prospect's recent lead, whose owner "
                                                   "is told; spam: kept for review, not routed"},
+                        "kind": {"type": "string", "enum": ["new", "repeat", "new_need"],
+                                 "description": "new: a person the CRM did not know; repeat: "
+                                                "the same need again (status duplicate); "
+                                                "new_need: another need of a person the CRM "
+                                                "knows, filed as a lead of its own. A spam "
+                                                "answer says new"},
                         "understood": {
                             "type": "object", "additionalProperties": False,
                             "description": "the numbers as stored, to check what was meant: "
@@ -156,6 +163,33 @@ def openapi_document() -> dict:
                                                    for name in FIGURES}}}},
                     },
                 },
+                "Need": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["reference", "created_at", "state", "new_need", "deal_type",
+                                 "property_type", "region", "area_min_sqm", "area_max_sqm"],
+                    "description": "one need (lead) as captured; no personal data",
+                    "properties": {
+                        "reference": {"type": "string", "example": "CF261123-7K4QX"},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "state": {"type": "string", "enum": ["open", "won", "lost"]},
+                        "new_need": {"type": "boolean", "description": "the person's second "
+                                     "need or later (their first: false)"},
+                        "deal_type": {"type": "string", "nullable": True},
+                        "property_type": {"type": "string", "nullable": True},
+                        "region": {"type": "string", "nullable": True,
+                                   "description": "GB/T 2260 region code or a park's code"},
+                        "area_min_sqm": {"type": "number", "nullable": True},
+                        "area_max_sqm": {"type": "number", "nullable": True}}},
+                "ContactNeeds": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["reference", "needs", "next_cursor"],
+                    "properties": {
+                        "reference": {"type": "string", "description": "as asked"},
+                        "needs": {"type": "array", "items": {"$ref": "#/components/schemas/Need"},
+                                  "description": "oldest first"},
+                        "next_cursor": {"type": "string", "nullable": True,
+                                        "description": "pass as cursor for the next page; "
+                                                       "null on the last page"}}},
                 "ValidationErrors": {
                     "type": "object",
                     "properties": {"errors": {
@@ -197,6 +231,44 @@ def openapi_document() -> dict:
                                 "$ref": "#/components/schemas/ValidationErrors"}}}},
                         "405": {**_error("only POST is allowed"), "headers": {"Allow": {
                             "description": "the allowed methods", "schema": {"type": "string"}}}},
+                        "429": {**_error("rate-limited (per API key)"),
+                                "headers": {**_limit_headers(), "Retry-After": {
+                                    "description": "seconds to wait before trying again",
+                                    "schema": {"type": "integer"}}}},
+                    },
+                },
+            },
+            "/inquiries/{reference}/contact-needs": {
+                "get": {
+                    "summary": "The needs of the person behind an inquiry",
+                    "operationId": "contactNeeds",
+                    "description": "The reference of an inquiry sent with this key (a lead's "
+                                   "or a repeat's, as /inquiries answered it); the person's "
+                                   "needs that came in through this key's site, oldest first, "
+                                   "spam left out. A reference of another site answers 404.",
+                    "parameters": [
+                        {"name": "reference", "in": "path", "required": True,
+                         "schema": {"type": "string", "minLength": 1, "maxLength": 20,
+                                    "pattern": "^[A-Za-z0-9-]+$"}},
+                        {"name": "limit", "in": "query", "required": False,
+                         "description": "needs per page (default 20)",
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                        {"name": "cursor", "in": "query", "required": False,
+                         "description": "next_cursor of the page before",
+                         "schema": {"type": "string", "minLength": 4, "maxLength": 64,
+                                    "pattern": "^[A-Za-z0-9_-]+$"}}],
+                    "responses": {
+                        "200": {"description": "one page of needs",
+                                "headers": _limit_headers(),
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/ContactNeeds"}}}},
+                        "401": _error("missing or wrong X-Api-Key"),
+                        "404": _error("no inquiry of this key's site has this reference"),
+                        "405": {**_error("only GET is allowed"), "headers": {"Allow": {
+                            "description": "the allowed methods", "schema": {"type": "string"}}}},
+                        "422": {"description": "a bad limit or cursor", "content": {
+                            "application/json": {"schema": {
+                                "$ref": "#/components/schemas/ValidationErrors"}}}},
                         "429": {**_error("rate-limited (per API key)"),
                                 "headers": {**_limit_headers(), "Retry-After": {
                                     "description": "seconds to wait before trying again",

@@ -1,4 +1,5 @@
-"""JSON API for partner sites and mini-programs: POST /api/v1/inquiries, POST /api/v1/parse.
+"""JSON API for partner sites and mini-programs: POST /api/v1/inquiries, POST /api/v1/parse,
+GET /api/v1/inquiries/<reference>/contact-needs.
 
 Authenticated by the source site's key (X-Api-Key), so it is exempt from CSRF.
 """
@@ -8,7 +9,7 @@ from flask_babel import gettext as _
 
 from crm.inputs.readable import has_something_to_read
 from crm.intake import idempotency, message, sites
-from crm.web.api import bp
+from crm.web.api import bp, needs
 from crm.web.api.fields import inquiry_from_json
 from crm.web.api.openapi import openapi_document
 
@@ -63,6 +64,35 @@ def create_inquiry():
         if messages:
             errors = {"errors": messages}
     return _answer(idempotency.submit(site_id, key, request_hash, inquiry, errors))
+
+
+@bp.get("/inquiries/<reference>/contact-needs")
+def contact_needs(reference: str):
+    """The needs of the person behind one of the site's inquiries (crm.web.api.needs)."""
+    site_id = sites.site_id_for_api_key(request.headers.get("X-Api-Key"))
+    if site_id is None:
+        return _answer(idempotency.Answer(
+            401, {"error": _("A valid X-Api-Key header is required.")}))
+    errors: dict[str, list[str]] = {}
+    limit = needs.DEFAULT_LIMIT
+    text = request.args.get("limit")
+    if text is not None:
+        if len(text) <= 3 and text.isascii() and text.isdigit() and 1 <= int(text) <= needs.MAX_LIMIT:
+            limit = int(text)
+        else:
+            errors["limit"] = [_("A whole number from 1 to %(n)d.", n=needs.MAX_LIMIT)]
+    after = None
+    if (cursor := request.args.get("cursor")) is not None:
+        try:
+            after = needs.decode_cursor(cursor)
+        except needs.BadCursor:
+            errors["cursor"] = [_("Send the next_cursor of the page before, as it came.")]
+    if errors:
+        return _answer(idempotency.Answer(422, {"errors": errors}))
+    page = needs.contact_needs(site_id, reference, limit, after)
+    if page is None:  # another site's reference answers as one that does not exist
+        abort(404)
+    return jsonify(reference=reference, needs=page.needs, next_cursor=page.next_cursor)
 
 
 PARSE_MAX_CHARS = 5000

@@ -1,4 +1,5 @@
-"""Manager reports: dashboard, funnel, speed to lead, ranking, pipeline, sources, exports.
+"""Manager reports: dashboard, funnel, speed to lead, ranking, pipeline, sources, new and
+returning contacts, exports.
 
 Who sees what is decided on the server (crm.access, crm.reporting.scope): a manager their team,
 an agent their own figures (speed and ranking only), an admin everything.
@@ -41,6 +42,10 @@ def charts_may_style_themselves():
     allow_inline_styles()
 
 
+# The breakdown a report opens with when the URL names none.
+DEFAULT_DIMENSION = {"sources": "page", "contacts": "channel"}
+
+
 def report_view(name: str):
     """The report's least role, from the catalog, checked by the one role decorator."""
     return role_required(catalog.REPORTS[name].role)
@@ -75,8 +80,8 @@ class Filters:
         agent_id = _int(form.agent.data) if not form.agent.errors else None
         self.scope = scope_for(current_user, start, end, self.tz, team_id, agent_id)
         self.dim = form.dim.data if form.dim.data and not form.dim.errors else None
-        if report.name == "sources" and not self.dim:
-            self.dim = "page"
+        if report.name in DEFAULT_DIMENSION and not self.dim:
+            self.dim = DEFAULT_DIMENSION[report.name]
         self.month = None
         if report.uses_month:
             text = (form.month.data or "").strip()
@@ -150,6 +155,12 @@ def pipeline():
 @report_view("sources")
 def sources():
     return _render("sources")
+
+
+@bp.route("/contacts")
+@report_view("contacts")
+def contacts():
+    return _render("contacts")
 
 
 # POST: an export writes an audit entry and may start a job; a link (GET) could be

@@ -52,7 +52,7 @@ def test_201_with_reference_and_status_and_the_lead_is_structured(client, db, si
     assert response.status_code == 201, response.get_json()
     answer = response.get_json()
     lead = db.session.scalars(select(Lead)).one()
-    assert answer == {"reference": lead.reference, "status": "new", "understood": {
+    assert answer == {"reference": lead.reference, "status": "new", "kind": "new", "understood": {
         "area_min_sqm": 20000.1, "area_max_sqm": 33333.5, "area_unit": "mu",
         "annual_tax_wan": 1200.5, "investment_wan": 30000.0}}
     assert lead.channel == "api" and lead.source_site.name == "浙江站"

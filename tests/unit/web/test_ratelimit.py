@@ -191,3 +191,14 @@ def test_the_agents_paste_reader_is_limited_per_user(make_app):
     codes = [client.post("/agent/leads/new/paste", data={"pasted": "求租厂房3000平 王先生 13912345678"})
              .status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_the_apis_reads_count_in_the_keys_window(make_app):
+    """GET of a contact's needs reads the database for a key: limited per key like a POST."""
+    app = make_app(CRM_RATELIMIT_PER_API_KEY="2 per minute")
+    _site, key = make_site()
+    client = app.test_client()
+    codes = [client.get("/api/v1/inquiries/CF260302-ABCDE/contact-needs",
+                        headers={"X-Api-Key": key}).status_code for _ in range(3)]
+    assert codes == [404, 404, 429]
+    assert client.get("/api/v1/openapi.json").status_code == 200  # the document is not counted

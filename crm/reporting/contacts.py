@@ -1,0 +1,137 @@
+"""New and returning contacts (issue 30): who brings the needs of a range, by where they came from.
+
+A need (lead) is a new contact's when it is their first (`contact_seq` 1) and a returning
+contact's when they had one before (`contact_seq` > 1). A lead made before contacts existed
+(`contact_seq` NULL) is its own person's first. Repeat inquiries (inquiry_repeat rows, never
+needs) come from returning contacts too: "returning" = returning needs + repeats, by the day
+and source they came in on, in the scope of the need they repeat (as in the sources report).
+
+Needs per contact: the contacts with a need in the range, by how many needs they brought in
+it. Everything counts needs as every report does (spam and merged leads left out), in SQL,
+in the report scope; the other reports keep counting needs, their meaning unchanged.
+"""
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from crm.extensions import db
+from crm.models import Lead
+from crm.models.sql import ratio
+from crm.reporting import dimensions
+from crm.reporting.scope import Scope
+from crm.reporting.sources import repeat_counts
+from crm.reporting.tables import Column, Table
+
+DEFAULT = "channel"
+MOST = 4  # needs per contact: 1, 2, 3, 4 or more
+
+
+@dataclass
+class Row:
+    key: object
+    label: str
+    needs: int
+    returning_needs: int
+    repeats: int
+
+    @property
+    def first_needs(self) -> int:
+        return self.needs - self.returning_needs
+
+    @property
+    def returning(self) -> int:
+        return self.returning_needs + self.repeats
+
+    def as_dict(self) -> dict:
+        return {"key": self.label, "needs": self.needs, "first_needs": self.first_needs,
+                "returning_needs": self.returning_needs, "repeats": self.repeats,
+                "returning": self.returning,
+                "returning_share": ratio(self.returning, self.needs + self.repeats)}
+
+
+@dataclass
+class ContactsReport:
+    dimension: dimensions.Dimension
+    rows: list[Row]
+    total: Row
+    per_contact: dict[int, int]  # needs in the range (1…MOST, MOST = or more) → contacts
+
+    @property
+    def contacts(self) -> int:
+        return sum(self.per_contact.values())
+
+    @property
+    def average(self) -> float | None:
+        return ratio(self.total.needs, self.contacts)
+
+    def tables(self) -> list[Table]:
+        cols = [Column("key", self.dimension.label, "text"), Column("needs", _l("Needs")),
+                Column("first_needs", _l("New contacts' needs")),
+                Column("returning_needs", _l("Returning contacts' needs")),
+                Column("repeats", _l("Repeats")),
+                Column("returning", _l("Returning contacts (needs + repeats)")),
+                Column("returning_share", _l("Returning / inquiries"), "pct")]
+        by_source = Table("returning", _l("New and returning contacts"), cols,
+                          [r.as_dict() for r in self.rows],
+                          footer=self.total.as_dict() | {"key": _l("Total")})
+        spread = Table("per_contact", _l("Needs per contact"),
+                       [Column("needs", _l("Needs in the range"), "text"),
+                        Column("contacts", _l("Contacts")), Column("share", _l("Share"), "pct")],
+                       [{"needs": f"{n}+" if n == MOST else str(n), "contacts": count,
+                         "share": ratio(count, self.contacts)}
+                        for n, count in sorted(self.per_contact.items())],
+                       footer={"needs": str(_l("Average: %(n)s needs", n=(
+                           f"{self.average:.2f}" if self.average is not None else "–"))),
+                           "contacts": self.contacts, "share": None})
+        return [by_source, spread]
+
+    def chart(self) -> dict:
+        top = self.rows[:12]
+        return {"kind": "bar", "horizontal": True, "categories": [r.label for r in top],
+                "series": [{"name": str(_l("New contacts' needs")),
+                            "data": [r.first_needs for r in top], "stack": "all"},
+                           {"name": str(_l("Returning contacts' needs")),
+                            "data": [r.returning_needs for r in top], "stack": "all"},
+                           {"name": str(_l("Repeats")),
+                            "data": [r.repeats for r in top], "stack": "all"}]}
+
+
+def _counts():
+    return [func.count().label("needs"),
+            func.count().filter(Lead.contact_seq > 1).label("returned")]
+
+
+def _per_contact(scope: Scope) -> dict[int, int]:
+    # A lead without a contact is a person of its own (-id never meets a contact's id).
+    who = func.coalesce(Lead.contact_id, -Lead.id).label("who")
+    each = (select(who, func.count().label("n")).where(*scope.leads())
+            .group_by(who).subquery())
+    bucket = case((each.c.n >= MOST, MOST), else_=each.c.n).label("bucket")
+    rows = db.session.execute(select(bucket, func.count()).group_by(bucket)).tuples().all()
+    return {int(n): count for n, count in rows}
+
+
+def contacts(scope: Scope, dimension_key: str | None = DEFAULT,
+             limit: int | None = 100) -> ContactsReport:
+    dim = dimensions.get(dimension_key, dimensions.SOURCE_KEYS) or dimensions.get(DEFAULT)
+    assert dim is not None  # the channel is a column of every schema
+    where = scope.leads()
+    expr = dim.expression().label("key")
+    counted = {r.key: (r.needs, r.returned or 0)
+               for r in db.session.execute(select(expr, *_counts()).where(*where).group_by(expr))}
+    repeats = repeat_counts(scope, dim)
+    assert isinstance(repeats, dict)
+
+    def returning(k) -> int:
+        return counted.get(k, (0, 0))[1] + repeats.get(k, 0)
+    keys = sorted(set(counted) | set(repeats),
+                  key=lambda k: (-returning(k), -counted.get(k, (0, 0))[0], str(k or "")))
+    if limit:
+        keys = keys[:limit]
+    names = dim.display(keys)
+    rows = [Row(k, names[k], *counted.get(k, (0, 0)), repeats.get(k, 0)) for k in keys]
+    # The total is the sum of every group (before the top-N cut): one scan of the range less.
+    total = Row(None, "", sum(n for n, _r in counted.values()),
+                sum(r for _n, r in counted.values()), sum(repeats.values()))
+    return ContactsReport(dim, rows, total, _per_contact(scope))
