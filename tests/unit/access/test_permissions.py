@@ -34,7 +34,7 @@ MINIMUM_ROLE = {
     **{endpoint: "own" for endpoint in OWN_GATE},
     "agent.new_lead": "agent",
     "reports.speed": "agent", "reports.ranking": "agent", "reports.funnel": "manager",
-    "reports.pipeline": "manager", "reports.sources": "manager",
+    "reports.pipeline": "manager", "reports.sources": "manager", "reports.contacts": "manager",
     "manage.spam_list": "manager", "manage.spam_release": "manager",
     "manage.site_list": "admin", "manage.site_new": "admin", "manage.site_edit": "admin",
     "manage.site_rotate_key": "admin",
@@ -43,7 +43,7 @@ MINIMUM_ROLE = {
     "agent.paste_message": "agent",
     "agent.lookup_reference": "agent",
     "agent.tell_owner": "agent",
-    "api.parse_message": "own",
+    "api.parse_message": "own", "api.contact_needs": "own",
     "admin.branding_settings": "admin",
     "admin.intake_policy": "admin",
     "manage.site_qr": "admin",
@@ -160,7 +160,7 @@ def world(db):
             "channel_id": channel.id, "park_id": park.id, "kind": "recommended", "fmt": "csv",
             "code": "en", "action": "disable", "filename": "css/app.css", "image_id": image.id,
             "contact_id": person.id, "company_id": company.id,
-            "repeat_id": repeat.id}
+            "repeat_id": repeat.id, "reference": repeat.reference}
 
 
 def _url(rule: str, values: dict) -> str:
