@@ -152,12 +152,15 @@ def match_inquiry(inquiry: Inquiry, at: datetime | None = None,
             Contact.mobile_e164 == want["mobile_e164"], alive)).first()
         matched_on = "mobile"
     if contact is None and want["wechat_id"]:
-        # A stronger key never conflicts: the contact's mobile is missing or this one.
-        mobile_ok = (Contact.mobile_e164.is_(None) if not want["mobile_e164"] else
-                     Contact.mobile_e164.is_(None) | (Contact.mobile_e164 == want["mobile_e164"]))
-        contact = db.session.scalars(select(Contact).where(
-            Contact.wechat_id == want["wechat_id"], mobile_ok, alive)
-            .order_by(Contact.created_at.desc(), Contact.id.desc()).limit(1)).first()
+        # A stronger key never conflicts: the contact's mobile is missing or this one (an
+        # inquiry stating no mobile conflicts with none).
+        conditions = [Contact.wechat_id == want["wechat_id"], alive]
+        if want["mobile_e164"]:
+            conditions.append(Contact.mobile_e164.is_(None)
+                              | (Contact.mobile_e164 == want["mobile_e164"]))
+        contact = db.session.scalars(select(Contact).where(*conditions)
+                                     .order_by(Contact.created_at.desc(), Contact.id.desc())
+                                     .limit(1)).first()
         matched_on = "wechat"
     if contact is None and company_id is not None and want["name_key"]:
         conditions = [Contact.company_id == company_id, Contact.name_key == want["name_key"], alive]

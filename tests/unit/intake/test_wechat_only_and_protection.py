@@ -199,8 +199,10 @@ def test_a_contact_an_agent_brought_in_stays_theirs_through_the_protection_perio
 
     with time_machine.travel(NOW + timedelta(days=100), tick=False):
         # The protection has run out: a third need stays with whoever enters it.
+        auth.login("me@example.com")
         response = enter(client, mobile="13391219793", deal_type="rent", property_type="warehouse",
                          region_code="3101")
+        assert response.headers["Location"].endswith("/agent/leads/3")
         third = db.session.scalars(select(Lead).order_by(Lead.id.desc()).limit(1)).one()
         assert third.contact_seq == 3 and third.assigned_to_id == me.id
         # The web form's same need is still a repeat on the open need (no window).
