@@ -1,10 +1,12 @@
 """Capture an inquiry: validate (in the form), judge spam, link repeats, commit, hand over.
 
 Three outcomes, and none of them drops what the prospect sent:
-- a new lead, routed after commit;
+- a new lead (a need), routed after commit: a new contact's first, or a known contact's next
+  (routing gives it to whoever holds the contact: crm.routing.contacts);
 - spam: a lead with status "spam" and its reasons, never routed until a manager releases it;
-- a repeat: the prospect asked within the duplicate window, so the submission is linked to
-  the first lead (InquiryRepeat) and the owner is told, instead of routing a second lead.
+- a repeat: a known contact asked again about one of their open needs (crm.intake.match), so
+  the submission is linked to that need (InquiryRepeat) and its owner is told, instead of
+  routing a second lead.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from crm.extensions import db
 from crm.i18n import default_locale
 from crm.inputs import building
+from crm.inputs.company import name_key
 from crm.inputs.phone import Mobile
+from crm.inputs.text import compact_key
 from crm.inputs.wechat import is_wechat_id
 from crm.intake import match, reference, repeats, spam
 from crm.intake.forms import labelled
@@ -30,8 +34,9 @@ from crm.listings import inventory
 from crm.models import Activity, Lead, LeadStage, User
 from crm.models.lead import refresh_search_text
 from crm.models.types import utcnow
+from crm.notifications import outbox
 from crm.observability import metrics
-from crm.routing import engine
+from crm.routing import contacts, engine
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class Outcome:
     lead_id: int           # the lead; for a repeat, the first lead it is linked to
     repeat_id: int | None = None
     original_reference: str | None = None  # a repeat's first lead, for staff only
+    contact_id: int | None = None
+    new_need: bool = False  # a new lead of a contact known before
+    held_by: int | None = None  # agent entry: the agent whose protected contact took the need
 
 
 def unread_note(unread) -> str:
@@ -89,12 +97,24 @@ def lead_from(inquiry: Inquiry) -> Lead:
     return lead  # search_text is filled by the model on insert
 
 
+def prospect_keys(lead: Lead) -> list[str]:
+    """The advisory-lock keys of a prospect, sorted: the mobile and the WeChat ID; with
+    neither, the company and name they are known by (design §2, Concurrency)."""
+    keys = {lead.mobile_e164 or "",
+            f"wechat:{lead.wechat_id}" if is_wechat_id(lead.wechat_id) else ""} - {""}
+    if not keys:
+        company, name = name_key(lead.company or ""), compact_key(lead.contact_name or "")
+        if company and name:
+            keys = {f"name:{company}|{name}"}
+    return sorted(keys)
+
+
 def _serialise_same_prospect(lead: Lead) -> None:
-    """On PostgreSQL, two submissions for one mobile or one WeChat ID take turns, so both
-    cannot be 'first'. Both keys, in one order for everyone (no deadlock), in one statement:
-    a mobile + WeChat submission and a WeChat-only one with that ID meet on the second."""
-    keys = sorted({lead.mobile_e164 or "", f"wechat:{lead.wechat_id}"
-                   if is_wechat_id(lead.wechat_id) else ""} - {""})
+    """On PostgreSQL, two submissions for one person take turns, so both cannot be 'first'
+    (the second finds the contact and the need just made: a repeat). Every key, in one order
+    for everyone (no deadlock), in one statement: a mobile + WeChat submission and a
+    WeChat-only one with that ID meet on the second."""
+    keys = prospect_keys(lead)
     if keys and db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(_advisory_locks(len(keys)),
                            {f"key{i}": key for i, key in enumerate(keys)})
@@ -156,9 +176,11 @@ def capture_inquiry(inquiry: Inquiry, *, check_spam: bool = True, bot_traps: boo
     return outcome
 
 
-def _link(lead: Lead, inquiry: Inquiry | None) -> match.Link:
-    """The person and the company behind the inquiry, found or made (crm.intake.match).
-    Without the inquiry (a caller saving a built lead), the lead's columns say who it is."""
+def _match(lead: Lead, inquiry: Inquiry | None) -> tuple[match.Match, match.Link]:
+    """The person and the company behind the inquiry, found or made, and the open need it
+    repeats (crm.intake.match). Without the inquiry (a caller saving a built lead), the
+    lead's columns say who it is. The lead says what is wanted: a listing named may have
+    filled in its types."""
     if inquiry is None:
         mobile = Mobile(lead.mobile_e164, lead.mobile_display or "", lead.mobile_note or "") \
             if lead.mobile_e164 else None
@@ -166,8 +188,14 @@ def _link(lead: Lead, inquiry: Inquiry | None) -> match.Link:
             name=lead.contact_name or "", mobile=mobile, wechat_id=lead.wechat_id or "",
             email=lead.email or "", company=lead.company or "", credit_code=lead.credit_code,
             credit_code_valid=lead.credit_code_valid), need=NeedInput(industry=lead.industry))
-    return match.link(inquiry, match.match_inquiry(inquiry, lead.created_at), lead.created_at,
-                      bool(lead.consent), lead.consent_version or "")
+    about = match.Wanted(lead.deal_type, lead.property_type, lead.region_code, lead.listing_id)
+    found = match.match_inquiry(inquiry, lead.created_at, about)
+    return found, match.link(inquiry, found, lead.created_at, bool(lead.consent),
+                             lead.consent_version or "")
+
+
+# The repeat row's word for how the person was known (as before contacts: "company").
+_KNOWN_BY = {"mobile": "mobile", "wechat": "wechat", "name": "company"}
 
 
 def _save(lead: Lead, spam_reasons: list[str], before_commit: Callable[[Outcome], None] | None,
@@ -176,40 +204,58 @@ def _save(lead: Lead, spam_reasons: list[str], before_commit: Callable[[Outcome]
     if spam_reasons and not spam.only_haste(spam_reasons):
         lead.status = "spam"
         lead.spam_reasons = ",".join(spam_reasons)[:300]
-        found = _link(lead, inquiry)
+        _, found = _match(lead, inquiry)
         lead.contact_id, lead.company_id, lead.contact_seq = (
             found.contact_id, found.company_id, found.contact_seq)
         _add(lead)
-        outcome = Outcome("spam", lead.reference, lead.id)
+        outcome = Outcome("spam", lead.reference, lead.id, contact_id=found.contact_id)
     else:
         lead.spam_reasons = ",".join(spam_reasons)  # a haste flag the lead page shows
         _serialise_same_prospect(lead)
-        found = _link(lead, inquiry)
-        original = repeats.find_original(lead)
+        known, found = _match(lead, inquiry)
+        original = known.need
         if original is not None:
-            repeat = repeats.repeat_from(lead, original)
+            repeat = repeats.repeat_from(lead, original, _KNOWN_BY[known.matched_on])
             repeat.contact_id = found.contact_id
             repeat.reference = reference.new_reference(lead.created_at,
                                                        current_app.config["CRM_TIMEZONE"])
             db.session.add(repeat)
             db.session.flush()
             outcome = Outcome("duplicate", repeat.reference, original.id, repeat.id,
-                              original.reference)
+                              original.reference, contact_id=found.contact_id)
         else:
             # Scored before the INSERT, so the score is in it (no UPDATE). No repeats to
-            # count: find_original just found no lead of this mobile in a window at least
-            # as wide as the score's (spam aside; merged ones would have been followed).
+            # count: a new need has none yet (the contact's other needs are not repeats).
             scoring.refresh(lead, repeats=0)
             lead.contact_id, lead.company_id, lead.contact_seq = (
                 found.contact_id, found.company_id, found.contact_seq)
+            held_by = _hand_to_protector(lead) if known.contact_id is not None else None
             _insert_new(lead)
-            outcome = Outcome("new", lead.reference, lead.id)
+            outcome = Outcome("new", lead.reference, lead.id, contact_id=found.contact_id,
+                              new_need=known.contact_id is not None, held_by=held_by)
     # Read before the commit expires the lead: reading it after would reload the whole row.
     auto_reply = outcome.status == "new" and bool(lead.email)
     if before_commit is not None:
         before_commit(outcome)
     db.session.commit()
     return outcome, auto_reply
+
+
+def _hand_to_protector(lead: Lead) -> int | None:
+    """Agent entry (撞单): a new need of a contact another agent protects (客户保护期) goes
+    to that agent, not to the one typing it in. Returns that agent's id, or None."""
+    if lead.sourced_by_id is None or lead.contact_id is None:
+        return None
+    holder = contacts.protecting_agent(lead.contact_id, lead.created_at)
+    if holder is None or holder.id == lead.sourced_by_id:
+        return None
+    lead.assigned_to_id, lead.team_id = holder.id, holder.team_id
+    # The protection stays the holder's own: the one typing it in gains none.
+    lead.sourced_by_id = None
+    minutes = current_app.config["CRM_SLA_MINUTES"]
+    for name, value in engine.sla_deadlines(lead.created_at, minutes, holder.team).items():
+        setattr(lead, name, value)
+    return holder.id
 
 
 def _add(lead: Lead) -> None:
@@ -295,16 +341,28 @@ def capture_by_agent(inquiry: Inquiry, agent: User, *, to_routing: bool = False)
         for name, value in engine.sla_deadlines(lead.created_at, minutes, agent.team).items():
             setattr(lead, name, value)
 
+    told: list[int] = []
+
     def note(outcome: Outcome) -> None:
         if outcome.status == "new":
+            holder = db.session.get(User, outcome.held_by) if outcome.held_by else None
             with default_locale():
-                body = gettext("Entered by %(agent)s, who keeps it.", agent=agent.name)
+                if holder is None:
+                    body = gettext("Entered by %(agent)s, who keeps it.", agent=agent.name)
+                else:
+                    body = gettext("Entered by %(agent)s; client protection period: "
+                                   "%(holder)s.", agent=agent.name, holder=holder.name)
             db.session.add(Activity(lead_id=outcome.lead_id, kind="assignment",
                                     author_id=agent.id, body=body, created_at=utcnow()))
+            if holder is not None:  # the holder hears of it as of any lead routed to them
+                lead = db.session.get_one(Lead, outcome.lead_id)
+                told.extend(outbox.queue_assignment(lead, holder, holder.team, None))
         attested(outcome)
 
-    return capture_inquiry(inquiry, check_spam=False, route=False, prepare=keep,
-                           before_commit=note)
+    outcome = capture_inquiry(inquiry, check_spam=False, route=False, prepare=keep,
+                              before_commit=note)
+    outbox.send_soon(told)
+    return outcome
 
 
 def release_spam(lead: Lead, manager: User) -> None:

@@ -20,12 +20,13 @@ from crm.extensions import db
 from crm.i18n import default_locale, force_locale
 from crm.inputs import building
 from crm.inputs.text import to_halfwidth
-from crm.intake import capture, repeats
+from crm.intake import capture, match
 from crm.intake.capture import lead_from
 from crm.intake.inquiry import Inquiry
+from crm.intake.repeats import Original
 from crm.intake.sheets import ImportFileError, check_type, read_table
 from crm.jobs import DRY_RUN_IMPORT, IMPORT_LEADS, READ_IMPORT, enqueue
-from crm.models import ImportJob, ImportRow, Lead, User
+from crm.models import ImportJob, ImportRow, Lead, User, repeat_window
 from crm.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -217,9 +218,14 @@ def dry_run(job: ImportJob) -> DryRun:
     return result
 
 
-def original_of(inquiry: Inquiry):
-    """The recent lead this row repeats (crm.intake.repeats), or None."""
-    return repeats.find_original(lead_from(inquiry))
+def original_of(inquiry: Inquiry) -> Original | None:
+    """The open need of a known contact this row repeats, asked within the repeat window
+    (the one choice the window still makes: what "skip repeats" skips), or None."""
+    lead = lead_from(inquiry)
+    need = match.match_inquiry(inquiry, lead.created_at).need
+    if need is None or need.created_at is None or need.created_at < lead.created_at - repeat_window():
+        return None
+    return need
 
 
 # --- the import job ----------------------------------------------------------------------

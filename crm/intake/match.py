@@ -1,33 +1,50 @@
-"""Who is the person behind an inquiry? One place for every channel (form, embed, API, agent
-entry, paste, import): find the contact (mobile, else WeChat ID, else company + name) and the
-company (credit code, else normalised name), or say they are new (design:
-docs/design/contacts-and-needs.md §2, steps 1 and 5).
+"""Who is the person behind an inquiry, and which of their needs is it about? One place for
+every channel (form, embed, API, agent entry, paste, import): find the contact (mobile, else
+WeChat ID, else company + name) and the company (credit code, else normalised name), or say
+they are new; then the contact's open need this inquiry repeats, if any (design:
+docs/design/contacts-and-needs.md §2, steps 1, 2, 3 and 5).
+
+A repeat is the same person asking again about the same need: the listing they name was
+that need's, or the deal type, property type and place agree (an unstated one agrees with
+anything). Any other inquiry of a known contact is a new need of that contact. Won, lost and
+junk needs never take repeats.
 
 `match_inquiry` only reads, so it can serve a dry run; `link` writes what it found (a new
 contact or company, the fields a known contact lacks) and returns the ids a new lead or a
-repeat carries. Whether the inquiry repeats an open need stays with `repeats.find_original`
-for now (step 3 of the design moves it here).
+repeat carries.
 """
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import exists, false, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from crm.choices import JUNK_STATUSES
+from crm.choices import JUNK_STATUSES, OPEN_STATUSES
 from crm.extensions import db
 from crm.inputs.company import name_key
 from crm.inputs.phone import contact_preference
 from crm.inputs.text import compact_key
 from crm.inputs.wechat import is_wechat_id
 from crm.intake.inquiry import Inquiry
-from crm.models import Company, Contact, Lead
+from crm.intake.repeats import Original
+from crm.models import Company, Contact, Lead, LeadListing, Recommendation
+from crm.models.visit import recommendation_listing
+from crm.regions import same_area
 
 # Contact fields a known contact lacks and an inquiry may give (filled), or states
 # differently (shown, never overwritten).
 _FILLED = ("name", "mobile_e164", "mobile_display", "mobile_note", "wechat_id", "email")
 _COMPARED = ("name", "mobile_e164", "wechat_id", "email")
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the inquiry is about, as far as telling one need from another goes."""
+    deal_type: str | None = None
+    property_type: str | None = None
+    region_code: str | None = None
+    listing_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,56 @@ class Match:
     needs: int               # the contact's non-junk needs so far; a new need is needs + 1
     fills: dict = field(default_factory=dict)    # contact fields it lacks that the inquiry gives
     differs: dict = field(default_factory=dict)  # contact fields stated otherwise: (was, now)
+    need: Original | None = None  # the open need this inquiry repeats; None: a new need
+    open_needs: int = 0      # the contact's open needs ("this contact has N other needs")
+
+
+def wanted(inquiry: Inquiry) -> Wanted:
+    need = inquiry.need
+    return Wanted(need.deal_type, need.property_type, need.region_code, inquiry.source.listing_id)
+
+
+def same_need(deal_a: str | None, deal_b: str | None, type_a: str | None, type_b: str | None,
+              region_a: str | None, region_b: str | None) -> bool:
+    """Step 3, rule 2: could these be one need? An unstated side never splits."""
+    return ((not deal_a or not deal_b or deal_a == deal_b)
+            and (not type_a or not type_b or type_a == type_b)
+            and same_area(region_a, region_b))
+
+
+def which_need(rows: list, want: Wanted) -> Original | None:
+    """Step 3: the open need the inquiry repeats (rows newest first): the one whose listing
+    it names, else the newest the same need; None: a new need."""
+    candidates = [row for row in rows if row.status in OPEN_STATUSES]
+    if want.listing_id is not None:
+        for row in candidates:
+            if row.listing_id == want.listing_id or row.shown:
+                return Original(row.id, row.reference, "listing", row.created_at)
+    for row in candidates:
+        if same_need(row.deal_type, want.deal_type, row.property_type, want.property_type,
+                     row.region_code, want.region_code):
+            return Original(row.id, row.reference, "need", row.created_at)
+    return None
+
+
+def needs_of(contact_id: int, listing_id: int | None) -> list:
+    """Step 2: the contact's non-junk needs, newest first, in one statement on
+    ix_lead_contact_status; `shown` says the listing was sent or shown to that need; `total`
+    counts them all (past the limit too)."""
+    if listing_id is not None:
+        shown = or_(
+            exists().where(LeadListing.lead_id == Lead.id, LeadListing.listing_id == listing_id),
+            exists().where(Recommendation.lead_id == Lead.id,
+                           recommendation_listing.c.recommendation_id == Recommendation.id,
+                           recommendation_listing.c.listing_id == listing_id))
+    else:
+        shown = false()
+    return list(db.session.execute(
+        select(Lead.id, Lead.reference, Lead.deal_type, Lead.property_type, Lead.region_code,
+               Lead.listing_id, Lead.created_at, Lead.status, shown.label("shown"),
+               func.count().over().label("total"))
+        .where(Lead.contact_id == contact_id, Lead.status.not_in(JUNK_STATUSES))
+        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(50)).all())
 
 
 @dataclass(frozen=True)
@@ -70,9 +137,11 @@ def find_company(name: str, credit_code: str | None) -> int | None:
     return db.session.scalar(select(Company.id).where(Company.name_key == key))
 
 
-def match_inquiry(inquiry: Inquiry, at: datetime | None = None) -> Match:
-    """Steps 1 and 5 of the design: the contact and the company; nothing is written.
-    `at` is the inquiry's time (kept for the steps that read windows)."""
+def match_inquiry(inquiry: Inquiry, at: datetime | None = None,
+                  about: Wanted | None = None) -> Match:
+    """Steps 1, 2, 3 and 5 of the design: the contact, the company, and the open need this
+    repeats; nothing is written. `at` is the inquiry's time; `about`: what the inquiry is
+    about when the caller knows more than it says (the listing's types filled in)."""
     want = stated(inquiry)
     person = inquiry.contact
     company_id = find_company(person.company, person.credit_code)
@@ -83,12 +152,15 @@ def match_inquiry(inquiry: Inquiry, at: datetime | None = None) -> Match:
             Contact.mobile_e164 == want["mobile_e164"], alive)).first()
         matched_on = "mobile"
     if contact is None and want["wechat_id"]:
-        # A stronger key never conflicts: the contact's mobile is missing or this one.
-        mobile_ok = (Contact.mobile_e164.is_(None) if not want["mobile_e164"] else
-                     Contact.mobile_e164.is_(None) | (Contact.mobile_e164 == want["mobile_e164"]))
-        contact = db.session.scalars(select(Contact).where(
-            Contact.wechat_id == want["wechat_id"], mobile_ok, alive)
-            .order_by(Contact.created_at.desc(), Contact.id.desc()).limit(1)).first()
+        # A stronger key never conflicts: the contact's mobile is missing or this one (an
+        # inquiry stating no mobile conflicts with none).
+        conditions = [Contact.wechat_id == want["wechat_id"], alive]
+        if want["mobile_e164"]:
+            conditions.append(Contact.mobile_e164.is_(None)
+                              | (Contact.mobile_e164 == want["mobile_e164"]))
+        contact = db.session.scalars(select(Contact).where(*conditions)
+                                     .order_by(Contact.created_at.desc(), Contact.id.desc())
+                                     .limit(1)).first()
         matched_on = "wechat"
     if contact is None and company_id is not None and want["name_key"]:
         conditions = [Contact.company_id == company_id, Contact.name_key == want["name_key"], alive]
@@ -103,8 +175,8 @@ def match_inquiry(inquiry: Inquiry, at: datetime | None = None) -> Match:
     if contact is None:
         # A company-only match links the company and never merges people.
         return Match(None, "", company_id, 0)
-    needs = db.session.scalar(select(func.count()).select_from(Lead).where(
-        Lead.contact_id == contact.id, Lead.status.not_in(JUNK_STATUSES))) or 0
+    rows = needs_of(contact.id, (about or wanted(inquiry)).listing_id)
+    needs = rows[0].total if rows else 0
     fills, differs = {}, {}
     for name in _FILLED:
         was, now = getattr(contact, name), want[name]
@@ -118,7 +190,9 @@ def match_inquiry(inquiry: Inquiry, at: datetime | None = None) -> Match:
         fills["name_key"] = want["name_key"]
     if contact.company_id is None and company_id is not None:
         fills["company_id"] = company_id
-    return Match(contact.id, matched_on, company_id, needs, fills, differs)
+    return Match(contact.id, matched_on, company_id, needs, fills, differs,
+                 need=which_need(rows, about or wanted(inquiry)),
+                 open_needs=sum(1 for row in rows if row.status in OPEN_STATUSES))
 
 
 def link(inquiry: Inquiry, match: Match, at: datetime, consented: bool,

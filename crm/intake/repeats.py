@@ -1,15 +1,14 @@
-"""What a repeat inquiry is: the same prospect (mobile, or company + contact) asking again
-within the repeat window (CRM_REPEAT_WINDOW_DAYS). A repeat is not a second lead: it is an
-InquiryRepeat row on the first lead, whose owner is told (an activity, once) and whose score
-counts it. Every channel (form, embed, API, agent entry, import) asks find_original().
+"""Repeat inquiries: the same contact asking again about one of their open needs (which one,
+crm.intake.match decides for every channel). A repeat is not a second lead: it is an
+InquiryRepeat row on that need, whose owner is told (an activity, once) and whose score
+counts it. Another need of the same contact is a lead of its own.
 """
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from typing import NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, func, literal, or_, select, union_all, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from crm import choices
@@ -24,69 +23,11 @@ from crm.models.types import utcnow
 
 
 class Original(NamedTuple):
+    """The need an inquiry repeats."""
     id: int
     reference: str
-    matched_on: str      # "mobile" | "wechat" | "company"
-
-
-def find_original(lead: Lead) -> Original | None:
-    """The newest non-spam lead in the window with the same mobile, else the same WeChat ID,
-    else company + contact. A lead an agent brought in is found for longer: its client
-    protection period (客户保护期, crm.intake.policy), whatever the repeat window."""
-    repeat_since = lead.created_at - repeat_window()
-    protected_since = lead.created_at - policy.current().protection
-    keys = (bool(lead.mobile_e164), is_wechat_id(lead.wechat_id),
-            bool(lead.company and lead.contact_name))
-    if not any(keys):
-        return None
-    stmt = _lookup(*keys, protected_longer=protected_since < repeat_since)
-    rows = db.session.execute(stmt, {
-        "since": min(repeat_since, protected_since), "repeat_since": repeat_since,
-        "mobile": lead.mobile_e164, "wechat": lead.wechat_id, "company": lead.company,
-        "contact": lead.contact_name}).all()
-    by_key = {row.matched_on: row for row in rows}
-    row = by_key.get("mobile") or by_key.get("wechat") or by_key.get("company")
-    if row is None:
-        return None
-    if row.merged_into_id is not None:
-        # Folded into another lead: the prospect asked again about that one (rare: one more read).
-        survivor = db.session.execute(select(Lead.id, Lead.reference).where(
-            Lead.id == row.merged_into_id)).first()
-        if survivor is not None:
-            return Original(survivor.id, survivor.reference, row.matched_on)
-    return Original(row.id, row.reference, row.matched_on)
-
-
-@lru_cache(maxsize=16)
-def _lookup(mobile: bool, wechat: bool, company: bool, protected_longer: bool):
-    """find_original's statement for one combination of keys, built once per process (it
-    runs on every inquiry) with its values as parameters.
-
-    One round trip, a branch per key, each served by its own index (ix_lead_mobile_created,
-    ix_lead_wechat_created, ix_lead_company_contact_created) on the widest window, the rest
-    a filter; an OR of keys would defeat them. Only the id and reference: the whole row is
-    not needed to link a repeat."""
-    def newest(matched_on: str, *conditions):
-        # The protection only ever lengthens the window, only for leads an agent brought in,
-        # and only by the prospect's own mobile or WeChat ID (not a company + contact match).
-        in_window = Lead.created_at >= bindparam("repeat_since")
-        if protected_longer and matched_on != "company":
-            in_window = or_(in_window, Lead.sourced_by_id.is_not(None))
-        return (select(Lead.id, Lead.reference, Lead.merged_into_id,
-                       literal(matched_on).label("matched_on"))
-                .where(Lead.created_at >= bindparam("since"), in_window, Lead.status != "spam",
-                       *conditions)
-                .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1).subquery())
-
-    branches = []
-    if mobile:
-        branches.append(newest("mobile", Lead.mobile_e164 == bindparam("mobile")))
-    if wechat:
-        branches.append(newest("wechat", Lead.wechat_id == bindparam("wechat")))
-    if company:
-        branches.append(newest("company", Lead.company == bindparam("company"),
-                               Lead.contact_name == bindparam("contact")))
-    return union_all(*(select(branch) for branch in branches))
+    matched_on: str      # "listing" (the listing named was this need's) | "need"
+    created_at: datetime | None = None
 
 
 def protected_until(lead: Lead) -> datetime | None:
@@ -114,9 +55,10 @@ def _details(lead: Lead) -> dict:
     return out
 
 
-def repeat_from(lead: Lead, original: Original) -> InquiryRepeat:
+def repeat_from(lead: Lead, original: Original, matched_on: str) -> InquiryRepeat:
+    """The repeat row; `matched_on`: how the person was known ("mobile", "wechat", "company")."""
     return InquiryRepeat(
-        original_lead_id=original.id, created_at=lead.created_at, matched_on=original.matched_on,
+        original_lead_id=original.id, created_at=lead.created_at, matched_on=matched_on,
         channel=lead.channel, source_site_id=lead.source_site_id, listing_id=lead.listing_id,
         contact_name=lead.contact_name, mobile_e164=lead.mobile_e164 or "", company=lead.company,
         message=lead.message, details=_details(lead), page_url=lead.page_url,

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as gettext  # reasons are rendered only when shown
-from sqlalchemy import false, func, select
+from sqlalchemy import func, select
 
-from crm.choices import JUNK_STATUSES, SQM_PER_MU
+from crm.choices import SQM_PER_MU
 from crm.extensions import db
 from crm.models import InquiryRepeat, Lead, Recommendation, VisitRequest, repeat_window
 from crm.models.types import utcnow
@@ -50,19 +50,13 @@ def _tier(value, tiers) -> float:
 
 
 def repeat_count(lead: Lead) -> int:
-    """How often the prospect asked again within the repeat window: the repeat inquiries
-    linked to this lead, and any other lead from the same mobile (spam and merged aside)."""
-    since = utcnow() - repeat_window()
-    # A WeChat-only prospect has no mobile: `= NULL` would count every other one of them.
-    same = Lead.mobile_e164 == lead.mobile_e164 if lead.mobile_e164 else false()
-    others = select(func.count()).select_from(Lead).where(
-        same, Lead.created_at >= since, Lead.status.not_in(JUNK_STATUSES))
+    """How often the prospect asked again about this need within the repeat window: its
+    repeat inquiries. The contact's other needs are needs, not repeats."""
     if lead.id is None:
-        return (db.session.scalar(others) or 0) if lead.mobile_e164 else 0
-    linked = select(func.count()).select_from(InquiryRepeat).where(
-        InquiryRepeat.original_lead_id == lead.id, InquiryRepeat.created_at >= since)
-    return db.session.scalar(select(others.where(Lead.id != lead.id).scalar_subquery()
-                                    + linked.scalar_subquery())) or 0
+        return 0
+    since = utcnow() - repeat_window()
+    return db.session.scalar(select(func.count()).select_from(InquiryRepeat).where(
+        InquiryRepeat.original_lead_id == lead.id, InquiryRepeat.created_at >= since)) or 0
 
 
 def tax_per_mu(lead: Lead) -> Decimal | None:

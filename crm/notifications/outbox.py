@@ -104,9 +104,10 @@ def _stamp(lead: Lead) -> int:
 
 
 def queue_assignment(lead: Lead, agent: User, team: Team | None, senior: User | None,
-                     channels_seen: dict | None = None) -> list[int]:
+                     channels_seen: dict | None = None, extra: str = "") -> list[int]:
     """Notices of a new assignment. A routing batch passes `channels_seen`, so the channels of
-    an agent and team are read once per batch, not once per lead."""
+    an agent and team are read once per batch, not once per lead. `extra`: a line after the
+    summary (the contact's other needs)."""
     def channels(users: list[User], of_team: Team | None) -> list[NotificationChannel]:
         if channels_seen is None:
             return _channels(users, of_team)
@@ -120,7 +121,7 @@ def queue_assignment(lead: Lead, agent: User, team: Team | None, senior: User | 
     if not to_agent and not to_senior:
         return []  # nobody set up a channel: nothing to word
     with default_locale():
-        text = summary(lead)
+        text = summary(lead) + (f"\n{extra}" if extra else "")
         ids = _queue(lead, f"assigned:{_stamp(lead)}", to_agent,
                      gettext("New lead %(ref)s for %(agent)s", ref=lead.reference, agent=agent.name),
                      text)

@@ -28,7 +28,7 @@ from crm.models import Activity, Lead, Role, RoutingRule, Team, User
 from crm.models.types import utcnow
 from crm.notifications import outbox
 from crm.regions import within
-from crm.routing import worktime
+from crm.routing import contacts, worktime
 from crm.workdays import days
 
 log = logging.getLogger(__name__)
@@ -181,6 +181,7 @@ class _Match:
 
 
 _MATCH = _Match()
+_LOOK_UP = contacts.Holder(None, None, False, -1)  # decide()'s default: read the holder now
 
 
 class Roster:
@@ -220,17 +221,62 @@ class Roster:
 
 
 def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
-           rule: RoutingRule | None | _Match = _MATCH, roster: Roster | None = None) -> Decision:
+           rule: RoutingRule | None | _Match = _MATCH, roster: Roster | None = None,
+           holder: contacts.Holder = _LOOK_UP) -> Decision:
     """Which rule, team and agent; no writes except the weighted credits of the pick.
 
     `rule`: the rule already matched for this lead (None: none matched), so a caller
     that matched before taking the team lock does not query the rules again.
     `roster`: the agents and counts of a batch being routed (default: read them now).
+    `holder`: who holds the lead's contact (step 0), read for the batch (default: now).
     """
+    if holder is _LOOK_UP:
+        holder = contacts.holder_of(lead, at)
     if isinstance(rule, _Match):
         rule = match_rule(lead)
     roster = roster or Roster()
     sla = rule.sla_minutes if rule else current_app.config["CRM_SLA_MINUTES"]
+    held = _held(lead, holder, exclude, sla)
+    if held is not None:
+        return held
+    decision = _by_rules(lead, at, exclude, rule, roster, sla)
+    if holder.others > 0:
+        decision.reasons.append(other_needs_line(holder.others))
+    return decision
+
+
+def other_needs_line(others: int) -> str:
+    return gettext("This contact has %(n)d other need(s).", n=others)
+
+
+def _held(lead: Lead, holder: contacts.Holder, exclude: tuple[int, ...],
+          sla: int) -> Decision | None:
+    """Step 0: the contact's holder takes the need, whatever capacity or duty (one person per
+    client); None when nobody holds it or the holder is the one being replaced."""
+    agent, team = holder.agent, holder.team
+    if agent is None or team is None or agent.id in exclude:
+        return None
+    decision = Decision(rule=None, team=team, agent=agent, sla_minutes=sla)
+    decision.reasons.append(
+        gettext("Client protection period: %(agent)s", agent=agent.name) if holder.protected
+        else gettext("Other needs of this contact are followed up by %(agent)s",
+                     agent=agent.name))
+    if holder.others > 0:
+        decision.reasons.append(other_needs_line(holder.others))
+    _escalate(decision, lead)
+    return decision
+
+
+def _escalate(decision: Decision, lead: Lead) -> None:
+    if decision.team is not None and is_big_project(lead):
+        decision.escalate_to = senior_of(decision.team, not_user=decision.agent)
+        if decision.escalate_to is not None:
+            decision.reasons.append(gettext("Big project: escalated to %(senior)s.",
+                                            senior=decision.escalate_to.name))
+
+
+def _by_rules(lead: Lead, at: datetime, exclude: tuple[int, ...], rule: RoutingRule | None,
+              roster: Roster, sla: int) -> Decision:
     if rule is None:
         team = roster.default_team()
         decision = Decision(rule=None, team=team, sla_minutes=sla)
@@ -264,11 +310,7 @@ def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
     elif decision.team is not None:
         decision.reasons.append(gettext("Nobody available: waiting in the pool of %(team)s.",
                                         team=decision.team.name))
-    if decision.team is not None and is_big_project(lead):
-        decision.escalate_to = senior_of(decision.team, not_user=decision.agent)
-        if decision.escalate_to is not None:
-            decision.reasons.append(gettext("Big project: escalated to %(senior)s.",
-                                            senior=decision.escalate_to.name))
+    _escalate(decision, lead)
     return decision
 
 
@@ -422,11 +464,11 @@ def route_batch(lead_id: int, more: int = 0) -> Routed:
         return routed
     with default_locale():
         roster = Roster()  # agents and counts are read from it after the team locks
-        plan = _plan(leads, roster)
+        plan = _plan(leads, roster, utcnow())
         if not plan:
             db.session.rollback()
             return routed
-        _lock_teams(sorted({team.id for _, _, team in plan}))
+        _lock_teams(sorted({team.id for _, _, team, _ in plan}))
         assigned = _assign(plan, roster, routed)
         for hook in LOCKS_HELD_HOOKS:
             hook()
@@ -440,18 +482,24 @@ def route_batch(lead_id: int, more: int = 0) -> Routed:
     return routed
 
 
-def _plan(leads: list[Lead], roster: Roster) -> list[tuple[Lead, RoutingRule | None, Team]]:
-    """Each lead's rule and team (the team whose lock is taken next); a lead with no team to
-    go to is left out and waits unrouted."""
+Plan = list[tuple[Lead, RoutingRule | None, Team, contacts.Holder]]
+
+
+def _plan(leads: list[Lead], roster: Roster, at: datetime) -> Plan:
+    """Each lead's rule, team (the team whose lock is taken next) and contact's holder; a
+    lead with no team to go to is left out and waits unrouted."""
     rules = active_rules()  # once for the batch
+    held = contacts.holders(leads, at)  # and the contacts' needs: one read for the batch
     plan = []
     for lead in leads:
         rule = match_rule(lead, rules)
-        team = target_team(rule) if rule is not None else roster.default_team()
+        holder = held.get(lead.id, contacts.NOBODY)
+        team = holder.team if holder.agent is not None and holder.team is not None else (
+            target_team(rule) if rule is not None else roster.default_team())
         if team is None:
             log.warning("no team to route lead %s to: it waits unrouted", lead.reference)
             continue
-        plan.append((lead, rule, team))
+        plan.append((lead, rule, team, holder))
     return plan
 
 
@@ -460,12 +508,11 @@ class _Assigned:
     """What a batch decided, before it is written: the guarded updates, the notifications,
     the log lines (logged once committed)."""
     updates: list[dict] = field(default_factory=list)
-    notes: list[tuple[Lead, User, Team | None, User | None]] = field(default_factory=list)
+    notes: list[tuple[Lead, User, Team | None, User | None, str]] = field(default_factory=list)
     log_lines: list[tuple] = field(default_factory=list)
 
 
-def _assign(plan: list[tuple[Lead, RoutingRule | None, Team]], roster: Roster,
-            routed: Routed) -> _Assigned:
+def _assign(plan: Plan, roster: Roster, routed: Routed) -> _Assigned:
     """Decide each planned lead under the team locks: an agent (its values set on the lead
     object as written, an assignment activity added) or the team's pool."""
     # The round-robin stamps are taken under the lock: a clock read before it could
@@ -474,9 +521,9 @@ def _assign(plan: list[tuple[Lead, RoutingRule | None, Team]], roster: Roster,
     # round-robin turns as it would one lead at a time.
     start = utcnow()
     out = _Assigned()
-    for i, (lead, rule, _team) in enumerate(plan):
+    for i, (lead, rule, _team, holder) in enumerate(plan):
         now = start + timedelta(microseconds=i)
-        decision = decide(lead, now, rule=rule, roster=roster)
+        decision = decide(lead, now, rule=rule, roster=roster, holder=holder)
         assert decision.team is not None  # the default team at least (none: no routing)
         if decision.agent is None:
             lead.team_id = decision.team.id
@@ -497,7 +544,8 @@ def _assign(plan: list[tuple[Lead, RoutingRule | None, Team]], roster: Roster,
             set_committed_value(lead, name, value)
         db.session.add(Activity(lead_id=lead.id, kind="assignment",
                                 body=decision.explanation(), created_at=now))
-        out.notes.append((lead, agent, decision.team, decision.escalate_to))
+        out.notes.append((lead, agent, decision.team, decision.escalate_to,
+                          other_needs_line(holder.others) if holder.others > 0 else ""))
         routed[lead.id] = agent.id
         out.log_lines.append(("lead %s routed to %s", lead.reference, agent.email))
     return out
@@ -513,8 +561,9 @@ def _write(assigned: _Assigned) -> list[int] | None:
         db.session.rollback()
         return None
     seen: dict = {}
-    return [i for args in assigned.notes
-            for i in outbox.queue_assignment(*args, channels_seen=seen)]
+    return [i for lead, agent, team, senior, extra in assigned.notes
+            for i in outbox.queue_assignment(lead, agent, team, senior, channels_seen=seen,
+                                             extra=extra)]
 
 
 def _lock_teams(team_ids: list[int]) -> None:

@@ -104,3 +104,55 @@ def test_an_agents_entry_and_spam_keep_their_stage_rules(app_):
         assert outcome.status == "spam" and not spam.only_haste(["honeypot"])
         assert db.session.scalars(select(LeadStage).where(LeadStage.lead_id == outcome.lead_id)
                                   ).all() == []
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("person", [
+    {"mobile": "mobile"},                                   # the advisory lock on the mobile
+    {"company": "宁波某某模具有限公司", "name": "钱经理"},     # neither key: company + name
+])
+def test_one_contact_under_concurrency(pg_app, person):
+    """Issue 30: two inquiries from one new person at once make one contact and one need
+    (the second waits on the advisory lock, then finds both: a repeat), not two contacts."""
+    import threading
+    import uuid
+
+    from sqlalchemy import func
+
+    from crm.inputs.phone import parse_mobile
+    from crm.intake.inquiry import ContactInput, Inquiry, NeedInput, Source
+    from crm.models import Contact, InquiryRepeat
+
+    tag = uuid.uuid4().int % 10**8       # the tables keep contacts between tests
+    mobile = parse_mobile(f"139{tag:08d}") if "mobile" in person else None
+    name = person.get("name", "钱经理")
+    company = f"{person['company']}{tag}" if "company" in person else ""
+    inquiry = Inquiry(contact=ContactInput(name=name, mobile=mobile, company=company),
+                      need=NeedInput(deal_type="rent", property_type="factory"),
+                      source=Source(channel="import"), consent=True)
+    start, outcomes, errors = threading.Barrier(2), [], []
+
+    def submit():
+        with pg_app.app_context():
+            try:
+                start.wait()
+                outcomes.append(capture.capture_inquiry(inquiry, route=False, auto_reply=False))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(o.status for o in outcomes) == ["duplicate", "new"]
+    contacts = {o.contact_id for o in outcomes}
+    assert len(contacts) == 1 and None not in contacts
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Contact)
+                             .where(Contact.id.in_(contacts))) == 1
+    assert db.session.scalar(select(func.count()).select_from(InquiryRepeat)
+                             .where(InquiryRepeat.contact_id.in_(contacts))) == 1

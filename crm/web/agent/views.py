@@ -211,11 +211,18 @@ def new_lead():
                 flash(_("This prospect asked before: recorded as a repeat inquiry on lead "
                         "%(ref)s, and its owner is told.", ref=outcome.original_reference),
                       "success")
+        elif outcome.held_by is not None:
+            # 撞单 on a new need: the contact is another agent's (客户保护期), so is the need.
+            holder = db.session.get_one(User, outcome.held_by)
+            flash(_("%(owner)s already works with this contact: the new need %(ref)s is "
+                    "theirs (client protection period), and %(owner)s is told.",
+                    owner=holder.name, ref=outcome.reference), "error")
         elif routed:
             flash(_("Lead %(ref)s saved and sent to routing.", ref=outcome.reference), "success")
         else:
             flash(_("Lead %(ref)s saved; it is yours.", ref=outcome.reference), "success")
-        if current_user.is_manager or (outcome.status == "new" and not routed):
+        if current_user.is_manager or (outcome.status == "new" and not routed
+                                       and outcome.held_by is None):
             return redirect(url_for("agent.lead_detail", lead_id=outcome.lead_id))
         return redirect(url_for("agent.my_leads"))
     return form_page("agent/new_lead.html", form=form)

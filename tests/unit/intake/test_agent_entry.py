@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from crm.models import InquiryRepeat, Lead
 from tests.conftest import errors_in
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import UserFactory, known_lead
 
 GOOD = {"contact_name": "周女士", "mobile": "13800138000", "consent": "y", "channel": "phone"}
 
@@ -44,7 +44,7 @@ def test_spam_words_from_an_agent_are_not_judged(client, auth, db):
 
 def test_a_caller_who_asked_before_becomes_a_repeat(client, auth, db):
     UserFactory(email="boss@example.com", role="manager")
-    first = LeadFactory(mobile_e164="+8613800138000")
+    first = known_lead(mobile_e164="+8613800138000")
     auth.login("boss@example.com")
     response = client.post("/agent/leads/new?lang=en", data=GOOD)
     assert response.headers["Location"].endswith(f"/agent/leads/{first.id}")

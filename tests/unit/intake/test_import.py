@@ -9,7 +9,7 @@ from crm.intake import importer
 from crm.models import Activity, ImportJob, ImportRow, InquiryRepeat, Lead, LeadStage
 from crm.models.types import utcnow
 from tests.conftest import errors_in
-from tests.factories import LeadFactory, TeamFactory, UserFactory
+from tests.factories import TeamFactory, UserFactory, known_lead
 
 CSV = ("联系人,手机,公司,需求,面积,税收,类型,租售\n"
        "刘先生,13391219793,湖州新能源有限公司,长兴厂房,3000平,500万,厂房,租\n"
@@ -39,7 +39,7 @@ def test_dry_run_shows_per_row_errors_then_imports_with_dedup(client, auth, db):
     team = TeamFactory()
     UserFactory(team=team, email="boss@example.com", role="manager")
     agent = UserFactory(team=team)
-    old = LeadFactory(mobile_e164="+8613600003333", created_at=utcnow() - timedelta(days=5))
+    old = known_lead(mobile_e164="+8613600003333", created_at=utcnow() - timedelta(days=5))
     auth.login("boss@example.com")
     response = _upload(client, CSV.encode("gb18030"), "brokers.csv")  # Excel's GBK CSV
     assert response.status_code == 302
@@ -85,7 +85,7 @@ def test_link_duplicates_and_keep_unassigned(client, auth, db):
     team = TeamFactory()
     boss = UserFactory(team=team, email="boss@example.com", role="manager")
     UserFactory(team=team)
-    old = LeadFactory(mobile_e164="+8613391219793")
+    old = known_lead(mobile_e164="+8613391219793")
     job = importer.create_job("a.csv", "联系人,手机\n刘先生,13391219793\n王女士,13391219794\n"
                               .encode(), boss)
     importer.save_mapping(job, {"contact_name": 0, "mobile": 1}, "link", route=False)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from crm.models import Activity, InquiryRepeat, Lead, Listing
 from crm.models.types import utcnow
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import LeadFactory, UserFactory, known_lead
 from tests.support.sql import statements_run
 
 GOOD = {"contact_name": "刘先生", "mobile": "133 9121 9793", "consent": "y"}
@@ -152,24 +152,30 @@ def test_same_mobile_within_the_window_is_a_repeat_not_a_second_lead(client, aut
     assert "Asked again 1 times" in page and "https://zj.example.cn/news/2" in page
 
 
-def test_company_and_contact_match_when_the_mobile_differs(client, db):
+def test_same_company_and_name_with_another_mobile_is_another_person(client, db):
+    """Issue 30: a mobile is the stronger key; company + name never merges two mobiles (it
+    used to make the second a repeat). The company is shared all the same."""
     data = {**GOOD, "company": "湖州某某科技有限公司"}
     client.post("/inquiry", data=data)
     client.post("/inquiry", data={**data, "mobile": "13800138000"})
     client.post("/inquiry", data={**data, "mobile": "13900139000", "contact_name": "王女士"})
-    assert len(leads(db)) == 2  # the third is another person at the company
-    assert db.session.scalars(select(InquiryRepeat.matched_on)).all() == ["company"]
+    rows = leads(db)
+    assert len(rows) == 3 and db.session.scalars(select(InquiryRepeat)).all() == []
+    assert len({lead.contact_id for lead in rows}) == 3
+    assert len({lead.company_id for lead in rows}) == 1 and rows[0].company_id is not None
 
 
-def test_older_than_the_window_or_spam_is_not_an_original(app, client, db):
-    LeadFactory(mobile_e164="+8613391219793", created_at=utcnow() - timedelta(days=91))
-    LeadFactory(mobile_e164="+8613391219793", status="spam")
+def test_an_open_need_takes_repeats_at_any_age_spam_and_closed_ones_never(app, client, db):
+    """Issue 30: the window no longer decides; an open need is live work, however old."""
+    spam = known_lead(mobile_e164="+8613391219793", status="spam")
+    lost = known_lead(mobile_e164="+8613391219793", status="lost")
     client.post("/inquiry", data=GOOD)
     assert len(leads(db)) == 3 and leads(db)[-1].status == "new"
-    app.config["CRM_REPEAT_WINDOW_DAYS"] = 120
-    LeadFactory(mobile_e164="+8613800138000", created_at=utcnow() - timedelta(days=100))
+    assert leads(db)[-1].contact_id == spam.contact_id == lost.contact_id
+    old = known_lead(mobile_e164="+8613800138000", created_at=utcnow() - timedelta(days=400))
     client.post("/inquiry", data={**GOOD, "mobile": "13800138000"})
-    assert len(leads(db)) == 4  # a repeat this time
+    assert len(leads(db)) == 4  # a repeat
+    assert db.session.scalars(select(InquiryRepeat.original_lead_id)).all() == [old.id]
 
 
 def test_repeat_notice_is_written_once(app, client, db):
@@ -219,8 +225,8 @@ def test_a_new_lead_is_scored_without_a_second_look_for_repeats(client, db):
                                                  "consent": "y", "annual_tax_wan": "300",
                                                  "company": "湖州某某科技有限公司"})
     assert response.status_code == 302
-    # One look for an earlier lead from this mobile (find_original), and no count of repeats.
-    assert sum("lead.mobile_e164 = " in statement for statement in seen) == 1
+    # One look for a contact with this mobile (crm.intake.match), and no count of repeats.
+    assert sum("contact.mobile_e164 = " in statement for statement in seen) == 1
     assert not any("count(" in statement.lower() for statement in seen)
     lead = db.session.scalars(select(Lead)).one()
     assert lead.score == scoring.compute(lead).value > 0

@@ -3,7 +3,7 @@ exact number, sees a card without contact details, and can tell the owner."""
 from sqlalchemy import func, select
 
 from crm.models import Activity, AuditLog, InquiryRepeat, Notification
-from tests.factories import ChannelFactory, LeadFactory, TeamFactory, UserFactory
+from tests.factories import ChannelFactory, LeadFactory, TeamFactory, UserFactory, known_lead
 
 
 def test_any_agent_finds_a_card_by_the_exact_reference_and_tells_the_owner(client, auth, db):
@@ -58,16 +58,16 @@ def test_the_owner_gets_one_tap_copy_buttons_a_stranger_does_not(client, auth, d
 
 
 def test_another_agent_entering_someone_elses_prospect_is_told_who_owns_it(client, auth, db):
-    """撞单: the same WeChat ID (no common mobile) within the window is the same prospect."""
+    """撞单: the same WeChat ID (no mobile typed) is the same contact; asking about the same
+    need is a repeat of it. (A different mobile beside it would be another person: issue 30.)"""
     from crm.models import Lead
     owner = UserFactory(email="owner@example.com", name="李招商")
     UserFactory(email="me@example.com", name="王新人")
-    first = LeadFactory(assigned_to=owner, team=owner.team, wechat_id="liu_factory88",
-                        mobile_e164="+8613391219793")
-    db.session.commit()
+    first = known_lead(assigned_to=owner, team=owner.team, wechat_id="liu_factory88",
+                       mobile_e164="+8613391219793")
     auth.login("me@example.com")
     response = client.post("/agent/leads/new", data={
-        "contact_name": "刘总", "mobile": "13800138000", "wechat_id": "liu_factory88",
+        "contact_name": "刘总", "wechat_id": "liu_factory88",
         "consent": "y", "channel": "wechat"}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "李招商已在跟进这位客户" in html

@@ -11,7 +11,7 @@ from crm.models import AuditLog, InquiryRepeat, Lead
 from crm.models.types import utcnow
 from crm.privacy import rights
 from tests.conftest import errors_in
-from tests.factories import LeadFactory, TeamFactory, UserFactory, make_site
+from tests.factories import LeadFactory, TeamFactory, UserFactory, known_lead, make_site
 
 NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)   # a Monday, 10:00 in Shanghai
 
@@ -27,6 +27,10 @@ def enter(client, **data):
 
 def wechat_only_lead(**kwargs) -> Lead:
     return LeadFactory(mobile_e164=None, mobile_display="", contact_preference="wechat", **kwargs)
+
+
+def known_wechat_only_lead(**kwargs) -> Lead:
+    return known_lead(mobile_e164=None, mobile_display="", contact_preference="wechat", **kwargs)
 
 
 # --- WeChat-only prospects ----------------------------------------------------------------
@@ -106,9 +110,8 @@ def test_the_intake_rules_page_refuses_a_bad_number_and_keeps_the_form(client, a
 def test_wechat_only_prospects_are_not_one_person_and_are_found_again_by_their_id(client, db):
     site, key = make_site()
     UserFactory()
-    first = wechat_only_lead(wechat_id="zhang_wx01")
-    other = wechat_only_lead(wechat_id="li_wx0002")
-    db.session.commit()
+    first = known_wechat_only_lead(wechat_id="zhang_wx01")
+    other = known_wechat_only_lead(wechat_id="li_wx0002")
     # No mobile is not a shared mobile: neither counts the other as asking again.
     assert scoring.repeat_count(first) == 0 and scoring.repeat_count(other) == 0
 
@@ -164,18 +167,18 @@ def test_a_person_known_only_by_wechat_is_erased_by_their_id(db):
 
 # --- 客户保护期: the agent's own clients ------------------------------------------------------
 
-def test_a_lead_an_agent_brought_in_stays_theirs_through_the_protection_period(app, client, auth, db):
-    """The repeat window is 30 days here; the protection 90: on day 60 the agent's own client
-    is still theirs (撞单 names the owner), a routed lead's prospect is a new lead."""
-    app.config["CRM_REPEAT_WINDOW_DAYS"] = 30
+def test_a_contact_an_agent_brought_in_stays_theirs_through_the_protection_period(
+        app, client, auth, db):
+    """Issue 30: the same need asked again is a repeat on it, whoever types it or however
+    old (撞单 names the owner); another need of that contact goes to the agent who brought
+    them in while their protection lasts, then to whoever enters it."""
     owner = UserFactory(email="owner@example.com", name="李招商")
-    UserFactory(email="me@example.com", name="王新人")
+    me = UserFactory(email="me@example.com", name="王新人")
     with time_machine.travel(NOW, tick=False):
         auth.login("owner@example.com")
-        assert enter(client, mobile="133 9121 9793").status_code == 302
+        assert enter(client, mobile="133 9121 9793", deal_type="rent",
+                     property_type="factory", region_code="320583").status_code == 302
         auth.logout()
-        routed = LeadFactory(mobile_e164="+8613800138000", created_at=utcnow())  # not sourced
-        db.session.commit()
     mine = db.session.scalars(select(Lead).where(Lead.sourced_by_id == owner.id)).one()
 
     with time_machine.travel(NOW + timedelta(days=60), tick=False):
@@ -184,36 +187,41 @@ def test_a_lead_an_agent_brought_in_stays_theirs_through_the_protection_period(a
         html = client.get(response.headers["Location"]).get_data(as_text=True)
         assert "李招商已在跟进这位客户" in html
         assert db.session.scalars(select(InquiryRepeat.original_lead_id)).all() == [mine.id]
-        # The web form is told nothing of it, and no second lead is routed away from them.
-        auth.logout()
-        client.post("/inquiry", data={"contact_name": "刘总", "mobile": "133 9121 9793",
-                                      "consent": "y"})
-        assert count(db, InquiryRepeat) == 2 and count(db) == 2
-        # Past the repeat window, an inquiry about a lead nobody brought in is a new lead.
-        client.post("/inquiry", data={"contact_name": "陈女士", "mobile": "138 0013 8000",
-                                      "consent": "y"})
-        assert count(db) == 3 and routed.id in db.session.scalars(select(Lead.id)).all()
+        # Another need of theirs: a lead of its own, given to the protecting agent.
+        response = enter(client, mobile="13391219793", deal_type="buy", property_type="land",
+                         region_code="3401")
+        html = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "李招商已在跟进这位客户" in html
+        second = db.session.scalars(select(Lead).where(Lead.id != mine.id)).one()
+        assert (second.assigned_to_id, second.contact_id, second.contact_seq) == (
+            owner.id, mine.contact_id, 2)
+        assert second.sourced_by_id is None
 
     with time_machine.travel(NOW + timedelta(days=100), tick=False):
+        # The protection has run out: a third need stays with whoever enters it.
+        auth.login("me@example.com")
+        response = enter(client, mobile="13391219793", deal_type="rent", property_type="warehouse",
+                         region_code="3101")
+        assert response.headers["Location"].endswith("/agent/leads/3")
+        third = db.session.scalars(select(Lead).order_by(Lead.id.desc()).limit(1)).one()
+        assert third.contact_seq == 3 and third.assigned_to_id == me.id
+        # The web form's same need is still a repeat on the open need (no window).
         client.post("/inquiry", data={"contact_name": "刘总", "mobile": "133 9121 9793",
-                                      "consent": "y"})
-        assert count(db) == 4      # the protection has run out
+                                      "consent": "y", "region_code": "320583"})
+        assert count(db) == 3 and count(db, InquiryRepeat) == 2
 
 
-def test_protection_off_leaves_only_the_repeat_window(app, client, auth, db):
-    app.config["CRM_REPEAT_WINDOW_DAYS"] = 30
+def test_protection_off_keeps_a_new_need_with_whoever_enters_it(app, client, auth, db):
     admin = UserFactory(role="admin")
     policy.save(policy.IntakePolicy(protection_days=0), admin)
     owner = UserFactory(email="owner@example.com")
+    me = UserFactory(email="me@example.com")
     with time_machine.travel(NOW, tick=False):
-        LeadFactory(mobile_e164="+8613391219793", sourced_by=owner, assigned_to=owner,
-                    created_at=utcnow())
-        db.session.commit()
+        known_lead(mobile_e164="+8613391219793", sourced_by=owner, assigned_to=owner,
+                   created_at=utcnow(), status="lost")
     with time_machine.travel(NOW + timedelta(days=20), tick=False):
-        client.post("/inquiry", data={"contact_name": "刘总", "mobile": "133 9121 9793",
-                                      "consent": "y"})
-        assert count(db) == 1 and count(db, InquiryRepeat) == 1
-    with time_machine.travel(NOW + timedelta(days=40), tick=False):
-        client.post("/inquiry", data={"contact_name": "刘总", "mobile": "133 9121 9793",
-                                      "consent": "y"})
-        assert count(db) == 2
+        auth.login("me@example.com")
+        enter(client, mobile="13391219793")
+        assert count(db) == 2 and count(db, InquiryRepeat) == 0
+        lead = db.session.scalars(select(Lead).order_by(Lead.id.desc()).limit(1)).one()
+        assert lead.assigned_to_id == me.id and lead.sourced_by_id == me.id

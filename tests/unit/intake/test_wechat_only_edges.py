@@ -2,11 +2,11 @@
 fix), and the edges around them."""
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from crm.models import ImportJob, InquiryRepeat, Lead
 from crm.privacy import rights
-from tests.factories import LeadFactory, UserFactory, make_site
+from tests.factories import LeadFactory, UserFactory, known_lead, make_site
 
 
 def test_erasing_a_lead_whose_wechat_box_says_wu_keeps_other_peoples_import_rows(db):
@@ -88,16 +88,19 @@ def test_an_agent_finds_a_wechat_only_lead_by_its_wechat_id(client, auth, db):
     assert "某某精密机械" in html and "别家公司" not in html
 
 
-def test_an_inquiry_about_a_merged_lead_lands_on_the_lead_it_was_merged_into(client, db):
+def test_a_merged_need_never_takes_a_repeat(client, db):
+    """Issue 30 (design §2): a merged need is junk, never a candidate; merged_into_id is no
+    longer followed. Its contact asking again is a new need of theirs."""
     site, key = make_site()
-    survivor = LeadFactory(mobile_e164="+8613800138000")
-    merged = LeadFactory(mobile_e164="+8613391219793", status="merged")
+    survivor = known_lead(mobile_e164="+8613800138000")
+    merged = known_lead(mobile_e164="+8613391219793", status="merged")
     merged.merged_into_id = survivor.id
     db.session.commit()
     response = client.post("/api/v1/inquiries", headers={"X-Api-Key": key},
                            content_type="application/json",
                            data=json.dumps({"contact_name": "刘总", "mobile": "133 9121 9793",
                                             "consent": True}))
-    assert response.get_json()["status"] == "duplicate"
-    assert db.session.scalars(select(InquiryRepeat.original_lead_id)).one() == survivor.id
-    assert db.session.scalar(select(func.count()).select_from(Lead)) == 2
+    assert response.get_json()["status"] == "new"
+    assert db.session.scalars(select(InquiryRepeat)).all() == []
+    new = db.session.scalars(select(Lead).order_by(Lead.id.desc()).limit(1)).one()
+    assert new.contact_id == merged.contact_id and new.contact_seq == 1

@@ -3,6 +3,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from crm.leads import scoring
+from crm.models import InquiryRepeat
 from crm.models.types import utcnow
 from tests.factories import LeadFactory, UserFactory
 
@@ -14,7 +15,13 @@ FULL = dict(deal_type="buy", property_type="land", region_code="3305", area_min_
 
 def test_a_complete_big_land_project_scores_100(app, db):
     lead = LeadFactory(**FULL)
+    # Issue 30: asking again is a repeat of this need; another lead of the mobile is another
+    # need and no longer counts.
     LeadFactory(mobile_e164=lead.mobile_e164, created_at=utcnow() - timedelta(days=3))
+    assert scoring.compute(lead).value == 95
+    db.session.add(InquiryRepeat(original_lead_id=lead.id, matched_on="mobile",
+                                 created_at=utcnow() - timedelta(days=3)))
+    db.session.commit()
     score = scoring.compute(lead)
     assert score.value == 100
     assert [f.name for f in score.factors] == ["tax", "investment", "tax_per_mu", "completeness",
