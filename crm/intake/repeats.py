@@ -15,10 +15,9 @@ from crm import choices
 from crm.extensions import db, rows_changed
 from crm.i18n import default_locale
 from crm.inputs.building import REQUIREMENTS
-from crm.inputs.wechat import is_wechat_id
 from crm.intake import policy
 from crm.leads import scoring
-from crm.models import Activity, InquiryRepeat, Lead, repeat_window
+from crm.models import Activity, InquiryRepeat, Lead
 from crm.models.types import utcnow
 
 
