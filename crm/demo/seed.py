@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from crm.choices import to_sqm
 from crm.extensions import db
+from crm.inputs.deal import DealInput
 from crm.intake import sites
 from crm.intake.reference import new_reference
 from crm.leads import stages
@@ -94,7 +95,7 @@ def _random_lead(rng: random.Random, created) -> Lead:
 def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
     """Agents call, qualify, visit, win and lose some leads through the real services,
     so the reports of a fresh demo have a funnel to show."""
-    from crm.leads import followup
+    from crm.leads import deals, followup
 
     reasons = list(db.session.scalars(select(LostReason.id).where(LostReason.active.is_(True))))
     for lead_id in ids:
@@ -109,7 +110,23 @@ def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
                     followup.change_status(lead, agent, "lost", rng.choice(LOST_REASONS),
                                            lost_reason_id=rng.choice(reasons))
                 break
-            followup.change_status(lead, agent, stage)
+            if stage == "won":  # a need is won by its deal (crm.leads.deals)
+                deals.sign(lead, _demo_terms(rng, lead), agent)
+            else:
+                followup.change_status(lead, agent, stage)
+
+
+def _demo_terms(rng: random.Random, lead: Lead) -> DealInput:
+    """A plain signed deal for a demo need: a day rent for 36 months, or a sale's total."""
+    signed_on = utcnow().date()
+    if lead.deal_type == "buy":
+        return DealInput(signed_on=signed_on, price=Decimal(rng.choice([800, 1500, 3800])),
+                         price_unit="wan_total", property_text="园区厂房",
+                         area=lead.area_min_sqm, investment_wan=lead.investment_wan,
+                         annual_tax_wan=lead.annual_tax_wan)
+    return DealInput(signed_on=signed_on, price=Decimal(rng.choice(["0.6", "0.8", "1.0"])),
+                     price_unit="yuan_sqm_day", property_text="园区厂房",
+                     area=lead.area_min_sqm or Decimal(2000), term_months=36)
 
 
 LOST_REASONS = ["选择了其他园区", "租金/价格超预算", "税收达不到园区要求", "面积不匹配"]

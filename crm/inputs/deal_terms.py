@@ -26,7 +26,7 @@ RENT_UNITS = ("yuan_sqm_day", "yuan_sqm_month", "wan_year")
 SALE_UNITS = ("wan_total", "wan_mu")
 COMMISSION_KINDS = {
     "amount": _l("An amount (万元)"),
-    "pct_first_year": _l("% of the first year's rent (or of the price)"),
+    "pct_first_year": _l("Percent of the first year's rent (or of the price)"),
     "months_rent": _l("Months of rent"),
 }
 # 签约 → 拿地/入驻 → 开工 → 投产 → 达产: a park's milestones after signing, in order.

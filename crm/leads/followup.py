@@ -12,7 +12,8 @@ from crm.extensions import db
 from crm.formatting import local_date, local_time
 from crm.i18n import default_locale
 from crm.leads import scoring, stages
-from crm.models import Activity, Lead, LostReason, User
+from crm.listings import occupancy
+from crm.models import Activity, Deal, Lead, Listing, LostReason, User
 from crm.models.types import utcnow
 from crm.notifications import outbox
 from crm.privacy import audit
@@ -50,9 +51,19 @@ def log_follow_up(lead: Lead, author: User, kind: str, body: str,
     return activity
 
 
+# A need is won by recording what was signed (crm.leads.deals.sign), never by a bare move.
+WON_NEEDS_DEAL = _l("A need is marked won by recording its deal: please use the deal form.")
+
+
 def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | None = "",
-                  lost_reason_id: int | None = None) -> None:
+                  lost_reason_id: int | None = None, *, deal: Deal | None = None,
+                  reserve: Listing | None = None) -> None:
+    """Move a need to `new_status`. Won only with the `deal` that crm.leads.deals.sign()
+    has just built (in this transaction); negotiating may reserve a listing the agent chose
+    to reserve (`reserve`, asked on the form, never silent)."""
     note = (lost_reason or "").strip()[:200]
+    if new_status == "won" and deal is None:
+        raise StageError(WON_NEEDS_DEAL)
     if not stages.can_move(lead.status, new_status):
         raise StageError(_l("A lead cannot move from this stage to the one chosen."))
     reason = None
@@ -77,6 +88,8 @@ def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | 
     _record_status(lead, author, new_status, now, body=body)
     audit.record(author, "reopen" if reopening else "status_change", "lead", lead.id, old,
                  {"status": new_status, "lost_reason_id": lead.lost_reason_id})
+    if reserve is not None and new_status == "negotiating":
+        occupancy.reserve(reserve, author)
     scoring.refresh(lead)
     db.session.commit()
 
@@ -84,8 +97,9 @@ def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | 
 def advance(lead: Lead, author: User, new_status: str, when: datetime, body: str = "") -> bool:
     """Move the lead to `new_status` if the stage rules allow it from where it is (a visit
     scheduled, a listing liked); otherwise leave it. The caller commits."""
-    if lead.status == new_status or not stages.can_move(lead.status, new_status):
-        return False
+    if new_status == "won" or lead.status == new_status \
+            or not stages.can_move(lead.status, new_status):
+        return False  # won: only with its deal (change_status)
     old = lead.status
     _record_status(lead, author, new_status, when, body=body)
     audit.record(author, "status_change", "lead", lead.id, {"status": old},
