@@ -55,6 +55,16 @@ def log_follow_up(lead: Lead, author: User, kind: str, body: str,
 WON_NEEDS_DEAL = _l("A need is marked won by recording its deal: please use the deal form.")
 
 
+# A need with a signed deal leaves won only when its contract falls through (the deal page).
+SIGNED_DEAL_KEEPS_WON = _l("This need has a signed deal: if the contract fell through, "
+                           "record it on the deal form.")
+
+
+def _has_signed_deal(lead: Lead) -> bool:
+    return db.session.scalar(select(Deal.id).where(Deal.lead_id == lead.id,
+                                                   Deal.status == "signed").limit(1)) is not None
+
+
 def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | None = "",
                   lost_reason_id: int | None = None, *, deal: Deal | None = None,
                   reserve: Listing | None = None) -> None:
@@ -64,6 +74,8 @@ def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | 
     note = (lost_reason or "").strip()[:200]
     if new_status == "won" and deal is None:
         raise StageError(WON_NEEDS_DEAL)
+    if lead.status == "won" and _has_signed_deal(lead):
+        raise StageError(SIGNED_DEAL_KEEPS_WON)
     if not stages.can_move(lead.status, new_status):
         raise StageError(_l("A lead cannot move from this stage to the one chosen."))
     reason = None

@@ -293,13 +293,15 @@ def _lost_reasons() -> list[LostReason]:
                                    .order_by(LostReason.position, LostReason.name)))
 
 
-def _status_form(lead: Lead, links: list | None = None) -> StatusForm:
+def _status_form(lead: Lead, links: list | None = None, signed: bool = False) -> StatusForm:
     """The stage form: won is not among its moves (the deal form is); negotiating asks
     whether to reserve one of the need's listings still available (`links`: the need's
     listing links, when the caller has them)."""
     links = inventory.links_of_lead(lead) if links is None else links
     reservable = [link.listing for link in links if link.listing.status == "available"]
-    return StatusForm(stages.allowed_next(lead.status), _lost_reasons(),
+    # Won with a signed deal: it leaves won only by the deal's "contract fell through".
+    allowed = () if lead.status == "won" and signed else stages.allowed_next(lead.status)
+    return StatusForm(allowed, _lost_reasons(),
                       list({x.id: x for x in reservable}.values()))
 
 
@@ -311,13 +313,15 @@ def _fit(lead: Lead, can_work: bool) -> dict:
 def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms):
     can_work = access.can_work(current_user, lead)
     links = inventory.links_of_lead(lead)
+    deal_section = deals.of_lead(lead)
     context = {
         "lead": lead, "can_work": can_work, "revealed": revealed,
         "can_see_mobile": revealed or access.can_see_mobile(current_user, lead),
         "contact": access.contact_for(current_user, lead, revealed),
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(),
-        "status_form": forms.get("status_form") or _status_form(lead, links),
-        "can_sign": "won" in stages.allowed_next(lead.status), **deals.of_lead(lead),
+        "status_form": forms.get("status_form")
+        or _status_form(lead, links, signed=deal_section["signed_deal"] is not None),
+        "can_sign": "won" in stages.allowed_next(lead.status), **deal_section,
         "deal_terms": deal_terms, "today": today_local(),
         "merge_form": forms.get("merge_form") or MergeForm(),
         "reassign_form": (forms.get("reassign_form") or ReassignForm(_scope_agents()))

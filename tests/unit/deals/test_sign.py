@@ -120,3 +120,14 @@ def test_terms_that_give_no_value_are_refused_on_their_field(db, agent, need, kw
         deals.sign(need, _terms(**kw), agent)
     assert refused.value.field == field
     assert need.status == "negotiating" and not db.session.scalars(select(Deal)).all()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_signed_need_leaves_won_only_when_its_contract_falls_through(db, agent, need):
+    listing = _listing(db)
+    deal = deals.sign(need, _terms(listing), agent)
+    with pytest.raises(followup.StageError) as refused:
+        followup.change_status(need, agent, "negotiating")
+    assert refused.value.message is followup.SIGNED_DEAL_KEEPS_WON
+    assert (need.status, deal.status) == ("won", "signed")
+    assert db.session.get(Listing, listing.id).status == "let_or_sold"

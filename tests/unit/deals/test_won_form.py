@@ -154,3 +154,15 @@ def test_any_text_in_a_number_field_is_never_a_500(client, db, world, name, text
 def test_a_price_keeps_four_places(client, db, world):
     _post(client, world["lead"], listing_id=world["listing"].id, price="0.8125")
     assert db.session.scalars(select(Deal.price)).one() == D("0.8125")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_won_need_with_its_deal_has_no_stage_moves(client, db, world):
+    lead = world["lead"]
+    _post(client, lead, listing_id=world["listing"].id)
+    page = client.get(f"/agent/leads/{lead.id}?lang=en").get_data(as_text=True)
+    assert 'id="stage"' not in page and 'id="edit-deal"' in page
+    refused = client.post(f"/agent/leads/{lead.id}/status?lang=en",
+                          data={"status": "negotiating"})
+    assert refused.status_code == 422
+    assert _fresh(db, Lead, lead.id).status == "won"
