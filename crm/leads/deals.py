@@ -142,12 +142,24 @@ def _columns(terms: DealInput, numbers: Figures) -> dict:
     }
 
 
-def _listing(terms: DealInput) -> Listing | None:
+def _listing(terms: DealInput, deal: Deal | None = None) -> Listing | None:
+    """The listing taken, if it can be: not let or sold to another deal, and for a divisible
+    one no more area than remains (what this deal took before counts as free)."""
     if terms.listing_id is None:
         return None
     listing = db.session.get(Listing, terms.listing_id)
     if listing is None:
         raise DealError("listing_id", _l("This listing no longer exists."))
+    seen = occupancy.of_listing(listing)
+    own = sum((dl.area_sqm if dl.area_sqm is not None else Decimal(listing.area_sqm or 0)
+               for dl in (deal.listings if deal is not None else [])
+               if dl.listing_id == listing.id), Decimal(0))
+    free = seen.remaining_sqm + own
+    if seen.deals and (free <= 0 or (not listing.divisible and not own)):
+        raise DealError("listing_id", _l("This listing is let or sold already."))
+    if seen.deals and terms.area_sqm is not None and terms.area_sqm > free:
+        raise DealError("area", _l("Only %(area)s ㎡ of this listing remain.",
+                                   area=format(free.normalize(), "f")))
     return listing
 
 
@@ -214,7 +226,7 @@ def edit(deal: Deal, terms: DealInput, actor: User) -> DealRevision | None:
     if deal.status != "signed":
         raise DealError("listing_id", _l("This contract fell through; it cannot be edited."))
     numbers = figures(terms, deal.lead.deal_type)
-    listing = _listing(terms)
+    listing = _listing(terms, deal)
     new = _columns(terms, numbers)
     changes = {name: [_plain(getattr(deal, name)), _plain(new[name])] for name in TERMS
                if _plain(getattr(deal, name)) != _plain(new[name])}

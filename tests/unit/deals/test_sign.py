@@ -131,3 +131,27 @@ def test_a_signed_need_leaves_won_only_when_its_contract_falls_through(db, agent
     assert refused.value.message is followup.SIGNED_DEAL_KEEPS_WON
     assert (need.status, deal.status) == ("won", "signed")
     assert db.session.get(Listing, listing.id).status == "let_or_sold"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_listing_is_never_let_twice(db, agent, need):
+    listing = _listing(db, area="5000", divisible=True)
+    deals.sign(need, _terms(listing, area=D("4000")), agent)
+    other = LeadFactory(assigned_to=agent, team_id=agent.team_id, status="negotiating")
+    with pytest.raises(deals.DealError) as refused:
+        deals.sign(other, _terms(listing, area=D("2000")), agent)  # 1,000 ㎡ remain
+    assert refused.value.field == "area"
+    deals.sign(other, _terms(listing, area=D("1000")), agent)
+    assert db.session.get(Listing, listing.id).status == "let_or_sold"
+    third = LeadFactory(assigned_to=agent, team_id=agent.team_id, status="negotiating")
+    with pytest.raises(deals.DealError) as refused:
+        deals.sign(third, _terms(listing, area=D("10")), agent)
+    assert refused.value.field == "listing_id"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_edit_may_keep_the_area_its_deal_took(db, agent, need):
+    listing = _listing(db)  # 2,000 ㎡, not divisible
+    deal = deals.sign(need, _terms(listing), agent)
+    assert deals.edit(deal, _terms(listing, deposit_wan=D("10")), agent) is not None
+    assert db.session.get(Listing, listing.id).status == "let_or_sold"
