@@ -155,3 +155,14 @@ def test_an_edit_may_keep_the_area_its_deal_took(db, agent, need):
     deal = deals.sign(need, _terms(listing), agent)
     assert deals.edit(deal, _terms(listing, deposit_wan=D("10")), agent) is not None
     assert db.session.get(Listing, listing.id).status == "let_or_sold"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_need_with_a_signed_deal_is_never_merged_away(db, agent, need):
+    from crm.leads import merge
+    deals.sign(need, _terms(), agent)
+    other = LeadFactory(assigned_to=agent, team_id=agent.team_id, status="contacted")
+    with pytest.raises(merge.MergeError):
+        merge.merge(other, need, agent)
+    merge.merge(need, other, agent)  # the other way round is fine
+    assert (need.status, other.status) == ("won", "merged")
