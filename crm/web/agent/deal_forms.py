@@ -4,6 +4,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms import Form as PlainForm
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from crm import choices
@@ -178,3 +179,15 @@ def deal_form_data(deal) -> dict:
 class FallThroughForm(Form):
     reason = StringField(_l("Why did the contract fall through?"), filters=[clean], validators=[
         DataRequired(_l("Please give the reason.")), max_length(200)])
+
+
+def revision_labels() -> dict:
+    """What a revision's field names are called on the page (the form's labels)."""
+    labels = {name: field.args[0] for name, field in vars(DealForm).items()
+              if isinstance(field, UnboundField) and field.args
+              and not isinstance(field.args[0], UnboundField)}  # shares: a list of rows
+    return {**labels, "area_value": labels["area"], "area_sqm": _l("Area (㎡)"),
+            "value_wan": _l("Contract value"), "commission_wan": _l("Commission"),
+            "tax_per_mu_wan": _l("Tax per 亩"), "shares": _l("Shared with"),
+            "milestones": _l("Milestones")}
+

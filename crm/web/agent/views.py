@@ -44,6 +44,7 @@ from crm.models.types import utcnow
 from crm.privacy import audit
 from crm.routing import engine
 from crm.web.agent import bp
+from crm.web.agent.deal_forms import revision_labels
 from crm.web.agent.forms import (
     AgentInquiryForm,
     FollowUpForm,
@@ -322,7 +323,7 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "status_form": forms.get("status_form")
         or _status_form(lead, links, signed=deal_section["signed_deal"] is not None),
         "can_sign": "won" in stages.allowed_next(lead.status), **deal_section,
-        "deal_terms": deal_terms, "today": today_local(),
+        "deal_terms": deal_terms, "today": today_local(), "deal_labels": revision_labels(),
         "merge_form": forms.get("merge_form") or MergeForm(),
         "reassign_form": (forms.get("reassign_form") or ReassignForm(_scope_agents()))
         if access.manages_lead(current_user, lead) else None,

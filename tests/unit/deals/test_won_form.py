@@ -74,6 +74,13 @@ def test_signing_on_the_form_wins_the_need_and_lets_the_listing(client, db, worl
     # the edit form and the fall-through action
     edit = client.get(f"/agent/deals/{deal.id}/edit?lang=en").get_data(as_text=True)
     assert 'value="0.8"' in edit and 'id="fall-through"' in edit
+    client.post(f"/agent/deals/{deal.id}/edit", data={
+        "listing_id": str(listing.id), "signed_on": "2026-11-18", "area": "2000",
+        "area_unit": "sqm", "price": "0.8", "price_unit": "yuan_sqm_day", "term_months": "36",
+        "rent_free_months": "3", "commission_kind": "pct_first_year", "commission_rate": "10"})
+    html = client.get(f"/agent/leads/{lead.id}?lang=en").get_data(as_text=True)
+    changes = html[html.index('id="deal-revisions"'):]
+    assert "Contract value 175.2 → 160.6" in changes and "Rent-free months (免租期) — → 3" in changes
     client.post(f"/agent/deals/{deal.id}/fall-through", data={"reason": "资金未到位"})
     assert _fresh(db, Lead, lead.id).status == "negotiating"
     assert _fresh(db, Listing, listing.id).status == "available"
