@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     # area's route modules here attaches their routes to it. A package never imports its own
     # route modules, so no module imports one that imports it back.
     import crm.web.admin.views
+    import crm.web.agent.deals
     import crm.web.agent.repeats
     import crm.web.agent.views
     import crm.web.api.views

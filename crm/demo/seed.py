@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.inputs.company import name_key
+from crm.inputs.deal import DealInput
 from crm.inputs.phone import Mobile
 from crm.intake import capture, match, sites
 from crm.intake.inquiry import ContactInput, Inquiry, NeedInput, Source
@@ -112,7 +113,7 @@ def _new_need(inquiry: Inquiry, created: datetime) -> Lead:
 def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
     """Agents call, qualify, visit, win and lose some leads through the real services,
     so the reports of a fresh demo have a funnel to show."""
-    from crm.leads import followup
+    from crm.leads import deals, followup
 
     reasons = list(db.session.scalars(select(LostReason.id).where(LostReason.active.is_(True))))
     for lead_id in ids:
@@ -127,7 +128,23 @@ def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
                     followup.change_status(lead, agent, "lost", rng.choice(LOST_REASONS),
                                            lost_reason_id=rng.choice(reasons))
                 break
-            followup.change_status(lead, agent, stage)
+            if stage == "won":  # a need is won by its deal (crm.leads.deals)
+                deals.sign(lead, _demo_terms(rng, lead), agent)
+            else:
+                followup.change_status(lead, agent, stage)
+
+
+def _demo_terms(rng: random.Random, lead: Lead) -> DealInput:
+    """A plain signed deal for a demo need: a day rent for 36 months, or a sale's total."""
+    signed_on = utcnow().date()
+    if lead.deal_type == "buy":
+        return DealInput(signed_on=signed_on, price=Decimal(rng.choice([800, 1500, 3800])),
+                         price_unit="wan_total", property_text="园区厂房",
+                         area=lead.area_min_sqm, investment_wan=lead.investment_wan,
+                         annual_tax_wan=lead.annual_tax_wan)
+    return DealInput(signed_on=signed_on, price=Decimal(rng.choice(["0.6", "0.8", "1.0"])),
+                     price_unit="yuan_sqm_day", property_text="园区厂房",
+                     area=lead.area_min_sqm or Decimal(2000), term_months=36)
 
 
 LOST_REASONS = ["选择了其他园区", "租金/价格超预算", "税收达不到园区要求", "面积不匹配"]
@@ -272,14 +289,16 @@ def _seed_stories(now: datetime) -> dict[int, str]:
 
 def _work_stories(stories: dict[int, str]) -> None:
     """The returning prospect's first need went all the way to a signed lease."""
-    from crm.leads import followup
+    from crm.leads import deals, followup
     for lead_id, fate in stories.items():
         lead = db.session.get_one(Lead, lead_id)
         if fate != "won" or lead.assigned_to is None:
             continue
         followup.log_follow_up(lead, lead.assigned_to, "call", "电话沟通需求，客户看过常州两处仓库")
-        for stage in ("qualified", "site_visit", "negotiating", "won"):
+        for stage in ("qualified", "site_visit", "negotiating"):
             followup.change_status(lead, lead.assigned_to, stage)
+        # A need is won by its deal (crm.leads.deals): a three-year warehouse lease.
+        deals.sign(lead, _demo_terms(random.Random(lead_id), lead), lead.assigned_to)
 
 
 # Prospects an agent brought in themselves (客户保护期), one known only by WeChat.

@@ -3,6 +3,7 @@ from crm.models.activity import Activity
 from crm.models.audit import AuditLog
 from crm.models.calendar_day import CalendarDay
 from crm.models.contact import Company, Contact
+from crm.models.deal import Deal, DealListing, DealMilestone, DealRevision, DealShare
 from crm.models.export_job import ExportJob  # noqa: F401  (for Alembic)
 from crm.models.idempotency import ApiIdempotencyKey
 from crm.models.import_job import ImportJob, ImportRow
@@ -22,6 +23,7 @@ from crm.models.user import Role, User
 from crm.models.visit import Recommendation, SiteVisit, SiteVisitListing, VisitRequest
 
 __all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "Company", "Contact",
+           "Deal", "DealListing", "DealMilestone", "DealRevision", "DealShare",
            "ImportJob", "ImportRow", "InquiryRepeat",
            "Lead", "LeadListing", "Listing", "ListingImage", "LostReason", "Notification",
            "NotificationAttempt", "NotificationChannel", "Park", "Recommendation", "Role",

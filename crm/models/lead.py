@@ -139,6 +139,10 @@ class Lead(Model):
     # rollup of lead_stage kept by crm.leads.stages so the funnel reads one row per lead.
     stage_rank: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     lost_reason: Mapped[str] = mapped_column(String(200), default="")  # the agent's free note
+    # What an open need should bring (万元, the contract value) and when it may be signed:
+    # the weighted pipeline and the forecast (a won need's figures are on its deal).
+    expected_value_wan: Mapped[Decimal | None] = mapped_column(MONEY)
+    expected_close_on: Mapped[date | None] = mapped_column(Date)
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id", ondelete="SET NULL"))
     # Rule-based 0-100 (crm.leads.scoring); the reasons are computed when shown.
     score: Mapped[int | None] = mapped_column(index=True)
@@ -261,6 +265,10 @@ class Lead(Model):
         Index("ix_lead_company_created", "company_id", "created_at",
               postgresql_where=text("company_id IS NOT NULL"),
               sqlite_where=text("company_id IS NOT NULL")),
+        # The forecast: open needs by their expected close date.
+        Index("ix_lead_expected_close", "expected_close_on",
+              postgresql_where=text("expected_close_on IS NOT NULL"),
+              sqlite_where=text("expected_close_on IS NOT NULL")),
         Index("ix_lead_from_repeat", "from_repeat_id",
               postgresql_where=text("from_repeat_id IS NOT NULL"),
               sqlite_where=text("from_repeat_id IS NOT NULL")),
