@@ -89,3 +89,11 @@ def test_occupancy_xlsx(client, data):
     assert rows[-1][:4] == ["Total", 5, 13000, 7500]
     prices = [[c.value for c in row] for row in book.worksheets[1].iter_rows(min_row=2)]
     assert [p[:2] for p in prices] == [["万元 in total", 1], ["元/㎡/day", 1]]
+
+
+def test_an_empty_range_says_so_in_chinese(client, data):
+    login(client, "admin@example.com")
+    html = client.get("/reports/deals?from=2026-01-01&to=2026-01-31&dim=agent").get_data(as_text=True)
+    assert "此期间没有签约成交" in html
+    html = client.get("/reports/parks?from=2026-01-01&to=2026-01-31").get_data(as_text=True)
+    assert "此期间没有签约成交" in html and "逾期节点" in html
