@@ -263,9 +263,11 @@ def ensure_deals(url: str, wanted: int) -> int:
         leads = conn.execute("SELECT count(*) FROM lead").fetchone()[0]
         started = time.monotonic()
         conn.execute(DEALS_SQL, {"n": wanted - have, "step": max(1, leads // (wanted * 2))})
-        conn.execute("INSERT INTO deal_milestone (deal_id, kind, due_on) SELECT id, "
-                     "'construction', signed_on + 180 FROM deal WHERE price_unit = 'wan_mu' "
-                     "ON CONFLICT DO NOTHING")
+        # Construction due 180 days after signing; most started 10 days early, one in 7 late.
+        conn.execute("INSERT INTO deal_milestone (deal_id, kind, due_on, done_on) SELECT id, "
+                     "'construction', signed_on + 180, CASE WHEN id % 7 <> 0 AND "
+                     "signed_on + 170 <= CURRENT_DATE THEN signed_on + 170 END FROM deal "
+                     "WHERE price_unit = 'wan_mu' ON CONFLICT DO NOTHING")
         conn.execute("VACUUM ANALYZE deal")
         conn.execute("VACUUM ANALYZE deal_milestone")
         have = conn.execute("SELECT count(*) FROM deal").fetchone()[0]

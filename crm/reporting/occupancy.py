@@ -23,7 +23,7 @@ from crm.extensions import db
 from crm.i18n import ui_language
 from crm.inputs.deal_terms import PRICE_UNITS
 from crm.models import Deal, DealListing, Lead, Listing
-from crm.models.sql import as_float, days_after_local, grouped_stats, ratio, region_top
+from crm.models.sql import as_float, days_after_local, grouped_stats_sets, ratio, region_top
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
 
@@ -154,11 +154,8 @@ def occupancy(scope: Scope, group: str | None = DEFAULT, limit: int | None = 100
                 func.sum(c.let).label("let"), func.count(c.days).label("signed"),
                 func.avg(c.days).label("days_mean")]
 
-    dialect = db.session.get_bind().dialect.name
-    rows = []
-    for keys in ([], ["key"]):
-        rows.append(list(db.session.execute(
-            grouped_stats(dialect, source, keys, aggregates, {"days": (0.5,)}))))
+    # The total and the groups from one pass over the deals (grouping sets on PostgreSQL).
+    rows = grouped_stats_sets(db.session, source, [[], ["key"]], aggregates, {"days": (0.5,)})
     total = _row(None, "", rows[0][0]._mapping) if rows[0] else OccupancyRow(None, "")
     keyed = sorted(rows[1], key=lambda r: (-(as_float(r._mapping["area"]) or 0.0),
                                            str(r._mapping["key"] or "")))
