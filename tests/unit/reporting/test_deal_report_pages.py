@@ -97,3 +97,9 @@ def test_an_empty_range_says_so_in_chinese(client, data):
     assert "此期间没有签约成交" in html
     html = client.get("/reports/parks?from=2026-01-01&to=2026-01-31").get_data(as_text=True)
     assert "此期间没有签约成交" in html and "逾期节点" in html
+
+
+def test_ranking_explains_the_signed_value_in_chinese(client, data):
+    login(client, "admin@example.com")
+    html = client.get("/reports/ranking?month=2026-11&by=value").get_data(as_text=True)
+    assert "按合同金额排名只改变排序" in html and "按合同金额" in html
