@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from crm import access
 from crm.models import Role
-from crm.reporting import dashboard, funnel, pipeline, ranking, sources, speed
+from crm.reporting import dashboard, forecast, funnel, pipeline, ranking, sources, speed
 from crm.reporting.scope import Scope
 
 
@@ -25,12 +25,14 @@ REPORTS = {r.name: r for r in [
     Report("speed", _l("Speed to lead"), Role.AGENT),
     Report("ranking", _l("Monthly ranking"), Role.AGENT, uses_month=True),
     Report("pipeline", _l("Pipeline and lost reasons"), Role.MANAGER),
+    # The open needs now (the range picks the forecast's months): crm.reporting.forecast.
+    Report("forecast", _l("Weighted pipeline and forecast"), Role.MANAGER),
     Report("sources", _l("Sources"), Role.MANAGER, dimensions=(
         "source_site", "page", "utm_source", "utm_medium", "utm_campaign", "channel")),
     # Export only: one row per lead, no contact details.
     Report("leads", _l("Leads (list)"), Role.MANAGER),
 ]}
-PAGES = ("dashboard", "funnel", "speed", "ranking", "pipeline", "sources")
+PAGES = ("dashboard", "funnel", "speed", "ranking", "pipeline", "forecast", "sources")
 
 
 def may_open(user, name: str) -> bool:
@@ -52,6 +54,8 @@ def compute(name: str, scope: Scope, *, sla_minutes: int, dim: str | None = None
         return ranking.ranking(scope, month or scope.end.replace(day=1), sla_minutes)
     if name == "pipeline":
         return pipeline.pipeline(scope)
+    if name == "forecast":
+        return forecast.forecast(scope, limit=limit)
     if name == "sources":
         return sources.sources(scope, dim, limit=None if full else 100)
     raise KeyError(name)
