@@ -6,6 +6,7 @@ row (team NULL), else DEFAULT_PCT. `probability_of()` says it in SQL for the rep
 (crm.reporting.forecast), `probabilities()` in Python for the pages.
 """
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import and_, case, delete, func, select
@@ -70,29 +71,32 @@ def save_probabilities(team_id: int | None, data: StageProbabilities, actor: Use
 
 @dataclass(frozen=True)
 class ProbabilityJoin:
-    """The two outer joins that find a need's probability, and the percent they give."""
+    """The two outer joins that find the probability of a (team, stage), and the percent they
+    give. The columns are a lead's, or those of a query of leads grouped by team and stage
+    (the reports weigh each group's sum: one join per group, not per need)."""
     team: type[StageProbability]
     default: type[StageProbability]
+    team_id: Any
+    stage: Any
 
     def apply(self, stmt):
-        return (stmt.outerjoin(self.team, and_(self.team.team_id == Lead.team_id,
-                                               self.team.stage == Lead.status))
+        return (stmt.outerjoin(self.team, and_(self.team.team_id == self.team_id,
+                                               self.team.stage == self.stage))
                 .outerjoin(self.default, and_(self.default.team_id.is_(None),
-                                              self.default.stage == Lead.status)))
+                                              self.default.stage == self.stage)))
 
     @property
     def pct(self):
         return func.coalesce(self.team.pct, self.default.pct,
-                             case(DEFAULT_PCT, value=Lead.status, else_=0))
+                             case(DEFAULT_PCT, value=self.stage, else_=0))
 
-    @property
-    def weighted_value(self):
-        """加权金额: the need's expected value × its probability, in 万元."""
-        return Lead.expected_value_wan * self.pct / 100.0
+    def weighted(self, value_wan):
+        """加权金额: an expected value (万元) × the probability."""
+        return value_wan * self.pct / 100.0
 
 
-def probability_of() -> ProbabilityJoin:
-    return ProbabilityJoin(aliased(StageProbability), aliased(StageProbability))
+def probability_of(team_id=Lead.team_id, stage=Lead.status) -> ProbabilityJoin:
+    return ProbabilityJoin(aliased(StageProbability), aliased(StageProbability), team_id, stage)
 
 
 def set_expectation(lead: Lead, data: Expectation, actor: User) -> bool:

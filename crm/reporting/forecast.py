@@ -9,8 +9,8 @@
   signed, by signed_on; a contract that fell through is never counted).
 
 Amounts in 万元. Every figure is one grouped query (no row is read into Python); the open
-needs walk ix_lead_team_status_created / ix_lead_status_created, the forecast
-ix_lead_expected_close, the deals ix_deal_status_signed.
+needs are read once, grouped by stage, team and agent, from ix_lead_open_pipeline alone; the
+forecast walks it too (or ix_lead_expected_close), the deals ix_deal_status_signed.
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -140,45 +140,46 @@ class ForecastReport:
                             "data": [r.signed_value for r in self.months]}]}
 
 
-def _open_needs(scope: Scope) -> list:
-    return [*scope.who(), Lead.status.in_(OPEN_STATUSES)]
-
-
-def _amounts(p) -> list:
-    return [func.count().label("needs"), func.count(Lead.expected_value_wan).label("valued"),
-            func.sum(Lead.expected_value_wan).label("value"),
-            func.sum(p.weighted_value).label("weighted")]
+def _weighted_groups(keys: list, conditions: list):
+    """The open needs meeting `conditions`, grouped by `keys` and by team and stage, each
+    group's value weighted by its (team, stage) probability: the sums are taken first, the
+    probability joined to each group after."""
+    groups = (select(*keys, Lead.team_id.label("team_id"), Lead.status.label("status"),
+                     func.count().label("needs"),
+                     func.count(Lead.expected_value_wan).label("valued"),
+                     func.sum(Lead.expected_value_wan).label("value"))
+              .where(*conditions, Lead.status.in_(OPEN_STATUSES))
+              .group_by(*keys, Lead.team_id, Lead.status).subquery("groups"))
+    p = probability_of(groups.c.team_id, groups.c.status)
+    return groups, p.apply(select(groups, p.weighted(groups.c.value).label("weighted"))
+                           .select_from(groups))
 
 
 def _pipeline_row(key, label: str, r) -> PipelineRow:
     return PipelineRow(key, label, int(r.needs), int(r.valued), _wan(r.value), _wan(r.weighted))
 
 
-def by_stage(scope: Scope) -> list[PipelineRow]:
-    p = probability_of()
-    rows = db.session.execute(p.apply(select(Lead.status, *_amounts(p)).select_from(Lead))
-                              .where(*_open_needs(scope)).group_by(Lead.status))
-    have = {r.status: r for r in rows}
-    return [_pipeline_row(s, str(STATUSES[s]), have[s]) if s in have
-            else PipelineRow(s, str(STATUSES[s])) for s in OPEN_STATUSES]
+def _largest_first(rows: dict) -> list[PipelineRow]:
+    return sorted(rows.values(), key=lambda r: (-r.weighted, -r.needs, r.label))
 
 
-def _by(scope: Scope, key, name, nobody) -> list[PipelineRow]:
-    """Grouped by a lead's column (team, agent), named from the joined table, largest first."""
-    p = probability_of()
-    stmt = (p.apply(select(key.label("key"), name.label("name"), *_amounts(p)).select_from(Lead))
-            .outerjoin(name.class_, name.class_.id == key).where(*_open_needs(scope))
-            .group_by(key, name))
-    rows = [_pipeline_row(r.key, r.name or str(nobody), r) for r in db.session.execute(stmt)]
-    return sorted(rows, key=lambda r: (-r.weighted, -r.needs, r.label))
-
-
-def by_team(scope: Scope) -> list[PipelineRow]:
-    return _by(scope, Lead.team_id, Team.name, _l("(no team)"))
-
-
-def by_agent(scope: Scope) -> list[PipelineRow]:
-    return _by(scope, Lead.assigned_to_id, User.name, _l("(unassigned)"))
+def open_pipeline(scope: Scope) -> tuple[list[PipelineRow], list[PipelineRow], list[PipelineRow]]:
+    """By stage, by team and by agent, from one pass over the open needs grouped by all three
+    (a few rows per agent: each breakdown is a sum of these groups)."""
+    groups, stmt = _weighted_groups([Lead.assigned_to_id.label("agent_id")], scope.who())
+    stmt = (stmt.add_columns(Team.name.label("team"), User.name.label("agent"))
+            .outerjoin(Team, Team.id == groups.c.team_id)
+            .outerjoin(User, User.id == groups.c.agent_id))
+    stages = {s: PipelineRow(s, str(STATUSES[s])) for s in OPEN_STATUSES}
+    teams: dict = {}
+    agents: dict = {}
+    for r in db.session.execute(stmt):
+        part = _pipeline_row(None, "", r)
+        stages[r.status].add(part)
+        teams.setdefault(r.team_id, PipelineRow(r.team_id, r.team or str(_l("(no team)")))).add(part)
+        agents.setdefault(r.agent_id, PipelineRow(
+            r.agent_id, r.agent or str(_l("(unassigned)")))).add(part)
+    return list(stages.values()), _largest_first(teams), _largest_first(agents)
 
 
 def _next_month(day: date, months: int = 1) -> date:
@@ -202,14 +203,11 @@ def forecast_months(today: date, count: int = 6) -> tuple[date, date]:
 
 def by_month(scope: Scope) -> list[MonthRow]:
     """Open needs by the month of their expected close date in the range; deals signed."""
-    p = probability_of()
     year, month = (extract("year", Lead.expected_close_on).label("y"),
                    extract("month", Lead.expected_close_on).label("m"))
-    expected = db.session.execute(
-        p.apply(select(year, month, *_amounts(p)).select_from(Lead))
-        .where(*_open_needs(scope), Lead.expected_close_on >= scope.start,
-               Lead.expected_close_on <= scope.end)
-        .group_by(year, month))
+    _groups, expected = _weighted_groups(
+        [year, month], [*scope.who(), Lead.expected_close_on >= scope.start,
+                        Lead.expected_close_on <= scope.end])
     signed_year, signed_month = (extract("year", Deal.signed_on).label("y"),
                                  extract("month", Deal.signed_on).label("m"))
     signed = db.session.execute(
@@ -220,10 +218,12 @@ def by_month(scope: Scope) -> list[MonthRow]:
                Deal.signed_on <= scope.end, *scope.who())
         .group_by(signed_year, signed_month))
     rows = {m: MonthRow(m) for m in _months(scope.start, scope.end)}
-    for r in expected:
+    for r in db.session.execute(expected):  # a row per month, team and stage
         row = rows[date(int(r.y), int(r.m), 1)]
-        row.needs, row.valued = int(r.needs), int(r.valued)
-        row.value, row.weighted = _wan(r.value), _wan(r.weighted)
+        row.needs += int(r.needs)
+        row.valued += int(r.valued)
+        row.value = round(row.value + _wan(r.value), 4)
+        row.weighted = round(row.weighted + _wan(r.weighted), 4)
     for r in signed:
         row = rows[date(int(r.y), int(r.m), 1)]
         row.signed, row.signed_value = int(r.deals), _wan(r.value)
@@ -231,10 +231,10 @@ def by_month(scope: Scope) -> list[MonthRow]:
 
 
 def forecast(scope: Scope, limit: int | None = 50) -> ForecastReport:
-    agents = by_agent(scope)
+    stages, teams, agents = open_pipeline(scope)
     if limit is not None and len(agents) > limit:
         rest = PipelineRow(None, str(_l("(others)")))
         for row in agents[limit:]:
             rest.add(row)
         agents = agents[:limit] + [rest]
-    return ForecastReport(by_stage(scope), by_team(scope), agents, by_month(scope))
+    return ForecastReport(stages, teams, agents, by_month(scope))

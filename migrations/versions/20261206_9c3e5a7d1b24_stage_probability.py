@@ -1,7 +1,8 @@
 """Stage probabilities (赢单概率) per team, for the weighted pipeline and the forecast.
 
 Table `stage_probability` (team_id NULL = the default every team reads), filled with the
-defaults: 新 5 %, 已联系 10 %, 已确认 25 %, 看厂 40 %, 洽谈 60 %.
+defaults: 新 5 %, 已联系 10 %, 已确认 25 %, 看厂 40 %, 洽谈 60 %; and `ix_lead_open_pipeline`,
+the open needs by team and stage with what the weighted pipeline reads (index-only scans).
 
 Revision ID: 9c3e5a7d1b24
 Revises: 4320f667d3ce
@@ -18,6 +19,7 @@ down_revision = '4320f667d3ce'
 branch_labels = None
 depends_on = None
 
+OPEN = "status IN ('new', 'contacted', 'qualified', 'site_visit', 'negotiating')"
 DEFAULTS = {"new": 5, "contacted": 10, "qualified": 25, "site_visit": 40, "negotiating": 60}
 
 
@@ -39,11 +41,19 @@ def upgrade():
         batch_op.create_index('uq_stage_probability_team', ['team_id', 'stage'], unique=True,
                               postgresql_where=sa.text('team_id IS NOT NULL'),
                               sqlite_where=sa.text('team_id IS NOT NULL'))
+    with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.create_index('ix_lead_open_pipeline', ['team_id', 'status'], unique=False,
+                              postgresql_include=['assigned_to_id', 'expected_value_wan',
+                                                  'expected_close_on'],
+                              postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN))
     op.bulk_insert(table, [{"team_id": None, "stage": stage, "pct": pct}
                            for stage, pct in DEFAULTS.items()])
 
 
 def downgrade():
+    with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.drop_index('ix_lead_open_pipeline', postgresql_where=sa.text(OPEN),
+                            sqlite_where=sa.text(OPEN))
     with op.batch_alter_table('stage_probability', schema=None) as batch_op:
         batch_op.drop_index('uq_stage_probability_team', postgresql_where=sa.text('team_id IS NOT NULL'),
                             sqlite_where=sa.text('team_id IS NOT NULL'))
