@@ -6,6 +6,7 @@ row (team NULL), else DEFAULT_PCT. `probability_of()` says it in SQL for the rep
 (crm.reporting.forecast), `probabilities()` in Python for the pages.
 """
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext
@@ -16,8 +17,9 @@ from crm import access
 from crm.choices import OPEN_STATUSES
 from crm.extensions import db
 from crm.i18n import default_locale
+from crm.inputs.deal_terms import TermsError, contract_value_wan
 from crm.inputs.pipeline import Expectation, StageProbabilities
-from crm.models import Activity, Lead, StageProbability, User
+from crm.models import Activity, Lead, Listing, StageProbability, User
 from crm.privacy import audit
 
 # 新 5 %, 已联系 10 %, 已确认 25 %, 看厂 40 %, 洽谈 60 % (the migration writes these as the
@@ -97,6 +99,25 @@ class ProbabilityJoin:
 
 def probability_of(team_id=Lead.team_id, stage=Lead.status) -> ProbabilityJoin:
     return ProbabilityJoin(aliased(StageProbability), aliased(StageProbability), team_id, stage)
+
+
+SUGGESTED_TERM_MONTHS = 36
+
+
+def suggested_value(lead: Lead) -> Decimal | None:
+    """A hint, never stored: what the need would be worth at the listing it asked about — a
+    lease at its price per ㎡ and day on the area the prospect wants (else the listing's)
+    over 36 months, a sale at its price. None when there is nothing to go on."""
+    listing = db.session.get(Listing, lead.listing_id) if lead.listing_id else None
+    if listing is None or listing.price is None or listing.price_negotiable:
+        return None
+    try:
+        if listing.deal_type == "rent":
+            area = lead.area_max_sqm or lead.area_min_sqm or listing.area_sqm
+            return contract_value_wan(listing.price, "yuan_sqm_day", area, SUGGESTED_TERM_MONTHS)
+        return contract_value_wan(listing.price, "wan_total")
+    except TermsError:
+        return None
 
 
 def set_expectation(lead: Lead, data: Expectation, actor: User) -> bool:

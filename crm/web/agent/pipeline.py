@@ -43,7 +43,8 @@ def pipeline_panel(lead: Lead) -> dict | None:
     if not lead.is_open and lead.expected_value_wan is None and lead.expected_close_on is None:
         return None
     editable = lead.is_open and access.can_work(current_user, lead)
-    return {"form": expectation_form(lead) if editable else None, "lead": lead}
+    return {"form": expectation_form(lead) if editable else None, "lead": lead,
+            "suggested": pipeline.suggested_value(lead) if editable else None}
 
 
 def _workable_open_lead(lead_id: int) -> Lead:

@@ -171,3 +171,24 @@ def test_someone_elses_need_cannot_be_valued(client, data):
     login(client, "m1@example.com")
     assert client.post(f"/agent/leads/{lead.id}/pipeline",
                        data={"expected_value": "1"}).status_code == 403
+
+
+def test_a_value_is_suggested_from_the_listing_asked_about_and_never_stored(client, data):
+    from crm.models import Listing
+    listing = Listing(title="南浔厂房", property_type="factory", deal_type="rent",
+                      area_sqm=Decimal("3000"), price=Decimal("0.8"))
+    db.session.add(listing)
+    db.session.flush()
+    lead = need("CF-P0001")
+    lead.listing_id, lead.area_max_sqm = listing.id, Decimal("2000")
+    db.session.commit()
+    # 0.8 元/㎡/天 × 2,000 ㎡ × 365/12 × 36 / 10,000 = 175.2 万元 (docs/deals.md).
+    assert pipeline.suggested_value(lead) == Decimal("175.2")
+    login(client, "jia@example.com")
+    html = client.get(f"/agent/leads/{lead.id}").get_data(as_text=True)
+    assert 'id="pipeline-suggested"' in html and "175.2" in html
+    db.session.expire_all()
+    assert need("CF-P0001").expected_value_wan == Decimal("100")
+    listing.price_negotiable, listing.price = True, None
+    db.session.commit()
+    assert pipeline.suggested_value(need("CF-P0001")) is None
