@@ -1,6 +1,7 @@
 """The weighted pipeline and forecast over HTTP (who may open it, the CSV matches the figures),
 the stage probabilities page (a manager edits their own team's only; bad figures refused) and
 a need's expected value and close date on the lead page."""
+import io
 import re
 from datetime import date
 from decimal import Decimal
@@ -192,3 +193,23 @@ def test_a_value_is_suggested_from_the_listing_asked_about_and_never_stored(clie
     listing.price_negotiable, listing.price = True, None
     db.session.commit()
     assert pipeline.suggested_value(need("CF-P0001")) is None
+
+
+def test_xlsx_export_has_a_sheet_per_table(client, data):
+    from openpyxl import load_workbook
+    login(client, "boss@example.com")
+    book = load_workbook(io.BytesIO(client.post(f"/reports/forecast/export.xlsx?{RANGE}").data))
+    assert book.sheetnames == ["各阶段加权商机", "各团队加权商机", "各顾问加权商机", "按预计成交月份的预测"]
+    months = list(book["按预计成交月份的预测"].iter_rows(values_only=True))
+    assert months[1] == ("2026-12", 4, 3, 270.0, 70.5, 1, 280.0)
+
+
+def test_a_closed_need_shows_its_figures_without_a_form(client, data):
+    lead = need("CF-P0006")  # won
+    login(client, "jia@example.com")
+    html = client.get(f"/agent/leads/{lead.id}").get_data(as_text=True)
+    assert 'id="pipeline"' in html and 'name="expected_value"' not in html and "300" in html
+    response = client.post(f"/agent/leads/{lead.id}/pipeline", data={"expected_value": "1"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert need("CF-P0006").expected_value_wan == Decimal("300")
