@@ -213,3 +213,24 @@ def test_a_closed_need_shows_its_figures_without_a_form(client, data):
     assert response.status_code == 302
     db.session.expire_all()
     assert need("CF-P0006").expected_value_wan == Decimal("300")
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(value=st.one_of(st.text(max_size=20), st.decimals(min_value=0, max_value=10**7, places=4)
+                       .map(str), st.sampled_from(["3万5", "35000元", "1.2亿", "三千", "-1", "1,2,3"])),
+       close=st.one_of(st.just(""), st.dates().map(date.isoformat), st.text(max_size=12)))
+def test_the_expectation_form_takes_a_figure_or_says_why_not(app, value, close):
+    from werkzeug.datastructures import MultiDict
+
+    from crm.inputs import numbers
+    from crm.web.agent.pipeline import ExpectationForm
+    with app.test_request_context("/", method="POST"):
+        form = ExpectationForm(formdata=MultiDict({"expected_value": value,
+                                                   "expected_close_on": close}))
+        if form.validate():
+            data = form.to_input()
+            parsed = numbers.parse(value, "money")[0]
+            assert data.value_wan == (None if parsed is None else parsed.quantize(Decimal("0.0001")))
+        else:
+            assert form.errors and all(form.errors.values())
