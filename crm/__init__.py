@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     # route modules, so no module imports one that imports it back.
     import crm.web.admin.views
     import crm.web.agent.deals
+    import crm.web.agent.pipeline
     import crm.web.agent.repeats
     import crm.web.agent.views
     import crm.web.api.views
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     import crm.web.listings.photos
     import crm.web.listings.views
     import crm.web.lost_reasons.views
+    import crm.web.manage.probabilities
     import crm.web.manage.views
     import crm.web.ops.views
     import crm.web.public.views

@@ -55,6 +55,7 @@ def postgresql_only(index: Index) -> Index:
 # Built from OPEN_STATUSES as queue.urgency() filters, or PostgreSQL cannot use the index.
 AWAITING_CONTACT = ("status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
                     " AND first_contact_at IS NULL AND sla_half_at IS NOT NULL")
+OPEN = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 
 # Free-text search in the queue (crm.leads.search): LIKE '%…%' on these columns is answered
 # by pg_trgm's GIN indexes for patterns of three characters or more.
@@ -269,6 +270,11 @@ class Lead(Model):
         Index("ix_lead_expected_close", "expected_close_on",
               postgresql_where=text("expected_close_on IS NOT NULL"),
               sqlite_where=text("expected_close_on IS NOT NULL")),
+        # The weighted pipeline (crm.reporting.forecast): the open needs of a team (or all),
+        # read from the index alone.
+        Index("ix_lead_open_pipeline", "team_id", "status",
+              postgresql_include=["assigned_to_id", "expected_value_wan", "expected_close_on"],
+              postgresql_where=text(OPEN), sqlite_where=text(OPEN)),
         Index("ix_lead_from_repeat", "from_repeat_id",
               postgresql_where=text("from_repeat_id IS NOT NULL"),
               sqlite_where=text("from_repeat_id IS NOT NULL")),

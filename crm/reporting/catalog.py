@@ -11,6 +11,7 @@ from crm.reporting import (
     dashboard,
     deals,
     dimensions,
+    forecast,
     funnel,
     occupancy,
     parks,
@@ -38,6 +39,8 @@ REPORTS = {r.name: r for r in [
     Report("speed", _l("Speed to lead"), Role.AGENT),
     Report("ranking", _l("Monthly ranking"), Role.AGENT, uses_month=True, orders=ranking.ORDERS),
     Report("pipeline", _l("Pipeline and lost reasons"), Role.MANAGER),
+    # The open needs now (the range picks the forecast's months): crm.reporting.forecast.
+    Report("forecast", _l("Weighted pipeline and forecast"), Role.MANAGER),
     Report("sources", _l("Sources"), Role.MANAGER, dimensions=dimensions.SOURCE_KEYS),
     Report("contacts", _l("New and returning contacts"), Role.MANAGER,
            dimensions=dimensions.SOURCE_KEYS),
@@ -48,8 +51,8 @@ REPORTS = {r.name: r for r in [
     # Export only: one row per lead, no contact details.
     Report("leads", _l("Leads (list)"), Role.MANAGER),
 ]}
-PAGES = ("dashboard", "funnel", "speed", "ranking", "pipeline", "sources", "contacts", "deals",
-         "parks", "occupancy")
+PAGES = ("dashboard", "funnel", "speed", "ranking", "pipeline", "forecast", "sources", "contacts",
+         "deals", "parks", "occupancy")
 
 
 def breakdowns(report: Report) -> list[tuple[str, str]]:
@@ -82,6 +85,8 @@ def compute(name: str, scope: Scope, *, sla_minutes: int, dim: str | None = None
         return ranking.ranking(scope, month or scope.end.replace(day=1), sla_minutes, order)
     if name == "pipeline":
         return pipeline.pipeline(scope)
+    if name == "forecast":
+        return forecast.forecast(scope, limit=limit)
     if name == "sources":
         return sources.sources(scope, dim, limit=None if full else 100)
     if name == "contacts":

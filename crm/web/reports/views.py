@@ -29,6 +29,7 @@ from crm.inputs.fields import database_id
 from crm.models import ExportJob
 from crm.models.types import utcnow
 from crm.reporting import catalog, exports
+from crm.reporting.forecast import forecast_months
 from crm.reporting.scope import scope_for, visible_agents
 from crm.web.reports import bp
 from crm.web.reports.forms import ReportFilterForm
@@ -72,6 +73,8 @@ class Filters:
         self.form, self.report = form, report
         start = form.start.data if not form.start.errors else None
         end = form.end.data if not form.end.errors else None
+        if report.name == "forecast" and start is None and end is None:
+            start, end = forecast_months(self.today)
         start = start or (end or self.today) - timedelta(days=29)
         end = end or self.today
         if end < start:
@@ -154,6 +157,12 @@ def ranking():
 @report_view("pipeline")
 def pipeline():
     return _render("pipeline")
+
+
+@bp.route("/forecast")
+@report_view("forecast")
+def forecast():
+    return _render("forecast")
 
 
 @bp.route("/sources")
