@@ -18,6 +18,7 @@ from crm.models.repeat import InquiryRepeat, repeat_window
 from crm.models.routing_rule import RoutingRule
 from crm.models.setting import Setting
 from crm.models.source_site import SourceSite
+from crm.models.source_spend import SourceSpend
 from crm.models.team import Team
 from crm.models.user import Role, User
 from crm.models.visit import Recommendation, SiteVisit, SiteVisitListing, VisitRequest
@@ -27,6 +28,7 @@ __all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "Company"
            "ImportJob", "ImportRow", "InquiryRepeat",
            "Lead", "LeadListing", "Listing", "ListingImage", "LostReason", "Notification",
            "NotificationAttempt", "NotificationChannel", "Park", "Recommendation", "Role",
-           "RoutingRule", "Setting", "SiteVisit", "SiteVisitListing", "SourceSite", "Team", "User",
+           "RoutingRule", "Setting", "SiteVisit", "SiteVisitListing", "SourceSite", "SourceSpend", "Team",
+           "User",
            "VisitRequest",
            "repeat_window"]

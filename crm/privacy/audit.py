@@ -99,13 +99,15 @@ ACTIONS = {
     "lookup_card": _l("Lead card looked up by reference"),
     "tell_owner": _l("Owner told of a call"),
     "park_create": _l("Park created"), "park_edit": _l("Park edited"),
+    "spend_create": _l("Source spend entered"), "spend_edit": _l("Source spend edited"),
+    "spend_delete": _l("Source spend deleted"),
 }
 ENTITIES = {
     "lead": _l("Lead"), "lead_queue": _l("Lead list"), "person": _l("Person"), "user": _l("User"),
     "team": _l("Team"), "routing_rule": _l("Routing rule"), "lost_reason": _l("Lost reason"),
     "listing": _l("Listing"), "calendar": _l("Working calendar"),
     "branding": _l("Public contact details"), "intake_policy": _l("Intake rules"),
-    "park": _l("Park"),
+    "park": _l("Park"), "source_spend": _l("Source spend"),
 }
 FIELDS = {
     "status": _l("Stage"), "lost_reason": _l("Lost reason"), "note": _l("Note"),
@@ -126,6 +128,8 @@ FIELDS = {
     "public_mobile_required": _l("Public form requires a mobile"),
     "protection_days": _l("Client protection (days)"), "sourced_by_id": _l("Brought in by"),
     "code": _l("Code"), "aliases": _l("Other names"), "name_en": _l("English name"),
+    "month": _l("Month"), "source_site_id": _l("Source site"), "channel": _l("Channel"),
+    "amount_yuan": _l("Amount (元)"),
 }
 
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from crm import access
 from crm.models import Role
-from crm.reporting import dashboard, funnel, pipeline, ranking, sources, speed
+from crm.reporting import dashboard, funnel, pipeline, ranking, roi, sources, speed
 from crm.reporting.scope import Scope
 
 
@@ -27,10 +27,11 @@ REPORTS = {r.name: r for r in [
     Report("pipeline", _l("Pipeline and lost reasons"), Role.MANAGER),
     Report("sources", _l("Sources"), Role.MANAGER, dimensions=(
         "source_site", "page", "utm_source", "utm_medium", "utm_campaign", "channel")),
+    Report("roi", _l("Source ROI"), Role.MANAGER),
     # Export only: one row per lead, no contact details.
     Report("leads", _l("Leads (list)"), Role.MANAGER),
 ]}
-PAGES = ("dashboard", "funnel", "speed", "ranking", "pipeline", "sources")
+PAGES = ("dashboard", "funnel", "speed", "ranking", "pipeline", "sources", "roi")
 
 
 def may_open(user, name: str) -> bool:
@@ -54,4 +55,6 @@ def compute(name: str, scope: Scope, *, sla_minutes: int, dim: str | None = None
         return pipeline.pipeline(scope)
     if name == "sources":
         return sources.sources(scope, dim, limit=None if full else 100)
+    if name == "roi":
+        return roi.roi(scope)
     raise KeyError(name)

@@ -152,6 +152,12 @@ def sources():
     return _render("sources")
 
 
+@bp.route("/roi")
+@report_view("roi")
+def roi():
+    return _render("roi")
+
+
 # POST: an export writes an audit entry and may start a job; a link (GET) could be
 # triggered from another site. The filters stay in the query string.
 @bp.route("/<name>/export.<fmt>", methods=["POST"])
