@@ -148,7 +148,7 @@ def _spend_form(form: SpendForm) -> SpendForm:
         form.team.choices = [("", _("Whole company"))] + [
             (str(t.id), t.name) for t in access.visible_teams(current_user)]
     else:
-        form.team.choices = [(str(current_user.team_id or ""), "")]
+        del form.team   # a manager's spend is their team's, whatever is posted
     return form
 
 
@@ -203,7 +203,8 @@ def spend_edit(spend_id: int):
         form.month.data = row.month
         form.source.data = (f"site:{row.source_site_id}" if row.source_site_id
                             else f"channel:{row.channel}")
-        form.team.data = str(row.team_id or "")
+        if current_user.is_admin:
+            form.team.data = str(row.team_id or "")
         form.amount.data = row.amount_yuan / YUAN_PER_WAN
         form.note.data = row.note
     return _save_spend(form, row) or form_page("manage/spend_form.html", form=form, row=row,
