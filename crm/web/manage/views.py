@@ -1,5 +1,7 @@
 """Admin and manager pages: source sites (admin), the spam review queue and the sources'
 spend (manager)."""
+from zoneinfo import ZoneInfo
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +15,7 @@ from crm.inputs.fields import database_id, given
 from crm.inputs.spend import YUAN_PER_WAN
 from crm.intake import capture, sites, spend
 from crm.models import Lead, SourceSite, SourceSpend
+from crm.models.types import utcnow
 from crm.web.manage import bp
 from crm.web.manage.forms import ConfirmForm, SourceSiteForm, SpendForm
 from crm.web.pages import form_page
@@ -191,6 +194,9 @@ def spend_new():
                                                               current_user.team_id):
         abort(403)
     form = _spend_form(SpendForm())
+    if request.method == "GET":   # this month, in the CRM's zone
+        zone = ZoneInfo(current_app.config["CRM_TIMEZONE"])
+        form.month.data = utcnow().astimezone(zone).date().replace(day=1)
     return _save_spend(form, None) or form_page("manage/spend_form.html", form=form, row=None)
 
 

@@ -50,6 +50,7 @@ def test_an_admin_enters_edits_and_deletes_spend_audited(client, data):
     login(client, "admin@example.com")
     page = client.get("/manage/spend/new")
     assert page.status_code == 200 and 'type="month"' in page.get_data(as_text=True)
+    assert 'value="2027-01"' in page.get_data(as_text=True)   # this month (the frozen clock)
     response = post(client, month="2026-09", source=f"site:{data['b'].id}", amount="3万5",
                     note="百度推广")
     assert response.status_code == 302 and "month=2026-09" in response.headers["Location"]
