@@ -290,6 +290,23 @@ def owns_job(user: User, owner_id: int | None) -> bool:
     return user.role == Role.ADMIN or (owner_id is not None and owner_id == user.id)
 
 
+def can_edit_spend(user: User, team_id: int | None) -> bool:
+    """A source's spend (crm.intake.spend): admins every row, the company's too (no team);
+    a manager the rows of their own team only."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.MANAGER and user.team_id is not None and team_id == user.team_id
+
+
+def spend_team_ids(user: User) -> tuple[int, ...] | None:
+    """The teams whose spend rows the user may list; None: every row (admins)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.MANAGER and user.team_id is not None:
+        return (user.team_id,)
+    return ()
+
+
 # --- listings ----------------------------------------------------------------------------
 
 def can_edit_listing(user: User, listing) -> bool:

@@ -18,6 +18,7 @@ from crm.models.repeat import InquiryRepeat, repeat_window
 from crm.models.routing_rule import RoutingRule
 from crm.models.setting import Setting
 from crm.models.source_site import SourceSite
+from crm.models.source_spend import SourceSpend
 from crm.models.stage_probability import StageProbability
 from crm.models.team import Team
 from crm.models.user import Role, User
@@ -28,7 +29,7 @@ __all__ = ["Activity", "ApiIdempotencyKey", "AuditLog", "CalendarDay", "Company"
            "ImportJob", "ImportRow", "InquiryRepeat",
            "Lead", "LeadListing", "Listing", "ListingImage", "LostReason", "Notification",
            "NotificationAttempt", "NotificationChannel", "Park", "Recommendation", "Role",
-           "RoutingRule", "Setting", "SiteVisit", "SiteVisitListing", "SourceSite", "StageProbability",
-           "Team", "User",
+           "RoutingRule", "Setting", "SiteVisit", "SiteVisitListing", "SourceSite", "SourceSpend",
+           "StageProbability", "Team", "User",
            "VisitRequest",
            "repeat_window"]

@@ -101,13 +101,15 @@ ACTIONS = {
     "park_create": _l("Park created"), "park_edit": _l("Park edited"),
     "lead_expectation": _l("Expected value or close date changed"),
     "stage_probability_edit": _l("Stage probabilities changed"),
+    "spend_create": _l("Source spend entered"), "spend_edit": _l("Source spend edited"),
+    "spend_delete": _l("Source spend deleted"),
 }
 ENTITIES = {
     "lead": _l("Lead"), "lead_queue": _l("Lead list"), "person": _l("Person"), "user": _l("User"),
     "team": _l("Team"), "routing_rule": _l("Routing rule"), "lost_reason": _l("Lost reason"),
     "listing": _l("Listing"), "calendar": _l("Working calendar"),
     "branding": _l("Public contact details"), "intake_policy": _l("Intake rules"),
-    "park": _l("Park"), "contact": _l("Contact person"),
+    "park": _l("Park"), "contact": _l("Contact person"), "source_spend": _l("Source spend"),
 }
 FIELDS = {
     "status": _l("Stage"), "lost_reason": _l("Lost reason"), "note": _l("Note"),
@@ -132,6 +134,8 @@ FIELDS = {
     "code": _l("Code"), "aliases": _l("Other names"), "name_en": _l("English name"),
     "contacts": _l("Contact person"), "repeats": _l("Repeat inquiries"),
     "retention_days": _l("Retention (days)"),
+    "month": _l("Month"), "source_site_id": _l("Source site"), "channel": _l("Channel"),
+    "amount_yuan": _l("Amount (元)"),
 }
 
 

@@ -17,6 +17,7 @@ from crm.reporting import (
     parks,
     pipeline,
     ranking,
+    roi,
     sources,
     speed,
 )
@@ -48,11 +49,12 @@ REPORTS = {r.name: r for r in [
     Report("deals", _l("Signed deals"), Role.MANAGER, dimensions=("deals",)),
     Report("parks", _l("Investment and milestones"), Role.MANAGER),
     Report("occupancy", _l("Occupancy"), Role.MANAGER, dimensions=("occupancy",)),
+    Report("roi", _l("Source ROI"), Role.MANAGER),
     # Export only: one row per lead, no contact details.
     Report("leads", _l("Leads (list)"), Role.MANAGER),
 ]}
 PAGES = ("dashboard", "funnel", "speed", "ranking", "pipeline", "forecast", "sources", "contacts",
-         "deals", "parks", "occupancy")
+         "deals", "parks", "occupancy", "roi")
 
 
 def breakdowns(report: Report) -> list[tuple[str, str]]:
@@ -97,4 +99,6 @@ def compute(name: str, scope: Scope, *, sla_minutes: int, dim: str | None = None
         return parks.parks(scope, limit=None if full else 100)
     if name == "occupancy":
         return occupancy.occupancy(scope, dim or occupancy.DEFAULT, limit=None if full else 100)
+    if name == "roi":
+        return roi.roi(scope)
     raise KeyError(name)

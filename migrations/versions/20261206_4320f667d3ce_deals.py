@@ -7,7 +7,7 @@ expected value and close date of an open need (the pipeline and forecast). Nothi
 no need recorded its terms before.
 
 Revision ID: 4320f667d3ce
-Revises: c4a7e91d2f30
+Revises: 27a328e75452
 Create Date: 2026-12-06 19:59:49.714884
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4320f667d3ce'
-down_revision = 'c4a7e91d2f30'
+down_revision = '27a328e75452'
 branch_labels = None
 depends_on = None
 

@@ -195,6 +195,12 @@ def occupancy():
     return _render("occupancy")
 
 
+@bp.route("/roi")
+@report_view("roi")
+def roi():
+    return _render("roi")
+
+
 # POST: an export writes an audit entry and may start a job; a link (GET) could be
 # triggered from another site. The filters stay in the query string.
 @bp.route("/<name>/export.<fmt>", methods=["POST"])
