@@ -88,9 +88,10 @@ UTM_SOURCES = ["baidu", "wechat", "58", "anjuke", "douyin", "partner", "direct"]
 
 def lua_data(path: Path) -> None:
     """Write the word lists as a Lua table, after checking each against the app's own rules."""
-    from crm import choices, regions
+    from crm import choices
     from crm.inputs.phone import parse_mobile
     from crm.intake import spam
+    from crm.regions import tree as regions_tree
 
     for prefix in MOBILE_PREFIXES:
         for tail in ("00000000", "12345678", "99999999"):
@@ -102,7 +103,7 @@ def lua_data(path: Path) -> None:
         "deal_types": list(choices.DEAL_TYPES), "property_types": list(choices.PROPERTY_TYPES),
         "industries": [c for c in choices.INDUSTRIES if c != "other"],
         # Cities and counties of the four provinces the teams' rules cover (parks need a database).
-        "regions": [code for code, place in sorted(regions._national().items())
+        "regions": [code for code, place in sorted(regions_tree._national().items())
                     if code[:2] in {team[1] for team in TEAMS} and 2 <= place.depth <= 3],
     }
     for name, values in lists.items():

@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--db", default="crm_bench")
     parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--deals", type=int, default=100_000,
+                        help="signed deals to have (seeded set-based from the leads if fewer)")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--random-page-cost", type=float, default=1.1,
                         help="planner setting for the database (1.1: data in RAM or on SSD; "
@@ -118,6 +120,8 @@ def main() -> None:
                 conn.execute("VACUUM ANALYZE")
             print(f"seeded in {seeded:.0f} s (+ VACUUM ANALYZE)")
             have = args.leads
+        db.session.remove()
+        deals = ensure_deals(url, args.deals)
         stages = db.session.scalar(text("SELECT count(*) FROM lead_stage"))
         activities = db.session.scalar(text("SELECT count(*) FROM activity"))
         version = db.session.scalar(text("SHOW server_version"))
@@ -148,6 +152,18 @@ def main() -> None:
         ("monthly ranking (agent)", "agent", "/reports/ranking", TARGET_REPORT_MS),
         ("pipeline + lost reasons", "admin", "/reports/pipeline", TARGET_REPORT_MS),
         ("sources by page", "admin", "/reports/sources", TARGET_REPORT_MS),
+        # Signed deals (issue 31): the last 30 days of deals, the ranking by value.
+        ("signed deals by month", "admin", "/reports/deals", TARGET_REPORT_MS),
+        ("signed deals by agent", "admin", "/reports/deals?dim=agent", TARGET_REPORT_MS),
+        ("signed deals by source site", "admin", "/reports/deals?dim=source_site",
+         TARGET_REPORT_MS),
+        ("signed deals by region (manager)", "manager", "/reports/deals?dim=region",
+         TARGET_REPORT_MS),
+        ("parks: investment + overdue milestones", "admin", "/reports/parks", TARGET_REPORT_MS),
+        ("occupancy by park", "admin", "/reports/occupancy", TARGET_REPORT_MS),
+        ("occupancy by region (manager)", "manager", "/reports/occupancy?dim=region",
+         TARGET_REPORT_MS),
+        ("monthly ranking by value", "admin", "/reports/ranking?by=value", TARGET_REPORT_MS),
         ("agent queue (agent)", "agent", "/agent/leads", TARGET_QUEUE_MS),
         ("agent queue (manager: all)", "manager", "/agent/leads", TARGET_QUEUE_MS),
         # Search in the queue (name, company, last 4 digits, reference, traditional characters).
@@ -173,7 +189,7 @@ def main() -> None:
          TARGET_LONG_MS),
     ]
     print(f"\nPostgreSQL {version}, random_page_cost {rpc}; {have:,} leads, {stages:,} stage rows, "
-          f"{activities:,} activities; {args.runs} timed requests each after 3 warm-up ones")
+          f"{activities:,} activities, {deals:,} deals; {args.runs} timed requests each after 3 warm-up ones")
     print("default range: the last 30 days (Asia/Shanghai), about 1/16 of the leads\n")
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; other work on the machine "
           f"shows up in the figures)")
@@ -197,6 +213,66 @@ def main() -> None:
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     if not args.no_explain:
         explain(app, db, statements)
+
+
+# 100,000 deals from the seeded leads in three statements (no Python loop): every price
+# unit in turn, one in 20 fallen through, a third on a listing, a park's milestones on the
+# land deals. The values follow crm.inputs.deal_terms (a month is 365/12 days).
+DEALS_SQL = """
+WITH src AS (
+    SELECT l.id, l.created_at, l.assigned_to_id, l.team_id,
+           row_number() OVER (ORDER BY l.id) AS n
+    FROM lead l
+    WHERE l.status NOT IN ('spam', 'merged') AND l.assigned_to_id IS NOT NULL
+      AND l.id %% %(step)s = 0
+    LIMIT %(n)s
+), listings AS (SELECT array_agg(id ORDER BY id) AS ids FROM listing),
+terms AS (
+    SELECT src.*, n %% 5 AS u, (1000 + (n %% 50) * 100)::numeric AS area,
+           LEAST((created_at AT TIME ZONE 'Asia/Shanghai')::date + (n %% 120)::int,
+                 CURRENT_DATE) AS signed_on
+    FROM src
+)
+INSERT INTO deal (lead_id, status, signed_on, created_at, updated_at, agent_id, team_id,
+                  deal_type, property_text, area_value, area_unit, area_sqm, price, price_unit,
+                  term_months, value_wan, note, fell_through_reason, investment_wan,
+                  annual_tax_wan, jobs, listing_id)
+SELECT id, CASE WHEN n %% 20 = 0 THEN 'fallen_through' ELSE 'signed' END, signed_on,
+       created_at, created_at, assigned_to_id, team_id,
+       CASE WHEN u < 3 THEN 'rent' ELSE 'buy' END, '', area, 'sqm', area,
+       (ARRAY[0.8, 35, 120, 3000, 45])[u + 1],
+       (ARRAY['yuan_sqm_day', 'yuan_sqm_month', 'wan_year', 'wan_total', 'wan_mu'])[u + 1],
+       CASE WHEN u < 3 THEN (ARRAY[36, 24, 60])[u + 1] END,
+       round(CASE u WHEN 0 THEN 0.8 * area * 365 / 12 * 36 / 10000
+                    WHEN 1 THEN 35 * area * 24 / 10000 WHEN 2 THEN 600
+                    WHEN 3 THEN 3000 ELSE 45 * area / 666.67 END, 4),
+       '', '', CASE WHEN u = 4 THEN 5000 END, CASE WHEN u = 4 THEN 300 END,
+       CASE WHEN u = 4 THEN 200 END,
+       CASE WHEN n %% 3 = 0 AND cardinality(listings.ids) > 0
+            THEN listings.ids[1 + (n %% cardinality(listings.ids))] END
+FROM terms, listings
+"""
+
+
+def ensure_deals(url: str, wanted: int) -> int:
+    """Seed deals from the leads if there are fewer than `wanted` (none seeded them)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        have = conn.execute("SELECT count(*) FROM deal").fetchone()[0]
+        if have >= wanted:
+            return have
+        leads = conn.execute("SELECT count(*) FROM lead").fetchone()[0]
+        started = time.monotonic()
+        conn.execute(DEALS_SQL, {"n": wanted - have, "step": max(1, leads // (wanted * 2))})
+        # Construction due 180 days after signing; most started 10 days early, one in 7 late.
+        conn.execute("INSERT INTO deal_milestone (deal_id, kind, due_on, done_on) SELECT id, "
+                     "'construction', signed_on + 180, CASE WHEN id % 7 <> 0 AND "
+                     "signed_on + 170 <= CURRENT_DATE THEN signed_on + 170 END FROM deal "
+                     "WHERE price_unit = 'wan_mu' ON CONFLICT DO NOTHING")
+        conn.execute("VACUUM ANALYZE deal")
+        conn.execute("VACUUM ANALYZE deal_milestone")
+        have = conn.execute("SELECT count(*) FROM deal").fetchone()[0]
+        print(f"seeded deals up to {have:,} in {time.monotonic() - started:.1f} s")
+        return have
 
 
 def today() -> date:

@@ -98,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
     # area's route modules here attaches their routes to it. A package never imports its own
     # route modules, so no module imports one that imports it back.
     import crm.web.admin.views
+    import crm.web.agent.deals
+    import crm.web.agent.pipeline
     import crm.web.agent.repeats
     import crm.web.agent.views
     import crm.web.api.views
@@ -107,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     import crm.web.listings.photos
     import crm.web.listings.views
     import crm.web.lost_reasons.views
+    import crm.web.manage.probabilities
     import crm.web.manage.views
     import crm.web.ops.views
     import crm.web.public.views

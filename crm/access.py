@@ -28,7 +28,7 @@ __all__ = ["Role", "role_required", "has_role", "rank", "lead_scope", "lead_scop
            "mask_note", "contact_for", "viewable_leads", "contact_needs", "can_view_contact",
            "can_see_contact_mobile",
            "can_manage_user", "can_edit_rule", "managed_users_clause", "managed_user_ids", "visible_teams",
-           "owns_job", "distinct_from", "can_edit_listing"]
+           "owns_job", "distinct_from", "can_edit_listing", "can_edit_stage_probabilities"]
 
 _RANK: dict[Role | None, int] = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
 
@@ -266,6 +266,16 @@ def can_edit_rule(user: User, team_id: int | None, agent: User | None = None) ->
     return team_id == user.team_id or (team_id is None and agent is not None)
 
 
+def can_edit_stage_probabilities(user: User, team_id: int | None) -> bool:
+    """A team's stage probabilities (赢单概率): an admin any team's and the defaults (team
+    None); a manager only their own team's."""
+    if not has_role(user, Role.MANAGER):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return team_id is not None and team_id == user.team_id
+
+
 def visible_teams(user: User) -> list[Team]:
     if user.role == Role.ADMIN:
         return list(db.session.scalars(select(Team).order_by(Team.name)))
@@ -278,6 +288,23 @@ def visible_teams(user: User) -> list[Team]:
 def owns_job(user: User, owner_id: int | None) -> bool:
     """An import or export job: its creator and admins may follow and download it."""
     return user.role == Role.ADMIN or (owner_id is not None and owner_id == user.id)
+
+
+def can_edit_spend(user: User, team_id: int | None) -> bool:
+    """A source's spend (crm.intake.spend): admins every row, the company's too (no team);
+    a manager the rows of their own team only."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.MANAGER and user.team_id is not None and team_id == user.team_id
+
+
+def spend_team_ids(user: User) -> tuple[int, ...] | None:
+    """The teams whose spend rows the user may list; None: every row (admins)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.MANAGER and user.team_id is not None:
+        return (user.team_id,)
+    return ()
 
 
 # --- listings ----------------------------------------------------------------------------

@@ -445,7 +445,12 @@ class _PostgresWriter:
         self.conn = conn
         self.conn.execute("SET synchronous_commit TO off")
         self.conn.commit()
-        self.lead_columns = LEAD_COLUMNS + _other_columns(Lead.__table__, LEAD_COLUMNS)
+        # Only the columns the database has: the migration bench seeds at an earlier revision.
+        present = {row[0] for row in self.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'lead'"
+            " AND table_schema = current_schema()")}
+        self.extra = [(c, d) for c, d in _other_columns(Lead.__table__, LEAD_COLUMNS)
+                      if c in present]
 
     def _copy(self, table, columns, rows):
         quoted = ", ".join(f'"{c}"' for c in columns)
@@ -454,9 +459,8 @@ class _PostgresWriter:
                 copy.write_row(row)
 
     def write(self, leads, stages, activities):
-        extra = [(c, d) for c, d in self.lead_columns[len(LEAD_COLUMNS):]]
-        names = LEAD_COLUMNS + [c for c, _ in extra]
-        defaults = tuple(d for _, d in extra)
+        names = LEAD_COLUMNS + [c for c, _ in self.extra]
+        defaults = tuple(d for _, d in self.extra)
         self._copy("lead", names, (tuple(r[c] for c in LEAD_COLUMNS) + defaults for r in leads))
         self._copy("lead_stage", STAGE_COLUMNS, stages)
         self._copy("activity", ACTIVITY_COLUMNS, activities)

@@ -1,17 +1,21 @@
 """Demo data drawn from the places and industries of the trade (DOMAIN.md)."""
 import math
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from crm.choices import to_sqm
 from crm.extensions import db
-from crm.intake import sites
+from crm.inputs.company import name_key
+from crm.inputs.deal import DealInput
+from crm.inputs.phone import Mobile
+from crm.intake import capture, match, sites
+from crm.intake.inquiry import ContactInput, Inquiry, NeedInput, Source
 from crm.intake.reference import new_reference
 from crm.leads import stages
-from crm.models import Lead, LostReason, Team, User
+from crm.models import Company, Contact, Lead, LostReason, Team, User
 from crm.models.types import utcnow
 from crm.parks import seed_defaults as seed_parks
 from crm.routing import engine
@@ -68,33 +72,48 @@ def ensure_demo_site() -> str:
     return name
 
 
-def _random_lead(rng: random.Random, created) -> Lead:
+def _random_inquiry(rng: random.Random) -> Inquiry:
     industry = rng.choice(list(USAGES))
     property_type = rng.choice(["factory", "factory", "warehouse", "land", "office"])
     unit = "mu" if property_type == "land" else "sqm"
     low = Decimal(rng.choice([20, 30, 50, 80]) if unit == "mu" else rng.choice([800, 1000, 2000, 5000]))
     mobile = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
-    return Lead(
-        reference=new_reference(created), created_at=created,
-        channel=rng.choice(["web", "web", "web", "api", "phone", "wechat"]),
-        deal_type="buy" if property_type == "land" else rng.choice(["rent", "rent", "buy"]),
-        property_type=property_type,
-        region_code=rng.choice(DEMO_REGIONS),
-        area_min_sqm=to_sqm(low, unit), area_max_sqm=to_sqm(low * 2, unit), area_unit=unit,
-        industry=industry, usage=USAGES[industry], needs_eia=rng.choice([True, False, None]),
-        annual_tax_wan=Decimal(rng.choice([50, 100, 300, 800, 2000])),
-        investment_wan=Decimal(rng.choice([500, 2000, 8000, 30000, 120000])),
-        company=rng.choice(COMPANIES), contact_name=rng.choice(NAMES),
-        mobile_e164="+86" + mobile, mobile_display=f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}",
-        consent=True, consent_at=created, consent_version="2026-11",
-        page_url=rng.choice(PAGES), utm_source=rng.choice(["baidu", "wechat", "", "toutiao"]),
-    )
+    return Inquiry(
+        contact=ContactInput(name=rng.choice(NAMES), company=rng.choice(COMPANIES),
+                             mobile=Mobile("+86" + mobile, f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}")),
+        need=NeedInput(
+            deal_type="buy" if property_type == "land" else rng.choice(["rent", "rent", "buy"]),
+            property_type=property_type, region_code=rng.choice(DEMO_REGIONS),
+            area_min=low, area_max=low * 2, area_unit=unit, industry=industry,
+            usage=USAGES[industry], needs_eia=rng.choice([True, False, None]),
+            annual_tax_wan=Decimal(rng.choice([50, 100, 300, 800, 2000])),
+            investment_wan=Decimal(rng.choice([500, 2000, 8000, 30000, 120000]))),
+        source=Source(channel=rng.choice(["web", "web", "web", "api", "phone", "wechat"]),
+                      page_url=rng.choice(PAGES), utm_source=rng.choice(["baidu", "wechat", "", "toutiao"])),
+        consent=True)
+
+
+def _new_need(inquiry: Inquiry, created: datetime) -> Lead:
+    """Save a need as capture does (its lead, its contact and company by crm.intake.match,
+    its first stage row), but at a time in the past, and always as a new need: the demo
+    says itself which inquiries are new needs of a known contact."""
+    lead = capture.lead_from(inquiry)
+    lead.created_at = lead.consent_at = created
+    found = match.link(inquiry, match.match_inquiry(inquiry, created), created, True,
+                       lead.consent_version)
+    lead.contact_id, lead.company_id, lead.contact_seq = (
+        found.contact_id, found.company_id, found.contact_seq)
+    lead.reference = new_reference(created)
+    db.session.add(lead)
+    db.session.flush()
+    stages.record_created(lead)
+    return lead
 
 
 def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
     """Agents call, qualify, visit, win and lose some leads through the real services,
     so the reports of a fresh demo have a funnel to show."""
-    from crm.leads import followup
+    from crm.leads import deals, followup
 
     reasons = list(db.session.scalars(select(LostReason.id).where(LostReason.active.is_(True))))
     for lead_id in ids:
@@ -109,7 +128,23 @@ def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
                     followup.change_status(lead, agent, "lost", rng.choice(LOST_REASONS),
                                            lost_reason_id=rng.choice(reasons))
                 break
-            followup.change_status(lead, agent, stage)
+            if stage == "won":  # a need is won by its deal (crm.leads.deals)
+                deals.sign(lead, _demo_terms(rng, lead), agent)
+            else:
+                followup.change_status(lead, agent, stage)
+
+
+def _demo_terms(rng: random.Random, lead: Lead) -> DealInput:
+    """A plain signed deal for a demo need: a day rent for 36 months, or a sale's total."""
+    signed_on = utcnow().date()
+    if lead.deal_type == "buy":
+        return DealInput(signed_on=signed_on, price=Decimal(rng.choice([800, 1500, 3800])),
+                         price_unit="wan_total", property_text="园区厂房",
+                         area=lead.area_min_sqm, investment_wan=lead.investment_wan,
+                         annual_tax_wan=lead.annual_tax_wan)
+    return DealInput(signed_on=signed_on, price=Decimal(rng.choice(["0.6", "0.8", "1.0"])),
+                     price_unit="yuan_sqm_day", property_text="园区厂房",
+                     area=lead.area_min_sqm or Decimal(2000), term_months=36)
 
 
 LOST_REASONS = ["选择了其他园区", "租金/价格超预算", "税收达不到园区要求", "面积不匹配"]
@@ -160,29 +195,110 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
     site_name = ensure_demo_site()
     now = utcnow()
     seed_parks()
+    # The issue's people (a 同行, a company's two people, a returning prospect) are among
+    # the leads asked for, when there is room for them.
+    stories = _seed_stories(now) if n_leads >= STORY_LEADS else {}
     ids = []
-    for i in range(n_leads):
-        lead = _random_lead(rng, now - timedelta(minutes=rng.randrange(0, 60 * 24 * 30)))
+    for i in range(n_leads - len(stories)):
+        created = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 30))
+        inquiry = _random_inquiry(rng)
         if i < len(BEYOND_THE_OLD_TREE):   # places the hand-written tree had no room for
-            lead.region_code = BEYOND_THE_OLD_TREE[i]
-        db.session.add(lead)
-        db.session.flush()
-        stages.record_created(lead)
-        ids.append(lead.id)
+            inquiry = replace(inquiry, need=replace(inquiry.need, region_code=BEYOND_THE_OLD_TREE[i]))
+        ids.append(_new_need(inquiry, created).id)
     db.session.commit()
-    for lead_id in ids:
+    for lead_id in [*stories, *ids]:
         engine.route_lead(lead_id)
     _work_some_leads(rng, ids)
-    _spread_in_time(rng, ids, utcnow())
+    _work_stories(stories)
+    _spread_in_time(rng, [*stories, *ids], utcnow())
     _seed_listings()
     _seed_agents_own_clients()
     from crm.leads import scoring
-    for lead in db.session.scalars(select(Lead).where(Lead.id.in_(ids))):
+    for lead in db.session.scalars(select(Lead).where(Lead.id.in_([*stories, *ids]))):
         scoring.refresh(lead)
     db.session.commit()
     logins = ", ".join(email for email, _, _ in DEMO_USERS)
     return (f"seeded {n_leads} leads and the source site {site_name}; "
             f"demo logins: {logins} (password {DEMO_PASSWORD})")
+
+
+def _story(name: str, mobile: str, company: str, need: NeedInput, channel: str,
+           message: str) -> Inquiry:
+    digits = mobile.replace(" ", "")
+    return Inquiry(contact=ContactInput(name=name, mobile=Mobile("+86" + digits, mobile),
+                                        company=company),
+                   need=need, source=Source(channel=channel), message=message, consent=True)
+
+
+PEER_MOBILE, PEER_FIRM = "138 6170 2231", "苏州某某产业地产经纪有限公司"
+# (days ago, inquiry, what happens to it): one of each of the issue's cases.
+STORIES = [
+    # A 同行 (peer broker) brings three clients' needs in one week, each for another company.
+    (6, _story("钱经理", PEER_MOBILE, "昆山某某精密模具有限公司", NeedInput(
+        deal_type="rent", property_type="factory", region_code="320583", area_min=Decimal(2000),
+        area_max=Decimal(3000), industry="equipment", usage="精密模具加工"),
+        "wechat", "同行，帮客户找昆山的厂房，单层优先"), "open"),
+    (4, _story("钱经理", PEER_MOBILE, "无锡某某光伏材料有限公司", NeedInput(
+        deal_type="buy", property_type="land", region_code="320282", area_min=Decimal(30),
+        area_max=Decimal(50), area_unit="mu", industry="materials", usage="光伏背板材料生产",
+        annual_tax_wan=Decimal(800)), "phone", "还是我，另一个客户想在宜兴拿地"), "open"),
+    (1, _story("钱经理", PEER_MOBILE, "上海某某医疗器械有限公司", NeedInput(
+        deal_type="rent", property_type="factory", region_code="310117", area_min=Decimal(1000),
+        area_max=Decimal(1500), industry="biomedicine", usage="医疗器械生产", needs_eia=True),
+        "wechat", "第三个客户，松江医疗器械，要能办环评"), "open"),
+    # One company, two people: the general manager wants land, purchasing a warehouse.
+    (9, _story("陈总", "139 5741 8802", "宁波某某智能装备有限公司", NeedInput(
+        deal_type="buy", property_type="land", region_code="330206", area_min=Decimal(40),
+        area_max=Decimal(60), area_unit="mu", industry="logistics_equipment",
+        usage="智能仓储设备组装", investment_wan=Decimal(30000)), "web", ""), "open"),
+    (3, _story("林经理", "135 8670 3316", "宁波某某智能装备有限公司", NeedInput(
+        deal_type="rent", property_type="warehouse", region_code="330206",
+        area_min=Decimal(3000), area_max=Decimal(5000), industry="logistics_equipment",
+        usage="成品仓储"), "phone", "我们公司陈总也在找地，我这边先租个仓库过渡"), "open"),
+    # A returning prospect: a warehouse rented through us last year, now land to build on.
+    (300, _story("黄总", "139 0519 6628", "常州某某新能源科技有限公司", NeedInput(
+        deal_type="rent", property_type="warehouse", region_code="3204", area_min=Decimal(2000),
+        area_max=Decimal(3000), industry="nev", usage="电池包仓储"), "web", ""), "won"),
+    (2, _story("黄总", "139 0519 6628", "常州某某新能源科技有限公司", NeedInput(
+        deal_type="buy", property_type="land", region_code="330522", area_min=Decimal(50),
+        area_max=Decimal(80), area_unit="mu", industry="nev", usage="动力电池PACK组装",
+        annual_tax_wan=Decimal(2000)), "phone", "去年在常州租的仓库满了，想在长兴买地自建"),
+     "open"),
+]
+STORY_LEADS = len(STORIES)
+
+
+def _seed_stories(now: datetime) -> dict[int, str]:
+    """The issue's cases, oldest first so each contact's needs are numbered as they came:
+    lead id → what happens to it."""
+    out = {}
+    for days, inquiry, fate in sorted(STORIES, key=lambda s: -s[0]):
+        out[_new_need(inquiry, now - timedelta(days=days, hours=3)).id] = fate
+    # Nothing in intake tells a 同行 from a prospect: an agent marks them (the demo does it
+    # here) and files them under their own firm rather than their first client's.
+    peer = db.session.scalars(select(Contact).where(
+        Contact.mobile_e164 == "+86" + PEER_MOBILE.replace(" ", ""))).one()
+    firm = db.session.scalars(select(Company).where(Company.name_key == name_key(PEER_FIRM))).first()
+    if firm is None:
+        firm = Company(created_at=peer.created_at, name=PEER_FIRM, name_key=name_key(PEER_FIRM))
+        db.session.add(firm)
+        db.session.flush()
+    peer.is_peer, peer.company_id = True, firm.id
+    return out
+
+
+def _work_stories(stories: dict[int, str]) -> None:
+    """The returning prospect's first need went all the way to a signed lease."""
+    from crm.leads import deals, followup
+    for lead_id, fate in stories.items():
+        lead = db.session.get_one(Lead, lead_id)
+        if fate != "won" or lead.assigned_to is None:
+            continue
+        followup.log_follow_up(lead, lead.assigned_to, "call", "电话沟通需求，客户看过常州两处仓库")
+        for stage in ("qualified", "site_visit", "negotiating"):
+            followup.change_status(lead, lead.assigned_to, stage)
+        # A need is won by its deal (crm.leads.deals): a three-year warehouse lease.
+        deals.sign(lead, _demo_terms(random.Random(lead_id), lead), lead.assigned_to)
 
 
 # Prospects an agent brought in themselves (客户保护期), one known only by WeChat.

@@ -50,6 +50,7 @@ class DayField(DateField):
     """A date box (type=date) that refuses what parse_day refuses, with its message."""
 
     widget = DateInput()
+    parse = staticmethod(parse_day)
 
     def __init__(self, label=None, validators=None, **kwargs):
         render_kw = {"min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat(),
@@ -60,7 +61,38 @@ class DayField(DateField):
         if not valuelist:
             return
         try:
-            self.data = parse_day(valuelist[0])
+            self.data = type(self).parse(valuelist[0])
         except DateError as exc:
             self.data = None
             raise ValueError(exc.message) from None
+
+
+NOT_A_MONTH = _l("Please give a month as YYYY-MM, e.g. 2026-11.")
+
+
+def parse_month(raw) -> date | None:
+    """YYYY-MM (what <input type=month> sends; full-width digits allowed) → its first day;
+    None for nothing. DateError for anything else, and for a month outside the CRM's range."""
+    text = to_halfwidth(clean_text(raw, max_length=40))
+    if not text:
+        return None
+    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit() \
+            or not 1 <= int(text[5:]) <= 12:
+        raise DateError(NOT_A_MONTH)
+    first = date(int(text[:4]), int(text[5:]), 1)
+    if known_day(first) is None:
+        raise DateError(OUT_OF_RANGE)
+    return first
+
+
+class MonthField(DayField):
+    """A month box (type=month) that refuses what parse_month refuses; data is the month's
+    first day."""
+
+    widget = DateInput(input_type="month")
+    parse = staticmethod(parse_month)
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"min": FIRST_DAY.isoformat()[:7], "max": LAST_DAY.isoformat()[:7],
+                     **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, format="%Y-%m", render_kw=render_kw, **kwargs)

@@ -12,7 +12,8 @@ from crm.extensions import db
 from crm.formatting import local_date, local_time
 from crm.i18n import default_locale
 from crm.leads import scoring, stages
-from crm.models import Activity, Lead, LostReason, User
+from crm.listings import occupancy
+from crm.models import Activity, Deal, Lead, Listing, LostReason, User
 from crm.models.types import utcnow
 from crm.notifications import outbox
 from crm.privacy import audit
@@ -50,9 +51,31 @@ def log_follow_up(lead: Lead, author: User, kind: str, body: str,
     return activity
 
 
+# A need is won by recording what was signed (crm.leads.deals.sign), never by a bare move.
+WON_NEEDS_DEAL = _l("A need is marked won by recording its deal: please use the deal form.")
+
+
+# A need with a signed deal leaves won only when its contract falls through (the deal page).
+SIGNED_DEAL_KEEPS_WON = _l("This need has a signed deal: if the contract fell through, "
+                           "record it on the deal form.")
+
+
+def _has_signed_deal(lead: Lead) -> bool:
+    return db.session.scalar(select(Deal.id).where(Deal.lead_id == lead.id,
+                                                   Deal.status == "signed").limit(1)) is not None
+
+
 def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | None = "",
-                  lost_reason_id: int | None = None) -> None:
+                  lost_reason_id: int | None = None, *, deal: Deal | None = None,
+                  reserve: Listing | None = None) -> None:
+    """Move a need to `new_status`. Won only with the `deal` that crm.leads.deals.sign()
+    has just built (in this transaction); negotiating may reserve a listing the agent chose
+    to reserve (`reserve`, asked on the form, never silent)."""
     note = (lost_reason or "").strip()[:200]
+    if new_status == "won" and deal is None:
+        raise StageError(WON_NEEDS_DEAL)
+    if lead.status == "won" and _has_signed_deal(lead):
+        raise StageError(SIGNED_DEAL_KEEPS_WON)
     if not stages.can_move(lead.status, new_status):
         raise StageError(_l("A lead cannot move from this stage to the one chosen."))
     reason = None
@@ -77,6 +100,8 @@ def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | 
     _record_status(lead, author, new_status, now, body=body)
     audit.record(author, "reopen" if reopening else "status_change", "lead", lead.id, old,
                  {"status": new_status, "lost_reason_id": lead.lost_reason_id})
+    if reserve is not None and new_status == "negotiating":
+        occupancy.reserve(reserve, author)
     scoring.refresh(lead)
     db.session.commit()
 
@@ -84,8 +109,9 @@ def change_status(lead: Lead, author: User, new_status: str, lost_reason: str | 
 def advance(lead: Lead, author: User, new_status: str, when: datetime, body: str = "") -> bool:
     """Move the lead to `new_status` if the stage rules allow it from where it is (a visit
     scheduled, a listing liked); otherwise leave it. The caller commits."""
-    if lead.status == new_status or not stages.can_move(lead.status, new_status):
-        return False
+    if new_status == "won" or lead.status == new_status \
+            or not stages.can_move(lead.status, new_status):
+        return False  # won: only with its deal (change_status)
     old = lead.status
     _record_status(lead, author, new_status, when, body=body)
     audit.record(author, "status_change", "lead", lead.id, {"status": old},

@@ -7,7 +7,7 @@ from crm.extensions import db, rows_changed
 from crm.i18n import default_locale
 from crm.inputs.building import REQUIREMENTS
 from crm.leads import scoring
-from crm.models import Activity, Lead, LeadListing, Recommendation, SiteVisit, User, VisitRequest
+from crm.models import Activity, Deal, Lead, LeadListing, Recommendation, SiteVisit, User, VisitRequest
 from crm.models.types import utcnow
 from crm.privacy import audit
 
@@ -28,6 +28,10 @@ def merge(survivor: Lead, duplicate: Lead, actor: User) -> Lead:
         raise MergeError(_l("A lead cannot be merged into itself."))
     if "merged" in (survivor.status, duplicate.status):
         raise MergeError(_l("One of these leads has already been merged."))
+    if db.session.scalar(select(Deal.id).where(Deal.lead_id == duplicate.id,
+                                               Deal.status == "signed").limit(1)) is not None:
+        # Its deal would be left on a merged lead: merge the other one into it instead.
+        raise MergeError(_l("This lead has a signed deal: merge the other lead into it."))
     now = utcnow()
     filled = {}
     if not survivor.mobile_e164 and duplicate.mobile_e164:

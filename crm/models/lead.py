@@ -55,6 +55,7 @@ def postgresql_only(index: Index) -> Index:
 # Built from OPEN_STATUSES as queue.urgency() filters, or PostgreSQL cannot use the index.
 AWAITING_CONTACT = ("status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
                     " AND first_contact_at IS NULL AND sla_half_at IS NOT NULL")
+OPEN = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 
 # Free-text search in the queue (crm.leads.search): LIKE '%…%' on these columns is answered
 # by pg_trgm's GIN indexes for patterns of three characters or more.
@@ -139,6 +140,10 @@ class Lead(Model):
     # rollup of lead_stage kept by crm.leads.stages so the funnel reads one row per lead.
     stage_rank: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     lost_reason: Mapped[str] = mapped_column(String(200), default="")  # the agent's free note
+    # What an open need should bring (万元, the contract value) and when it may be signed:
+    # the weighted pipeline and the forecast (a won need's figures are on its deal).
+    expected_value_wan: Mapped[Decimal | None] = mapped_column(MONEY)
+    expected_close_on: Mapped[date | None] = mapped_column(Date)
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id", ondelete="SET NULL"))
     # Rule-based 0-100 (crm.leads.scoring); the reasons are computed when shown.
     score: Mapped[int | None] = mapped_column(index=True)
@@ -261,6 +266,15 @@ class Lead(Model):
         Index("ix_lead_company_created", "company_id", "created_at",
               postgresql_where=text("company_id IS NOT NULL"),
               sqlite_where=text("company_id IS NOT NULL")),
+        # The forecast: open needs by their expected close date.
+        Index("ix_lead_expected_close", "expected_close_on",
+              postgresql_where=text("expected_close_on IS NOT NULL"),
+              sqlite_where=text("expected_close_on IS NOT NULL")),
+        # The weighted pipeline (crm.reporting.forecast): the open needs of a team (or all),
+        # read from the index alone.
+        Index("ix_lead_open_pipeline", "team_id", "status",
+              postgresql_include=["assigned_to_id", "expected_value_wan", "expected_close_on"],
+              postgresql_where=text(OPEN), sqlite_where=text(OPEN)),
         Index("ix_lead_from_repeat", "from_repeat_id",
               postgresql_where=text("from_repeat_id IS NOT NULL"),
               sqlite_where=text("from_repeat_id IS NOT NULL")),

@@ -290,3 +290,50 @@ def ratio(part, whole) -> float | None:
 def as_float(value) -> float | None:
     return None if value is None else float(value)
 
+
+
+class month_of(FunctionElement):
+    """'YYYY-MM' of a DATE column (a deal's signed_on): its calendar month, no zone involved."""
+    type = String()
+    inherit_cache = True
+    name = "month_of"
+
+
+@compiles(month_of, "postgresql")
+def _month_pg(element, compiler, **kw):
+    return f"to_char({_arg(element, compiler, **kw)}, 'YYYY-MM')"
+
+
+@compiles(month_of, "sqlite")
+def _month_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {_arg(element, compiler, **kw)})"
+
+
+class days_after_local(FunctionElement):
+    """Whole days from the local day of a UTC timestamp to a DATE: `day - local_date(ts)`
+    (an inquiry received 2026-11-03 23:30 in Shanghai and signed 2026-11-05: 2 days).
+    PostgreSQL converts with the zone's rules; SQLite adds the zone's offset in hours, exact
+    for a zone without daylight saving, as China's."""
+    type = Float()
+    _traverse_internals = [*FunctionElement._traverse_internals,
+                           ("tz", InternalTraversal.dp_plain_obj)]
+    inherit_cache = True
+    name = "days_after_local"
+
+    def __init__(self, day, ts, tz: str):
+        self.tz = _zone(tz)
+        super().__init__(day, ts)
+
+
+@compiles(days_after_local, "postgresql")
+def _days_after_pg(element, compiler, **kw):
+    day, ts = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(({day} - CAST(({ts} AT TIME ZONE '{element.tz}') AS DATE)) AS DOUBLE PRECISION)"
+
+
+@compiles(days_after_local, "sqlite")
+def _days_after_sqlite(element, compiler, **kw):
+    day, ts = (compiler.process(c, **kw) for c in element.clauses)
+    offset = datetime(2000, 1, 1, tzinfo=ZoneInfo(element.tz)).utcoffset()
+    seconds = int(offset.total_seconds()) if offset else 0
+    return f"(julianday({day}) - julianday(date({ts}, '{seconds:+d} seconds')))"

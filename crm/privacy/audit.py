@@ -99,13 +99,17 @@ ACTIONS = {
     "lookup_card": _l("Lead card looked up by reference"),
     "tell_owner": _l("Owner told of a call"),
     "park_create": _l("Park created"), "park_edit": _l("Park edited"),
+    "lead_expectation": _l("Expected value or close date changed"),
+    "stage_probability_edit": _l("Stage probabilities changed"),
+    "spend_create": _l("Source spend entered"), "spend_edit": _l("Source spend edited"),
+    "spend_delete": _l("Source spend deleted"),
 }
 ENTITIES = {
     "lead": _l("Lead"), "lead_queue": _l("Lead list"), "person": _l("Person"), "user": _l("User"),
     "team": _l("Team"), "routing_rule": _l("Routing rule"), "lost_reason": _l("Lost reason"),
     "listing": _l("Listing"), "calendar": _l("Working calendar"),
     "branding": _l("Public contact details"), "intake_policy": _l("Intake rules"),
-    "park": _l("Park"), "contact": _l("Contact person"),
+    "park": _l("Park"), "contact": _l("Contact person"), "source_spend": _l("Source spend"),
 }
 FIELDS = {
     "status": _l("Stage"), "lost_reason": _l("Lost reason"), "note": _l("Note"),
@@ -121,13 +125,17 @@ FIELDS = {
     "area_max_sqm": _l("Area to"), "annual_tax_wan": _l("Annual tax"),
     "investment_wan": _l("Investment"), "work_start": _l("Working day starts"),
     "work_end": _l("Working day ends"), "lunch_start": _l("Lunch break from"),
-    "lunch_end": _l("Lunch break until"), "weekends_too": _l("Also works on weekends and holidays"),
+    "lunch_end": _l("Lunch break until"),
+    "expected_value_wan": _l("Expected value"), "expected_close_on": _l("Expected close date"),
+    "weekends_too": _l("Also works on weekends and holidays"),
     "brand_name": _l("Business name"), "hotline": _l("Hotline"), "wechat": _l("WeChat"),
     "public_mobile_required": _l("Public form requires a mobile"),
     "protection_days": _l("Client protection (days)"), "sourced_by_id": _l("Brought in by"),
     "code": _l("Code"), "aliases": _l("Other names"), "name_en": _l("English name"),
     "contacts": _l("Contact person"), "repeats": _l("Repeat inquiries"),
     "retention_days": _l("Retention (days)"),
+    "month": _l("Month"), "source_site_id": _l("Source site"), "channel": _l("Channel"),
+    "amount_yuan": _l("Amount (元)"),
 }
 
 

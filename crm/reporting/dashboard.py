@@ -16,10 +16,12 @@ from crm.extensions import db
 from crm.leads.stages import PIPELINE
 from crm.models import Lead, User
 from crm.models.sql import as_float, local_hour, utc_hour_start
+from crm.reporting import deals as deals_report
 from crm.reporting import pipeline as pipeline_report
 from crm.reporting import speed as speed_report
 from crm.reporting.funnel import FunnelReport, FunnelRow
 from crm.reporting.overlap import beside
+from crm.reporting.ranking import month_bounds
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
 
@@ -33,6 +35,8 @@ class Dashboard:
     pipeline: pipeline_report.PipelineReport
     days: list[tuple]  # (date, leads, won)
     by_agent: list
+    # This month's (Asia/Shanghai, from `now`, whatever the range) signed deals and value.
+    signed_month: tuple = (0, 0.0)
 
     @property
     def headline(self) -> dict:
@@ -40,7 +44,9 @@ class Dashboard:
         return {"leads": overall.total, "won": overall.counts[-1], "win_rate": overall.win_rate,
                 "within_share": self.speed.overall.within_share,
                 "contact_p50": self.speed.overall.contact_p50,
-                "open_investment": self.pipeline.open_total.investment}
+                "open_investment": self.pipeline.open_total.investment,
+                "signed_month_deals": self.signed_month[0],
+                "signed_month_value": self.signed_month[1]}
 
     def daily_chart(self) -> dict:
         return {"kind": "line", "categories": [d.isoformat() for d, _, _ in self.days],
@@ -124,9 +130,11 @@ def dashboard(scope: Scope, sla_minutes: int) -> Dashboard:
     speed = speed_figures()
     speed.by_hour, speed.by_weekday = speed_report.hour_and_weekday_rows(
         (h, d, *values) for (h, d), values in speed_report.hour_cells(sla_rows).items())
+    first, last = month_bounds(scope.today().replace(day=1))
     return Dashboard(sum(by_status.values()), by_status, funnel, speed,
                      pipeline_report.PipelineReport(list(stages.values()), lost_rows, lost_total),
-                     _every_day(scope, days), agent_rows(agent_cells))
+                     _every_day(scope, days), agent_rows(agent_cells),
+                     deals_report.signed_in(scope, first, last))
 
 
 def _every_day(scope: Scope, days: dict) -> list[tuple]:

@@ -32,6 +32,9 @@ def _fk_names(column) -> Callable[[list], dict]:
     return names
 
 
+fk_names = _fk_names  # for other reports' own dimensions (crm.reporting.deals)
+
+
 def _choice_names(mapping: dict) -> Callable[[list], dict]:
     return lambda values: {v: choices.label(mapping, v) for v in values if v is not None}
 

@@ -69,7 +69,7 @@ class Params:
 
     def __init__(self, raw: dict):
         self.raw = {k: str(v) for k, v in raw.items() if k in
-                    ("from", "to", "team", "agent", "dim", "month", "lang") and v not in (None, "")}
+                    ("from", "to", "team", "agent", "dim", "month", "by", "lang") and v not in (None, "")}
 
     def day(self, key: str, default: date) -> date:
         try:
@@ -104,7 +104,8 @@ def scope_from(user: User, params: Params, now=None) -> Scope:
 def tables_for(report: str, scope: Scope, params: Params) -> list[Table]:
     result = catalog.compute(report, scope, full=True,
                              sla_minutes=current_app.config["CRM_SLA_MINUTES"],
-                             dim=params.raw.get("dim"), month=params.month())
+                             dim=params.raw.get("dim"), month=params.month(),
+                             order=params.raw.get("by"))
     return result.tables()
 
 

@@ -5,8 +5,12 @@
 - site visits / won: leads of the agent that FIRST reached that stage in the month
   (lead_stage.reached_at), so a reopened deal signed again is not counted twice;
 - investment / tax: totals over the leads won in the month;
-- conversion: won in the month / received in the month.
-Ordered by won, then investment, then received.
+- conversion: won in the month / received in the month;
+- signed value: the contract value (万元) of the deals credited to the agent (deal.agent_id)
+  signed in the month (deal.signed_on), of the leads within the scope; a contract that fell
+  through is out (crm.reporting.deals).
+Ordered by won, then investment, then received ("count", the default); or by signed value,
+then won ("value"). The toggle changes the order only, never what a figure counts.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,13 +21,14 @@ from sqlalchemy.orm import joinedload
 
 from crm.choices import JUNK_STATUSES
 from crm.extensions import db
-from crm.models import Lead, LeadStage, Role, User
+from crm.models import Deal, Lead, LeadStage, Role, User
 from crm.models.sql import ratio
 from crm.reporting.scope import Scope, local_day_bounds
 from crm.reporting.speed import sla_flags
 from crm.reporting.tables import Column, Table
 
-FIGURES = ("received", "within", "site_visits", "won", "investment", "tax")
+FIGURES = ("received", "within", "site_visits", "won", "investment", "tax", "value")
+ORDERS = {"count": _l("By deals won"), "value": _l("By signed value")}
 
 
 def month_bounds(first: date) -> tuple[date, date]:
@@ -43,6 +48,7 @@ class Figures:
     won: int = 0
     investment: float = 0.0
     tax: float = 0.0
+    value: float = 0.0
 
     @property
     def conversion(self) -> float | None:
@@ -72,6 +78,7 @@ class Ranking:
     month: date
     prev_month: date
     rows: list[RankRow]
+    order: str = "count"
 
     def tables(self) -> list[Table]:
         this, prev = f"{self.month:%Y-%m}", f"{self.prev_month:%Y-%m}"
@@ -85,11 +92,17 @@ class Ranking:
                      Column(prefix + "conversion", _l("Conversion %(month)s", month=label), "pct"),
                      Column(prefix + "investment", _l("Investment won %(month)s", month=label),
                             "wan"),
-                     Column(prefix + "tax", _l("Annual tax won %(month)s", month=label), "wan")]
+                     Column(prefix + "tax", _l("Annual tax won %(month)s", month=label), "wan"),
+                     Column(prefix + "value", _l("Signed value %(month)s", month=label), "wan")]
         return [Table("ranking", _l("Monthly ranking"), cols, [r.as_dict() for r in self.rows])]
 
     def chart(self) -> dict:
         rows = self.rows[:20]
+        if self.order == "value":
+            return {"kind": "bar", "categories": [r.name for r in rows], "series": [
+                {"name": str(_l("Signed value %(month)s", month=f"{m:%Y-%m}")),
+                 "data": [round(getattr(r, part).value, 2) for r in rows]}
+                for m, part in ((self.month, "this"), (self.prev_month, "prev"))]}
         return {"kind": "bar", "categories": [r.name for r in rows],
                 "series": [{"name": str(_l("Received %(month)s", month=f"{self.month:%Y-%m}")),
                             "data": [r.this.received for r in rows]},
@@ -99,8 +112,10 @@ class Ranking:
                             "data": [r.prev.won for r in rows]}]}
 
 
-def ranking(scope: Scope, month: date, sla_minutes: int) -> Ranking:
-    """`scope` gives who (its dates are ignored); `month` is the first day of the month."""
+def ranking(scope: Scope, month: date, sla_minutes: int, order: str | None = "count") -> Ranking:
+    """`scope` gives who (its dates are ignored); `month` is the first day of the month;
+    `order` one of ORDERS."""
+    order = order if order in ORDERS else "count"
     prev = previous_month(month)
     months = _Months(*local_day_bounds(*month_bounds(month), scope.tz),
                      *local_day_bounds(*month_bounds(prev), scope.tz))
@@ -108,9 +123,10 @@ def ranking(scope: Scope, month: date, sla_minutes: int) -> Ranking:
     received = _received(months, who, scope, sla_minutes)
     reached = _reached(months, who)
     rows = _rows_of(scope, ((received, ("received", "within")),
-                            (reached, ("site_visits", "won", "investment", "tax"))))
+                            (reached, ("site_visits", "won", "investment", "tax")),
+                            (_signed(scope, month, prev), ("value",))))
     _name(rows)
-    return Ranking(month, prev, _ranked(rows))
+    return Ranking(month, prev, _ranked(rows, order), order)
 
 
 @dataclass(frozen=True)
@@ -164,6 +180,20 @@ def _reached(months: _Months, who: list) -> Result:
         .group_by(Lead.assigned_to_id))
 
 
+def _signed(scope: Scope, month: date, prev: date) -> Result:
+    """Per credited agent: the value of the deals signed in each month (Scope.signed_deals
+    over both months: the deal index by status and day)."""
+    both = scope.with_range(prev, month_bounds(month)[1])
+    this = Deal.signed_on >= month
+    return db.session.execute(
+        select(Deal.agent_id.label("assigned_to_id"),
+               func.sum(Deal.value_wan).filter(this).label("value"),
+               func.sum(Deal.value_wan).filter(~this).label("prev_value"))
+        .select_from(Deal).join(Lead, Lead.id == Deal.lead_id)
+        .where(*both.signed_deals(), Deal.agent_id.is_not(None))
+        .group_by(Deal.agent_id))
+
+
 def _rows_of(scope: Scope, results) -> dict[int, RankRow]:
     """One row per agent with figures, and per agent of the scope with none."""
     rows: dict[int, RankRow] = {}
@@ -193,10 +223,13 @@ def _name(rows: dict[int, RankRow]) -> None:
         row.team = user.team.name if user and user.team else ""
 
 
-def _ranked(rows: dict[int, RankRow]) -> list[RankRow]:
-    """By won, then investment, then received (then name), numbered from 1."""
-    ordered = sorted(rows.values(), key=lambda r: (-r.this.won, -r.this.investment,
-                                                   -r.this.received, r.name))
+def _ranked(rows: dict[int, RankRow], order: str = "count") -> list[RankRow]:
+    """By won, then investment, then received (then name), numbered from 1; by signed
+    value first with order "value"."""
+    def key(r: RankRow):
+        count = (-r.this.won, -r.this.investment, -r.this.received, r.name)
+        return (-r.this.value, *count) if order == "value" else count
+    ordered = sorted(rows.values(), key=key)
     for i, row in enumerate(ordered, 1):
         row.rank = i
     return ordered

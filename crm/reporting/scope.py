@@ -20,7 +20,7 @@ from crm.extensions import db
 
 # The days a report filter may name: the CRM's one date range.
 from crm.inputs.dates import FIRST_DAY, LAST_DAY, known_day  # noqa: F401
-from crm.models import Lead, Role, User
+from crm.models import Deal, Lead, Role, User
 from crm.models.types import utcnow
 
 # JUNK_STATUSES (crm.choices) are never leads. A repeat inquiry is not a lead either; it is
@@ -72,6 +72,17 @@ class Scope:
         if not include_junk:
             conditions.append(Lead.status.notin_(JUNK_STATUSES))
         return conditions
+
+    def signed_deals(self) -> list:
+        """Deals signed in the range (their signed_on, a calendar day) of the leads within the
+        scope: the query joins Deal to Lead. A deal whose contract fell through is never
+        counted; the need signed again is a new row, counted once on its own day."""
+        return [Deal.status == "signed", Deal.signed_on >= self.start,
+                Deal.signed_on <= self.end, *self.who()]
+
+    def today(self) -> date:
+        """The local day of `now` (Asia/Shanghai)."""
+        return self.now.astimezone(ZoneInfo(self.tz)).date()
 
     def with_range(self, start: date, end: date) -> "Scope":
         return Scope(start, end, self.tz, self.team_ids, self.agent_id, self.now,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 class Column:
     key: str
     label: object  # a lazy string: translated when rendered
-    kind: str = "int"  # text, int, pct (0..1), minutes, wan (万元), sqm
+    kind: str = "int"  # text, int, pct (0..1), minutes, days, wan (万元), sqm
 
 
 @dataclass

@@ -49,11 +49,18 @@ class StatusForm(Form):
     status = SelectField(_l("Move to"), validate_choice=True)
     lost_reason_id = SelectField(_l("Lost reason"), coerce=int, default=0, validate_choice=False)
     lost_reason = StringField(_l("Note"), filters=[clean], validators=[max_length(200)])
+    # Negotiating on a listing: reserve it? Asked, never done silently (crm.listings.occupancy).
+    reserve_listing_id = SelectField(_l("Reserve a listing for this negotiation?"), coerce=int,
+                                     default=0, validate_choice=True)
 
-    def __init__(self, allowed: tuple[str, ...], reasons=(), *args, **kwargs):
+    def __init__(self, allowed: tuple[str, ...], reasons=(), reservable=(), *args, **kwargs):
+        """`allowed`: the stages it may move to, won excepted (won is the deal form's);
+        `reservable`: the need's listings still available."""
         super().__init__(*args, **kwargs)
-        self.status.choices = options((s, choices.STATUSES[s]) for s in allowed)
+        self.status.choices = options((s, choices.STATUSES[s]) for s in allowed if s != "won")
         self.lost_reason_id.choices = options([(0, "—")] + [(r.id, r.name) for r in reasons])
+        self.reserve_listing_id.choices = options(
+            [(0, _l("No, do not reserve"))] + [(x.id, f"#{x.id} {x.title}") for x in reservable])
 
 
 class AgentInquiryForm(InquiryForm):

@@ -20,14 +20,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm import access
 from crm.access import role_required
 from crm.extensions import db
-from crm.formatting import from_local
-from crm.inputs import building
+from crm.formatting import from_local, today_local
+from crm.inputs import building, deal_terms
 from crm.inputs.fields import database_id, given
 from crm.intake import lookup, message, repeats
 from crm.intake.capture import capture_by_agent
 from crm.intake.channel import pasted_channel
 from crm.leads import (
     contacts,
+    deals,
     edit,
     export,
     followup,
@@ -44,6 +45,7 @@ from crm.models.types import utcnow
 from crm.privacy import audit
 from crm.routing import engine
 from crm.web.agent import bp
+from crm.web.agent.deal_forms import revision_labels
 from crm.web.agent.forms import (
     AgentInquiryForm,
     FollowUpForm,
@@ -300,6 +302,18 @@ def _lost_reasons() -> list[LostReason]:
                                    .order_by(LostReason.position, LostReason.name)))
 
 
+def _status_form(lead: Lead, links: list | None = None, signed: bool = False) -> StatusForm:
+    """The stage form: won is not among its moves (the deal form is); negotiating asks
+    whether to reserve one of the need's listings still available (`links`: the need's
+    listing links, when the caller has them)."""
+    links = inventory.links_of_lead(lead) if links is None else links
+    reservable = [link.listing for link in links if link.listing.status == "available"]
+    # Won with a signed deal: it leaves won only by the deal's "contract fell through".
+    allowed = () if lead.status == "won" and signed else stages.allowed_next(lead.status)
+    return StatusForm(allowed, _lost_reasons(),
+                      list({x.id: x for x in reservable}.values()))
+
+
 def _fit(lead: Lead, can_work: bool) -> dict:
     matches, excluded = matching.fit(lead) if can_work and lead.is_open else ([], [])
     return {"matches": matches, "excluded": excluded}
@@ -307,13 +321,17 @@ def _fit(lead: Lead, can_work: bool) -> dict:
 
 def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms):
     can_work = access.can_work(current_user, lead)
+    links = inventory.links_of_lead(lead)
+    deal_section = deals.of_lead(lead)
     context = {
         "lead": lead, "can_work": can_work, "revealed": revealed,
         "can_see_mobile": revealed or access.can_see_mobile(current_user, lead),
         "contact": access.contact_for(current_user, lead, revealed),
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(),
-        "status_form": forms.get("status_form") or StatusForm(stages.allowed_next(lead.status),
-                                                              _lost_reasons()),
+        "status_form": forms.get("status_form")
+        or _status_form(lead, links, signed=deal_section["signed_deal"] is not None),
+        "can_sign": "won" in stages.allowed_next(lead.status), **deal_section,
+        "deal_terms": deal_terms, "today": today_local(), "deal_labels": revision_labels(),
         "merge_form": forms.get("merge_form") or MergeForm(),
         "reassign_form": (forms.get("reassign_form") or ReassignForm(_scope_agents()))
         if access.manages_lead(current_user, lead) else None,
@@ -322,7 +340,7 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "asked_again": repeats.history(lead, database_id(request.args.get("repeats_before", ""))),
         **_fit(lead, can_work),
         "requirements": building.stated(lead),
-        "links": inventory.links_of_lead(lead),
+        "links": links,
         "asked_listing": db.session.get(Listing, lead.listing_id) if lead.listing_id else None,
         "recommendations": recommend.of_lead(lead), "visit_requests": recommend.open_requests(lead),
         "site_visits": visits.of_lead(lead), "now": utcnow(),
@@ -373,11 +391,13 @@ def add_follow_up(lead_id: int):
 @login_required
 def change_status(lead_id: int):
     lead = _lead_for_current_user(lead_id)
-    form = StatusForm(stages.allowed_next(lead.status), _lost_reasons())
+    form = _status_form(lead)
     if form.validate_on_submit():
+        reserve = (db.session.get(Listing, form.reserve_listing_id.data)
+                   if form.reserve_listing_id.data else None)
         try:
             followup.change_status(lead, current_user, form.status.data, form.lost_reason.data,
-                                   form.lost_reason_id.data or None)
+                                   form.lost_reason_id.data or None, reserve=reserve)
         except followup.StageError as exc:
             target = form.lost_reason_id if form.status.data == "lost" else form.status
             target.errors = list(target.errors) + [exc.message]
@@ -385,7 +405,8 @@ def change_status(lead_id: int):
             flash(_("Stage updated."), "success")
             return redirect(url_for("agent.lead_detail", lead_id=lead.id))
     elif "status" in form.errors:
-        form.status.errors = [_("A lead cannot move from this stage to the one chosen.")]
+        form.status.errors = [followup.WON_NEEDS_DEAL if form.status.data == "won" else
+                              _("A lead cannot move from this stage to the one chosen.")]
     return _render_lead(lead, 422, status_form=form)
 
 

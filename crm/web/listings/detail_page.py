@@ -3,7 +3,7 @@
 from flask_login import current_user
 
 from crm import access
-from crm.listings import images, inventory
+from crm.listings import images, inventory, occupancy
 from crm.models import Listing
 from crm.reporting import listing_stats
 from crm.web.listings.forms import CaptionForm, PhotoUploadForm
@@ -14,7 +14,8 @@ def detail_context(listing: Listing) -> dict:
     links = [link for link in inventory.links_of_listing(listing)
              if access.can_view(current_user, link.lead)]
     numbers = listing_stats.stats(current_user, [listing.id])
-    return {"listing": listing, "links": links, "stats": numbers.get(listing.id)}
+    return {"listing": listing, "links": links, "stats": numbers.get(listing.id),
+            "occupancy": occupancy.of_listing(listing)}
 
 
 def panel(listing: Listing, upload_form: PhotoUploadForm | None = None) -> dict:

@@ -1,10 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
-from crm.inputs.fields import clean, clean_multiline, max_length
+from crm.inputs.dates import NOT_A_MONTH, MonthField
+from crm.inputs.fields import LooseDecimalField, clean, clean_multiline, given, max_length
 from crm.inputs.forms import Form
 from crm.inputs.origins import parse_origins
+from crm.inputs.spend import MAX_WAN, SpendInput, yuan
 
 
 class SourceSiteForm(Form):
@@ -27,3 +29,21 @@ class SourceSiteForm(Form):
 
 class ConfirmForm(Form):
     """A button that posts (rotate a key, release a lead): the form carries only CSRF."""
+
+
+class SpendForm(Form):
+    """A month's spend on one source site or channel. `source` is "site:<id>" or
+    "channel:<code>"; the view fills its choices and the team's (admins only)."""
+    month = MonthField(_l("Month"), validators=[InputRequired(NOT_A_MONTH)])
+    source = SelectField(_l("Source"), validators=[InputRequired(_l("Please pick a source."))])
+    team = SelectField(_l("Team"), validators=[Optional()])
+    amount = LooseDecimalField(_l("Amount (万元)"), kind="money", maximum=MAX_WAN, places=4,
+                               validators=[InputRequired(_l("Please enter the amount spent."))])
+    note = StringField(_l("Note"), filters=[clean], validators=[max_length(200)])
+
+    def to_input(self, team_id: int | None) -> SpendInput:
+        kind, _sep, value = given(self.source.data).partition(":")
+        return SpendInput(month=given(self.month.data),
+                          source_site_id=int(value) if kind == "site" else None,
+                          channel=value if kind == "channel" else None, team_id=team_id,
+                          amount_yuan=yuan(given(self.amount.data)), note=self.note.data or "")

@@ -1,16 +1,23 @@
-"""Admin and manager pages: source sites (admin) and the spam review queue (manager)."""
+"""Admin and manager pages: source sites (admin), the spam review queue and the sources'
+spend (manager)."""
+from zoneinfo import ZoneInfo
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from crm import access, choices
 from crm.access import Role, role_required
 from crm.extensions import db
+from crm.inputs.dates import DateError, parse_month
 from crm.inputs.fields import database_id, given
-from crm.intake import capture, sites
-from crm.models import Lead, SourceSite
+from crm.inputs.spend import YUAN_PER_WAN
+from crm.intake import capture, sites, spend
+from crm.models import Lead, SourceSite, SourceSpend
+from crm.models.types import utcnow
 from crm.web.manage import bp
-from crm.web.manage.forms import ConfirmForm, SourceSiteForm
+from crm.web.manage.forms import ConfirmForm, SourceSiteForm, SpendForm
 from crm.web.pages import form_page
 from crm.web.qr import svg_response
 
@@ -114,3 +121,109 @@ def spam_release(lead_id: int):
         capture.release_spam(lead, current_user)
         flash(_("Lead %(ref)s released into routing.", ref=lead.reference), "success")
     return redirect(url_for("manage.spam_list"))
+
+
+# --- what the sources cost (the Source ROI report reads it) ------------------------------
+
+@bp.route("/spend")
+@role_required(Role.MANAGER)
+def spend_list():
+    try:
+        month = parse_month(request.args.get("month"))
+    except DateError as exc:
+        flash(str(exc.message), "error")
+        month = None
+    rows = spend.listing(current_user, month)
+    return render_template("manage/spend.html", rows=rows, month=month, confirm=ConfirmForm(),
+                           channels=choices.CHANNELS,
+                           may_add=access.can_edit_spend(current_user, current_user.team_id)
+                           or current_user.is_admin)
+
+
+def _spend_form(form: SpendForm) -> SpendForm:
+    site_rows = db.session.execute(select(SourceSite.id, SourceSite.name)
+                                   .order_by(SourceSite.name)).all()
+    form.source.choices = [("", _("Pick a source"))] + [
+        (f"site:{sid}", _("Site: %(name)s", name=name)) for sid, name in site_rows] + [
+        (f"channel:{code}", _("Channel: %(name)s", name=str(label)))
+        for code, label in choices.CHANNELS.items()]
+    if current_user.is_admin:
+        form.team.choices = [("", _("Whole company"))] + [
+            (str(t.id), t.name) for t in access.visible_teams(current_user)]
+    else:
+        del form.team   # a manager's spend is their team's, whatever is posted
+    return form
+
+
+def _team_id(form: SpendForm) -> int | None:
+    if current_user.is_admin:
+        return database_id(form.team.data)
+    return current_user.team_id
+
+
+def _spend_or_404(spend_id: int) -> SourceSpend:
+    row = db.session.get(SourceSpend, spend_id)
+    if row is None:
+        abort(404)
+    if not access.can_edit_spend(current_user, row.team_id):
+        abort(403)
+    return row
+
+
+def _save_spend(form: SpendForm, row: SourceSpend | None):
+    """Validate and save; None when the page must be shown again (errors next to fields)."""
+    if not form.validate_on_submit():
+        return None
+    data = form.to_input(_team_id(form))
+    if not access.can_edit_spend(current_user, data.team_id):
+        abort(403)
+    try:
+        saved = spend.save(current_user, data, row)
+    except spend.DuplicateSpend:
+        form.source.errors = [*form.source.errors, _(
+            "This source already has a spend for that month; edit that entry instead.")]
+        return None
+    flash(_("Saved."), "success")
+    return redirect(url_for("manage.spend_list", month=f"{saved.month:%Y-%m}"))
+
+
+@bp.route("/spend/new", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def spend_new():
+    if not current_user.is_admin and not access.can_edit_spend(current_user,
+                                                              current_user.team_id):
+        abort(403)
+    form = _spend_form(SpendForm())
+    if request.method == "GET":   # this month, in the CRM's zone
+        zone = ZoneInfo(current_app.config["CRM_TIMEZONE"])
+        form.month.data = utcnow().astimezone(zone).date().replace(day=1)
+    return _save_spend(form, None) or form_page("manage/spend_form.html", form=form, row=None)
+
+
+@bp.route("/spend/<int:spend_id>", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def spend_edit(spend_id: int):
+    row = _spend_or_404(spend_id)
+    form = _spend_form(SpendForm())
+    if request.method == "GET":
+        form.month.data = row.month
+        form.source.data = (f"site:{row.source_site_id}" if row.source_site_id
+                            else f"channel:{row.channel}")
+        if current_user.is_admin:
+            form.team.data = str(row.team_id or "")
+        form.amount.data = row.amount_yuan / YUAN_PER_WAN
+        form.note.data = row.note
+    return _save_spend(form, row) or form_page("manage/spend_form.html", form=form, row=row,
+                                               confirm=ConfirmForm())
+
+
+@bp.route("/spend/<int:spend_id>/delete", methods=["POST"])
+@role_required(Role.MANAGER)
+def spend_delete(spend_id: int):
+    row = _spend_or_404(spend_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    month = f"{row.month:%Y-%m}"
+    spend.delete(current_user, row)
+    flash(_("Deleted."), "success")
+    return redirect(url_for("manage.spend_list", month=month))

@@ -23,6 +23,7 @@ class ReportFilterForm(Form):
     agent = SelectField(_l("Agent"), validators=[Optional()])
     dim = SelectField(_l("Break down by"), validators=[Optional()])
     month = StringField(_l("Month"), validators=[Optional()])
+    by = SelectField(_l("Rank"), validators=[Optional()])
 
     def validate_month(self, field):
         if field.data and not _MONTH.match(field.data.strip()):

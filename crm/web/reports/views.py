@@ -28,7 +28,8 @@ from crm.i18n import ui_language
 from crm.inputs.fields import database_id
 from crm.models import ExportJob
 from crm.models.types import utcnow
-from crm.reporting import catalog, dimensions, exports
+from crm.reporting import catalog, exports
+from crm.reporting.forecast import forecast_months
 from crm.reporting.scope import scope_for, visible_agents
 from crm.web.reports import bp
 from crm.web.reports.forms import ReportFilterForm
@@ -65,13 +66,15 @@ class Filters:
         agents = visible_agents(current_user, _int(form.team.data))
         form.agent.choices = ([("", _("All agents"))] if current_user.is_manager else []) + [
             (str(a.id), a.name) for a in agents]
-        dims = dimensions.available(report.dimensions) if report.dimensions != () else []
-        form.dim.choices = ([("", _("No breakdown"))] if report.name == "funnel" else []) + [
-            (d.key, str(d.label)) for d in dims]
+        form.dim.choices = ([("", _("No breakdown"))] if report.name == "funnel" else []) + \
+            catalog.breakdowns(report)
+        form.by.choices = [(k, str(label)) for k, label in (report.orders or {}).items()]
         form.validate()
         self.form, self.report = form, report
         start = form.start.data if not form.start.errors else None
         end = form.end.data if not form.end.errors else None
+        if report.name == "forecast" and start is None and end is None:
+            start, end = forecast_months(self.today)
         start = start or (end or self.today) - timedelta(days=29)
         end = end or self.today
         if end < start:
@@ -82,6 +85,8 @@ class Filters:
         self.dim = form.dim.data if form.dim.data and not form.dim.errors else None
         if report.name in DEFAULT_DIMENSION and not self.dim:
             self.dim = DEFAULT_DIMENSION[report.name]
+        self.order = (form.by.data if report.orders and form.by.data and not form.by.errors
+                      else None)
         self.month = None
         if report.uses_month:
             text = (form.month.data or "").strip()
@@ -102,6 +107,8 @@ class Filters:
             out["dim"] = self.dim
         if self.month:
             out["month"] = f"{self.month:%Y-%m}"
+        if self.order:
+            out["by"] = self.order
         return out | extra
 
 
@@ -113,7 +120,8 @@ def _render(name: str, **context):
     report = catalog.REPORTS[name]
     filters = Filters(report)
     result = catalog.compute(name, filters.scope, dim=filters.dim, month=filters.month,
-                             sla_minutes=current_app.config["CRM_SLA_MINUTES"])
+                             sla_minutes=current_app.config["CRM_SLA_MINUTES"],
+                             order=filters.order)
     pages = [catalog.REPORTS[p] for p in catalog.PAGES if catalog.may_open(current_user, p)]
     return render_template(f"reports/{name}.html", report=report, result=result, filters=filters,
                            form=filters.form, pages=pages, tables=result.tables(),
@@ -151,6 +159,12 @@ def pipeline():
     return _render("pipeline")
 
 
+@bp.route("/forecast")
+@report_view("forecast")
+def forecast():
+    return _render("forecast")
+
+
 @bp.route("/sources")
 @report_view("sources")
 def sources():
@@ -161,6 +175,30 @@ def sources():
 @report_view("contacts")
 def contacts():
     return _render("contacts")
+
+
+@bp.route("/deals")
+@report_view("deals")
+def deals():
+    return _render("deals")
+
+
+@bp.route("/parks")
+@report_view("parks")
+def parks():
+    return _render("parks")
+
+
+@bp.route("/occupancy")
+@report_view("occupancy")
+def occupancy():
+    return _render("occupancy")
+
+
+@bp.route("/roi")
+@report_view("roi")
+def roi():
+    return _render("roi")
 
 
 # POST: an export writes an audit entry and may start a job; a link (GET) could be

@@ -1,7 +1,11 @@
 """Stage history is written where status changes happen, once per stage."""
+from datetime import date
+from decimal import Decimal
+
 from sqlalchemy import select
 
-from crm.leads import followup, stages
+from crm.inputs.deal import DealInput
+from crm.leads import deals, followup, stages
 from crm.models import Lead, LeadStage, LostReason
 from tests.factories import LeadFactory, UserFactory
 
@@ -44,11 +48,13 @@ def test_a_jump_keeps_the_real_history_and_the_furthest_stage(db):
 def test_rank_never_goes_back_when_a_won_deal_reopens(db):
     agent = UserFactory()
     lead = LeadFactory(assigned_to=agent, status="negotiating", stage_rank=4)
-    followup.change_status(lead, agent, "won")
+    terms = DealInput(signed_on=date(2026, 11, 18), price=Decimal("120"), price_unit="wan_year",
+                      property_text="外部厂房", term_months=36)
+    deal = deals.sign(lead, terms, agent)  # a need is won by its deal (crm.leads.deals)
     won_at = reached(db, lead)["won"]
-    followup.change_status(lead, agent, "negotiating")  # the contract fell through
+    deals.fall_through(deal, agent, "资金未到位")  # the contract fell through
     assert db.session.get(Lead, lead.id).stage_rank == 5
-    followup.change_status(lead, agent, "won")
+    deals.sign(lead, terms, agent)
     assert reached(db, lead) == {"negotiating": reached(db, lead)["negotiating"], "won": won_at}
 
 

@@ -1,0 +1,176 @@
+"""Source ROI: what each source site and each channel cost (source_spend, entered by
+managers per month) against what it brought in over the same whole months: needs (leads),
+site visits done, signed deals and their contract value.
+
+- The period is whole months: the filter's first day's month to its last day's month
+  (spend is entered per month, so a part of a month is never compared with a month's spend).
+- Leads: created in the period, junk (spam, duplicates) and merged leads left out, by the
+  lead's source site / channel. Visits: site visits done that started in the period, by
+  their lead's source. Deals: status signed with signed_on in the period (fallen-through
+  contracts never count), by their lead's source; value = value_wan.
+- Spend: an admin without a team filter sees every row (the company's and each team's);
+  with a team filter, or as a manager, the rows of that team only. Spend is not per agent:
+  an agent filter narrows the leads, visits and deals, not the spend.
+- A figure divided by nothing (no spend entered, or no leads, visits or deals) is None,
+  shown "—".
+"""
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from crm import choices
+from crm.extensions import db
+from crm.models import Deal, Lead, SiteVisit, SourceSite, SourceSpend
+from crm.reporting.scope import Scope
+from crm.reporting.tables import Column, Table
+
+YUAN_PER_WAN = Decimal(10000)
+
+
+def whole_months(start: date, end: date) -> tuple[date, date]:
+    """The first day of start's month and the last day of end's month."""
+    last = calendar.monthrange(end.year, end.month)[1]
+    return start.replace(day=1), end.replace(day=last)
+
+
+def divided(part: Decimal | int | None, whole: Decimal | int | None) -> float | None:
+    """part / whole, or None when either is missing or whole is zero (shown "—")."""
+    if part is None or whole is None or whole == 0:
+        return None
+    return round(float(Decimal(part) / Decimal(whole)), 2)
+
+
+@dataclass
+class RoiRow:
+    key: object
+    label: str
+    spend: Decimal | None  # 元; None: no spend entered for it in the period
+    leads: int = 0
+    visits: int = 0
+    deals: int = 0
+    value_wan: Decimal = Decimal(0)
+
+    def as_dict(self) -> dict:
+        return {"key": self.label,
+                "spend": None if self.spend is None else float(self.spend),
+                "leads": self.leads, "visits": self.visits, "deals": self.deals,
+                "value": float(self.value_wan),
+                "per_lead": divided(self.spend, self.leads),
+                "per_visit": divided(self.spend, self.visits),
+                "per_deal": divided(self.spend, self.deals),
+                "return": divided(None if self.spend is None else self.value_wan * YUAN_PER_WAN,
+                                  self.spend)}
+
+
+@dataclass
+class Breakdown:
+    name: str
+    title: object
+    rows: list[RoiRow]
+
+    def total(self) -> RoiRow:
+        spends = [r.spend for r in self.rows if r.spend is not None]
+        return RoiRow(None, str(_l("Total")), sum(spends, Decimal(0)) if spends else None,
+                      sum(r.leads for r in self.rows), sum(r.visits for r in self.rows),
+                      sum(r.deals for r in self.rows),
+                      sum((r.value_wan for r in self.rows), Decimal(0)))
+
+
+COLUMNS = [("spend", _l("Spend (元)"), "yuan"), ("leads", _l("Leads"), "int"),
+           ("visits", _l("Site visits done"), "int"), ("deals", _l("Signed deals"), "int"),
+           ("value", _l("Contract value"), "wan"), ("per_lead", _l("Cost per lead (元)"), "yuan"),
+           ("per_visit", _l("Cost per visit (元)"), "yuan"),
+           ("per_deal", _l("Cost per signed deal (元)"), "yuan"),
+           ("return", _l("Value per 元 spent"), "ratio")]
+
+
+@dataclass
+class RoiReport:
+    start: date
+    end: date
+    breakdowns: list[Breakdown]
+
+    def tables(self) -> list[Table]:
+        out = []
+        for b in self.breakdowns:
+            label = _l("Source site") if b.name == "sites" else _l("Channel")
+            cols = [Column("key", label, "text")] + [Column(k, t, kind) for k, t, kind in COLUMNS]
+            out.append(Table(b.name, b.title, cols, [r.as_dict() for r in b.rows],
+                             footer=b.total().as_dict()))
+        return out
+
+    def chart(self, name: str) -> dict:
+        b = next(b for b in self.breakdowns if b.name == name)
+        top = b.rows[:12]
+        return {"kind": "bar", "horizontal": True, "categories": [r.label for r in top],
+                "series": [{"name": str(_l("Spend (元)")),
+                            "data": [float(r.spend or 0) for r in top]},
+                           {"name": str(_l("Contract value (元)")),
+                            "data": [float(r.value_wan * YUAN_PER_WAN) for r in top]}]}
+
+
+def _spend_where(scope: Scope, start: date, end: date) -> list:
+    where = [SourceSpend.month >= start, SourceSpend.month <= end]
+    if scope.team_ids is not None:
+        where.append(SourceSpend.team_id.in_(scope.team_ids))
+    return where
+
+
+def _breakdown(scope: Scope, start: date, end: date, lead_key, spend_key) -> dict:
+    """key → [spend, leads, visits, deals, value] for one way of grouping, in four queries."""
+    lo, hi = scope.bounds
+    who = scope.who()
+    figures: dict = {}
+
+    def put(rows, at: int):
+        for key, *values in rows:
+            slot = figures.setdefault(key, [None, 0, 0, 0, Decimal(0)])
+            for i, value in enumerate(values):
+                slot[at + i] = value
+
+    key = lead_key.label("key")
+    put(db.session.execute(
+        select(key, func.count()).where(*scope.leads(), Lead.status != "merged")
+        .group_by(key)).tuples(), 1)
+    put(db.session.execute(
+        select(key, func.count()).select_from(SiteVisit).join(Lead, Lead.id == SiteVisit.lead_id)
+        .where(SiteVisit.status == "done", SiteVisit.starts_at >= lo, SiteVisit.starts_at < hi,
+               *who).group_by(key)).tuples(), 2)
+    put(db.session.execute(
+        select(key, func.count(), func.coalesce(func.sum(Deal.value_wan), 0))
+        .select_from(Deal).join(Lead, Lead.id == Deal.lead_id)
+        .where(Deal.status == "signed", Deal.signed_on >= scope.start,
+               Deal.signed_on <= scope.end, *who).group_by(key)).tuples(), 3)
+    spent = spend_key.label("key")
+    put(db.session.execute(
+        select(spent, func.sum(SourceSpend.amount_yuan))
+        .where(spend_key.is_not(None), *_spend_where(scope, start, end))
+        .group_by(spent)).tuples(), 0)
+    return figures
+
+
+def _rows(figures: dict, names: dict) -> list[RoiRow]:
+    rows = [RoiRow(k, names.get(k) or (str(k) if k not in (None, "") else _("(none)")),
+                   None if f[0] is None else Decimal(f[0]), f[1], f[2], f[3], Decimal(f[4] or 0))
+            for k, f in figures.items()]
+    return sorted(rows, key=lambda r: (-(r.spend or 0), -r.leads, r.label))
+
+
+def roi(scope: Scope) -> RoiReport:
+    start, end = whole_months(scope.start, scope.end)
+    scope = scope.with_range(start, end)
+    sites = _breakdown(scope, start, end, Lead.source_site_id, SourceSpend.source_site_id)
+    ids = [k for k in sites if k is not None]
+    site_names = dict(db.session.execute(
+        select(SourceSite.id, SourceSite.name).where(SourceSite.id.in_(ids))).tuples().all())
+    channels = _breakdown(scope, start, end, Lead.channel, SourceSpend.channel)
+    channel_names = {k: str(choices.label(choices.CHANNELS, k)) for k in channels if k}
+    return RoiReport(start, end, [
+        Breakdown("sites", _l("By source site"), _rows(sites, site_names)),
+        Breakdown("channels", _l("By channel"), _rows(channels, channel_names))])
+
