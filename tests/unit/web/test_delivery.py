@@ -14,7 +14,7 @@ import time_machine
 from PIL import Image
 
 from crm.listings import images
-from crm.models import Listing
+from crm.models import Listing, ListingImage
 from crm.web.delivery import StaticVersions
 from tests.factories import UserFactory
 
@@ -34,6 +34,23 @@ def _listing(db, **kwargs):
     db.session.add(listing)
     db.session.commit()
     return listing
+
+
+def listing_with_photo(client, auth, db) -> tuple[Listing, ListingImage]:
+    """A public listing with one processed photo, uploaded by its owner, who then leaves."""
+    owner = UserFactory(email="owner@example.com")
+    listing = _listing(db, created_by_id=owner.id)
+    auth.login("owner@example.com")
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (200, 30, 30)).save(out, "JPEG")
+    client.post(f"/agent/listings/{listing.id}/photos",
+                data={"photos": [(io.BytesIO(out.getvalue()), "a.jpg")]},
+                content_type="multipart/form-data")
+    auth.logout()
+    client.delete_cookie("session")
+    db.session.expire_all()
+    (image,) = images.of_listing(listing)
+    return listing, image
 
 
 def _static_urls(page: str) -> list[str]:
@@ -93,19 +110,8 @@ def test_a_static_version_follows_the_file(tmp_path):
     assert versions.of("missing.css") is None
 
 
-def test_public_photos_and_qr_carry_no_cookie(client, auth, db, app, tmp_path):
-    owner = UserFactory(email="owner@example.com")
-    listing = _listing(db, created_by_id=owner.id)
-    auth.login("owner@example.com")
-    out = io.BytesIO()
-    Image.new("RGB", (800, 600), (200, 30, 30)).save(out, "JPEG")
-    client.post(f"/agent/listings/{listing.id}/photos",
-                data={"photos": [(io.BytesIO(out.getvalue()), "a.jpg")]},
-                content_type="multipart/form-data")
-    auth.logout()
-    client.delete_cookie("session")
-    db.session.expire_all()
-    (image,) = images.of_listing(listing)
+def test_public_photos_and_qr_carry_no_cookie(client, auth, db):
+    listing, image = listing_with_photo(client, auth, db)
     url = f"/media/listings/{image.id}/{image.web_key.rsplit('/', 1)[-1]}"
     for answer in (client.get(url), client.get(f"/listings/{listing.id}/qr.svg")):
         assert answer.status_code == 200
