@@ -36,11 +36,12 @@ def _listing(db, **kwargs):
     return listing
 
 
-def listing_with_photo(client, auth, db) -> tuple[Listing, ListingImage]:
+def listing_with_photo(client, auth, db, email="owner@example.com"
+                       ) -> tuple[Listing, ListingImage]:
     """A public listing with one processed photo, uploaded by its owner, who then leaves."""
-    owner = UserFactory(email="owner@example.com")
+    owner = UserFactory(email=email)
     listing = _listing(db, created_by_id=owner.id)
-    auth.login("owner@example.com")
+    auth.login(email)
     out = io.BytesIO()
     Image.new("RGB", (800, 600), (200, 30, 30)).save(out, "JPEG")
     client.post(f"/agent/listings/{listing.id}/photos",
