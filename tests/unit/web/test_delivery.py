@@ -132,3 +132,21 @@ def test_the_qr_is_cached_by_its_content(client, db):
     assert again.status_code == 304 and not again.data
     other = client.get(f"/listings/{listing.id}/qr.svg?source=展会", headers={"If-None-Match": etag})
     assert other.status_code == 200 and other.headers["ETag"] != etag
+
+
+def test_a_prospect_gets_one_cookie_for_the_form_and_no_more(app, client):
+    """The form's CSRF token needs a session cookie, once; later views neither re-sign it nor
+    send a remember-cookie deletion (Flask-Login's session protection on an anonymous
+    session did both on every view)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    first = client.get("/inquiry")
+    assert [c.split("=", 1)[0] for c in first.headers.getlist("Set-Cookie")] == ["session"]
+    for url in ("/inquiry", "/listings/", "/inquiry"):
+        assert client.get(url).headers.getlist("Set-Cookie") == [], url
+    # The token of the first view still sends the form.
+    token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"',
+                      first.get_data(as_text=True))
+    assert token
+    sent = client.post("/inquiry", data={"csrf_token": token.group(1), "contact_name": "刘先生",
+                                         "mobile": "13391219793", "consent": "y"})
+    assert sent.status_code == 302 and "/inquiry/thanks" in sent.headers["Location"]
