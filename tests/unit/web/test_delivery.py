@@ -111,7 +111,7 @@ def test_a_static_version_follows_the_file(tmp_path):
     assert versions.of("missing.css") is None
 
 
-def test_public_photos_and_qr_carry_no_cookie(client, auth, db):
+def test_public_photos_and_qr_carry_no_cookie(app, client, auth, db):
     listing, image = listing_with_photo(client, auth, db)
     url = f"/media/listings/{image.id}/{image.web_key.rsplit('/', 1)[-1]}"
     for answer in (client.get(url), client.get(f"/listings/{listing.id}/qr.svg")):
@@ -121,6 +121,11 @@ def test_public_photos_and_qr_carry_no_cookie(client, auth, db):
         assert "public" in answer.headers["Cache-Control"]
     # The list has no form: an anonymous visitor gets no cookie at all.
     assert "Set-Cookie" not in client.get("/listings/").headers
+    # A prospect who holds the form's session cookie fetches the same photo, still shared.
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.get(f"/listings/{listing.id}").headers.getlist("Set-Cookie")
+    again = client.get(url)
+    assert "Set-Cookie" not in again.headers and "Cookie" not in again.headers["Vary"]
 
 
 def test_the_qr_is_cached_by_its_content(client, db):
