@@ -19,6 +19,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_error_pages(app)
     register_commands(app)
     register_template_helpers(app)
+    register_delivery(app)
     return app
 
 
@@ -44,6 +45,11 @@ def _finish_config(app: Flask) -> None:
     init_request_ids(app)
     # API answers carry Chinese messages: readable UTF-8, not \uXXXX escapes.
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider's; typed as the base class
+
+
+def register_delivery(app: Flask) -> None:
+    from crm.web.delivery import init_delivery
+    init_delivery(app)
 
 
 def register_request_cleaning(app: Flask) -> None:

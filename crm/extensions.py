@@ -3,6 +3,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import flask_babel
+from flask import session
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -43,7 +44,17 @@ def rows_changed(result: Result[Any]) -> int:
     return result.rowcount
 
 
-login_manager = LoginManager()
+class _LoginManager(LoginManager):
+    def _session_protection_failed(self) -> bool:
+        # A session without a login (a prospect's CSRF token) has nothing to protect. The stock
+        # "strong" check would empty it on every view (its _id is never set), re-sign the
+        # cookie and send a remember-cookie deletion: a Set-Cookie on every page (issue 33).
+        if "_user_id" not in session:
+            return False
+        return super()._session_protection_failed()
+
+
+login_manager = _LoginManager()
 csrf = CSRFProtect()
 
 

@@ -184,6 +184,14 @@ class RegionField(StringField):
         self.typed = ""
         self.words = ""
 
+    def __call__(self, **kwargs):
+        # The page loads static/js/region-picker.js (at the end of base.html) only when a
+        # region field was drawn on it: most prospect pages have none.
+        from flask import g, has_app_context
+        if has_app_context():
+            g.region_picker = True
+        return super().__call__(**kwargs)
+
     def process_formdata(self, valuelist):
         from crm.regions.reader import read_field
         self.typed = clean(valuelist[0]) if valuelist and valuelist[0] else ""

@@ -4,7 +4,9 @@
  *   <script src="https://CRM-HOST/static/js/embed.js" data-site="PUBLIC_SITE_KEY" async></script>
  *
  * Optional attributes: data-listing="123" (the listing on this page), data-lang="en",
- * data-height="900" (pixels, until the form reports its own height). The page URL,
+ * data-height="900" (pixels, until the form reports its own height),
+ * data-section="listings" (the list of available listings instead of the form; it resizes
+ * the same way). The page URL,
  * referrer and utm_* parameters of the page are passed along so the lead records where
  * it came from.
  */
@@ -13,7 +15,8 @@
   var script = document.currentScript;
   if (!script || !script.getAttribute("data-site")) { return; }
   var base = new URL(script.src, window.location.href);
-  var url = new URL("/embed/inquiry", base.origin);
+  var listings = script.getAttribute("data-section") === "listings";
+  var url = new URL(listings ? "/embed/listings" : "/embed/inquiry", base.origin);
   url.searchParams.set("site", script.getAttribute("data-site"));
   url.searchParams.set("page", window.location.href.slice(0, 1000));
   if (document.referrer) { url.searchParams.set("ref", document.referrer.slice(0, 1000)); }
@@ -27,12 +30,13 @@
   });
   var frame = document.createElement("iframe");
   frame.src = url.toString();
-  frame.title = script.getAttribute("data-title") || "询盘表单 / Inquiry form";
+  frame.title = script.getAttribute("data-title")
+    || (listings ? "在租在售房源 / Available properties" : "询盘表单 / Inquiry form");
   frame.loading = "lazy";
   frame.setAttribute("width", "100%");
   frame.setAttribute("height", script.getAttribute("data-height") || "1100");
   frame.setAttribute("frameborder", "0");
-  frame.className = "changfang-inquiry";
+  frame.className = listings ? "changfang-listings" : "changfang-inquiry";
   script.parentNode.insertBefore(frame, script.nextSibling);
 
   // The form reports its height (static/js/embed-frame.js): the frame takes it, so the
