@@ -59,6 +59,14 @@ MINIMUM_ROLE = {
     "agent.merge_lead": "agent", "agent.link_listing": "agent",
     # A repeat's differences adopted, or the repeat made a need: who may work the lead.
     "agent.adopt_repeat": "agent", "agent.split_repeat": "agent",
+    # Deals and the pipeline: who may work the need (tested in tests/unit/deals, reporting).
+    "agent.sign_deal": "agent", "agent.edit_deal": "agent", "agent.fall_through": "agent",
+    "agent.edit_expectation": "agent",
+    "manage.stage_probabilities": "manager",
+    "manage.spend_list": "manager", "manage.spend_new": "manager", "manage.spend_edit": "manager",
+    "manage.spend_delete": "manager",
+    "reports.forecast": "manager", "reports.deals": "manager", "reports.parks": "manager",
+    "reports.occupancy": "manager", "reports.roi": "manager",
     # A contact or company: whoever sees one of its needs (else 404), tested in tests/unit/contacts.
     "contacts.contact": "agent", "contacts.reveal": "agent", "contacts.company": "agent",
     "agent.reassign": "manager", "agent.bulk_reassign": "manager",
@@ -149,7 +157,18 @@ def world(db):
     from crm.models.types import utcnow
     rec = recommend.send(lead, agent, [listing])
     visit = visits.schedule(lead, agent, visits.Plan(utcnow(), 60, "北门", "", [listing], [agent]))
-    from crm.models import InquiryRepeat
+    from datetime import date
+
+    from crm.models import Deal, InquiryRepeat, SourceSpend
+    signed = LeadFactory(assigned_to=agent, team=team, status="won")
+    deal = Deal(lead_id=signed.id, signed_on=date(2026, 11, 2), agent_id=agent.id,
+                team_id=team.id, deal_type="rent", property_type="factory",
+                listing_id=listing.id, area_value=Decimal("1000"), area_sqm=Decimal("1000"),
+                price=Decimal("0.8"), price_unit="yuan_sqm_day", term_months=36,
+                value_wan=Decimal("87.6"))
+    spend = SourceSpend(month=date(2026, 11, 1), channel="web", team_id=team.id,
+                        amount_yuan=Decimal("8000"), entered_by_id=manager.id)
+    db.session.add_all([deal, spend])
     repeat = InquiryRepeat(original_lead_id=lead.id, matched_on="mobile", contact_id=person.id,
                            reference="CF2612REP01", details={"area_min_sqm": "3000"})
     db.session.add(repeat)
@@ -160,7 +179,8 @@ def world(db):
             "channel_id": channel.id, "park_id": park.id, "kind": "recommended", "fmt": "csv",
             "code": "en", "action": "disable", "filename": "css/app.css", "image_id": image.id,
             "contact_id": person.id, "company_id": company.id,
-            "repeat_id": repeat.id, "reference": repeat.reference}
+            "repeat_id": repeat.id, "reference": repeat.reference,
+            "deal_id": deal.id, "spend_id": spend.id}
 
 
 def _url(rule: str, values: dict) -> str:
