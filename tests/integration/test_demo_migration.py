@@ -1,5 +1,7 @@
 """The contacts migrations down and up again on a copy of the demo data, on PostgreSQL in a
-database of its own, `flask db` run as an operator runs it (what each downgrade drops:
+database of its own, `flask db` run as an operator runs it. Dropped by the downgrade, as
+documented: contacts and companies with the 同行 mark and a contact's chosen firm, deals and
+the lead's expected value and close date, stage probabilities, source spend (the full list:
 tests/support/demo_migration.py)."""
 from datetime import UTC, datetime
 

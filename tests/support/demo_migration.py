@@ -93,6 +93,8 @@ def check(url: str, run) -> None:
     with _engine(url) as engine:
         before = snapshot(engine)
         assert len(before["leads"]) >= 40 and None not in before["seq"].values()
+        # No need split from a repeat (the downgrade would delete it).
+        assert all(lead["from_repeat_id"] is None for lead in before["leads"].values())
         # The demo holds the people: the 同行 with three needs, the company with two
         # contacts, the returning prospect.
         assert {m: len(_person(before, m)) for m in PEOPLE} == PEOPLE

@@ -1,6 +1,9 @@
-"""The contacts migrations down and up again on a copy of the demo data, on SQLite (the
-data each downgrade drops: tests/support/demo_migration.py; PostgreSQL:
-tests/integration/test_demo_migration.py)."""
+"""The contacts migrations down and up again on a copy of the demo data, on SQLite
+(PostgreSQL: tests/integration/test_demo_migration.py). The downgrade to eaf33a3a18e4 drops,
+as documented: contacts and companies with what agents set on them (the 同行 mark, a
+contact's chosen firm), the lead's contact links (rebuilt by the upgrade), split needs (none
+in the demo), deals and the lead's expected value and close date, stage probabilities
+(refilled with defaults) and source spend. The rest of every lead must survive."""
 from datetime import UTC, datetime
 
 import time_machine
