@@ -4,11 +4,13 @@
     .venv/bin/python bench/reports_bench.py --leads 200000 --db crm_bench_small
 
 Creates the database if needed, migrates it (`flask db upgrade`), seeds it with
-`seed_history` (COPY) up to --leads if it has fewer, then requests every report page and
-the agent queue through the Flask test client (logged in as admin, a team manager and an
-agent), --runs times each after a warm-up, and prints p50 / p95 / max beside a bare
-baseline (a request that runs SELECT 1 through the same client). Then EXPLAIN ANALYZE of
-every query one request of each page ran, reduced to the lines that show the scans used.
+`seed_history` (COPY) up to --leads if it has fewer, links those leads to contacts and
+companies (set-based: seed_history does not), then requests every report page, the agent
+queue, the lead, listing, contact and company pages through the Flask test client (logged
+in as admin, a team manager and an agent), --runs times each after a warm-up, and prints
+p50 / p95 / max and the statements one request runs, beside a bare baseline (a request that
+runs SELECT 1 through the same client). Then EXPLAIN ANALYZE of every query reading leads
+that one request of each page ran, reduced to the lines that show the scans used.
 Not a test: it prints figures (bench/README.md keeps a run).
 """
 import argparse
