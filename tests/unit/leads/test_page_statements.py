@@ -23,8 +23,9 @@ from tests.support.sql import statements_run
 # 16 for the owner, 17 for a manager once merged with the repeats' splits (15 and 16
 # without): the lead with its people, timeline, repeats, suggestions, score (with what was
 # sent and opened), listings sent, visit requests, visits, and the contact's other needs
-# (one statement with their counts; a manager's members are read for the scope).
-LEAD_PAGE_BOUND = 17
+# (one statement with their counts; a manager's members are read for the scope), and the
+# need's signed deal and its stage probability (issue 31).
+LEAD_PAGE_BOUND = 18
 # 10 today: the listing and its linked leads, its photos, and its sent / asked / visited numbers.
 LISTING_PAGE_BOUND = 11
 # 9 for the owner, 10 for a manager (their members) today on the contact page: login, the
