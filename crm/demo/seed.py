@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from crm.choices import SQM_PER_MU
 from crm.extensions import db
 from crm.inputs.company import name_key
 from crm.inputs.deal import DealInput
@@ -116,6 +117,7 @@ def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
     from crm.leads import deals, followup
 
     reasons = list(db.session.scalars(select(LostReason.id).where(LostReason.active.is_(True))))
+    signed = 0
     for lead_id in ids:
         lead = db.session.get_one(Lead, lead_id)
         if lead.assigned_to is None or rng.random() < .3:
@@ -129,22 +131,47 @@ def _work_some_leads(rng: random.Random, ids: list[int]) -> None:
                                            lost_reason_id=rng.choice(reasons))
                 break
             if stage == "won":  # a need is won by its deal (crm.leads.deals)
-                deals.sign(lead, _demo_terms(rng, lead), agent)
+                deals.sign(lead, _demo_terms(rng, lead, signed), agent)
+                signed += 1
             else:
                 followup.change_status(lead, agent, stage)
 
 
-def _demo_terms(rng: random.Random, lead: Lead) -> DealInput:
-    """A plain signed deal for a demo need: a day rent for 36 months, or a sale's total."""
+def _demo_terms(rng: random.Random, lead: Lead, turn: int = 0) -> DealInput:
+    """A signed deal for a demo need, in each of the trade's price units in turn: land by
+    the 亩 with the park's milestones due, a sale's total, a lease by the day, the month or
+    the year; a commission on most, each of its kinds in turn."""
     signed_on = utcnow().date()
+    area = lead.area_min_sqm or Decimal(2000)
+    kind, rate = [("amount", Decimal(rng.choice([5, 12, 30]))),
+                  ("pct_first_year", Decimal(rng.choice([8, 10]))),
+                  ("months_rent", Decimal(1)), ("", None)][turn % 4]
+    if lead.deal_type == "buy" and kind:
+        # A sale's commission is a percent of the price (months of rent apply to a lease only).
+        kind, rate = "pct_first_year", Decimal(rng.choice([1, 2]))
+    base = DealInput(signed_on=signed_on, price=Decimal(0), price_unit="", area=area,
+                     property_text="园区厂房", commission_kind=kind, commission_rate=rate,
+                     commission_due_on=signed_on + timedelta(days=30) if kind else None)
+    if lead.deal_type == "buy" and lead.property_type == "land":
+        return replace(base, price=Decimal(rng.choice([45, 60, 80])), price_unit="wan_mu",
+                       area=(area / Decimal(str(SQM_PER_MU))).quantize(Decimal("0.1")),
+                       area_unit="mu", property_text="工业用地",
+                       investment_wan=lead.investment_wan, annual_tax_wan=lead.annual_tax_wan,
+                       jobs=rng.choice([80, 150, 300]),
+                       milestones_due={"land_or_move_in": signed_on + timedelta(days=90),
+                                       "construction": signed_on + timedelta(days=180),
+                                       "production": signed_on + timedelta(days=540)})
     if lead.deal_type == "buy":
-        return DealInput(signed_on=signed_on, price=Decimal(rng.choice([800, 1500, 3800])),
-                         price_unit="wan_total", property_text="园区厂房",
-                         area=lead.area_min_sqm, investment_wan=lead.investment_wan,
-                         annual_tax_wan=lead.annual_tax_wan)
-    return DealInput(signed_on=signed_on, price=Decimal(rng.choice(["0.6", "0.8", "1.0"])),
-                     price_unit="yuan_sqm_day", property_text="园区厂房",
-                     area=lead.area_min_sqm or Decimal(2000), term_months=36)
+        return replace(base, price=Decimal(rng.choice([800, 1500, 3800])), price_unit="wan_total",
+                       investment_wan=lead.investment_wan, annual_tax_wan=lead.annual_tax_wan)
+    unit = ["yuan_sqm_day", "yuan_sqm_month", "wan_year"][turn % 3]
+    price = {"yuan_sqm_day": Decimal(rng.choice(["0.6", "0.8", "1.0"])),
+             "yuan_sqm_month": Decimal(rng.choice([18, 24, 30])),
+             "wan_year": Decimal(rng.choice([40, 85, 160]))}[unit]
+    return replace(base, price=price, price_unit=unit, term_months=rng.choice([24, 36, 60]),
+                   rent_free_months=Decimal(rng.choice([0, 1, 2])),
+                   deposit_wan=Decimal(rng.choice([5, 10, 20])),
+                   start_on=signed_on + timedelta(days=15))
 
 
 LOST_REASONS = ["选择了其他园区", "租金/价格超预算", "税收达不到园区要求", "面积不匹配"]
@@ -212,6 +239,7 @@ def seed(n_leads: int, seed_value: int = 7) -> str:
     _work_stories(stories)
     _spread_in_time(rng, [*stories, *ids], utcnow())
     _seed_listings()
+    _seed_money(rng, ids)
     _seed_agents_own_clients()
     from crm.leads import scoring
     for lead in db.session.scalars(select(Lead).where(Lead.id.in_([*stories, *ids]))):
@@ -299,6 +327,82 @@ def _work_stories(stories: dict[int, str]) -> None:
             followup.change_status(lead, lead.assigned_to, stage)
         # A need is won by its deal (crm.leads.deals): a three-year warehouse lease.
         deals.sign(lead, _demo_terms(random.Random(lead_id), lead), lead.assigned_to)
+
+
+def _sign_each_unit(rng: random.Random, ids: list[int]) -> None:
+    """The price units the random wins missed: an open need walked to 洽谈 and signed in
+    it, so the deal pages show land by the 亩 and rents by the month and the year."""
+    from crm.choices import OPEN_STATUSES
+    from crm.leads import deals, followup
+    from crm.models import Deal
+    have = set(db.session.scalars(select(Deal.price_unit).distinct()))
+    for turn, unit in ((0, "wan_mu"), (1, "yuan_sqm_month"), (2, "wan_year")):
+        if unit in have:
+            continue
+        kind = ((Lead.deal_type == "buy") & (Lead.property_type == "land") if unit == "wan_mu"
+                else (Lead.deal_type == "rent"))
+        lead = db.session.scalars(select(Lead).where(
+            Lead.id.in_(ids), kind, Lead.assigned_to_id.is_not(None),
+            Lead.status.in_(("new", "contacted", "qualified"))).order_by(Lead.id)).first()
+        if lead is None or lead.assigned_to is None:
+            continue
+        agent = lead.assigned_to
+        for stage in OPEN_STATUSES[OPEN_STATUSES.index(lead.status) + 1:]:
+            followup.change_status(lead, agent, stage)
+        deals.sign(lead, _demo_terms(rng, lead, turn), agent)
+
+
+def _seed_money(rng: random.Random, ids: list[int]) -> None:
+    """What the deal reports, the forecast and Source ROI read: a lease signed on part of a
+    divisible listing (which shows it part-let), a contract that fell through and re-opened
+    its need, expected values on open needs, and two months of spend per source."""
+    from crm.inputs.pipeline import Expectation
+    from crm.inputs.spend import SpendInput
+    from crm.intake import spend
+    from crm.leads import deals, followup, pipeline
+    from crm.models import Deal, Listing, SourceSite
+
+    today = utcnow().date()
+    negotiating = [(lead, lead.assigned_to) for lead in db.session.scalars(
+        select(Lead).where(Lead.id.in_(ids), Lead.status.in_(("site_visit", "negotiating")))
+        .order_by(Lead.id)) if lead.assigned_to is not None]
+    listing = db.session.scalars(select(Listing).where(
+        Listing.divisible.is_(True), Listing.deal_type == "rent").order_by(Listing.id)).first()
+    rents = [pair for pair in negotiating if pair[0].deal_type == "rent"]
+    if listing is not None and listing.price is not None and rents:
+        lead, agent = rents[0]
+        if lead.status != "negotiating":
+            followup.change_status(lead, agent, "negotiating")
+        deals.sign(lead, DealInput(
+            signed_on=today, price=listing.price, price_unit="yuan_sqm_day",
+            listing_id=listing.id, area=(listing.area_sqm / 2).quantize(Decimal(1)),
+            term_months=36, rent_free_months=Decimal(2), start_on=today + timedelta(days=15),
+            commission_kind="months_rent", commission_rate=Decimal(1),
+            commission_due_on=today + timedelta(days=30)), agent)
+        negotiating.remove(rents[0])
+    _sign_each_unit(rng, ids)
+    signed = db.session.scalars(select(Deal).where(
+        Deal.status == "signed", Deal.listing_id.is_(None), Deal.lead_id.in_(ids))
+        .order_by(Deal.id)).first()
+    actor = (signed.lead.assigned_to or signed.agent) if signed is not None else None
+    if signed is not None and actor is not None:
+        deals.fall_through(signed, actor, "客户总部未批准，合同未履行")
+    for lead, agent in negotiating:
+        value = pipeline.suggested_value(lead) or Decimal(rng.choice([60, 180, 450, 1200]))
+        pipeline.set_expectation(lead, Expectation(
+            value, today + timedelta(days=rng.choice([20, 45, 75, 120]))), agent)
+    admin = db.session.scalars(select(User).where(User.email == DEMO_USERS[0][0])).one()
+    month = today.replace(day=1)
+    last = (month - timedelta(days=1)).replace(day=1)
+    site_ids = list(db.session.scalars(select(SourceSite.id).order_by(SourceSite.id)))
+    for when in (last, month):
+        rows = [SpendInput(when, None, "api", None, Decimal(rng.choice([3000, 5000]))),
+                SpendInput(when, None, "wechat", None, Decimal(rng.choice([1500, 2500])))]
+        rows += [SpendInput(when, site_id, None, None, Decimal(rng.choice([8000, 12000])))
+                 for site_id in site_ids]
+        for data in rows:
+            if not spend.taken(data):
+                spend.save(admin, data)
 
 
 # Prospects an agent brought in themselves (客户保护期), one known only by WeChat.
