@@ -2,23 +2,13 @@
 (issue 30: a 同行 with three needs in a week, a company with two contacts, a returning
 prospect)."""
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from crm.models import Company, Contact, Lead
-
-NOW = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def demo(runner, db):
-    with time_machine.travel(NOW, tick=False):
-        result = runner.invoke(args=["crm", "seed-demo"])
-    assert result.exit_code == 0, result.output
-    return db
+from tests.unit.demo.conftest import NOW
 
 
 def test_no_demo_lead_without_its_contact(demo):

@@ -1,24 +1,12 @@
 """`flask crm seed-demo` gives the deal reports, the forecast and Source ROI something to show
 (issue 31): deals in each of the trade's price units, one on part of a divisible listing, a
 contract that fell through and re-opened its need, expected values, and spend per source."""
-from datetime import UTC, date, datetime
+from datetime import date
 
-import pytest
-import time_machine
 from sqlalchemy import select
 
 from crm.listings import occupancy
 from crm.models import Deal, Lead, Listing, SourceSpend
-
-NOW = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def demo(runner, db):
-    with time_machine.travel(NOW, tick=False):
-        result = runner.invoke(args=["crm", "seed-demo"])
-    assert result.exit_code == 0, result.output
-    return db
 
 
 def test_demo_deals_cover_the_price_units_and_the_listing_is_part_let(demo):
