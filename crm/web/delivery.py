@@ -9,13 +9,20 @@ for nothing. No build step and no manifest to keep in step (Flask-Static-Digest 
 `flask digest compile` before every run and after every CSS edit, on a fresh clone too):
 the hash is read from the file itself, again whenever its mtime changes. A request without
 the hash, or with an old one, keeps Flask's default (revalidate).
+
+The stylesheet inline for visitors (`inline_stylesheet()`): a prospect opens one to three
+pages from a WeChat chat, and a linked stylesheet blocks the first paint for a round trip
+(150 ms on slow 4G) that an inline copy, about 5 KB compressed, does not. Staff, who open
+hundreds of pages, keep the cached file. The CSP allows exactly that text by its hash.
 """
+import base64
 import hashlib
 import os
 
-from flask import Flask, request
+from flask import Flask, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
+from markupsafe import Markup
 
 STATIC_MAX_AGE = 31536000  # a year: the URL changes whenever the content does
 
@@ -43,9 +50,9 @@ class StaticVersions:
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
-        self._known: dict[str, tuple[tuple[float, int], str]] = {}
+        self._known: dict[str, tuple[tuple[float, int], str, bytes]] = {}
 
-    def of(self, filename: str) -> str | None:
+    def _read(self, filename: str) -> tuple[tuple[float, int], str, bytes] | None:
         path = os.path.join(self.folder, filename)
         try:
             stat = os.stat(path)
@@ -54,11 +61,37 @@ class StaticVersions:
         stamp = (stat.st_mtime, stat.st_size)
         known = self._known.get(filename)
         if known and known[0] == stamp:
-            return known[1]
+            return known
         with open(path, "rb") as handle:
-            digest = hashlib.sha256(handle.read()).hexdigest()[:12]
-        self._known[filename] = (stamp, digest)
-        return digest
+            content = handle.read()
+        known = (stamp, hashlib.sha256(content).hexdigest()[:12], content)
+        self._known[filename] = known
+        return known
+
+    def of(self, filename: str) -> str | None:
+        known = self._read(filename)
+        return known[1] if known else None
+
+    def content(self, filename: str) -> bytes | None:
+        known = self._read(filename)
+        return known[2] if known else None
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source that allows exactly this inline text."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def inline_stylesheet(filename: str) -> Markup:
+    """A static stylesheet inline, allowed by its hash in this response's CSP (read by
+    crm.web.security). Only for text without relative URLs (app.css has none)."""
+    content = current_app.extensions["static_versions"].content(filename)
+    if content is None:
+        return Markup("")
+    # The file is ours; a "</style" in it would end the element early (CSS reads "<\/" as "</").
+    text = content.decode().replace("</", "<\\/")
+    g.style_hashes = [*g.get("style_hashes", []), csp_hash(text)]
+    return Markup("<style>") + Markup(text) + Markup("</style>")
 
 
 def init_delivery(app: Flask) -> None:
@@ -73,6 +106,7 @@ def init_delivery(app: Flask) -> None:
     assert app.static_folder is not None
     versions = StaticVersions(app.static_folder)
     app.extensions["static_versions"] = versions
+    app.jinja_env.globals["inline_stylesheet"] = inline_stylesheet
 
     @app.url_defaults
     def static_version(endpoint: str, values: dict) -> None:

@@ -81,7 +81,10 @@ def init_security(app: Flask) -> None:
 
     @app.after_request
     def set_security_headers(response):
-        styles = "style-src 'self' 'unsafe-inline'" if g.get("inline_styles") else "style-src 'self'"
+        if g.get("inline_styles"):
+            styles = "style-src 'self' 'unsafe-inline'"
+        else:  # a stylesheet inlined by crm.web.delivery, allowed by its hash
+            styles = " ".join(["style-src 'self'", *g.get("style_hashes", [])])
         response.headers["Content-Security-Policy"] = (
             f"{_BASE_POLICY}; {styles}; {frame_ancestors_value()}")
         if g.get("frame_ancestors"):

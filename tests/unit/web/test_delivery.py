@@ -1,5 +1,6 @@
 """Issue 33: what a prospect's phone downloads. Text compressed, static files under a content
 hash and cached for a year, public photos and QR codes free of cookies and `Vary: Cookie`."""
+import base64
 import gzip
 import hashlib
 import io
@@ -83,8 +84,12 @@ def test_pages_and_static_text_are_compressed(client, db):
         assert gzip.decompress(answer.data) == content
 
 
-def test_static_urls_carry_the_content_hash_and_are_immutable(client):
-    urls = _static_urls(client.get("/inquiry").get_data(as_text=True))
+def test_static_urls_carry_the_content_hash_and_are_immutable(client, auth):
+    UserFactory(email="staff@example.com")
+    auth.login("staff@example.com")
+    staff_page = client.get("/agent/leads").get_data(as_text=True)
+    auth.logout()
+    urls = _static_urls(client.get("/inquiry").get_data(as_text=True)) + _static_urls(staff_page)
     assert any(url.startswith("/static/css/app.css?v=") for url in urls)
     for url in urls:
         path, _, version = url.partition("?v=")
@@ -155,3 +160,44 @@ def test_a_prospect_gets_one_cookie_for_the_form_and_no_more(app, client):
     sent = client.post("/inquiry", data={"csrf_token": token.group(1), "contact_name": "刘先生",
                                          "mobile": "13391219793", "consent": "y"})
     assert sent.status_code == 302 and "/inquiry/thanks" in sent.headers["Location"]
+
+
+@pytest.mark.parametrize("path", ["/inquiry", "/embed/inquiry", "/listings/"])
+def test_a_visitor_gets_the_stylesheet_inline_allowed_by_its_hash(client, path):
+    """No render-blocking request before a prospect's first paint: the stylesheet is in the
+    page, and the CSP allows that exact text (not 'unsafe-inline')."""
+    answer = client.get(path)
+    page = answer.get_data(as_text=True)
+    assert "/static/css/app.css" not in page
+    (inline,) = re.findall(r"<style>(.*?)</style>", page, re.S)
+    assert inline == (STATIC / "css" / "app.css").read_text()
+    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+    policy = answer.headers["Content-Security-Policy"]
+    (styles,) = [part.strip() for part in policy.split(";") if part.strip().startswith("style-src")]
+    assert styles == f"style-src 'self' 'sha256-{digest}'"
+
+
+def test_staff_keep_the_cached_stylesheet_and_no_inline_allowance(client, auth):
+    UserFactory(email="staff@example.com")
+    auth.login("staff@example.com")
+    answer = client.get("/agent/leads")
+    page = answer.get_data(as_text=True)
+    assert "<style>" not in page
+    assert re.search(r'<link rel="stylesheet" href="/static/css/app.css\?v=[0-9a-f]{12}">', page)
+    assert "sha256-" not in answer.headers["Content-Security-Policy"]
+
+
+def test_an_end_tag_in_an_inlined_stylesheet_cannot_close_the_element(app, tmp_path):
+    from crm.web.delivery import csp_hash, inline_stylesheet
+    versions = StaticVersions(str(tmp_path))
+    (tmp_path / "x.css").write_text('a::after{content:"</style><script>"}')
+    with app.test_request_context("/"):
+        app.extensions["static_versions"], saved = versions, app.extensions["static_versions"]
+        try:
+            html = str(inline_stylesheet("x.css"))
+            from flask import g
+            hashes = g.style_hashes
+        finally:
+            app.extensions["static_versions"] = saved
+    assert html.count("</style>") == 1 and html.endswith("</style>")
+    assert hashes == [csp_hash(html.removeprefix("<style>").removesuffix("</style>"))]
