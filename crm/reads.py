@@ -74,6 +74,11 @@ def init_app(app: Flask) -> None:
     use: for CRM_REPORTS_MAX_LAG_SECONDS after it, their searches read the primary."""
     if BIND not in app.config.get("SQLALCHEMY_BINDS", {}):
         return
+    # Flask-SQLAlchemy made an empty MetaData for the bind in db.metadatas, which every
+    # app of the process shares: create_all() and drop_all() of a later app without the
+    # bind would fail on it. No table belongs to the replica, so it goes.
+    if not db.metadatas[BIND].tables:
+        del db.metadatas[BIND]
 
     @app.before_request
     def note_signed_in() -> None:
