@@ -243,6 +243,11 @@ class Config:
         self.CRM_EXPORT_SYNC_MAX_LEADS = _int("CRM_EXPORT_SYNC_MAX_LEADS", 200000)
         self.CRM_EXPORT_SYNC_MAX_ROWS = _int("CRM_EXPORT_SYNC_MAX_ROWS", 5000)
         self.CRM_EXPORT_DIR = _optional("CRM_EXPORT_DIR")
+        # A streaming replica for reports, exports and searches (crm/reads.py); None: they
+        # read the primary. Ignored when the primary is SQLite.
+        self.CRM_REPORTS_DATABASE_URL = _normalise_db_url(_optional("CRM_REPORTS_DATABASE_URL"))
+        # A replica further behind than this (or unreachable) is passed over for the primary.
+        self.CRM_REPORTS_MAX_LAG_SECONDS = _int("CRM_REPORTS_MAX_LAG_SECONDS", 30, minimum=0)
 
         # --- Listing photos (crm/listings/images.py) -------------------------------------------
         # Where the files live (None: instance/media; several web machines share it, see

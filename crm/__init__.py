@@ -40,6 +40,12 @@ def _finish_config(app: Flask) -> None:
         # pool_pre_ping is pointless for a file and SQLite wants a longer lock wait.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15},
                                                    "hide_parameters": True}
+    elif app.config.get("CRM_REPORTS_DATABASE_URL"):
+        # The reports replica, a bind no model maps to (crm/reads.py).
+        from crm.reads import BIND, bind_options
+        app.config["SQLALCHEMY_BINDS"] = {
+            **app.config.get("SQLALCHEMY_BINDS", {}),
+            BIND: bind_options(app.config["CRM_REPORTS_DATABASE_URL"])}
     from crm.observability.logs import configure_logging, init_request_ids
     configure_logging(json_lines=os.environ.get("CRM_LOG_FORMAT") == "json")
     init_request_ids(app)
@@ -64,6 +70,8 @@ def register_extensions(app: Flask) -> None:
     from crm.jobs import init_celery
 
     db.init_app(app)
+    from crm import reads
+    reads.init_app(app)
     if os.environ.get("FLASK_RUN_FROM_CLI") == "true" or app.testing:
         # Only `flask db …` and the tests migrate. Flask-Migrate brings Alembic and Mako
         # (about 15 MiB in every process): gunicorn and Celery never load them.

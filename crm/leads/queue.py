@@ -3,6 +3,10 @@
 The workspace queue orders leads by an urgency bucket computed in SQL, then newest first,
 and pages with a keyset cursor over (bucket, created_at, id). The cursor also carries the
 moment the first page was drawn, so every page of one walk sorts by the same clock.
+
+The queue's rows, counts and exports are read through crm.reads: the primary, unless the
+view opened a reports block (a search, an export), where they may come from the replica.
+The "needs attention" list, the pool and the poll always read the primary.
 """
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,7 +16,7 @@ from flask import current_app
 from sqlalchemy import ColumnExpressionArgument, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.orm import joinedload
 
-from crm import access
+from crm import access, reads
 from crm.choices import JUNK_STATUSES, OPEN_STATUSES
 from crm.extensions import db
 from crm.leads.search import Plan, lead_search_clause, queue_search
@@ -279,7 +283,7 @@ def page(user: User, tab: str, filters: Filters, cursor: str | None, per_page: i
                 keys = keys.where(_after_cursor(bucket, decoded))
             ranked = keys.order_by(*([bucket] if sort_by_bucket else []), Lead.created_at.desc(),
                                    Lead.id.desc()).limit(per_page + 1).subquery()
-            found += db.session.execute(
+            found += reads.session().execute(
                 select(Lead, ranked.c.bucket).join(ranked, Lead.id == ranked.c.id)
                 .options(joinedload(Lead.assigned_to))).all()
         rows += found
@@ -318,7 +322,7 @@ def tab_counts(user: User, filters: Filters) -> dict[str, int]:
         total = 0
         for part in _slices(user, tab, today):
             capped = select(Lead.id).where(part, *common).limit(cap + 1 - total).subquery()
-            total += db.session.scalar(select(func.count()).select_from(capped)) or 0
+            total += reads.session().scalar(select(func.count()).select_from(capped)) or 0
             if total > cap:
                 break
         counts[tab] = total
@@ -329,7 +333,7 @@ def export_rows(user: User, tab: str, filters: Filters, limit: int = 50000):
     """Every lead of the filtered queue, in queue order, for an export."""
     now = utcnow()
     stmt, bucket = base_statement(user, tab, filters, now)
-    return db.session.scalars(
+    return reads.session().scalars(
         stmt.options(joinedload(Lead.assigned_to))
         .order_by(bucket, Lead.created_at.desc(), Lead.id.desc()).limit(limit))
 

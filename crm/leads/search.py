@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ColumnElement, and_, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from crm.extensions import db
+from crm import reads
 from crm.inputs.text import clean_text, search_key, to_halfwidth
 from crm.inputs.wechat import is_wechat_id
 from crm.models import InquiryRepeat, Lead
@@ -113,7 +113,7 @@ def queue_search(raw: str) -> Plan | None:
     clause = lead_search_clause(raw)
     if clause is None:
         return None
-    ids = list(db.session.scalars(select(Lead.id).where(clause).limit(FEW + 1)))
+    ids = list(reads.session().scalars(select(Lead.id).where(clause).limit(FEW + 1)))
     if len(ids) <= FEW:
         return Plan(Lead.id.in_(ids) if ids else false(), len(ids))
     return Plan(lead_search_clause(raw, indexed=False), None)

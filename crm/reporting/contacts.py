@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
-from crm.extensions import db
+from crm import reads
 from crm.models import Lead
 from crm.models.sql import ratio
 from crm.reporting import dimensions
@@ -108,7 +108,7 @@ def _per_contact(scope: Scope) -> dict[int, int]:
     each = (select(who, func.count().label("n")).where(*scope.leads())
             .group_by(who).subquery())
     bucket = case((each.c.n >= MOST, MOST), else_=each.c.n).label("bucket")
-    rows = db.session.execute(select(bucket, func.count()).group_by(bucket)).tuples().all()
+    rows = reads.session().execute(select(bucket, func.count()).group_by(bucket)).tuples().all()
     return {int(n): count for n, count in rows}
 
 
@@ -119,7 +119,8 @@ def contacts(scope: Scope, dimension_key: str | None = DEFAULT,
     where = scope.leads()
     expr = dim.expression().label("key")
     counted = {r.key: (r.needs, r.returned or 0)
-               for r in db.session.execute(select(expr, *_counts()).where(*where).group_by(expr))}
+               for r in reads.session().execute(
+                   select(expr, *_counts()).where(*where).group_by(expr))}
     repeats = repeat_counts(scope, dim)
     assert isinstance(repeats, dict)
 

@@ -11,8 +11,8 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from crm import reads
 from crm.choices import JUNK_STATUSES, OPEN_STATUSES, STATUSES
-from crm.extensions import db
 from crm.leads.stages import PIPELINE
 from crm.models import Lead, User
 from crm.models.sql import as_float, local_hour, utc_hour_start
@@ -75,7 +75,7 @@ def _cells(scope: Scope):
     """Leads and amounts per agent × status × furthest stage: one scan gives the leads per
     status and per agent, the funnel (stage_rank) and the open pipeline. A few hundred
     aggregated rows, summed in Python; no CASE per status in SQL."""
-    return db.session.execute(
+    return reads.session().execute(
         select(Lead.assigned_to_id, Lead.status, Lead.stage_rank,
                *pipeline_report.stage_amounts())
         .where(*scope.leads(include_junk=True))
@@ -86,7 +86,7 @@ def _hours(scope: Scope, sla_minutes: int):
     """Per hour: leads, won and the SLA counts of the real (non-junk) leads."""
     in_sla, late = speed_report.sla_flags(scope.now, sla_minutes)
     hour = utc_hour_start(Lead.created_at).label("hour")
-    return db.session.execute(
+    return reads.session().execute(
         select(hour, func.count().label("leads"),
                func.count().filter(Lead.stage_rank >= len(PIPELINE) - 1).label("won"),
                func.count(Lead.assigned_at).label("assigned"),
@@ -162,8 +162,8 @@ def agent_rows(cells) -> list[AgentRow]:
         counts = by_agent.setdefault(agent_id, dict.fromkeys(STATUSES, 0))
         counts[status] = counts.get(status, 0) + count
     ids = [i for i in by_agent if i is not None]
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples()
-                 .all()) if ids else {}
+    names = dict(reads.session().execute(
+        select(User.id, User.name).where(User.id.in_(ids))).tuples().all()) if ids else {}
     rows = [AgentRow(agent_id=i, agent_name=names.get(i, ""), total=sum(counts.values()),
                      by_status=counts) for i, counts in by_agent.items()]
     return sorted(rows, key=lambda r: (-r.total, r.agent_name))

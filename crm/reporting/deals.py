@@ -15,7 +15,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm import reads
 from crm.models import Deal, Lead
 from crm.models.sql import as_float, days_after_local, grouped_stats_sets, month_of, ratio
 from crm.reporting import dimensions
@@ -115,8 +115,8 @@ def deals(scope: Scope, dimension_key: str | None = DEFAULT, limit: int | None =
     """One scan of the range's signed deals (PostgreSQL: grouping sets for the total and
     the rows; SQLite: a statement each)."""
     dim = get(dimension_key)
-    total_rows, keyed = grouped_stats_sets(db.session, _source(scope, dim), [[], ["key"]],
-                                           _aggregates, {"days": (0.5,)})
+    total_rows, keyed = grouped_stats_sets(reads.session(), _source(scope, dim), [[], ["key"]],
+                                                _aggregates, {"days": (0.5,)})
     total = _row(None, "", total_rows[0]._mapping) if total_rows else DealRow(None, "")
     found = {r._mapping["key"]: r._mapping for r in keyed}
     if dim.key == "month":
@@ -145,7 +145,7 @@ def signed_in(scope: Scope, start: date, end: date) -> tuple[int, float]:
     """(deals, value in 万元) signed from start to end within the scope: the dashboard's
     'this month'."""
     ranged = scope.with_range(start, end)
-    n, value = db.session.execute(
+    n, value = reads.session().execute(
         select(func.count(), func.sum(Deal.value_wan)).select_from(Deal)
         .join(Lead, Lead.id == Deal.lead_id).where(*ranged.signed_deals())).one()
     return int(n or 0), round(as_float(value) or 0.0, 4)

@@ -11,8 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from crm import choices, regions
-from crm.extensions import db
+from crm import choices, reads, regions
 from crm.i18n import ui_language
 from crm.models import InquiryRepeat, Lead
 from crm.models.sql import region_top
@@ -25,8 +24,8 @@ def _fk_names(column) -> Callable[[list], dict]:
         for fk in getattr(column, "foreign_keys", ()):
             target = fk.column.table
             if "name" in target.c and ids:
-                rows = db.session.execute(select(target.c.id, target.c.name)
-                                          .where(target.c.id.in_(ids)))
+                rows = reads.session().execute(select(target.c.id, target.c.name)
+                                               .where(target.c.id.in_(ids)))
                 return {row[0]: row[1] for row in rows}
         return {}
     return names

@@ -4,7 +4,8 @@ Small exports are written in the request. Big ones (many leads in the scope, or 
 lead list) become an ExportJob: a Celery task writes the file under the instance folder
 (CRM_EXPORT_DIR) and records its progress; the user polls and downloads it when done.
 The task re-applies the user's permissions from the stored filters, so a job never
-shows more than its owner may see when it runs.
+shows more than its owner may see when it runs. The figures are read through crm.reads
+(the reports replica when there is a healthy one); the jobs' rows through db.session.
 """
 import csv
 import io
@@ -21,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from crm import choices, regions
+from crm import choices, reads, regions
 from crm.extensions import db
 from crm.formatting import whole_sqm
 from crm.i18n import force_locale, ui_language
@@ -250,7 +251,8 @@ def download_name(report: str, scope: Scope, fmt: str) -> str:
 # The lead list ----------------------------------------------------------------------------
 
 def count_leads(scope: Scope) -> int:
-    return db.session.scalar(select(func.count()).select_from(Lead).where(*scope.leads())) or 0
+    return reads.session().scalar(
+        select(func.count()).select_from(Lead).where(*scope.leads())) or 0
 
 
 def lead_batches(scope: Scope, size: int = BATCH):
@@ -259,7 +261,7 @@ def lead_batches(scope: Scope, size: int = BATCH):
     agent = aliased(User)
     after = 0
     while True:
-        rows = db.session.execute(
+        rows = reads.session().execute(
             select(Lead.id, Lead.reference, Lead.created_at, Lead.channel, Lead.status,
                    Lead.stage_rank, lost_reason_label().label("reason"),
                    Lead.lost_reason.label("note"), Team.name.label("team"),
@@ -340,7 +342,10 @@ def run_job(job_id: int) -> str | None:
         if user is None or not user.is_active or not catalog.may_open(user, job.report):
             raise PermissionError("the user may no longer open this report")
         params = Params(json.loads(job.params or "{}"))
-        write(job.report, scope_from(user, params), params, job.fmt, partial, progress)
+        # The figures from the reports replica when it is healthy; the job's own row (its
+        # status and progress) is written to the primary, through db.session.
+        with reads.reports(after_write=False):
+            write(job.report, scope_from(user, params), params, job.fmt, partial, progress)
         os.replace(partial, path)
     except Exception as exc:  # recorded on the job for the user to see
         log.exception("export %s failed", job_id)

@@ -18,8 +18,8 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
+from crm import reads
 from crm.choices import OPEN_STATUSES, STATUSES
-from crm.extensions import db
 from crm.leads.pipeline import probability_of
 from crm.models import Deal, Lead, Team, User
 from crm.models.sql import as_float
@@ -173,7 +173,7 @@ def open_pipeline(scope: Scope) -> tuple[list[PipelineRow], list[PipelineRow], l
     stages = {s: PipelineRow(s, str(STATUSES[s])) for s in OPEN_STATUSES}
     teams: dict = {}
     agents: dict = {}
-    for r in db.session.execute(stmt):
+    for r in reads.session().execute(stmt):
         part = _pipeline_row(None, "", r)
         stages[r.status].add(part)
         teams.setdefault(r.team_id, PipelineRow(r.team_id, r.team or str(_l("(no team)")))).add(part)
@@ -210,7 +210,7 @@ def by_month(scope: Scope) -> list[MonthRow]:
                         Lead.expected_close_on <= scope.end])
     signed_year, signed_month = (extract("year", Deal.signed_on).label("y"),
                                  extract("month", Deal.signed_on).label("m"))
-    signed = db.session.execute(
+    signed = reads.session().execute(
         select(signed_year, signed_month, func.count().label("deals"),
                func.sum(Deal.value_wan).label("value"))
         .select_from(Deal).join(Lead, Lead.id == Deal.lead_id)
@@ -218,7 +218,7 @@ def by_month(scope: Scope) -> list[MonthRow]:
                Deal.signed_on <= scope.end, *scope.who())
         .group_by(signed_year, signed_month))
     rows = {m: MonthRow(m) for m in _months(scope.start, scope.end)}
-    for r in db.session.execute(expected):  # a row per month, team and stage
+    for r in reads.session().execute(expected):  # a row per month, team and stage
         row = rows[date(int(r.y), int(r.m), 1)]
         row.needs += int(r.needs)
         row.valued += int(r.valued)

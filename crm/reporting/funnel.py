@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from crm import reads
 from crm.choices import STATUSES
-from crm.extensions import db
 from crm.leads.stages import PIPELINE
 from crm.models import Lead
 from crm.models.sql import ratio
@@ -108,7 +108,7 @@ def _row(key, label, mapping) -> FunnelRow:
 
 
 def overall(scope: Scope) -> FunnelRow:
-    row = db.session.execute(select(*stage_counts()).where(*scope.leads())).one()
+    row = reads.session().execute(select(*stage_counts()).where(*scope.leads())).one()
     return _row(None, "", row._mapping)
 
 
@@ -121,7 +121,7 @@ def funnel(scope: Scope, dimension_key: str | None = None, limit: int | None = 5
             .group_by(expr).order_by(func.count().desc(), expr))
     if limit:
         stmt = stmt.limit(limit)
-    rows = list(db.session.execute(stmt))
+    rows = list(reads.session().execute(stmt))
     names = dim.display([r.key for r in rows])
     shown = [_row(r.key, names[r.key], r._mapping) for r in rows]
     complete = not limit or len(rows) < limit

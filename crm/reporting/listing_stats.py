@@ -4,9 +4,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import distinct, func, select
 
-from crm import access
+from crm import access, reads
 from crm.choices import JUNK_STATUSES
-from crm.extensions import db
 from crm.models import (
     Lead,
     Listing,
@@ -68,11 +67,11 @@ def stats(user: User, listing_ids: list[int] | None = None) -> dict[int, Listing
     def row(listing_id: int) -> ListingStats:
         return out.setdefault(listing_id, ListingStats(listing_id))
 
-    for listing_id, n_sent, n_opened in db.session.execute(sent):
+    for listing_id, n_sent, n_opened in reads.session().execute(sent):
         row(listing_id).sent, row(listing_id).opened = n_sent, n_opened
-    for listing_id, n in db.session.execute(requested):
+    for listing_id, n in reads.session().execute(requested):
         row(listing_id).requested = n
-    for listing_id, n_visited, n_liked in db.session.execute(visited):
+    for listing_id, n_visited, n_liked in reads.session().execute(visited):
         row(listing_id).visited, row(listing_id).liked = n_visited, n_liked
     return out
 
@@ -80,7 +79,7 @@ def stats(user: User, listing_ids: list[int] | None = None) -> dict[int, Listing
 def ranked(user: User, limit: int = 100) -> list[tuple[Listing, ListingStats]]:
     """The listings with any activity, most sent first (the manager's report)."""
     numbers = stats(user)
-    listings = {x.id: x for x in db.session.scalars(
+    listings = {x.id: x for x in reads.session().scalars(
         select(Listing).where(Listing.id.in_(list(numbers))))} if numbers else {}
     rows = [(listings[i], s) for i, s in numbers.items() if i in listings]
     rows.sort(key=lambda r: (-r[1].sent, -r[1].visited, r[0].id))

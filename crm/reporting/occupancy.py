@@ -18,8 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, select, union_all
 
-from crm import regions
-from crm.extensions import db
+from crm import reads, regions
 from crm.i18n import ui_language
 from crm.inputs.deal_terms import PRICE_UNITS
 from crm.models import Deal, DealListing, Lead, Listing
@@ -155,7 +154,7 @@ def occupancy(scope: Scope, group: str | None = DEFAULT, limit: int | None = 100
                 func.avg(c.days).label("days_mean")]
 
     # The total and the groups from one pass over the deals (grouping sets on PostgreSQL).
-    rows = grouped_stats_sets(db.session, source, [[], ["key"]], aggregates, {"days": (0.5,)})
+    rows = grouped_stats_sets(reads.session(), source, [[], ["key"]], aggregates, {"days": (0.5,)})
     total = _row(None, "", rows[0][0]._mapping) if rows[0] else OccupancyRow(None, "")
     keyed = sorted(rows[1], key=lambda r: (-(as_float(r._mapping["area"]) or 0.0),
                                            str(r._mapping["key"] or "")))
@@ -177,7 +176,7 @@ def _row(key, label, m) -> OccupancyRow:
 def prices(scope: Scope) -> list[PriceRow]:
     """The asking price of a deal's main listing against the price signed, in the same unit."""
     unit = case((Listing.deal_type == "rent", literal("yuan_sqm_day")), else_=literal("wan_total"))
-    rows = db.session.execute(
+    rows = reads.session().execute(
         select(Deal.price_unit, func.count(), func.avg(Listing.price), func.avg(Deal.price),
                func.avg(Deal.price / Listing.price))
         .select_from(Deal).join(Lead, Lead.id == Deal.lead_id)

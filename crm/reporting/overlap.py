@@ -9,8 +9,10 @@ instead of their sum.
 
 Each statement already sees its own snapshot (READ COMMITTED, no transaction spans a
 report), so reading some of them on another connection changes nothing the figures
-promise. SQLite (the embedded default and the unit tests' in-memory databases, which
-another connection would not see) runs the work in place.
+promise. The work beside reads from the same database as the report (crm.reads: the
+replica or the primary), on a session of its own. SQLite (the embedded default and the
+unit tests' in-memory databases, which another connection would not see) runs the work
+in place.
 """
 import threading
 from collections.abc import Callable
@@ -19,6 +21,7 @@ from typing import TypeVar
 
 from flask import current_app
 
+from crm import reads
 from crm.extensions import db
 
 T = TypeVar("T")
@@ -41,11 +44,13 @@ def beside(work: Callable[[], T]) -> Callable[[], T]:
         result = work()
         return lambda: result
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
+    same_database = reads.carried()
 
     def run() -> T:
         with app.app_context():
             try:
-                return work()
+                with same_database():
+                    return work()
             finally:
                 db.session.remove()
 

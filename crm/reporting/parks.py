@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from crm import choices
+from crm import choices, reads
 from crm.choices import SQM_PER_MU
-from crm.extensions import db
 from crm.inputs.deal_terms import MILESTONES
 from crm.models import Deal, DealMilestone, Lead, User
 from crm.models.sql import as_float
@@ -74,7 +73,7 @@ class ParksReport:
 
 def _by_industry(scope: Scope):
     taxed = Deal.annual_tax_wan.is_not(None)
-    return db.session.execute(
+    return reads.session().execute(
         select(Lead.industry, func.count(), func.sum(Deal.investment_wan),
                func.sum(Deal.annual_tax_wan), func.sum(Deal.jobs),
                func.sum(Deal.area_sqm).filter(taxed))
@@ -97,8 +96,8 @@ def overdue_milestones(scope: Scope, limit: int | None = 100) -> tuple[list[dict
     rows = [{"reference": r.reference, "company": r.company or "",
              "milestone": choices.label(MILESTONES, r.kind), "due_on": r.due_on.isoformat(),
              "days_late": (today - r.due_on).days, "agent": r.agent or ""}
-            for r in db.session.execute(base)]
-    total = db.session.scalar(
+            for r in reads.session().execute(base)]
+    total = reads.session().scalar(
         select(func.count()).select_from(DealMilestone).join(Deal, Deal.id == DealMilestone.deal_id)
         .join(Lead, Lead.id == Deal.lead_id).where(*where)) or 0
     return rows, int(total)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from crm import reads
 from crm.choices import OPEN_STATUSES, STATUSES
-from crm.extensions import db
 from crm.models import Lead, LostReason
 from crm.models.sql import as_float, ratio
 from crm.reporting.scope import Scope
@@ -90,7 +90,7 @@ class PipelineReport:
 
 
 def open_stages(scope: Scope) -> list[StageRow]:
-    rows = db.session.execute(
+    rows = reads.session().execute(
         select(Lead.status, *stage_amounts())
         .where(*scope.leads(), Lead.status.in_(OPEN_STATUSES)).group_by(Lead.status))
     have = {r.status: StageRow(r.status, int(r.leads), as_float(r.investment) or 0.0,
@@ -106,7 +106,7 @@ def lost_reason_label():
 
 def lost_reasons(scope: Scope, top: int = LOST_TOP) -> tuple[list[LostRow], int]:
     reason = lost_reason_label().label("reason")
-    rows = list(db.session.execute(
+    rows = list(reads.session().execute(
         select(reason, func.count().label("leads"))
         .select_from(Lead).outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
         .where(*scope.leads(), Lead.status == "lost")

@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Result, and_, func, select
 from sqlalchemy.orm import joinedload
 
+from crm import reads
 from crm.choices import JUNK_STATUSES
-from crm.extensions import db
 from crm.models import Deal, Lead, LeadStage, Role, User
 from crm.models.sql import ratio
 from crm.reporting.scope import Scope, local_day_bounds
@@ -147,7 +147,7 @@ class _Months:
 def _received(months: _Months, who: list, scope: Scope, sla_minutes: int) -> Result:
     """Per agent: leads received in each month, and of those the ones contacted within SLA."""
     in_sla, _ = sla_flags(scope.now, sla_minutes)
-    return db.session.execute(
+    return reads.session().execute(
         select(Lead.assigned_to_id,
                func.count().filter(months.this(Lead.created_at)).label("received"),
                func.count().filter(months.prev(Lead.created_at)).label("prev_received"),
@@ -163,7 +163,7 @@ def _reached(months: _Months, who: list) -> Result:
     investment and tax of those won."""
     visit, won = LeadStage.stage == "site_visit", LeadStage.stage == "won"
     this, prev = months.this(LeadStage.reached_at), months.prev(LeadStage.reached_at)
-    return db.session.execute(
+    return reads.session().execute(
         select(Lead.assigned_to_id,
                func.count().filter(visit, this).label("site_visits"),
                func.count().filter(visit, prev).label("prev_site_visits"),
@@ -185,7 +185,7 @@ def _signed(scope: Scope, month: date, prev: date) -> Result:
     over both months: the deal index by status and day)."""
     both = scope.with_range(prev, month_bounds(month)[1])
     this = Deal.signed_on >= month
-    return db.session.execute(
+    return reads.session().execute(
         select(Deal.agent_id.label("assigned_to_id"),
                func.sum(Deal.value_wan).filter(this).label("value"),
                func.sum(Deal.value_wan).filter(~this).label("prev_value"))
@@ -215,7 +215,7 @@ def _rows_of(scope: Scope, results) -> dict[int, RankRow]:
 
 def _name(rows: dict[int, RankRow]) -> None:
     """Each row's agent and team names, in one statement."""
-    people = {u.id: u for u in db.session.scalars(
+    people = {u.id: u for u in reads.session().scalars(
         select(User).options(joinedload(User.team)).where(User.id.in_(list(rows))))}
     for row in rows.values():
         user = people.get(row.agent_id)
@@ -242,7 +242,7 @@ def _agents_in_scope(scope: Scope) -> list[int]:
         stmt = stmt.where(User.id == scope.agent_id)
     if scope.team_ids is not None:
         stmt = stmt.where(User.team_id.in_(scope.team_ids))
-    return list(db.session.scalars(stmt))
+    return list(reads.session().scalars(stmt))
 
 
 def _num(value):

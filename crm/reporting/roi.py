@@ -23,8 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from crm import choices
-from crm.extensions import db
+from crm import choices, reads
 from crm.models import Deal, Lead, SiteVisit, SourceSite, SourceSpend
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
@@ -134,20 +133,20 @@ def _breakdown(scope: Scope, start: date, end: date, lead_key, spend_key) -> dic
                 slot[at + i] = value
 
     key = lead_key.label("key")
-    put(db.session.execute(
+    put(reads.session().execute(
         select(key, func.count()).where(*scope.leads(), Lead.status != "merged")
         .group_by(key)).tuples(), 1)
-    put(db.session.execute(
+    put(reads.session().execute(
         select(key, func.count()).select_from(SiteVisit).join(Lead, Lead.id == SiteVisit.lead_id)
         .where(SiteVisit.status == "done", SiteVisit.starts_at >= lo, SiteVisit.starts_at < hi,
                *who).group_by(key)).tuples(), 2)
-    put(db.session.execute(
+    put(reads.session().execute(
         select(key, func.count(), func.coalesce(func.sum(Deal.value_wan), 0))
         .select_from(Deal).join(Lead, Lead.id == Deal.lead_id)
         .where(Deal.status == "signed", Deal.signed_on >= scope.start,
                Deal.signed_on <= scope.end, *who).group_by(key)).tuples(), 3)
     spent = spend_key.label("key")
-    put(db.session.execute(
+    put(reads.session().execute(
         select(spent, func.sum(SourceSpend.amount_yuan))
         .where(spend_key.is_not(None), *_spend_where(scope, start, end))
         .group_by(spent)).tuples(), 0)
@@ -166,7 +165,7 @@ def roi(scope: Scope) -> RoiReport:
     scope = scope.with_range(start, end)
     sites = _breakdown(scope, start, end, Lead.source_site_id, SourceSpend.source_site_id)
     ids = [k for k in sites if k is not None]
-    site_names = dict(db.session.execute(
+    site_names = dict(reads.session().execute(
         select(SourceSite.id, SourceSite.name).where(SourceSite.id.in_(ids))).tuples().all())
     channels = _breakdown(scope, start, end, Lead.channel, SourceSpend.channel)
     channel_names = {k: str(choices.label(choices.CHANNELS, k)) for k in channels if k}

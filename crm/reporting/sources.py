@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from crm import reads
 from crm.choices import JUNK_STATUSES
-from crm.extensions import db
 from crm.leads.stages import PIPELINE
 from crm.models import InquiryRepeat, Lead
 from crm.models.sql import ratio
@@ -91,9 +91,9 @@ def repeat_counts(scope: Scope, dim: dimensions.Dimension, grouped: bool = True)
                 .where(InquiryRepeat.created_at >= lo, InquiryRepeat.created_at < hi,
                        *scope.who()))
     if not grouped:
-        return db.session.scalar(counted()) or 0
+        return reads.session().scalar(counted()) or 0
     key = column.label("key")
-    return dict(db.session.execute(counted(key).group_by(key)).tuples().all())
+    return dict(reads.session().execute(counted(key).group_by(key)).tuples().all())
 
 
 def sources(scope: Scope, dimension_key: str | None = DEFAULT, limit: int | None = 100) -> SourcesReport:
@@ -102,7 +102,7 @@ def sources(scope: Scope, dimension_key: str | None = DEFAULT, limit: int | None
     where = [*scope.leads(include_junk=True), Lead.status != "merged"]
     expr = dim.expression().label("key")
     stmt = select(expr, *_counts()).where(*where).group_by(expr)
-    counted = {r.key: (r.leads, r.spam or 0, r.won or 0) for r in db.session.execute(stmt)}
+    counted = {r.key: (r.leads, r.spam or 0, r.won or 0) for r in reads.session().execute(stmt)}
     repeats = repeat_counts(scope, dim)
     keys = sorted(set(counted) | set(repeats),
                   key=lambda k: (-(counted.get(k, (0,))[0] + repeats.get(k, 0)), k or ""))
@@ -111,6 +111,6 @@ def sources(scope: Scope, dimension_key: str | None = DEFAULT, limit: int | None
     names = dim.display(keys)
     rows = [SourceRow(k, names[k], *counted.get(k, (0, 0, 0))[:2], repeats.get(k, 0),
                       counted.get(k, (0, 0, 0))[2]) for k in keys]
-    t = db.session.execute(select(*_counts()).where(*where)).one()
+    t = reads.session().execute(select(*_counts()).where(*where)).one()
     total = SourceRow(None, "", t.leads, t.spam or 0, repeat_counts(scope, dim, grouped=False), t.won or 0)
     return SourcesReport(dim, rows, total)

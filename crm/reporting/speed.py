@@ -17,7 +17,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, literal, or_, select, text
 
-from crm.extensions import db
+from crm import reads
 from crm.models import Lead
 from crm.models.sql import (
     as_float,
@@ -175,8 +175,9 @@ def _keyed(rows, key) -> list[SpeedRow]:
 def room_to_sort() -> None:
     """Percentiles sort every duration of the range: PostgreSQL's default work_mem (4 MB)
     sends a year's (900,000 values) to disk. More for this transaction only."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+    session = reads.session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
 
 
 def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> SpeedReport:
@@ -186,9 +187,9 @@ def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> Sp
     room_to_sort()
     keys = [k for k in ("agent", "team") if k in parts]
     # The total, per agent and per team from one scan of the range (grouping sets).
-    total, *keyed = grouped_stats_sets(db.session, _source(scope, sla_minutes),
-                                       [[], *[[k] for k in keys]], _aggregates,
-                                       {"assign_s": PS, "contact_s": PS})
+    total, *keyed = grouped_stats_sets(reads.session(), _source(scope, sla_minutes),
+                                            [[], *[[k] for k in keys]], _aggregates,
+                                            {"assign_s": PS, "contact_s": PS})
     report = SpeedReport(sla_minutes, _speed_row(None, "", total[0]._mapping) if total
                          else SpeedRow(None, ""))
     for key, rows in zip(keys, keyed, strict=True):
@@ -219,8 +220,8 @@ def _hour_rows(scope: Scope, sla_minutes: int) -> list[tuple]:
     """One GROUP BY hour (at most 24 groups a day): (local hour start, leads, assigned,
     contacted, within, breached) rows."""
     src = _source(scope, sla_minutes, times=False, local=True).subquery()
-    rows = db.session.execute(select(src.c.hour_start, *_aggregates(src.c))
-                              .group_by(src.c.hour_start))
+    rows = reads.session().execute(select(src.c.hour_start, *_aggregates(src.c))
+                                   .group_by(src.c.hour_start))
     return [(local_hour(r.hour_start, scope.tz), r.leads, r.assigned, r.contacted, r.within,
              r.breached) for r in rows]
 

@@ -1,4 +1,5 @@
 """The agent's workspace: the queue, a lead's page, follow-ups, stages, listings, exports."""
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 from flask import (
@@ -17,7 +18,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from crm import access
+from crm import access, reads
 from crm.access import role_required
 from crm.extensions import db
 from crm.formatting import from_local, today_local
@@ -104,6 +105,19 @@ def my_leads():
     form, tab, filters = _filter_form()
     per_page = current_app.config["LEADS_PER_PAGE"]
     after = request.args.get("after")
+    with _search_reads(filters):
+        return _queue_page(form, tab, filters, after, per_page)
+
+
+def _search_reads(filters: queue.Filters | None) -> AbstractContextManager[object]:
+    """A search reads the reports replica (crm.reads decides whether it is fit: healthy,
+    close enough behind, the user wrote nothing lately); the plain queue, where an agent
+    sees their own work as it happens, reads the primary."""
+    return reads.reports() if filters is not None and filters.q.strip() else nullcontext()
+
+
+def _queue_page(form, tab: str, filters: queue.Filters | None, after: str | None,
+                per_page: int):
     result = queue.page(current_user, tab, filters, after, per_page) if filters \
         else queue.Page([], None)
     first_page = not after
@@ -152,11 +166,17 @@ def export_leads(fmt: str):
     audit.record_access(current_user, "export", "lead_queue", None,
                         {"format": fmt, "tab": tab, "filters": _query_args(exclude=("after",))})
     stamp = utcnow().strftime("%Y%m%d-%H%M")
-    rows = queue.export_rows(current_user, tab, filters)
+    # The rows from the reports replica when it is fit (crm.reads), the file written
+    # before the block ends.
+    reads.nothing_to_show()
+    with reads.reports():
+        rows = queue.export_rows(current_user, tab, filters)
+        data = export.csv_file(rows, current_user) if fmt == "csv" \
+            else export.xlsx_file(rows, current_user)
     if fmt == "csv":
-        return send_file(export.csv_file(rows, current_user), as_attachment=True,
+        return send_file(data, as_attachment=True,
                          download_name=f"leads-{stamp}.csv", mimetype="text/csv; charset=utf-8")
-    return send_file(export.xlsx_file(rows, current_user), as_attachment=True,
+    return send_file(data, as_attachment=True,
                      download_name=f"leads-{stamp}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

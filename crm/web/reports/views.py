@@ -2,7 +2,9 @@
 returning contacts, exports.
 
 Who sees what is decided on the server (crm.access, crm.reporting.scope): a manager their team,
-an agent their own figures (speed and ranking only), an admin everything.
+an agent their own figures (speed and ranking only), an admin everything. The figures are
+read inside a crm.reads.reports() block (the reports replica when there is a healthy one),
+rendering included: the page says how fresh they are.
 """
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -21,7 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from crm import access
+from crm import access, reads
 from crm.access import role_required
 from crm.extensions import db
 from crm.i18n import ui_language
@@ -119,14 +121,15 @@ def _int(value) -> int | None:
 def _render(name: str, **context):
     report = catalog.REPORTS[name]
     filters = Filters(report)
-    result = catalog.compute(name, filters.scope, dim=filters.dim, month=filters.month,
-                             sla_minutes=current_app.config["CRM_SLA_MINUTES"],
-                             order=filters.order)
     pages = [catalog.REPORTS[p] for p in catalog.PAGES if catalog.may_open(current_user, p)]
-    return render_template(f"reports/{name}.html", report=report, result=result, filters=filters,
-                           form=filters.form, pages=pages, tables=result.tables(),
-                           sla_minutes=current_app.config["CRM_SLA_MINUTES"],
-                           **context)
+    with reads.reports() as freshness:
+        result = catalog.compute(name, filters.scope, dim=filters.dim, month=filters.month,
+                                 sla_minutes=current_app.config["CRM_SLA_MINUTES"],
+                                 order=filters.order)
+        return render_template(f"reports/{name}.html", report=report, result=result,
+                               filters=filters, form=filters.form, pages=pages,
+                               tables=result.tables(), freshness=freshness,
+                               sla_minutes=current_app.config["CRM_SLA_MINUTES"], **context)
 
 
 @bp.route("/")
@@ -212,10 +215,13 @@ def export(name: str, fmt: str):
         abort(403)
     filters = Filters(catalog.REPORTS[name])
     params = exports.Params(filters.args(lang=ui_language()))
-    if exports.is_large(name, filters.scope):
+    reads.nothing_to_show()
+    with reads.reports():
+        large = exports.is_large(name, filters.scope)
+        data = None if large else exports.render(name, filters.scope, params, fmt)
+    if data is None:
         job = exports.start_job(current_user, name, fmt, params)
         return redirect(url_for("reports.export_job", job_id=job.id))
-    data = exports.render(name, filters.scope, params, fmt)
     return Response(data, mimetype=exports.MIME[fmt], headers={
         "Content-Disposition": f'attachment; filename="{exports.download_name(name, filters.scope, fmt)}"'})
 
