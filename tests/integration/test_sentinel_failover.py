@@ -30,14 +30,14 @@ AFTER_FAILOVER = 5
 def sentinels():
     try:
         cluster = SentinelRedis()
-        cluster.start()
-    except (RuntimeError, OSError, AssertionError) as exc:
+        cluster.start()  # stops what it started if it fails
+    except RuntimeError as exc:
         message = f"a private Redis with Sentinels could not start: {exc}"
         if REQUIRED:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     yield cluster
-    cluster.stop()
+    cluster.destroy()
 
 
 def post(client, key: str, i: int):
@@ -113,7 +113,8 @@ def test_master_killed_mid_burst_every_acknowledged_inquiry_is_saved_and_routed_
         # The worker rode it out: the same process, never "Unrecoverable error".
         assert worker.proc.poll() is None and worker.proc.pid == pid
         assert "Unrecoverable error" not in worker.output()
-        assert f"sentinel://127.0.0.1:{sentinels.sentinel_ports[0]}" in worker.output()
+        # Connected through the Sentinels at start, and again (to the promoted replica) after.
+        assert worker.output().count("Connected to sentinel://") >= 2
         print(f"failover seen by a majority of Sentinels {failover_seconds:.1f} s after the kill")
     except BaseException:
         print(sentinels.logs()[-6000:], worker.output()[-6000:], sep="\n")

@@ -208,13 +208,25 @@ class SentinelRedis:
         return redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=0.5)
 
     def start(self) -> None:
+        """Start everything; on any failure stop what was started and raise RuntimeError."""
+        try:
+            self._start()
+        except BaseException as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}\n{self.logs()}") from exc
+
+    def _start(self) -> None:
+        for port in (self.master_port, self.replica_port, *self.sentinel_ports):
+            with socket.socket() as probe:  # another run's leftovers would be taken for ours
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    raise RuntimeError(f"port {port} is already taken")
         self._server("master", self.master_port)
         wait_until(lambda: _answers(self.node(self.master_port)), timeout=10)
         self._server("replica", self.replica_port, "--replicaof", "127.0.0.1", str(self.master_port))
         # In sync before the Sentinels start: their first INFO of the master then lists the
         # replica (the next one would come 10 s later).
-        wait_until(lambda: "state=online" in str(self.node(self.master_port).info("replication")),
-                   timeout=20)
+        wait_until(lambda: self.node(self.master_port).info("replication").get("slave0", {})
+                   .get("state") == "online", timeout=20)
         for port in self.sentinel_ports:
             config = self.dir / f"sentinel-{port}.conf"  # Sentinel rewrites it: a file of its own
             config.write_text(
@@ -234,7 +246,7 @@ class SentinelRedis:
             reply = self.node(port).execute_command("SENTINEL", "MASTER", self.master_name)
         except redis.RedisError:
             return False
-        state = dict(zip(reply[::2], reply[1::2], strict=True))
+        state = reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2], strict=True))
         return (state.get(b"num-other-sentinels") == str(len(self.sentinel_ports) - 1).encode()
                 and state.get(b"num-slaves") == b"1")
 
@@ -250,6 +262,10 @@ class SentinelRedis:
         best = max(set(ports), key=ports.count, default=None)
         return best if best is not None and ports.count(best) * 2 > len(self.sentinel_ports) else None
 
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
     def kill_master(self) -> None:
         """SIGKILL: no shutdown, no goodbye to the replica or the clients."""
         self.procs["master"].kill()
@@ -264,7 +280,7 @@ class SentinelRedis:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=10)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.procs.clear()
 
 
 def _answers(client: redis.Redis) -> bool:
