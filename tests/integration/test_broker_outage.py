@@ -40,9 +40,11 @@ def test_worker_survives_redis_stopped_mid_task_and_routes_after_it_returns(
     app = make_test_app()
     client = app.test_client()
     # Routing pauses 2 s holding its locks: long enough to stop Redis with the task in
-    # flight, its message unacked (acks late), as in the fault drill.
+    # flight, its message unacked (acks late), as in the fault drill. Two pool processes, so
+    # that the consumer waits on a BRPOP for the next message meanwhile: the state in which
+    # losing the connection used to end the worker.
     worker = Worker({**migrated, "REDIS_URL": private.url, "CRM_FAULT_ROUTE_PAUSE_SECONDS": "2",
-                     "CRM_FAULT_ROUTE_MARKER": str(marker)}, "outage", concurrency=1)
+                     "CRM_FAULT_ROUTE_MARKER": str(marker)}, "outage", concurrency=2)
     pid = worker.proc.pid
     try:
         first = submit(client, 1)
