@@ -13,7 +13,7 @@ import time
 import pytest
 
 from config import Config
-from crm import create_app, redis_client
+from crm import create_app, jobs, redis_client
 from crm.extensions import db
 from tests.conftest import FreshContextClient
 from tests.factories import TeamFactory, UserFactory, make_site
@@ -94,8 +94,7 @@ def test_master_killed_mid_burst_every_acknowledged_inquiry_is_saved_and_routed_
         promoted = sentinels.node(sentinels.replica_port)
         assert promoted.keys("LIMITS:*intake-api*"), "the rate limits did not reach the new master"
         with app.app_context():  # beat's sweeper, as its next tick would send it
-            wait_until(lambda: app.extensions["celery"].send_task("workers.tasks.sweep_unrouted"),
-                       timeout=20)
+            wait_until(lambda: jobs.enqueue(jobs.SWEEP_UNROUTED), timeout=20)
 
         accepted = {i: a.get_json()["reference"] for i, a in answers.items() if a.status_code == 201}
         assert len(accepted) == BURST + AFTER_FAILOVER, sorted(
