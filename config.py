@@ -104,10 +104,14 @@ class Config:
         # hide_parameters: a database error (logged, or in a traceback) never carries the
         # statement's values, which are often a prospect's name and mobile.
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+        # One Redis (redis://…) or the Sentinels of a replicated one (sentinel://…;sentinel://…,
+        # crm/redis_client.py) for the broker, the rate limits and the app's own keys.
         self.REDIS_URL = _optional("REDIS_URL")
+        # The name the Sentinels monitor the Redis master under (only with sentinel:// URLs).
+        self.CRM_REDIS_MASTER_NAME = _str("CRM_REDIS_MASTER_NAME", "mymaster")
         # Several deployments on one Redis keep apart by it (the Celery queue, the limits' keys).
         self.CRM_CELERY_QUEUE = _str("CRM_CELERY_QUEUE", "crm")
-        self.CELERY = celery_settings(self.REDIS_URL, self.CRM_CELERY_QUEUE)
+        self.CELERY = celery_settings(self.REDIS_URL, self.CRM_CELERY_QUEUE, self.CRM_REDIS_MASTER_NAME)
         # Links in notifications point here.
         self.CRM_BASE_URL = _str("CRM_BASE_URL", "http://127.0.0.1:5000")
         # Behind nginx/a load balancer: how many proxies set X-Forwarded-For (0: none).
@@ -160,8 +164,8 @@ class Config:
         self.CRM_RATELIMIT_PASTE = _str("CRM_RATELIMIT_PASTE", "30 per minute;1000 per day")
         # Flask-Limiter: Redis when there is one; fail open (in-memory) when it is down.
         self.RATELIMIT_ENABLED = _bool("CRM_RATELIMIT_ENABLED", True)
-        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
-        self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+        self.RATELIMIT_STORAGE_URI, self.RATELIMIT_STORAGE_OPTIONS = _limits_storage(
+            self.REDIS_URL, self.CRM_REDIS_MASTER_NAME, {"socket_connect_timeout": 1, "socket_timeout": 1})
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_SWALLOW_ERRORS = True
         self.RATELIMIT_HEADERS_ENABLED = True
@@ -296,7 +300,14 @@ class TestConfig(Config):
         self.MAIL_SERVER = None
 
 
-def celery_settings(redis_url: str | None, queue: str) -> dict:
+def _limits_storage(redis_url: str | None, master_name: str, options: dict) -> tuple[str, dict]:
+    if redis_url is None:
+        return "memory://", options
+    from crm.redis_client import limits_storage  # here: crm imports this module first
+    return limits_storage(redis_url, master_name, options)
+
+
+def celery_settings(redis_url: str | None, queue: str, master_name: str = "mymaster") -> dict:
     """Celery settings; see workers/README.md for why each reliability knob is set."""
     common = {
         "task_default_queue": queue,
@@ -320,17 +331,26 @@ def celery_settings(redis_url: str | None, queue: str) -> dict:
         # No broker configured: run tasks in-process, right after the request commits.
         return {**common, "broker_url": "memory://localhost/", "task_always_eager": True,
                 "task_eager_propagates": False}
+    from crm.redis_client import celery_transport_options  # here: crm imports this module first
+    # With Sentinels: which master they watch (kombu's SentinelChannel, Celery's SentinelBackend).
+    sentinel = celery_transport_options(redis_url, master_name)
     return {
         **common,
         "broker_url": redis_url,
         # A redelivered task (worker killed) comes back after this many seconds, not the
         # default hour. No task uses an ETA/countdown longer than this.
-        "broker_transport_options": {"visibility_timeout": 300},
+        "broker_transport_options": {"visibility_timeout": 300, **sentinel},
+        # No task stores a result (task_ignore_result); one that is given a result_backend
+        # of REDIS_URL reaches it through the same Sentinels.
+        "result_backend_transport_options": sentinel,
         # Fail fast when Redis is down: the lead is already committed and the sweeper
         # routes it later, so the prospect must not wait on broker retries.
         "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0,
                                       "interval_step": 0.2, "interval_max": 0.2},
         "broker_connection_timeout": 2,
+        # A worker keeps trying to reach Redis however long it is away (the default gives up
+        # after 100 attempts, about 45 minutes at the 30 s interval it settles at).
+        "broker_connection_max_retries": None,
     }
 
 

@@ -10,7 +10,6 @@ tests) loads them, because there the task runs right here.
 """
 import logging
 import uuid
-from functools import lru_cache
 from typing import Any
 
 import redis
@@ -18,6 +17,7 @@ from celery import Celery, Task
 from flask import Flask, current_app
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from crm import redis_client
 from crm.observability.logs import current_request_id, request_id_var
 
 log = logging.getLogger(__name__)
@@ -96,18 +96,13 @@ def enqueue(task_name: str, *args) -> bool:
 ROUTING_MARK_SECONDS = 10
 
 
-@lru_cache(maxsize=4)
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-
-
 def _routing_mark(publishing: bool = True) -> tuple[redis.Redis, str] | None:
     config = current_app.config
     if config["CELERY"].get("task_always_eager"):
         return None  # in-process: each lead is routed right here, as it is committed
     if publishing and config["CRM_ROUTING_BATCH"] <= 1:
         return None  # a task routes only its own lead: every lead needs its own task
-    return _redis(config["REDIS_URL"]), f"{config['CELERY']['task_default_queue']}:routing-waiting"
+    return redis_client.for_app(config), f"{config['CELERY']['task_default_queue']}:routing-waiting"
 
 
 # Delete the mark only if it is still the one this inquiry set.

@@ -64,8 +64,10 @@ def queue_depth(app) -> float:
     if not url:
         return 0.0
     import redis
+
+    from crm import redis_client
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        client = redis_client.for_app(app.config)
         return float(client.llen(app.config["CELERY"]["task_default_queue"]))
     except redis.RedisError:
         return float("nan")

@@ -12,7 +12,7 @@ page, so a prospect who corrects a typo three times is not locked out.
 One limiter of each per app (not module globals): each keeps settings and "storage is
 dead" state on the instance, which must not leak between apps (tests, workers).
 
-Storage is Redis when REDIS_URL is set, memory otherwise. If Redis goes down the limits
+Storage is Redis when REDIS_URL is set (one server or its Sentinels), memory otherwise. If Redis goes down the limits
 fail open to per-process memory counters and log "Rate limit storage unreachable"
 (Flask-Limiter: RATELIMIT_IN_MEMORY_FALLBACK_ENABLED, RATELIMIT_SWALLOW_ERRORS).
 """
@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import redis
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -35,6 +34,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from werkzeug.exceptions import TooManyRequests
 
+from crm import redis_client
 from crm.inputs.fields import clean
 from crm.inputs.phone import PhoneError, parse_mobile
 from crm.inputs.wechat import MOBILE_SHAPED, is_wechat_id
@@ -159,6 +159,7 @@ end
 return 0
 """
 
+SENTINEL_STORAGE = "redis+sentinel://"  # limits' scheme for Redis behind Sentinels
 INTAKE_BLUEPRINTS = ("public", "api", "share")  # share: visit requests from /r/<token>
 API_READS = ("api.contact_needs",)
 
@@ -200,8 +201,13 @@ class IntakeLimiter:
         self.prefix = config.get("RATELIMIT_KEY_PREFIX", "")
         uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
         self.redis = None
-        if uri.startswith(("redis://", "rediss://", "unix://")):
-            self.redis = redis.Redis.from_url(uri, **config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+        if uri.startswith(("redis://", "rediss://", "unix://", SENTINEL_STORAGE)):
+            # Flask-Limiter's store. Through Sentinels, the same ones REDIS_URL names
+            # (config.py derives the limits' URI from it).
+            url = config["REDIS_URL"] if uri.startswith(SENTINEL_STORAGE) else uri
+            timeouts = {k: v for k, v in config.get("RATELIMIT_STORAGE_OPTIONS", {}).items()
+                        if k.startswith("socket_")}
+            self.redis = redis_client.connect(url, config.get("CRM_REDIS_MASTER_NAME", ""), **timeouts)
             self.hit_all = self.redis.register_script(_HIT_ALL)
             self.refund_all = self.redis.register_script(_REFUND_ALL)
         self.memory = MemoryStorage()

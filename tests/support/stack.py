@@ -167,6 +167,129 @@ class PrivateRedis:
             self.proc.wait(timeout=10)
 
 
+def _sentinel_argv(config: Path) -> list[str]:
+    """Debian's `redis-sentinel` (package redis-sentinel), or the same binary in Sentinel mode."""
+    found = shutil.which("redis-sentinel")
+    return [found, str(config)] if found else ["redis-server", str(config), "--sentinel"]
+
+
+class SentinelRedis:
+    """A replicated Redis of our own under three Sentinels (quorum 2), on fixed ports: a master,
+    one replica, and Sentinels that declare the master down after `down_after_ms` without an
+    answer and promote the replica. Files and logs in a temp dir; stop() ends every process.
+
+    `url` is the app's REDIS_URL for it, `master_name` its CRM_REDIS_MASTER_NAME."""
+
+    def __init__(self, master_port: int = 6390, replica_port: int = 6391,
+                 sentinel_ports: tuple[int, ...] = (26390, 26391, 26392),
+                 master_name: str = "crm-sentinel-drill", down_after_ms: int = 1000,
+                 failover_timeout_ms: int = 5000):
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("redis-server is not installed")
+        self.master_port, self.replica_port = master_port, replica_port
+        self.sentinel_ports, self.master_name = sentinel_ports, master_name
+        self.down_after_ms, self.failover_timeout_ms = down_after_ms, failover_timeout_ms
+        self.dir = Path(tempfile.mkdtemp(prefix="crm-sentinel-"))
+        self.url = ";".join(f"sentinel://127.0.0.1:{port}/0" for port in sentinel_ports)
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        log = open(self.dir / f"{name}.log", "w")
+        self.procs[name] = subprocess.Popen(argv, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
+    def _server(self, name: str, port: int, *extra: str) -> None:
+        data = self.dir / name
+        data.mkdir()
+        self._spawn(name, ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                           "--dir", str(data), "--save", "", "--appendonly", "no", *extra])
+
+    def node(self, port: int) -> redis.Redis:
+        return redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=0.5)
+
+    def start(self) -> None:
+        """Start everything; on any failure stop what was started and raise RuntimeError."""
+        try:
+            self._start()
+        except BaseException as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}\n{self.logs()}") from exc
+
+    def _start(self) -> None:
+        for port in (self.master_port, self.replica_port, *self.sentinel_ports):
+            with socket.socket() as probe:  # another run's leftovers would be taken for ours
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    raise RuntimeError(f"port {port} is already taken")
+        self._server("master", self.master_port)
+        wait_until(lambda: _answers(self.node(self.master_port)), timeout=10)
+        self._server("replica", self.replica_port, "--replicaof", "127.0.0.1", str(self.master_port))
+        # In sync before the Sentinels start: their first INFO of the master then lists the
+        # replica (the next one would come 10 s later).
+        wait_until(lambda: self.node(self.master_port).info("replication").get("slave0", {})
+                   .get("state") == "online", timeout=20)
+        for port in self.sentinel_ports:
+            config = self.dir / f"sentinel-{port}.conf"  # Sentinel rewrites it: a file of its own
+            config.write_text(
+                f"port {port}\nbind 127.0.0.1\ndir {self.dir}\n"
+                f"sentinel monitor {self.master_name} 127.0.0.1 {self.master_port} 2\n"
+                f"sentinel down-after-milliseconds {self.master_name} {self.down_after_ms}\n"
+                f"sentinel failover-timeout {self.master_name} {self.failover_timeout_ms}\n"
+                f"sentinel parallel-syncs {self.master_name} 1\n")
+            self._spawn(f"sentinel-{port}", _sentinel_argv(config))
+        # A failover needs a majority of Sentinels that know one another and the replica.
+        wait_until(lambda: all(self._sees_everyone(port) for port in self.sentinel_ports), timeout=30,
+                   interval=0.2)
+
+    def _sees_everyone(self, port: int) -> bool:
+        try:
+            # The raw reply (redis-py's sentinel_* helpers change shape between versions).
+            reply = self.node(port).execute_command("SENTINEL", "MASTER", self.master_name)
+        except redis.RedisError:
+            return False
+        state = reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2], strict=True))
+        return (state.get(b"num-other-sentinels") == str(len(self.sentinel_ports) - 1).encode()
+                and state.get(b"num-slaves") == b"1")
+
+    def master_port_reported(self) -> int | None:
+        """The master's port as a majority of the Sentinels report it (None: no majority)."""
+        ports = []
+        for port in self.sentinel_ports:
+            try:
+                ports.append(int(self.node(port).execute_command(
+                    "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.master_name)[1]))
+            except (redis.RedisError, TypeError, IndexError):
+                pass
+        best = max(set(ports), key=ports.count, default=None)
+        return best if best is not None and ports.count(best) * 2 > len(self.sentinel_ports) else None
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def kill_master(self) -> None:
+        """SIGKILL: no shutdown, no goodbye to the replica or the clients."""
+        self.procs["master"].kill()
+        self.procs["master"].wait(timeout=10)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+                         for p in sorted(self.dir.glob("*.log")))
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+        self.procs.clear()
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
 # --- processes of the app -------------------------------------------------------------
 
 class Service:
@@ -292,7 +415,10 @@ def settled(env: dict, *workers: Worker) -> bool:
     What the tests wait on before asserting that something did *not* happen (a second
     assignment, a duplicate): unlike a sleep, it cannot pass while work is still in flight.
     """
-    queue_length = redis.Redis.from_url(env["REDIS_URL"]).llen(env["CRM_CELERY_QUEUE"])
+    from crm import redis_client  # a sentinel:// URL too (the Sentinel drill)
+
+    store = redis_client.shared(env["REDIS_URL"], env.get("CRM_REDIS_MASTER_NAME", "mymaster"), 2.0)
+    queue_length = store.llen(env["CRM_CELERY_QUEUE"])
     return queue_length == 0 and not _unfinished(*workers)
 
 

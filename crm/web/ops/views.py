@@ -27,8 +27,10 @@ def readyz():
     url = current_app.config.get("REDIS_URL")
     if url:
         import redis
+
+        from crm import redis_client
         try:
-            redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+            redis_client.for_app(current_app.config, timeout=1).ping()
             checks["redis"] = "ok"
         except redis.RedisError as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
