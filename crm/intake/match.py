@@ -125,16 +125,21 @@ def stated(inquiry: Inquiry) -> dict:
             "email": person.email}
 
 
-def find_company(name: str, credit_code: str | None) -> int | None:
-    """The company by its credit code, else by its normalised name."""
+def find_company(name: str, credit_code: str | None, key: str | None = None) -> int | None:
+    """The company by its credit code, else by its normalised name (`key`, when the caller
+    has it): one statement on the two unique indexes."""
+    key = name_key(name) if key is None else key
+    conditions = []
     if credit_code:
-        found = db.session.scalar(select(Company.id).where(Company.credit_code == credit_code))
-        if found is not None:
-            return found
-    key = name_key(name)
-    if not key:
+        conditions.append(Company.credit_code == credit_code)
+    if key:
+        conditions.append(Company.name_key == key)
+    if not conditions:
         return None
-    return db.session.scalar(select(Company.id).where(Company.name_key == key))
+    rows = db.session.execute(select(Company.id, Company.credit_code).where(or_(*conditions))
+                              .limit(2)).all()
+    by_code = [row.id for row in rows if credit_code and row.credit_code == credit_code]
+    return by_code[0] if by_code else (rows[0].id if rows else None)
 
 
 def match_inquiry(inquiry: Inquiry, at: datetime | None = None,
@@ -230,16 +235,18 @@ def link(inquiry: Inquiry, match: Match, at: datetime, consented: bool,
 def _new_company(name: str, credit_code: str | None, code_valid: bool | None,
                  industry: str | None, at: datetime) -> int | None:
     """A company, made once: two people of one new company at once share one row (a unique
-    index and ON CONFLICT DO NOTHING, then read). A name another code holds is not taken."""
+    index and ON CONFLICT DO NOTHING RETURNING; read only when another took it). A name
+    another code holds is not taken."""
     key = name_key(name) or None
     if key and credit_code and db.session.scalar(
             select(Company.id).where(Company.name_key == key)) is not None:
         key = None
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    db.session.execute(dialect.insert(Company).values(
+    made = db.session.execute(dialect.insert(Company).values(
         created_at=at, name=name[:120], name_key=key, credit_code=credit_code or None,
-        credit_code_valid=code_valid, industry=industry).on_conflict_do_nothing())
-    return find_company(name, credit_code)
+        credit_code_valid=code_valid, industry=industry).on_conflict_do_nothing()
+        .returning(Company.id)).scalar()
+    return made if made is not None else find_company(name, credit_code, key or "")
 
 
 def is_taken(exc: IntegrityError) -> bool:

@@ -7,7 +7,7 @@ Nothing here reads a need the user may not view: the hidden needs are only count
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, not_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm import access
@@ -28,6 +28,9 @@ from crm.models import (
 # How many rows of each kind a page lists (newest first); each need's own page has the rest.
 NEEDS_SHOWN = 100
 ROWS_SHOWN = 50
+# A company can have tens of thousands of needs (a group, a park's anchor tenant): its page
+# counts the hidden ones up to here ("more than 1000"), so it never reads them all.
+COUNT_CAP = 1000
 
 
 @dataclass
@@ -50,8 +53,13 @@ class ContactPage:
 class CompanyPage:
     company: Company
     contacts: list[Contact]
-    needs: list[Lead]
-    hidden: int
+    needs: list[Lead]                # the newest NEEDS_SHOWN visible ones
+    hidden: int                      # up to COUNT_CAP + 1: "more than COUNT_CAP"
+    more: bool = False               # more visible needs than listed
+
+    @property
+    def hidden_over_cap(self) -> bool:
+        return self.hidden > COUNT_CAP
 
 
 @dataclass
@@ -119,7 +127,17 @@ def company_page(user: User, company_id: int) -> CompanyPage | None:
     if company is None:
         return None
     scope = access.viewable_leads(user)
-    needs, visible, total = _needs([Lead.company_id == company_id], scope)
+    where = [Lead.company_id == company_id, Lead.status.not_in(JUNK_STATUSES)]
+    # Bounded whatever the company's size: the newest needs on ix_lead_company_created,
+    # one more than shown to know there are more, and the hidden ones counted to a cap.
+    needs = list(db.session.scalars(
+        select(Lead).where(*where, *([scope] if scope is not None else []))
+        .options(joinedload(Lead.assigned_to))
+        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(NEEDS_SHOWN + 1)))
+    more = len(needs) > NEEDS_SHOWN
+    needs = needs[:NEEDS_SHOWN]
+    hidden = 0 if scope is None else _capped_count(
+        [*where, not_(func.coalesce(scope, false()))])
     # A contact of the company shows when one of their needs (for any company) is visible.
     seen = select(Lead.id).where(Lead.contact_id == Contact.id,
                                  Lead.status.not_in(JUNK_STATUSES))
@@ -130,7 +148,13 @@ def company_page(user: User, company_id: int) -> CompanyPage | None:
         .order_by(Contact.created_at, Contact.id).limit(ROWS_SHOWN)))
     if not needs and not contacts:
         return None
-    return CompanyPage(company, contacts, needs, hidden=total - visible)
+    return CompanyPage(company, contacts, needs, hidden=hidden, more=more)
+
+
+def _capped_count(where: list) -> int:
+    """How many leads match, counted to COUNT_CAP + 1 at most."""
+    return int(db.session.scalar(select(func.count()).select_from(
+        select(Lead.id).where(*where).limit(COUNT_CAP + 1).subquery())) or 0)
 
 
 def other_needs(user: User, lead: Lead, limit: int = 20) -> OtherNeeds:

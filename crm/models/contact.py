@@ -71,6 +71,9 @@ class Contact(Model):
               postgresql_where=text("wechat_id IS NOT NULL"),
               sqlite_where=text("wechat_id IS NOT NULL")),
         Index("ix_contact_company_name", "company_id", "name_key"),
+        # The company page lists a company's contacts oldest first, 50 at a time: in index
+        # order, never a sort of a group's tens of thousands of people.
+        Index("ix_contact_company_created", "company_id", "created_at", "id"),
         # Queue search by a mobile's last digits.
         postgresql_only(Index("ix_contact_mobile_trgm", "mobile_e164", postgresql_using="gin",
                               postgresql_ops={"mobile_e164": "gin_trgm_ops"})),

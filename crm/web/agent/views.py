@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from crm import access, reads
 from crm.access import role_required
@@ -38,10 +38,11 @@ from crm.leads import (
     recommend,
     scoring,
     stages,
+    timeline,
     visits,
 )
 from crm.listings import inventory, matching
-from crm.models import Activity, Lead, Listing, LostReason, Role, Team, User
+from crm.models import Lead, Listing, LostReason, Role, Team, User
 from crm.models.types import utcnow
 from crm.privacy import audit
 from crm.routing import engine
@@ -298,10 +299,9 @@ def tell_owner():
 # --- one lead --------------------------------------------------------------------------
 
 def _load(lead_id: int) -> Lead:
-    # Everything the page shows about the lead in two statements (the lead with its people,
-    # rule and reason; its timeline with authors), whatever is in the identity map already.
-    lead = db.session.get(Lead, lead_id, options=[
-        selectinload(Lead.activities).joinedload(Activity.author), joinedload(Lead.assigned_to),
+    # The lead with its people, rule and reason in one statement, whatever is in the identity
+    # map already; its timeline is paged (crm.leads.timeline).
+    lead = db.session.get(Lead, lead_id, options=[joinedload(Lead.assigned_to),
         joinedload(Lead.escalated_to), joinedload(Lead.sourced_by), joinedload(Lead.rule),
         joinedload(Lead.lost_reason_ref), joinedload(Lead.source_site)])
     if lead is None:
@@ -358,6 +358,7 @@ def _render_lead(lead: Lead, status: int = 200, revealed: bool = False, **forms)
         "score": scoring.compute(lead), "other_needs": contacts.other_needs(current_user, lead),
         "protected_until": repeats.protected_until(lead),
         "asked_again": repeats.history(lead, database_id(request.args.get("repeats_before", ""))),
+        "timeline": timeline.page(lead.id, database_id(request.args.get("history_before", ""))),
         **_fit(lead, can_work),
         "requirements": building.stated(lead),
         "links": links,

@@ -39,3 +39,28 @@ def test_an_agent_sees_only_the_contacts_and_needs_of_their_needs(client, auth, 
     assert shared.mine.reference in html
     assert shared.theirs.reference not in html and third.reference not in html
     assert "另有 2 个需求由其他团队跟进" in html
+
+
+def test_a_big_company_lists_its_newest_needs_and_counts_the_hidden_to_a_cap(
+        client, auth, db, shared, monkeypatch):
+    """A group with thousands of needs: the page reads a bounded number of rows whoever
+    looks, lists the newest, says there are more, and counts another team's only up to the
+    cap (here 2 and 3 instead of 100 and 1000)."""
+    from crm.leads import contacts
+    monkeypatch.setattr(contacts, "NEEDS_SHOWN", 2)
+    monkeypatch.setattr(contacts, "COUNT_CAP", 3)
+    for _ in range(4):
+        need_of(shared.contact, shared.company, team=shared.theirs.team,
+                assigned_to=shared.agent_b)
+    db.session.commit()
+    auth.login(shared.agent_a.email)
+    html = client.get(f"/companies/{shared.company.id}").get_data(as_text=True)
+    # One visible need; five of the other team, counted to the cap (3 + 1).
+    assert "另有超过 3 个需求由其他团队跟进" in html and shared.mine.reference in html
+    assert "仅列出最新的" not in html
+    auth.logout()
+    auth.login(shared.admin.email)
+    html = client.get(f"/companies/{shared.company.id}").get_data(as_text=True)
+    needs = html[html.index('id="company-needs"'):]
+    assert "(2+)" in needs and "仅列出最新的 2 个" in needs and "其他团队" not in needs
+    assert needs.count('class="lead-item') == 2

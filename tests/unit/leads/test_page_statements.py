@@ -3,7 +3,7 @@ the history behind them: no statement per activity, repeat, linked listing or au
 from datetime import timedelta
 from decimal import Decimal
 
-from crm.leads import stages
+from crm.leads import stages, timeline
 from crm.models import (
     Activity,
     Contact,
@@ -119,9 +119,12 @@ def test_the_lead_page_runs_as_many_statements_for_a_long_history_as_for_a_short
     for email in ("owner@example.com", "boss@example.com"):
         html = pages[email, "long"]
         assert short.reference in pages[email, "short"] and long.reference in html
-        # Everything of the long history is on the page, read without a query per row.
-        assert "第39次电话" in html and "第39次询问" in html and listings[11].title in html
-        assert html.count('class="kind-call"') == 40
+        # The long history is on the page (its timeline a page at a time), read without a
+        # query per row.
+        assert "第39次询问" in html and listings[11].title in html
+        assert "第0次电话" in html and f"第{timeline.PAGE_SIZE - 1}次电话" in html
+        assert f"第{timeline.PAGE_SIZE}次电话" not in html
+        assert html.count('class="kind-call"') == timeline.PAGE_SIZE
     for email in ("owner@example.com", "boss@example.com"):
         assert counts[email, "long"] == counts[email, "short"] <= LEAD_PAGE_BOUND, counts
 
