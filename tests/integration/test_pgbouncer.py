@@ -1,0 +1,78 @@
+"""Why CRM_DATABASE_POOLER=pgbouncer exists, on a real PgBouncer in transaction pooling.
+
+psycopg prepares a statement on the server once it has run it `prepare_threshold` times (5)
+on one connection, under the name `_pg3_<n>` counted per connection, and from then on only
+binds that name. Through a transaction-pooling PgBouncer the server connection is shared:
+two clients that each prepare their first statement both name it `_pg3_0` on the same
+server session, and the second is refused. The alias `PgBouncer.SINGLE` has one server
+connection, so the two clients surely share it (with more, a client may also land on a
+server that lacks its statement: "does not exist"). The app's engine options turn preparing
+off, and the same statements then run any number of times.
+"""
+import psycopg
+import pytest
+
+from config import PGBOUNCER, Config, engine_options
+
+pytestmark = pytest.mark.integration
+
+RUNS = 8  # more than psycopg's prepare_threshold (5): the 6th run prepares
+STATEMENT = "SELECT %s::int + 1"
+
+
+def _run_many(url: str, **connect_args) -> list[psycopg.Connection]:
+    """Two clients, each running STATEMENT RUNS times, one transaction per run."""
+    clients = [psycopg.connect(url, autocommit=True, connect_timeout=5, **connect_args)
+               for _ in range(2)]
+    for client in clients:
+        for i in range(RUNS):
+            assert client.execute(STATEMENT, (i,)).fetchone() == (i + 1,)
+    return clients
+
+
+def _prepared_on_server(pgbouncer) -> int:
+    with psycopg.connect(pgbouncer.single_url, autocommit=True, prepare_threshold=None) as conn:
+        return conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
+
+
+def test_psycopgs_default_prepared_statements_break_under_transaction_pooling(pgbouncer):
+    assert psycopg.Connection.prepare_threshold == 5  # psycopg's default, as the app had it
+    with pytest.raises(psycopg.errors.DuplicatePreparedStatement, match='"_pg3_0" already exists'):
+        clients = _run_many(pgbouncer.single_url)
+        for client in clients:  # not reached when the second client is refused
+            client.close()
+    # The first client's statement outlives its transactions on the shared server session.
+    assert _prepared_on_server(pgbouncer) >= 1
+
+
+def test_the_apps_pgbouncer_setting_prepares_nothing(pgbouncer, monkeypatch):
+    monkeypatch.setenv("CRM_DATABASE_POOLER", "pgbouncer")
+    options = Config().SQLALCHEMY_ENGINE_OPTIONS
+    assert options == engine_options(PGBOUNCER)
+    # A fresh server connection: the last test left a prepared statement on the old one.
+    with psycopg.connect(pgbouncer.single_url.rsplit("/", 1)[0] + "/pgbouncer", autocommit=True,
+                         cursor_factory=psycopg.ClientCursor) as admin:
+        admin.execute(f"RECONNECT {pgbouncer.SINGLE}")
+    clients = _run_many(pgbouncer.single_url, **options["connect_args"])
+    try:
+        assert _prepared_on_server(pgbouncer) == 0
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_transaction_pooling_multiplexes_clients_onto_few_server_connections(pgbouncer):
+    """The bouncer the integration tests run through really shares server connections."""
+    clients = [psycopg.connect(pgbouncer.single_url, autocommit=True, prepare_threshold=None)
+               for _ in range(4)]
+    try:
+        for client in clients:
+            client.execute("SELECT 1")
+        pools = {p["database"]: p for p in pgbouncer.show("POOLS")}
+        single = pools[pgbouncer.SINGLE]
+        assert single["cl_active"] + single["cl_waiting"] >= 4
+        assert single["sv_active"] + single["sv_idle"] + single["sv_used"] <= 1
+        assert {p["pool_mode"] for p in pools.values() if p["database"] != "pgbouncer"} == {"transaction"}
+    finally:
+        for client in clients:
+            client.close()
