@@ -20,45 +20,46 @@ RUNS = 8  # more than psycopg's prepare_threshold (5): the 6th run prepares
 STATEMENT = "SELECT %s::int + 1"
 
 
-def _run_many(url: str, **connect_args) -> list[psycopg.Connection]:
+@pytest.fixture
+def single(pgbouncer):
+    """The alias with one server connection, with no statement prepared on it yet."""
+    _on_the_server("DEALLOCATE ALL", pgbouncer)
+    clients: list[psycopg.Connection] = []
+    yield clients
+    for client in clients:
+        client.close()
+
+
+def _on_the_server(sql: str, pgbouncer):
+    with psycopg.connect(pgbouncer.single_url, autocommit=True, prepare_threshold=None) as conn:
+        cur = conn.execute(sql)
+        return cur.fetchone() if cur.description else None
+
+
+def _run_many(pgbouncer, clients: list, **connect_args) -> None:
     """Two clients, each running STATEMENT RUNS times, one transaction per run."""
-    clients = [psycopg.connect(url, autocommit=True, connect_timeout=5, **connect_args)
-               for _ in range(2)]
+    for _ in range(2):
+        clients.append(psycopg.connect(pgbouncer.single_url, autocommit=True, connect_timeout=5,
+                                       **connect_args))
     for client in clients:
         for i in range(RUNS):
             assert client.execute(STATEMENT, (i,)).fetchone() == (i + 1,)
-    return clients
 
 
-def _prepared_on_server(pgbouncer) -> int:
-    with psycopg.connect(pgbouncer.single_url, autocommit=True, prepare_threshold=None) as conn:
-        return conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
-
-
-def test_psycopgs_default_prepared_statements_break_under_transaction_pooling(pgbouncer):
-    assert psycopg.Connection.prepare_threshold == 5  # psycopg's default, as the app had it
+def test_psycopgs_default_prepared_statements_break_under_transaction_pooling(pgbouncer, single):
     with pytest.raises(psycopg.errors.DuplicatePreparedStatement, match='"_pg3_0" already exists'):
-        clients = _run_many(pgbouncer.single_url)
-        for client in clients:  # not reached when the second client is refused
-            client.close()
-    # The first client's statement outlives its transactions on the shared server session.
-    assert _prepared_on_server(pgbouncer) >= 1
+        _run_many(pgbouncer, single)
+    assert single[0].prepare_threshold == 5  # psycopg's default, as the app had it
+    # The first client's statement outlived its transactions on the shared server session.
+    assert _on_the_server("SELECT count(*) FROM pg_prepared_statements", pgbouncer) == (1,)
 
 
-def test_the_apps_pgbouncer_setting_prepares_nothing(pgbouncer, monkeypatch):
+def test_the_apps_pgbouncer_setting_prepares_nothing(pgbouncer, single, monkeypatch):
     monkeypatch.setenv("CRM_DATABASE_POOLER", "pgbouncer")
     options = Config().SQLALCHEMY_ENGINE_OPTIONS
     assert options == engine_options(PGBOUNCER)
-    # A fresh server connection: the last test left a prepared statement on the old one.
-    with psycopg.connect(pgbouncer.single_url.rsplit("/", 1)[0] + "/pgbouncer", autocommit=True,
-                         cursor_factory=psycopg.ClientCursor) as admin:
-        admin.execute(f"RECONNECT {pgbouncer.SINGLE}")
-    clients = _run_many(pgbouncer.single_url, **options["connect_args"])
-    try:
-        assert _prepared_on_server(pgbouncer) == 0
-    finally:
-        for client in clients:
-            client.close()
+    _run_many(pgbouncer, single, **options["connect_args"])
+    assert _on_the_server("SELECT count(*) FROM pg_prepared_statements", pgbouncer) == (0,)
 
 
 def test_transaction_pooling_multiplexes_clients_onto_few_server_connections(pgbouncer):
