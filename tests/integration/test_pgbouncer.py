@@ -7,10 +7,13 @@ two clients that each prepare their first statement both name it `_pg3_0` on the
 server session, and the second is refused. The alias `PgBouncer.SINGLE` has one server
 connection, so the two clients surely share it (with more, a client may also land on a
 server that lacks its statement: "does not exist"). The app's engine options turn preparing
-off, and the same statements then run any number of times.
+off, and the same statements then run any number of times: on bare psycopg connections, and
+on two SQLAlchemy engines built with the app's options, as two processes of the app would.
 """
 import psycopg
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from config import PGBOUNCER, Config, engine_options
 
@@ -77,3 +80,27 @@ def test_transaction_pooling_multiplexes_clients_onto_few_server_connections(pgb
     finally:
         for client in clients:
             client.close()
+
+
+@pytest.mark.parametrize("pooler", ["", PGBOUNCER])
+def test_two_processes_engines_through_the_bouncer(pgbouncer, single, pooler):
+    """Two engines built as the app builds its own (two gunicorn or Celery processes), each
+    running a few short transactions: psycopg's default breaks the second, the setting not."""
+    url = pgbouncer.single_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engines = [create_engine(url, **engine_options(pooler)) for _ in range(2)]
+
+    def work() -> None:
+        for engine in engines:
+            for i in range(RUNS):
+                with engine.begin() as conn:
+                    assert conn.execute(text("SELECT :i + 1"), {"i": i}).scalar() == i + 1
+
+    try:
+        if pooler == PGBOUNCER:
+            work()
+        else:
+            with pytest.raises(DBAPIError, match="already exists"):
+                work()
+    finally:
+        for engine in engines:
+            engine.dispose()
