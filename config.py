@@ -88,6 +88,40 @@ def _weights(name: str) -> dict[str, int]:
     return weights
 
 
+POOLERS = ("", "pgbouncer")
+PGBOUNCER = "pgbouncer"
+
+
+def _pooler(name: str) -> str:
+    """One of POOLERS; another value stops the app at start (a typo must not silently leave
+    server-side prepared statements on behind a pooler)."""
+    value = _str(name, "").strip().lower()
+    if value not in POOLERS:
+        raise ValueError(f"{name} must be one of {', '.join(repr(p) for p in POOLERS)}, not {value!r}")
+    return value
+
+
+def engine_options(pooler: str) -> dict:
+    """SQLAlchemy's engine options for PostgreSQL (SQLite gets its own in create_app).
+
+    hide_parameters: a database error (logged, or in a traceback) never carries the
+    statement's values, which are often a prospect's name and mobile.
+
+    Behind PgBouncer in transaction pooling each transaction may run on another server
+    connection, and server connections are shared with other clients. psycopg prepares a
+    statement on the server after `prepare_threshold` (5) uses on one connection and then
+    only binds it by name: on another server connection that name is missing ("prepared
+    statement "_pg3_0" does not exist") or is another client's ("already exists").
+    prepare_threshold=None turns preparing off on the connection (psycopg's docs,
+    "Prepared statements"); PgBouncer 1.18 (Debian 12) cannot track prepared statements
+    (max_prepared_statements came with 1.21). tests/integration/test_pgbouncer.py shows both.
+    """
+    options: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    if pooler == PGBOUNCER:
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 def env_names() -> list[str]:
     """Every environment variable Config reads."""
     Config()
@@ -101,9 +135,10 @@ class Config:
         self.SECRET_KEY = _str("SECRET_KEY", DEV_SECRET)
         # None → a SQLite file in the instance folder (filled in by create_app).
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(_optional("DATABASE_URL"))
-        # hide_parameters: a database error (logged, or in a traceback) never carries the
-        # statement's values, which are often a prospect's name and mobile.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+        # What stands between the app and PostgreSQL: "" (nothing: the app's own pool talks to
+        # the server) or "pgbouncer" (PgBouncer in transaction pooling, docs/deploy.md).
+        self.CRM_DATABASE_POOLER = _pooler("CRM_DATABASE_POOLER")
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.CRM_DATABASE_POOLER)
         # One Redis (redis://…) or the Sentinels of a replicated one (sentinel://…;sentinel://…,
         # crm/redis_client.py) for the broker, the rate limits and the app's own keys.
         self.REDIS_URL = _optional("REDIS_URL")
@@ -241,7 +276,10 @@ class Config:
         # --- Reports and exports --------------------------------------------------------------
         # On PostgreSQL a report's slowest statement runs on a connection of its own beside
         # the others (crm.reporting.overlap): a report request then holds two connections.
-        self.CRM_REPORT_OVERLAP = _bool("CRM_REPORT_OVERLAP", True)
+        # Off by default behind PgBouncer: the request's transaction keeps its server connection
+        # while it waits for the side one, so as many reports at once as the pool has server
+        # connections would each hold one and wait for a second that never comes free.
+        self.CRM_REPORT_OVERLAP = _bool("CRM_REPORT_OVERLAP", self.CRM_DATABASE_POOLER != PGBOUNCER)
         # Above these sizes a Celery task writes the file (instance/exports, or
         # CRM_EXPORT_DIR: shared storage when web and workers run on several machines).
         self.CRM_EXPORT_SYNC_MAX_LEADS = _int("CRM_EXPORT_SYNC_MAX_LEADS", 200000)

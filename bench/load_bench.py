@@ -1,7 +1,7 @@
 """Load benchmark: the real stack (gunicorn, PostgreSQL, Redis, Celery) under wrk, beside a bare baseline.
 
 Usage:  .venv/bin/python bench/load_bench.py [--seconds 20] [--web-workers 3] [--paths api,form]
-        [--paced 0.5] [--profile DIR]          (--help for the rest; method and figures: bench/README.md)
+        [--paced 0.5] [--profile DIR] [--pgbouncer]   (--help for the rest; figures: bench/README.md)
 
 One command, bounded in time (about 5 × (3 s warm-up + --seconds), the form sessions, and at most
 3 × --grace waiting for routing):
@@ -21,6 +21,10 @@ One command, bounded in time (about 5 × (3 s warm-up + --seconds), the form ses
    token), the bench waits out the form's minimum fill time, then wrk cycles through them.
    Baseline first, then ours, for each path, after a short warm-up run each; then ours' API
    again, paced at --paced × the rate it sustained, to see routing below saturation.
+   With --pgbouncer, a second copy of ours (gunicorn and worker alike, CRM_DATABASE_POOLER=
+   pgbouncer, its own queue) reaches the same database through a real PgBouncer in transaction
+   pooling (Debian's `pgbouncer`, 127.0.0.1:--pgbouncer-port, --pgbouncer-pool server
+   connections); the API path then runs a third time, right after ours direct, through it.
 4. Prints requests/s, latency p50/p95/p99, errors, ours/baseline, CPU per request (psutil);
    submit → assigned from the database (lead.created_at → lead.assigned_at) for the leads of
    the timed runs; then counts: answers 201/302, their references found in the database
@@ -370,6 +374,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep databases and logs")
     parser.add_argument("--profile", metavar="DIR", help="py-spy the web workers during our timed "
                         "runs (slows them: figures of such a run are not comparable)")
+    parser.add_argument("--pgbouncer", action="store_true",
+                        help="the API also through PgBouncer (transaction pooling), beside direct")
+    parser.add_argument("--pgbouncer-port", type=int, default=6432)
+    parser.add_argument("--pgbouncer-pool", type=int, default=0,
+                        help="server connections (default_pool_size); 0: web workers + Celery "
+                             "concurrency, one per process, so the figure is the hop's cost")
     args = parser.parse_args()
     paths = args.paths.split(",")
 
@@ -401,7 +411,27 @@ def main() -> None:
 
     stack = Stack(workdir)
     sampler = None
+    bouncer = None
     try:
+        roots: dict[str, int] = {}
+        if args.pgbouncer:
+            from tests.support.stack import PgBouncer
+            bouncer = PgBouncer(PG, port=args.pgbouncer_port,
+                                pool_size=args.pgbouncer_pool or args.web_workers + args.celery_concurrency)
+            bouncer.start()
+            assert bouncer.proc is not None
+            pgb_env = {**ours_env, "DATABASE_URL": bouncer.url(db_url(DB_OURS)),
+                       "CRM_DATABASE_POOLER": "pgbouncer", "CRM_CELERY_QUEUE": f"{queue}-pgb",
+                       "CRM_BIND": f"127.0.0.1:{args.port + 2}"}
+            web_pgb = stack.start("web-pgb", gunicorn_argv("crm:create_app()", "--control-socket",
+                                                           str(workdir / "pgb.ctl")), pgb_env)
+            worker_pgb = stack.start("worker-pgb", [
+                sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", f"{queue}-pgb",
+                "-n", f"{queue}-pgb@%h", "--pool", args.celery_pool,
+                "--concurrency", str(args.celery_concurrency), "-l", "INFO"], pgb_env,
+                nice=args.worker_nice)
+            roots = {"web-pgb": web_pgb.pid, "worker-pgb": worker_pgb.pid,
+                     "pgbouncer": bouncer.proc.pid}
         web = stack.start("web", gunicorn_argv("crm:create_app()"), ours_env)
         base = stack.start("baseline", gunicorn_argv("baseline_app:create_app()", "--pythonpath",
                                                      str(ROOT / "bench")), base_env)
@@ -411,20 +441,25 @@ def main() -> None:
                              ours_env, nice=args.worker_nice)
         wait_http(args.port, "/inquiry")
         wait_http(args.port + 1, "/health")
+        if bouncer is not None:
+            wait_http(args.port + 2, "/inquiry")
         time.sleep(3)  # the worker connects to the broker
-        sampler = RssSampler({"web": web.pid, "baseline": base.pid, "worker": worker.pid})
+        sampler = RssSampler({"web": web.pid, "baseline": base.pid, "worker": worker.pid, **roots})
         sampler.start()
 
         print(f"\nload bench {time.strftime('%Y-%m-%d %H:%M')}: gunicorn sync × {args.web_workers} "
               f"(both apps{', ours preloaded' if args.preload else ''}), "
               f"Celery {args.celery_pool} × {args.celery_concurrency} (nice {args.worker_nice}), wrk -t{args.threads} "
               f"-c{args.connections}, {args.warmup:g} s warm-up + {args.seconds:g} s per run")
+        if bouncer is not None:
+            print(f"ours-pgb: the same app through PgBouncer {bouncer.version()} (transaction pooling, "
+                  f"{bouncer.pool_size} server connections) on 127.0.0.1:{bouncer.port}")
         print(load_line("before"))
         results: dict[tuple[str, str], dict] = {}
         windows: dict[str, tuple[float, float]] = {}
         accepted_ours = {mode: 0 for mode in paths}
         receipts = {mode: [] for mode in paths}
-        offset = {"ours": 0, "baseline": 5_000_000}
+        offset = {"ours": 0, "baseline": 5_000_000, "ours-pgb": 10_000_000}
         for mode in paths:
             sessions = None
             if mode == "form":
@@ -433,7 +468,10 @@ def main() -> None:
                 # Every token must be older than the form's minimum fill time, as for a person.
                 fill = float(ours_env.get("CRM_SPAM_MIN_FILL_SECONDS", "3"))
                 time.sleep(max(0.0, fetched + fill + 0.5 - time.monotonic()))
-            for server, port in (("baseline", args.port + 1), ("ours", args.port)):
+            servers = [("baseline", args.port + 1), ("ours", args.port)]
+            if bouncer is not None and mode == "api":
+                servers.append(("ours-pgb", args.port + 2))
+            for server, port in servers:
                 out = workdir / f"{mode}-{server}.json"
                 warm = run_wrk(port, mode, args.warmup, offset[server], args, data, out, sessions, api_key)
                 offset[server] += 1_000_000
@@ -449,6 +487,11 @@ def main() -> None:
                     spy.wait()
                 offset[server] += 1_000_000
                 results[(mode, server)] = result
+                if server == "ours-pgb":
+                    windows["api-pgb"] = (t0, t1)
+                    accepted_ours[mode] += accepted(warm, mode) + accepted(result, mode)
+                    receipts[mode] += warm["receipts"] + result["receipts"]
+                    result["warm_bad"] = bad_statuses(warm) + socket_errors(warm)
                 if server == "ours":
                     windows[mode] = (t0, t1)
                     accepted_ours[mode] += accepted(warm, mode) + accepted(result, mode)
@@ -480,8 +523,10 @@ def main() -> None:
         if sampler is not None:
             sampler.halt.set()
         stack.stop()
+        if bouncer is not None:
+            bouncer.stop()
         client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter(match=f"*{queue}*", count=1000):
+        for key in client.scan_iter(match=f"*{queue}*", count=1000):  # and {queue}-pgb's
             client.delete(key)
         if not args.keep:
             admin.execute(f'DROP DATABASE IF EXISTS "{DB_OURS}" WITH (FORCE)')
@@ -539,7 +584,7 @@ def report(args, paths, results, windows, accepted_ours, receipts, app, sampler,
     print(f"\n{'path':6} {'server':9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
           f"{'max ms':>8} {'≥400':>6} {'socket':>6}  statuses")
     for mode in paths:
-        for server in ("baseline", "ours"):
+        for server in [s for s in ("baseline", "ours", "ours-pgb") if (mode, s) in results]:
             r = results[(mode, server)]
             rate = r["requests"] / (r["duration_us"] / 1e6)
             r["rate"] = rate
@@ -548,7 +593,10 @@ def report(args, paths, results, windows, accepted_ours, receipts, app, sampler,
             print(f"{mode:6} {server:9} {rate:8.1f} {lat['p50'] / 1000:8.1f} {lat['p95'] / 1000:8.1f} "
                   f"{lat['p99'] / 1000:8.1f} {lat['max'] / 1000:8.1f} {bad_statuses(r):6d} "
                   f"{socket_errors(r):6d}  {statuses}")
-        for server, groups in (("baseline", ("baseline",)), ("ours", ("web", "worker"))):
+        for server, groups in (("baseline", ("baseline",)), ("ours", ("web", "worker")),
+                               ("ours-pgb", ("web-pgb", "worker-pgb", "pgbouncer"))):
+            if (mode, server) not in results:
+                continue
             r = results[(mode, server)]
             used = " + ".join(f"{name} {r['cpu'][name] * 1000 / max(r['requests'], 1):.1f}"
                               for name in groups)
@@ -565,11 +613,15 @@ def report(args, paths, results, windows, accepted_ours, receipts, app, sampler,
         ratio = results[(mode, "ours")]["rate"] / results[(mode, "baseline")]["rate"]
         target = "  (target ≥ 25%: " + ("ok" if ratio >= 0.25 else "MISSED") + ")"
         print(f"{mode:6} ours/baseline throughput: {ratio:.0%}{target}")
+        if (mode, "ours-pgb") in results:
+            through = results[(mode, "ours-pgb")]["rate"]
+            print(f"{mode:6} through PgBouncer: {through / results[(mode, 'baseline')]['rate']:.0%} of the "
+                  f"baseline, {through / results[(mode, 'ours')]['rate']:.0%} of ours direct")
 
     with psycopg.connect(db_url(DB_OURS), autocommit=True) as conn:
         print("\nsubmit → assigned under load (lead.created_at → assigned_at, leads of the timed runs)")
         print(f"{'path':16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-        for mode in [m for m in (*paths, "api-paced") if m in windows]:
+        for mode in [m for m in (*paths, "api-pgb", "api-paced") if m in windows]:
             t0, t1 = windows[mode]
             channel = "web" if mode == "form" else "api"
             rows = conn.execute(
@@ -578,7 +630,8 @@ def report(args, paths, results, windows, accepted_ours, receipts, app, sampler,
                 "AND assigned_at IS NOT NULL", (channel, t0, t1)).fetchall()
             values = [float(v) for (v,) in rows]
             p95 = pct(values, 95)
-            label = "api (paced)" if mode == "api-paced" else f"{mode} (saturated)"
+            label = {"api-paced": "api (paced)", "api-pgb": "api (PgBouncer)"}.get(
+                mode, f"{mode} (saturated)")
             print(f"{label:16} {len(values):6d} {pct(values, 50):8.1f} {p95:8.1f} {pct(values, 99):8.1f} "
                   f"{max(values, default=float('nan')):8.1f}  (target p95 < 1000: "
                   f"{'ok' if p95 < 1000 else 'MISSED'})")
@@ -612,7 +665,12 @@ def report(args, paths, results, windows, accepted_ours, receipts, app, sampler,
     print("\npeak RSS (psutil every 0.2 s) and PSS (shared pages counted once, every 1 s)")
     for name, label in (("web", "ours: gunicorn master + workers"),
                         ("baseline", "baseline: gunicorn master + workers"),
-                        ("worker", "Celery worker: main + pool")):
+                        ("worker", "Celery worker: main + pool"),
+                        ("web-pgb", "ours via PgBouncer: gunicorn"),
+                        ("worker-pgb", "ours via PgBouncer: Celery worker"),
+                        ("pgbouncer", "PgBouncer")):
+        if name not in sampler.roots:
+            continue
         print(f"  {label:38} {sampler.peak_total[name] / mib:7.1f} MiB in {sampler.processes[name]} "
               f"processes (largest one {sampler.peak_one[name] / mib:.1f} MiB); "
               f"PSS {sampler.peak_pss[name] / mib:.1f} MiB")

@@ -443,8 +443,6 @@ class _PostgresWriter:
         conn = self.raw.driver_connection
         assert conn is not None  # a pooled connection, checked out and live
         self.conn = conn
-        self.conn.execute("SET synchronous_commit TO off")
-        self.conn.commit()
         # Only the columns the database has: the migration bench seeds at an earlier revision.
         present = {row[0] for row in self.conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'lead'"
@@ -459,6 +457,10 @@ class _PostgresWriter:
                 copy.write_row(row)
 
     def write(self, leads, stages, activities):
+        # A seed can be replayed, so its commits need not wait for the disk. LOCAL: for this
+        # transaction only. A session-wide SET would stay on the pooled connection (or, behind
+        # PgBouncer, on a server connection other clients get next) for every later commit.
+        self.conn.execute("SET LOCAL synchronous_commit TO off")
         names = LEAD_COLUMNS + [c for c, _ in self.extra]
         defaults = tuple(d for _, d in self.extra)
         self._copy("lead", names, (tuple(r[c] for c in LEAD_COLUMNS) + defaults for r in leads))

@@ -3,6 +3,11 @@
 Each run gets a throwaway database and its own Celery queue name, so runs (and
 a developer's own worker) never see each other's tasks. With CRM_REQUIRE_SERVICES=1
 (set by .ci/run) a missing service fails the run instead of skipping it.
+
+With CRM_TEST_PGBOUNCER=1 the app, its workers and the tests' own sessions reach the
+database through a real PgBouncer in transaction pooling (tests/support/stack.py,
+127.0.0.1:6432 or CRM_TEST_PGBOUNCER_PORT), with CRM_DATABASE_POOLER=pgbouncer; the
+database is still created, migrated and dropped directly, as docs/deploy.md says to.
 """
 import os
 import uuid
@@ -19,6 +24,7 @@ from tests.support import caches
 
 # These lived here before tests/support/stack.py; still importable from here for older tests.
 from tests.support.stack import (  # noqa: F401
+    PgBouncer,
     PrivatePostgres,
     Worker,
     create_database,
@@ -31,6 +37,7 @@ from tests.support.stack import (  # noqa: F401
 PG_ADMIN_URL = os.environ.get("CRM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CRM_TEST_REDIS", "redis://127.0.0.1:6379/0")
 REQUIRED = os.environ.get("CRM_REQUIRE_SERVICES") == "1"
+THROUGH_PGBOUNCER = os.environ.get("CRM_TEST_PGBOUNCER") == "1"
 
 
 def _unavailable(what: str, error: Exception):
@@ -68,9 +75,25 @@ def stack_env(pg_url, redis_url):
 
 
 @pytest.fixture(scope="session")
-def migrated(stack_env):
-    migrate(stack_env)
-    return stack_env
+def pgbouncer():
+    """A real PgBouncer in transaction pooling in front of the test server (pool size 2)."""
+    try:
+        bouncer = PgBouncer(PG_ADMIN_URL)
+        bouncer.start()
+    except (RuntimeError, OSError) as exc:
+        _unavailable("PgBouncer", exc)
+    yield bouncer
+    bouncer.stop()
+
+
+@pytest.fixture(scope="session")
+def migrated(stack_env, request):
+    migrate(stack_env)  # directly: DDL and its locks never go through a pooler
+    if not THROUGH_PGBOUNCER:
+        return stack_env
+    bouncer = request.getfixturevalue("pgbouncer")
+    return {**stack_env, "DATABASE_URL": bouncer.url(stack_env["DATABASE_URL"]),
+            "CRM_DATABASE_POOLER": "pgbouncer"}
 
 
 def make_test_app():

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import psycopg
 import redis
+from psycopg.conninfo import conninfo_to_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -139,6 +140,113 @@ class PrivatePostgres:
             self.stop("immediate")
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+PGBOUNCER_PORT = int(os.environ.get("CRM_TEST_PGBOUNCER_PORT", "6432"))
+
+
+class PgBouncer:
+    """PgBouncer (Debian's `pgbouncer`) in transaction pooling in front of a PostgreSQL server,
+    its config, auth file and log in a temp dir, listening on 127.0.0.1:`port` only.
+
+    `pool_size` server connections per database and user, fewer than the clients a test
+    opens (its session, a request's, a worker's), so transactions really take turns on
+    shared server connections. `single` names a database alias with one server connection
+    (`pool_size=1`, on the server's `postgres` database): there, two clients are certain to
+    share it. As root it runs as the `postgres` user (pgbouncer refuses root).
+    """
+
+    SINGLE = "crm_bouncer_single"
+
+    def __init__(self, server_url: str, port: int = PGBOUNCER_PORT, pool_size: int = 2):
+        self.binary = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+        if self.binary is None:
+            raise RuntimeError("pgbouncer is not installed (Debian package `pgbouncer`)")
+        server = conninfo_to_dict(server_url)
+        self.server_host, self.server_port = server.get("host", "127.0.0.1"), server.get("port", 5432)
+        self.user = server.get("user", "postgres")
+        self.port, self.pool_size = port, pool_size
+        self.dir = Path(tempfile.mkdtemp(prefix="crm-pgbouncer-"))
+        self.log_path = self.dir / "pgbouncer.log"
+        self.proc: subprocess.Popen | None = None
+
+    def url(self, direct_url: str) -> str:
+        """`direct_url` (a database on the server behind) as reached through the bouncer."""
+        name = direct_url.rsplit("/", 1)[1]
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{name}"
+
+    @property
+    def single_url(self) -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{self.SINGLE}"
+
+    def start(self) -> None:
+        server = f"host={self.server_host} port={self.server_port}"
+        (self.dir / "userlist.txt").write_text(f'"{self.user}" ""\n')
+        (self.dir / "pgbouncer.ini").write_text(f"""\
+[databases]
+{self.SINGLE} = {server} dbname=postgres pool_size=1
+* = {server}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {self.dir}/userlist.txt
+admin_users = {self.user}
+pool_mode = transaction
+default_pool_size = {self.pool_size}
+max_client_conn = 200
+ignore_startup_parameters = extra_float_digits
+logfile = {self.log_path}
+pidfile = {self.dir}/pgbouncer.pid
+""")
+        as_user = []
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+            for child in self.dir.iterdir():
+                shutil.chown(child, "postgres")
+            as_user = ["-u", "postgres"]
+        self.proc = subprocess.Popen([self.binary, *as_user, str(self.dir / "pgbouncer.ini")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not self.ready():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+                self.stop()
+                raise RuntimeError(f"pgbouncer did not start on 127.0.0.1:{self.port}:\n{log[-2000:]}")
+            time.sleep(0.05)
+
+    def version(self) -> str:
+        out = subprocess.run([self.binary, "-V"], capture_output=True, text=True, timeout=10).stdout
+        return out.split("\n", 1)[0].removeprefix("PgBouncer ").strip()
+
+    def ready(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return "listening on" in self.log_path.read_text(errors="replace")
+        except OSError:
+            return False
+
+    def show(self, what: str) -> list[dict]:
+        """A `SHOW …` of the admin console (simple query protocol only, so a client-side
+        cursor in autocommit)."""
+        with psycopg.connect(f"postgresql://{self.user}@127.0.0.1:{self.port}/pgbouncer",
+                             autocommit=True, cursor_factory=psycopg.ClientCursor,
+                             connect_timeout=3) as admin:
+            cur = admin.execute(f"SHOW {what}")
+            names = [c.name for c in cur.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class PrivateRedis:

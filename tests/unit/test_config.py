@@ -2,6 +2,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from config import LIBRARY_KEYS, Config, env_names
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -43,3 +45,27 @@ def test_each_setting_is_the_attribute_of_its_own_name(monkeypatch):
         key = LIBRARY_KEYS.get(name, name)
         assert key in settings, f"{name} is read into no setting named {key}"
 
+
+
+def test_behind_pgbouncer_psycopg_prepares_nothing_and_reports_stay_on_one_connection(monkeypatch):
+    monkeypatch.delenv("CRM_REPORT_OVERLAP", raising=False)
+    monkeypatch.delenv("CRM_DATABASE_POOLER", raising=False)
+    direct = Config()
+    assert direct.CRM_DATABASE_POOLER == ""
+    assert "connect_args" not in direct.SQLALCHEMY_ENGINE_OPTIONS
+    assert direct.CRM_REPORT_OVERLAP is True
+    monkeypatch.setenv("CRM_DATABASE_POOLER", " PgBouncer ")
+    pooled = Config()
+    assert pooled.CRM_DATABASE_POOLER == "pgbouncer"
+    assert pooled.SQLALCHEMY_ENGINE_OPTIONS == {
+        "pool_pre_ping": True, "hide_parameters": True,
+        "connect_args": {"prepare_threshold": None}}
+    assert pooled.CRM_REPORT_OVERLAP is False
+    monkeypatch.setenv("CRM_REPORT_OVERLAP", "1")  # the operator sized the pool for it
+    assert Config().CRM_REPORT_OVERLAP is True
+
+
+def test_an_unknown_pooler_stops_the_app(monkeypatch):
+    monkeypatch.setenv("CRM_DATABASE_POOLER", "pgbouncr")
+    with pytest.raises(ValueError, match="CRM_DATABASE_POOLER"):
+        Config()
