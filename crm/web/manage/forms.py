@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from crm.inputs.dates import NOT_A_MONTH, MonthField
 from crm.inputs.fields import LooseDecimalField, clean, clean_multiline, given, max_length
@@ -31,14 +31,6 @@ class ConfirmForm(Form):
     """A button that posts (rotate a key, release a lead): the form carries only CSRF."""
 
 
-def _read(message):
-    """Typed but read as nothing (a blank word such as 无): as good as not typed."""
-    def _check(form, field):
-        if field.data is None and not field.errors:
-            raise StopValidation(message)
-    return _check
-
-
 class SpendForm(Form):
     """A month's spend on one source site or channel. `source` is "site:<id>" or
     "channel:<code>"; the view fills its choices and the team's (admins only)."""
@@ -46,8 +38,7 @@ class SpendForm(Form):
     source = SelectField(_l("Source"), validators=[InputRequired(_l("Please pick a source."))])
     team = SelectField(_l("Team"), validators=[Optional()])
     amount = LooseDecimalField(_l("Amount (万元)"), kind="money", maximum=MAX_WAN, places=4,
-                               validators=[InputRequired(_l("Please enter the amount spent.")),
-                                           _read(_l("Please enter the amount spent."))])
+                               validators=[InputRequired(_l("Please enter the amount spent."))])
     note = StringField(_l("Note"), filters=[clean], validators=[max_length(200)])
 
     def to_input(self, team_id: int | None) -> SpendInput:

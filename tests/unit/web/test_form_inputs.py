@@ -91,3 +91,15 @@ def test_agent_entry_makes_an_inquiry_of_its_channel(app):
     assert form.validate(), form.errors
     inquiry = form.to_inquiry(channel=form.channel.data)
     assert inquiry.source.channel == "wechat" and inquiry.contact.mobile is None
+
+
+def test_a_required_figure_typed_as_nothing_is_its_please_enter_message(app):
+    """A zero-width space or NUL passes InputRequired (something was sent) but reads as no
+    figure: the field's own message, never a None handed on (a 500 before)."""
+    for typed in ("\u200b", "\x00", "\u3000"):
+        form = ListingForm(formdata=MultiDict({
+            "title": "长兴独栋厂房", "property_type": "factory", "deal_type": "rent",
+            "region_code": "330522", "area": typed, "area_unit": "sqm", "status": "available"}),
+            meta=NO_CSRF)
+        assert not form.validate()
+        assert [str(e) for e in form.area.errors] == ["请填写面积。"], typed

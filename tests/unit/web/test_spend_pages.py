@@ -184,7 +184,7 @@ def test_amounts_as_typed(client, data, text, yuan):
 
 
 @pytest.mark.parametrize("text, message", [("-5", "不小于 0"), ("1.5亿", "数值过大"), ("abc", "请输入数字"),
-                                           ("", "请填写投入金额")])
+                                           ("", "请填写投入金额"), ("\u200b", "请填写投入金额")])
 def test_amounts_refused_with_a_message(client, data, text, message):
     login(client, "admin@example.com")
     response = post(client, amount=text)
