@@ -46,7 +46,10 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	@# The unit tests share nothing (SQLite in each test's tmp_path, no server): one process
+	@# per core. The integration and browser tests start servers on fixed ports: one at a time.
+	$(BIN)/python -m pytest -n logical tests/unit
+	$(BIN)/python -m pytest tests/integration tests/browser
 
 worker:
 	$(BIN)/celery -A workers worker -l INFO

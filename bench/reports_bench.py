@@ -233,18 +233,22 @@ def main() -> None:
 # unit in turn, one in 20 fallen through, a third on a listing, a park's milestones on the
 # land deals. The values follow crm.inputs.deal_terms (a month is 365/12 days).
 DEALS_SQL = """
+-- Leads spread over the whole history (ordered by a hash of the id, not the oldest first),
+-- each signed 0-119 days after its inquiry and never after today, so that any 30 days
+-- (the last 30 above all) hold their share of deals.
 WITH src AS (
     SELECT l.id, l.created_at, l.assigned_to_id, l.team_id,
-           row_number() OVER (ORDER BY l.id) AS n
+           (l.created_at AT TIME ZONE 'Asia/Shanghai')::date + (l.id %% 120)::int AS signed_on,
+           row_number() OVER (ORDER BY hashint4(l.id), l.id) AS n
     FROM lead l
     WHERE l.status NOT IN ('spam', 'merged') AND l.assigned_to_id IS NOT NULL
-      AND l.id %% %(step)s = 0
+      AND (l.created_at AT TIME ZONE 'Asia/Shanghai')::date + (l.id %% 120)::int <= CURRENT_DATE
+      AND NOT EXISTS (SELECT 1 FROM deal d WHERE d.lead_id = l.id)
+    ORDER BY hashint4(l.id), l.id
     LIMIT %(n)s
 ), listings AS (SELECT array_agg(id ORDER BY id) AS ids FROM listing),
 terms AS (
-    SELECT src.*, n %% 5 AS u, (1000 + (n %% 50) * 100)::numeric AS area,
-           LEAST((created_at AT TIME ZONE 'Asia/Shanghai')::date + (n %% 120)::int,
-                 CURRENT_DATE) AS signed_on
+    SELECT src.*, n %% 5 AS u, (1000 + (n %% 50) * 100)::numeric AS area
     FROM src
 )
 INSERT INTO deal (lead_id, status, signed_on, created_at, updated_at, agent_id, team_id,
@@ -274,9 +278,8 @@ def ensure_deals(url: str, wanted: int) -> int:
         have = conn.execute("SELECT count(*) FROM deal").fetchone()[0]
         if have >= wanted:
             return have
-        leads = conn.execute("SELECT count(*) FROM lead").fetchone()[0]
         started = time.monotonic()
-        conn.execute(DEALS_SQL, {"n": wanted - have, "step": max(1, leads // (wanted * 2))})
+        conn.execute(DEALS_SQL, {"n": wanted - have})
         # Construction due 180 days after signing; most started 10 days early, one in 7 late.
         conn.execute("INSERT INTO deal_milestone (deal_id, kind, due_on, done_on) SELECT id, "
                      "'construction', signed_on + 180, CASE WHEN id % 7 <> 0 AND "

@@ -23,7 +23,10 @@ if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
 
 
 def pytest_sessionstart(session):
-    # The UI is asserted in Chinese, so the catalogs must be compiled.
+    # The UI is asserted in Chinese, so the catalogs must be compiled: once, by the main
+    # process (pytest-xdist's workers carry "workerinput" and would write the files at once).
+    if hasattr(session.config, "workerinput"):
+        return
     catalogs = ROOT / "crm" / "translations"
     if any(catalogs.glob("*/LC_MESSAGES/messages.po")):
         subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "compile",
