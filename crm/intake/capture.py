@@ -49,6 +49,7 @@ class Outcome:
     contact_id: int | None = None
     new_need: bool = False  # a new lead of a contact known before
     held_by: int | None = None  # agent entry: the agent whose protected contact took the need
+    contact_seq: int | None = None  # a new lead's number among its contact's non-junk needs
 
 
 def unread_note(unread) -> str:
@@ -232,7 +233,8 @@ def _save(lead: Lead, spam_reasons: list[str], before_commit: Callable[[Outcome]
             held_by = _hand_to_protector(lead) if known.contact_id is not None else None
             _insert_new(lead)
             outcome = Outcome("new", lead.reference, lead.id, contact_id=found.contact_id,
-                              new_need=known.contact_id is not None, held_by=held_by)
+                              new_need=known.contact_id is not None, held_by=held_by,
+                              contact_seq=found.contact_seq)
     # Read before the commit expires the lead: reading it after would reload the whole row.
     auto_reply = outcome.status == "new" and bool(lead.email)
     if before_commit is not None:

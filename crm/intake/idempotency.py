@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.extensions import db, rows_changed
 from crm.intake.capture import capture_inquiry, understood
 from crm.intake.inquiry import Inquiry
-from crm.models import ApiIdempotencyKey, Lead
+from crm.models import ApiIdempotencyKey
 from crm.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def kind_of(outcome) -> str:
         return "repeat"
     if outcome.status != "new":
         return "new"
-    seq = db.session.scalar(select(Lead.contact_seq).where(Lead.id == outcome.lead_id))
+    seq = outcome.contact_seq  # as inserted: reading it back cost a statement per inquiry
     return "new_need" if seq is not None and seq > 1 else "new"
 
 

@@ -16,7 +16,7 @@ repeat carries.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import exists, false, func, insert, or_, select, update
+from sqlalchemy import and_, case, exists, false, func, insert, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -125,9 +125,9 @@ def stated(inquiry: Inquiry) -> dict:
             "email": person.email}
 
 
-def find_company(name: str, credit_code: str | None, key: str | None = None) -> int | None:
+def _company_query(name: str, credit_code: str | None, key: str | None = None):
     """The company by its credit code, else by its normalised name (`key`, when the caller
-    has it): one statement on the two unique indexes."""
+    has it), on the two unique indexes; None when the inquiry names neither."""
     key = name_key(name) if key is None else key
     conditions = []
     if credit_code:
@@ -136,10 +136,27 @@ def find_company(name: str, credit_code: str | None, key: str | None = None) -> 
         conditions.append(Company.name_key == key)
     if not conditions:
         return None
-    rows = db.session.execute(select(Company.id, Company.credit_code).where(or_(*conditions))
-                              .limit(2)).all()
-    by_code = [row.id for row in rows if credit_code and row.credit_code == credit_code]
-    return by_code[0] if by_code else (rows[0].id if rows else None)
+    by_code = case((Company.credit_code == credit_code, 0), else_=1) if credit_code else literal(1)
+    return select(Company.id).where(or_(*conditions)).order_by(by_code, Company.id).limit(1)
+
+
+def find_company(name: str, credit_code: str | None, key: str | None = None) -> int | None:
+    """The company's id (see _company_query), in one statement."""
+    query = _company_query(name, credit_code, key)
+    return None if query is None else db.session.scalar(query)
+
+
+def _company_and_mobile(person, mobile: str | None) -> tuple[int | None, Contact | None]:
+    """The company and the live contact holding the mobile, in one statement (every
+    inquiry asks both; a new prospect, the common case, finds neither)."""
+    query = _company_query(person.company, person.credit_code)
+    company = query.scalar_subquery() if query is not None else null()
+    one = select(literal(1).label("one")).subquery("one")
+    found = Contact.mobile_e164 == mobile if mobile else false()
+    row = db.session.execute(
+        select(company.label("company_id"), Contact).select_from(one)
+        .outerjoin(Contact, and_(found, Contact.erased_at.is_(None))).limit(1)).one()
+    return row.company_id, row.Contact
 
 
 def match_inquiry(inquiry: Inquiry, at: datetime | None = None,
@@ -148,14 +165,9 @@ def match_inquiry(inquiry: Inquiry, at: datetime | None = None,
     repeats; nothing is written. `at` is the inquiry's time; `about`: what the inquiry is
     about when the caller knows more than it says (the listing's types filled in)."""
     want = stated(inquiry)
-    person = inquiry.contact
-    company_id = find_company(person.company, person.credit_code)
+    company_id, contact = _company_and_mobile(inquiry.contact, want["mobile_e164"])
     alive = Contact.erased_at.is_(None)
-    contact, matched_on = None, ""
-    if want["mobile_e164"]:
-        contact = db.session.scalars(select(Contact).where(
-            Contact.mobile_e164 == want["mobile_e164"], alive)).first()
-        matched_on = "mobile"
+    matched_on = "mobile" if contact is not None else ""
     if contact is None and want["wechat_id"]:
         # A stronger key never conflicts: the contact's mobile is missing or this one (an
         # inquiry stating no mobile conflicts with none).
