@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField
 from wtforms.widgets import DateInput
 
+from crm.inputs.required import NothingReadIsMissing
 from crm.inputs.text import clean_text, to_halfwidth
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -46,7 +47,7 @@ def parse_day(raw) -> date | None:
     return day
 
 
-class DayField(DateField):
+class DayField(NothingReadIsMissing, DateField):
     """A date box (type=date) that refuses what parse_day refuses, with its message."""
 
     widget = DateInput()

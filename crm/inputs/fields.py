@@ -5,11 +5,12 @@ from typing import TypeVar
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in its stubs yet
-from wtforms.validators import DataRequired, InputRequired, StopValidation, ValidationError
+from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
 from crm.choices import SQM_PER_MU
 from crm.inputs import numbers
+from crm.inputs.required import NothingReadIsMissing
 from crm.inputs.text import clean_text
 
 # Longer than any field may be: text is cut only here, as a guard, so that each field's
@@ -25,7 +26,7 @@ def clean_multiline(value):
     return clean_text(value, max_length=_GUARD, multiline=True) if isinstance(value, str) else value
 
 
-class LooseDecimalField(DecimalField):
+class LooseDecimalField(NothingReadIsMissing, DecimalField):
     """A figure as people type it: full-width digits, thousands separators, Chinese numerals
     (三千, 1.5万) and a unit written in the field (crm.inputs.numbers).
 
@@ -73,15 +74,6 @@ class LooseDecimalField(DecimalField):
         self.data = value.quantize(places)
         if high != value:   # "3000-5000平" in one box: the form takes the upper end from it
             self.range_high = high.quantize(places)
-
-    def pre_validate(self, form):
-        # Typed but read as no figure (a blank word such as 无 or 暂无): for a required field
-        # as good as not typed, so its own "please enter" message, never a None downstream.
-        if self.data is None and not self.errors and self.flags.required:
-            message = next((v.message for v in self.validators
-                            if isinstance(v, InputRequired | DataRequired) and v.message),
-                           None) or self.gettext("This field is required.")
-            raise StopValidation(message)
 
 
 def _number_message(reason: str):

@@ -173,3 +173,18 @@ def test_a_won_need_with_its_deal_has_no_stage_moves(client, db, world):
                           data={"status": "negotiating"})
     assert refused.status_code == 422
     assert _fresh(db, Lead, lead.id).status == "won"
+
+
+@PROPERTIES
+@given(name=st.sampled_from(["signed_on", "start_on"]),
+       text=st.one_of(st.text(max_size=20), st.sampled_from(
+           ["\u3000", "\u200b", " ", "\x00", "无", "２０２６－１１－１８", "2026/11/18", "0001-01-01"])))
+def test_any_text_in_a_date_field_is_never_a_500(client, db, world, name, text):
+    """A required day typed as nothing read (a full-width or zero-width space) was a 500."""
+    with time_machine.travel(NOW, tick=False):
+        answer = _post(client, world["lead"], listing_id=world["listing"].id, preview="1",
+                       **{name: text})
+        assert answer.status_code in (200, 422), (name, text)
+        if answer.status_code == 422:
+            assert errors_in(answer.get_data(as_text=True))
+        assert db.session.scalars(select(Deal)).all() == []

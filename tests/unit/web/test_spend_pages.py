@@ -100,7 +100,8 @@ def test_a_duplicate_is_refused_with_a_message_and_the_form_keeps_the_input(clie
 
 @pytest.mark.parametrize("month, message", [("2026-13", "YYYY-MM"), ("26-11", "YYYY-MM"),
                                             ("2026-11-05", "YYYY-MM"), ("1999-12", "2000-01-01"),
-                                            ("", "YYYY-MM"), ("２０２６－１１", None)])
+                                            ("", "YYYY-MM"), ("\u3000", "YYYY-MM"),
+                                            ("\u200b", "YYYY-MM"), ("２０２６－１１", None)])
 def test_the_month_picker(client, data, month, message):
     login(client, "admin@example.com")
     response = post(client, month=month, source="channel:api")
