@@ -45,7 +45,8 @@ def _finish_config(app: Flask) -> None:
         from crm.reads import BIND, bind_options
         app.config["SQLALCHEMY_BINDS"] = {
             **app.config.get("SQLALCHEMY_BINDS", {}),
-            BIND: bind_options(app.config["CRM_REPORTS_DATABASE_URL"])}
+            BIND: bind_options(app.config["CRM_REPORTS_DATABASE_URL"],
+                               app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))}
     from crm.observability.logs import configure_logging, init_request_ids
     configure_logging(json_lines=os.environ.get("CRM_LOG_FORMAT") == "json")
     init_request_ids(app)

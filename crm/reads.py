@@ -62,11 +62,12 @@ NO_REPLICA = Freshness(configured=False, replica=False, as_of=None)
 
 # --- set-up -----------------------------------------------------------------------------
 
-def bind_options(url: str) -> dict:
-    """SQLALCHEMY_BINDS' entry for the replica (a bind takes none of the default engine's
-    SQLALCHEMY_ENGINE_OPTIONS, so they are repeated here)."""
-    return {"url": url, "pool_pre_ping": True, "hide_parameters": True,
-            "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}}
+def bind_options(url: str, primary: dict) -> dict:
+    """SQLALCHEMY_BINDS' entry for the replica: the primary's engine options (a bind takes
+    none of SQLALCHEMY_ENGINE_OPTIONS by itself; behind PgBouncer it needs the same
+    prepare_threshold), with a short connect timeout so a dead replica falls back fast."""
+    connect_args = {**primary.get("connect_args", {}), "connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return {**primary, "url": url, "connect_args": connect_args}
 
 
 def init_app(app: Flask) -> None:

@@ -134,3 +134,19 @@ def _reads_the_primary_after_a_write(app, client) -> bool:
     cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
     with app.test_request_context(headers={"Cookie": f"session={cookie.value}"}):
         return reads.wrote_recently()
+
+
+@pytest.mark.parametrize("pooler", ["", "pgbouncer"])
+def test_the_replica_bind_takes_the_primarys_engine_options(pooler):
+    """Behind PgBouncer the replica's connections must not prepare statements either (its
+    reports failed with "prepared statement … does not exist"); both keep hidden parameters
+    and the pre-ping, and the replica adds its short connect timeout."""
+    primary = config.engine_options(pooler)
+    options = reads.bind_options("postgresql+psycopg://replica/crm", primary)
+    assert options["url"] == "postgresql+psycopg://replica/crm"
+    assert options["hide_parameters"] is True and options["pool_pre_ping"] is True
+    assert options["connect_args"]["connect_timeout"] == reads.CONNECT_TIMEOUT_SECONDS
+    if pooler == "pgbouncer":
+        assert "prepare_threshold" in options["connect_args"]
+        assert options["connect_args"]["prepare_threshold"] is None
+    assert "url" not in primary  # the primary's options are not changed
