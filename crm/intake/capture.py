@@ -32,7 +32,7 @@ from crm.jobs import NOTIFY_REPEAT_INQUIRY, SEND_AUTO_REPLY, enqueue, enqueue_ro
 from crm.leads import followup, scoring, stages
 from crm.listings import inventory
 from crm.models import Activity, Lead, LeadStage, User
-from crm.models.lead import refresh_search_text
+from crm.models.lead import is_new_need, refresh_search_text
 from crm.models.types import utcnow
 from crm.notifications import outbox
 from crm.observability import metrics
@@ -47,9 +47,13 @@ class Outcome:
     repeat_id: int | None = None
     original_reference: str | None = None  # a repeat's first lead, for staff only
     contact_id: int | None = None
-    new_need: bool = False  # a new lead of a contact known before
     held_by: int | None = None  # agent entry: the agent whose protected contact took the need
     contact_seq: int | None = None  # a new lead's number among its contact's non-junk needs
+
+    @property
+    def new_need(self) -> bool:
+        """A new lead of a contact known before (Lead.new_need)."""
+        return self.status == "new" and is_new_need(self.contact_seq)
 
 
 def unread_note(unread) -> str:
@@ -233,7 +237,7 @@ def _save(lead: Lead, spam_reasons: list[str], before_commit: Callable[[Outcome]
             held_by = _hand_to_protector(lead) if known.contact_id is not None else None
             _insert_new(lead)
             outcome = Outcome("new", lead.reference, lead.id, contact_id=found.contact_id,
-                              new_need=known.contact_id is not None, held_by=held_by,
+                              held_by=held_by,
                               contact_seq=found.contact_seq)
     # Read before the commit expires the lead: reading it after would reload the whole row.
     auto_reply = outcome.status == "new" and bool(lead.email)

@@ -110,8 +110,7 @@ def kind_of(outcome) -> str:
         return "repeat"
     if outcome.status != "new":
         return "new"
-    seq = outcome.contact_seq  # as inserted: reading it back cost a statement per inquiry
-    return "new_need" if seq is not None and seq > 1 else "new"
+    return "new_need" if outcome.new_need else "new"
 
 
 def _created(outcome, taken: dict) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     and_,
     event,
     false,
+    func,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -62,6 +63,11 @@ OPEN = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 TRIGRAM_COLUMNS = {"ix_lead_search_trgm": "search_text", "ix_lead_reference_trgm": "reference",
                    "ix_lead_mobile_trgm": "mobile_e164"}
 
+
+
+def is_new_need(contact_seq: int | None) -> bool:
+    """The one rule of Lead.new_need, for a contact_seq held outside a Lead row."""
+    return contact_seq is not None and contact_seq > 1
 
 class Lead(Model):
     """A need (需求): what one contact asked for, with its own reference, stage and owner.
@@ -299,6 +305,17 @@ class Lead(Model):
     def is_open(self) -> bool:
         from crm.choices import OPEN_STATUSES
         return self.status in OPEN_STATUSES
+
+    @hybrid_property
+    def new_need(self) -> bool:
+        """新需求: a need of a contact known before, their second or later (a lead made
+        before contacts, contact_seq NULL, is its own person's first)."""
+        return is_new_need(self.contact_seq)
+
+    @new_need.inplace.expression
+    @classmethod
+    def _new_need(cls):
+        return func.coalesce(cls.contact_seq, 1) > 1
 
     @hybrid_property
     def place_to_confirm(self) -> bool:

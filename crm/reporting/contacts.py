@@ -99,7 +99,7 @@ class ContactsReport:
 
 def _counts():
     return [func.count().label("needs"),
-            func.count().filter(Lead.contact_seq > 1).label("returned")]
+            func.count().filter(Lead.new_need).label("returned")]
 
 
 def _per_contact(scope: Scope) -> dict[int, int]:

@@ -93,7 +93,7 @@ def contact_needs(site_id: int, reference: str, limit: int = DEFAULT_LIMIT,
     contact_id, lead_id = who
     # A lead made before contacts (no contact_id) is a person of one need.
     mine = Lead.contact_id == contact_id if contact_id is not None else Lead.id == lead_id
-    stmt = (select(Lead.id, Lead.reference, Lead.created_at, Lead.status, Lead.contact_seq,
+    stmt = (select(Lead.id, Lead.reference, Lead.created_at, Lead.status, Lead.new_need,
                    Lead.deal_type, Lead.property_type, Lead.region_code, Lead.area_min_sqm,
                    Lead.area_max_sqm)
             .where(mine, Lead.source_site_id == site_id, Lead.status.not_in(JUNK_STATUSES))
@@ -106,7 +106,7 @@ def contact_needs(site_id: int, reference: str, limit: int = DEFAULT_LIMIT,
     rows = rows[:limit]
     needs = [{"reference": r.reference, "created_at": r.created_at.isoformat(),
               "state": _state(r.status),
-              "new_need": r.contact_seq is not None and r.contact_seq > 1,
+              "new_need": r.new_need,
               "deal_type": r.deal_type, "property_type": r.property_type,
               "region": r.region_code, "area_min_sqm": _number(r.area_min_sqm),
               "area_max_sqm": _number(r.area_max_sqm)} for r in rows]
