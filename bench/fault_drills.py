@@ -14,8 +14,10 @@ over HTTP to the JSON API:
   4. PostgreSQL's disk full (`--only disk`; root: a cluster of its own on a small tmpfs,
      filled with a filler file under load, then freed): a clear 503 while nothing can be
      written, every 201 saved, every lead routed exactly once when space returns.
+     `disk-wal`: the same, and the server needs a new WAL segment meanwhile: it PANICs and
+     stops; once space is back it is started as its supervisor would (Restart=on-failure).
 
-Prints a table and exits 1 if any drill missed its expectation. About 4½ minutes.
+Prints a table and exits 1 if any drill missed its expectation. About 5½ minutes.
 Needs: redis-server and the PostgreSQL server binaries (initdb, pg_ctl); as root the
 cluster runs as the `postgres` user. Logs of every process: /tmp/crm-drill-*.log.
 """
@@ -35,7 +37,7 @@ from tests.support.drills import (  # noqa: E402
 )
 from tests.support.stack import PrivatePostgres, PrivateRedis  # noqa: E402
 
-DRILLS = ("redis", "kill", "postgres", "disk")
+DRILLS = ("redis", "kill", "postgres", "disk", "disk-wal")
 
 
 def table(results) -> str:
@@ -54,12 +56,12 @@ def table(results) -> str:
     return "\n".join(lines)
 
 
-def _disk_drill(redis_url: str, disk_mb: int, full: float):
+def _disk_drill(redis_url: str, disk_mb: int, full: float, wal: bool = False):
     """The disk-full drill on a cluster of its own, its data directory on a small tmpfs."""
     small = PrivatePostgres(disk_mb=disk_mb)
     try:
         small.start()
-        return disk_full_drill(small, redis_url, full=full)
+        return disk_full_drill(small, redis_url, full=full, wal=wal)
     finally:
         small.destroy()
 
@@ -86,7 +88,8 @@ def main() -> int:
         runs = {"redis": lambda: redis_outage_drill(pg.admin_url, outage=args.outage),
                 "kill": lambda: worker_kill_drill(pg.admin_url, redis.url),
                 "postgres": lambda: postgres_restart_drill(pg, redis.url),
-                "disk": lambda: _disk_drill(redis.url, args.disk_mb, args.full)}
+                "disk": lambda: _disk_drill(redis.url, args.disk_mb, args.full),
+                "disk-wal": lambda: _disk_drill(redis.url, args.disk_mb, args.full, wal=True)}
         for name in DRILLS:
             if name in chosen:
                 print(f"drill: {name} …", flush=True)

@@ -500,8 +500,24 @@ def postgres_restart_drill(pg: PrivatePostgres, redis_url: str, gap: float = 5, 
 DISK_FULL_LOGS = ("No space left on device", "could not extend file")
 
 
+def _stop_on_wal(pg: PrivatePostgres, tries: int = 30) -> bool:
+    """On the full disk, make the server start a new WAL segment (a write, then a segment
+    switch), as a busy server does every 16 MB: it cannot create the file and PANICs, its
+    crash recovery fails alike, the postmaster exits. True once it is gone."""
+    import psycopg
+
+    for _ in range(tries):
+        with contextlib.suppress(psycopg.Error):
+            with psycopg.connect(pg.admin_url, autocommit=True, connect_timeout=3) as conn:
+                conn.execute("UPDATE crm_drill_wal SET n = n + 1")
+                conn.execute("SELECT pg_switch_wal()")
+        with contextlib.suppress(AssertionError):
+            return wait_until(lambda: not pg.running(), timeout=2, interval=0.2)
+    return False
+
+
 def disk_full_drill(pg: PrivatePostgres, redis_url: str, rate: float = 4, before: float = 4,
-                    full: float = 10, after: float = 8) -> DrillResult:
+                    full: float = 10, after: float = 8, wal: bool = False) -> DrillResult:
     """PostgreSQL's disk filled (a filler file on its small tmpfs) under load for at least
     `full` seconds, then freed: a clear 503 while nothing can be written, never a stack
     trace; every inquiry answered 201 saved, every lead routed exactly once once space
@@ -510,8 +526,11 @@ def disk_full_drill(pg: PrivatePostgres, redis_url: str, rate: float = 4, before
     `pg` is a private cluster made with PrivatePostgres(disk_mb=…): its data directory,
     tables and WAL alike, is on a disk of its own. If PostgreSQL stops (a PANIC on a WAL
     write), it is started again as its supervisor (systemd, Restart=on-failure) would.
+    wal=True: while full, the server also needs a new WAL segment, so it PANICs and stops.
     """
-    result = DrillResult("PostgreSQL disk full")
+    import psycopg
+
+    result = DrillResult("PostgreSQL disk full" + (" + WAL" if wal else ""))
     started = time.monotonic()
     with Deployment(pg.admin_url, redis_url, "disk") as deployment:
         env = deployment.env
@@ -522,6 +541,9 @@ def disk_full_drill(pg: PrivatePostgres, redis_url: str, rate: float = 4, before
             lambda: Worker(env, "w1", concurrency=2), lambda: Beat(env))
         burst = Burst([web.url], deployment.api_key, rate, tag="disk")
         forms: list[FormAnswer] = []
+        with psycopg.connect(pg.admin_url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS crm_drill_wal (n int)")
+            conn.execute("INSERT INTO crm_drill_wal VALUES (0)")
         burst.start()
         time.sleep(before)
         filled = pg.fill()
@@ -532,6 +554,7 @@ def disk_full_drill(pg: PrivatePostgres, redis_url: str, rate: float = 4, before
                                    if s.at >= full_at) >= 3, timeout=60, interval=0.2)
         except AssertionError:
             pass
+        wal_stop = _stop_on_wal(pg) if wal else False
         while time.monotonic() - full_at < full:   # prospects on the public form meanwhile
             forms.append(post_public_form(web.url, len(forms)))
             time.sleep(1)
@@ -583,6 +606,8 @@ def disk_full_drill(pg: PrivatePostgres, redis_url: str, rate: float = 4, before
         result.expect(bool(after_free) and all(s.status == 201 for s in after_free),
                       "requests 3 s after the space returned still failed")
         panicked = "PANIC" in log
+        if wal:
+            result.expect(wal_stop, "PostgreSQL did not stop on the full WAL disk")
         result.notes.append(
             f"filler {filled / 2**20:.0f} MB; {len(during)} submitted while full: "
             f"{sum(s.status == 201 for s in during)} × 201, {sum(is_clean_503(s) for s in during)} "
