@@ -3,7 +3,7 @@
 Each drill builds its own deployment on a fresh database and queue, breaks one part
 while inquiries arrive over HTTP, and judges the outcome from the HTTP answers, the
 processes' logs and the database (straight through psycopg, not through the app).
-bench/fault_drills.py runs all three and prints the table; the integration tests call
+bench/fault_drills.py runs them all and prints the table; the integration tests call
 the same functions.
 """
 from __future__ import annotations
