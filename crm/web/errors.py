@@ -31,8 +31,16 @@ def render_error(error):
     return _error_response(code, headers)
 
 
+# SQLSTATE 53100 (psycopg.errors.DiskFull, an OperationalError): PostgreSQL's disk is full.
+# Reads still work; what needs a write gets the same clear 503 as a database that is away.
+DISK_FULL = "53100"
+
+
 def database_unavailable(error):
-    current_app.logger.error("database unavailable: %s", error)
+    if getattr(error.orig, "sqlstate", None) == DISK_FULL:
+        current_app.logger.error("database disk full, a write refused (SQLSTATE 53100): %s", error)
+    else:
+        current_app.logger.error("database unavailable: %s", error)
     return _error_response(503)
 
 

@@ -10,6 +10,7 @@ database through a real PgBouncer in transaction pooling (tests/support/stack.py
 database is still created, migrated and dropped directly, as docs/deploy.md says to.
 """
 import os
+import subprocess
 import uuid
 
 import psycopg
@@ -157,5 +158,23 @@ def private_pg():
         pg.start()
     except (RuntimeError, OSError) as exc:
         _unavailable("A private PostgreSQL cluster (initdb, pg_ctl)", exc)
+    yield pg
+    pg.destroy()
+
+
+@pytest.fixture
+def small_disk_pg():
+    """A private PostgreSQL cluster whose data directory (tables and WAL) is on a 96 MB tmpfs
+    of its own, for filling the disk (PrivatePostgres.fill/free). Mounting needs root."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting the cluster's own small disk (tmpfs) needs root")
+    pg = None
+    try:
+        pg = PrivatePostgres(disk_mb=96)
+        pg.start()
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+        if pg is not None:
+            pg.destroy()
+        _unavailable("A private PostgreSQL cluster on a tmpfs (initdb, pg_ctl, mount)", exc)
     yield pg
     pg.destroy()

@@ -3,7 +3,7 @@
 Each drill builds its own deployment on a fresh database and queue, breaks one part
 while inquiries arrive over HTTP, and judges the outcome from the HTTP answers, the
 processes' logs and the database (straight through psycopg, not through the app).
-bench/fault_drills.py runs all three and prints the table; the integration tests call
+bench/fault_drills.py runs them all and prints the table; the integration tests call
 the same functions.
 """
 from __future__ import annotations
@@ -203,6 +203,52 @@ class Burst(threading.Thread):
             time.sleep(0.5)
 
 
+@dataclass
+class FormAnswer:
+    status: int
+    text: str
+    reference: str | None     # on the thank-you page after a 201-like success (302 → 200)
+
+    @property
+    def clean_503(self) -> bool:
+        return (self.status == 503 and "<h1>503</h1>" in self.text and "Traceback" not in self.text
+                and any(m in self.text for m in UNAVAILABLE_MESSAGES))
+
+
+def post_public_form(base_url: str, i: int) -> FormAnswer:
+    """A prospect on the public /inquiry page: load the form (its session cookie, CSRF and
+    fill tokens), fill it in, send it, follow the redirect to the thank-you page; mobile
+    138 + i. The web's CRM_SPAM_MIN_FILL_SECONDS must be 0 (nobody waits 3 s here)."""
+    import http.cookiejar
+    import re
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def call(url: str, data: dict | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with opener.open(url, data=body, timeout=15) as response:
+                return response.status, response.read().decode(errors="replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")
+        except (urllib.error.URLError, OSError) as error:
+            return 0, repr(error)
+
+    status, html = call(base_url + "/inquiry")
+    if status != 200:
+        return FormAnswer(status, html, None)
+    hidden = dict(re.findall(r'<input[^>]*?name="(csrf_token|started)"[^>]*?value="([^"]*)"', html))
+    status, html = call(base_url + "/inquiry", {
+        **hidden, "contact_name": f"访客{i}", "mobile": f"138{i:08d}", "consent": "y",
+        "message": f"第{i}号表单询盘"})
+    found = re.search(r'<p class="reference" id="reference">([^<]+)</p>', html)
+    return FormAnswer(status, html, found.group(1).strip() if found else None)
+
+
 def is_clean_503(sent: Sent) -> bool:
     return (sent.status == 503 and isinstance(sent.body, dict)
             and sent.body.get("error") in UNAVAILABLE_MESSAGES and "Traceback" not in sent.text)
@@ -212,18 +258,23 @@ def unhandled_errors(*logs: str) -> int:
     return sum(log.count(marker) for log in logs for marker in UNHANDLED_ERROR_LOGS)
 
 
-def _judge_routing(result: DrillResult, burst: Burst, audit: LeadAudit, agent_ids: list[int]) -> None:
+def _judge_routing(result: DrillResult, burst: Burst, audit: LeadAudit, agent_ids: list[int],
+                   forms: list[FormAnswer] = ()) -> None:
+    """`forms`: the public form's answers besides the burst; each thank-you page's reference
+    must be a lead, and a refused form (503) none."""
     accepted = burst.accepted()
-    result.submissions = len(burst.indexes())
-    result.saved = len(set(accepted.values()) & audit.references)
+    thanked = {f.reference for f in forms if f.reference}
+    result.submissions = len(burst.indexes()) + len(forms)
+    result.saved = len((set(accepted.values()) | thanked) & audit.references)
     result.routed = audit.routed
     result.duplicates = audit.duplicates
-    result.expect(len(accepted) == result.submissions,
-                  f"{result.submissions - len(accepted)} submissions never got a 201")
-    result.expect(result.saved == len(accepted),
-                  f"{len(accepted) - result.saved} answered 201 but have no lead row")
-    result.expect(audit.leads == result.submissions,
-                  f"{audit.leads} leads for {result.submissions} submissions")
+    result.expect(len(accepted) + len(thanked) == result.submissions
+                  - sum(f.clean_503 for f in forms),
+                  f"{result.submissions - len(accepted) - len(thanked)} submissions never accepted")
+    result.expect(result.saved == len(accepted) + len(thanked),
+                  f"{len(accepted) + len(thanked) - result.saved} accepted but have no lead row")
+    result.expect(audit.leads == len(accepted) + len(thanked),
+                  f"{audit.leads} leads for {len(accepted) + len(thanked)} accepted submissions")
     result.expect(audit.routed == audit.leads, f"{audit.leads - audit.routed} leads never routed")
     result.expect(audit.duplicates == 0 and audit.leads_assigned_twice == 0,
                   f"{audit.leads_assigned_twice} leads assigned more than once")
@@ -439,5 +490,138 @@ def postgres_restart_drill(pg: PrivatePostgres, redis_url: str, gap: float = 5, 
                       f"after an idle restart: {[s.status for s in after_idle]} (no reconnect?)")
         result.notes.append(f"{len(clean)} clear 503 answers during the gap, each retried with its "
                             f"Idempotency-Key: {audit.leads} leads for {result.submissions} submissions")
+    result.seconds = time.monotonic() - started
+    return result
+
+
+# --- drill 4: PostgreSQL's disk full ----------------------------------------------------
+
+# What PostgreSQL logs when it cannot extend a table or write WAL for lack of space.
+DISK_FULL_LOGS = ("No space left on device", "could not extend file")
+
+
+def _stop_on_wal(pg: PrivatePostgres, tries: int = 30) -> bool:
+    """On the full disk, make the server start a new WAL segment (a write, then a segment
+    switch), as a busy server does every 16 MB: it cannot create the file and PANICs, its
+    crash recovery fails alike, the postmaster exits. True once it is gone."""
+    import psycopg
+
+    for _ in range(tries):
+        with contextlib.suppress(psycopg.Error):
+            with psycopg.connect(pg.admin_url, autocommit=True, connect_timeout=3) as conn:
+                conn.execute("UPDATE crm_drill_wal SET n = n + 1")
+                conn.execute("SELECT pg_switch_wal()")
+        with contextlib.suppress(AssertionError):
+            return wait_until(lambda: not pg.running(), timeout=2, interval=0.2)
+    return False
+
+
+def disk_full_drill(pg: PrivatePostgres, redis_url: str, rate: float = 4, before: float = 4,
+                    full: float = 10, after: float = 8, wal: bool = False) -> DrillResult:
+    """PostgreSQL's disk filled (a filler file on its small tmpfs) under load for at least
+    `full` seconds, then freed: a clear 503 while nothing can be written, never a stack
+    trace; every inquiry answered 201 saved, every lead routed exactly once once space
+    returns.
+
+    `pg` is a private cluster made with PrivatePostgres(disk_mb=…): its data directory,
+    tables and WAL alike, is on a disk of its own. If PostgreSQL stops (a PANIC on a WAL
+    write), it is started again as its supervisor (systemd, Restart=on-failure) would.
+    wal=True: while full, the server also needs a new WAL segment, so it PANICs and stops.
+    """
+    import psycopg
+
+    result = DrillResult("PostgreSQL disk full" + (" + WAL" if wal else ""))
+    started = time.monotonic()
+    with Deployment(pg.admin_url, redis_url, "disk") as deployment:
+        env = deployment.env
+        web, worker, _beat = deployment.up(
+            # Every prospect here comes from 127.0.0.1: no per-IP limit, no 3 s fill time.
+            lambda: Gunicorn({**env, "CRM_SPAM_MIN_FILL_SECONDS": "0",
+                              "CRM_RATELIMIT_PER_IP": "100000 per minute"}),
+            lambda: Worker(env, "w1", concurrency=2), lambda: Beat(env))
+        burst = Burst([web.url], deployment.api_key, rate, tag="disk")
+        forms: list[FormAnswer] = []
+        with psycopg.connect(pg.admin_url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS crm_drill_wal (n int)")
+            conn.execute("INSERT INTO crm_drill_wal VALUES (0)")
+        burst.start()
+        time.sleep(before)
+        filled = pg.fill()
+        full_at = time.monotonic()
+        # Full until the writes have really failed a few times (and at least `full` s).
+        try:
+            wait_until(lambda: sum(s.status == 503 for s in burst.sent
+                                   if s.at >= full_at) >= 3, timeout=60, interval=0.2)
+        except AssertionError:
+            pass
+        wal_stop = _stop_on_wal(pg) if wal else False
+        while time.monotonic() - full_at < full:   # prospects on the public form meanwhile
+            forms.append(post_public_form(web.url, len(forms)))
+            time.sleep(1)
+        full_forms = list(forms)
+        page = get(web.url + "/")                 # the public home page (reads) while full
+        ready = get(web.url + "/readyz")          # the load balancer's check
+        pg.free()
+        freed_at = time.monotonic()
+        stopped = not pg.running()
+        if stopped:                               # as systemd's Restart=on-failure would
+            pg.start()
+            result.restarts += 1
+        wait_until(pg.ready, timeout=60, interval=0.2)
+        ready_again = time.monotonic() - freed_at
+        time.sleep(max(0.0, 3 - (time.monotonic() - freed_at)))
+        # Each refused prospect tries again, as the page asks.
+        retried = [post_public_form(web.url, n) for n, f in enumerate(full_forms) if f.clean_503]
+        forms = [f for f in full_forms if not f.clean_503] + retried
+        time.sleep(max(0.0, after - (time.monotonic() - freed_at)))
+        burst.finish()
+        burst.resubmit_failed(timeout=30)
+        done = _wait_routed(deployment, timeout=90)
+        audit = deployment.audit()
+        _judge_routing(result, burst, audit, deployment.agent_ids, forms)
+
+        odd_forms = [f for f in full_forms + retried if f.reference is None and not f.clean_503]
+        result.expect(not odd_forms, f"the public form answered {[f.status for f in odd_forms]} "
+                      "(neither the thank-you page nor the clear 503 page)")
+        result.expect(all(f.reference for f in retried),
+                      f"the form sent again after the space returned: {[f.status for f in retried]}")
+        during = [s for s in burst.sent if full_at <= s.at < freed_at]
+        clean = [s for s in burst.sent if is_clean_503(s)]
+        unexpected = [s for s in burst.sent if s.status != 201 and not is_clean_503(s)]
+        result.clean_503 = len(clean) + sum(f.clean_503 for f in full_forms)
+        log = pg.log()
+        result.errors = len(unexpected) + unhandled_errors(web.output(), worker.output())
+        result.expect(not unexpected, f"{len(unexpected)} answers neither 201 nor the clear 503: "
+                      f"{[(s.status, s.text[:80]) for s in unexpected[:3]]}")
+        result.expect(bool(clean), "no request met the full disk (no 503 answer)")
+        result.expect(any(marker in log for marker in DISK_FULL_LOGS),
+                      "PostgreSQL never said its disk was full: the filler did not fill it")
+        result.expect("database disk full" in web.output(),
+                      "the web log does not name the full disk (SQLSTATE 53100)")
+        result.expect(unhandled_errors(web.output(), worker.output()) == 0,
+                      "an unhandled exception (stack trace) in the web or worker log")
+        result.expect(page.status in (200, 503) and "Traceback" not in page.text,
+                      f"the home page while full: {page.status}")
+        after_free = [s for s in burst.sent if s.at >= freed_at + 3]
+        result.expect(bool(after_free) and all(s.status == 201 for s in after_free),
+                      "requests 3 s after the space returned still failed")
+        panicked = "PANIC" in log
+        if wal:
+            result.expect(wal_stop, "PostgreSQL did not stop on the full WAL disk")
+        result.notes.append(
+            f"filler {filled / 2**20:.0f} MB; {len(during)} submitted while full: "
+            f"{sum(s.status == 201 for s in during)} × 201, {sum(is_clean_503(s) for s in during)} "
+            f"× clear 503; the public form {len(full_forms)}×: "
+            f"{sum(bool(f.reference) for f in full_forms)} thank-you pages, "
+            f"{sum(f.clean_503 for f in full_forms)} clear 503 pages (sent again after: "
+            f"{sum(bool(f.reference) for f in retried)} thank-you pages); "
+            f"the home page {page.status}, /readyz {ready.status} "
+            f"({(ready.json() or {}).get('checks', {}).get('database')}) while full")
+        result.notes.append(
+            ("PostgreSQL PANICked (a WAL write) and " + ("stopped: started again as a supervisor "
+                                                         "would" if stopped else "recovered by itself")
+             if panicked else "PostgreSQL kept running (statements failed, the server did not)")
+            + f"; answering {ready_again:.1f} s after the space returned; all routed "
+            + (f"{done - freed_at:.0f} s after" if done is not None else "— never"))
     result.seconds = time.monotonic() - started
     return result

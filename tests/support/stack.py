@@ -8,9 +8,11 @@ caller (each class has stop(); the private servers also remove their files).
 """
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -90,14 +92,22 @@ def _pg_bindir() -> Path | None:
 
 class PrivatePostgres:
     """A PostgreSQL cluster of our own (initdb in a temp dir, a free port), so a drill may
-    stop and restart it. As root, the server runs as the `postgres` user (initdb refuses root)."""
+    stop and restart it. As root, the server runs as the `postgres` user (initdb refuses root).
 
-    def __init__(self):
+    disk_mb: the data directory (tables and WAL alike) on a tmpfs of that size, mounted
+    here (root only), so a drill can fill the disk (fill()) and free it (free()); the
+    server's log stays outside, on the real disk, so it can say what happened.
+    """
+
+    def __init__(self, disk_mb: int | None = None):
         self.bindir = _pg_bindir()
         if self.bindir is None:
             raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        if disk_mb is not None and os.geteuid() != 0:
+            raise RuntimeError("a small disk of its own (tmpfs) needs root to mount")
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="crm-private-pg-"))
+        self.disk: Path | None = None
         self.data = self.dir / "data"
         self.log_path = self.dir / "server.log"
         self.admin_url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
@@ -105,8 +115,60 @@ class PrivatePostgres:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres")
             self._as = ["runuser", "-u", "postgres", "--"]
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        if disk_mb is not None:
+            self.disk = self.dir / "disk"
+            self.disk.mkdir()
+            user = pwd.getpwnam("postgres")
+            subprocess.run(["mount", "-t", "tmpfs", "-o",
+                            f"size={disk_mb}m,mode=0700,uid={user.pw_uid},gid={user.pw_gid}",
+                            "tmpfs", str(self.disk)], check=True, capture_output=True, timeout=30)
+            self.data = self.disk / "data"
+        try:
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                      "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        except BaseException:
+            self.destroy()
+            raise
+
+    @property
+    def filler(self) -> Path:
+        assert self.disk is not None, "fill() needs a PrivatePostgres(disk_mb=…)"
+        return self.disk / "filler"
+
+    def disk_free(self) -> int:
+        """Bytes still free on the cluster's own disk."""
+        assert self.disk is not None
+        return shutil.disk_usage(self.disk).free
+
+    def fill(self) -> int:
+        """Write a filler file until the disk is full (ENOSPC); returns its size in bytes."""
+        chunk, written = b"\0" * (1 << 20), 0
+        with open(self.filler, "ab", buffering=0) as out:
+            for size in (1 << 20, 1 << 12):   # whole megabytes, then the last pages
+                block = chunk[:size]
+                while True:
+                    try:
+                        written += out.write(block)
+                    except OSError as exc:
+                        if exc.errno != errno.ENOSPC:
+                            raise
+                        break
+        return written
+
+    def free(self) -> None:
+        """Delete the filler: the space comes back."""
+        self.filler.unlink(missing_ok=True)
+
+    def running(self) -> bool:
+        """The postmaster is alive (it may still be recovering)."""
+        return self._status() == 0
+
+    def _status(self) -> int:
+        return subprocess.run([*self._as, str(self.bindir / "pg_ctl"), "-D", str(self.data),
+                               "status"], capture_output=True, timeout=30).returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def _run(self, tool: str, *args: str) -> subprocess.CompletedProcess:
         result = subprocess.run([*self._as, str(self.bindir / tool), *args], capture_output=True,
@@ -137,8 +199,11 @@ class PrivatePostgres:
 
     def destroy(self) -> None:
         try:
-            self.stop("immediate")
+            if self.data.is_dir() and (self.data / "postmaster.pid").exists():
+                self.stop("immediate")
         finally:
+            if self.disk is not None:
+                subprocess.run(["umount", str(self.disk)], capture_output=True, timeout=60)
             shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -67,3 +67,24 @@ def test_link_tokens_are_masked_in_gunicorns_access_log_and_the_apps_logs(app):
     record = logging.makeLogRecord({"name": "werkzeug", "msg": '"%s %s HTTP/1.1" %s',
                                     "args": ("GET", "/r/AbC_-9xYz", 200), "request_id": "-"})
     assert handler.filter(record) and "AbC_" not in handler.format(record)
+
+
+def test_a_full_database_disk_gives_the_clear_503_and_the_log_names_the_disk(app, caplog):
+    """SQLSTATE 53100 (psycopg's DiskFull, an OperationalError, wrapped by SQLAlchemy) is
+    answered like a database that is away; the log says which it is, for the operator."""
+    import psycopg.errors
+    from sqlalchemy.exc import OperationalError
+
+    from crm.web import errors
+    from tests.support.drills import UNAVAILABLE_MESSAGES
+
+    full = OperationalError("INSERT INTO lead …", {}, psycopg.errors.DiskFull(
+        'could not extend file "base/16384/17120": No space left on device'))
+    with app.test_request_context("/api/v1/inquiries", method="POST"):
+        body, code, _headers = errors.database_unavailable(full)
+    assert code == 503 and body.get_json()["error"] in UNAVAILABLE_MESSAGES
+    with app.test_request_context("/inquiry", method="POST"):
+        page, code, _headers = errors.database_unavailable(full)
+    assert code == 503 and "<h1>503</h1>" in page
+    assert any(m in page for m in UNAVAILABLE_MESSAGES)
+    assert "database disk full, a write refused (SQLSTATE 53100)" in caplog.text
