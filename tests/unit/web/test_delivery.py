@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from PIL import Image
 
+from crm.intake.sites import create_site
 from crm.listings import images
 from crm.models import Listing, ListingImage
 from crm.web.delivery import StaticVersions
@@ -91,6 +92,7 @@ def test_static_urls_carry_the_content_hash_and_are_immutable(client, auth):
     auth.logout()
     urls = _static_urls(client.get("/inquiry").get_data(as_text=True)) + _static_urls(staff_page)
     assert any(url.startswith("/static/css/app.css?v=") for url in urls)
+    assert any(url.startswith("/static/css/public.css?v=") for url in urls)
     for url in urls:
         path, _, version = url.partition("?v=")
         content = (STATIC / path.removeprefix("/static/")).read_bytes()
@@ -162,15 +164,18 @@ def test_a_prospect_gets_one_cookie_for_the_form_and_no_more(app, client):
     assert sent.status_code == 302 and "/inquiry/thanks" in sent.headers["Location"]
 
 
-@pytest.mark.parametrize("path", ["/inquiry", "/embed/inquiry", "/listings/"])
+@pytest.mark.parametrize("path", ["/inquiry", "/embed/inquiry", "/listings/", "/privacy",
+                                  "/embed/listings", "/no-such-page"])
 def test_a_visitor_gets_the_stylesheet_inline_allowed_by_its_hash(client, path):
     """No render-blocking request before a prospect's first paint: the stylesheet is in the
     page, and the CSP allows that exact text (not 'unsafe-inline')."""
+    if path.startswith("/embed/"):
+        path += f"?site={create_site('Partner', ['https://partner.example.cn'], True)[0].public_key}"
     answer = client.get(path)
     page = answer.get_data(as_text=True)
-    assert "/static/css/app.css" not in page
+    assert "/static/css/" not in page
     (inline,) = re.findall(r"<style>(.*?)</style>", page, re.S)
-    assert inline == (STATIC / "css" / "app.css").read_text()
+    assert inline == (STATIC / "css" / "public.css").read_text()
     digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
     policy = answer.headers["Content-Security-Policy"]
     (styles,) = [part.strip() for part in policy.split(";") if part.strip().startswith("style-src")]
@@ -183,7 +188,17 @@ def test_staff_keep_the_cached_stylesheet_and_no_inline_allowance(client, auth):
     answer = client.get("/agent/leads")
     page = answer.get_data(as_text=True)
     assert "<style>" not in page
-    assert re.search(r'<link rel="stylesheet" href="/static/css/app.css\?v=[0-9a-f]{12}">', page)
+    # The shared rules first, then the staff-only ones (same specificity: the later wins).
+    assert re.search(r'<link rel="stylesheet" href="/static/css/public.css\?v=[0-9a-f]{12}">\s*'
+                     r'<link rel="stylesheet" href="/static/css/app.css\?v=[0-9a-f]{12}">', page)
+    assert "sha256-" not in answer.headers["Content-Security-Policy"]
+
+
+def test_the_login_page_links_both_stylesheets_for_the_staff_pages_after_it(client):
+    answer = client.get("/login")
+    page = answer.get_data(as_text=True)
+    assert "<style>" not in page
+    assert "/static/css/public.css?v=" in page and "/static/css/app.css?v=" in page
     assert "sha256-" not in answer.headers["Content-Security-Policy"]
 
 
