@@ -114,9 +114,10 @@ def floors(app, env: dict, client, api_key: str, n: int) -> None:
     - the bare baseline (bench/baseline_app.py: Flask, Flask-SQLAlchemy, one INSERT and a
       commit), in-process on the same database: what load_bench.py divides by;
     - the same statements ours sends (advisory lock; the company and the contact by mobile;
-      the new company, the new contact; the lead with its stage row: with their parameters, new mobile and reference each time) and two Redis round
-      trips (ours: the limiter's EVALSHA and the routing mark's SET), at the driver level,
-      no Flask, no form, no ORM: what the work costs with no Python application around it.
+      the new company, the new contact; the lead with its stage row: with their parameters,
+      new mobile and reference each time) and two Redis round trips (ours: the limiter's
+      EVALSHA and the routing mark's SET), at the driver level, no Flask, no form, no ORM:
+      what the work costs with no Python application around it.
     """
     from sqlalchemy import event
 
