@@ -288,8 +288,8 @@ def _insert_new(lead: Lead) -> None:
     if staged and connection.dialect.name == "postgresql":
         lead.id = connection.execute(_lead_and_stage(frozenset(values)), values).scalar_one()
         return
-    # SQLite: the new id from the cursor (RETURNING would need SQLite 3.35), and the stage
-    # row apart (no INSERT inside a WITH).
+    # SQLite: the new id from the cursor, and the stage row apart (SQLite allows no INSERT
+    # inside a WITH).
     key = connection.execute(_lead_only(frozenset(values)), values).inserted_primary_key
     assert key is not None  # an INSERT of one row
     lead.id = key[0]

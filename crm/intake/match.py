@@ -247,12 +247,9 @@ def link(inquiry: Inquiry, match: Match, at: datetime, consented: bool,
 def _new_company(name: str, credit_code: str | None, code_valid: bool | None,
                  industry: str | None, at: datetime) -> int | None:
     """A company, made once: two people of one new company at once share one row (a unique
-    index and ON CONFLICT DO NOTHING RETURNING; read only when another took it). A name
-    another code holds is not taken."""
+    index and ON CONFLICT DO NOTHING RETURNING; read only when another took it). Called
+    when the match has just found no company by this code or name, so no check before."""
     key = name_key(name) or None
-    if key and credit_code and db.session.scalar(
-            select(Company.id).where(Company.name_key == key)) is not None:
-        key = None
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     made = db.session.execute(dialect.insert(Company).values(
         created_at=at, name=name[:120], name_key=key, credit_code=credit_code or None,
