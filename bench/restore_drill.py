@@ -44,16 +44,20 @@ def main() -> int:
     parser.add_argument("--before", type=float, default=10,
                         help="seconds of inquiries between the base backup and the target")
     parser.add_argument("--after", type=float, default=5, help="seconds of inquiries after the target")
+    parser.add_argument("--backup-first", action="store_true",
+                        help="take the base backup before seeding: the restore replays the seeding too")
     parser.add_argument("--rate", type=float, default=5, help="inquiries a second")
     args = parser.parse_args()
 
     started = time.monotonic()
     r = restore_drill(leads=args.leads, before=args.before, after=args.after, rate=args.rate,
-                      copy_from=args.copy_from, progress=lambda line: print(line, flush=True))
+                      copy_from=args.copy_from, backup_first=args.backup_first,
+                      progress=lambda line: print(line, flush=True))
+    when = "before the seeding" if args.backup_first else "under load"
     print(f"""
 leads before the drill     {r.leads:,} (made in {r.seed_seconds:.0f} s)
-base backup                {r.backup_seconds:.1f} s, {mb(r.backup_bytes)} (pg_basebackup -X stream, under load)
-WAL archive                {r.archive_segments} segments, {mb(r.archive_bytes)}
+base backup                {r.backup_seconds:.1f} s, {mb(r.backup_bytes)} (pg_basebackup -X stream, {when})
+WAL archive                {r.archive_segments} segments, {mb(r.archive_bytes)}; {mb(r.replay_bytes)} to replay
 recovery target            {r.target}
 recovery stopped           {r.stopped_at}
 restore time               {r.restore_seconds:.1f} s (destroyed → taking writes; of which copy {r.copy_seconds:.1f} s)

@@ -67,13 +67,14 @@ max_wal_senders = 4
 
     def switch_and_archive(self) -> str:
         """Close the current WAL segment and wait until the archiver has copied it: everything
-        written so far is in the archive. Returns the segment's name."""
+        written so far is in the archive. Returns the WAL position of the switch."""
         with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=3) as conn:
-            segment = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()[0]
+            lsn, segment = conn.execute(
+                "SELECT s, pg_walfile_name(s) FROM pg_switch_wal() s").fetchone()
 
             wait_until(lambda: (conn.execute("SELECT last_archived_wal FROM pg_stat_archiver")
                                 .fetchone()[0] or "") >= segment, timeout=1800, interval=0.1)
-        return segment
+        return str(lsn)
 
     def wipe(self) -> None:
         """The disaster: stopped like a crash, the data directory gone."""
@@ -159,6 +160,7 @@ class RestoreResult:
     backup_bytes: int = 0
     archive_bytes: int = 0
     archive_segments: int = 0
+    replay_bytes: int = 0            # WAL from the backup's start to the end of the archive
     restore_seconds: float = 0.0     # destroyed → accepting writes
     copy_seconds: float = 0.0        # of which: the base backup copied back
     target: str = ""
@@ -208,9 +210,19 @@ def copy_database(source_url: str, url: str, work: Path) -> None:
 
 
 def restore_drill(leads: int = 300, before: float = 4, after: float = 3, rate: float = 5,
-                  copy_from: str | None = None, progress=lambda _line: None) -> RestoreResult:
-    """The whole drill on its own private cluster; `leads` seeded first (or `copy_from`'s)."""
+                  copy_from: str | None = None, backup_first: bool = False,
+                  progress=lambda _line: None) -> RestoreResult:
+    """The whole drill on its own private cluster; `leads` seeded first (or `copy_from`'s).
+
+    backup_first: the base backup taken of the empty migrated database, before the seeding,
+    so the restore replays all of it from the archive (the worst case: a long-ago backup)."""
     result = RestoreResult()
+
+    def take_backup() -> None:
+        started = time.monotonic()
+        pg.base_backup()
+        result.backup_seconds = time.monotonic() - started
+        result.backup_bytes = du(pg.backup)
     pg = ArchivingPostgres()
     web = None
     stream = None
@@ -222,6 +234,10 @@ def restore_drill(leads: int = 300, before: float = 4, after: float = 3, rate: f
         url = pg.url()
         env = {"DATABASE_URL": url, "CRM_CELERY_QUEUE": "crm-restore-drill",
                "CRM_RATELIMIT_PER_API_KEY": "100000 per minute"}
+        if backup_first:
+            migrate(env)
+            progress("base backup (pg_basebackup) of the empty database …")
+            take_backup()
         started = time.monotonic()
         if copy_from:
             progress(f"copying {copy_from} …")
@@ -245,11 +261,9 @@ def restore_drill(leads: int = 300, before: float = 4, after: float = 3, rate: f
         stream.start()
         wait_until(lambda: any(a.reference for a in stream.acks), timeout=30)
 
-        progress("base backup (pg_basebackup) while inquiries arrive …")
-        started = time.monotonic()
-        pg.base_backup()
-        result.backup_seconds = time.monotonic() - started
-        result.backup_bytes = du(pg.backup)
+        if not backup_first:
+            progress("base backup (pg_basebackup) while inquiries arrive …")
+            take_backup()
 
         time.sleep(before)   # inquiries after the backup: only the archive has them
         with psycopg.connect(pg.admin_url, autocommit=True, connect_timeout=3) as conn:
@@ -263,7 +277,10 @@ def restore_drill(leads: int = 300, before: float = 4, after: float = 3, rate: f
         stream.finish()
         web.stop()
         web = None
-        pg.switch_and_archive()
+        end = pg.switch_and_archive()
+        start = (pg.backup / "backup_label").read_text().split("START WAL LOCATION: ", 1)[1].split()[0]
+        with psycopg.connect(pg.admin_url, autocommit=True, connect_timeout=3) as conn:
+            result.replay_bytes = int(conn.execute("SELECT pg_wal_lsn_diff(%s, %s)", (end, start)).fetchone()[0])
         segments = list(pg.archive.iterdir())
         result.archive_segments = len(segments)
         result.archive_bytes = du(pg.archive)
