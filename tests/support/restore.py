@@ -223,6 +223,7 @@ def restore_drill(leads: int = 300, before: float = 4, after: float = 3, rate: f
         pg.base_backup()
         result.backup_seconds = time.monotonic() - started
         result.backup_bytes = du(pg.backup)
+
     pg = ArchivingPostgres()
     web = None
     stream = None
@@ -234,8 +235,9 @@ def restore_drill(leads: int = 300, before: float = 4, after: float = 3, rate: f
         url = pg.url()
         env = {"DATABASE_URL": url, "CRM_CELERY_QUEUE": "crm-restore-drill",
                "CRM_RATELIMIT_PER_API_KEY": "100000 per minute"}
-        if backup_first:
+        if not copy_from:
             migrate(env)
+        if backup_first:
             progress("base backup (pg_basebackup) of the empty database …")
             take_backup()
         started = time.monotonic()
@@ -245,7 +247,6 @@ def restore_drill(leads: int = 300, before: float = 4, after: float = 3, rate: f
             migrate(env)
             api_key = seed_leads(url, 0)
         else:
-            migrate(env)
             progress(f"seeding {leads:,} leads …")
             api_key = seed_leads(url, leads)
         with psycopg.connect(url, autocommit=True) as conn:
@@ -280,9 +281,9 @@ def restore_drill(leads: int = 300, before: float = 4, after: float = 3, rate: f
         end = pg.switch_and_archive()
         start = (pg.backup / "backup_label").read_text().split("START WAL LOCATION: ", 1)[1].split()[0]
         with psycopg.connect(pg.admin_url, autocommit=True, connect_timeout=3) as conn:
-            result.replay_bytes = int(conn.execute("SELECT pg_wal_lsn_diff(%s, %s)", (end, start)).fetchone()[0])
-        segments = list(pg.archive.iterdir())
-        result.archive_segments = len(segments)
+            result.replay_bytes = int(conn.execute("SELECT pg_wal_lsn_diff(%s, %s)",
+                                                   (end, start)).fetchone()[0])
+        result.archive_segments = sum(1 for f in pg.archive.iterdir() if len(f.name) == 24)
         result.archive_bytes = du(pg.archive)
 
         progress("destroying the cluster …")
