@@ -24,7 +24,7 @@ from crm.extensions import db
 from tests.conftest import FreshContextClient
 from tests.factories import LeadFactory, UserFactory
 from tests.support import caches
-from tests.support.stack import _pg_bindir, migrate, wait_until
+from tests.support.stack import migrate, require_pg_server_binaries, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -68,12 +68,7 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def clusters():
-    bindir = _pg_bindir()
-    if bindir is None or not (bindir / "pg_basebackup").exists():
-        message = "PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed"
-        if os.environ.get("CRM_REQUIRE_SERVICES") == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    bindir = require_pg_server_binaries()
     root = Path(tempfile.mkdtemp(prefix="crm-replica-"))
     as_user = []
     if os.geteuid() == 0:  # initdb refuses root; the servers run as postgres

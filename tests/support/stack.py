@@ -90,6 +90,20 @@ def _pg_bindir() -> Path | None:
     return Path(candidates[-1]).parent if candidates else None
 
 
+def require_pg_server_binaries() -> Path:
+    """The directory of initdb, pg_ctl and pg_basebackup, for a test that builds clusters of
+    its own; the test is skipped without them (failed, with CRM_REQUIRE_SERVICES=1)."""
+    import pytest
+
+    bindir = _pg_bindir()
+    if bindir is None or not (bindir / "pg_basebackup").exists():
+        message = "PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed"
+        if os.environ.get("CRM_REQUIRE_SERVICES") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return bindir
+
+
 class PrivatePostgres:
     """A PostgreSQL cluster of our own (initdb in a temp dir, a free port), so a drill may
     stop and restart it. As root, the server runs as the `postgres` user (initdb refuses root).
