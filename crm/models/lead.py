@@ -64,10 +64,10 @@ TRIGRAM_COLUMNS = {"ix_lead_search_trgm": "search_text", "ix_lead_reference_trgm
                    "ix_lead_mobile_trgm": "mobile_e164"}
 
 
-
 def is_new_need(contact_seq: int | None) -> bool:
     """The one rule of Lead.new_need, for a contact_seq held outside a Lead row."""
     return contact_seq is not None and contact_seq > 1
+
 
 class Lead(Model):
     """A need (需求): what one contact asked for, with its own reference, stage and owner.
