@@ -91,6 +91,19 @@ def sweep():
     current_app.logger.info("manual sweep routed %d leads", len(ids))
 
 
+@crm_cli.command("fold-reports")
+@click.option("--all", "everything", is_flag=True, help="rebuild every day holding a lead")
+def fold_reports(everything):
+    """Build the report rollups of the days leads changed on (the beat task does it every
+    minute); --all rebuilds them all (after a restore from a logical dump, say)."""
+    from crm.reporting import rollup
+    if everything:
+        rollup.mark_all_dirty(db.session)
+        db.session.commit()
+    days = rollup.fold(db.session, current_app.config["CRM_SLA_MINUTES"])
+    click.echo(f"folded {days} day(s)")
+
+
 @crm_cli.command("create-site")
 @click.option("--name", required=True)
 @click.option("--origin", "origins", multiple=True, help="An origin that may embed the form; repeatable.")

@@ -42,10 +42,12 @@ RETENTION_SWEEP = "workers.tasks.retention_sweep"
 PURGE_IDEMPOTENCY_KEYS = "workers.tasks.purge_idempotency_keys"
 PROCESS_LISTING_IMAGE = "workers.tasks.process_listing_image"
 SWEEP_PENDING_IMAGES = "workers.tasks.sweep_pending_images"
+FOLD_REPORT_ROLLUPS = "workers.tasks.fold_report_rollups"
 TASK_NAMES = (ROUTE_LEAD, SWEEP_UNROUTED, SLA_SWEEP, RECOMPUTE_SLA_DEADLINES, FOLLOW_UP_REMINDERS,
               VISIT_REMINDERS, DELIVER_NOTIFICATION, DELIVER_PENDING, NOTIFY_REPEAT_INQUIRY,
               SEND_AUTO_REPLY, RUN_EXPORT, READ_IMPORT, DRY_RUN_IMPORT, IMPORT_LEADS,
-              RETENTION_SWEEP, PURGE_IDEMPOTENCY_KEYS, PROCESS_LISTING_IMAGE, SWEEP_PENDING_IMAGES)
+              RETENTION_SWEEP, PURGE_IDEMPOTENCY_KEYS, PROCESS_LISTING_IMAGE, SWEEP_PENDING_IMAGES,
+              FOLD_REPORT_ROLLUPS)
 
 
 def init_celery(app: Flask) -> "Celery[Any]":  # celery-types: generic in its task class

@@ -24,4 +24,7 @@ BEAT_SCHEDULE = {
     "idempotency-purge": {"task": jobs.PURGE_IDEMPOTENCY_KEYS, "schedule": 86400.0},
     # Listing photos whose processing task was lost (broker down at upload, worker killed).
     "sweep-pending-images": {"task": jobs.SWEEP_PENDING_IMAGES, "schedule": 120.0},
+    # The report rollups of the days leads changed on; until folded, those days are read
+    # from the leads (exact either way), so a lost run only costs speed.
+    "fold-report-rollups": {"task": jobs.FOLD_REPORT_ROLLUPS, "schedule": 60.0},
 }

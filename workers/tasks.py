@@ -163,3 +163,12 @@ def sweep_pending_images() -> int:
     if ids:
         log.info("sweeper re-enqueued %d pending listing images", len(ids))
     return len(ids)
+
+
+@shared_task(name=jobs.FOLD_REPORT_ROLLUPS, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=3)
+def fold_report_rollups() -> int:
+    # Safe twice and side by side: one fold at a time (an advisory lock), the others return.
+    from crm.extensions import db
+    from crm.reporting import rollup
+    return rollup.fold(db.session, current_app.config["CRM_SLA_MINUTES"])

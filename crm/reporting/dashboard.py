@@ -18,6 +18,7 @@ from crm.models import Lead, User
 from crm.models.sql import as_float, local_hour, utc_hour_start
 from crm.reporting import deals as deals_report
 from crm.reporting import pipeline as pipeline_report
+from crm.reporting import rollup
 from crm.reporting import speed as speed_report
 from crm.reporting.funnel import FunnelReport, FunnelRow
 from crm.reporting.overlap import beside
@@ -37,6 +38,11 @@ class Dashboard:
     by_agent: list
     # This month's (Asia/Shanghai, from `now`, whatever the range) signed deals and value.
     signed_month: tuple = (0, 0.0)
+
+    @property
+    def approximate(self) -> bool:
+        """The median is merged from daily digests (a range past the rollups' limit)."""
+        return self.speed.approximate
 
     @property
     def headline(self) -> dict:
@@ -71,40 +77,65 @@ class Dashboard:
                 + [self.speed.tables()[3]] + self.pipeline.tables() + [status, agents])
 
 
-def _cells(scope: Scope):
+def _cells(scope: Scope, plan: rollup.Plan | None = None) -> list:
     """Leads and amounts per agent × status × furthest stage: one scan gives the leads per
     status and per agent, the funnel (stage_rank) and the open pipeline. A few hundred
-    aggregated rows, summed in Python; no CASE per status in SQL."""
-    return reads.session().execute(
+    aggregated rows, summed in Python; no CASE per status in SQL. A long range: the rolled
+    days' cells from report_day, the live days' from the leads."""
+    if plan is not None:
+        day = plan.rows(rollup.report_day)
+        rows = list(reads.session().execute(
+            select(day.c.agent_id, day.c.status, day.c.stage_rank,
+                   *[func.sum(day.c[k]) for k in ("leads", "investment", "tax", "area")])
+            .group_by(day.c.agent_id, day.c.status, day.c.stage_rank)))
+        for live in plan.live:
+            rows += _cells(live)
+        return rows
+    return list(reads.session().execute(
         select(Lead.assigned_to_id, Lead.status, Lead.stage_rank,
                *pipeline_report.stage_amounts())
         .where(*scope.leads(include_junk=True))
-        .group_by(Lead.assigned_to_id, Lead.status, Lead.stage_rank))
+        .group_by(Lead.assigned_to_id, Lead.status, Lead.stage_rank)))
 
 
-def _hours(scope: Scope, sla_minutes: int):
-    """Per hour: leads, won and the SLA counts of the real (non-junk) leads."""
+def _hours(scope: Scope, sla_minutes: int, plan: rollup.Plan | None = None) -> list[tuple]:
+    """Per local hour: (start, leads, won, assigned, contacted, within, breached) of the
+    real (non-junk) leads."""
+    if plan is not None:
+        hour = rollup.report_hour
+        conditions, from_leads = plan.by_team(hour)
+        rows = [] if conditions is None else [
+            (rollup.day_start(r.day, r.hour), *r[2:]) for r in reads.session().execute(
+                select(hour.c.day, hour.c.hour,
+                       *[func.sum(hour.c[k]) for k in ("leads", "won", "assigned", "contacted",
+                                                        "within")],
+                       func.sum(plan.breached(hour)))
+                .where(*conditions).group_by(hour.c.day, hour.c.hour))]
+        for part in from_leads:
+            rows += _hours(part, sla_minutes)
+        return rows
     in_sla, late = speed_report.sla_flags(scope.now, sla_minutes)
-    hour = utc_hour_start(Lead.created_at).label("hour")
-    return reads.session().execute(
-        select(hour, func.count().label("leads"),
+    hour_start = utc_hour_start(Lead.created_at).label("hour")
+    return [(local_hour(r.hour, scope.tz), *r[1:]) for r in reads.session().execute(
+        select(hour_start, func.count().label("leads"),
                func.count().filter(Lead.stage_rank >= len(PIPELINE) - 1).label("won"),
                func.count(Lead.assigned_at).label("assigned"),
                func.count(Lead.first_contact_at).label("contacted"),
                func.count().filter(in_sla).label("within"),
                func.count().filter(late).label("breached"))
-        .where(*scope.leads()).group_by(hour))
+        .where(*scope.leads()).group_by(hour_start))]
 
 
 def dashboard(scope: Scope, sla_minutes: int) -> Dashboard:
     # The percentiles are the longest statement: on PostgreSQL they run beside the rest.
     speed_figures = beside(lambda: speed_report.speed(scope, sla_minutes, parts=()))
+    plan = rollup.plan(scope, sla_minutes)
     by_status = {s: 0 for s in STATUSES}
     counts = [0] * len(PIPELINE)
     lost = open_ = 0
     stages = {s: pipeline_report.StageRow(s) for s in OPEN_STATUSES}
     agent_cells = []
-    for agent_id, status, rank, leads, investment, tax, area in _cells(scope):
+    for agent_id, status, rank, leads, investment, tax, area in _cells(scope, plan):
         agent_cells.append((agent_id, status, leads))
         by_status[status] = by_status.get(status, 0) + leads
         if status in JUNK_STATUSES:
@@ -120,11 +151,11 @@ def dashboard(scope: Scope, sla_minutes: int) -> Dashboard:
             row.area += as_float(area) or 0.0
     days: dict = {}
     sla_rows = []
-    for r in _hours(scope, sla_minutes):
-        start = local_hour(r.hour, scope.tz)
-        leads, won = days.get(start.date(), (0, 0))
-        days[start.date()] = (leads + r.leads, won + r.won)
-        sla_rows.append((start, r.leads, r.assigned, r.contacted, r.within, r.breached))
+    for start, hour_leads, won, assigned, contacted, within, breached in _hours(
+            scope, sla_minutes, plan):
+        day_leads, day_won = days.get(start.date(), (0, 0))
+        days[start.date()] = (day_leads + hour_leads, day_won + won)
+        sla_rows.append((start, hour_leads, assigned, contacted, within, breached))
     funnel = FunnelReport(FunnelRow(None, "", counts, lost, open_))
     lost_rows, lost_total = pipeline_report.lost_reasons(scope, top=8)
     speed = speed_figures()

@@ -33,7 +33,7 @@ from crm.leads.stages import PIPELINE
 from crm.models import ExportJob, Lead, LostReason, Team, User
 from crm.models.sql import seconds_between
 from crm.models.types import utcnow
-from crm.reporting import catalog
+from crm.reporting import catalog, rollup
 from crm.reporting.pipeline import lost_reason_label
 from crm.reporting.scope import Scope, known_day, scope_for
 from crm.reporting.tables import Column, Table
@@ -103,11 +103,14 @@ def scope_from(user: User, params: Params, now=None) -> Scope:
 
 
 def tables_for(report: str, scope: Scope, params: Params) -> list[Table]:
-    result = catalog.compute(report, scope, full=True,
-                             sla_minutes=current_app.config["CRM_SLA_MINUTES"],
-                             dim=params.raw.get("dim"), month=params.month(),
-                             order=params.raw.get("by"))
-    return result.tables()
+    # An export is the exact figure one click away from a page whose long range shows
+    # estimated percentiles: never from the rollups' digests.
+    with rollup.exact():
+        result = catalog.compute(report, scope, full=True,
+                                 sla_minutes=current_app.config["CRM_SLA_MINUTES"],
+                                 dim=params.raw.get("dim"), month=params.month(),
+                                 order=params.raw.get("by"))
+        return result.tables()
 
 
 # Writing ---------------------------------------------------------------------------------
@@ -302,6 +305,8 @@ def lead_batches(scope: Scope, size: int = BATCH):
 
 def is_large(report: str, scope: Scope) -> bool:
     config = current_app.config
+    if rollup.plan(scope, config["CRM_SLA_MINUTES"]) is not None:
+        return True  # exact over a long range: seconds of sorting, in the background
     if report == "leads":
         return count_leads(scope) > config["CRM_EXPORT_SYNC_MAX_ROWS"]
     return count_leads(scope) > config["CRM_EXPORT_SYNC_MAX_LEADS"]

@@ -23,6 +23,7 @@ from flask import current_app
 
 from crm import reads
 from crm.extensions import db
+from crm.reporting import rollup
 
 T = TypeVar("T")
 
@@ -45,11 +46,12 @@ def beside(work: Callable[[], T]) -> Callable[[], T]:
         return lambda: result
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     same_database = reads.carried()
+    same_exactness = rollup.carried()
 
     def run() -> T:
         with app.app_context():
             try:
-                with same_database():
+                with same_database(), same_exactness():
                     return work()
             finally:
                 db.session.remove()

@@ -12,6 +12,7 @@ from crm import reads
 from crm.choices import OPEN_STATUSES, STATUSES
 from crm.models import Lead, LostReason
 from crm.models.sql import as_float, ratio
+from crm.reporting import rollup
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
 
@@ -32,6 +33,12 @@ class StageRow:
     investment: float = 0.0
     tax: float = 0.0
     area: float = 0.0
+
+
+@dataclass
+class LostCount:
+    reason: str
+    leads: int
 
 
 @dataclass
@@ -104,13 +111,32 @@ def lost_reason_label():
     return func.coalesce(LostReason.name, func.nullif(func.trim(Lead.lost_reason), ""), "")
 
 
-def lost_reasons(scope: Scope, top: int = LOST_TOP) -> tuple[list[LostRow], int]:
+def _lost_counts(scope: Scope) -> list[tuple[str, int]]:
+    """(reason, lost leads) of the range: a long one from the rollups' rolled days
+    (crm.reporting.rollup) and the leads' other days, summed here."""
+    plan = rollup.plan(scope, None)
+    conditions, from_leads = plan.by_team(rollup.report_lost) if plan else (None, (scope,))
+    counts: dict[str, int] = {}
+    parts = []
+    if conditions is not None:
+        lost = rollup.report_lost
+        label = func.coalesce(LostReason.name, lost.c.note, "").label("reason")
+        parts.append(select(label, func.sum(lost.c.leads).label("leads"))
+                     .select_from(lost).outerjoin(LostReason, LostReason.id == lost.c.lost_reason_id)
+                     .where(*conditions).group_by(label))
     reason = lost_reason_label().label("reason")
-    rows = list(reads.session().execute(
-        select(reason, func.count().label("leads"))
-        .select_from(Lead).outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
-        .where(*scope.leads(), Lead.status == "lost")
-        .group_by(reason).order_by(func.count().desc(), reason)))
+    parts += [select(reason, func.count().label("leads"))
+              .select_from(Lead).outerjoin(LostReason, LostReason.id == Lead.lost_reason_id)
+              .where(*part.leads(), Lead.status == "lost").group_by(reason)
+              for part in from_leads]
+    for stmt in parts:
+        for name, leads in reads.session().execute(stmt):
+            counts[name] = counts.get(name, 0) + int(leads)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def lost_reasons(scope: Scope, top: int = LOST_TOP) -> tuple[list[LostRow], int]:
+    rows = [LostCount(name, leads) for name, leads in _lost_counts(scope)]
     total = sum(r.leads for r in rows)
     out = [LostRow(r.reason or str(_l("(no reason given)")), r.leads, ratio(r.leads, total))
            for r in rows[:top]]

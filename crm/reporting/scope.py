@@ -46,6 +46,9 @@ class Scope:
     # few (access.stray_lead_ids), else as every lead these members hold.
     stray_ids: tuple[int, ...] = ()
     member_ids: tuple[int, ...] = ()
+    # The teams' members beside stray_ids: the rollups (crm.reporting.rollup) know agents,
+    # not lead ids.
+    rollup_members: tuple[int, ...] = ()
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
@@ -86,7 +89,7 @@ class Scope:
 
     def with_range(self, start: date, end: date) -> "Scope":
         return Scope(start, end, self.tz, self.team_ids, self.agent_id, self.now,
-                     self.stray_ids, self.member_ids)
+                     self.stray_ids, self.member_ids, self.rollup_members)
 
 
 def scope_for(user: User, start: date, end: date, tz: str, team_id: int | None = None,
@@ -103,7 +106,8 @@ def scope_for(user: User, start: date, end: date, tz: str, team_id: int | None =
         if ids is None:
             return Scope(start, end, tz, teams, agent_id, now,
                          member_ids=tuple(access.managed_user_ids(user)))
-        return Scope(start, end, tz, teams, agent_id, now, stray_ids=tuple(ids))
+        return Scope(start, end, tz, teams, agent_id, now, stray_ids=tuple(ids),
+                     rollup_members=tuple(access.managed_user_ids(user)) if ids else ())
     return Scope(start, end, tz, None, user.id, now)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, literal, or_, select, text
+from sqlalchemy import and_, func, literal, or_, select, text, tuple_, union_all
 
 from crm import reads
 from crm.models import Lead
@@ -30,7 +30,7 @@ from crm.models.sql import (
     utc_hour_start,
 )
 from crm.models.types import UTCDateTime
-from crm.reporting import dimensions
+from crm.reporting import dimensions, rollup
 from crm.reporting.overlap import beside
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table, minutes
@@ -81,8 +81,12 @@ class SpeedReport:
     by_hour: list[SpeedRow] = field(default_factory=list)
     by_weekday: list[SpeedRow] = field(default_factory=list)
     heatmap: list[tuple] = field(default_factory=list)  # (hour, weekday, leads, within, breached)
+    # Percentiles merged from daily t-digests (a range past rollup.ROLLUP_AFTER_DAYS): "≈".
+    approximate: bool = False
 
     def tables(self) -> list[Table]:
+        timing = "approx_minutes" if self.approximate else "minutes"
+
         def columns(first, times=True, assignment=True):
             cols = [Column("key", first, "text"), Column("leads", _l("Leads")),
                     Column("contacted", _l("Contacted")),
@@ -90,11 +94,11 @@ class SpeedReport:
                     Column("within", _l("Within SLA")), Column("breached", _l("SLA breaches")),
                     Column("within_share", _l("Share within SLA"), "pct")]
             if times and assignment:
-                cols += [Column("assign_p50", _l("Assignment, median (min)"), "minutes"),
-                         Column("assign_p90", _l("Assignment, p90 (min)"), "minutes")]
+                cols += [Column("assign_p50", _l("Assignment, median (min)"), timing),
+                         Column("assign_p90", _l("Assignment, p90 (min)"), timing)]
             if times:
-                cols += [Column("contact_p50", _l("First contact, median (clock min)"), "minutes"),
-                         Column("contact_p90", _l("First contact, p90 (clock min)"), "minutes")]
+                cols += [Column("contact_p50", _l("First contact, median (clock min)"), timing),
+                         Column("contact_p90", _l("First contact, p90 (clock min)"), timing)]
             return cols
         total = self.overall.as_dict() | {"key": _l("Total")}
         return [
@@ -181,6 +185,9 @@ def room_to_sort() -> None:
 
 
 def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> SpeedReport:
+    plan = rollup.plan(scope, sla_minutes)
+    if plan is not None:
+        return _speed_rolled(plan, sla_minutes, parts)
     # The hours' counts run beside the percentiles (crm.reporting.overlap); their rows are
     # labelled here, in the request's language.
     hour_rows = beside(lambda: _hour_rows(scope, sla_minutes)) if "hour" in parts else None
@@ -242,3 +249,92 @@ def hour_cells(rows) -> dict:
         old = cells.get(key, (0, 0, 0, 0, 0))
         cells[key] = tuple(a + (b or 0) for a, b in zip(old, values, strict=True))
     return cells
+
+
+# -- a long range: the rolled days from the rollups, the live ones from the leads --------
+
+def _speed_rolled(plan: rollup.Plan, sla_minutes: int, parts) -> SpeedReport:
+    hour_rows = beside(lambda: rolled_hour_rows(plan, sla_minutes)) if "hour" in parts else None
+    keys = [k for k in ("agent", "team") if k in parts]
+    # Merged per agent first (one pass over the day and month digests), then per team and
+    # in total from those few: grouping sets over the day digests merged each one 3 times.
+    src = _rolled_cells(plan, sla_minutes).subquery("src")
+    counted = ("leads", "assigned", "contacted", "within", "breached")
+    cells = (select(src.c.team, src.c.agent, *[func.sum(src.c[k]).label(k) for k in counted],
+                    rollup.merged(src.c.assign_d).label("assign_d"),
+                    rollup.merged(src.c.contact_d).label("contact_d"))
+             .group_by(src.c.team, src.c.agent).subquery("cells"))
+    by = {"team": cells.c.team, "agent": cells.c.agent}
+    sums = [func.sum(cells.c[k]).label(k) for k in counted]
+    figures = [*sums, rollup.percentiles(cells.c.assign_d, PS).label("assign_ps"),
+               rollup.percentiles(cells.c.contact_d, PS).label("contact_ps")]
+    sets = [[], *[[k] for k in keys]]
+    # grouping(): a bit per key, most significant first, set when the row's set lacks it.
+    masks = [sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in s)
+             for s in sets]
+    grouping = func.grouping(*[by[k] for k in keys]) if keys else literal(0)
+    stmt = (select(grouping.label("_set"), *[by[k].label(k) for k in keys], *figures)
+            .group_by(func.grouping_sets(*[tuple_(*[by[k] for k in s]) for s in sets])))
+    grouped: list[list] = [[] for _ in sets]
+    for row in reads.session().execute(stmt):
+        grouped[masks.index(row._set)].append(_as_stats(row))
+    total = grouped[0][0] if grouped[0] else None
+    report = SpeedReport(sla_minutes, _speed_row(None, "", total) if total else SpeedRow(None, ""),
+                         approximate=True)
+    for key, rows in zip(keys, grouped[1:], strict=True):
+        setattr(report, f"by_{key}", _keyed(rows, key))
+    if hour_rows is not None:
+        report.by_hour, report.by_weekday, report.heatmap = _by_hour_and_weekday(hour_rows())
+    return report
+
+
+class _Stats(dict):
+    """A grouped row as _speed_row() and _keyed() read it."""
+
+    @property
+    def _mapping(self):
+        return self
+
+
+def _as_stats(row) -> _Stats:
+    m = row._mapping
+    assign, contact = m["assign_ps"] or (None, None), m["contact_ps"] or (None, None)
+    # The total of an empty range is one row of NULL sums.
+    return _Stats(team=m.get("team"), agent=m.get("agent"), leads=m["leads"] or 0,
+                  assigned=m["assigned"] or 0, contacted=m["contacted"] or 0,
+                  within=m["within"] or 0, breached=m["breached"] or 0,
+                  assign_s_p50=assign[0], assign_s_p90=assign[1],
+                  contact_s_p50=contact[0], contact_s_p90=contact[1])
+
+
+def _rolled_cells(plan: rollup.Plan, sla_minutes: int):
+    """Per team and agent: the counts and the duration digests of the real leads, from the
+    rollups' rolled days and the leads' live ones (UNION ALL, merged by the caller)."""
+    day = plan.rows(rollup.report_speed)
+    parts = [select(day.c.team_id.label("team"), day.c.agent_id.label("agent"),
+                    day.c.leads, day.c.assigned, day.c.contacted, day.c.within,
+                    plan.breached(day).label("breached"),
+                    day.c.assign_digest.label("assign_d"), day.c.contact_digest.label("contact_d"))]
+    for live in plan.live:
+        src = _source(live, sla_minutes).subquery()
+        parts.append(select(src.c.team, src.c.agent, *_aggregates(src.c),
+                            rollup.digest(src.c.assign_s), rollup.digest(src.c.contact_s))
+                     .group_by(src.c.team, src.c.agent))
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
+def rolled_hour_rows(plan: rollup.Plan, sla_minutes: int) -> list[tuple]:
+    """_hour_rows() of a long range: the rolled days' hours from report_hour, the rest
+    from the leads."""
+    hour = rollup.report_hour
+    conditions, from_leads = plan.by_team(hour)
+    rows = [] if conditions is None else [
+        (rollup.day_start(r.day, r.hour), r.leads, r.assigned, r.contacted, r.within, r.breached)
+        for r in reads.session().execute(
+            select(hour.c.day, hour.c.hour, *[func.sum(hour.c[k]).label(k) for k in
+                                              ("leads", "assigned", "contacted", "within")],
+                   func.sum(plan.breached(hour)).label("breached"))
+            .where(*conditions).group_by(hour.c.day, hour.c.hour))]
+    for scope in from_leads:
+        rows += _hour_rows(scope, sla_minutes)
+    return rows

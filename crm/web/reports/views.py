@@ -30,7 +30,7 @@ from crm.i18n import ui_language
 from crm.inputs.fields import database_id
 from crm.models import ExportJob
 from crm.models.types import utcnow
-from crm.reporting import catalog, exports
+from crm.reporting import catalog, exports, rollup
 from crm.reporting.forecast import forecast_months
 from crm.reporting.scope import scope_for, visible_agents
 from crm.web.reports import bp
@@ -129,7 +129,9 @@ def _render(name: str, **context):
         return render_template(f"reports/{name}.html", report=report, result=result,
                                filters=filters, form=filters.form, pages=pages,
                                tables=result.tables(), freshness=freshness,
-                               sla_minutes=current_app.config["CRM_SLA_MINUTES"], **context)
+                               sla_minutes=current_app.config["CRM_SLA_MINUTES"],
+                               rollup_days=rollup.ROLLUP_AFTER_DAYS,
+                               rollup_error=rollup.STATED_ERROR, **context)
 
 
 @bp.route("/")
