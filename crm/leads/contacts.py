@@ -7,7 +7,7 @@ Nothing here reads a need the user may not view: the hidden needs are only count
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import false, func, not_, select
+from sqlalchemy import case, false, func, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm import access
@@ -28,21 +28,62 @@ from crm.models import (
 # How many rows of each kind a page lists (newest first); each need's own page has the rest.
 NEEDS_SHOWN = 100
 ROWS_SHOWN = 50
-# A company can have tens of thousands of needs (a group, a park's anchor tenant): its page
-# counts the hidden ones up to here ("more than 1000"), so it never reads them all.
+# A contact or a company can have tens of thousands of needs (a 同行, a group, a park's anchor
+# tenant): its page counts the hidden ones up to here ("more than 1000"), so it never reads
+# them all.
 COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class NeedList:
+    """A page's list of needs, the one rule of the contact page, the company page and the lead
+    page's other needs: the newest visible ones and how many more there are, read from a window
+    of the newest needs (enough rows to list the visible ones and count the hidden ones to the
+    cap), so the work is bounded whoever looks, an agent who sees few of them included."""
+    needs: list[Lead]                # the newest of the visible ones
+    visible: int                     # visible needs in the window
+    hidden: int                      # needs in the window the user may not view, to COUNT_CAP + 1
+    window_full: bool = False        # older needs exist that were not read
+
+    @property
+    def total(self) -> int:
+        return self.visible + self.hidden
+
+    @property
+    def more(self) -> bool:
+        """More visible needs than listed (their own search finds the older ones)."""
+        return self.visible > len(self.needs)
+
+    @property
+    def hidden_over_cap(self) -> bool:
+        """"More than COUNT_CAP needs are followed by other teams"."""
+        return self.hidden > COUNT_CAP
+
+    @property
+    def hidden_at_least(self) -> bool:
+        """The hidden count is a floor: the window filled up with visible needs before it
+        reached the cap, and older needs were not read."""
+        return self.window_full and not self.hidden_over_cap
 
 
 @dataclass
 class ContactPage:
     contact: Contact
-    needs: list[Lead]
-    hidden: int                      # needs of this contact the user may not view
+    listed: NeedList
     full_mobile: bool                # the number in full without a reveal
     repeats: list[InquiryRepeat] = field(default_factory=list)
     visits: list[SiteVisit] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
     timeline: list[Activity] = field(default_factory=list)
+
+    @property
+    def needs(self) -> list[Lead]:
+        return self.listed.needs
+
+    @property
+    def hidden(self) -> int:
+        """Needs of this contact the user may not view (to COUNT_CAP + 1)."""
+        return self.listed.hidden
 
     @property
     def reference_of(self) -> dict[int, str]:
@@ -53,41 +94,48 @@ class ContactPage:
 class CompanyPage:
     company: Company
     contacts: list[Contact]
-    needs: list[Lead]                # the newest NEEDS_SHOWN visible ones
-    hidden: int                      # up to COUNT_CAP + 1: "more than COUNT_CAP"
-    more: bool = False               # more visible needs than listed
+    listed: NeedList
 
     @property
-    def hidden_over_cap(self) -> bool:
-        return self.hidden > COUNT_CAP
-
-
-@dataclass
-class OtherNeeds:
-    """The lead page's "此联系人还有 N 个其他需求": the visible ones listed, the rest counted."""
-    needs: list[Lead]                # the newest of the visible ones
-    visible: int
-    hidden: int
+    def needs(self) -> list[Lead]:
+        return self.listed.needs
 
     @property
-    def total(self) -> int:
-        return self.visible + self.hidden
+    def hidden(self) -> int:
+        return self.listed.hidden
 
 
-def _needs(where: list, scope, limit: int = NEEDS_SHOWN) -> tuple[list[Lead], int, int]:
-    """The newest visible needs matching `where` with their owners, how many are visible and
-    how many there are in all: one statement (a window count and a scalar subquery), and a
-    second only when none is visible."""
-    where = [*where, Lead.status.not_in(JUNK_STATUSES)]
-    total = select(func.count()).select_from(Lead).where(*where).correlate(None)
+def need_list(where: list, scope, shown: int | None = None) -> NeedList:
+    """The newest `shown` (NEEDS_SHOWN) needs matching `where` that `scope` (a viewable_leads()
+    clause; None: all) lets the user view, with their owners, and the counts a page shows.
+
+    One statement, a second only when none is visible: a window of the newest shown +
+    COUNT_CAP + 1 needs on the caller's index (ix_lead_contact_status, ix_lead_company_created),
+    each marked visible or not, then the visible ones of the window and its two counts. The
+    window is the bound: a scope that lets the user see few needs filters those rows instead
+    of walking the index until it finds enough."""
+    shown = NEEDS_SHOWN if shown is None else shown
+    size = shown + COUNT_CAP + 1
+    visible = true() if scope is None else func.coalesce(scope, false())
+    window = (select(Lead.id, Lead.created_at, case((visible, 1), else_=0).label("visible"))
+              .where(*where, Lead.status.not_in(JUNK_STATUSES))
+              .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(size)
+              .cte("need_window"))
+    counts = select(func.count(), func.coalesce(func.sum(window.c.visible), 0)).select_from(window)
     rows = db.session.execute(
-        select(Lead, func.count().over(), total.scalar_subquery())
-        .where(*where, *([scope] if scope is not None else []))
+        select(Lead, counts.with_only_columns(func.count()).scalar_subquery(),
+               counts.with_only_columns(func.coalesce(func.sum(window.c.visible), 0))
+               .scalar_subquery())
+        .join(window, window.c.id == Lead.id).where(window.c.visible == 1)
         .options(joinedload(Lead.assigned_to))
-        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)).all()
+        .order_by(window.c.created_at.desc(), window.c.id.desc()).limit(shown)).all()
     if rows:
-        return [row[0] for row in rows], int(rows[0][1]), int(rows[0][2])
-    return [], 0, int(db.session.scalar(total) or 0)
+        needs, read, seen = [row[0] for row in rows], int(rows[0][1]), int(rows[0][2])
+    else:
+        needs, (read, seen) = [], db.session.execute(counts).one()
+        read, seen = int(read), int(seen)
+    return NeedList(needs, visible=seen, hidden=min(read - seen, COUNT_CAP + 1),
+                    window_full=read >= size)
 
 
 def contact_page(user: User, contact_id: int) -> ContactPage | None:
@@ -95,11 +143,12 @@ def contact_page(user: User, contact_id: int) -> ContactPage | None:
     contact = db.session.get(Contact, contact_id, options=[joinedload(Contact.company)])
     if contact is None:
         return None
-    needs, visible, total = _needs([Lead.contact_id == contact_id], access.viewable_leads(user))
-    if not needs:
+    listed = need_list([Lead.contact_id == contact_id], access.viewable_leads(user))
+    # Nothing visible in the window: the page is there only if an older need is.
+    if not listed.needs and not (listed.window_full and access.can_view_contact(user, contact_id)):
         return None
-    page = ContactPage(contact, needs, hidden=total - visible,
-                       full_mobile=access.can_see_contact_mobile(user, needs))
+    needs = listed.needs
+    page = ContactPage(contact, listed, full_mobile=access.can_see_contact_mobile(user, needs))
     ids = [lead.id for lead in needs]
     page.repeats = list(db.session.scalars(
         select(InquiryRepeat).options(joinedload(InquiryRepeat.source_site))
@@ -127,41 +176,46 @@ def company_page(user: User, company_id: int) -> CompanyPage | None:
     if company is None:
         return None
     scope = access.viewable_leads(user)
-    where = [Lead.company_id == company_id, Lead.status.not_in(JUNK_STATUSES)]
-    # Bounded whatever the company's size: the newest needs on ix_lead_company_created,
-    # one more than shown to know there are more, and the hidden ones counted to a cap.
-    needs = list(db.session.scalars(
-        select(Lead).where(*where, *([scope] if scope is not None else []))
-        .options(joinedload(Lead.assigned_to))
-        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(NEEDS_SHOWN + 1)))
-    more = len(needs) > NEEDS_SHOWN
-    needs = needs[:NEEDS_SHOWN]
-    hidden = 0 if scope is None else _capped_count(
-        [*where, not_(func.coalesce(scope, false()))])
-    # A contact of the company shows when one of their needs (for any company) is visible.
-    seen = select(Lead.id).where(Lead.contact_id == Contact.id,
-                                 Lead.status.not_in(JUNK_STATUSES))
-    if scope is not None:
-        seen = seen.where(scope)
+    # The newest needs on ix_lead_company_created, bounded whatever the company's size.
+    listed = need_list([Lead.company_id == company_id], scope)
+    # A contact of the company shows when one of their needs (for any company) is visible;
+    # the first ones on ix_contact_company_created, no more of them looked at than the
+    # window of needs, however few the user may see.
+    walk = ROWS_SHOWN + COUNT_CAP
+    walked = (select(Contact.id).where(Contact.company_id == company_id)
+              .order_by(Contact.created_at, Contact.id).limit(walk).subquery())
     contacts = list(db.session.scalars(
-        select(Contact).where(Contact.company_id == company_id, seen.exists())
+        select(Contact).join(walked, walked.c.id == Contact.id)
+        .where(_viewable(select(Lead.id).where(Lead.contact_id == Contact.id), scope).exists())
         .order_by(Contact.created_at, Contact.id).limit(ROWS_SHOWN)))
-    if not needs and not contacts:
-        return None
-    return CompanyPage(company, contacts, needs, hidden=hidden, more=more)
+    if not listed.needs and not contacts:
+        # Nothing visible in either window: the page is there only if something older is.
+        cut = listed.window_full or db.session.scalar(
+            select(func.count()).select_from(walked)) == walk
+        if not (cut and _may_view_company(company_id, scope)):
+            return None
+    return CompanyPage(company, contacts, listed)
 
 
-def _capped_count(where: list) -> int:
-    """How many leads match, counted to COUNT_CAP + 1 at most."""
-    return int(db.session.scalar(select(func.count()).select_from(
-        select(Lead.id).where(*where).limit(COUNT_CAP + 1).subquery())) or 0)
+def _viewable(stmt, scope):
+    """`stmt` on Lead kept to the needs (spam and merged rows are none) `scope` lets one view."""
+    stmt = stmt.where(Lead.status.not_in(JUNK_STATUSES))
+    return stmt if scope is None else stmt.where(scope)
 
 
-def other_needs(user: User, lead: Lead, limit: int = 20) -> OtherNeeds:
+def _may_view_company(company_id: int, scope) -> bool:
+    """The exact question the windows could not answer (nothing visible among the newest
+    rows of a big company): a visible need of the company or of one of its contacts."""
+    of_company = _viewable(select(Lead.id).where(Lead.company_id == company_id), scope)
+    of_contacts = _viewable(select(Lead.id).join(Contact, Contact.id == Lead.contact_id)
+                            .where(Contact.company_id == company_id), scope)
+    return bool(db.session.scalar(select(of_company.exists() | of_contacts.exists())))
+
+
+def other_needs(user: User, lead: Lead, limit: int = 20) -> NeedList:
     """The lead's contact's other needs: those the user may view (newest first), and how
     many more there are. Nothing for a lead without a contact (made outside intake)."""
     if lead.contact_id is None or lead.erased_at is not None:
-        return OtherNeeds([], 0, 0)
-    needs, visible, total = _needs([Lead.contact_id == lead.contact_id, Lead.id != lead.id],
-                                   access.viewable_leads(user), limit)
-    return OtherNeeds(needs, visible, total - visible)
+        return NeedList([], 0, 0)
+    return need_list([Lead.contact_id == lead.contact_id, Lead.id != lead.id],
+                     access.viewable_leads(user), limit)
