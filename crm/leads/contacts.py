@@ -66,8 +66,22 @@ class NeedList:
         return self.window_full and not self.hidden_over_cap
 
 
+class _ListsNeeds:
+    """A page whose needs are a NeedList: what its template and callers read of it."""
+    listed: NeedList
+
+    @property
+    def needs(self) -> list[Lead]:
+        return self.listed.needs
+
+    @property
+    def hidden(self) -> int:
+        """Needs the user may not view (to COUNT_CAP + 1)."""
+        return self.listed.hidden
+
+
 @dataclass
-class ContactPage:
+class ContactPage(_ListsNeeds):
     contact: Contact
     listed: NeedList
     full_mobile: bool                # the number in full without a reveal
@@ -77,32 +91,15 @@ class ContactPage:
     timeline: list[Activity] = field(default_factory=list)
 
     @property
-    def needs(self) -> list[Lead]:
-        return self.listed.needs
-
-    @property
-    def hidden(self) -> int:
-        """Needs of this contact the user may not view (to COUNT_CAP + 1)."""
-        return self.listed.hidden
-
-    @property
     def reference_of(self) -> dict[int, str]:
         return {lead.id: lead.reference for lead in self.needs}
 
 
 @dataclass
-class CompanyPage:
+class CompanyPage(_ListsNeeds):
     company: Company
     contacts: list[Contact]
     listed: NeedList
-
-    @property
-    def needs(self) -> list[Lead]:
-        return self.listed.needs
-
-    @property
-    def hidden(self) -> int:
-        return self.listed.hidden
 
 
 def need_list(where: list, scope, shown: int | None = None) -> NeedList:
@@ -121,21 +118,16 @@ def need_list(where: list, scope, shown: int | None = None) -> NeedList:
               .where(*where, Lead.status.not_in(JUNK_STATUSES))
               .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(size)
               .cte("need_window"))
-    counts = select(func.count(), func.coalesce(func.sum(window.c.visible), 0)).select_from(window)
+    read, seen = func.count(), func.coalesce(func.sum(window.c.visible), 0)
     rows = db.session.execute(
-        select(Lead, counts.with_only_columns(func.count()).scalar_subquery(),
-               counts.with_only_columns(func.coalesce(func.sum(window.c.visible), 0))
-               .scalar_subquery())
+        select(Lead, *(select(n).select_from(window).scalar_subquery() for n in (read, seen)))
         .join(window, window.c.id == Lead.id).where(window.c.visible == 1)
         .options(joinedload(Lead.assigned_to))
         .order_by(window.c.created_at.desc(), window.c.id.desc()).limit(shown)).all()
-    if rows:
-        needs, read, seen = [row[0] for row in rows], int(rows[0][1]), int(rows[0][2])
-    else:
-        needs, (read, seen) = [], db.session.execute(counts).one()
-        read, seen = int(read), int(seen)
-    return NeedList(needs, visible=seen, hidden=min(read - seen, COUNT_CAP + 1),
-                    window_full=read >= size)
+    counts = rows[0][1:] if rows else db.session.execute(select(read, seen).select_from(window)).one()
+    needs, walked, visible_n = [row[0] for row in rows], int(counts[0]), int(counts[1])
+    return NeedList(needs, visible=visible_n, hidden=min(walked - visible_n, COUNT_CAP + 1),
+                    window_full=walked >= size)
 
 
 def contact_page(user: User, contact_id: int) -> ContactPage | None:
