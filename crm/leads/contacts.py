@@ -8,7 +8,7 @@ Nothing here reads a need the user may not view: the hidden needs are only count
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, false, func, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from crm import access
 from crm.choices import JUNK_STATUSES
@@ -106,7 +106,7 @@ def need_list(where: list, scope, shown: int | None = None) -> NeedList:
     """The newest `shown` (NEEDS_SHOWN) needs matching `where` that `scope` (a viewable_leads()
     clause; None: all) lets the user view, with their owners, and the counts a page shows.
 
-    One statement, a second only when none is visible: a window of the newest shown +
+    One statement: a window of the newest shown +
     COUNT_CAP + 1 needs on the caller's index (ix_lead_contact_status, ix_lead_company_created),
     each marked visible or not, then the visible ones of the window and its two counts. The
     window is the bound: a scope that lets the user see few needs filters those rows instead
@@ -118,14 +118,20 @@ def need_list(where: list, scope, shown: int | None = None) -> NeedList:
               .where(*where, Lead.status.not_in(JUNK_STATUSES))
               .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(size)
               .cte("need_window"))
-    read, seen = func.count(), func.coalesce(func.sum(window.c.visible), 0)
+    counts = select(func.count().label("read"),
+                    func.coalesce(func.sum(window.c.visible), 0).label("seen")) \
+        .select_from(window).subquery()
+    # The rows to list picked from the window first: only they are read in full. Joined to
+    # the counts' one row, so there is a row (and one statement) when none is visible.
+    listed = (select(window.c.id, window.c.created_at).where(window.c.visible == 1)
+              .order_by(window.c.created_at.desc(), window.c.id.desc()).limit(shown).subquery())
     rows = db.session.execute(
-        select(Lead, *(select(n).select_from(window).scalar_subquery() for n in (read, seen)))
-        .join(window, window.c.id == Lead.id).where(window.c.visible == 1)
+        select(counts.c.read, counts.c.seen, Lead).select_from(counts)
+        .outerjoin(listed, true()).outerjoin(Lead, Lead.id == listed.c.id)
         .options(joinedload(Lead.assigned_to))
-        .order_by(window.c.created_at.desc(), window.c.id.desc()).limit(shown)).all()
-    counts = rows[0][1:] if rows else db.session.execute(select(read, seen).select_from(window)).one()
-    needs, walked, visible_n = [row[0] for row in rows], int(counts[0]), int(counts[1])
+        .order_by(listed.c.created_at.desc(), listed.c.id.desc())).all()
+    needs = [row[2] for row in rows if row[2] is not None]
+    walked, visible_n = int(rows[0][0]), int(rows[0][1])
     return NeedList(needs, visible=visible_n, hidden=min(walked - visible_n, COUNT_CAP + 1),
                     window_full=walked >= size)
 
@@ -174,12 +180,13 @@ def company_page(user: User, company_id: int) -> CompanyPage | None:
     # the first ones on ix_contact_company_created, no more of them looked at than the
     # window of needs, however few the user may see.
     walk = ROWS_SHOWN + COUNT_CAP
-    walked = (select(Contact.id).where(Contact.company_id == company_id)
+    walked = (select(Contact).where(Contact.company_id == company_id)
               .order_by(Contact.created_at, Contact.id).limit(walk).subquery())
+    person = aliased(Contact, walked)
     contacts = list(db.session.scalars(
-        select(Contact).join(walked, walked.c.id == Contact.id)
-        .where(_viewable(select(Lead.id).where(Lead.contact_id == Contact.id), scope).exists())
-        .order_by(Contact.created_at, Contact.id).limit(ROWS_SHOWN)))
+        select(person)
+        .where(_viewable(select(Lead.id).where(Lead.contact_id == person.id), scope).exists())
+        .order_by(person.created_at, person.id).limit(ROWS_SHOWN)))
     if not listed.needs and not contacts:
         # Nothing visible in either window: the page is there only if something older is.
         cut = listed.window_full or db.session.scalar(
