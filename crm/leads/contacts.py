@@ -3,6 +3,10 @@ hangs off those needs (repeats, visits, recommendations, the timeline across nee
 
 Every list is one statement (by the ids of the visible needs) and bounded, so a contact
 with hundreds of needs costs the page as many statements as one with a single need.
+Whoever looks, the needs come from a window of the newest ones (need_list) and a company's
+contacts from its first ones, so an agent who may see few of a group's needs reads no more
+than an admin; only when nothing visible falls in them is the exact access question asked
+(a page is a 404 exactly when the user may view none of its needs, as before).
 Nothing here reads a need the user may not view: the hidden needs are only counted.
 """
 from dataclasses import dataclass, field
