@@ -16,6 +16,9 @@ import os
 from datetime import time, timedelta
 
 DEV_SECRET = "dev-only-not-secret"
+# The name Redis Sentinels monitor the master under unless CRM_REDIS_MASTER_NAME says otherwise
+# (their own default); the one default, for the app, Celery and the limits alike.
+DEFAULT_REDIS_MASTER_NAME = "mymaster"
 
 # Library keys read straight from an environment variable of another name.
 LIBRARY_KEYS = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
@@ -143,7 +146,7 @@ class Config:
         # crm/redis_client.py) for the broker, the rate limits and the app's own keys.
         self.REDIS_URL = _optional("REDIS_URL")
         # The name the Sentinels monitor the Redis master under (only with sentinel:// URLs).
-        self.CRM_REDIS_MASTER_NAME = _str("CRM_REDIS_MASTER_NAME", "mymaster")
+        self.CRM_REDIS_MASTER_NAME = _str("CRM_REDIS_MASTER_NAME", DEFAULT_REDIS_MASTER_NAME)
         # Several deployments on one Redis keep apart by it (the Celery queue, the limits' keys).
         self.CRM_CELERY_QUEUE = _str("CRM_CELERY_QUEUE", "crm")
         self.CELERY = celery_settings(self.REDIS_URL, self.CRM_CELERY_QUEUE, self.CRM_REDIS_MASTER_NAME)
@@ -345,8 +348,9 @@ def _limits_storage(redis_url: str | None, master_name: str, options: dict) -> t
     return limits_storage(redis_url, master_name, options)
 
 
-def celery_settings(redis_url: str | None, queue: str, master_name: str = "mymaster") -> dict:
-    """Celery settings; see workers/README.md for why each reliability knob is set."""
+def celery_settings(redis_url: str | None, queue: str, master_name: str | None = None) -> dict:
+    """Celery settings; see workers/README.md for why each reliability knob is set.
+    `master_name`: CRM_REDIS_MASTER_NAME (None: its default)."""
     common = {
         "task_default_queue": queue,
         # The worker's task modules, by name: crm/ never imports workers/ (crm.jobs).
@@ -371,7 +375,7 @@ def celery_settings(redis_url: str | None, queue: str, master_name: str = "mymas
                 "task_eager_propagates": False}
     from crm.redis_client import celery_transport_options  # here: crm imports this module first
     # With Sentinels: which master they watch (kombu's SentinelChannel, Celery's SentinelBackend).
-    sentinel = celery_transport_options(redis_url, master_name)
+    sentinel = celery_transport_options(redis_url, master_name or DEFAULT_REDIS_MASTER_NAME)
     return {
         **common,
         "broker_url": redis_url,

@@ -3,7 +3,9 @@
 The one home of that rule. Writes, and every read a user must see right after writing
 (the lead page, the queue after an action, forms), use `db.session`: the primary, always.
 Reports, report exports, queue exports and lead searches read through `session()`, and
-their views open a `reports()` block around the work and its rendering: inside it,
+their views open the block for their kind of read around the work and its rendering
+(`reports()` for a report page, `exporting()` for an export, `searching(q)` for the queue,
+which searches the replica and shows the plain queue from the primary): inside it,
 `session()` is a session on the streaming replica of CRM_REPORTS_DATABASE_URL when that
 replica answers and is close enough behind (CRM_REPORTS_MAX_LAG_SECONDS); otherwise, and
 outside any block, it is `db.session`. Without a replica (and always on SQLite) nothing
@@ -95,10 +97,6 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def nothing_to_show() -> None:
-    """The current POST writes nothing the user will look for in a report or a search
-    (an export, audited but a read): their next reads may go to the replica."""
-    g.reads_nothing_written = True
 
 
 def configured() -> bool:
@@ -132,6 +130,22 @@ def reports(*, after_write: bool | None = None) -> Iterator[Freshness]:
         return
     with _replica_session() as _:
         yield Freshness(configured=True, replica=True, as_of=health.as_of)
+
+
+@contextmanager
+def exporting() -> Iterator[Freshness]:
+    """A report's or the queue's export, a POST (audited, so no link can start one) that
+    writes nothing the user will look for in a report or a search: it reads as a report
+    does, and the user's next reads may still go to the replica."""
+    g.reads_nothing_written = True
+    with reports() as freshness:
+        yield freshness
+
+
+def searching(query: str | None) -> AbstractContextManager[object]:
+    """The queue: a search (`query`, the words typed) reads as a report does; the plain
+    queue, where an agent sees their own work as it happens, reads the primary."""
+    return reports() if query is not None and query.strip() else nullcontext()
 
 
 def carried() -> Callable[[], AbstractContextManager[object]]:

@@ -19,7 +19,11 @@ Redis has three users, each wanting its own shape of the same setting:
   and ``shared`` return a redis-py client of the master;
 - Celery (broker and result backend): ``celery_transport_options``, beside the URL unchanged;
 - Flask-Limiter (login and other per-user limits, through the ``limits`` package):
-  ``limits_storage``, its ``redis+sentinel://`` URI and options.
+  ``limits_storage``, its ``redis+sentinel://`` URI and options; the intake limits count in the
+  same store through ``limits_client``.
+
+Whether REDIS_URL names Sentinels is asked of ``is_sentinel`` only; the master name's default
+is config.DEFAULT_REDIS_MASTER_NAME, read once into CRM_REDIS_MASTER_NAME.
 """
 from __future__ import annotations
 
@@ -105,6 +109,22 @@ def shared(url: str, master_name: str, timeout: float) -> redis.Redis:
 def for_app(config: Any, timeout: float = 0.5) -> redis.Redis:
     """The shared client of the app whose config this is (REDIS_URL must be set)."""
     return shared(config["REDIS_URL"], config["CRM_REDIS_MASTER_NAME"], timeout)
+
+
+def limits_client(config: Any) -> redis.Redis | None:
+    """A client of the Redis Flask-Limiter counts in (RATELIMIT_STORAGE_URI), for the intake
+    limits' own Lua calls, with the limits' socket timeouts; None when it counts in memory.
+    The URI config.py made from REDIS_URL (limits_storage) is REDIS_URL's Redis, through its
+    Sentinels if it names them; a URI set by hand names one server."""
+    uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    options = config.get("RATELIMIT_STORAGE_OPTIONS", {})
+    timeouts = {k: v for k, v in options.items() if k.startswith("socket_")}
+    url, master_name = config.get("REDIS_URL"), config["CRM_REDIS_MASTER_NAME"]
+    if url and uri == limits_storage(url, master_name, options)[0]:
+        return connect(url, master_name, **timeouts)
+    if urlsplit(uri).scheme in ("redis", "rediss", "unix"):
+        return connect(uri, master_name, **timeouts)
+    return None
 
 
 def celery_transport_options(url: str, master_name: str) -> dict[str, Any]:

@@ -159,7 +159,6 @@ end
 return 0
 """
 
-SENTINEL_STORAGE = "redis+sentinel://"  # limits' scheme for Redis behind Sentinels
 INTAKE_BLUEPRINTS = ("public", "api", "share")  # share: visit requests from /r/<token>
 API_READS = ("api.contact_needs",)
 
@@ -199,15 +198,9 @@ class IntakeLimiter:
         self.enabled = config.get("RATELIMIT_ENABLED", True)
         self.headers = config.get("RATELIMIT_HEADERS_ENABLED", False)
         self.prefix = config.get("RATELIMIT_KEY_PREFIX", "")
-        uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
-        self.redis = None
-        if uri.startswith(("redis://", "rediss://", "unix://", SENTINEL_STORAGE)):
-            # Flask-Limiter's store. Through Sentinels, the same ones REDIS_URL names
-            # (config.py derives the limits' URI from it).
-            url = config["REDIS_URL"] if uri.startswith(SENTINEL_STORAGE) else uri
-            timeouts = {k: v for k, v in config.get("RATELIMIT_STORAGE_OPTIONS", {}).items()
-                        if k.startswith("socket_")}
-            self.redis = redis_client.connect(url, config.get("CRM_REDIS_MASTER_NAME", ""), **timeouts)
+        # Flask-Limiter's store when it is Redis (one server or REDIS_URL's Sentinels).
+        self.redis = redis_client.limits_client(config)
+        if self.redis is not None:
             self.hit_all = self.redis.register_script(_HIT_ALL)
             self.refund_all = self.redis.register_script(_REFUND_ALL)
         self.memory = MemoryStorage()

@@ -602,9 +602,11 @@ def settled(env: dict, *workers: Worker) -> bool:
     What the tests wait on before asserting that something did *not* happen (a second
     assignment, a duplicate): unlike a sleep, it cannot pass while work is still in flight.
     """
+    from config import DEFAULT_REDIS_MASTER_NAME
     from crm import redis_client  # a sentinel:// URL too (the Sentinel drill)
 
-    store = redis_client.shared(env["REDIS_URL"], env.get("CRM_REDIS_MASTER_NAME", "mymaster"), 2.0)
+    store = redis_client.shared(env["REDIS_URL"],
+                                env.get("CRM_REDIS_MASTER_NAME", DEFAULT_REDIS_MASTER_NAME), 2.0)
     queue_length = store.llen(env["CRM_CELERY_QUEUE"])
     return queue_length == 0 and not _unfinished(*workers)
 

@@ -1,5 +1,4 @@
 """The agent's workspace: the queue, a lead's page, follow-ups, stages, listings, exports."""
-from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 from flask import (
@@ -106,15 +105,8 @@ def my_leads():
     form, tab, filters = _filter_form()
     per_page = current_app.config["LEADS_PER_PAGE"]
     after = request.args.get("after")
-    with _search_reads(filters):
+    with reads.searching(filters.q if filters is not None else None):
         return _queue_page(form, tab, filters, after, per_page)
-
-
-def _search_reads(filters: queue.Filters | None) -> AbstractContextManager[object]:
-    """A search reads the reports replica (crm.reads decides whether it is fit: healthy,
-    close enough behind, the user wrote nothing lately); the plain queue, where an agent
-    sees their own work as it happens, reads the primary."""
-    return reads.reports() if filters is not None and filters.q.strip() else nullcontext()
 
 
 def _queue_page(form, tab: str, filters: queue.Filters | None, after: str | None,
@@ -167,10 +159,8 @@ def export_leads(fmt: str):
     audit.record_access(current_user, "export", "lead_queue", None,
                         {"format": fmt, "tab": tab, "filters": _query_args(exclude=("after",))})
     stamp = utcnow().strftime("%Y%m%d-%H%M")
-    # The rows from the reports replica when it is fit (crm.reads), the file written
-    # before the block ends.
-    reads.nothing_to_show()
-    with reads.reports():
+    # The file is written before the block ends (crm.reads decides where the rows come from).
+    with reads.exporting():
         rows = queue.export_rows(current_user, tab, filters)
         data = export.csv_file(rows, current_user) if fmt == "csv" \
             else export.xlsx_file(rows, current_user)

@@ -217,8 +217,7 @@ def export(name: str, fmt: str):
         abort(403)
     filters = Filters(catalog.REPORTS[name])
     params = exports.Params(filters.args(lang=ui_language()))
-    reads.nothing_to_show()
-    with reads.reports():
+    with reads.exporting():
         large = exports.is_large(name, filters.scope)
         data = None if large else exports.render(name, filters.scope, params, fmt)
     if data is None:

@@ -7,6 +7,7 @@ from limits.storage import storage_from_string
 from limits.storage.redis_sentinel import RedisSentinelStorage
 from redis.sentinel import SentinelConnectionPool
 
+import config as config_module
 from config import Config
 from crm import create_app, redis_client
 
@@ -80,3 +81,50 @@ def test_flask_limiter_and_the_intake_limits_go_through_the_sentinels(monkeypatc
     assert isinstance(app.extensions["crm_limiter"]._storage, RedisSentinelStorage)
     intake = app.extensions["crm_intake_limiter"].redis.connection_pool
     assert isinstance(intake, SentinelConnectionPool) and intake.service_name == "crm-master"
+
+
+def test_one_default_master_name_for_the_app_celery_and_both_limiters(monkeypatch):
+    """Without CRM_REDIS_MASTER_NAME every user of the Sentinels asks for the one default
+    (config.DEFAULT_REDIS_MASTER_NAME): changed there, it changes for all of them."""
+    monkeypatch.setenv("REDIS_URL", SENTINELS)
+    monkeypatch.delenv("CRM_REDIS_MASTER_NAME", raising=False)
+    monkeypatch.setattr(config_module, "DEFAULT_REDIS_MASTER_NAME", "elsewhere")
+    settings = Config()
+    assert settings.CRM_REDIS_MASTER_NAME == "elsewhere"
+    assert settings.CELERY["broker_transport_options"]["master_name"] == "elsewhere"
+    assert config_module.celery_settings(SENTINELS, "q")["broker_transport_options"][
+        "master_name"] == "elsewhere"
+    assert settings.RATELIMIT_STORAGE_URI.endswith("/elsewhere")
+    settings.SQLALCHEMY_DATABASE_URI = "sqlite://"
+    app = create_app(settings)
+    assert app.extensions["crm_intake_limiter"].redis.connection_pool.service_name == "elsewhere"
+    assert redis_client.for_app(app.config).connection_pool.service_name == "elsewhere"
+
+
+@pytest.mark.parametrize(("settings", "expected"), [
+    # The URI config.py made from REDIS_URL: REDIS_URL's Redis, through its Sentinels.
+    ({"REDIS_URL": SENTINELS}, ("sentinel", "crm-master", 2)),
+    ({"REDIS_URL": "redis://10.0.0.1:6379/3"}, ("plain", "10.0.0.1", 3)),
+    # A server named by hand is that server, whatever REDIS_URL says.
+    ({"REDIS_URL": SENTINELS, "RATELIMIT_STORAGE_URI": "redis://10.0.0.9:6379/4"},
+     ("plain", "10.0.0.9", 4)),
+    ({"REDIS_URL": None}, None),  # memory
+], ids=["sentinels", "one-server", "by-hand", "memory"])
+def test_the_intake_limits_count_where_flask_limiter_does(settings, expected):
+    url = settings["REDIS_URL"]
+    uri, options = ("memory://", {}) if url is None else redis_client.limits_storage(
+        url, "crm-master", {"socket_timeout": 1})
+    config = {"CRM_REDIS_MASTER_NAME": "crm-master", "RATELIMIT_STORAGE_URI": uri,
+              "RATELIMIT_STORAGE_OPTIONS": options, **settings}
+    client = redis_client.limits_client(config)
+    if expected is None:
+        assert client is None
+        return
+    pool = client.connection_pool
+    kind, name, db = expected
+    if kind == "sentinel":
+        assert isinstance(pool, SentinelConnectionPool) and pool.service_name == name
+    else:
+        assert not isinstance(pool, SentinelConnectionPool)
+        assert pool.connection_kwargs["host"] == name
+    assert pool.connection_kwargs["db"] == db and pool.connection_kwargs["socket_timeout"] == 1

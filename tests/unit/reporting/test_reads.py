@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from flask import g
 from sqlalchemy.exc import OperationalError
 
 import config
@@ -150,3 +151,41 @@ def test_the_replica_bind_takes_the_primarys_engine_options(pooler):
         assert "prepare_threshold" in options["connect_args"]
         assert options["connect_args"]["prepare_threshold"] is None
     assert "url" not in primary  # the primary's options are not changed
+
+
+def test_each_kind_of_read_opens_its_block_in_crm_reads(replica_app, monkeypatch):
+    """Where the queue, its export and a report's export read is decided in crm/reads.py:
+    a search and an export read as a report does (the replica when it is fit), the plain
+    queue reads the primary, and an export counts as no write."""
+    blocks: list[bool] = []
+    real = reads.reports
+
+    def counted(**kwargs):
+        blocks.append(bool(g.get("reads_nothing_written")))
+        return real(**kwargs)
+
+    monkeypatch.setattr(reads, "reports", counted)
+    UserFactory(email="boss@example.com", role="admin", team=None)
+    client = replica_app.test_client()
+    client.post("/login", data={"email": "boss@example.com", "password": "secret-pass"})
+    assert client.get("/agent/leads?tab=all").status_code == 200
+    assert client.get("/agent/leads?tab=all&q=%20%20").status_code == 200
+    assert blocks == []  # the plain queue (blank words too): the primary, no block
+    assert client.get("/agent/leads?tab=all&q=CF2611").status_code == 200
+    assert blocks == [False]
+    assert client.post("/agent/leads/export.csv?tab=all").status_code == 200
+    assert client.post("/reports/funnel/export.csv").status_code == 200
+    assert blocks == [False, True, True]  # each export marked as no write before it reads
+    with client.session_transaction() as cookie:
+        assert cookie.get("_wrote_at") is None
+
+
+def test_the_blocks_yield_what_a_page_says_about_freshness(replica_app):
+    with replica_app.test_request_context("/agent/leads"):
+        with reads.searching(None) as nothing, reads.searching(" \t") as blank:
+            assert nothing is None and blank is None
+        with reads.searching("王") as searched:
+            assert searched == reads.PRIMARY  # the replica fails its check here
+    with replica_app.test_request_context("/reports/funnel/export.csv", method="POST"):
+        with reads.exporting() as exported:
+            assert exported == reads.PRIMARY and g.reads_nothing_written
