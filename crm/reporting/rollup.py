@@ -392,16 +392,22 @@ def _plan(session: AnySession, scope: Scope, sla_minutes: int | None) -> Plan | 
             report_day.c.open_due_max >= literal(scope.now, DateTime(timezone=True)),
             report_day.c.day.between(scope.start, scope.end)).distinct()))
     runs = spans(days)
+    return Plan(scope, tuple(scope.with_range(a, b) for a, b in runs),
+                whole_months(scope.start, scope.end, runs))
+
+
+def whole_months(start: date, end: date, live: list[tuple[date, date]]) -> tuple[date, ...]:
+    """The first days of the calendar months inside [start, end] that hold no live day."""
     months = []
-    month = month_start(scope.start)
-    if month < scope.start:
+    month = month_start(start)
+    if month < start:
         month = next_month(month)
-    while next_month(month) - timedelta(days=1) <= scope.end:
+    while next_month(month) - timedelta(days=1) <= end:
         last = next_month(month) - timedelta(days=1)
-        if not any(a <= last and b >= month for a, b in runs):
+        if not any(a <= last and b >= month for a, b in live):
             months.append(month)
         month = next_month(month)
-    return Plan(scope, tuple(scope.with_range(a, b) for a, b in runs), tuple(months))
+    return tuple(months)
 
 
 def spans(days: set[date], most: int = MAX_SPANS) -> list[tuple[date, date]]:
