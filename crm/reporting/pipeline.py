@@ -97,12 +97,26 @@ class PipelineReport:
 
 
 def open_stages(scope: Scope) -> list[StageRow]:
-    rows = reads.session().execute(
-        select(Lead.status, *stage_amounts())
-        .where(*scope.leads(), Lead.status.in_(OPEN_STATUSES)).group_by(Lead.status))
-    have = {r.status: StageRow(r.status, int(r.leads), as_float(r.investment) or 0.0,
-                               as_float(r.tax) or 0.0, as_float(r.area) or 0.0) for r in rows}
-    return [have.get(s) or StageRow(s) for s in OPEN_STATUSES]
+    """Open leads and their amounts per stage; a long range from the rollups' rolled days
+    (crm.reporting.rollup) and the leads' other days, summed here."""
+    plan = rollup.plan(scope, None)
+    statements = [select(Lead.status, *stage_amounts())
+                  .where(*part.leads(), Lead.status.in_(OPEN_STATUSES)).group_by(Lead.status)
+                  for part in (plan.live if plan else (scope,))]
+    if plan is not None:
+        day = plan.rows(rollup.report_day)
+        statements.append(select(day.c.status, *[func.sum(day.c[k]) for k in
+                                                 ("leads", "investment", "tax", "area")])
+                          .where(day.c.status.in_(OPEN_STATUSES)).group_by(day.c.status))
+    have = {s: StageRow(s) for s in OPEN_STATUSES}
+    for stmt in statements:
+        for status, leads, investment, tax, area in reads.session().execute(stmt):
+            row = have[status]
+            row.leads += int(leads)
+            row.investment += as_float(investment) or 0.0
+            row.tax += as_float(tax) or 0.0
+            row.area += as_float(area) or 0.0
+    return list(have.values())
 
 
 def lost_reason_label():

@@ -2,6 +2,7 @@
 every count equals the exact one, whatever was folded; the percentiles stay within the
 stated error; the trigger marks what a change touched; a real worker folds."""
 import bisect
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from crm import jobs
 from crm.demo.history import seed_history
 from crm.extensions import db
 from crm.models import Lead, User
-from crm.reporting import dashboard, rollup, speed
+from crm.reporting import dashboard, pipeline, rollup, speed
 from crm.reporting.scope import Scope, scope_for
 from tests.support.stack import wait_until
 
@@ -119,6 +120,10 @@ def test_a_long_range_from_the_rollups_counts_exactly_and_estimates_within_the_b
     assert all(s.end >= date(2026, 11, 1) for s in plan.live)
     assert_speed_matches(*both(lambda s: speed.speed(s, SLA), scope))
     assert_dashboard_matches(*both(lambda s: dashboard.dashboard(s, SLA), scope))
+    rolled, exact = both(pipeline.pipeline, scope)
+    assert [dataclasses.astuple(r) for r in rolled.stages] == [
+        dataclasses.astuple(r) for r in exact.stages]
+    assert rolled.lost == exact.lost
     # Up to 92 days: the leads, exact, as before.
     assert rollup.plan(Scope(date(2026, 9, 1), date(2026, 11, 30), "Asia/Shanghai", now=NOW),
                        SLA) is None
