@@ -104,6 +104,24 @@ def fold_reports(everything):
     click.echo(f"folded {days} day(s)")
 
 
+@crm_cli.command("photo-middles")
+def photo_middles():
+    """Make the middle copy of listing photos processed before it existed (once, after the
+    upgrade that added it; run again, it finds nothing to do)."""
+    from crm.listings import images  # imported here: only this command needs Pillow
+    made = 0
+    done: set[int] = set()
+    while ids := [i for i in images.lacking_middle_ids() if i not in done]:
+        for image_id in ids:
+            done.add(image_id)
+            try:
+                made += images.add_middle(image_id)
+            except OSError:  # its web copy missing or unreadable: the page shows the other two
+                current_app.logger.warning("no middle copy for listing image %s", image_id,
+                                           exc_info=True)
+    click.echo(f"made {made} middle cop{'y' if made == 1 else 'ies'} of {len(done)} photo(s)")
+
+
 @crm_cli.command("create-site")
 @click.option("--name", required=True)
 @click.option("--origin", "origins", multiple=True, help="An origin that may embed the form; repeatable.")

@@ -13,8 +13,10 @@ has made clean copies, served by whether the listing is public.
   workers.tasks.process_listing_image, enqueued after the commit) decodes it small (a JPEG
   at a reduced DCT scale, anything else reduced right after decoding, so the copies below
   are small: bench/photo_memory.py), turns it upright
-  (EXIF orientation), into sRGB, and writes a web copy (at most WEB_MAX px) and a 4:3
-  thumbnail as JPEG built from the pixels alone: no EXIF, GPS, XMP or comment survives.
+  (EXIF orientation), into sRGB, and writes a web copy (at most WEB_MAX px), a middle copy
+  (at most MID_MAX px, for phones: `srcset`) and a 4:3 thumbnail as JPEG built from the
+  pixels alone: no EXIF, GPS, XMP or comment survives. Photos processed before the middle
+  copy existed show the other two until `flask crm photo-middles` has made theirs.
   Then the upload is deleted. An animated image (WebP, APNG) is taken by its first frame.
 - Anyone may load the copies of a listing the public pages show (`inventory.is_offered`);
   the rest only staff. Keys carry the content hash, so the files are cached for a year.
@@ -55,6 +57,10 @@ CONTENT_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png",
                  "WEBP": "image/webp", "HEIF": "image/heic"}
 DECODERS = ["JPEG", "PNG", "WEBP", "HEIF"]  # Pillow's JPEG decoder also opens MPO
 WEB_MAX = 1600  # px, the longer side of the copy shown on the listing page
+# px, the longer side of the copy a phone picks from srcset: a cover or gallery photo is shown
+# 316-360 CSS px wide at 3x (~950-1,080 px); the web copy would weigh twice as much
+# (bench/README.md, "a middle photo size").
+MID_MAX = 1080
 THUMB_SIZE = (400, 300)  # px, the cover in lists (cropped to 4:3)
 QUALITY = 82
 CAPTION_MAX = 200
@@ -189,16 +195,31 @@ class Rendered:
     web_size: tuple[int, int]
     thumb: bytes
     thumb_size: tuple[int, int]
+    mid: bytes | None  # None when the web copy is no larger than MID_MAX
+    mid_size: tuple[int, int] | None
+
+
+def _middle(web: Image.Image) -> Image.Image | None:
+    """The middle copy, scaled from the web copy's pixels (not from its JPEG); None when
+    the web copy is small enough to be it."""
+    if max(web.size) <= MID_MAX:
+        return None
+    mid = web.copy()
+    mid.thumbnail((MID_MAX, MID_MAX), Image.Resampling.LANCZOS)
+    return mid
 
 
 def render(data: bytes) -> Rendered:
-    """The web copy and the thumbnail of an upload: upright, sRGB, first frame, no metadata."""
+    """The web copy, the middle copy and the thumbnail of an upload: upright, sRGB, first
+    frame, no metadata."""
     upright = _decoded(data)[0]
     ImageOps.exif_transpose(upright, in_place=True)  # ours to change: no copy
     web = _flatten(_to_srgb(upright))
     thumb = ImageOps.fit(web, THUMB_SIZE, Image.Resampling.LANCZOS)
     web.thumbnail((WEB_MAX, WEB_MAX), Image.Resampling.LANCZOS)  # in place: after the thumb
-    return Rendered(_jpeg(web), web.size, _jpeg(thumb), thumb.size)
+    mid = _middle(web)
+    return Rendered(_jpeg(web), web.size, _jpeg(thumb), thumb.size,
+                    _jpeg(mid) if mid else None, mid.size if mid else None)
 
 
 # --- upload ----------------------------------------------------------------------------------
@@ -333,18 +354,69 @@ def process(image_id: int) -> str:
     thumb_key = f"{stem}-{hashlib.sha256(rendered.thumb).hexdigest()[:20]}-t.jpg"
     store.save(web_key, rendered.web)
     store.save(thumb_key, rendered.thumb)
+    mid_key = _save_middle(stem, rendered.mid)
     raw_key = image.raw_key
     done = rows_changed(db.session.execute(
         update(ListingImage).where(ListingImage.id == image.id, ListingImage.status == "pending")
         .values(status="ready", web_key=web_key, thumb_key=thumb_key, raw_key=None,
                 width=rendered.web_size[0], height=rendered.web_size[1],
-                thumb_width=rendered.thumb_size[0], thumb_height=rendered.thumb_size[1])
+                thumb_width=rendered.thumb_size[0], thumb_height=rendered.thumb_size[1],
+                **_middle_values(mid_key, rendered.mid_size))
     ))
     db.session.commit()
     if not done and db.session.get(ListingImage, image_id) is None:
-        delete_quietly([web_key, thumb_key])  # deleted while we worked: nobody points at them
+        # deleted while we worked: nobody points at them
+        delete_quietly([key for key in (web_key, thumb_key, mid_key) if key])
     store.delete(raw_key)
     return "ready"
+
+
+def _save_middle(stem: str, data: bytes | None) -> str | None:
+    if data is None:
+        return None
+    key = f"{stem}-{hashlib.sha256(data).hexdigest()[:20]}-m.jpg"
+    storage().save(key, data)
+    return key
+
+
+def _middle_values(key: str | None, size: tuple[int, int] | None) -> dict:
+    width, height = size or (None, None)
+    return {"mid_key": key, "mid_width": width, "mid_height": height}
+
+
+def lacking_middle_ids(limit: int = 500) -> list[int]:
+    """Ready photos processed before the middle copy existed whose web copy is larger than
+    it would be (the smaller ones need none): for `flask crm photo-middles`."""
+    return list(db.session.scalars(select(ListingImage.id).where(
+        ListingImage.status == "ready", ListingImage.mid_key.is_(None),
+        (ListingImage.width > MID_MAX) | (ListingImage.height > MID_MAX))
+        .order_by(ListingImage.id).limit(limit)))
+
+
+def add_middle(image_id: int) -> bool:
+    """Make the middle copy of a ready photo from its web copy (the upload is gone); safe
+    beside a delete or a second run: only a row still without one and with the same web
+    copy takes it, otherwise the file just made is deleted."""
+    image = db.session.get(ListingImage, image_id)
+    if image is None or image.status != "ready" or image.mid_key or not image.web_key:
+        return False
+    web_key = image.web_key
+    with storage().open(web_key) as stored:
+        web = Image.open(io.BytesIO(stored.read()), formats=["JPEG"])
+        web.load()
+    mid = _middle(web.convert("RGB"))
+    if mid is None:
+        return False
+    mid_key = _save_middle(f"listings/{image.listing_id}/{image.id}", _jpeg(mid))
+    done = rows_changed(db.session.execute(
+        update(ListingImage).where(ListingImage.id == image_id, ListingImage.web_key == web_key,
+                                   ListingImage.mid_key.is_(None))
+        .values(**_middle_values(mid_key, mid.size)).execution_options(synchronize_session=False)
+    ))
+    db.session.commit()
+    if not done and mid_key:
+        delete_quietly([mid_key])
+    return bool(done)
 
 
 def _fail(image: ListingImage, why: str) -> str:
@@ -412,7 +484,7 @@ def file_of(image_id: int, name: str) -> tuple[ListingImage, str] | None:
     image = db.session.get(ListingImage, image_id)
     if image is None or image.status != "ready":
         return None
-    for key in (image.web_key, image.thumb_key):
+    for key in (image.web_key, image.mid_key, image.thumb_key):
         if key and key.rsplit("/", 1)[-1] == name:
             return image, key
     return None
@@ -462,7 +534,7 @@ def set_caption(image: ListingImage, caption: str) -> None:
 
 def remove(image: ListingImage) -> None:
     """Delete a photo; its files go after the commit. The next photo becomes the cover."""
-    keys = [key for key in (image.raw_key, image.web_key, image.thumb_key) if key]
+    keys = [key for key in (image.raw_key, image.web_key, image.mid_key, image.thumb_key) if key]
     listing = db.session.get_one(Listing, image.listing_id)
     db.session.delete(image)
     db.session.flush()

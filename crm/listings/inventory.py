@@ -219,7 +219,7 @@ def _image_files(listing_id: int) -> list[str]:
     """Every stored file of a listing's images, to delete once the listing's deletion commits."""
     keys: list[str] = []
     for row in db.session.execute(select(ListingImage.raw_key, ListingImage.web_key,
-                                         ListingImage.thumb_key)
+                                         ListingImage.mid_key, ListingImage.thumb_key)
                                   .where(ListingImage.listing_id == listing_id)):
         keys.extend(key for key in row if key)
     return keys

@@ -11,8 +11,8 @@ IMAGE_STATUSES = ("pending", "ready", "failed")
 
 class ListingImage(Model):
     """A photo or floor plan of a listing. The upload is kept privately (raw_key) until a
-    task has made the web-sized copy and the thumbnail, without metadata; then it is
-    deleted. Keys of the copies carry their content hash, so they never change."""
+    task has made the web-sized copy, the middle copy (phones) and the thumbnail, without
+    metadata; then it is deleted. Keys of the copies carry their content hash, so they never change."""
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(default=0)
@@ -22,11 +22,15 @@ class ListingImage(Model):
     raw_key: Mapped[str | None] = mapped_column(String(255))  # the upload, never served
     web_key: Mapped[str | None] = mapped_column(String(255))
     thumb_key: Mapped[str | None] = mapped_column(String(255))
+    # None for a photo no larger than the middle size, or processed before it existed.
+    mid_key: Mapped[str | None] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(40))  # of the upload; copies are JPEG
     width: Mapped[int | None] = mapped_column()  # of the web copy once ready
     height: Mapped[int | None] = mapped_column()
     thumb_width: Mapped[int | None] = mapped_column()
     thumb_height: Mapped[int | None] = mapped_column()
+    mid_width: Mapped[int | None] = mapped_column()
+    mid_height: Mapped[int | None] = mapped_column()
     bytes: Mapped[int] = mapped_column()  # of the upload
     sha256: Mapped[str] = mapped_column(String(64))  # of the upload
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
