@@ -1,6 +1,6 @@
 """What a prospect's phone downloads and waits for, page by page, beside a bare HTML form.
 
-Usage:  .venv/bin/python bench/page_weight.py [--runs 3] [--json]
+Usage:  .venv/bin/python bench/page_weight.py [--runs 3] [--lcp] [--json]
 
 A throwaway SQLite app (three public listings with a 1600x1200 photo each, a source site, an
 adviser's /r/ page) served by werkzeug on 127.0.0.1, and Debian's chromium (Playwright, as
@@ -12,7 +12,10 @@ tests/browser) as a phone: 375x812 at 3x, WeChat's Android user agent, slow 4G b
   requests that still reach the network (a 304 counts: it is a round trip);
 - first and largest contentful paint of the cold view (PerformanceObserver), the median of
   --runs cold views (each in a fresh context);
-- axe-core (tests/browser/vendor/axe.min.js) serious + critical findings.
+- axe-core (tests/browser/vendor/axe.min.js) serious + critical findings;
+- with --lcp, the largest paint's image of the last cold view: its file, KB, and when it
+  was asked for, its first byte came and it was done, and when the page's HTML was in
+  (ms after navigation start).
 
 The "bare form" is the floor: a single HTML page with a labelled form, no CSS, no script.
 The figures depend on the machine (shared, 2 cores, other work running): compare pages of
@@ -50,13 +53,21 @@ BARE_FORM = ("<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
              "<p><button>提交</button></p></form></main></body></html>").encode()
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 PAINTS = """() => new Promise(done => {
-  const out = {fcp: null, lcp: null};
+  const out = {fcp: null, lcp: null, lcp_url: null};
   new PerformanceObserver(l => { for (const e of l.getEntries())
     if (e.name === 'first-contentful-paint') out.fcp = e.startTime; })
     .observe({type: 'paint', buffered: true});
-  new PerformanceObserver(l => { for (const e of l.getEntries()) out.lcp = e.startTime; })
+  new PerformanceObserver(l => { for (const e of l.getEntries()) {
+      out.lcp = e.startTime; out.lcp_url = e.url || null; } })
     .observe({type: 'largest-contentful-paint', buffered: true});
-  setTimeout(() => done(out), 300);
+  setTimeout(() => {
+    // The largest paint's image, if it is one: its bytes and when it was asked for and came.
+    const r = out.lcp_url && performance.getEntriesByName(out.lcp_url)[0];
+    const html = performance.getEntriesByType('navigation')[0];
+    if (r) out.lcp_image = {kb: r.encodedBodySize / 1024, start: r.startTime,
+                            first_byte: r.responseStart, end: r.responseEnd,
+                            html_end: html ? html.responseEnd : 0};
+    done(out); }, 300);
 })"""
 AXE_RUN = """async (tags) => (await axe.run(document, {runOnly: {type: "tag", values: tags}}))
   .violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
@@ -176,7 +187,8 @@ def _view(page, cdp, url: str) -> dict:
         cdp.remove_listener(name, handler)
     network = [r for r in seen.values() if not r.get("cached")]
     return {"bytes": sum(r.get("bytes", 0) for r in network), "requests": len(network),
-            "fcp": paints["fcp"], "lcp": paints["lcp"]}
+            "fcp": paints["fcp"], "lcp": paints["lcp"], "lcp_url": paints["lcp_url"],
+            "lcp_image": paints.get("lcp_image")}
 
 
 def measure(browser, url: str) -> dict:
@@ -240,6 +252,16 @@ def main() -> None:
               f"{warm['bytes'] / 1024:>9.1f}{warm['requests']:>5}"
               f"{cold['fcp'] or 0:>8.0f}{cold['lcp'] or 0:>8.0f}  "
               f"{', '.join(r['axe']) or '0'}")
+    if "--lcp" in sys.argv:  # the largest paint's image in the last cold view of each page
+        print(f"\n{'page':<17}{'LCP image':<34}{'KB':>6}{'HTML in':>8}{'asked':>7}"
+              f"{'1st byte':>9}{'done':>6}")
+        for name, r in rows:
+            image = r["cold"].get("lcp_image")
+            if image:
+                print(f"{name:<17}{r['cold']['lcp_url'].rsplit('/', 1)[-1]:<34}"
+                      f"{image['kb']:>6.1f}{image['html_end']:>8.0f}{image['start']:>7.0f}"
+                      f"{image['first_byte']:>9.0f}"
+                      f"{image['end']:>6.0f}")
     if "--json" in sys.argv:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
 

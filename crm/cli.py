@@ -109,17 +109,16 @@ def photo_middles():
     """Make the middle copy of listing photos processed before it existed (once, after the
     upgrade that added it; run again, it finds nothing to do)."""
     from crm.listings import images  # imported here: only this command needs Pillow
-    made = 0
-    done: set[int] = set()
-    while ids := [i for i in images.lacking_middle_ids() if i not in done]:
+    made = seen = last = 0
+    while ids := images.lacking_middle_ids(after=last):
+        last, seen = ids[-1], seen + len(ids)
         for image_id in ids:
-            done.add(image_id)
             try:
                 made += images.add_middle(image_id)
             except OSError:  # its web copy missing or unreadable: the page shows the other two
                 current_app.logger.warning("no middle copy for listing image %s", image_id,
                                            exc_info=True)
-    click.echo(f"made {made} middle cop{'y' if made == 1 else 'ies'} of {len(done)} photo(s)")
+    click.echo(f"made {made} middle cop{'y' if made == 1 else 'ies'} of {seen} photo(s)")
 
 
 @crm_cli.command("create-site")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import select, update
 
@@ -78,6 +80,19 @@ def test_the_task_makes_a_middle_copy_of_a_large_photo(client, auth, db, media: 
     # Served like the other copies (the listing is public).
     served = client.get(_url(big, big.mid_key))
     assert served.status_code == 200 and served.data == (media / big.mid_key).read_bytes()
+
+
+@settings(max_examples=40, deadline=None)
+@given(width=st.integers(images.MIN_SIDE, images.WEB_MAX),
+       height=st.integers(images.MIN_SIDE, images.WEB_MAX))
+def test_the_middle_copy_is_bounded_and_keeps_the_shape(width, height):
+    mid = images._middle(Image.new("RGB", (width, height)))
+    if max(width, height) <= images.MID_MAX:
+        assert mid is None  # the web copy is small enough to be it
+        return
+    assert mid is not None and max(mid.size) == images.MID_MAX
+    scale = images.MID_MAX / max(width, height)  # each side scaled alike, to the pixel
+    assert abs(mid.width - width * scale) <= 1 and abs(mid.height - height * scale) <= 1
 
 
 def test_every_prospect_page_offers_the_middle_copy(client, auth, db):
