@@ -3,7 +3,7 @@
 before have none (the pages show their other two copies) until `flask crm photo-middles`.
 
 Revision ID: c6d2a8e4f1b7
-Revises: b3f1c9d2e4a6
+Revises: c8d1e5f7a9b3
 Create Date: 2026-12-07 07:10:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c6d2a8e4f1b7'
-down_revision = 'b3f1c9d2e4a6'
+down_revision = 'c8d1e5f7a9b3'
 branch_labels = None
 depends_on = None
 

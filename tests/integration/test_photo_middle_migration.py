@@ -9,7 +9,7 @@ from tests.support.stack import create_database, drop_database, run_flask
 
 pytestmark = pytest.mark.integration
 
-BEFORE, AFTER = "b3f1c9d2e4a6", "c6d2a8e4f1b7"
+BEFORE, AFTER = "c8d1e5f7a9b3", "c6d2a8e4f1b7"
 MIDDLE = {"mid_key", "mid_width", "mid_height"}
 
 
