@@ -117,7 +117,12 @@ def funnel(scope: Scope, dimension_key: str | None = None, limit: int | None = 5
     if dim is None:
         return FunnelReport(overall(scope))
     expr = dim.expression().label("key")
-    stmt = (select(expr, *stage_counts()).where(*scope.leads())
+    counts = stage_counts()
+    # The totals over every group, beside each of the top N (a window over the groups,
+    # computed before the LIMIT): the range is read once even when the groups are cut (the
+    # funnel by source page over two years: 651 ms with a second scan for the totals).
+    totals = [func.sum(c.element).over().label(f"all_{c.name}") for c in counts]
+    stmt = (select(expr, *counts, *totals).where(*scope.leads())
             .group_by(expr).order_by(func.count().desc(), expr))
     if limit:
         stmt = stmt.limit(limit)
@@ -125,10 +130,9 @@ def funnel(scope: Scope, dimension_key: str | None = None, limit: int | None = 5
     names = dim.display([r.key for r in rows])
     shown = [_row(r.key, names[r.key], r._mapping) for r in rows]
     complete = not limit or len(rows) < limit
-    # Every group is shown (the empty key is a group too): the totals are their sums, and
-    # the range is read once, not twice (the funnel by region over 18 months: two scans of
-    # 970,000 leads before).
-    report = FunnelReport(_sum(shown) if complete else overall(scope), dim, shown)
+    # Every group is shown (the empty key is a group too): the totals are their sums.
+    report = FunnelReport(_sum(shown) if complete else _row(
+        None, "", {c.name: rows[0]._mapping[f"all_{c.name}"] for c in counts}), dim, shown)
     if not complete:
         # Everything past the top N, by difference from the totals (still no lead loaded).
         counts = [report.overall.counts[i] - sum(r.counts[i] for r in shown)

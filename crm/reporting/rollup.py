@@ -1,24 +1,30 @@
-"""Daily rollups of the lead figures, and t-digests of their durations, for long ranges.
+"""Daily and monthly rollups of the lead figures, and t-digests of their durations, for
+long ranges.
 
 Over two years the dashboard and speed to lead read about a million leads and sort their
 durations (0.6 s for the percentiles alone at a million leads). Beyond ROLLUP_AFTER_DAYS
 they read these instead, on PostgreSQL with the `tdigest` extension (migration
-20261207_c8d1e5f7a9b3 creates the tables when the extension is there):
+c8d1e5f7a9b3 creates the tables when the extension is there):
 
-- `report_day`: per local day, team, agent, status and furthest stage: the counts and
-  amounts, the SLA counts, and a t-digest of the assignment and first-contact durations.
-- `report_hour`: per local day and hour, team and agent (real leads only): what the hourly
-  and weekday figures need.
-- `report_dirty_day`: a row per local day a lead's change touched, written by a trigger on
+- `report_day`: per local day, team, agent, status and furthest stage: leads and amounts
+  (junk included: the dashboard counts it by status), and the latest first-contact
+  deadline of those not contacted.
+- `report_speed`: per local day, team and agent, the real leads' SLA counts and t-digests
+  of their assignment and first-contact times.
+- `report_hour`, `report_lost`: per local day and team, the hours of submission and the
+  lost reasons.
+- `report_day_month`, `report_speed_month`: the same per calendar month, for the whole
+  months of a range.
+- `report_dirty_day`: a row per local day a lead's change touched, written by triggers on
   `lead` in the same transaction as the change. `fold()` (a beat task every minute)
-  rebuilds those days from the leads; until then they are read from the leads themselves.
+  rebuilds those days and their months from the leads.
 
 So counts and amounts from the rollups equal the exact ones, at any moment: a report reads
 the rolled days from the rollups and every other day of its range ("live": changed since
-the last fold, or holding a lead whose first-contact deadline is still to come, whose
-breach is not yet known) from the leads. Only the percentiles change: merged t-digests
-(compression 100), shown as "≈"; docs/reports.md gives their measured error. An export
-and SQLite are always exact.
+the last fold, or holding a lead whose first-contact deadline is still ahead, whose
+breach is not known yet) from the leads. Only the median and p90 change: merged t-digests,
+shown as "≈" (docs/reports.md states and bench/reports_bench.py measures their error). An
+export and SQLite are always exact.
 """
 from __future__ import annotations
 

