@@ -203,6 +203,9 @@ def test_the_page_marks_estimates_and_offers_the_exact_export(history):
     with time_machine.travel(NOW, tick=False):
         page = client.get("/reports/speed?from=2024-12-01&to=2026-11-30&lang=en").get_data(True)
         assert 'id="approximate"' in page and "≈" in page
+        assert "within 1 percentile point of the exact rank" in page
+        chinese = client.get("/reports/?from=2024-12-01&to=2026-11-30&lang=zh_CN").get_data(True)
+        assert "由每日摘要估算" in chinese and "精确数值（Excel，后台生成）" in chinese
         month = client.get("/reports/speed?from=2026-11-01&to=2026-11-30&lang=en").get_data(True)
         assert 'id="approximate"' not in month and "≈" not in month
         # The exact figures: a background export, never the digests.
