@@ -21,10 +21,11 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, tuple_
 
 from crm import choices, reads
 from crm.models import Deal, Lead, SiteVisit, SourceSite, SourceSpend
+from crm.reporting.overlap import beside
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
 
@@ -120,36 +121,73 @@ def _spend_where(scope: Scope, start: date, end: date) -> list:
     return where
 
 
-def _breakdown(scope: Scope, start: date, end: date, lead_key, spend_key) -> dict:
-    """key → [spend, leads, visits, deals, value] for one way of grouping, in four queries."""
+# The two ways of grouping: the lead's column, and the spend's.
+GROUPINGS = {"sites": (Lead.source_site_id, SourceSpend.source_site_id),
+             "channels": (Lead.channel, SourceSpend.channel)}
+
+
+def _grouped(stmt: Select, measures: list) -> dict[str, list]:
+    """`stmt` (its FROM and WHERE) grouped by each GROUPINGS lead key: {name: [(key, *measures)]}.
+    PostgreSQL: one statement, GROUPING SETS, the range read once for both (two years at a
+    million leads: 1,090 ms with a scan per grouping); SQLite: one statement per grouping."""
+    keys = {name: lead_key for name, (lead_key, _) in GROUPINGS.items()}
+    if reads.session().get_bind().dialect.name != "postgresql":
+        return {name: list(reads.session().execute(
+            stmt.add_columns(key.label("key"), *measures).group_by(key)).tuples())
+            for name, key in keys.items()}
+    columns = list(keys.values())
+    mark = func.grouping(*columns).label("_set")
+    out: dict[str, list] = {name: [] for name in keys}
+    # grouping(): a bit per key, the first the most significant, set when the row's set
+    # lacks it.
+    masks = {(1 << (len(columns) - 1 - i)) ^ ((1 << len(columns)) - 1): name
+             for i, name in enumerate(keys)}
+    grouped = stmt.add_columns(mark, *[c.label(f"k{i}") for i, c in enumerate(columns)],
+                               *measures).group_by(func.grouping_sets(*[tuple_(c) for c in columns]))
+    for row in reads.session().execute(grouped):
+        name = masks[row._set]
+        at = list(keys).index(name)
+        out[name].append((row[1 + at], *row[1 + len(columns):]))
+    return out
+
+
+def _breakdowns(scope: Scope, start: date, end: date) -> dict[str, dict]:
+    """name → key → [spend, leads, visits, deals, value], for each grouping."""
     lo, hi = scope.bounds
     who = scope.who()
-    figures: dict = {}
+    figures: dict[str, dict] = {name: {} for name in GROUPINGS}
 
-    def put(rows, at: int):
+    def put(name: str, rows, at: int):
         for key, *values in rows:
-            slot = figures.setdefault(key, [None, 0, 0, 0, Decimal(0)])
+            slot = figures[name].setdefault(key, [None, 0, 0, 0, Decimal(0)])
             for i, value in enumerate(values):
                 slot[at + i] = value
 
-    key = lead_key.label("key")
-    put(reads.session().execute(
-        select(key, func.count()).where(*scope.leads(), Lead.status != "merged")
-        .group_by(key)).tuples(), 1)
-    put(reads.session().execute(
-        select(key, func.count()).select_from(SiteVisit).join(Lead, Lead.id == SiteVisit.lead_id)
-        .where(SiteVisit.status == "done", SiteVisit.starts_at >= lo, SiteVisit.starts_at < hi,
-               *who).group_by(key)).tuples(), 2)
-    put(reads.session().execute(
-        select(key, func.count(), func.coalesce(func.sum(Deal.value_wan), 0))
-        .select_from(Deal).join(Lead, Lead.id == Deal.lead_id)
-        .where(Deal.status == "signed", Deal.signed_on >= scope.start,
-               Deal.signed_on <= scope.end, *who).group_by(key)).tuples(), 3)
-    spent = spend_key.label("key")
-    put(reads.session().execute(
-        select(spent, func.sum(SourceSpend.amount_yuan))
-        .where(spend_key.is_not(None), *_spend_where(scope, start, end))
-        .group_by(spent)).tuples(), 0)
+    # (FROM and WHERE, measures, their place in the figures)
+    deals = (select().select_from(Deal).join(Lead, Lead.id == Deal.lead_id)
+             .where(Deal.status == "signed", Deal.signed_on >= scope.start,
+                    Deal.signed_on <= scope.end, *who),
+             [func.count(), func.coalesce(func.sum(Deal.value_wan), 0)], 3)
+    others: list[tuple[Select, list, int]] = [
+        (select().select_from(Lead).where(*scope.leads(), Lead.status != "merged"),
+         [func.count()], 1),
+        (select().select_from(SiteVisit).join(Lead, Lead.id == SiteVisit.lead_id)
+         .where(SiteVisit.status == "done", SiteVisit.starts_at >= lo, SiteVisit.starts_at < hi,
+                *who), [func.count()], 2),
+    ]
+    # The deals (a join per signed deal) beside the leads' scan (crm.reporting.overlap).
+    deal_rows = beside(lambda: _grouped(deals[0], deals[1]))
+    for stmt, measures, at in others:
+        for name, rows in _grouped(stmt, measures).items():
+            put(name, rows, at)
+    for name, rows in deal_rows().items():
+        put(name, rows, deals[2])
+    for name, (_lead_key, spend_key) in GROUPINGS.items():
+        spent = spend_key.label("key")
+        put(name, reads.session().execute(
+            select(spent, func.sum(SourceSpend.amount_yuan))
+            .where(spend_key.is_not(None), *_spend_where(scope, start, end))
+            .group_by(spent)).tuples(), 0)
     return figures
 
 
@@ -163,11 +201,11 @@ def _rows(figures: dict, names: dict) -> list[RoiRow]:
 def roi(scope: Scope) -> RoiReport:
     start, end = whole_months(scope.start, scope.end)
     scope = scope.with_range(start, end)
-    sites = _breakdown(scope, start, end, Lead.source_site_id, SourceSpend.source_site_id)
+    figures = _breakdowns(scope, start, end)
+    sites, channels = figures["sites"], figures["channels"]
     ids = [k for k in sites if k is not None]
     site_names = dict(reads.session().execute(
         select(SourceSite.id, SourceSite.name).where(SourceSite.id.in_(ids))).tuples().all())
-    channels = _breakdown(scope, start, end, Lead.channel, SourceSpend.channel)
     channel_names = {k: str(choices.label(choices.CHANNELS, k)) for k in channels if k}
     return RoiReport(start, end, [
         Breakdown("sites", _l("By source site"), _rows(sites, site_names)),
