@@ -270,10 +270,7 @@ def grouped_stats_sets(session, source: Select, sets: Sequence[Sequence[str]],
     sub = source.offset(0).subquery("src")
     keys = list(dict.fromkeys(k for s in sets for k in s))
     columns = [sub.c[k] for k in keys]
-    # grouping(a, b, …): a bit per key, most significant first, set when the key is NOT
-    # grouped in the row's set.
-    masks = [sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in s)
-             for s in sets]
+    masks = set_masks(keys, sets)
     stmt = (select(func.grouping(*columns).label("_set") if columns else literal(0).label("_set"),
                    *columns, *aggregates(sub.c), *_percentiles_pg(sub.c, measures))
             .group_by(func.grouping_sets(*[tuple_(*[sub.c[k] for k in s]) for s in sets])))
@@ -281,6 +278,13 @@ def grouped_stats_sets(session, source: Select, sets: Sequence[Sequence[str]],
     for row in session.execute(stmt):
         out[masks.index(row._set)].append(row)
     return out
+
+
+def set_masks(keys: Sequence[str], sets: Sequence[Sequence[str]]) -> list[int]:
+    """What grouping(*keys) gives the rows of each of the GROUPING SETS `sets`: a bit per
+    key, the first the most significant, set when the row's set lacks the key."""
+    return [sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in s)
+            for s in sets]
 
 
 def ratio(part, whole) -> float | None:

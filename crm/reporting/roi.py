@@ -25,6 +25,7 @@ from sqlalchemy import Select, func, select, tuple_
 
 from crm import choices, reads
 from crm.models import Deal, Lead, SiteVisit, SourceSite, SourceSpend
+from crm.models.sql import set_masks
 from crm.reporting.overlap import beside
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
@@ -135,19 +136,15 @@ def _grouped(stmt: Select, measures: list) -> dict[str, list]:
         return {name: list(reads.session().execute(
             stmt.add_columns(key.label("key"), *measures).group_by(key)).tuples())
             for name, key in keys.items()}
-    columns = list(keys.values())
-    mark = func.grouping(*columns).label("_set")
-    out: dict[str, list] = {name: [] for name in keys}
-    # grouping(): a bit per key, the first the most significant, set when the row's set
-    # lacks it.
-    masks = {(1 << (len(columns) - 1 - i)) ^ ((1 << len(columns)) - 1): name
-             for i, name in enumerate(keys)}
-    grouped = stmt.add_columns(mark, *[c.label(f"k{i}") for i, c in enumerate(columns)],
+    names, columns = list(keys), list(keys.values())
+    masks = set_masks(names, [[name] for name in names])
+    out: dict[str, list] = {name: [] for name in names}
+    grouped = stmt.add_columns(func.grouping(*columns).label("_set"),
+                               *[c.label(f"k{i}") for i, c in enumerate(columns)],
                                *measures).group_by(func.grouping_sets(*[tuple_(c) for c in columns]))
     for row in reads.session().execute(grouped):
-        name = masks[row._set]
-        at = list(keys).index(name)
-        out[name].append((row[1 + at], *row[1 + len(columns):]))
+        at = masks.index(row._set)
+        out[names[at]].append((row[1 + at], *row[1 + len(columns):]))
     return out
 
 

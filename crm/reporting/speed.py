@@ -27,6 +27,7 @@ from crm.models.sql import (
     not_after,
     ratio,
     seconds_between,
+    set_masks,
     utc_hour_start,
 )
 from crm.models.types import UTCDateTime
@@ -269,9 +270,7 @@ def _speed_rolled(plan: rollup.Plan, sla_minutes: int, parts) -> SpeedReport:
     figures = [*sums, rollup.percentiles(cells.c.assign_d, PS).label("assign_ps"),
                rollup.percentiles(cells.c.contact_d, PS).label("contact_ps")]
     sets = [[], *[[k] for k in keys]]
-    # grouping(): a bit per key, most significant first, set when the row's set lacks it.
-    masks = [sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in s)
-             for s in sets]
+    masks = set_masks(keys, sets)
     grouping = func.grouping(*[by[k] for k in keys]) if keys else literal(0)
     stmt = (select(grouping.label("_set"), *[by[k].label(k) for k in keys], *figures)
             .group_by(func.grouping_sets(*[tuple_(*[by[k] for k in s]) for s in sets])))
