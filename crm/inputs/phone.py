@@ -34,6 +34,13 @@ class Mobile:
 
 
 def parse_mobile(raw) -> Mobile:
+    # An inquiry's mobile is read twice (its rate-limit bucket, then the form): the second
+    # read is the first one's answer. A refusal is not kept; it raises again.
+    return _parse_mobile(raw) if isinstance(raw, str) else _parse_mobile.__wrapped__(raw)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_mobile(raw) -> Mobile:
     text = to_halfwidth(clean_text(raw, max_length=80))
     # A number written as said on a call (一八六九二三四零七一六, 幺 for 1) is that number.
     head = re.match(rf"^[\d\s\-{SPOKEN_DIGITS}]+", text)

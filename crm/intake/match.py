@@ -15,8 +15,26 @@ repeat carries.
 """
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, case, exists, false, func, insert, literal, null, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Row,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +49,9 @@ from crm.intake.repeats import Original
 from crm.models import Company, Contact, Lead, LeadListing, Recommendation
 from crm.models.visit import recommendation_listing
 from crm.regions import same_area
+
+_COMPANY: Table = Company.__table__
+_CONTACT: Table = Contact.__table__
 
 # Contact fields a known contact lacks and an inquiry may give (filled), or states
 # differently (shown, never overwritten).
@@ -91,7 +112,16 @@ def needs_of(contact_id: int, listing_id: int | None) -> list:
     """Step 2: the contact's non-junk needs, newest first, in one statement on
     ix_lead_contact_status; `shown` says the listing was sent or shown to that need; `total`
     counts them all (past the limit too)."""
-    if listing_id is not None:
+    return list(db.session.execute(_needs_query(listing_id is not None),
+                                   {"contact_id": contact_id, "listing_id": listing_id}).all())
+
+
+# Every inquiry runs the statements below: each is built once per shape, its values bound
+# as parameters, so it is neither rebuilt nor keyed for SQLAlchemy's cache each time.
+@lru_cache(maxsize=2)
+def _needs_query(by_listing: bool):
+    if by_listing:
+        listing_id = bindparam("listing_id", type_=Integer)
         shown = or_(
             exists().where(LeadListing.lead_id == Lead.id, LeadListing.listing_id == listing_id),
             exists().where(Recommendation.lead_id == Lead.id,
@@ -99,12 +129,12 @@ def needs_of(contact_id: int, listing_id: int | None) -> list:
                            recommendation_listing.c.listing_id == listing_id))
     else:
         shown = false()
-    return list(db.session.execute(
-        select(Lead.id, Lead.reference, Lead.deal_type, Lead.property_type, Lead.region_code,
-               Lead.listing_id, Lead.created_at, Lead.status, shown.label("shown"),
-               func.count().over().label("total"))
-        .where(Lead.contact_id == contact_id, Lead.status.not_in(JUNK_STATUSES))
-        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(50)).all())
+    return (select(Lead.id, Lead.reference, Lead.deal_type, Lead.property_type, Lead.region_code,
+                   Lead.listing_id, Lead.created_at, Lead.status, shown.label("shown"),
+                   func.count().over().label("total"))
+            .where(Lead.contact_id == bindparam("contact_id", type_=Integer),
+                   Lead.status.not_in(JUNK_STATUSES))
+            .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(50))
 
 
 @dataclass(frozen=True)
@@ -125,38 +155,89 @@ def stated(inquiry: Inquiry) -> dict:
             "email": person.email}
 
 
-def _company_query(name: str, credit_code: str | None, key: str | None = None):
-    """The company by its credit code, else by its normalised name (`key`, when the caller
-    has it), on the two unique indexes; None when the inquiry names neither."""
+def _company_params(name: str, credit_code: str | None, key: str | None = None) -> dict:
+    """What finds the company: its credit code, else its normalised name (`key`, when the
+    caller has it); empty when the inquiry names neither."""
     key = name_key(name) if key is None else key
-    conditions = []
-    if credit_code:
-        conditions.append(Company.credit_code == credit_code)
-    if key:
-        conditions.append(Company.name_key == key)
-    if not conditions:
-        return None
-    by_code = case((Company.credit_code == credit_code, 0), else_=1) if credit_code else literal(1)
-    return select(Company.id).where(or_(*conditions)).order_by(by_code, Company.id).limit(1)
+    return ({"credit_code": credit_code} if credit_code else {}) | ({"name_key": key} if key else {})
+
+
+@lru_cache(maxsize=4)
+def _company_query(by_code: bool, by_key: bool):
+    """The company by its credit code, else by its normalised name, on the two unique
+    indexes."""
+    table, conditions = _COMPANY, []
+    code = bindparam("credit_code", type_=String)
+    if by_code:
+        conditions.append(table.c.credit_code == code)
+    if by_key:
+        conditions.append(table.c.name_key == bindparam("name_key", type_=String))
+    order = (case((table.c.credit_code == code, 0), else_=1),) if by_code else ()
+    return select(table.c.id).where(or_(*conditions)).order_by(*order, table.c.id).limit(1)
 
 
 def find_company(name: str, credit_code: str | None, key: str | None = None) -> int | None:
-    """The company's id (see _company_query), in one statement."""
-    query = _company_query(name, credit_code, key)
-    return None if query is None else db.session.scalar(query)
+    """The company's id (see _company_query), in one statement; None when the inquiry names
+    no company."""
+    params = _company_params(name, credit_code, key)
+    if not params:
+        return None
+    return db.session.scalar(_company_query("credit_code" in params, "name_key" in params), params)
 
 
-def _company_and_mobile(person, mobile: str | None) -> tuple[int | None, Contact | None]:
+# What matching reads of a contact: its id and company, and the fields it compares.
+def _contact_columns():
+    return (_CONTACT.c.id, _CONTACT.c.company_id, *(_CONTACT.c[name] for name in _FILLED))
+
+
+@lru_cache(maxsize=8)
+def _company_and_mobile_query(by_code: bool, by_key: bool, by_mobile: bool):
+    company = (_company_query(by_code, by_key).scalar_subquery() if by_code or by_key
+               else null())
+    one = select(literal(1).label("one")).subquery("one")
+    found = _CONTACT.c.mobile_e164 == bindparam("mobile", type_=String) if by_mobile else false()
+    return (select(company.label("found_company_id"), *_contact_columns()).select_from(one)
+            .outerjoin(_CONTACT, and_(found, _CONTACT.c.erased_at.is_(None))).limit(1))
+
+
+def _company_and_mobile(person, mobile: str | None) -> tuple[int | None, Row | None]:
     """The company and the live contact holding the mobile, in one statement (every
     inquiry asks both; a new prospect, the common case, finds neither)."""
-    query = _company_query(person.company, person.credit_code)
-    company = query.scalar_subquery() if query is not None else null()
-    one = select(literal(1).label("one")).subquery("one")
-    found = Contact.mobile_e164 == mobile if mobile else false()
+    params = _company_params(person.company, person.credit_code)
     row = db.session.execute(
-        select(company.label("company_id"), Contact).select_from(one)
-        .outerjoin(Contact, and_(found, Contact.erased_at.is_(None))).limit(1)).one()
-    return row.company_id, row.Contact
+        _company_and_mobile_query("credit_code" in params, "name_key" in params, bool(mobile)),
+        params | {"mobile": mobile}).one()
+    return row.found_company_id, (row if row.id is not None else None)
+
+
+@lru_cache(maxsize=2)
+def _contact_by_wechat(with_mobile: bool):
+    # A stronger key never conflicts: the contact's mobile is missing or this one (an
+    # inquiry stating no mobile conflicts with none).
+    conditions = [_CONTACT.c.wechat_id == bindparam("wechat_id", type_=String),
+                  _CONTACT.c.erased_at.is_(None)]
+    if with_mobile:
+        conditions.append(_CONTACT.c.mobile_e164.is_(None)
+                          | (_CONTACT.c.mobile_e164 == bindparam("mobile", type_=String)))
+    return _newest_contact(conditions)
+
+
+@lru_cache(maxsize=4)
+def _contact_by_name(with_mobile: bool, with_wechat: bool):
+    conditions = [_CONTACT.c.company_id == bindparam("company_id", type_=Integer),
+                  _CONTACT.c.name_key == bindparam("name_key", type_=String),
+                  _CONTACT.c.erased_at.is_(None)]
+    if with_mobile:
+        conditions.append(_CONTACT.c.mobile_e164.is_(None))
+    if with_wechat:
+        conditions.append(_CONTACT.c.wechat_id.is_(None)
+                          | (_CONTACT.c.wechat_id == bindparam("wechat_id", type_=String)))
+    return _newest_contact(conditions)
+
+
+def _newest_contact(conditions: list):
+    return (select(*_contact_columns()).where(*conditions)
+            .order_by(_CONTACT.c.created_at.desc(), _CONTACT.c.id.desc()).limit(1))
 
 
 def match_inquiry(inquiry: Inquiry, at: datetime | None = None,
@@ -166,28 +247,17 @@ def match_inquiry(inquiry: Inquiry, at: datetime | None = None,
     about when the caller knows more than it says (the listing's types filled in)."""
     want = stated(inquiry)
     company_id, contact = _company_and_mobile(inquiry.contact, want["mobile_e164"])
-    alive = Contact.erased_at.is_(None)
     matched_on = "mobile" if contact is not None else ""
     if contact is None and want["wechat_id"]:
-        # A stronger key never conflicts: the contact's mobile is missing or this one (an
-        # inquiry stating no mobile conflicts with none).
-        conditions = [Contact.wechat_id == want["wechat_id"], alive]
-        if want["mobile_e164"]:
-            conditions.append(Contact.mobile_e164.is_(None)
-                              | (Contact.mobile_e164 == want["mobile_e164"]))
-        contact = db.session.scalars(select(Contact).where(*conditions)
-                                     .order_by(Contact.created_at.desc(), Contact.id.desc())
-                                     .limit(1)).first()
+        contact = db.session.execute(
+            _contact_by_wechat(bool(want["mobile_e164"])),
+            {"wechat_id": want["wechat_id"], "mobile": want["mobile_e164"]}).first()
         matched_on = "wechat"
     if contact is None and company_id is not None and want["name_key"]:
-        conditions = [Contact.company_id == company_id, Contact.name_key == want["name_key"], alive]
-        if want["mobile_e164"]:
-            conditions.append(Contact.mobile_e164.is_(None))
-        if want["wechat_id"]:
-            conditions.append(Contact.wechat_id.is_(None) | (Contact.wechat_id == want["wechat_id"]))
-        contact = db.session.scalars(select(Contact).where(*conditions)
-                                     .order_by(Contact.created_at.desc(), Contact.id.desc())
-                                     .limit(1)).first()
+        contact = db.session.execute(
+            _contact_by_name(bool(want["mobile_e164"]), bool(want["wechat_id"])),
+            {"company_id": company_id, "name_key": want["name_key"],
+             "wechat_id": want["wechat_id"]}).first()
         matched_on = "name"
     if contact is None:
         # A company-only match links the company and never merges people.
@@ -225,23 +295,49 @@ def link(inquiry: Inquiry, match: Match, at: datetime, consented: bool,
                                   person.credit_code_valid, inquiry.need.industry, at)
     elif company_id is not None and inquiry.need.industry:
         # A company's industry: from the first need naming one.
-        db.session.execute(update(Company).where(Company.id == company_id,
-                                                 Company.industry.is_(None))
-                           .values(industry=inquiry.need.industry)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(_COMPANY_INDUSTRY, {"company_id": company_id,
+                                               "industry": inquiry.need.industry})
     consent = {"consent_at": at, "consent_version": consent_version} if consented else {}
     if match.contact_id is None:
-        key = db.session.connection().execute(insert(Contact).values(
-            created_at=at, company_id=company_id,
-            contact_preference=contact_preference(person.mobile),
-            **stated(inquiry), **consent)).inserted_primary_key
+        values = {"created_at": at, "company_id": company_id,
+                  "contact_preference": contact_preference(person.mobile),
+                  **stated(inquiry), **consent}
+        key = db.session.connection().execute(_insert(_CONTACT, frozenset(values)),
+                                              values).inserted_primary_key
         assert key is not None  # an INSERT of one row
         return Link(key[0], company_id, 1)
     values = dict(match.fills) | consent
     if values:
-        db.session.execute(update(Contact).where(Contact.id == match.contact_id).values(**values)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(_update_contact(frozenset(values)), values | {"contact_id": match.contact_id})
     return Link(match.contact_id, company_id, match.needs + 1)
+
+
+_COMPANY_INDUSTRY = (update(_COMPANY)
+                     .where(_COMPANY.c.id == bindparam("company_id", type_=Integer),
+                            _COMPANY.c.industry.is_(None))
+                     .values(industry=bindparam("industry", type_=String)))
+
+
+@lru_cache(maxsize=32)
+def _insert(table: Table, columns: frozenset):
+    return insert(table).values({name: bindparam(name, type_=table.c[name].type)
+                                 for name in sorted(columns)})
+
+
+@lru_cache(maxsize=32)
+def _update_contact(columns: frozenset):
+    return (update(_CONTACT).where(_CONTACT.c.id == bindparam("contact_id", type_=Integer))
+            .values({name: bindparam(name, type_=_CONTACT.c[name].type)
+                     for name in sorted(columns)}))
+
+
+@lru_cache(maxsize=2)
+def _insert_company(dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    columns = ("created_at", "name", "name_key", "credit_code", "credit_code_valid", "industry")
+    return (dialect.insert(_COMPANY)
+            .values({name: bindparam(name, type_=_COMPANY.c[name].type) for name in columns})
+            .on_conflict_do_nothing().returning(_COMPANY.c.id))
 
 
 def _new_company(name: str, credit_code: str | None, code_valid: bool | None,
@@ -250,11 +346,9 @@ def _new_company(name: str, credit_code: str | None, code_valid: bool | None,
     index and ON CONFLICT DO NOTHING RETURNING; read only when another took it). Called
     when the match has just found no company by this code or name, so no check before."""
     key = name_key(name) or None
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    made = db.session.execute(dialect.insert(Company).values(
-        created_at=at, name=name[:120], name_key=key, credit_code=credit_code or None,
-        credit_code_valid=code_valid, industry=industry).on_conflict_do_nothing()
-        .returning(Company.id)).scalar()
+    made = db.session.execute(_insert_company(db.session.get_bind().dialect.name), {
+        "created_at": at, "name": name[:120], "name_key": key, "credit_code": credit_code or None,
+        "credit_code_valid": code_valid, "industry": industry}).scalar()
     return made if made is not None else find_company(name, credit_code, key or "")
 
 
