@@ -281,7 +281,7 @@ def _insert_new(lead: Lead) -> None:
     lead.status = lead.status or "new"
     staged = stages.reached(lead, lead.status)  # its first stage, since it was created
     values = {key: value for key, value in sa_inspect(lead).dict.items()
-              if key in _LEAD_COLUMNS}
+              if key in _LEAD_COLUMNS and not (value is None and key in _NULL_UNLESS_GIVEN)}
     if lead in db.session:  # put there by a relationship's cascade: not to be inserted twice
         db.session.expunge(lead)
     connection = db.session.connection()
@@ -298,19 +298,26 @@ def _insert_new(lead: Lead) -> None:
 
 
 _LEAD_COLUMNS = frozenset(Lead.__table__.columns.keys())
+# Columns that are NULL when an INSERT leaves them out (no default of either kind): an
+# unstated one is left out rather than bound as None. psycopg parses a statement once and
+# keeps it only up to 50 parameters (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS); with
+# every column bound, a lead's INSERT was parsed again on every inquiry.
+_NULL_UNLESS_GIVEN = frozenset(
+    column.key for column in Lead.__table__.columns
+    if column.nullable and column.default is None and column.server_default is None)
 
 
-# Built once per set of columns an inquiry fills (a handful: channels differ), values bound
-# as parameters: building and coercing the statement on every inquiry cost as much CPU as
+# Built once per set of columns an inquiry fills (channels and stated fields differ), values
+# bound as parameters: building and coercing the statement on every inquiry cost as much CPU as
 # the unit of work it replaces.
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=128)
 def _lead_only(columns: frozenset):
     table = Lead.__table__
     return insert(table).values({table.c[c]: bindparam(c, type_=table.c[c].type)
                                  for c in sorted(columns)})
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=128)
 def _lead_and_stage(columns: frozenset):
     table = Lead.__table__
     new = (_lead_only(columns).returning(table.c.id, table.c.created_at, table.c.status)

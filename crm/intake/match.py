@@ -33,9 +33,9 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from crm.choices import JUNK_STATUSES, OPEN_STATUSES
@@ -331,13 +331,15 @@ def _update_contact(columns: frozenset):
                      for name in sorted(columns)}))
 
 
-@lru_cache(maxsize=2)
-def _insert_company(dialect_name: str):
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    columns = ("created_at", "name", "name_key", "credit_code", "credit_code_valid", "industry")
-    return (dialect.insert(_COMPANY)
-            .values({name: bindparam(name, type_=_COMPANY.c[name].type) for name in columns})
-            .on_conflict_do_nothing().returning(_COMPANY.c.id))
+# As text: SQLAlchemy keeps no compiled form of a dialect's INSERT … ON CONFLICT (it has no
+# cache key), so the construct was compiled again on every inquiry naming a new company.
+# The same SQL on PostgreSQL and SQLite (3.35+).
+_INSERT_COMPANY = text(
+    "INSERT INTO company (created_at, name, name_key, credit_code, credit_code_valid, industry) "
+    "VALUES (:created_at, :name, :name_key, :credit_code, :credit_code_valid, :industry) "
+    "ON CONFLICT DO NOTHING RETURNING id"
+).bindparams(*(bindparam(name, type_=_COMPANY.c[name].type) for name in (
+    "created_at", "name", "name_key", "credit_code", "credit_code_valid", "industry")))
 
 
 def _new_company(name: str, credit_code: str | None, code_valid: bool | None,
@@ -346,7 +348,7 @@ def _new_company(name: str, credit_code: str | None, code_valid: bool | None,
     index and ON CONFLICT DO NOTHING RETURNING; read only when another took it). Called
     when the match has just found no company by this code or name, so no check before."""
     key = name_key(name) or None
-    made = db.session.execute(_insert_company(db.session.get_bind().dialect.name), {
+    made = db.session.execute(_INSERT_COMPANY, {
         "created_at": at, "name": name[:120], "name_key": key, "credit_code": credit_code or None,
         "credit_code_valid": code_valid, "industry": industry}).scalar()
     return made if made is not None else find_company(name, credit_code, key or "")
