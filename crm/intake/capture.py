@@ -31,7 +31,7 @@ from crm.intake.inquiry import ContactInput, Inquiry, NeedInput
 from crm.jobs import NOTIFY_REPEAT_INQUIRY, SEND_AUTO_REPLY, enqueue, enqueue_routing
 from crm.leads import followup, scoring, stages
 from crm.listings import inventory
-from crm.models import Activity, Lead, LeadStage, User
+from crm.models import Activity, Contact, Lead, LeadStage, User
 from crm.models.lead import is_new_need, refresh_search_text
 from crm.models.types import utcnow
 from crm.notifications import outbox
@@ -183,9 +183,16 @@ def capture_inquiry(inquiry: Inquiry, *, check_spam: bool = True, bot_traps: boo
 
 def _match(lead: Lead, inquiry: Inquiry | None) -> tuple[match.Match, match.Link]:
     """The person and the company behind the inquiry, found or made, and the open need it
-    repeats (crm.intake.match). Without the inquiry (a caller saving a built lead), the
-    lead's columns say who it is. The lead says what is wanted: a listing named may have
-    filled in its types."""
+    repeats (crm.intake.match)."""
+    inquiry, found = _known(lead, inquiry)
+    return found, match.link(inquiry, found, lead.created_at, bool(lead.consent),
+                             lead.consent_version or "")
+
+
+def _known(lead: Lead, inquiry: Inquiry | None) -> tuple[Inquiry, match.Match]:
+    """Who the inquiry is from and the open need it repeats, as far as known; nothing is
+    written. Without the inquiry (a caller saving a built lead), the lead's columns say who
+    it is. The lead says what is wanted: a listing named may have filled in its types."""
     if inquiry is None:
         mobile = Mobile(lead.mobile_e164, lead.mobile_display or "", lead.mobile_note or "") \
             if lead.mobile_e164 else None
@@ -194,9 +201,7 @@ def _match(lead: Lead, inquiry: Inquiry | None) -> tuple[match.Match, match.Link
             email=lead.email or "", company=lead.company or "", credit_code=lead.credit_code,
             credit_code_valid=lead.credit_code_valid), need=NeedInput(industry=lead.industry))
     about = match.Wanted(lead.deal_type, lead.property_type, lead.region_code, lead.listing_id)
-    found = match.match_inquiry(inquiry, lead.created_at, about)
-    return found, match.link(inquiry, found, lead.created_at, bool(lead.consent),
-                             lead.consent_version or "")
+    return inquiry, match.match_inquiry(inquiry, lead.created_at, about)
 
 
 # The repeat row's word for how the person was known (as before contacts: "company").
@@ -217,34 +222,50 @@ def _save(lead: Lead, spam_reasons: list[str], before_commit: Callable[[Outcome]
     else:
         lead.spam_reasons = ",".join(spam_reasons)  # a haste flag the lead page shows
         _serialise_same_prospect(lead)
-        known, found = _match(lead, inquiry)
-        original = known.need
-        if original is not None:
-            repeat = repeats.repeat_from(lead, original, _KNOWN_BY[known.matched_on])
-            repeat.contact_id = found.contact_id
-            repeat.reference = reference.new_reference(lead.created_at,
-                                                       current_app.config["CRM_TIMEZONE"])
-            db.session.add(repeat)
-            db.session.flush()
-            outcome = Outcome("duplicate", repeat.reference, original.id, repeat.id,
-                              original.reference, contact_id=found.contact_id)
-        else:
-            # Scored before the INSERT, so the score is in it (no UPDATE). No repeats to
-            # count: a new need has none yet (the contact's other needs are not repeats).
+        inquiry, known = _known(lead, inquiry)
+        if known.need is None and known.contact_id is None:
+            # A new person's first need, the common inquiry: on PostgreSQL the contact, the
+            # lead and its stage row in one statement.
             scoring.refresh(lead, repeats=0)
-            lead.contact_id, lead.company_id, lead.contact_seq = (
-                found.contact_id, found.company_id, found.contact_seq)
-            held_by = _hand_to_protector(lead) if known.contact_id is not None else None
-            _insert_new(lead)
-            outcome = Outcome("new", lead.reference, lead.id, contact_id=found.contact_id,
-                              held_by=held_by,
-                              contact_seq=found.contact_seq)
+            person = match.new_contact(inquiry, known, lead.created_at, bool(lead.consent),
+                                       lead.consent_version or "")
+            lead.company_id, lead.contact_seq = person["company_id"], 1
+            _insert_new(lead, person)
+            outcome = Outcome("new", lead.reference, lead.id, contact_id=lead.contact_id,
+                              contact_seq=1)
+        else:
+            found = match.link(inquiry, known, lead.created_at, bool(lead.consent),
+                               lead.consent_version or "")
+            outcome = _repeat_or_need(lead, known, found)
     # Read before the commit expires the lead: reading it after would reload the whole row.
     auto_reply = outcome.status == "new" and bool(lead.email)
     if before_commit is not None:
         before_commit(outcome)
     db.session.commit()
     return outcome, auto_reply
+
+
+def _repeat_or_need(lead: Lead, known: match.Match, found: match.Link) -> Outcome:
+    """A repeat on the open need the inquiry is about, or a new need of a known person."""
+    original = known.need
+    if original is not None:
+        repeat = repeats.repeat_from(lead, original, _KNOWN_BY[known.matched_on])
+        repeat.contact_id = found.contact_id
+        repeat.reference = reference.new_reference(lead.created_at,
+                                                   current_app.config["CRM_TIMEZONE"])
+        db.session.add(repeat)
+        db.session.flush()
+        return Outcome("duplicate", repeat.reference, original.id, repeat.id,
+                       original.reference, contact_id=found.contact_id)
+    # Scored before the INSERT, so the score is in it (no UPDATE). No repeats to count: a
+    # new need has none yet (the contact's other needs are not repeats).
+    scoring.refresh(lead, repeats=0)
+    lead.contact_id, lead.company_id, lead.contact_seq = (
+        found.contact_id, found.company_id, found.contact_seq)
+    held_by = _hand_to_protector(lead)
+    _insert_new(lead)
+    return Outcome("new", lead.reference, lead.id, contact_id=found.contact_id,
+                   held_by=held_by, contact_seq=found.contact_seq)
 
 
 def _hand_to_protector(lead: Lead) -> int | None:
@@ -271,11 +292,13 @@ def _add(lead: Lead) -> None:
     db.session.flush()
 
 
-def _insert_new(lead: Lead) -> None:
+def _insert_new(lead: Lead, person: dict | None = None) -> None:
     """INSERT a new lead and its first stage row through Core, in one statement on
     PostgreSQL (the stage row from the lead's RETURNING). Every inquiry comes this way, and
     the ORM's unit of work for one 55-column row cost more CPU than the INSERT itself. The
-    lead object stays out of the session: it carries the values, and its id afterwards."""
+    lead object stays out of the session: it carries the values, and its id afterwards.
+    `person`: the columns of a contact not met before (crm.intake.match.new_contact),
+    inserted by the same statement on PostgreSQL; the lead takes its id."""
     lead.reference = reference.new_reference(lead.created_at, current_app.config["CRM_TIMEZONE"])
     refresh_search_text(lead)
     lead.status = lead.status or "new"
@@ -286,8 +309,17 @@ def _insert_new(lead: Lead) -> None:
         db.session.expunge(lead)
     connection = db.session.connection()
     if staged and connection.dialect.name == "postgresql":
-        lead.id = connection.execute(_lead_and_stage(frozenset(values)), values).scalar_one()
+        if person is None:
+            lead.id = connection.execute(_lead_and_stage(frozenset(values)), values).scalar_one()
+        else:
+            values.pop("contact_id", None)
+            params = values | {_PERSON + name: value for name, value in person.items()}
+            lead.id, lead.contact_id = connection.execute(
+                _lead_and_stage(frozenset(values), frozenset(person)), params).one()
         return
+    if person is not None:
+        # SQLite, or a lead whose first stage is not recorded: the contact first, on its own.
+        lead.contact_id = values["contact_id"] = match.insert_contact(person)
     # SQLite: the new id from the cursor, and the stage row apart (SQLite allows no INSERT
     # inside a WITH).
     key = connection.execute(_lead_only(frozenset(values)), values).inserted_primary_key
@@ -317,15 +349,27 @@ def _lead_only(columns: frozenset):
                                  for c in sorted(columns)})
 
 
+# The bound names of a new contact's columns in the statement that inserts it with its lead.
+_PERSON = "person_"
+
+
 @lru_cache(maxsize=128)
-def _lead_and_stage(columns: frozenset):
+def _lead_and_stage(columns: frozenset, person: frozenset | None = None):
     table = Lead.__table__
-    new = (_lead_only(columns).returning(table.c.id, table.c.created_at, table.c.status)
-           .cte("new_lead"))
-    return (insert(LeadStage.__table__)
+    lead = _lead_only(columns)
+    if person is not None:
+        contact = Contact.__table__
+        made = (insert(contact).values({name: bindparam(_PERSON + name, type_=contact.c[name].type)
+                                        for name in sorted(person)})
+                .returning(contact.c.id).cte("new_contact"))
+        lead = lead.values(contact_id=select(made.c.id).scalar_subquery())
+    new = lead.returning(table.c.id, table.c.contact_id, table.c.created_at,
+                         table.c.status).cte("new_lead")
+    stage = LeadStage.__table__
+    return (insert(stage)
             .from_select(["lead_id", "stage", "reached_at"],
                          select(new.c.id, new.c.status, new.c.created_at))
-            .returning(LeadStage.__table__.c.lead_id))
+            .returning(stage.c.lead_id, select(new.c.contact_id).scalar_subquery()))
 
 
 def capture_by_agent(inquiry: Inquiry, agent: User, *, to_routing: bool = False) -> Outcome:

@@ -288,28 +288,51 @@ def link(inquiry: Inquiry, match: Match, at: datetime, consented: bool,
     contact lacked, the latest consent. In the caller's transaction, no commit. A new
     contact whose mobile another transaction just took fails on uq_contact_mobile: the
     caller retries the whole transaction (`is_taken`)."""
-    company_id = match.company_id
-    person = inquiry.contact
-    if company_id is None and (name_key(person.company) or person.credit_code):
-        company_id = _new_company(person.company, person.credit_code,
-                                  person.credit_code_valid, inquiry.need.industry, at)
-    elif company_id is not None and inquiry.need.industry:
-        # A company's industry: from the first need naming one.
-        db.session.execute(_COMPANY_INDUSTRY, {"company_id": company_id,
-                                               "industry": inquiry.need.industry})
-    consent = {"consent_at": at, "consent_version": consent_version} if consented else {}
     if match.contact_id is None:
-        values = {"created_at": at, "company_id": company_id,
-                  "contact_preference": contact_preference(person.mobile),
-                  **stated(inquiry), **consent}
-        key = db.session.connection().execute(_insert(_CONTACT, frozenset(values)),
-                                              values).inserted_primary_key
-        assert key is not None  # an INSERT of one row
-        return Link(key[0], company_id, 1)
-    values = dict(match.fills) | consent
+        values = new_contact(inquiry, match, at, consented, consent_version)
+        return Link(insert_contact(values), values["company_id"], 1)
+    company_id = _company_for(inquiry, match, at)
+    values = dict(match.fills) | _consent(at, consented, consent_version)
     if values:
-        db.session.execute(_update_contact(frozenset(values)), values | {"contact_id": match.contact_id})
+        db.session.execute(_update_contact(frozenset(values)),
+                           values | {"contact_id": match.contact_id})
     return Link(match.contact_id, company_id, match.needs + 1)
+
+
+def new_contact(inquiry: Inquiry, match: Match, at: datetime, consented: bool,
+                consent_version: str) -> dict:
+    """The columns of the contact an inquiry from someone not met before makes, its company
+    made first if new. `link` inserts it; intake on PostgreSQL inserts it within the new
+    lead's own statement (crm.intake.capture)."""
+    assert match.contact_id is None
+    return {"created_at": at, "company_id": _company_for(inquiry, match, at),
+            "contact_preference": contact_preference(inquiry.contact.mobile),
+            **stated(inquiry), **_consent(at, consented, consent_version)}
+
+
+def insert_contact(values: dict) -> int:
+    """INSERT a contact made by `new_contact`; its id."""
+    key = db.session.connection().execute(_insert(_CONTACT, frozenset(values)),
+                                          values).inserted_primary_key
+    assert key is not None  # an INSERT of one row
+    return key[0]
+
+
+def _consent(at: datetime, consented: bool, consent_version: str) -> dict:
+    return {"consent_at": at, "consent_version": consent_version} if consented else {}
+
+
+def _company_for(inquiry: Inquiry, match: Match, at: datetime) -> int | None:
+    """The company the inquiry is for, as stated: made if new; a known one takes its
+    industry from the first need naming one."""
+    person = inquiry.contact
+    if match.company_id is None and (name_key(person.company) or person.credit_code):
+        return _new_company(person.company, person.credit_code, person.credit_code_valid,
+                            inquiry.need.industry, at)
+    if match.company_id is not None and inquiry.need.industry:
+        db.session.execute(_COMPANY_INDUSTRY, {"company_id": match.company_id,
+                                               "industry": inquiry.need.industry})
+    return match.company_id
 
 
 _COMPANY_INDUSTRY = (update(_COMPANY)

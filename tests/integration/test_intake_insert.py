@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 from crm.extensions import db
 from crm.intake import capture
 from crm.leads import stages
-from crm.models import Lead, LeadStage
+from crm.models import Contact, Lead, LeadStage
 from tests.factories import make_site
 
 BODY = {"contact_name": "刘先生", "consent": True, "deal_type": "buy", "property_type": "land",
@@ -86,6 +86,12 @@ def test_a_new_lead_is_one_statement_with_its_stage_row_on_postgresql(pg_app):
     assert len(writes) == 1 and "INSERT INTO lead_stage" in writes[0], writes
     assert db.session.scalars(select(LeadStage.stage).where(LeadStage.lead_id == lead.id)).all() \
         == ["new"]
+    # A person not met before: their contact is made by that same statement, the lead on it.
+    assert [s for s in seen if "INSERT INTO contact" in s] == writes
+    contact = db.session.scalars(select(Contact).where(Contact.mobile_e164 == "+8613391219795")).one()
+    assert (lead.contact_id, lead.contact_seq) == (contact.id, 1)
+    assert lead.company_id == contact.company_id is not None
+    assert contact.consent_at == lead.consent_at and contact.name == "刘先生"
 
 
 def test_an_agents_entry_and_spam_keep_their_stage_rules(app_):
