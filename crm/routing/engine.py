@@ -197,6 +197,7 @@ class Roster:
         self._open: dict[int, int] = {}
         self._default_team: Team | None = None
         self._default_read = False
+        self._seniors: dict[int, list[User]] = {}
 
     def default_team(self) -> Team | None:
         """The team of leads no rule matches, read once per batch."""
@@ -219,6 +220,13 @@ class Roster:
     def assigned(self, user: User) -> None:
         self._open[user.id] = self._open.get(user.id, 0) + 1
 
+    def senior(self, team: Team, not_user: User | None = None) -> User | None:
+        """Who a big project of the team is escalated to (not the agent it went to): its
+        seniors are read once per batch, as big projects come in runs."""
+        if team.id not in self._seniors:
+            self._seniors[team.id] = seniors_of(team)
+        return _first_other(self._seniors[team.id], not_user)
+
 
 def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
            rule: RoutingRule | None | _Match = _MATCH, roster: Roster | None = None,
@@ -236,7 +244,7 @@ def decide(lead: Lead, at: datetime, exclude: tuple[int, ...] = (),
         rule = match_rule(lead)
     roster = roster or Roster()
     sla = rule.sla_minutes if rule else current_app.config["CRM_SLA_MINUTES"]
-    held = _held(lead, holder, exclude, sla)
+    held = _held(lead, holder, exclude, sla, roster)
     if held is not None:
         return held
     decision = _by_rules(lead, at, exclude, rule, roster, sla)
@@ -250,7 +258,7 @@ def other_needs_line(others: int) -> str:
 
 
 def _held(lead: Lead, holder: contacts.Holder, exclude: tuple[int, ...],
-          sla: int) -> Decision | None:
+          sla: int, roster: Roster) -> Decision | None:
     """Step 0: the contact's holder takes the need, whatever capacity or duty (one person per
     client); None when nobody holds it or the holder is the one being replaced."""
     agent, team = holder.agent, holder.team
@@ -263,13 +271,13 @@ def _held(lead: Lead, holder: contacts.Holder, exclude: tuple[int, ...],
                      agent=agent.name))
     if holder.others > 0:
         decision.reasons.append(other_needs_line(holder.others))
-    _escalate(decision, lead)
+    _escalate(decision, lead, roster)
     return decision
 
 
-def _escalate(decision: Decision, lead: Lead) -> None:
+def _escalate(decision: Decision, lead: Lead, roster: Roster) -> None:
     if decision.team is not None and is_big_project(lead):
-        decision.escalate_to = senior_of(decision.team, not_user=decision.agent)
+        decision.escalate_to = roster.senior(decision.team, not_user=decision.agent)
         if decision.escalate_to is not None:
             decision.reasons.append(gettext("Big project: escalated to %(senior)s.",
                                             senior=decision.escalate_to.name))
@@ -310,7 +318,7 @@ def _by_rules(lead: Lead, at: datetime, exclude: tuple[int, ...], rule: RoutingR
     elif decision.team is not None:
         decision.reasons.append(gettext("Nobody available: waiting in the pool of %(team)s.",
                                         team=decision.team.name))
-    _escalate(decision, lead)
+    _escalate(decision, lead, roster)
     return decision
 
 
@@ -344,11 +352,16 @@ def _strategy_label(strategy: str) -> str:
             "weighted": gettext("weighted round-robin")}.get(strategy, strategy)
 
 
-def senior_of(team: Team, not_user: User | None = None) -> User | None:
-    people = db.session.scalars(
+def seniors_of(team: Team) -> list[User]:
+    """Who a big project of the team is escalated to, in order: its senior agents, then its
+    managers."""
+    return list(db.session.scalars(
         select(User).where(User.team_id == team.id, User.active.is_(True),
                            (User.is_senior.is_(True)) | (User.role == Role.MANAGER))
-        .order_by(User.is_senior.desc(), User.id))
+        .order_by(User.is_senior.desc(), User.id)))
+
+
+def _first_other(people: list[User], not_user: User | None) -> User | None:
     return next((u for u in people if not_user is None or u.id != not_user.id), None)
 
 

@@ -125,3 +125,23 @@ def test_a_batch_with_no_channels_words_no_notice(db, monkeypatch):
     UserFactory()
     leads = [LeadFactory() for _ in range(3)]
     assert len(engine.route_batch(leads[0].id, more=10)) == 3
+
+
+@MODES
+def test_big_projects_in_a_batch_escalate_as_one_at_a_time(db, mode):
+    from decimal import Decimal
+    team = TeamFactory()
+    agent = UserFactory(team=team)
+    senior = UserFactory(team=team, is_senior=True)   # a senior agent takes leads and escalations
+    manager = UserFactory(team=team, role="manager")
+    leads = [LeadFactory(investment_wan=Decimal("30000")) for _ in range(4)]
+    with statements_run(db.engine) as seen:
+        route(leads, mode)
+    db.session.expire_all()
+    rows = [db.session.get(Lead, lead.id) for lead in leads]
+    # The senior is the first escalation, except on a lead they took themselves: the manager.
+    assert [(r.assigned_to_id, r.escalated_to_id) for r in rows] == [
+        (agent.id, senior.id), (senior.id, manager.id), (agent.id, senior.id),
+        (senior.id, manager.id)]
+    seniors_read = sum("is_senior DESC" in s for s in seen)
+    assert seniors_read == (4 if mode == "one at a time" else 1)  # once per batch
