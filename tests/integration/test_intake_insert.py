@@ -4,6 +4,7 @@ import json
 from datetime import datetime
 
 import pytest
+from psycopg._queries import MAX_CACHED_STATEMENT_PARAMS
 from sqlalchemy import event, select
 
 from crm.extensions import db
@@ -75,8 +76,11 @@ def test_a_new_lead_is_one_statement_with_its_stage_row_on_postgresql(pg_app):
     _site, key = make_site()
     seen = []
 
+    bound = {}
+
     def keep(conn, cursor, statement, parameters, context, executemany):
         seen.append(" ".join(statement.split()))
+        bound[seen[-1]] = len(parameters)
     event.listen(db.engine, "before_cursor_execute", keep)
     try:
         lead = _post(pg_app.test_client(), key, "13391219795")
@@ -88,6 +92,9 @@ def test_a_new_lead_is_one_statement_with_its_stage_row_on_postgresql(pg_app):
         == ["new"]
     # A person not met before: their contact is made by that same statement, the lead on it.
     assert [s for s in seen if "INSERT INTO contact" in s] == writes
+    # Few enough values that psycopg keeps the parsed statement (else parsed per inquiry):
+    # the contact's columns that equal the lead's are bound once.
+    assert bound[writes[0]] <= MAX_CACHED_STATEMENT_PARAMS
     contact = db.session.scalars(select(Contact).where(Contact.mobile_e164 == "+8613391219795")).one()
     assert (lead.contact_id, lead.contact_seq) == (contact.id, 1)
     assert lead.company_id == contact.company_id is not None
