@@ -328,7 +328,7 @@ def _insert_new(lead: Lead, person: dict | None = None) -> None:
         lead.contact_id = values["contact_id"] = match.insert_contact(person)
     # SQLite: the new id from the cursor, and the stage row apart (SQLite allows no INSERT
     # inside a WITH).
-    key = connection.execute(_lead_only(frozenset(values)), values).inserted_primary_key
+    key = connection.execute(match.bound_insert(Lead.__table__, frozenset(values)), values).inserted_primary_key
     assert key is not None  # an INSERT of one row
     lead.id = key[0]
     if staged:
@@ -345,16 +345,6 @@ _NULL_UNLESS_GIVEN = frozenset(
     if column.nullable and column.default is None and column.server_default is None)
 
 
-# Built once per set of columns an inquiry fills (channels and stated fields differ), values
-# bound as parameters: building and coercing the statement on every inquiry cost as much CPU as
-# the unit of work it replaces.
-@lru_cache(maxsize=128)
-def _lead_only(columns: frozenset):
-    table = Lead.__table__
-    return insert(table).values({table.c[c]: bindparam(c, type_=table.c[c].type)
-                                 for c in sorted(columns)})
-
-
 # The bound names of a new contact's columns in the statement that inserts it with its lead.
 _PERSON = "person_"
 
@@ -363,7 +353,7 @@ _PERSON = "person_"
 def _lead_and_stage(columns: frozenset, person: frozenset | None = None,
                     shared: frozenset = frozenset()):
     table = Lead.__table__
-    lead = _lead_only(columns)
+    lead = match.bound_insert(table, columns)
     if person is not None:
         contact = Contact.__table__
         made = (insert(contact).values({
