@@ -31,7 +31,7 @@ from crm.intake.inquiry import ContactInput, Inquiry, NeedInput
 from crm.jobs import NOTIFY_REPEAT_INQUIRY, SEND_AUTO_REPLY, enqueue, enqueue_routing
 from crm.leads import followup, scoring, stages
 from crm.listings import inventory
-from crm.models import Activity, Contact, Lead, LeadStage, User
+from crm.models import Activity, Company, Contact, Lead, LeadStage, User
 from crm.models.lead import is_new_need, refresh_search_text
 from crm.models.types import utcnow
 from crm.notifications import outbox
@@ -227,10 +227,14 @@ def _save(lead: Lead, spam_reasons: list[str], before_commit: Callable[[Outcome]
             # A new person's first need, the common inquiry: on PostgreSQL the contact, the
             # lead and its stage row in one statement.
             scoring.refresh(lead, repeats=0)
+            # A company new to us too is made by that statement on PostgreSQL.
+            company = (match.company_to_make(inquiry, known, lead.created_at)
+                       if db.session.get_bind().dialect.name == "postgresql" else None)
             person = match.new_contact(inquiry, known, lead.created_at, bool(lead.consent),
-                                       lead.consent_version or "")
+                                       lead.consent_version or "",
+                                       company_made_with_it=company is not None)
             lead.company_id, lead.contact_seq = person["company_id"], 1
-            _insert_new(lead, person)
+            _insert_new(lead, person, company)
             outcome = Outcome("new", lead.reference, lead.id, contact_id=lead.contact_id,
                               contact_seq=1)
         else:
@@ -292,13 +296,16 @@ def _add(lead: Lead) -> None:
     db.session.flush()
 
 
-def _insert_new(lead: Lead, person: dict | None = None) -> None:
+def _insert_new(lead: Lead, person: dict | None = None, company: dict | None = None) -> None:
     """INSERT a new lead and its first stage row through Core, in one statement on
     PostgreSQL (the stage row from the lead's RETURNING). Every inquiry comes this way, and
     the ORM's unit of work for one 55-column row cost more CPU than the INSERT itself. The
     lead object stays out of the session: it carries the values, and its id afterwards.
-    `person`: the columns of a contact not met before (crm.intake.match.new_contact),
-    inserted by the same statement on PostgreSQL; the lead takes its id."""
+    `person`: the columns of a contact not met before (crm.intake.match.new_contact), and
+    `company` those of a company not met before (match.company_to_make), inserted by the
+    same statement on PostgreSQL; the lead takes their ids. Another inquiry making that
+    company at the same moment fails this one on the company's unique index: the caller
+    retries it (match.is_taken), and the retry finds the company."""
     lead.reference = reference.new_reference(lead.created_at, current_app.config["CRM_TIMEZONE"])
     refresh_search_text(lead)
     lead.status = lead.status or "new"
@@ -313,15 +320,24 @@ def _insert_new(lead: Lead, person: dict | None = None) -> None:
             lead.id = connection.execute(_lead_and_stage(frozenset(values)), values).scalar_one()
         else:
             values.pop("contact_id", None)
-            # The contact's columns that equal the lead's (its time, mobile, consent…) are
-            # bound once: with each bound twice the statement passed psycopg's 50.
-            shared = frozenset(name for name, value in person.items()
-                               if name in values and values[name] == value
-                               and type(values[name]) is type(value))
-            params = values | {_PERSON + name: value for name, value in person.items()
-                               if name not in shared}
-            lead.id, lead.contact_id = connection.execute(
-                _lead_and_stage(frozenset(values), frozenset(person), shared), params).one()
+            if company is not None:
+                values.pop("company_id", None)
+                person = {k: v for k, v in person.items() if k != "company_id"}
+                company = {k: v for k, v in company.items() if v is not None}
+            # The contact's and the company's columns that equal the lead's (its time,
+            # mobile, consent, company name…) are bound once: with each bound again the
+            # statement passed psycopg's 50.
+            shared = _same_as_lead(values, person)
+            shared_company = _same_as_lead(values, company or {}, _COMPANY_AS_LEAD)
+            params = (values | {_PERSON + name: value for name, value in person.items()
+                                if name not in shared}
+                      | {_COMPANY + name: value for name, value in (company or {}).items()
+                         if name not in shared_company})
+            lead.id, lead.contact_id, made_company = connection.execute(_lead_and_stage(
+                frozenset(values), frozenset(person), shared,
+                None if company is None else frozenset(company), shared_company), params).one()
+            if company is not None:
+                lead.company_id = made_company
         return
     if person is not None:
         # SQLite, or a lead whose first stage is not recorded: the contact first, on its own.
@@ -335,6 +351,14 @@ def _insert_new(lead: Lead, person: dict | None = None) -> None:
         stages.record_created(lead)
 
 
+def _same_as_lead(lead: dict, row: dict, as_lead: dict | None = None) -> frozenset:
+    """The columns of `row` whose values the lead's `values` already bind (`as_lead`: the
+    lead's name of a column named otherwise, e.g. a company's name is the lead's company)."""
+    return frozenset(name for name, value in row.items()
+                     if (lead_name := (as_lead or {}).get(name, name)) in lead
+                     and lead[lead_name] == value and type(lead[lead_name]) is type(value))
+
+
 _LEAD_COLUMNS = frozenset(Lead.__table__.columns.keys())
 # Columns that are NULL when an INSERT leaves them out (no default of either kind): an
 # unstated one is left out rather than bound as None. psycopg parses a statement once and
@@ -345,30 +369,46 @@ _NULL_UNLESS_GIVEN = frozenset(
     if column.nullable and column.default is None and column.server_default is None)
 
 
-# The bound names of a new contact's columns in the statement that inserts it with its lead.
+# The bound names of a new contact's and a new company's columns in the statement that
+# inserts them with the lead, and the lead's names of the company's columns.
 _PERSON = "person_"
+_COMPANY = "company_"
+_COMPANY_AS_LEAD = {"name": "company"}
 
 
 @lru_cache(maxsize=128)
 def _lead_and_stage(columns: frozenset, person: frozenset | None = None,
-                    shared: frozenset = frozenset()):
+                    shared: frozenset = frozenset(), company: frozenset | None = None,
+                    shared_company: frozenset = frozenset()):
     table = Lead.__table__
     lead = match.bound_insert(table, columns)
+    company_id = None
+    if company is not None:
+        made_company = (insert(Company.__table__).values({
+            name: (bindparam(_COMPANY_AS_LEAD.get(name, name), type_=table.c[
+                _COMPANY_AS_LEAD.get(name, name)].type) if name in shared_company
+                   else bindparam(_COMPANY + name, type_=Company.__table__.c[name].type))
+            for name in sorted(company)}).returning(Company.__table__.c.id).cte("new_company"))
+        company_id = select(made_company.c.id).scalar_subquery()
+        lead = lead.values(company_id=company_id)
     if person is not None:
         contact = Contact.__table__
-        made = (insert(contact).values({
+        contact_row = insert(contact).values({
             name: bindparam(name if name in shared else _PERSON + name,
                             type_=(table if name in shared else contact).c[name].type)
             for name in sorted(person)})
-                .returning(contact.c.id).cte("new_contact"))
+        if company_id is not None:
+            contact_row = contact_row.values(company_id=company_id)
+        made = contact_row.returning(contact.c.id).cte("new_contact")
         lead = lead.values(contact_id=select(made.c.id).scalar_subquery())
-    new = lead.returning(table.c.id, table.c.contact_id, table.c.created_at,
+    new = lead.returning(table.c.id, table.c.contact_id, table.c.company_id, table.c.created_at,
                          table.c.status).cte("new_lead")
     stage = LeadStage.__table__
     return (insert(stage)
             .from_select(["lead_id", "stage", "reached_at"],
                          select(new.c.id, new.c.status, new.c.created_at))
-            .returning(stage.c.lead_id, select(new.c.contact_id).scalar_subquery()))
+            .returning(stage.c.lead_id, select(new.c.contact_id).scalar_subquery(),
+                       select(new.c.company_id).scalar_subquery()))
 
 
 def capture_by_agent(inquiry: Inquiry, agent: User, *, to_routing: bool = False) -> Outcome:

@@ -300,12 +300,14 @@ def link(inquiry: Inquiry, match: Match, at: datetime, consented: bool,
 
 
 def new_contact(inquiry: Inquiry, match: Match, at: datetime, consented: bool,
-                consent_version: str) -> dict:
+                consent_version: str, *, company_made_with_it: bool = False) -> dict:
     """The columns of the contact an inquiry from someone not met before makes, its company
     made first if new. `link` inserts it; intake on PostgreSQL inserts it within the new
-    lead's own statement (crm.intake.capture)."""
+    lead's own statement (crm.intake.capture), and with it the new company
+    (`company_made_with_it`: its id is left to that statement; see `company_to_make`)."""
     assert match.contact_id is None
-    return {"created_at": at, "company_id": _company_for(inquiry, match, at),
+    company_id = None if company_made_with_it else _company_for(inquiry, match, at)
+    return {"created_at": at, "company_id": company_id,
             "contact_preference": contact_preference(inquiry.contact.mobile),
             **stated(inquiry), **_consent(at, consented, consent_version)}
 
@@ -325,14 +327,24 @@ def _consent(at: datetime, consented: bool, consent_version: str) -> dict:
 def _company_for(inquiry: Inquiry, match: Match, at: datetime) -> int | None:
     """The company the inquiry is for, as stated: made if new; a known one takes its
     industry from the first need naming one."""
-    person = inquiry.contact
-    if match.company_id is None and (name_key(person.company) or person.credit_code):
-        return _new_company(person.company, person.credit_code, person.credit_code_valid,
-                            inquiry.need.industry, at)
+    if (new := company_to_make(inquiry, match, at)) is not None:
+        return _new_company(new)
     if match.company_id is not None and inquiry.need.industry:
         db.session.execute(_COMPANY_INDUSTRY, {"company_id": match.company_id,
                                                "industry": inquiry.need.industry})
     return match.company_id
+
+
+def company_to_make(inquiry: Inquiry, match: Match, at: datetime) -> dict | None:
+    """The columns of the company the inquiry names when matching found none by its credit
+    code or its name: one to make. None when it names none, or names a known one."""
+    person = inquiry.contact
+    key = name_key(person.company) or None
+    if match.company_id is not None or not (key or person.credit_code):
+        return None
+    return {"created_at": at, "name": person.company[:120], "name_key": key,
+            "credit_code": person.credit_code or None,
+            "credit_code_valid": person.credit_code_valid, "industry": inquiry.need.industry}
 
 
 _COMPANY_INDUSTRY = (update(_COMPANY)
@@ -368,20 +380,21 @@ _INSERT_COMPANY = text(
     "created_at", "name", "name_key", "credit_code", "credit_code_valid", "industry")))
 
 
-def _new_company(name: str, credit_code: str | None, code_valid: bool | None,
-                 industry: str | None, at: datetime) -> int | None:
-    """A company, made once: two people of one new company at once share one row (a unique
-    index and ON CONFLICT DO NOTHING RETURNING; read only when another took it). Called
-    when the match has just found no company by this code or name, so no check before."""
-    key = name_key(name) or None
-    made = db.session.execute(_INSERT_COMPANY, {
-        "created_at": at, "name": name[:120], "name_key": key, "credit_code": credit_code or None,
-        "credit_code_valid": code_valid, "industry": industry}).scalar()
-    return made if made is not None else find_company(name, credit_code, key or "")
+def _new_company(values: dict) -> int | None:
+    """A company (`company_to_make`), made once: two people of one new company at once share
+    one row (a unique index and ON CONFLICT DO NOTHING RETURNING; read only when another
+    took it). Called when the match has just found no company by this code or name, so no
+    check before."""
+    made = db.session.execute(_INSERT_COMPANY, values).scalar()
+    return made if made is not None else find_company(
+        values["name"], values["credit_code"], values["name_key"] or "")
 
 
 def is_taken(exc: IntegrityError) -> bool:
-    """Did a new contact fail because another transaction just took its mobile? Retried."""
+    """Did a new contact or company fail because another transaction just made it (the
+    same mobile, or a company made in the lead's own statement)? Retried."""
     message = str(exc.orig)
-    # PostgreSQL: … "uq_contact_mobile" …; SQLite: UNIQUE constraint failed: contact.mobile_e164
-    return "uq_contact_mobile" in message or "contact.mobile_e164" in message
+    # PostgreSQL: … "uq_contact_mobile" … / … "uq_company_name_key" …;
+    # SQLite: UNIQUE constraint failed: contact.mobile_e164
+    return any(name in message for name in ("uq_contact_mobile", "contact.mobile_e164",
+                                            "uq_company_credit_code", "uq_company_name_key"))

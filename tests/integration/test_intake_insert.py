@@ -1,16 +1,17 @@
 """A new lead is written by one Core INSERT with its first stage row (crm.intake.capture):
 the same row as the ORM wrote, on SQLite and on PostgreSQL, in one statement on PostgreSQL."""
 import json
+import uuid
 from datetime import datetime
 
 import pytest
 from psycopg._queries import MAX_CACHED_STATEMENT_PARAMS
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 
 from crm.extensions import db
 from crm.intake import capture
 from crm.leads import stages
-from crm.models import Contact, Lead, LeadStage
+from crm.models import Company, Contact, Lead, LeadStage
 from tests.factories import make_site
 
 BODY = {"contact_name": "刘先生", "consent": True, "deal_type": "buy", "property_type": "land",
@@ -21,6 +22,8 @@ BODY = {"contact_name": "刘先生", "consent": True, "deal_type": "buy", "prope
         "message": "尽快看厂", "page_url": "https://partner.example.cn/a/1",
         "referrer": "https://www.baidu.com/", "utm_source": "mini", "utm_medium": "app",
         "utm_campaign": "g60"}
+# Companies no earlier run made (the PostgreSQL tables keep theirs between tests).
+TAG = uuid.uuid4().hex[:8]
 # Differ between two submissions by construction.
 OWN = {"id", "reference"}
 
@@ -32,8 +35,9 @@ def app_(request):
     return app
 
 
-def _post(client, key, mobile):
-    response = client.post("/api/v1/inquiries", data=json.dumps({**BODY, "mobile": mobile}),
+def _post(client, key, mobile, **changed):
+    body = {k: v for k, v in (BODY | changed).items() if v is not None}
+    response = client.post("/api/v1/inquiries", data=json.dumps({**body, "mobile": mobile}),
                            headers={"X-Api-Key": key}, content_type="application/json")
     assert response.status_code == 201, response.get_json()
     db.session.expire_all()
@@ -83,15 +87,19 @@ def test_a_new_lead_is_one_statement_with_its_stage_row_on_postgresql(pg_app):
         bound[seen[-1]] = len(parameters)
     event.listen(db.engine, "before_cursor_execute", keep)
     try:
-        lead = _post(pg_app.test_client(), key, "13391219795")
+        # A company met by no test before (the tables keep theirs between tests).
+        lead = _post(pg_app.test_client(), key, "13391219795", company=f"湖州{TAG}科技有限公司",
+                     credit_code=None)
     finally:
         event.remove(db.engine, "before_cursor_execute", keep)
     writes = [s for s in seen if "INSERT INTO lead" in s]
     assert len(writes) == 1 and "INSERT INTO lead_stage" in writes[0], writes
     assert db.session.scalars(select(LeadStage.stage).where(LeadStage.lead_id == lead.id)).all() \
         == ["new"]
-    # A person not met before: their contact is made by that same statement, the lead on it.
+    # A person not met before, of a company not met before: their contact and the company
+    # are made by that same statement, the lead on both.
     assert [s for s in seen if "INSERT INTO contact" in s] == writes
+    assert [s for s in seen if "INSERT INTO company" in s] == writes
     # Few enough values that psycopg keeps the parsed statement (else parsed per inquiry):
     # the contact's columns that equal the lead's are bound once.
     assert bound[writes[0]] <= MAX_CACHED_STATEMENT_PARAMS
@@ -99,6 +107,38 @@ def test_a_new_lead_is_one_statement_with_its_stage_row_on_postgresql(pg_app):
     assert (lead.contact_id, lead.contact_seq) == (contact.id, 1)
     assert lead.company_id == contact.company_id is not None
     assert contact.consent_at == lead.consent_at and contact.name == "刘先生"
+    company = db.session.get(Company, lead.company_id)
+    assert (company.name, company.name_key, company.credit_code, company.industry) == (
+        f"湖州{TAG}科技有限公司", f"湖州{TAG}科技", None, "nev")
+    assert company.created_at == lead.created_at
+
+
+def test_a_company_made_meanwhile_by_another_inquiry_is_joined_not_doubled(pg_app, monkeypatch):
+    """Two people of one new company at once: the second's statement fails on the company's
+    unique name and is retried whole; the retry finds the company the first made."""
+    pg_app.config["CRM_SPAM_MIN_FILL_SECONDS"] = 0
+    _site, key = make_site()
+    real, calls = capture._insert_new, []
+
+    def other_inquiry_first(lead, person=None, company=None):
+        calls.append(company)
+        if len(calls) == 1:   # between our match (no company) and our INSERT
+            with db.engine.connect() as other:
+                # Not for ever, should this request hold the name already (it may not).
+                other.exec_driver_sql("SET lock_timeout = '5s'")
+                other.execute(insert(Company).values(
+                    name=f"湖州{TAG}模具有限公司", name_key=f"湖州{TAG}模具", created_at=lead.created_at))
+                other.commit()
+        return real(lead, person, company)
+
+    monkeypatch.setattr(capture, "_insert_new", other_inquiry_first)
+    lead = _post(pg_app.test_client(), key, "13391219798", company=f"湖州{TAG}模具有限公司",
+                 credit_code=None)
+    assert calls[0] is not None and calls[1] is None   # made by us, then found
+    (company,) = db.session.scalars(select(Company).where(Company.name_key == f"湖州{TAG}模具"))
+    contact = db.session.scalars(select(Contact).where(Contact.mobile_e164 == "+8613391219798")).one()
+    assert lead.company_id == contact.company_id == company.id
+    assert lead.status == "new" and lead.contact_id == contact.id
 
 
 def test_an_agents_entry_and_spam_keep_their_stage_rules(app_):
