@@ -14,10 +14,14 @@ def clean_text(value, max_length: int | None = None, multiline: bool = False) ->
     """
     if value is None:
         return ""
-    text = _INVISIBLE.sub("", str(value))
-    keep = "\n\t" if multiline else ""
-    text = "".join(ch for ch in text
-                   if ch in keep or unicodedata.category(ch)[0] != "C")
+    text = str(value)
+    # Printable text (the common case) has no control, format or invisible character and
+    # no space but U+0020: nothing to drop, and the character walk below is skipped.
+    if not text.isprintable():
+        text = _INVISIBLE.sub("", text)
+        keep = "\n\t" if multiline else ""
+        text = "".join(ch for ch in text
+                       if ch in keep or unicodedata.category(ch)[0] != "C")
     if not multiline:
         text = " ".join(text.split())
     text = text.strip()

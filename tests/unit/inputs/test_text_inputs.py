@@ -1,5 +1,7 @@
 """Free text and origins as people type them (table-driven)."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm.inputs.origins import normalise_origin, parse_origins
 from crm.inputs.text import clean_text, search_key, to_simplified
@@ -36,6 +38,29 @@ def test_search_key_is_simplified_lower_case_one_line(parts, key):
 ])
 def test_clean_text(typed, clean, multiline):
     assert clean_text(typed, multiline=multiline) == clean
+
+
+def _clean_by_walking(value: str, multiline: bool) -> str:
+    """clean_text as it was written first: every character looked at."""
+    import unicodedata
+
+    from crm.inputs.text import _INVISIBLE
+    text = _INVISIBLE.sub("", value)
+    keep = "\n\t" if multiline else ""
+    text = "".join(ch for ch in text if ch in keep or unicodedata.category(ch)[0] != "C")
+    if not multiline:
+        text = " ".join(text.split())
+    return text.strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(alphabet=st.characters(codec=None), max_size=40)
+       | st.text(alphabet="厂房 \u3000\u00a0\u200b\u202f\u2028\ufeff\ud800\t\n\r\x00\x85a1，", max_size=20),
+       multiline=st.booleans())
+def test_clean_text_skips_the_walk_only_where_it_would_drop_nothing(value, multiline):
+    """Printable text takes a short way: the result is the same as walking every
+    character, for any text (surrogates, controls, every kind of space)."""
+    assert clean_text(value, multiline=multiline) == _clean_by_walking(value, multiline)
 
 
 def test_clean_text_caps_length():
