@@ -209,3 +209,25 @@ def test_one_contact_under_concurrency(pg_app, person):
                              .where(Contact.id.in_(contacts))) == 1
     assert db.session.scalar(select(func.count()).select_from(InquiryRepeat)
                              .where(InquiryRepeat.contact_id.in_(contacts))) == 1
+
+
+@pytest.mark.integration
+def test_the_prospects_lock_is_held_until_the_inquiry_commits(pg_app):
+    """The advisory locks are taken inside the inquiry's transaction (held by it, released
+    by its commit): taken outside it (autocommit, a pooler's session) they would serialise
+    nothing."""
+    from sqlalchemy import text
+
+    lead = Lead(mobile_e164="+8613391219799", wechat_id="liu_wx_99", contact_name="刘")
+    capture._serialise_same_prospect(lead)
+    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+
+    def held() -> int:
+        with db.engine.connect() as other:
+            return other.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                     "AND pid = :pid AND granted"), {"pid": pid})
+
+    assert held() == 2                     # the mobile and the WeChat ID
+    assert db.session.scalar(text("SELECT now() = statement_timestamp()")) is False  # one transaction
+    db.session.commit()
+    assert held() == 0
