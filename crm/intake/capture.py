@@ -339,6 +339,11 @@ def _insert_new(lead: Lead, person: dict | None = None, company: dict | None = N
             if company is not None:
                 lead.company_id = made_company
         return
+    if company is not None:
+        # A lead whose first stage is not recorded: the company on its own too.
+        lead.company_id = values["company_id"] = match.insert_company(company)
+        if person is not None:
+            person = person | {"company_id": lead.company_id}
     if person is not None:
         # SQLite, or a lead whose first stage is not recorded: the contact first, on its own.
         lead.contact_id = values["contact_id"] = match.insert_contact(person)

@@ -328,7 +328,7 @@ def _company_for(inquiry: Inquiry, match: Match, at: datetime) -> int | None:
     """The company the inquiry is for, as stated: made if new; a known one takes its
     industry from the first need naming one."""
     if (new := company_to_make(inquiry, match, at)) is not None:
-        return _new_company(new)
+        return insert_company(new)
     if match.company_id is not None and inquiry.need.industry:
         db.session.execute(_COMPANY_INDUSTRY, {"company_id": match.company_id,
                                                "industry": inquiry.need.industry})
@@ -380,7 +380,7 @@ _INSERT_COMPANY = text(
     "created_at", "name", "name_key", "credit_code", "credit_code_valid", "industry")))
 
 
-def _new_company(values: dict) -> int | None:
+def insert_company(values: dict) -> int | None:
     """A company (`company_to_make`), made once: two people of one new company at once share
     one row (a unique index and ON CONFLICT DO NOTHING RETURNING; read only when another
     took it). Called when the match has just found no company by this code or name, so no

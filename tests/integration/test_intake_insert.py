@@ -141,6 +141,20 @@ def test_a_company_made_meanwhile_by_another_inquiry_is_joined_not_doubled(pg_ap
     assert lead.status == "new" and lead.contact_id == contact.id
 
 
+def test_a_new_company_is_made_when_the_lead_goes_the_long_way(pg_app, monkeypatch):
+    """A lead whose first stage is not recorded is inserted without the one statement: the
+    company left to that statement is made on its own, and the contact and the lead are on it."""
+    pg_app.config["CRM_SPAM_MIN_FILL_SECONDS"] = 0
+    _site, key = make_site()
+    monkeypatch.setattr(capture.stages, "reached", lambda lead, stage: False)
+    lead = _post(pg_app.test_client(), key, "13391219790", company=f"湖州{TAG}包装有限公司",
+                 credit_code=None)
+    (company,) = db.session.scalars(select(Company).where(Company.name_key == f"湖州{TAG}包装"))
+    contact = db.session.scalars(select(Contact).where(Contact.mobile_e164 == "+8613391219790")).one()
+    assert lead.company_id == contact.company_id == company.id
+    assert lead.contact_id == contact.id
+
+
 def test_an_agents_entry_and_spam_keep_their_stage_rules(app_):
     """Spam is no stage (no row); a lead an agent types in starts at "new" like the rest."""
     from crm.intake import spam
