@@ -244,7 +244,7 @@ DEALS_SQL = """
 -- each signed 0-119 days after its inquiry and never after today, so that any 30 days
 -- (the last 30 above all) hold their share of deals.
 WITH src AS (
-    SELECT l.id, l.created_at, l.assigned_to_id, l.team_id,
+    SELECT l.id, l.created_at, l.assigned_to_id, l.team_id, l.channel, l.source_site_id,
            (l.created_at AT TIME ZONE 'Asia/Shanghai')::date + (l.id %% 120)::int AS signed_on,
            row_number() OVER (ORDER BY hashint4(l.id), l.id) AS n
     FROM lead l
@@ -261,7 +261,7 @@ terms AS (
 INSERT INTO deal (lead_id, status, signed_on, created_at, updated_at, agent_id, team_id,
                   deal_type, property_text, area_value, area_unit, area_sqm, price, price_unit,
                   term_months, value_wan, note, fell_through_reason, investment_wan,
-                  annual_tax_wan, jobs, listing_id)
+                  annual_tax_wan, jobs, listing_id, channel, source_site_id)
 SELECT id, CASE WHEN n %% 20 = 0 THEN 'fallen_through' ELSE 'signed' END, signed_on,
        created_at, created_at, assigned_to_id, team_id,
        CASE WHEN u < 3 THEN 'rent' ELSE 'buy' END, '', area, 'sqm', area,
@@ -274,7 +274,8 @@ SELECT id, CASE WHEN n %% 20 = 0 THEN 'fallen_through' ELSE 'signed' END, signed
        '', '', CASE WHEN u = 4 THEN 5000 END, CASE WHEN u = 4 THEN 300 END,
        CASE WHEN u = 4 THEN 200 END,
        CASE WHEN n %% 3 = 0 AND cardinality(listings.ids) > 0
-            THEN listings.ids[1 + (n %% cardinality(listings.ids))] END
+            THEN listings.ids[1 + (n %% cardinality(listings.ids))] END,
+       channel, source_site_id
 FROM terms, listings
 """
 

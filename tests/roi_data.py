@@ -46,7 +46,8 @@ def build() -> dict:
     def deal(of, signed_on, value, status="signed"):
         db.session.add(Deal(lead_id=of.id, signed_on=signed_on, status=status, deal_type="rent",
                             price=Decimal(1), price_unit="wan_total", value_wan=Decimal(value),
-                            team_id=of.team_id, agent_id=agent.id))
+                            team_id=of.team_id, agent_id=agent.id, channel=of.channel,
+                            source_site_id=of.source_site_id))
 
     l1 = lead(utc(2026, 11, 5, 2), a, "web")
     visit(l1, utc(2026, 11, 10, 2))

@@ -202,7 +202,8 @@ def sign(lead: Lead, terms: DealInput, actor: User) -> Deal:
     now = utcnow()
     deal = Deal(lead_id=lead.id, status="signed", created_at=now, updated_at=now,
                 agent_id=lead.assigned_to_id, team_id=lead.team_id,
-                property_type=lead.property_type, **_columns(terms, numbers))
+                property_type=lead.property_type, channel=lead.channel,
+                source_site_id=lead.source_site_id, **_columns(terms, numbers))
     _children(deal, terms, listing)
     db.session.add(deal)
     db.session.flush()

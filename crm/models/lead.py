@@ -41,9 +41,13 @@ LOST_COLUMNS = ["lost_reason", "lost_reason_id", "team_id", "assigned_to_id"]
 # What the workspace queue's urgency bucket reads (queue.urgency): the queue's indexes carry
 # them on PostgreSQL, so a page is ranked from the index before any row is fetched.
 URGENCY_COLUMNS = ["first_contact_at", "sla_half_at", "next_follow_up_on"]
+# channel and source_site_id: the spend report's leads by source; contact_seq: new and
+# returning contacts (both read two years of leads from this index at a million leads).
 REPORT_COLUMNS = ["status", "stage_rank", "team_id", "assigned_to_id", "assigned_at",
                   "first_contact_at", "sla_due_at", "investment_wan", "annual_tax_wan",
-                  "area_min_sqm", "area_max_sqm"]
+                  "area_min_sqm", "area_max_sqm", "channel", "source_site_id", "contact_seq"]
+# A contact's second or later need (Lead.new_need), for the needs-per-contact figures.
+RETURNING = "contact_seq > 1"
 
 
 def postgresql_only(index: Index) -> Index:
@@ -292,6 +296,12 @@ class Lead(Model):
         # Leads waiting for their first contact under a deadline: the queue's most urgent
         # bucket (queue.urgency), listed whole when searching. Few (a few thousand at a
         # million leads) and left as soon as someone calls.
+        # Returning contacts' needs by created-at range: every contact with two needs in a
+        # range has one of them here, so needs per contact never groups the whole range
+        # (crm.reporting.contacts).
+        Index("ix_lead_returning", "created_at",
+              postgresql_include=["contact_id", "status", "team_id", "assigned_to_id"],
+              postgresql_where=text(RETURNING), sqlite_where=text(RETURNING)),
         Index("ix_lead_awaiting_contact", "created_at",
               postgresql_include=["team_id", "assigned_to_id", "escalated_to_id", "sla_half_at"],
               postgresql_where=text(AWAITING_CONTACT), sqlite_where=text(AWAITING_CONTACT)),

@@ -125,13 +125,16 @@ def _spend_where(scope: Scope, start: date, end: date) -> list:
 # The two ways of grouping: the lead's column, and the spend's.
 GROUPINGS = {"sites": (Lead.source_site_id, SourceSpend.source_site_id),
              "channels": (Lead.channel, SourceSpend.channel)}
+# A deal's copy of its lead's source (crm.leads.deals.sign): read from the deal's index.
+DEAL_KEYS = {"sites": Deal.source_site_id, "channels": Deal.channel}
 
 
-def _grouped(stmt: Select, measures: list) -> dict[str, list]:
-    """`stmt` (its FROM and WHERE) grouped by each GROUPINGS lead key: {name: [(key, *measures)]}.
-    PostgreSQL: one statement, GROUPING SETS, the range read once for both (two years at a
-    million leads: 1,090 ms with a scan per grouping); SQLite: one statement per grouping."""
-    keys = {name: lead_key for name, (lead_key, _) in GROUPINGS.items()}
+def _grouped(stmt: Select, measures: list, keys: dict | None = None) -> dict[str, list]:
+    """`stmt` (its FROM and WHERE) grouped by each of `keys` (the GROUPINGS lead keys by
+    default): {name: [(key, *measures)]}. PostgreSQL: one statement, GROUPING SETS, the
+    range read once for both (two years at a million leads: 1,090 ms with a scan per
+    grouping); SQLite: one statement per grouping."""
+    keys = keys or {name: lead_key for name, (lead_key, _) in GROUPINGS.items()}
     if reads.session().get_bind().dialect.name != "postgresql":
         return {name: list(reads.session().execute(
             stmt.add_columns(key.label("key"), *measures).group_by(key)).tuples())
@@ -160,11 +163,14 @@ def _breakdowns(scope: Scope, start: date, end: date) -> dict[str, dict]:
             for i, value in enumerate(values):
                 slot[at + i] = value
 
-    # (FROM and WHERE, measures, their place in the figures)
-    deals = (select().select_from(Deal).join(Lead, Lead.id == Deal.lead_id)
-             .where(Deal.status == "signed", Deal.signed_on >= scope.start,
-                    Deal.signed_on <= scope.end, *who),
-             [func.count(), func.coalesce(func.sum(Deal.value_wan), 0)], 3)
+    # (FROM and WHERE, measures, their place in the figures). The deals are joined to their
+    # leads only when the scope names teams or an agent (the lead's, as in every report).
+    deals = select().select_from(Deal)
+    if who:
+        deals = deals.join(Lead, Lead.id == Deal.lead_id)
+    deals = deals.where(Deal.status == "signed", Deal.signed_on >= scope.start,
+                        Deal.signed_on <= scope.end, *who)
+    deal_measures = [func.count(), func.coalesce(func.sum(Deal.value_wan), 0)]
     others: list[tuple[Select, list, int]] = [
         (select().select_from(Lead).where(*scope.leads(), Lead.status != "merged"),
          [func.count()], 1),
@@ -173,12 +179,12 @@ def _breakdowns(scope: Scope, start: date, end: date) -> dict[str, dict]:
                 *who), [func.count()], 2),
     ]
     # The deals (a join per signed deal) beside the leads' scan (crm.reporting.overlap).
-    deal_rows = beside(lambda: _grouped(deals[0], deals[1]))
+    deal_rows = beside(lambda: _grouped(deals, deal_measures, DEAL_KEYS))
     for stmt, measures, at in others:
         for name, rows in _grouped(stmt, measures).items():
             put(name, rows, at)
     for name, rows in deal_rows().items():
-        put(name, rows, deals[2])
+        put(name, rows, 3)
     for name, (_lead_key, spend_key) in GROUPINGS.items():
         spent = spend_key.label("key")
         put(name, reads.session().execute(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from crm.inputs.deal import DealInput, ShareInput
 from crm.leads import deals, followup
 from crm.listings import occupancy
-from crm.models import Activity, Deal, DealRevision, Listing
+from crm.models import Activity, Deal, DealRevision, Listing, SourceSite
 from tests.factories import LeadFactory, UserFactory
 
 NOW = "2026-11-20 10:00 +0800"
@@ -166,3 +166,19 @@ def test_a_need_with_a_signed_deal_is_never_merged_away(db, agent, need):
         merge.merge(other, need, agent)
     merge.merge(need, other, agent)  # the other way round is fine
     assert (need.status, other.status) == ("won", "merged")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_deal_keeps_its_needs_source_for_the_spend_report(db, agent):
+    """Return on spend groups signed deals by the deal's copy of its lead's channel and site."""
+    site = SourceSite(name="浙江站", public_key="zj", api_key_hint="zj")
+    db.session.add(site)
+    db.session.flush()
+    need = LeadFactory(assigned_to=agent, team_id=agent.team_id, status="negotiating",
+                       channel="api", source_site_id=site.id)
+    deal = deals.sign(need, _terms(), agent)
+    assert (deal.channel, deal.source_site_id) == ("api", site.id)
+    db.session.delete(site)  # a site removed: the lead and the deal forget it alike
+    db.session.commit()
+    db.session.refresh(deal)
+    assert deal.source_site_id is None

@@ -113,6 +113,24 @@ def test_manager_reviews_spam_and_releases_it_into_routing(client, auth, db):
     assert f'id="lead-{lead.id}"' not in client.get("/manage/spam").get_data(as_text=True)
 
 
+def test_a_released_spam_lead_is_numbered_among_its_contacts_needs(client, auth, db):
+    """Spam is numbered as if it were not there: the contact's next need is their first too.
+    Released, it counts, and the needs are numbered again (1, 2), never two firsts."""
+    agent = UserFactory()
+    UserFactory(email="boss@example.com", role="manager", team=agent.team)
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        client.post("/inquiry", data={**GOOD, "website": "http://buy.example"})
+        traveller.shift(timedelta(minutes=5))
+        client.post("/inquiry", data={**GOOD, "message": "想租厂房"})
+    spam, real = leads(db)
+    assert spam.status == "spam" and real.status == "new" and spam.contact_id == real.contact_id
+    assert (spam.contact_seq, real.contact_seq) == (1, 1)
+    auth.login("boss@example.com")
+    assert client.post(f"/manage/spam/{spam.id}/release").status_code == 302
+    db.session.expire_all()
+    assert [(lead.status, lead.contact_seq) for lead in leads(db)] == [("new", 1), ("new", 2)]
+
+
 def test_agents_cannot_see_or_release_spam(client, auth, db):
     UserFactory(email="a@example.com")
     spam = LeadFactory(status="spam", spam_reasons="honeypot")

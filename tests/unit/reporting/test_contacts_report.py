@@ -1,13 +1,19 @@
 """Issue 30: new vs returning contacts, needs per contact, and the sources that bring people
 back (crm/reporting/contacts.py). The same figures on PostgreSQL:
 tests/integration/test_report_contacts_pg.py."""
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
 
 import time_machine
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import case, func, select
 
+from crm.choices import JUNK_STATUSES
 from crm.extensions import db as _db
+from crm.intake.needs import renumber
 from crm.models import Contact, InquiryRepeat, Lead, Team, User
-from crm.reporting.contacts import contacts
+from crm.reporting.contacts import MOST, contacts
 from crm.reporting.scope import Scope
 
 TZ = "Asia/Shanghai"
@@ -121,3 +127,70 @@ def test_the_page_is_for_managers_and_speaks_chinese(client, auth, db):
     assert csv.status_code == 200
     text = csv.data.decode("utf-8-sig")
     assert "再次咨询" in text and "平均：1.25 个需求" in text  # 5 needs of 一组, 4 people
+
+
+# -- needs per contact, from the returning needs only, equals grouping every need ---------
+
+STATUSES = st.sampled_from(["new", "new", "contacted", "lost", "won", "spam", "merged"])
+NEED = st.tuples(st.integers(0, 5),                      # the contact (0: none, its own person)
+                 st.integers(-20, 50),                   # days after 1 November
+                 STATUSES, st.booleans())                # status, in the second team
+
+
+def _exact(scope: Scope) -> dict[int, int]:
+    """Every need of the range grouped by its person: what _per_contact must equal."""
+    who = func.coalesce(Lead.contact_id, -Lead.id).label("who")
+    each = select(who, func.count().label("n")).where(*scope.leads()).group_by(who).subquery()
+    bucket = case((each.c.n >= MOST, MOST), else_=each.c.n)
+    return {int(n): c for n, c in _db.session.execute(
+        select(bucket, func.count()).group_by(bucket)).tuples()}
+
+
+def check_per_contact(needs: list, released: list, whole: bool) -> None:
+    """Needs numbered as intake numbers them (1 + the contact's non-junk needs before), some
+    spam then released by a manager, in and out of the range, in two teams, contactless;
+    the figures of the two new teams (and of every team when `whole`: a database of its
+    own) equal grouping every need of the range by person."""
+    t1, t2 = Team(name=f"一组{uuid4().hex[:6]}"), Team(name=f"二组{uuid4().hex[:6]}")
+    people = [Contact(name=f"人{i}", name_key=f"人{i}") for i in range(5)]
+    _db.session.add_all([t1, t2, *people])
+    _db.session.flush()
+    leads = []
+    for i, (who, day, status, second) in enumerate(needs):
+        contact = people[who - 1] if who else None
+        before = sum(1 for other in leads if contact and other.contact_id == contact.id
+                     and other.status not in JUNK_STATUSES)
+        lead = Lead(reference=f"CF-H{uuid4().hex[:10]}",
+                    created_at=at(1) + timedelta(days=day, minutes=i),
+                    contact_name="某", channel="web", status=status,
+                    team_id=(t2 if second else t1).id, contact_id=contact and contact.id,
+                    contact_seq=before + 1 if contact else None)
+        _db.session.add(lead)
+        _db.session.flush()
+        leads.append(lead)
+    for at_ in released:  # a manager releases a false positive: numbered again
+        spam = [lead for lead in leads if lead.status == "spam"]
+        if spam:
+            lead = spam[at_ % len(spam)]
+            lead.status = "new"
+            if lead.contact_id:
+                renumber(lead.contact_id)
+    _db.session.commit()
+    scopes = [Scope(**NOV, team_ids=(t1.id, t2.id)), Scope(**NOV, team_ids=(t1.id,))]
+    for scope in scopes + ([Scope(**NOV), Scope(**NOV, team_ids=())] if whole else []):
+        exact = _exact(scope)
+        report = contacts(scope, "channel")
+        assert report.per_contact == {n: c for n, c in exact.items() if c}
+        assert report.contacts == sum(exact.values())
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(needs=st.lists(NEED, max_size=25), released=st.lists(st.integers(0, 24), max_size=3))
+# A contact's first inquiry taken for spam, a real need after it (numbered 1 too), and the
+# spam released: numbered again, else that contact's two needs would count as two people.
+@example(needs=[(1, 2, "spam", False), (1, 3, "new", False)], released=[0])
+def test_needs_per_contact_equal_grouping_every_need(db, needs, released):
+    for table in (Lead.__table__, Contact.__table__, Team.__table__):
+        _db.session.execute(table.delete())
+    check_per_contact(needs, released, whole=True)
