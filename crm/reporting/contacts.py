@@ -19,6 +19,7 @@ from crm import reads
 from crm.models import Lead
 from crm.models.sql import ratio
 from crm.reporting import dimensions
+from crm.reporting.overlap import beside
 from crm.reporting.scope import Scope
 from crm.reporting.sources import repeat_counts
 from crm.reporting.tables import Column, Table
@@ -102,32 +103,44 @@ def _counts():
             func.count().filter(Lead.new_need).label("returned")]
 
 
-def _per_contact(scope: Scope, needs: int) -> dict[int, int]:
-    """Contacts by their needs in the range, from the `needs` of the range (the report's
-    total) and only the contacts met among its returning needs (ix_lead_returning).
+def _returning_contacts(scope: Scope) -> tuple[dict[int, int], int]:
+    """The contacts met among the range's returning needs, by their needs in the range
+    ({bucket: contacts}), and how many needs of the range are theirs.
 
     A contact's non-junk needs are numbered apart (contact_seq: 1 + those before; a released
-    spam lead is numbered again), so a contact with two needs in the range has one with
-    contact_seq > 1 there. Every other person of the range (a lead without a contact is its
-    own) brought exactly one need: the needs not of a returning contact. Grouping every need
-    of two years by person took 1.5 s at a million leads; this groups a few per cent."""
+    spam lead numbers them again), so a contact with two needs in the range has one with
+    contact_seq > 1 there: `ix_lead_returning` holds only those. Each contact met is counted
+    by a lookup of its own in ix_lead_contact_status (a correlated count, never a hash join
+    over the whole range). Grouping every need of two years by person took 1.5 s at a
+    million leads; this takes about 4 ms per thousand contacts met."""
     # contact_seq > 1 as written in the index's predicate (Lead.new_need's coalesce would
     # keep the planner off the partial index).
-    returning = (select(Lead.contact_id).where(*scope.leads(), Lead.contact_seq > 1,
-                                               Lead.contact_id.is_not(None))
-                 .distinct().subquery())
-    each = (select(Lead.contact_id, func.count().label("n"))
-            .where(Lead.contact_id.in_(select(returning.c.contact_id)), *scope.leads())
-            .group_by(Lead.contact_id).subquery())
+    # In contact order, so the lookups walk the index in order (450 → 350 ms for 93,000
+    # contacts over two years at a million leads).
+    met = (select(Lead.contact_id).where(*scope.leads(), Lead.contact_seq > 1,
+                                         Lead.contact_id.is_not(None))
+           .distinct().order_by(Lead.contact_id).cte("met").prefix_with("MATERIALIZED"))
+    theirs = (select(func.count()).where(Lead.contact_id == met.c.contact_id, *scope.leads())
+              .scalar_subquery())
+    # Materialized: inlined, PostgreSQL ran the count twice per contact (bucket and sum).
+    each = select(met.c.contact_id, theirs.label("n")).cte("each").prefix_with("MATERIALIZED")
     bucket = case((each.c.n >= MOST, MOST), else_=each.c.n).label("bucket")
     out: dict[int, int] = {}
-    theirs = 0
-    for n, count, held in reads.session().execute(
+    held = 0
+    for n, count, needs in reads.session().execute(
             select(bucket, func.count(), func.sum(each.c.n)).group_by(bucket)).tuples():
         out[int(n)] = count
-        theirs += int(held)
-    if needs > theirs:
-        out[1] = out.get(1, 0) + needs - theirs
+        held += int(needs)
+    return out, held
+
+
+def _per_contact(returning: tuple[dict[int, int], int], needs: int) -> dict[int, int]:
+    """Needs per contact: the returning contacts' buckets, and every other person of the
+    range (a lead without a contact is its own) with the one need they brought."""
+    out, held = returning
+    out = dict(out)
+    if needs > held:
+        out[1] = out.get(1, 0) + needs - held
     return out
 
 
@@ -136,6 +149,8 @@ def contacts(scope: Scope, dimension_key: str | None = DEFAULT,
     dim = dimensions.get(dimension_key, dimensions.SOURCE_KEYS) or dimensions.get(DEFAULT)
     assert dim is not None  # the channel is a column of every schema
     where = scope.leads()
+    # The returning contacts on a connection of their own, beside the counts by source.
+    returning_contacts = beside(lambda: _returning_contacts(scope))
     expr = dim.expression().label("key")
     counted = {r.key: (r.needs, r.returned or 0)
                for r in reads.session().execute(
@@ -154,4 +169,4 @@ def contacts(scope: Scope, dimension_key: str | None = DEFAULT,
     # The total is the sum of every group (before the top-N cut): one scan of the range less.
     total = Row(None, "", sum(n for n, _r in counted.values()),
                 sum(r for _n, r in counted.values()), sum(repeats.values()))
-    return ContactsReport(dim, rows, total, _per_contact(scope, total.needs))
+    return ContactsReport(dim, rows, total, _per_contact(returning_contacts(), total.needs))
