@@ -72,7 +72,8 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 
 ROLLUP_TABLES = {"report_day", "report_day_month", "report_speed", "report_speed_month",
-                 "report_hour", "report_lost", "report_dirty_day", "report_rollup_state"}
+                 "report_hour", "report_lost", "report_dirty_day", "report_rollup_state",
+                 "report_source", "report_source_month"}  # f7b2d4e6a8c1
 
 
 def _rollup_table(obj, type_) -> bool:

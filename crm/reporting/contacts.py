@@ -139,6 +139,8 @@ def _per_contact(returning: tuple[dict[int, int], int], needs: int) -> dict[int,
     range (a lead without a contact is its own) with the one need they brought."""
     out, held = returning
     out = dict(out)
+    # Two statements, two snapshots (READ COMMITTED, as every report): an inquiry saved
+    # between them moves at most its own person between buckets.
     if needs > held:
         out[1] = out.get(1, 0) + needs - held
     return out

@@ -26,6 +26,7 @@ from sqlalchemy import Select, func, select, tuple_
 from crm import choices, reads
 from crm.models import Deal, Lead, SiteVisit, SourceSite, SourceSpend
 from crm.models.sql import set_masks
+from crm.reporting import rollup
 from crm.reporting.overlap import beside
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
@@ -151,6 +152,24 @@ def _grouped(stmt: Select, measures: list, keys: dict | None = None) -> dict[str
     return out
 
 
+def _lead_counts(scope: Scope) -> dict[str, dict]:
+    """name → source → real leads of the range: a long one from the source rollup's rolled
+    days and months (crm.reporting.rollup) and the leads' other days, summed here."""
+    plan = rollup.plan(scope, None)
+    counts: dict[str, dict] = {name: {} for name in GROUPINGS}
+    parts = [_grouped(select().select_from(Lead).where(*part.leads()), [func.count()])
+             for part in (plan.live if plan else (scope,))]
+    if plan is not None:
+        rolled = plan.rows(rollup.report_source)
+        parts.append(_grouped(select().select_from(rolled), [func.sum(rolled.c.leads)],
+                              {"sites": rolled.c.source_site_id, "channels": rolled.c.channel}))
+    for part in parts:
+        for name, rows in part.items():
+            for key, leads in rows:
+                counts[name][key] = counts[name].get(key, 0) + int(leads)
+    return counts
+
+
 def _breakdowns(scope: Scope, start: date, end: date) -> dict[str, dict]:
     """name → key → [spend, leads, visits, deals, value], for each grouping."""
     lo, hi = scope.bounds
@@ -171,18 +190,15 @@ def _breakdowns(scope: Scope, start: date, end: date) -> dict[str, dict]:
     deals = deals.where(Deal.status == "signed", Deal.signed_on >= scope.start,
                         Deal.signed_on <= scope.end, *who)
     deal_measures = [func.count(), func.coalesce(func.sum(Deal.value_wan), 0)]
-    others: list[tuple[Select, list, int]] = [
-        (select().select_from(Lead).where(*scope.leads(), Lead.status != "merged"),
-         [func.count()], 1),
-        (select().select_from(SiteVisit).join(Lead, Lead.id == SiteVisit.lead_id)
-         .where(SiteVisit.status == "done", SiteVisit.starts_at >= lo, SiteVisit.starts_at < hi,
-                *who), [func.count()], 2),
-    ]
-    # The deals (a join per signed deal) beside the leads' scan (crm.reporting.overlap).
+    visits = (select().select_from(SiteVisit).join(Lead, Lead.id == SiteVisit.lead_id)
+              .where(SiteVisit.status == "done", SiteVisit.starts_at >= lo,
+                     SiteVisit.starts_at < hi, *who))
+    # The deals beside the leads (crm.reporting.overlap).
     deal_rows = beside(lambda: _grouped(deals, deal_measures, DEAL_KEYS))
-    for stmt, measures, at in others:
-        for name, rows in _grouped(stmt, measures).items():
-            put(name, rows, at)
+    for name, counts in _lead_counts(scope).items():
+        put(name, counts.items(), 1)
+    for name, rows in _grouped(visits, [func.count()]).items():
+        put(name, rows, 2)
     for name, rows in deal_rows().items():
         put(name, rows, 3)
     for name, (_lead_key, spend_key) in GROUPINGS.items():

@@ -13,8 +13,10 @@ c8d1e5f7a9b3 creates the tables when the extension is there):
   of their assignment and first-contact times.
 - `report_hour`, `report_lost`: per local day and team, the hours of submission and the
   lost reasons.
-- `report_day_month`, `report_speed_month`: the same per calendar month, for the whole
-  months of a range.
+- `report_source`: per local day, team, agent, channel and source site, the real leads
+  (return on spend; migration f7b2d4e6a8c1).
+- `report_day_month`, `report_speed_month`, `report_source_month`: the same per calendar
+  month, for the whole months of a range.
 - `report_dirty_day`: a row per local day a lead's change touched, written by triggers on
   `lead` in the same transaction as the change. `fold()` (a beat task every minute)
   rebuilds those days and their months from the leads.
@@ -113,9 +115,19 @@ report_hour = table(
 report_lost = table(
     "report_lost", column("day", Date), column("team_id", Integer),
     column("lost_reason_id", Integer), column("note", String), column("leads", Integer))
+# Per day (and month), team, agent and source: the real leads (return on spend, whose
+# ranges are whole months).
+_SOURCE_COLUMNS = [column("team_id", Integer), column("agent_id", Integer),
+                   column("channel", String), column("source_site_id", Integer),
+                   column("leads", Integer)]
+report_source = _table("report_source", _SOURCE_COLUMNS)
+report_source_month = _table("report_source_month", _SOURCE_COLUMNS)
 report_dirty_day = table("report_dirty_day", column("day", Date))
 report_rollup_state = table("report_rollup_state", column("sla_minutes", Integer))
-MONTHS = {report_day: report_day_month, report_speed: report_speed_month}
+MONTHS = {report_day: report_day_month, report_speed: report_speed_month,
+          report_source: report_source_month}
+# The columns a month row is grouped by (the others are summed, merged or maxed).
+_MONTH_KEYS = ("team_id", "agent_id", "status", "stage_rank", "channel", "source_site_id")
 
 # The primary's scoped session (folding) or a reports session (reading).
 AnySession = Session | scoped_session
@@ -201,7 +213,7 @@ def fold(session: AnySession, sla_minutes: int, max_batches: int = 1000) -> int:
         done += len(days)
     if done > FOLD_DAYS:  # a backfill: the planner's statistics of the tables are stale
         for name in ("report_day", "report_day_month", "report_speed", "report_speed_month",
-                     "report_hour", "report_lost"):
+                     "report_hour", "report_lost", "report_source", "report_source_month"):
             session.execute(text(f"ANALYZE {name}"))
         session.commit()
     return done
@@ -226,7 +238,7 @@ def _rebuild(session: AnySession, days: list[date], sla_minutes: int) -> None:
     due = contact_due(Lead.sla_due_at, Lead.created_at, sla_minutes * 60)
     in_sla = not_after(Lead.first_contact_at, due)
     late = and_(Lead.first_contact_at.is_not(None), ~in_sla)
-    for rollup in (report_day, report_speed, report_hour, report_lost):
+    for rollup in (report_day, report_speed, report_hour, report_lost, report_source):
         session.execute(rollup.delete().where(rollup.c.day.in_(days)))
     keys = [day.label("day"), Lead.team_id, Lead.assigned_to_id, Lead.status, Lead.stage_rank]
     session.execute(report_day.insert().from_select(
@@ -260,13 +272,18 @@ def _rebuild(session: AnySession, days: list[date], sla_minutes: int) -> None:
         [c.name for c in report_lost.c],
         select(*lost_keys, func.count()).where(*real, Lead.status == "lost")
         .group_by(*lost_keys)))
+    source_keys = [day.label("day"), Lead.team_id, Lead.assigned_to_id, Lead.channel,
+                   Lead.source_site_id]
+    session.execute(report_source.insert().from_select(
+        [c.name for c in report_source.c],
+        select(*source_keys, func.count()).where(*real).group_by(*source_keys)))
 
 
 def _rebuild_months(session: AnySession, months: list[date]) -> None:
     """The month rows of `months`, summed and merged from their day rows."""
     for daily, monthly in MONTHS.items():
         session.execute(monthly.delete().where(monthly.c.day.in_(months)))
-        keys = [c for c in daily.c if c.name in ("team_id", "agent_id", "status", "stage_rank")]
+        keys = [c for c in daily.c if c.name in _MONTH_KEYS]
         figures = []
         for c in daily.c:
             if c.name in ("day", *[k.name for k in keys]):

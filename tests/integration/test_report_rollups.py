@@ -12,8 +12,8 @@ from sqlalchemy import func, select, text, update
 from crm import jobs
 from crm.demo.history import seed_history
 from crm.extensions import db
-from crm.models import Lead, User
-from crm.reporting import dashboard, pipeline, rollup, speed
+from crm.models import Lead, SourceSite, User
+from crm.reporting import dashboard, pipeline, roi, rollup, speed
 from crm.reporting.scope import Scope, scope_for
 from tests.support.stack import wait_until
 
@@ -111,8 +111,30 @@ def assert_dashboard_matches(rolled, exact):
     assert_speed_matches(rolled.speed, exact.speed)
 
 
+def give_sources() -> None:
+    """Two source sites over the seeded leads (the history has channels, no sites)."""
+    sites = [SourceSite(name=name, public_key=key, api_key_hint=key)
+             for name, key in (("浙江站", "zj"), ("江苏站", "js"))]
+    db.session.add_all(sites)
+    db.session.flush()
+    for i, site in enumerate(sites):
+        db.session.execute(update(Lead).where(Lead.id % 3 == i).values(source_site_id=site.id))
+    db.session.commit()
+
+
+def assert_roi_matches(rolled, exact, least: int = 1000):
+    """Return on spend reads the source rollup's months: the same leads per source."""
+    def figures(report):
+        return [(b.name, sorted((str(r.key), r.leads, r.visits, r.deals, r.value_wan)
+                                for r in b.rows)) for b in report.breakdowns]
+    assert figures(rolled) == figures(exact)
+    assert sum(r.leads for r in exact.breakdowns[0].rows) > least
+
+
 def test_a_long_range_from_the_rollups_counts_exactly_and_estimates_within_the_bound(history):
+    give_sources()
     assert fold_all() > 500  # 18 months of days
+    assert db.session.scalar(text("SELECT count(*) FROM report_source_month")) > 0
     scope = Scope(**TWO_YEARS)
     plan = rollup.plan(scope, SLA)
     assert plan is not None
@@ -124,6 +146,8 @@ def test_a_long_range_from_the_rollups_counts_exactly_and_estimates_within_the_b
     assert [dataclasses.astuple(r) for r in rolled.stages] == [
         dataclasses.astuple(r) for r in exact.stages]
     assert rolled.lost == exact.lost
+    assert plan.months  # whole months from the month tables
+    assert_roi_matches(*both(roi.roi, scope))
     # Up to 92 days: the leads, exact, as before.
     assert rollup.plan(Scope(date(2026, 9, 1), date(2026, 11, 30), "Asia/Shanghai", now=NOW),
                        SLA) is None
@@ -160,9 +184,11 @@ def test_an_update_of_other_columns_marks_nothing_and_truncate_forgets(history):
     db.session.execute(text("DELETE FROM lead WHERE id = (SELECT min(id) FROM lead)"))
     db.session.commit()
     assert db.session.scalar(text("SELECT count(*) FROM report_dirty_day")) == 1
+    assert db.session.scalar(text("SELECT count(*) FROM report_source_month")) > 0
     db.session.execute(text("TRUNCATE lead CASCADE"))
     db.session.commit()
-    assert db.session.scalar(text("SELECT count(*) FROM report_day")) == 0
+    for rollup_table in ("report_day", "report_source", "report_source_month"):
+        assert db.session.scalar(text(f"SELECT count(*) FROM {rollup_table}")) == 0
 
 
 def test_another_sla_setting_reads_the_leads_until_refolded(history):
@@ -193,6 +219,7 @@ def test_a_managers_long_range_with_leads_of_members_under_another_team(history)
     assert rollup.plan(scope, SLA) is not None
     assert_speed_matches(*both(lambda s: speed.speed(s, SLA), scope))
     assert_dashboard_matches(*both(lambda s: dashboard.dashboard(s, SLA), scope))
+    assert_roi_matches(*both(roi.roi, scope), least=100)
 
 
 def test_the_page_marks_estimates_and_offers_the_exact_export(history):
