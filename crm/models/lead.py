@@ -42,10 +42,12 @@ LOST_COLUMNS = ["lost_reason", "lost_reason_id", "team_id", "assigned_to_id"]
 # them on PostgreSQL, so a page is ranked from the index before any row is fetched.
 URGENCY_COLUMNS = ["first_contact_at", "sla_half_at", "next_follow_up_on"]
 # channel and source_site_id: the spend report's leads by source; contact_seq: new and
-# returning contacts (both read two years of leads from this index at a million leads).
+# returning contacts; region_code: the funnel by region (each reads two years of leads from
+# this index at a million leads).
 REPORT_COLUMNS = ["status", "stage_rank", "team_id", "assigned_to_id", "assigned_at",
                   "first_contact_at", "sla_due_at", "investment_wan", "annual_tax_wan",
-                  "area_min_sqm", "area_max_sqm", "channel", "source_site_id", "contact_seq"]
+                  "area_min_sqm", "area_max_sqm", "channel", "source_site_id", "contact_seq",
+                  "region_code"]
 # A contact's second or later need (Lead.new_need), for the needs-per-contact figures.
 RETURNING = "contact_seq > 1"
 

@@ -1,11 +1,12 @@
-"""The two long reports that still grouped a million rows: return on spend and new and
-returning contacts (bench/README.md, issue 32).
+"""The long reports that still read a million rows from the heap or grouped them: return
+on spend, new and returning contacts, the funnel by region (bench/README.md, issue 32).
 
 - `deal.channel` and `deal.source_site_id`: the need's source, copied when it is signed
   (filled here from each deal's lead). Return on spend groups two years of signed deals by
   source from `ix_deal_status_signed`, which now carries them, without a join per deal.
-- The report indexes on `lead` also carry `channel`, `source_site_id` and `contact_seq`, so
-  the leads by source and the new and returning counts stay index-only on PostgreSQL.
+- The report indexes on `lead` also carry `channel`, `source_site_id`, `contact_seq` and
+  `region_code`, so the leads by source, the new and returning counts and the funnel by
+  region stay index-only on PostgreSQL.
 - `ix_lead_returning`: only the needs with `contact_seq` > 1. Needs per contact groups the
   contacts met there instead of every need of the range.
 
@@ -26,7 +27,7 @@ depends_on = None
 BEFORE = ['status', 'stage_rank', 'team_id', 'assigned_to_id', 'assigned_at',
           'first_contact_at', 'sla_due_at', 'investment_wan', 'annual_tax_wan', 'area_min_sqm',
           'area_max_sqm']
-AFTER = BEFORE + ['channel', 'source_site_id', 'contact_seq']
+AFTER = BEFORE + ['channel', 'source_site_id', 'contact_seq', 'region_code']
 DEAL_INCLUDE = ['lead_id', 'value_wan', 'channel', 'source_site_id']
 RETURNING = 'contact_seq > 1'
 
