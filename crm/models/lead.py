@@ -295,15 +295,15 @@ class Lead(Model):
         *(postgresql_only(Index(name, column, postgresql_using="gin",
                                 postgresql_ops={column: "gin_trgm_ops"}))
           for name, column in TRIGRAM_COLUMNS.items()),
-        # Leads waiting for their first contact under a deadline: the queue's most urgent
-        # bucket (queue.urgency), listed whole when searching. Few (a few thousand at a
-        # million leads) and left as soon as someone calls.
         # Returning contacts' needs by created-at range: every contact with two needs in a
         # range has one of them here, so needs per contact never groups the whole range
         # (crm.reporting.contacts).
         Index("ix_lead_returning", "created_at",
               postgresql_include=["contact_id", "status", "team_id", "assigned_to_id"],
               postgresql_where=text(RETURNING), sqlite_where=text(RETURNING)),
+        # Leads waiting for their first contact under a deadline: the queue's most urgent
+        # bucket (queue.urgency), listed whole when searching. Few (a few thousand at a
+        # million leads) and left as soon as someone calls.
         Index("ix_lead_awaiting_contact", "created_at",
               postgresql_include=["team_id", "assigned_to_id", "escalated_to_id", "sla_half_at"],
               postgresql_where=text(AWAITING_CONTACT), sqlite_where=text(AWAITING_CONTACT)),

@@ -182,8 +182,8 @@ def _breakdowns(scope: Scope, start: date, end: date) -> dict[str, dict]:
             for i, value in enumerate(values):
                 slot[at + i] = value
 
-    # (FROM and WHERE, measures, their place in the figures). The deals are joined to their
-    # leads only when the scope names teams or an agent (the lead's, as in every report).
+    # The deals are joined to their leads only when the scope names teams or an agent (the
+    # lead's, as in every report); their source is the deal's copy of it.
     deals = select().select_from(Deal)
     if who:
         deals = deals.join(Lead, Lead.id == Deal.lead_id)

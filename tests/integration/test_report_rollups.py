@@ -181,6 +181,15 @@ def test_an_update_of_other_columns_marks_nothing_and_truncate_forgets(history):
     db.session.execute(update(Lead).where(Lead.id < 50).values(usage="仓储"))
     db.session.commit()
     assert db.session.scalar(text("SELECT count(*) FROM report_dirty_day")) == 0
+    # A lead's source is a figure (return on spend): a deleted site's leads lose it.
+    site = SourceSite(name="临时站", public_key="tmp", api_key_hint="tmp")
+    db.session.add(site)
+    db.session.flush()
+    db.session.execute(update(Lead).where(Lead.id == select(func.max(Lead.id)).scalar_subquery())
+                       .values(source_site_id=site.id))
+    db.session.commit()
+    assert db.session.scalar(text("SELECT count(*) FROM report_dirty_day")) == 1
+    fold_all()
     db.session.execute(text("DELETE FROM lead WHERE id = (SELECT min(id) FROM lead)"))
     db.session.commit()
     assert db.session.scalar(text("SELECT count(*) FROM report_dirty_day")) == 1
