@@ -25,7 +25,7 @@ from crm.inputs.company import name_key
 from crm.inputs.phone import Mobile
 from crm.inputs.text import compact_key
 from crm.inputs.wechat import is_wechat_id
-from crm.intake import match, needs, reference, repeats, spam
+from crm.intake import match, reference, repeats, spam
 from crm.intake.forms import labelled
 from crm.intake.inquiry import ContactInput, Inquiry, NeedInput
 from crm.jobs import NOTIFY_REPEAT_INQUIRY, SEND_AUTO_REPLY, enqueue, enqueue_routing
@@ -470,10 +470,5 @@ def release_spam(lead: Lead, manager: User) -> None:
     """A manager says it is a real inquiry: back to 'new' and into routing."""
     if lead.status != "spam":
         raise followup.StageError("not spam")
-    followup.change_status(lead, manager, "new")
-    if lead.contact_id is not None:
-        # Spam was numbered as if it were not there: counted now, the contact's needs are
-        # numbered again, so no two of them share a contact_seq (crm.reporting.contacts).
-        needs.renumber(lead.contact_id)
-        db.session.commit()
+    followup.change_status(lead, manager, "new")  # numbers the contact's needs again
     enqueue_routing(lead.id)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from crm import choices, regions
-from crm.choices import JUNK_STATUSES, SQM_PER_MU
+from crm.choices import SQM_PER_MU
 from crm.extensions import db
 from crm.formatting import area_range, wan
 from crm.i18n import default_locale, ui_language
@@ -22,7 +22,7 @@ from crm.inputs.phone import Mobile, PhoneError, parse_mobile
 from crm.inputs.prospect import ContactInput, NeedInput
 from crm.intake import reference
 from crm.intake.match import find_company
-from crm.leads import scoring, stages
+from crm.leads import followup, scoring, stages
 from crm.leads.edit import LeadEdit, update_lead
 from crm.models import Activity, InquiryRepeat, Lead, User
 from crm.models.types import utcnow
@@ -215,18 +215,6 @@ def _mobile_display(e164: str, original: Lead) -> tuple[str, str]:
     return parsed.display, ""
 
 
-def renumber(contact_id: int) -> None:
-    """contact_seq of a contact's needs again: 1 + the non-junk needs before each (by time),
-    as capture and the migration number them."""
-    before = 0
-    for need in db.session.scalars(select(Lead).where(Lead.contact_id == contact_id)
-                                   .order_by(Lead.created_at, Lead.id)):
-        if need.contact_seq != before + 1:
-            need.contact_seq = min(before + 1, 32767)
-        if need.status not in JUNK_STATUSES:
-            before += 1
-
-
 def split_repeat(repeat: InquiryRepeat, actor: User | None) -> Lead:
     """Make the repeat a need of its own, owned as its original (the owner it was told to),
     with the repeat's reference, time, attribution, message and stated need. A second call
@@ -292,7 +280,7 @@ def split_repeat(repeat: InquiryRepeat, actor: User | None) -> Lead:
         Activity(lead_id=lead.id, kind="repeat_inquiry", author_id=author, body=made, created_at=now),
         Activity(lead_id=original.id, kind="repeat_inquiry", author_id=author, body=left, created_at=now)])
     if lead.contact_id is not None:
-        renumber(lead.contact_id)
+        followup.renumber(lead.contact_id)
     db.session.commit()
     return lead
 

@@ -7,7 +7,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from crm.choices import CONTACT_KINDS, OPEN_STATUSES, UNREACHED_OUTCOMES
+from crm.choices import CONTACT_KINDS, JUNK_STATUSES, OPEN_STATUSES, UNREACHED_OUTCOMES
 from crm.extensions import db
 from crm.formatting import local_date, local_time
 from crm.i18n import default_locale
@@ -123,8 +123,25 @@ def _record_status(lead: Lead, author: User, new_status: str, when, body: str = 
     db.session.add(Activity(lead_id=lead.id, kind="status_change", author_id=author.id,
                             from_status=lead.status, to_status=new_status, body=body,
                             created_at=when))
+    counted = (lead.status in JUNK_STATUSES) != (new_status in JUNK_STATUSES)
     lead.status = new_status
     stages.record(lead, new_status, when)
+    if counted and lead.contact_id is not None:
+        # Spam released, or a need taken for spam: it counts among its contact's needs
+        # now, or no longer, so they are numbered again (never two with one number).
+        renumber(lead.contact_id)
+
+
+def renumber(contact_id: int) -> None:
+    """contact_seq of a contact's needs again: 1 + the non-junk needs before each (by time),
+    as capture and the migration number them. A contact has few needs: read whole."""
+    before = 0
+    for need in db.session.scalars(select(Lead).where(Lead.contact_id == contact_id)
+                                   .order_by(Lead.created_at, Lead.id)):
+        if need.contact_seq != before + 1:
+            need.contact_seq = min(before + 1, 32767)
+        if need.status not in JUNK_STATUSES:
+            before += 1
 
 
 def remind_follow_ups(now: datetime | None = None, today: date | None = None) -> int:

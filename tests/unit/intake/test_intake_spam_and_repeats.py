@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from crm.leads import followup
 from crm.models import Activity, InquiryRepeat, Lead, Listing
 from crm.models.types import utcnow
 from tests.factories import LeadFactory, UserFactory, known_lead
@@ -129,6 +130,24 @@ def test_a_released_spam_lead_is_numbered_among_its_contacts_needs(client, auth,
     assert client.post(f"/manage/spam/{spam.id}/release").status_code == 302
     db.session.expire_all()
     assert [(lead.status, lead.contact_seq) for lead in leads(db)] == [("new", 1), ("new", 2)]
+
+
+def test_any_move_across_spam_numbers_the_contacts_needs_again(client, db):
+    """The lead page's status form moves spam to new too, and a need may be taken for spam:
+    either way the contact's needs are numbered again in the move's transaction."""
+    agent = UserFactory()
+    boss = UserFactory(email="boss@example.com", role="manager", team=agent.team)
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        client.post("/inquiry", data={**GOOD, "website": "http://buy.example"})
+        traveller.shift(timedelta(minutes=5))
+        client.post("/inquiry", data={**GOOD, "message": "想租厂房"})
+    spam, real = leads(db)
+    followup.change_status(spam, boss, "new")
+    db.session.expire_all()
+    assert [(lead.status, lead.contact_seq) for lead in leads(db)] == [("new", 1), ("new", 2)]
+    followup.change_status(leads(db)[0], boss, "spam")
+    db.session.expire_all()
+    assert [(lead.status, lead.contact_seq) for lead in leads(db)] == [("spam", 1), ("new", 1)]
 
 
 def test_agents_cannot_see_or_release_spam(client, auth, db):

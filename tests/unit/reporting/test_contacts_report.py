@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 
 from crm.choices import JUNK_STATUSES
 from crm.extensions import db as _db
-from crm.intake.needs import renumber
+from crm.leads.followup import renumber
 from crm.models import Contact, InquiryRepeat, Lead, Team, User
 from crm.reporting.contacts import MOST, contacts
 from crm.reporting.scope import Scope
