@@ -146,6 +146,5 @@ def signed_in(scope: Scope, start: date, end: date) -> tuple[int, float]:
     'this month'."""
     ranged = scope.with_range(start, end)
     n, value = reads.session().execute(
-        select(func.count(), func.sum(Deal.value_wan)).select_from(Deal)
-        .join(Lead, Lead.id == Deal.lead_id).where(*ranged.signed_deals())).one()
+        ranged.deals(select(func.count(), func.sum(Deal.value_wan)).select_from(Deal))).one()
     return int(n or 0), round(as_float(value) or 0.0, 4)

@@ -23,6 +23,7 @@ from crm import reads
 from crm.choices import JUNK_STATUSES
 from crm.models import Deal, Lead, LeadStage, Role, User
 from crm.models.sql import ratio
+from crm.reporting.overlap import beside
 from crm.reporting.scope import Scope, local_day_bounds
 from crm.reporting.speed import sla_flags
 from crm.reporting.tables import Column, Table
@@ -120,11 +121,14 @@ def ranking(scope: Scope, month: date, sla_minutes: int, order: str | None = "co
     months = _Months(*local_day_bounds(*month_bounds(month), scope.tz),
                      *local_day_bounds(*month_bounds(prev), scope.tz))
     who = scope.who()
-    received = _received(months, who, scope, sla_minutes)
-    reached = _reached(months, who)
+    # Three independent statements: the stages reached (a join per stage row, the
+    # longest) on a connection of its own, beside the other two (crm.reporting.overlap).
+    reached = beside(lambda: list(_reached(months, who)))
+    received = list(_received(months, who, scope, sla_minutes))
+    signed = list(_signed(scope, month, prev))
     rows = _rows_of(scope, ((received, ("received", "within")),
-                            (reached, ("site_visits", "won", "investment", "tax")),
-                            (_signed(scope, month, prev), ("value",))))
+                            (reached(), ("site_visits", "won", "investment", "tax")),
+                            (signed, ("value",))))
     _name(rows)
     return Ranking(month, prev, _ranked(rows, order), order)
 
@@ -185,13 +189,11 @@ def _signed(scope: Scope, month: date, prev: date) -> Result:
     over both months: the deal index by status and day)."""
     both = scope.with_range(prev, month_bounds(month)[1])
     this = Deal.signed_on >= month
-    return reads.session().execute(
-        select(Deal.agent_id.label("assigned_to_id"),
-               func.sum(Deal.value_wan).filter(this).label("value"),
-               func.sum(Deal.value_wan).filter(~this).label("prev_value"))
-        .select_from(Deal).join(Lead, Lead.id == Deal.lead_id)
-        .where(*both.signed_deals(), Deal.agent_id.is_not(None))
-        .group_by(Deal.agent_id))
+    stmt = (select(Deal.agent_id.label("assigned_to_id"),
+                   func.sum(Deal.value_wan).filter(this).label("value"),
+                   func.sum(Deal.value_wan).filter(~this).label("prev_value"))
+            .select_from(Deal).where(Deal.agent_id.is_not(None)).group_by(Deal.agent_id))
+    return reads.session().execute(both.deals(stmt))
 
 
 def _rows_of(scope: Scope, results) -> dict[int, RankRow]:

@@ -182,13 +182,8 @@ def _breakdowns(scope: Scope, start: date, end: date) -> dict[str, dict]:
             for i, value in enumerate(values):
                 slot[at + i] = value
 
-    # The deals are joined to their leads only when the scope names teams or an agent (the
-    # lead's, as in every report); their source is the deal's copy of it.
-    deals = select().select_from(Deal)
-    if who:
-        deals = deals.join(Lead, Lead.id == Deal.lead_id)
-    deals = deals.where(Deal.status == "signed", Deal.signed_on >= scope.start,
-                        Deal.signed_on <= scope.end, *who)
+    # The deals' source is their copy of it (Scope.deals joins no lead for an admin).
+    deals = scope.deals(select().select_from(Deal))
     deal_measures = [func.count(), func.coalesce(func.sum(Deal.value_wan), 0)]
     visits = (select().select_from(SiteVisit).join(Lead, Lead.id == SiteVisit.lead_id)
               .where(SiteVisit.status == "done", SiteVisit.starts_at >= lo,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from crm import access
 from crm.choices import JUNK_STATUSES
@@ -82,6 +82,14 @@ class Scope:
         counted; the need signed again is a new row, counted once on its own day."""
         return [Deal.status == "signed", Deal.signed_on >= self.start,
                 Deal.signed_on <= self.end, *self.who()]
+
+    def deals(self, stmt: Select) -> Select:
+        """`stmt` (selecting from Deal) narrowed to signed_deals(). The deals are joined to
+        their leads only when the scope names teams or an agent: an admin's figures read
+        the deal index alone, with no lookup per deal (95,000 over two years)."""
+        if self.who():
+            stmt = stmt.join(Lead, Lead.id == Deal.lead_id)
+        return stmt.where(*self.signed_deals())
 
     def today(self) -> date:
         """The local day of `now` (Asia/Shanghai)."""
