@@ -129,7 +129,7 @@ def _hours(scope: Scope, sla_minutes: int, plan: rollup.Plan | None = None) -> l
 def dashboard(scope: Scope, sla_minutes: int) -> Dashboard:
     # The percentiles are the longest statement: on PostgreSQL they run beside the rest.
     speed_figures = beside(lambda: speed_report.speed(scope, sla_minutes, parts=()))
-    plan = rollup.plan(scope, sla_minutes)
+    plan = rollup.plan(scope, sla_minutes, counts=True)
     by_status = {s: 0 for s in STATUSES}
     counts = [0] * len(PIPELINE)
     lost = open_ = 0

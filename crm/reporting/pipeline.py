@@ -99,7 +99,7 @@ class PipelineReport:
 def open_stages(scope: Scope) -> list[StageRow]:
     """Open leads and their amounts per stage; a long range from the rollups' rolled days
     (crm.reporting.rollup) and the leads' other days, summed here."""
-    plan = rollup.plan(scope, None)
+    plan = rollup.plan(scope, None, counts=True)
     statements = [select(Lead.status, *stage_amounts())
                   .where(*part.leads(), Lead.status.in_(OPEN_STATUSES)).group_by(Lead.status)
                   for part in (plan.live if plan else (scope,))]
@@ -128,7 +128,7 @@ def lost_reason_label():
 def _lost_counts(scope: Scope) -> list[tuple[str, int]]:
     """(reason, lost leads) of the range: a long one from the rollups' rolled days
     (crm.reporting.rollup) and the leads' other days, summed here."""
-    plan = rollup.plan(scope, None)
+    plan = rollup.plan(scope, None, counts=True)
     conditions, from_leads = plan.by_team(rollup.report_lost) if plan else (None, (scope,))
     counts: dict[str, int] = {}
     parts = []

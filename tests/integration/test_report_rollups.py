@@ -5,6 +5,7 @@ import bisect
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
+import flask
 import pytest
 import time_machine
 from sqlalchemy import func, select, text, update
@@ -151,6 +152,35 @@ def test_a_long_range_from_the_rollups_counts_exactly_and_estimates_within_the_b
     # Up to 92 days: the leads, exact, as before.
     assert rollup.plan(Scope(date(2026, 9, 1), date(2026, 11, 30), "Asia/Shanghai", now=NOW),
                        SLA) is None
+
+
+def test_a_months_counts_come_from_the_rollups_and_its_percentiles_stay_exact(history):
+    fold_all()
+    month = Scope(date(2026, 10, 15), date(2026, 11, 13), "Asia/Shanghai", now=NOW)
+    # A month's percentiles are exact: no plan for them, and the page shows no "≈".
+    assert rollup.plan(month, SLA) is None
+    counts = rollup.plan(month, SLA, counts=True)
+    assert counts is not None and counts.day_ranges()
+    rolled, exact = both(lambda s: dashboard.dashboard(s, SLA), month)
+    assert not rolled.approximate
+    assert rolled.total == exact.total > 100 and rolled.by_status == exact.by_status
+    assert rolled.funnel.overall.counts == exact.funnel.overall.counts
+    assert rolled.days == exact.days
+    assert rolled.speed.by_hour == exact.speed.by_hour
+    assert rolled.pipeline.lost == exact.pipeline.lost and rolled.pipeline.lost_total > 0
+    assert [(a.agent_id, a.total, a.by_status) for a in rolled.by_agent] == [
+        (a.agent_id, a.total, a.by_status) for a in exact.by_agent]
+    assert rolled.speed.overall == exact.speed.overall
+    # What it counted came from the rollups: a rolled day's cell changed by hand shows.
+    a, _ = counts.day_ranges()[0]
+    db.session.execute(text("UPDATE report_day SET leads = leads + 1000 WHERE ctid = "
+                            "(SELECT ctid FROM report_day WHERE day = :d LIMIT 1)"), {"d": a})
+    db.session.commit()
+    flask.g.pop("rollup_plans", None)
+    assert dashboard.dashboard(month, SLA).total == exact.total + 1000
+    # A week or less: read from the leads, no plan to look up.
+    assert rollup.plan(month.with_range(date(2026, 11, 7), date(2026, 11, 13)), SLA,
+                       counts=True) is None
 
 
 def test_changes_not_yet_folded_are_read_from_the_leads(history):
