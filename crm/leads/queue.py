@@ -317,15 +317,18 @@ def tab_counts(user: User, filters: Filters) -> dict[str, int]:
     common = filter_clauses(filters, user)
     # A manager's day starts from the team's queue; an agent's from their own.
     tabs = (["all"] if user.is_manager else []) + ["mine", "pool", "due"]
-    counts = {}
+    owners, capped = [], []
     for tab in tabs:
-        total = 0
         for part in _slices(user, tab, today):
-            capped = select(Lead.id).where(part, *common).limit(cap + 1 - total).subquery()
-            total += reads.session().scalar(select(func.count()).select_from(capped)) or 0
-            if total > cap:
-                break
-        counts[tab] = total
+            owners.append(tab)
+            capped.append(select(func.count()).select_from(
+                select(Lead.id).where(part, *common).limit(cap + 1).subquery()).scalar_subquery())
+    # Every tab's and slice's capped count in one statement, each a subquery planned on
+    # its own as before: one round trip for the badges instead of one per slice (five to
+    # seven, 2-3 ms each on a page that wants 100 ms).
+    counts = dict.fromkeys(tabs, 0)
+    for tab, n in zip(owners, reads.session().execute(select(*capped)).one(), strict=True):
+        counts[tab] = min(cap + 1, counts[tab] + (n or 0))
     return counts
 
 

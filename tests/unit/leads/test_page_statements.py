@@ -190,6 +190,11 @@ def test_a_managers_queue_page_runs_as_many_statements_for_many_leads_as_for_few
     members = [s for s in counts["many"]
                if s.rstrip().endswith(("ORDER BY user.name", 'ORDER BY "user".name'))]
     assert len(members) == 1, members
+    # The tabs' badges (all, mine in two slices, pool, due: five capped counts) are one
+    # statement between them.
+    badges = [s for s in counts["many"] if s.lstrip().upper().startswith("SELECT (SELECT COUNT(*)")]
+    assert len(badges) == 1 and badges[0].upper().count("COUNT(*)") == 5, counts["many"]
+    assert not [s for s in counts["many"] if s.lstrip().upper().startswith("SELECT COUNT(*)")]
 
 
 def _contact_with_needs(db, team, owner, colleagues, size: int, listings: list[Listing]):
