@@ -18,7 +18,7 @@ from sqlalchemy import case, func, select
 from crm import reads
 from crm.models import Lead
 from crm.models.sql import ratio
-from crm.reporting import dimensions
+from crm.reporting import dimensions, rollup
 from crm.reporting.overlap import beside
 from crm.reporting.scope import Scope
 from crm.reporting.sources import repeat_counts
@@ -98,9 +98,34 @@ class ContactsReport:
                             "data": [r.repeats for r in top], "stack": "all"}]}
 
 
+# The dimensions the source rollup keeps (crm.reporting.rollup.report_source): its column.
+ROLLED = {"channel": "channel", "source_site": "source_site_id"}
+
+
 def _counts():
     return [func.count().label("needs"),
             func.count().filter(Lead.new_need).label("returned")]
+
+
+def _need_counts(scope: Scope, dim: dimensions.Dimension) -> dict[object, tuple[int, int]]:
+    """key → (needs, returning contacts' needs) of the range. By channel or source site
+    over more than a week: the rolled days from report_source (exact, as every rollup
+    count), the live days from the leads; any other way, from the leads."""
+    plan = rollup.plan(scope, None, counts=True) if dim.key in ROLLED else None
+    expr = dim.expression().label("key")
+    statements = [select(expr, *_counts()).where(*part.leads()).group_by(expr)
+                  for part in (plan.live if plan is not None else (scope,))]
+    if plan is not None:
+        rows = plan.rows(rollup.report_source)
+        key = rows.c[ROLLED[dim.key]]
+        statements.append(select(key, func.sum(rows.c.leads), func.sum(rows.c.returned))
+                          .group_by(key))
+    counted: dict[object, tuple[int, int]] = {}
+    for stmt in statements:
+        for key_value, needs, returned in reads.session().execute(stmt).tuples():
+            have = counted.get(key_value, (0, 0))
+            counted[key_value] = (have[0] + int(needs), have[1] + int(returned or 0))
+    return counted
 
 
 def _returning_contacts(scope: Scope) -> tuple[dict[int, int], int]:
@@ -150,13 +175,9 @@ def contacts(scope: Scope, dimension_key: str | None = DEFAULT,
              limit: int | None = 100) -> ContactsReport:
     dim = dimensions.get(dimension_key, dimensions.SOURCE_KEYS) or dimensions.get(DEFAULT)
     assert dim is not None  # the channel is a column of every schema
-    where = scope.leads()
     # The returning contacts on a connection of their own, beside the counts by source.
     returning_contacts = beside(lambda: _returning_contacts(scope))
-    expr = dim.expression().label("key")
-    counted = {r.key: (r.needs, r.returned or 0)
-               for r in reads.session().execute(
-                   select(expr, *_counts()).where(*where).group_by(expr))}
+    counted = _need_counts(scope, dim)
     repeats = repeat_counts(scope, dim)
     assert isinstance(repeats, dict)
 

@@ -16,7 +16,8 @@ to ROLLUP_AFTER_DAYS are always exact, from the leads:
 - `report_hour`, `report_lost`: per local day and team, the hours of submission and the
   lost reasons.
 - `report_source`: per local day, team, agent, channel and source site, the real leads
-  (return on spend; migration f7b2d4e6a8c1).
+  (return on spend; migration f7b2d4e6a8c1) and of those the returning contacts' needs
+  (new and returning contacts; a4c6e8f0b2d3).
 - `report_day_month`, `report_speed_month`, `report_source_month`: the same per calendar
   month, for the whole months of a range.
 - `report_dirty_day`: a row per local day a lead's change touched, written by triggers on
@@ -125,7 +126,7 @@ report_lost = table(
 # ranges are whole months).
 _SOURCE_COLUMNS = [column("team_id", Integer), column("agent_id", Integer),
                    column("channel", String), column("source_site_id", Integer),
-                   column("leads", Integer)]
+                   column("leads", Integer), column("returned", Integer)]
 report_source = _table("report_source", _SOURCE_COLUMNS)
 report_source_month = _table("report_source_month", _SOURCE_COLUMNS)
 report_dirty_day = table("report_dirty_day", column("day", Date))
@@ -282,7 +283,8 @@ def _rebuild(session: AnySession, days: list[date], sla_minutes: int) -> None:
                    Lead.source_site_id]
     session.execute(report_source.insert().from_select(
         [c.name for c in report_source.c],
-        select(*source_keys, func.count()).where(*real).group_by(*source_keys)))
+        select(*source_keys, func.count(), func.count().filter(Lead.new_need))
+        .where(*real).group_by(*source_keys)))
 
 
 def _rebuild_months(session: AnySession, months: list[date]) -> None:
