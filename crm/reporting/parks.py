@@ -17,7 +17,6 @@ from crm.choices import SQM_PER_MU
 from crm.inputs.deal_terms import MILESTONES
 from crm.models import Deal, DealMilestone, Lead, User
 from crm.models.sql import as_float
-from crm.reporting.overlap import beside
 from crm.reporting.scope import Scope
 from crm.reporting.tables import Column, Table
 
@@ -84,13 +83,8 @@ def _by_industry(scope: Scope):
 
 def overdue_milestones(scope: Scope, limit: int | None = 100) -> tuple[list[dict], int]:
     """The overdue milestones, longest overdue first (at most `limit`), and how many in all."""
-    return _labelled(scope, *_overdue(scope, limit))
-
-
-def _overdue(scope: Scope, limit: int | None) -> tuple[list, int]:
-    """The overdue milestones' rows (database reads only: crm.reporting.overlap) and their
-    number."""
-    where = [DealMilestone.done_on.is_(None), DealMilestone.due_on < scope.today(),
+    today = scope.today()
+    where = [DealMilestone.done_on.is_(None), DealMilestone.due_on < today,
              Deal.status == "signed", *scope.who()]
     base = (select(DealMilestone.kind, DealMilestone.due_on, Lead.reference, Lead.company,
                    User.name.label("agent"))
@@ -99,26 +93,17 @@ def _overdue(scope: Scope, limit: int | None) -> tuple[list, int]:
             .where(*where).order_by(DealMilestone.due_on, DealMilestone.id))
     if limit:
         base = base.limit(limit)
-    rows = list(reads.session().execute(base))
+    rows = [{"reference": r.reference, "company": r.company or "",
+             "milestone": choices.label(MILESTONES, r.kind), "due_on": r.due_on.isoformat(),
+             "days_late": (today - r.due_on).days, "agent": r.agent or ""}
+            for r in reads.session().execute(base)]
     total = reads.session().scalar(
         select(func.count()).select_from(DealMilestone).join(Deal, Deal.id == DealMilestone.deal_id)
         .join(Lead, Lead.id == Deal.lead_id).where(*where)) or 0
     return rows, int(total)
 
 
-def _labelled(scope: Scope, rows: list, total: int) -> tuple[list[dict], int]:
-    """The rows as the table shows them, in the request's language."""
-    today = scope.today()
-    return [{"reference": r.reference, "company": r.company or "",
-             "milestone": choices.label(MILESTONES, r.kind), "due_on": r.due_on.isoformat(),
-             "days_late": (today - r.due_on).days, "agent": r.agent or ""}
-            for r in rows], total
-
-
 def parks(scope: Scope, limit: int | None = 100) -> ParksReport:
-    # The overdue milestones on a connection of their own, beside the committed figures
-    # (crm.reporting.overlap): the page takes the longer of the two, not their sum.
-    overdue_later = beside(lambda: _overdue(scope, limit))
     rows, total = [], IndustryRow(None, "")
     for industry, n, investment, tax, jobs, taxed_sqm in _by_industry(scope):
         row = IndustryRow(industry, str(choices.label(choices.INDUSTRIES, industry)
@@ -132,5 +117,5 @@ def parks(scope: Scope, limit: int | None = 100) -> ParksReport:
         total.jobs += row.jobs
         total.taxed_sqm += row.taxed_sqm
     rows.sort(key=lambda r: (-r.investment, -r.tax, r.label))
-    overdue, overdue_total = _labelled(scope, *overdue_later())
+    overdue, overdue_total = overdue_milestones(scope, limit)
     return ParksReport(rows, total, overdue, overdue_total)
