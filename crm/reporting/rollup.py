@@ -4,9 +4,9 @@ long ranges.
 Over two years the dashboard and speed to lead read about a million leads and sort their
 durations (0.6 s for the percentiles alone at a million leads). Beyond ROLLUP_AFTER_DAYS
 they read these instead, on PostgreSQL with the `tdigest` extension (migration
-c8d1e5f7a9b3 creates the tables when the extension is there). The dashboard's and the
-pipeline's counts read them from a week up (plan(counts=True)); percentiles of a range up
-to ROLLUP_AFTER_DAYS are always exact, from the leads:
+c8d1e5f7a9b3 creates the tables when the extension is there). The counts of the dashboard,
+the pipeline and new and returning contacts read them from a week up (plan(counts=True));
+percentiles of a range up to ROLLUP_AFTER_DAYS are always exact, from the leads:
 
 - `report_day`: per local day, team, agent, status and furthest stage: leads and amounts
   (junk included: the dashboard counts it by status), and the latest first-contact

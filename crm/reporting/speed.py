@@ -208,7 +208,8 @@ def speed(scope: Scope, sla_minutes: int, parts=("agent", "team", "hour")) -> Sp
     # The total, per agent and per team from one scan of the range (grouping sets).
     total, *keyed = grouped_stats_sets(reads.session(), _source(scope, sla_minutes),
                                        [[], *[[k] for k in keys]], _aggregates, measures)
-    report = SpeedReport(sla_minutes, _speed_row(None, "", {**total[0]._mapping, **assign()})
+    assigned = assign()  # waited for even when the range is empty: its errors are raised
+    report = SpeedReport(sla_minutes, _speed_row(None, "", {**total[0]._mapping, **assigned})
                          if total else SpeedRow(None, ""))
     for key, rows in zip(keys, keyed, strict=True):
         setattr(report, f"by_{key}", _keyed(rows, key))
